@@ -1,0 +1,47 @@
+# Wenming: `make demo` serves the demo city, `make test` runs every test. Both install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_GRIDS ?= 3000
+PORT ?= 8000
+
+.PHONY: install demo test lint bench messages clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the map and chart libraries (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: install
+	WENMING_DEMO=1 $(BIN)/wenming migrate --no-input -v 0
+	WENMING_DEMO=1 $(BIN)/wenming demo-data --grids $(DEMO_GRIDS) --if-empty
+	WENMING_DEMO=1 $(BIN)/wenming collectstatic --no-input -v 0
+	WENMING_DEMO=1 $(BIN)/wenming demo-logins
+	WENMING_DEMO=1 $(BIN)/wenming serve --host 127.0.0.1 --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	WENMING_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run -v 0
+
+# Runs the suite on SQLite, then again on PostgreSQL when DATABASE_URL points at one.
+test: install lint
+	env -u DATABASE_URL WENMING_TESTING=1 $(BIN)/pytest
+	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $$DATABASE_URL"; WENMING_TESTING=1 $(BIN)/pytest; fi
+
+bench: install
+	$(BIN)/python bench/routing.py
+
+messages:
+	cd wenming && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../$(BIN)/django-admin compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from wenming.common.admin_base import ScopedAdmin
+
+from .models import Action, Campaign
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ScopedAdmin):
+    list_display = ["code", "name", "starts_on", "ends_on"]
+    search_fields = ["code", "name"]
+    inlines = [ActionInline]
+
+
+@admin.register(Action)
+class ActionAdmin(ScopedAdmin):
+    list_display = ["code", "name", "kind", "campaign", "sort"]
+    list_filter = ["kind", "campaign"]
+    search_fields = ["code", "name"]

@@ -1,0 +1,3 @@
+from .action import Action, ActionKind, Campaign
+
+__all__ = ["Action", "ActionKind", "Campaign"]

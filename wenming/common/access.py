@@ -1,0 +1,161 @@
+"""The one access-control path: what a person may see and change.
+
+Every list, page, export, admin screen and API view gets its rows through ``restrict(queryset, user,
+action)``. A row outside the person's scope is treated as missing (404), never as forbidden, so scope
+does not leak existence. Model rules live in ``RULES`` below, next to each other, so they can be read
+and tested as one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+VIEW = "view"
+CHANGE = "change"
+
+ADMIN = "admin"
+COMMAND = frozenset({"intake", "shift_leader", "dispatcher"})
+ALL_ROLES = frozenset(
+    {"intake", "shift_leader", "dispatcher", "unit_handler", "unit_leader", "area_leader", "grid_worker", "inspector", "admin"}
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a person's role assignments add up to."""
+
+    roles: frozenset[str] = frozenset()
+    everything: bool = False
+    area_paths: tuple[str, ...] = ()
+    unit_paths: tuple[str, ...] = ()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.everything or bool(self.roles)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one model is scoped: which roles see it at all, and the lookups to an area path and a unit path."""
+
+    view_roles: frozenset[str] = ALL_ROLES
+    change_roles: frozenset[str] = frozenset({ADMIN})
+    area_lookups: tuple[str, ...] = ()
+    unit_lookups: tuple[str, ...] = ()
+    # Reference data (categories, site types…) is visible to every role in full.
+    reference: bool = False
+    distinct: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+_NOT_INSPECTORS = ALL_ROLES - {"inspector", "grid_worker"}
+
+RULES: dict[str, Rule] = {
+    "org.area": Rule(area_lookups=("path",)),
+    "org.responsibilitygrid": Rule(area_lookups=("community__path",)),
+    "org.unit": Rule(area_lookups=("area__path",), unit_lookups=("path",)),
+    "org.person": Rule(
+        view_roles=_NOT_INSPECTORS,
+        area_lookups=("roles__area__path", "unit__area__path"),
+        unit_lookups=("unit__path",),
+        distinct=True,
+    ),
+    "org.roleassignment": Rule(
+        view_roles=_NOT_INSPECTORS, area_lookups=("area__path", "unit__area__path"), unit_lookups=("unit__path",)
+    ),
+    "org.site": Rule(area_lookups=("area__path",), unit_lookups=("guarantor_unit__path",)),
+    "org.sitetype": Rule(reference=True),
+    "org.roadsegment": Rule(area_lookups=("area__path",), unit_lookups=("chiefs__unit__path",), distinct=True),
+    "org.roadchief": Rule(area_lookups=("segment__area__path",), unit_lookups=("unit__path",)),
+    "org.storefrontduty": Rule(area_lookups=("area__path",), unit_lookups=("supervising_unit__path",)),
+    "cases.facility": Rule(
+        area_lookups=("area__path",), unit_lookups=("owner_unit__path", "maintainer_unit__path")
+    ),
+    "cases.category": Rule(reference=True),
+    "cases.timelimit": Rule(reference=True),
+    "cases.routingrule": Rule(reference=True, view_roles=ALL_ROLES - {"inspector"}),
+    "campaign.campaign": Rule(reference=True),
+    "campaign.action": Rule(reference=True),
+    "common.calendarday": Rule(reference=True),
+    "common.auditevent": Rule(view_roles=frozenset({ADMIN}), reference=True),
+}
+
+
+def scope_for(user) -> Scope:
+    """The person's scope, computed once per request (cached on the user object)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope()
+    cached = getattr(user, "_wenming_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(roles=frozenset({ADMIN}), everything=True)
+    else:
+        roles, area_paths, unit_paths, everything = set(), set(), set(), False
+        assignments = user.roles.select_related("area", "unit", "unit__area")
+        for assignment in assignments:
+            roles.add(assignment.role)
+            if assignment.area_id:
+                # A city-level command centre or administrator sees the whole city, departments included.
+                if assignment.area.parent_id is None and (assignment.role in COMMAND or assignment.role == ADMIN):
+                    everything = True
+                area_paths.add(assignment.area.path)
+            if assignment.unit_id:
+                unit_paths.add(assignment.unit.path)
+                if assignment.unit.area_id:
+                    area_paths.add(assignment.unit.area.path)
+        scope = Scope(
+            roles=frozenset(roles),
+            everything=everything,
+            area_paths=tuple(sorted(area_paths)),
+            unit_paths=tuple(sorted(unit_paths)),
+        )
+    user._wenming_scope = scope
+    return scope
+
+
+def rule_for(model: type[Model]) -> Rule:
+    key = model._meta.label_lower
+    try:
+        return RULES[key]
+    except KeyError:
+        raise LookupError(f"no access rule for {key}: add one to wenming.common.access.RULES") from None
+
+
+def can(user, model: type[Model], action: str = VIEW) -> bool:
+    """May this person do ``action`` on this kind of object at all (before looking at scope)?"""
+    scope = scope_for(user)
+    if user is not None and getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    rule = rule_for(model)
+    allowed = rule.view_roles if action == VIEW else rule.change_roles
+    return bool(scope.roles & allowed)
+
+
+def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
+    """The rows of ``queryset`` this person may see (or change)."""
+    if not can(user, queryset.model, action):
+        return queryset.none()
+    scope = scope_for(user)
+    rule = rule_for(queryset.model)
+    if scope.everything or rule.reference:
+        return queryset
+    conditions = [Q(**{f"{lookup}__startswith": path}) for lookup in rule.area_lookups for path in scope.area_paths]
+    conditions += [Q(**{f"{lookup}__startswith": path}) for lookup in rule.unit_lookups for path in scope.unit_paths]
+    if not conditions:
+        return queryset.none()
+    restricted = queryset.filter(reduce(or_, conditions))
+    return restricted.distinct() if rule.distinct else restricted
+
+
+def get_or_404(queryset: QuerySet, user, action: str = VIEW, **lookup):
+    """One object in scope, else 404: out of scope answers exactly like missing."""
+    try:
+        return restrict(queryset, user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None

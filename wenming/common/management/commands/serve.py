@@ -1,0 +1,26 @@
+import os
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the production web server (gunicorn)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("WENMING_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("WENMING_PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WENMING_WORKERS", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WENMING_THREADS", "4")))
+
+    def handle(self, *args, host, port, workers, threads, **options):
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        argv = [
+            str(gunicorn), "wenming.wsgi:application",
+            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+            "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("WENMING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        ]
+        self.stdout.write(f"Serving on http://{host}:{port}/")
+        sys.stdout.flush()
+        os.execv(argv[0], argv)

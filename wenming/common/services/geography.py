@@ -1,0 +1,21 @@
+import secrets
+
+from django.db import transaction
+
+from wenming.common.models import GeographyVersion
+
+
+def geography_version_bump() -> None:
+    """Tell every process's spatial index that the geography changed (it rebuilds on its next check)."""
+    # A fresh random token rather than a counter: a rolled-back change can never leave two different
+    # geographies under the same version number.
+    token = secrets.randbits(62)
+    if not GeographyVersion.objects.filter(pk=1).update(version=token):
+        GeographyVersion.objects.update_or_create(pk=1, defaults={"version": token})
+
+    def _reset_local():
+        from wenming.org.spatial import reset_index
+
+        reset_index()
+
+    transaction.on_commit(_reset_local)

@@ -1,0 +1,27 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from wenming.org.models import Area
+from wenming.org.services.demo import demo_city_build
+
+
+class Command(BaseCommand):
+    help = "Build the synthetic Hengshui demo city (same seed, same city)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--grids", type=int, default=3000, help="number of unit grids (default 3000)")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if the database already has areas")
+
+    def handle(self, *args, grids, seed, if_empty, **options):
+        if if_empty and Area.objects.exists():
+            self.stdout.write("The database already holds a city; demo data left as it is.")
+            return
+        started = time.perf_counter()
+        try:
+            city = demo_city_build(grids=grids, seed=seed)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        summary = ", ".join(f"{k} {v}" for k, v in city.counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo city built in {time.perf_counter() - started:.1f} s: {summary}"))

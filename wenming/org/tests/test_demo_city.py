@@ -1,0 +1,62 @@
+import pytest
+
+from wenming.cases.models import Category, Facility, RoutingRule
+from wenming.org.models import Area, AreaLevel, Person, Role, RoleAssignment, Site, SiteType, Unit
+from wenming.org.services.demo import COUNTIES, demo_city_build, demo_city_clear
+
+pytestmark = pytest.mark.django_db
+
+
+def test_city_has_every_level_and_grid_count():
+    assert Area.objects.filter(level=AreaLevel.GRID).count() == 240
+    assert Area.objects.filter(level=AreaLevel.COUNTY).count() == len(COUNTIES)
+    names = set(Area.objects.filter(level=AreaLevel.COUNTY).values_list("name", flat=True))
+    assert {"桃城区", "冀州区", "衡水高新区", "滨湖新区"} <= names
+
+
+def test_codes_follow_cj_t_213_lengths():
+    for level, length in [(AreaLevel.COUNTY, 6), (AreaLevel.STREET, 9), (AreaLevel.COMMUNITY, 12), (AreaLevel.GRID, 14)]:
+        lengths = set(len(c) for c in Area.objects.filter(level=level).values_list("code", flat=True))
+        assert lengths == {length}, level
+
+
+def test_every_grid_path_starts_with_its_parents():
+    for grid in Area.objects.filter(level=AreaLevel.GRID).select_related("parent")[:50]:
+        assert grid.path == f"{grid.parent.path}{grid.code}/"
+        assert grid.code.startswith(grid.parent.code)
+
+
+def test_every_role_has_a_demo_login():
+    roles = set(RoleAssignment.objects.filter(person__is_staff=True).values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert Person.objects.get(username="admin").check_password("wenming2026")
+
+
+def test_reference_data_is_present():
+    assert SiteType.objects.filter(name__in=["农贸市场", "背街小巷", "小区", "学校", "车站", "医院", "公园", "商超", "公厕"]).count() == 9
+    assert all(Site.objects.filter(site_type=t).exists() for t in SiteType.objects.exclude(code="hall"))
+    assert Facility.objects.exists() and RoutingRule.objects.exists()
+    assert Unit.objects.filter(name__contains="供电").exists() and Unit.objects.filter(name__contains="移动").exists()
+    assert Category.objects.get(code="SJ0104").name == "污水横流"
+
+
+def test_same_seed_same_city():
+    before = list(Area.objects.order_by("code").values_list("code", "name", "geometry"))
+    units_before = list(Unit.objects.order_by("code").values_list("code", "name"))
+    demo_city_clear()
+    assert not Area.objects.exists() and not Unit.objects.exists()
+    demo_city_build(grids=240, seed=7)
+    assert list(Area.objects.order_by("code").values_list("code", "name", "geometry")) == before
+    assert list(Unit.objects.order_by("code").values_list("code", "name")) == units_before
+
+
+def test_another_seed_another_city():
+    before = list(Area.objects.order_by("code").values_list("name", flat=True))
+    demo_city_clear()
+    demo_city_build(grids=240, seed=8)
+    assert list(Area.objects.order_by("code").values_list("name", flat=True)) != before
+
+
+def test_refuses_a_non_empty_database():
+    with pytest.raises(ValueError, match="already holds areas"):
+        demo_city_build(grids=100, seed=1)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "org"
+urlpatterns = [
+    path("areas/", views.area_list, name="area_list"),
+    path("areas/<str:code>/", views.area_detail, name="area_detail"),
+    path("units/", views.unit_list, name="unit_list"),
+    path("units/<str:code>/", views.unit_detail, name="unit_detail"),
+    path("sites/", views.site_list, name="site_list"),
+    path("sites/<str:code>/", views.site_detail, name="site_detail"),
+    path("route/", views.route, name="route"),
+]

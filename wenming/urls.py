@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from wenming.common import views as common_views
+
+admin.site.site_header = settings.WENMING_CITY_NAME + " · 文明城市创建指挥平台"
+admin.site.site_title = "文明 Wenming"
+admin.site.index_title = "配置管理"
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("org/", include("wenming.org.urls")),
+    path("admin/", admin.site.urls),
+]
