@@ -36,7 +36,7 @@ def parse_working_hours(spec: str) -> list[tuple[dt.time, dt.time]]:
         start, end = part.strip().split("-")
         periods.append((dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())))
     periods.sort()
-    for (_s1, e1), (s2, e2) in zip(periods, periods[1:], strict=False):
+    for (_s1, e1), (s2, _e2) in zip(periods, periods[1:], strict=False):
         if s2 < e1:
             raise ValueError(f"working hours overlap: {spec}")
     if any(s >= e for s, e in periods):

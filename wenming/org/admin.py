@@ -4,7 +4,18 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.common.admin_base import ScopedAdmin
 
-from .models import Area, Person, ResponsibilityGrid, RoadChief, RoadSegment, RoleAssignment, Site, SiteType, StorefrontDuty, Unit
+from .models import (
+    Area,
+    Person,
+    ResponsibilityGrid,
+    RoadChief,
+    RoadSegment,
+    RoleAssignment,
+    Site,
+    SiteType,
+    StorefrontDuty,
+    Unit,
+)
 
 
 @admin.register(Area)

@@ -1,5 +1,5 @@
-from .base import TimeStampedModel
 from .audit import AuditEvent, GeographyVersion
+from .base import TimeStampedModel
 from .calendar import CalendarDay
 from .geo import GeoFeatureModel
 

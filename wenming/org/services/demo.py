@@ -67,12 +67,7 @@ COUNTIES = [
     ("131182", "深州市", 0.09, False),
 ]
 
-STEMS = (
-    "和平 中华 人民 育才 新华 胜利 光明 前进 东风 红旗 建设 朝阳 永兴 河东 河西 路北 滨湖 彭杜 赵圈 邓庄 "
-    "何庄 大麻森 郑家 北门 南关 西关 东关 迎宾 康宁 安济 红星 团结 幸福 文化 工业 民主 振华 太平 长安 "
-    "吉祥 瑞丰 富强 兴旺 宝云 明珠 盛世 阳光 金桥 广厦 枣园 杏林 槐荫 柳林 桃园 梨园 宏达 裕华 凤凰 "
-    "安居 乐业 清河 汇源 益民 聚贤 崇文 尚德 怀德 宜居"
-).split()
+STEMS = ["和平", "中华", "人民", "育才", "新华", "胜利", "光明", "前进", "东风", "红旗", "建设", "朝阳", "永兴", "河东", "河西", "路北", "滨湖", "彭杜", "赵圈", "邓庄", "何庄", "大麻森", "郑家", "北门", "南关", "西关", "东关", "迎宾", "康宁", "安济", "红星", "团结", "幸福", "文化", "工业", "民主", "振华", "太平", "长安", "吉祥", "瑞丰", "富强", "兴旺", "宝云", "明珠", "盛世", "阳光", "金桥", "广厦", "枣园", "杏林", "槐荫", "柳林", "桃园", "梨园", "宏达", "裕华", "凤凰", "安居", "乐业", "清河", "汇源", "益民", "聚贤", "崇文", "尚德", "怀德", "宜居"]
 
 DEPARTMENTS = [
     # code, name, kind, routing notes live in _routing_rules
@@ -237,8 +232,7 @@ class _Builder:
         city.save()
         self.city = city
         grid_counts = _split(self.total_grids, [c[2] for c in COUNTIES])
-        county_rows, street_rows, community_rows, grid_rows = [], [], [], []
-        self.county_boxes, self.street_boxes, self.community_boxes = {}, {}, {}
+        county_rows = []
         self.county_urban = {}
         block_w = COMMUNITY_W * CELL_M
         street_h = COMMUNITIES_PER_STREET * COMMUNITY_H * CELL_M
@@ -465,7 +459,6 @@ class _Builder:
 
         for s_code, street_shape in self.street_shapes.items():
             street = self.streets[s_code]
-            county = street.parent if hasattr(street, "parent") else None
             county_code = s_code[:6]
             county_area = self.counties[county_code]
             office = self.offices[street.id]
@@ -640,7 +633,7 @@ class _Builder:
             ("anfang", "第三方暗访员 A01", Role.INSPECTOR, None, self.city, None),
         ]
         people, assignments = [], []
-        for username, display, role, unit_scope, area_scope, member_of in demo:
+        for username, display, role, _unit_scope, _area_scope, member_of in demo:
             people.append(Person(username=username, display_name=display, password=self.password, unit=member_of,
                                  is_staff=True, is_superuser=False))
             self.logins.append((username, DEMO_PASSWORD, str(Role(role).label)))

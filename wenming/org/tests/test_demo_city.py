@@ -16,7 +16,7 @@ def test_city_has_every_level_and_grid_count():
 
 def test_codes_follow_cj_t_213_lengths():
     for level, length in [(AreaLevel.COUNTY, 6), (AreaLevel.STREET, 9), (AreaLevel.COMMUNITY, 12), (AreaLevel.GRID, 14)]:
-        lengths = set(len(c) for c in Area.objects.filter(level=level).values_list("code", flat=True))
+        lengths = {len(c) for c in Area.objects.filter(level=level).values_list("code", flat=True)}
         assert lengths == {length}, level
 
 

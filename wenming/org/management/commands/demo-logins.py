@@ -9,7 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         people = Person.objects.exclude(password="!").prefetch_related("roles").order_by("id")
-        self.stdout.write("\nDemo logins (password for all: %s) at http://127.0.0.1:8000/login/\n" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}) at http://127.0.0.1:8000/login/\n")
         for person in people:
             roles = ", ".join(str(r.get_role_display()) for r in person.roles.all())
             self.stdout.write(f"  {person.username:<16} {person.display_name:<24} {roles}")
