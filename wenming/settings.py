@@ -153,8 +153,9 @@ _tile_origin = ""
 if WENMING_MAP_TILES:
     from urllib.parse import urlsplit
 
-    _parts = urlsplit(WENMING_MAP_TILES.replace("{s}", "a"))
-    _tile_origin = f"{_parts.scheme}://{_parts.netloc.replace('a.', '*.', 1)}"
+    # "{s}" subdomains (a., b., c.) become a CSP wildcard host.
+    _parts = urlsplit(WENMING_MAP_TILES.replace("{s}", "*"))
+    _tile_origin = f"{_parts.scheme}://{_parts.netloc}"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
