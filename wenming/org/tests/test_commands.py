@@ -40,3 +40,19 @@ def test_sites_near_rejects_unknown_types_and_bad_radius():
         _run("--lat", "37.6", "--lng", "115.5", "--type", "游乐场")
     with pytest.raises(CommandError, match="out of range"):
         _run("--lat", "37.6", "--lng", "115.5", "--radius", "-1")
+
+
+def test_demo_data_refuses_a_city_that_exists_and_dry_run_keeps_nothing():
+    from wenming.org.models import Area
+    from wenming.org.services.demo import demo_city_clear
+
+    with pytest.raises(CommandError, match="already holds areas"):
+        call_command("demo-data", "--grids", "50", stdout=StringIO())
+    out = StringIO()
+    call_command("demo-data", "--grids", "50", "--if-empty", stdout=out)
+    assert "left as it is" in out.getvalue()
+    demo_city_clear()
+    out = StringIO()
+    call_command("demo-data", "--grids", "50", "--dry-run", stdout=out)
+    assert "dry run" in out.getvalue() and "grids 50" in out.getvalue()
+    assert not Area.objects.exists()

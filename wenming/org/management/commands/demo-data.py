@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from wenming.org.models import Area
 from wenming.org.services.demo import demo_city_build
@@ -13,15 +14,19 @@ class Command(BaseCommand):
         parser.add_argument("--grids", type=int, default=3000, help="number of unit grids (default 3000)")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--if-empty", action="store_true", help="do nothing if the database already has areas")
+        parser.add_argument("--dry-run", action="store_true", help="build, report the counts, then roll everything back")
 
-    def handle(self, *args, grids, seed, if_empty, **options):
+    def handle(self, *args, grids, seed, if_empty, dry_run, **options):
         if if_empty and Area.objects.exists():
             self.stdout.write("The database already holds a city; demo data left as it is.")
             return
         started = time.perf_counter()
         try:
-            city = demo_city_build(grids=grids, seed=seed)
+            with transaction.atomic():
+                city = demo_city_build(grids=grids, seed=seed)
+                transaction.set_rollback(dry_run)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         summary = ", ".join(f"{k} {v}" for k, v in city.counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Demo city built in {time.perf_counter() - started:.1f} s: {summary}"))
+        verb = "would be built (dry run, nothing kept)" if dry_run else "built"
+        self.stdout.write(self.style.SUCCESS(f"Demo city {verb} in {time.perf_counter() - started:.1f} s: {summary}"))
