@@ -173,6 +173,10 @@ CONTENT_SECURITY_POLICY = {
 
 # The city's working hours, as comma-separated HH:MM-HH:MM periods (Hengshui offices: 8:30-12:00, 14:30-17:30).
 WENMING_WORKING_HOURS = os.environ.get("WENMING_WORKING_HOURS", "08:30-12:00,14:30-17:30")
+# Working hours a unit has to sign for (签收) a dispatched case.
+WENMING_SIGN_LIMIT_HOURS = float(os.environ.get("WENMING_SIGN_LIMIT_HOURS", "1"))
+# Evidence uploads: largest file and largest image in pixels.
+WENMING_MAX_UPLOAD_BYTES = int(os.environ.get("WENMING_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
 # How often (seconds) a process checks whether the geography changed; tests check on every lookup.
 WENMING_GEO_CHECK_SECONDS = float(os.environ.get("WENMING_GEO_CHECK_SECONDS", "0" if TESTING else "2"))
 # Centre of the city, for the local metric projection used in distance queries.

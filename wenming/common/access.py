@@ -33,6 +33,9 @@ class Scope:
     everything: bool = False
     area_paths: tuple[str, ...] = ()
     unit_paths: tuple[str, ...] = ()
+    # Areas governed by the person's units (a street office's street): org data there is theirs to see,
+    # cases are not unless dispatched to them.
+    jurisdiction_paths: tuple[str, ...] = ()
 
     @property
     def is_staff(self) -> bool:
@@ -49,6 +52,8 @@ class Rule:
     unit_lookups: tuple[str, ...] = ()
     # Reference data (categories, site types…) is visible to every role in full.
     reference: bool = False
+    # Whether a unit's jurisdiction counts as area scope for this model.
+    jurisdiction: bool = True
     distinct: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -76,6 +81,9 @@ RULES: dict[str, Rule] = {
     "cases.facility": Rule(
         area_lookups=("area__path",), unit_lookups=("owner_unit__path", "maintainer_unit__path")
     ),
+    "cases.case": Rule(area_lookups=("area_path",), unit_lookups=("unit__path",), jurisdiction=False),
+    "cases.caseevent": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",), jurisdiction=False),
+    "cases.evidence": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",), jurisdiction=False),
     "cases.category": Rule(reference=True),
     "cases.timelimit": Rule(reference=True),
     "cases.routingrule": Rule(reference=True, view_roles=ALL_ROLES - {"inspector"}),
@@ -96,7 +104,7 @@ def scope_for(user) -> Scope:
     if user.is_superuser:
         scope = Scope(roles=frozenset({ADMIN}), everything=True)
     else:
-        roles, area_paths, unit_paths, everything = set(), set(), set(), False
+        roles, area_paths, unit_paths, jurisdiction_paths, everything = set(), set(), set(), set(), False
         assignments = user.roles.select_related("area", "unit", "unit__area")
         for assignment in assignments:
             roles.add(assignment.role)
@@ -108,12 +116,13 @@ def scope_for(user) -> Scope:
             if assignment.unit_id:
                 unit_paths.add(assignment.unit.path)
                 if assignment.unit.area_id:
-                    area_paths.add(assignment.unit.area.path)
+                    jurisdiction_paths.add(assignment.unit.area.path)
         scope = Scope(
             roles=frozenset(roles),
             everything=everything,
             area_paths=tuple(sorted(area_paths)),
             unit_paths=tuple(sorted(unit_paths)),
+            jurisdiction_paths=tuple(sorted(jurisdiction_paths)),
         )
     user._wenming_scope = scope
     return scope
@@ -145,7 +154,8 @@ def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
     rule = rule_for(queryset.model)
     if scope.everything or rule.reference:
         return queryset
-    conditions = [Q(**{f"{lookup}__startswith": path}) for lookup in rule.area_lookups for path in scope.area_paths]
+    area_paths = scope.area_paths + (scope.jurisdiction_paths if rule.jurisdiction else ())
+    conditions = [Q(**{f"{lookup}__startswith": path}) for lookup in rule.area_lookups for path in area_paths]
     conditions += [Q(**{f"{lookup}__startswith": path}) for lookup in rule.unit_lookups for path in scope.unit_paths]
     if not conditions:
         return queryset.none()

@@ -1,5 +1,23 @@
+from .case import OPEN_STATES, Case, CaseEvent, CaseState, Channel, PendingRequest
 from .category import Category, CategoryKind, Stage, TimeLimit, TimeUnit, Urgency
+from .evidence import Evidence
 from .facility import Facility
 from .routing import RoutingRule
 
-__all__ = ["Category", "CategoryKind", "Facility", "RoutingRule", "Stage", "TimeLimit", "TimeUnit", "Urgency"]
+__all__ = [
+    "OPEN_STATES",
+    "Case",
+    "CaseEvent",
+    "CaseState",
+    "Category",
+    "CategoryKind",
+    "Channel",
+    "Evidence",
+    "Facility",
+    "PendingRequest",
+    "RoutingRule",
+    "Stage",
+    "TimeLimit",
+    "TimeUnit",
+    "Urgency",
+]

@@ -1,0 +1,203 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from wenming.common.models import TimeStampedModel
+
+
+class Channel(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen snapshot (随手拍)")
+    HOTLINE = "hotline", _("Campaign hotline (创城热线)")
+    HOTLINE_12345 = "12345", _("12345 hotline")
+    PROVINCIAL = "provincial", _("Provincial supervision platform")
+    GRID = "grid", _("Grid-worker patrol")
+    MEDIA = "media", _("Media")
+    INSPECTION = "inspection", _("Undercover inspection (暗访)")
+    ASSIGNED = "assigned", _("Assigned from above (上级交办)")
+    API = "api", _("Other system (API)")
+
+
+class CaseState(models.TextChoices):
+    REPORTED = "reported", _("Reported (待受理)")
+    REGISTERED = "registered", _("Registered (已立案)")
+    DISPATCHED = "dispatched", _("Dispatched (已派遣)")
+    RETURN_REQUESTED = "return_requested", _("Return requested (申请退回)")
+    HANDLING = "handling", _("Handling (处置中)")
+    SHELVED = "shelved", _("Shelved (挂账)")
+    SUBMITTED = "submitted", _("Submitted (已反馈)")
+    VERIFIED = "verified", _("Verified (已核查)")
+    CLOSED = "closed", _("Closed (已结案)")
+    REJECTED = "rejected", _("Rejected (不予受理)")
+    VOIDED = "voided", _("Voided (作废)")
+    MERGED = "merged", _("Merged as duplicate")
+
+
+OPEN_STATES = frozenset(
+    {
+        CaseState.REPORTED,
+        CaseState.REGISTERED,
+        CaseState.DISPATCHED,
+        CaseState.RETURN_REQUESTED,
+        CaseState.HANDLING,
+        CaseState.SHELVED,
+        CaseState.SUBMITTED,
+        CaseState.VERIFIED,
+    }
+)
+FINAL_STATES = frozenset({CaseState.CLOSED, CaseState.REJECTED, CaseState.VOIDED, CaseState.MERGED})
+
+
+class PendingRequest(models.TextChoices):
+    NONE = "", _("None")
+    EXTENSION = "extension", _("Extension (延期)")
+    SHELVING = "shelving", _("Shelving (挂账)")
+
+
+class Case(TimeStampedModel):
+    """One problem, from whatever channel, on its way through the workflow (DESIGN.md section 3).
+
+    Its state only changes through the services in ``wenming.cases.services.workflow``; every change
+    appends a ``CaseEvent``. ``version`` rises with every change so a stale action is refused.
+    """
+
+    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.REPORTED)
+    version = models.PositiveIntegerField(_("version"), default=0)
+
+    category = models.ForeignKey(
+        "cases.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
+    )
+    urgency = models.CharField(_("urgency"), max_length=16, default="normal")
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    grid = models.ForeignKey(
+        "org.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid")
+    )
+    # The grid's path, kept on the row so "everything in an area" is one indexed prefix match.
+    area_path = models.CharField(_("area path"), max_length=255, blank=True, db_index=True, editable=False)
+    site = models.ForeignKey(
+        "org.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name=_("site")
+    )
+    unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("responsible unit")
+    )
+    routing = models.JSONField(_("routing decision"), default=dict, blank=True)
+
+    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases",
+        verbose_name=_("reported by"),
+    )
+
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", verbose_name=_("merged into")
+    )
+    me_too_count = models.PositiveIntegerField(_("me too"), default=0)
+
+    pending_request = models.CharField(
+        _("pending request"), max_length=16, choices=PendingRequest.choices, default=PendingRequest.NONE, blank=True
+    )
+    pending_amount = models.DecimalField(_("requested time"), max_digits=7, decimal_places=2, null=True, blank=True)
+    pending_unit = models.CharField(_("requested time unit"), max_length=16, blank=True)
+    pending_note = models.CharField(_("request reason"), max_length=500, blank=True)
+
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    shelved_at = models.DateTimeField(_("shelved at"), null=True, blank=True)
+
+    register_due = models.DateTimeField(_("registration due"), null=True, blank=True)
+    dispatch_due = models.DateTimeField(_("dispatch due"), null=True, blank=True)
+    sign_due = models.DateTimeField(_("sign due"), null=True, blank=True)
+    handle_due = models.DateTimeField(_("handling due"), null=True, blank=True, db_index=True)
+    verify_due = models.DateTimeField(_("verification due"), null=True, blank=True)
+
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("reopenings"), default=0)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "unit"], name="case_state_unit_idx"),
+            models.Index(fields=["state", "reported_at"], name="case_state_reported_idx"),
+            models.Index(fields=["category", "reported_at"], name="case_category_reported_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="case_external_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.description[:30]}"
+
+    @property
+    def number(self) -> str:
+        """The case number people quote: report date and row id, stable and unique."""
+        return f"{self.reported_at:%Y%m%d}{self.pk:07d}" if self.pk else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def current_due(self):
+        """The deadline of the stage the case is in (None while the clock is paused or stopped)."""
+        return {
+            CaseState.REPORTED: self.register_due,
+            CaseState.REGISTERED: self.dispatch_due,
+            CaseState.DISPATCHED: self.sign_due,
+            CaseState.RETURN_REQUESTED: self.handle_due,
+            CaseState.HANDLING: self.handle_due,
+            CaseState.SUBMITTED: self.verify_due,
+        }.get(self.state)
+
+    def is_overdue(self, now) -> bool:
+        due = self.current_due()
+        return due is not None and now > due
+
+
+class CaseEvent(models.Model):
+    """An entry in a case's timeline. Append-only: never updated, never deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    action = models.CharField(_("action"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor")
+    )
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("case events are append-only")

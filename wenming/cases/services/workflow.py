@@ -1,0 +1,505 @@
+"""The case workflow: intake and every transition of DESIGN.md section 3, one service each.
+
+Each transition locks the case row, checks that the actor may see the case (else it is "not found"),
+holds the right role for this step, that the case is still in a state the step starts from and, when
+the caller says which version it saw, that nobody changed it since. It then changes the case, raises
+its version and appends one ``CaseEvent`` — all in one transaction, so two people acting on the same
+case at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wenming.cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    Category,
+    Channel,
+    Evidence,
+    PendingRequest,
+    Stage,
+)
+from wenming.cases.services.deadlines import sign_due, stage_due
+from wenming.cases.services.errors import (
+    CaseNotFound,
+    IllegalTransition,
+    NotAllowed,
+    StaleCase,
+    WorkflowError,
+)
+from wenming.cases.services.evidence import evidence_add
+from wenming.cases.services.routing import case_route
+from wenming.common.access import restrict, scope_for
+from wenming.common.calendar import deadline_add, working_time_between
+from wenming.org.models import Site, Unit
+
+S = CaseState
+INTAKE, SHIFT_LEADER, DISPATCHER = "intake", "shift_leader", "dispatcher"
+UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
+COMMAND = frozenset({INTAKE, SHIFT_LEADER, DISPATCHER})
+REPORTERS = COMMAND | {"grid_worker", "inspector"}
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content: bytes
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+
+
+def _event(case: Case, *, action: str, actor, from_state: str, note: str = "", data: dict | None = None, at=None) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, seq=case.version, action=action, actor=actor, from_state=from_state, to_state=case.state,
+        note=note, data=data or {}, created_at=at or _now(),
+    )
+
+
+# -- intake --------------------------------------------------------------------------------------------------
+
+def case_intake(
+    *,
+    channel: str,
+    description: str,
+    lng: float | None = None,
+    lat: float | None = None,
+    crs: str = "wgs84",
+    category: Category | str | None = None,
+    urgency: str = "normal",
+    address: str = "",
+    site: Site | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    external_id: str = "",
+    actor=None,
+    photos: Iterable[Upload] = (),
+    reported_at: dt.datetime | None = None,
+) -> Case:
+    """Take a problem in from any channel: route it, set the registration deadline, log the report."""
+    if channel not in Channel.values:
+        raise WorkflowError(_("Unknown channel %(channel)s.") % {"channel": channel})
+    if not description.strip():
+        raise WorkflowError(_("Describe the problem."))
+    if isinstance(category, str):
+        category = Category.objects.filter(code=category, is_active=True).first() or _missing_category(category)
+    if (lng is None) != (lat is None):
+        raise WorkflowError(_("Give both longitude and latitude, or neither."))
+    if lng is None and site is not None:
+        lng, lat, crs = site.lng, site.lat, "wgs84"
+    now = reported_at or _now()
+    case = Case(
+        tracking_code=_tracking_code(), channel=channel, external_id=external_id, category=category, urgency=urgency,
+        description=description.strip(), address=address, site=site, reporter_name=reporter_name,
+        reporter_phone=reporter_phone, reported_by=actor if getattr(actor, "is_authenticated", False) else None,
+        reported_at=now,
+    )
+    if lng is not None:
+        decision = case_route(lng=lng, lat=lat, category=category, crs=crs) if category else None
+        if decision is not None:
+            case.lng, case.lat = decision.lng, decision.lat
+            case.routing = decision.as_dict()
+            case.unit_id = decision.unit_id
+            grid_id = decision.areas[-1]["id"] if decision.areas else None
+        else:
+            from wenming.common.geo import to_wgs84
+            from wenming.org.spatial import get_index
+
+            case.lng, case.lat = to_wgs84(lng, lat, crs)
+            grid_id = get_index().locate(case.lng, case.lat)
+        if grid_id is not None:
+            case.grid_id = grid_id
+            case.area_path = get_area_path(grid_id)
+        if case.site_id is None and decision and decision.site:
+            case.site_id = decision.site["id"]
+    case.register_due = stage_due(category=category, urgency=urgency, stage=Stage.REGISTER, start=now)
+    with transaction.atomic():
+        case.save()
+        event = _event(case, action="report", actor=case.reported_by, from_state="", note="", at=now,
+                       data={"channel": channel, "routing_rule": case.routing.get("rule")})
+        for photo in photos:
+            evidence_add(case=case, kind=Evidence.Kind.BEFORE, name=photo.name, content=photo.content, actor=case.reported_by, event=event)
+    return case
+
+
+def _missing_category(code: str):
+    raise WorkflowError(_("Unknown category code %(code)s.") % {"code": code})
+
+
+def get_area_path(area_id: int) -> str:
+    from wenming.org.spatial import get_index
+
+    info = get_index().areas.get(area_id)
+    if info is not None:
+        return info.path
+    from wenming.org.models import Area
+
+    return Area.objects.filter(pk=area_id).values_list("path", flat=True).first() or ""
+
+
+# -- the transition machinery -------------------------------------------------------------------------------
+
+def _has_role(actor, roles: frozenset[str]) -> bool:
+    return bool(scope_for(actor).roles & roles)
+
+
+def _is_case_unit_member(actor, case: Case) -> bool:
+    """A unit handler or leader of the case's unit (or of a unit above it)."""
+    if case.unit_id is None:
+        return False
+    unit_path = Unit.objects.filter(pk=case.unit_id).values_list("path", flat=True).first() or ""
+    return any(
+        unit_path.startswith(assignment.unit.path)
+        for assignment in actor.roles.select_related("unit").filter(role__in=UNIT_ROLES, unit__isnull=False)
+    )
+
+
+def _transition(
+    *,
+    case_id: int,
+    actor,
+    action: str,
+    allowed_from: Iterable[str],
+    to_state: str | None,
+    who: Callable[[Case], bool],
+    expected_version: int | None = None,
+    note: str = "",
+    mutate: Callable[[Case, dt.datetime], dict | None] | None = None,
+    photos: Iterable[Upload] = (),
+    photo_kind: str = Evidence.Kind.AFTER,
+) -> Case:
+    allowed_from = set(allowed_from)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or not restrict(Case.objects.filter(pk=case_id), actor).exists():
+            raise CaseNotFound(_("No such case."))
+        if not who(case):
+            raise NotAllowed(_("Your role may not do this on this case."))
+        if expected_version is not None and case.version != expected_version:
+            raise StaleCase(_("Someone else changed this case meanwhile; reload it and try again."))
+        if case.state not in allowed_from:
+            raise IllegalTransition(
+                _("This case is %(state)s; that cannot be done now.") % {"state": CaseState(case.state).label}
+            )
+        now = _now()
+        from_state = case.state
+        data = (mutate(case, now) if mutate else None) or {}
+        if to_state is not None:
+            case.state = to_state
+        case.version += 1
+        case.save()
+        event = _event(case, action=action, actor=actor, from_state=from_state, note=note, data=data, at=now)
+        for photo in photos:
+            evidence_add(case=case, kind=photo_kind, name=photo.name, content=photo.content, actor=actor, event=event)
+    return case
+
+
+def _command(actor, *roles: str) -> Callable[[Case], bool]:
+    wanted = frozenset(roles)
+    return lambda case: _has_role(actor, wanted)
+
+
+def _unit_side(actor) -> Callable[[Case], bool]:
+    return lambda case: _is_case_unit_member(actor, case)
+
+
+# -- command-centre steps -----------------------------------------------------------------------------------
+
+def case_register(*, case_id: int, actor, category: Category | None = None, urgency: str | None = None,
+                  note: str = "", expected_version: int | None = None) -> Case:
+    """立案: accept the report as a case; category and urgency may be corrected, which re-routes it."""
+
+    def mutate(case: Case, now):
+        changed = {}
+        if category is not None and category.pk != case.category_id:
+            changed["category"] = [case.category.code if case.category else None, category.code]
+            case.category = category
+        if urgency and urgency != case.urgency:
+            changed["urgency"] = [case.urgency, urgency]
+            case.urgency = urgency
+        if case.category is None:
+            raise WorkflowError(_("Choose a category before registering the case."))
+        if changed and case.lng is not None:
+            decision = case_route(lng=case.lng, lat=case.lat, category=case.category)
+            case.routing, case.unit_id = decision.as_dict(), decision.unit_id
+            changed["routing_rule"] = decision.rule
+        case.registered_at = now
+        case.dispatch_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.DISPATCH, start=now)
+        return changed
+
+    return _transition(case_id=case_id, actor=actor, action="register", allowed_from=[S.REPORTED], to_state=S.REGISTERED,
+                       who=_command(actor, INTAKE, SHIFT_LEADER, DISPATCHER), note=note, mutate=mutate,
+                       expected_version=expected_version)
+
+
+def case_reject(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
+    """不予受理: not a case; the reason is required and is what the reporter is told."""
+    _require_note(note)
+    return _transition(case_id=case_id, actor=actor, action="reject", allowed_from=[S.REPORTED], to_state=S.REJECTED,
+                       who=_command(actor, INTAKE, SHIFT_LEADER, DISPATCHER), note=note,
+                       mutate=lambda c, now: _closing(c, now), expected_version=expected_version)
+
+
+def case_dispatch(*, case_id: int, actor, unit: Unit | None = None, note: str = "",
+                  expected_version: int | None = None) -> Case:
+    """派遣: send to a unit (the routed one unless another is chosen); the handling clock starts."""
+
+    def mutate(case: Case, now):
+        target = unit or case.unit
+        if target is None:
+            raise WorkflowError(_("Routing found no unit for this case; choose one."))
+        if not target.is_active:
+            raise WorkflowError(_("%(unit)s is not active.") % {"unit": target.name})
+        data = {"unit": target.pk, "unit_name": target.name, "routed_unit": case.routing.get("unit_id")}
+        case.unit = target
+        case.dispatched_at = now
+        case.sign_due = sign_due(start=now)
+        case.handle_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.HANDLE, start=now)
+        return data
+
+    return _transition(case_id=case_id, actor=actor, action="dispatch", allowed_from=[S.REGISTERED], to_state=S.DISPATCHED,
+                       who=_command(actor, DISPATCHER, SHIFT_LEADER), note=note, mutate=mutate,
+                       expected_version=expected_version)
+
+
+def case_void(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
+    """作废: a registered case that should not go on (a duplicate found late, a mistaken entry)."""
+    _require_note(note)
+    return _transition(case_id=case_id, actor=actor, action="void", allowed_from=[S.REGISTERED], to_state=S.VOIDED,
+                       who=_command(actor, SHIFT_LEADER), note=note, mutate=lambda c, now: _closing(c, now),
+                       expected_version=expected_version)
+
+
+def case_decide_return(*, case_id: int, actor, approve: bool, note: str = "",
+                       expected_version: int | None = None) -> Case:
+    """回退审批: agree the unit was wrong (back to registered for re-dispatch) or refuse (back to the unit)."""
+
+    def mutate(case: Case, now):
+        data = {"approved": approve, "unit": case.unit_id}
+        if approve:
+            case.state = S.REGISTERED
+            case.return_count += 1
+            case.unit = None
+            case.dispatched_at = case.sign_due = case.handle_due = None
+            case.dispatch_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.DISPATCH, start=now)
+        else:
+            case.state = S.DISPATCHED
+        return data
+
+    return _transition(case_id=case_id, actor=actor, action="return_approved" if approve else "return_refused",
+                       allowed_from=[S.RETURN_REQUESTED], to_state=None, who=_command(actor, SHIFT_LEADER), note=note,
+                       mutate=mutate, expected_version=expected_version)
+
+
+def case_decide_request(*, case_id: int, actor, approve: bool, note: str = "",
+                        expected_version: int | None = None) -> Case:
+    """Grant or refuse the unit's pending extension (延期) or shelving (挂账) request."""
+
+    def mutate(case: Case, now):
+        kind = case.pending_request
+        if not kind:
+            raise IllegalTransition(_("There is no pending request on this case."))
+        data = {"request": kind, "approved": approve, "amount": str(case.pending_amount or ""), "unit": case.pending_unit}
+        if approve and kind == PendingRequest.EXTENSION:
+            before = case.handle_due
+            case.handle_due = deadline_add(case.handle_due or now, case.pending_amount, case.pending_unit)
+            case.extension_count += 1
+            data["handle_due"] = [before.isoformat() if before else None, case.handle_due.isoformat()]
+        elif approve and kind == PendingRequest.SHELVING:
+            case.state = S.SHELVED
+            case.shelved_at = now
+        case.pending_request, case.pending_amount, case.pending_unit, case.pending_note = "", None, "", ""
+        return data
+
+    return _transition(case_id=case_id, actor=actor, action="request_granted" if approve else "request_refused",
+                       allowed_from=[S.HANDLING], to_state=None, who=_command(actor, SHIFT_LEADER), note=note,
+                       mutate=mutate, expected_version=expected_version)
+
+
+def case_resume(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
+    """恢复: a shelved case goes back to handling; the deadline moves by the working time it was paused."""
+
+    def mutate(case: Case, now):
+        paused = working_time_between(case.shelved_at, now)
+        before = case.handle_due
+        if before is not None:
+            remaining = working_time_between(case.shelved_at, before)
+            case.handle_due = deadline_add(now, Decimal(max(remaining.total_seconds(), 0) / 3600), "working_hours")
+        case.shelved_at = None
+        return {"paused_working_hours": round(paused.total_seconds() / 3600, 2),
+                "handle_due": [before.isoformat() if before else None, case.handle_due.isoformat() if case.handle_due else None]}
+
+    return _transition(case_id=case_id, actor=actor, action="resume", allowed_from=[S.SHELVED], to_state=S.HANDLING,
+                       who=_command(actor, SHIFT_LEADER), note=note, mutate=mutate, expected_version=expected_version)
+
+
+def case_verify(*, case_id: int, actor, passed: bool, note: str = "", photos: Iterable[Upload] = (),
+                expected_version: int | None = None) -> Case:
+    """核查: the verifier checks the rectification on site; failing sends it back to the same unit (返工)."""
+    if not passed:
+        _require_note(note)
+
+    def mutate(case: Case, now):
+        if passed:
+            case.state = S.VERIFIED
+            case.verified_at = now
+        else:
+            case.state = S.HANDLING
+            case.rework_count += 1
+            case.submitted_at = case.verify_due = None
+            case.handle_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.HANDLE, start=now)
+        return {"passed": passed}
+
+    return _transition(case_id=case_id, actor=actor, action="verify_passed" if passed else "rework",
+                       allowed_from=[S.SUBMITTED], to_state=None, who=_command(actor, INTAKE, SHIFT_LEADER, "inspector"),
+                       note=note, mutate=mutate, photos=photos, photo_kind=Evidence.Kind.AFTER,
+                       expected_version=expected_version)
+
+
+def case_close(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
+    """结案."""
+    return _transition(case_id=case_id, actor=actor, action="close", allowed_from=[S.VERIFIED], to_state=S.CLOSED,
+                       who=_command(actor, SHIFT_LEADER, DISPATCHER), note=note, mutate=lambda c, now: _closing(c, now),
+                       expected_version=expected_version)
+
+
+def case_reopen(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
+    """重新立案: a closed case that turns out not fixed goes back to registered for dispatch."""
+    _require_note(note)
+
+    def mutate(case: Case, now):
+        case.reopen_count += 1
+        case.closed_at = case.verified_at = case.submitted_at = None
+        case.registered_at = now
+        case.dispatch_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.DISPATCH, start=now)
+        case.sign_due = case.handle_due = case.verify_due = None
+        return {}
+
+    return _transition(case_id=case_id, actor=actor, action="reopen", allowed_from=[S.CLOSED], to_state=S.REGISTERED,
+                       who=_command(actor, SHIFT_LEADER), note=note, mutate=mutate, expected_version=expected_version)
+
+
+def case_merge(*, case_id: int, into_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
+    """Merge a new report into an open case about the same problem: that case's "me too" count rises."""
+    if case_id == into_id:
+        raise WorkflowError(_("A case cannot be merged into itself."))
+    with transaction.atomic():
+        parent = restrict(Case.objects.select_for_update(), actor).filter(pk=into_id).first()
+        if parent is None:
+            raise CaseNotFound(_("No such case."))
+        if not parent.is_open or parent.parent_id:
+            raise IllegalTransition(_("Reports can only be merged into an open case."))
+
+        def mutate(case: Case, now):
+            case.parent = parent
+            case.closed_at = now
+            return {"into": parent.pk}
+
+        case = _transition(case_id=case_id, actor=actor, action="merge", allowed_from=[S.REPORTED], to_state=S.MERGED,
+                           who=_command(actor, INTAKE, SHIFT_LEADER, DISPATCHER), note=note, mutate=mutate,
+                           expected_version=expected_version)
+        parent.me_too_count += 1
+        parent.version += 1
+        parent.save(update_fields=["me_too_count", "version", "updated_at"])
+        _event(parent, action="me_too", actor=actor, from_state=parent.state, data={"merged": case.pk})
+    return case
+
+
+# -- unit steps -------------------------------------------------------------------------------------------
+
+def case_request_return(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
+    """申请退回: the unit says the case is not theirs (职能不符 / 属地不符); the reason is required."""
+    _require_note(note)
+    return _transition(case_id=case_id, actor=actor, action="return_request", allowed_from=[S.DISPATCHED],
+                       to_state=S.RETURN_REQUESTED, who=_unit_side(actor), note=note, expected_version=expected_version)
+
+
+def case_sign(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
+    """签收: the unit takes the case on."""
+
+    def mutate(case: Case, now):
+        case.signed_at = now
+        return {"on_time": case.sign_due is None or now <= case.sign_due}
+
+    return _transition(case_id=case_id, actor=actor, action="sign", allowed_from=[S.DISPATCHED], to_state=S.HANDLING,
+                       who=_unit_side(actor), note=note, mutate=mutate, expected_version=expected_version)
+
+
+def case_request_extension(*, case_id: int, actor, amount: Decimal | float, unit: str, note: str,
+                           expected_version: int | None = None) -> Case:
+    """申请延期: ask for more time; the case stays in handling with the request pending."""
+    _require_note(note)
+    amount = Decimal(str(amount))
+    if amount <= 0 or unit not in {"working_hours", "working_days", "clock_hours"}:
+        raise WorkflowError(_("Ask for a positive amount of working hours, working days or clock hours."))
+    return _pending(case_id=case_id, actor=actor, kind=PendingRequest.EXTENSION, amount=amount, unit=unit, note=note,
+                    expected_version=expected_version)
+
+
+def case_request_shelving(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
+    """申请挂账: long-term work that cannot finish in time (funding, construction season…)."""
+    _require_note(note)
+    return _pending(case_id=case_id, actor=actor, kind=PendingRequest.SHELVING, amount=None, unit="", note=note,
+                    expected_version=expected_version)
+
+
+def _pending(*, case_id, actor, kind, amount, unit, note, expected_version) -> Case:
+    def mutate(case: Case, now):
+        if case.pending_request:
+            raise IllegalTransition(_("A request is already waiting for a decision."))
+        case.pending_request, case.pending_amount, case.pending_unit, case.pending_note = kind, amount, unit, note[:500]
+        return {"request": kind, "amount": str(amount) if amount else None, "unit": unit}
+
+    return _transition(case_id=case_id, actor=actor, action=f"{kind}_request", allowed_from=[S.HANDLING], to_state=None,
+                       who=_unit_side(actor), note=note, mutate=mutate, expected_version=expected_version)
+
+
+def case_submit(*, case_id: int, actor, note: str, photos: Iterable[Upload], expected_version: int | None = None) -> Case:
+    """反馈: the unit says it is done; after-photos are mandatory."""
+    photos = list(photos)
+    if not photos:
+        raise WorkflowError(_("Attach at least one after-photo of the rectification."))
+
+    def mutate(case: Case, now):
+        if case.pending_request:
+            raise IllegalTransition(_("A request is still waiting for a decision."))
+        case.submitted_at = now
+        case.verify_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.VERIFY, start=now)
+        return {"on_time": case.handle_due is None or now <= case.handle_due}
+
+    return _transition(case_id=case_id, actor=actor, action="submit", allowed_from=[S.HANDLING], to_state=S.SUBMITTED,
+                       who=_unit_side(actor), note=note, mutate=mutate, photos=photos, photo_kind=Evidence.Kind.AFTER,
+                       expected_version=expected_version)
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+def _closing(case: Case, now) -> dict:
+    case.closed_at = now
+    return {}
+
+
+def _require_note(note: str) -> None:
+    if not note or not note.strip():
+        raise WorkflowError(_("Give a reason."))
+
+
+__all__ = [
+    "CaseNotFound", "IllegalTransition", "NotAllowed", "StaleCase", "Upload", "WorkflowError",
+]
