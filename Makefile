@@ -34,7 +34,7 @@ lint: install
 
 # Runs the suite on SQLite, then again on PostgreSQL when DATABASE_URL points at one.
 test: install lint
-	env -u DATABASE_URL WENMING_TESTING=1 $(BIN)/pytest
+	env -u DATABASE_URL WENMING_TESTING=1 WENMING_PG_PASS_FOLLOWS=$(if $(DATABASE_URL),1,0) $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $$DATABASE_URL"; WENMING_TESTING=1 $(BIN)/pytest; fi
 
 bench: install

@@ -20,3 +20,29 @@ def _fresh_spatial_index():
     reset_index()
     yield
     reset_index()
+
+
+def needs_postgresql():
+    """Skip on SQLite with the reason, except in CI where a PostgreSQL pass must follow (see Makefile)."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("CI") == "true" and os.environ.get("WENMING_PG_PASS_FOLLOWS") != "1":
+        pytest.fail("this test needs PostgreSQL: set DATABASE_URL=postgres://… (CI must provide it)")
+    pytest.skip("needs PostgreSQL: install it and set DATABASE_URL=postgres://user@host:5432/db")
+
+
+@pytest.fixture
+def committed_city(django_db_blocker):
+    """For transactional tests (live server, threads): a city that is really committed.
+
+    The session city is there unless an earlier transactional test flushed it; then a small one is built.
+    """
+    from wenming.org.models import Area
+
+    if not Area.objects.exists():
+        demo_city_build(grids=60, seed=3)
+    yield
