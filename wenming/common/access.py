@@ -84,6 +84,8 @@ RULES: dict[str, Rule] = {
     "cases.case": Rule(area_lookups=("area_path",), unit_lookups=("unit__path",), jurisdiction=False),
     "cases.caseevent": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",), jurisdiction=False),
     "cases.evidence": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",), jurisdiction=False),
+    "cases.supervisionnotice": Rule(area_lookups=("case__area_path",), unit_lookups=("unit__path",), jurisdiction=False),
+    "cases.escalationpolicy": Rule(reference=True),
     "cases.category": Rule(reference=True),
     "cases.timelimit": Rule(reference=True),
     "cases.routingrule": Rule(reference=True, view_roles=ALL_ROLES - {"inspector"}),

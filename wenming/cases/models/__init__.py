@@ -1,5 +1,6 @@
 from .case import OPEN_STATES, Case, CaseEvent, CaseState, Channel, PendingRequest
 from .category import Category, CategoryKind, Stage, TimeLimit, TimeUnit, Urgency
+from .escalation import EscalationLevel, EscalationPolicy, SupervisionNotice
 from .evidence import Evidence
 from .facility import Facility
 from .routing import RoutingRule
@@ -12,11 +13,14 @@ __all__ = [
     "Category",
     "CategoryKind",
     "Channel",
+    "EscalationLevel",
+    "EscalationPolicy",
     "Evidence",
     "Facility",
     "PendingRequest",
     "RoutingRule",
     "Stage",
+    "SupervisionNotice",
     "TimeLimit",
     "TimeUnit",
     "Urgency",

@@ -1,0 +1,114 @@
+"""Escalation (督办): how late a case is, read exactly at the moment it is asked, and supervision notices.
+
+Levels use working time against the deadline of the stage the case is in: a reminder when less than
+the policy's margin is left, yellow and red once it is overdue by the city's thresholds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wenming.cases.models import Case, CaseEvent, EscalationLevel, EscalationPolicy, SupervisionNotice
+from wenming.cases.services.errors import CaseNotFound, IllegalTransition, NotAllowed, WorkflowError
+from wenming.common.access import restrict, scope_for
+from wenming.common.calendar import WORKING_HOURS, deadline_add, working_time_between
+
+ISSUERS = frozenset({"shift_leader", "dispatcher", "area_leader"})
+
+
+def escalation_policy() -> EscalationPolicy:
+    policy, _created = EscalationPolicy.objects.get_or_create(pk=1)
+    return policy
+
+
+def escalation_level(case: Case, *, now: dt.datetime | None = None, policy: EscalationPolicy | None = None) -> int:
+    due = case.current_due()
+    if due is None or not case.is_open:
+        return EscalationLevel.NONE
+    now = now or timezone.now()
+    policy = policy or escalation_policy()
+    hours = Decimal(working_time_between(due, now).total_seconds()) / 3600  # positive once overdue
+    if now > due:
+        if hours >= policy.red_after_hours:
+            return EscalationLevel.RED
+        if hours >= policy.yellow_after_hours:
+            return EscalationLevel.YELLOW
+        return EscalationLevel.NONE
+    if -hours <= policy.remind_before_hours:
+        return EscalationLevel.REMINDER
+    return EscalationLevel.NONE
+
+
+def _event(case: Case, *, action: str, actor, note: str, data: dict) -> None:
+    case.version += 1
+    case.save(update_fields=["version", "updated_at"])
+    CaseEvent.objects.create(case=case, seq=case.version, action=action, actor=actor, from_state=case.state,
+                             to_state=case.state, note=note, data=data, created_at=timezone.now())
+
+
+def notice_issue(*, case_id: int, actor, demand: str, answer_within_hours: Decimal | float = 4,
+                 level: int = EscalationLevel.YELLOW) -> SupervisionNotice:
+    """Issue a 督办单 on any open case to its unit; the answer is due in working hours."""
+    if not demand.strip():
+        raise WorkflowError(_("Say what the unit must do."))
+    with transaction.atomic():
+        case = restrict(Case.objects.select_for_update(), actor).filter(pk=case_id).first()
+        if case is None:
+            raise CaseNotFound(_("No such case."))
+        if not scope_for(actor).roles & ISSUERS:
+            raise NotAllowed(_("Your role may not do this on this case."))
+        if not case.is_open or case.unit_id is None:
+            raise IllegalTransition(_("Only an open case with a responsible unit can be supervised."))
+        now = timezone.now()
+        notice = SupervisionNotice.objects.create(
+            case=case, unit_id=case.unit_id, level=level, demand=demand.strip(), issued_by=actor,
+            answer_due=deadline_add(now, Decimal(str(answer_within_hours)), WORKING_HOURS),
+        )
+        _event(case, action="notice_issued", actor=actor, note=demand.strip(),
+               data={"notice": notice.pk, "level": int(level), "answer_due": notice.answer_due.isoformat()})
+    return notice
+
+
+def notice_answer(*, notice_id: int, actor, answer: str) -> SupervisionNotice:
+    """The unit answers the notice (what it did, by when)."""
+    if not answer.strip():
+        raise WorkflowError(_("Write the answer."))
+    with transaction.atomic():
+        notice = SupervisionNotice.objects.select_for_update().filter(pk=notice_id).select_related("unit").first()
+        if notice is None or not restrict(Case.objects.filter(pk=notice.case_id), actor).exists():
+            raise CaseNotFound(_("No such case."))
+        member = actor.roles.filter(role__in=["unit_handler", "unit_leader"], unit__isnull=False)
+        if not any(notice.unit.path.startswith(a.unit.path) for a in member.select_related("unit")):
+            raise NotAllowed(_("Your role may not do this on this case."))
+        if notice.state != SupervisionNotice.State.ISSUED:
+            raise IllegalTransition(_("This notice has already been answered."))
+        notice.state, notice.answer, notice.answered_at, notice.answered_by = (
+            SupervisionNotice.State.ANSWERED, answer.strip(), timezone.now(), actor,
+        )
+        notice.save()
+        case = Case.objects.select_for_update().get(pk=notice.case_id)
+        _event(case, action="notice_answered", actor=actor, note=answer.strip(),
+               data={"notice": notice.pk, "on_time": notice.answered_at <= notice.answer_due})
+    return notice
+
+
+def notice_close(*, notice_id: int, actor, note: str = "") -> SupervisionNotice:
+    """The centre accepts the answer."""
+    with transaction.atomic():
+        notice = SupervisionNotice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None or not restrict(Case.objects.filter(pk=notice.case_id), actor).exists():
+            raise CaseNotFound(_("No such case."))
+        if not scope_for(actor).roles & ISSUERS:
+            raise NotAllowed(_("Your role may not do this on this case."))
+        if notice.state != SupervisionNotice.State.ANSWERED:
+            raise IllegalTransition(_("Only an answered notice can be closed."))
+        notice.state = SupervisionNotice.State.CLOSED
+        notice.save(update_fields=["state", "updated_at"])
+        case = Case.objects.select_for_update().get(pk=notice.case_id)
+        _event(case, action="notice_closed", actor=actor, note=note, data={"notice": notice.pk})
+    return notice

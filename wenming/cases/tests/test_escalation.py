@@ -1,0 +1,88 @@
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+
+from wenming.cases.models import Case, EscalationLevel, SupervisionNotice
+from wenming.cases.services import escalation as esc
+from wenming.cases.services import workflow as wf
+from wenming.common.calendar import deadline_add
+from wenming.org.models import Area, Person
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+L = EscalationLevel
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def people():
+    return {p.username: p for p in Person.objects.filter(is_staff=True)}
+
+
+@pytest.fixture
+def handling_case(people):
+    unit = people["chengguan"].unit
+    grid = Area.objects.filter(level="grid", path__startswith=unit.area.path).first()
+    case = wf.case_intake(channel="grid", description="垃圾堆积", lng=grid.lng, lat=grid.lat, category="SJ0101")
+    wf.case_register(case_id=case.pk, actor=people["shouli"])
+    wf.case_dispatch(case_id=case.pk, actor=people["paiqian"], unit=unit)
+    return wf.case_sign(case_id=case.pk, actor=people["chengguan"])
+
+
+def test_levels_follow_working_time_around_the_deadline(handling_case):
+    policy = esc.escalation_policy()
+    policy.remind_before_hours, policy.yellow_after_hours, policy.red_after_hours = Decimal(2), Decimal(0), Decimal(6.5)
+    policy.save()
+    case = handling_case
+    case.handle_due = dt.datetime(2026, 12, 1, 16, 0, tzinfo=TZ)  # a Tuesday, 16:00
+    assert esc.escalation_level(case, now=dt.datetime(2026, 12, 1, 9, 0, tzinfo=TZ)) == L.NONE
+    assert esc.escalation_level(case, now=dt.datetime(2026, 12, 1, 14, 30, tzinfo=TZ)) == L.REMINDER
+    assert esc.escalation_level(case, now=dt.datetime(2026, 12, 1, 16, 0, tzinfo=TZ)) == L.REMINDER
+    assert esc.escalation_level(case, now=dt.datetime(2026, 12, 1, 16, 1, tzinfo=TZ)) == L.YELLOW
+    # 6.5 working hours late: 16:00 → 17:30 is 1.5 h, next day 08:30-12:00 3.5 h, 14:30-16:00 1.5 h.
+    assert esc.escalation_level(case, now=dt.datetime(2026, 12, 2, 15, 59, tzinfo=TZ)) == L.YELLOW
+    assert esc.escalation_level(case, now=dt.datetime(2026, 12, 2, 16, 0, tzinfo=TZ)) == L.RED
+    # A night and a weekend add no lateness: Friday 17:30 to Monday 08:30 is no working time.
+    case.handle_due = dt.datetime(2026, 12, 4, 17, 30, tzinfo=TZ)
+    assert esc.escalation_level(case, now=dt.datetime(2026, 12, 7, 8, 30, tzinfo=TZ)) == L.YELLOW
+
+
+def test_closed_or_shelved_cases_are_not_escalated(handling_case):
+    case = handling_case
+    case.state = "shelved"
+    assert esc.escalation_level(case, now=case.handle_due + dt.timedelta(days=30)) == L.NONE
+
+
+def test_notice_is_issued_answered_and_closed_with_events(handling_case, people):
+    notice = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="今日内清理完毕", answer_within_hours=4)
+    assert notice.state == SupervisionNotice.State.ISSUED and notice.unit.code == "CGJ-131102"
+    assert notice.answer_due == deadline_add(notice.created_at, 4, "working_hours")
+    with pytest.raises(wf.NotAllowed):
+        esc.notice_answer(notice_id=notice.pk, actor=people["zhiban"], answer="x")
+    with pytest.raises(wf.CaseNotFound):
+        esc.notice_answer(notice_id=notice.pk, actor=people["gongdian"], answer="x")
+    with pytest.raises(wf.IllegalTransition):
+        esc.notice_close(notice_id=notice.pk, actor=people["zhiban"])
+    notice = esc.notice_answer(notice_id=notice.pk, actor=people["chengguan"], answer="已安排清运车辆，17时前完成")
+    assert notice.state == SupervisionNotice.State.ANSWERED
+    with pytest.raises(wf.IllegalTransition):
+        esc.notice_answer(notice_id=notice.pk, actor=people["chengguan"], answer="again")
+    notice = esc.notice_close(notice_id=notice.pk, actor=people["zhiban"])
+    actions = list(Case.objects.get(pk=handling_case.pk).events.values_list("action", flat=True))
+    assert actions[-3:] == ["notice_issued", "notice_answered", "notice_closed"]
+
+
+def test_area_leader_may_issue_but_a_unit_may_not(handling_case, people):
+    assert esc.notice_issue(case_id=handling_case.pk, actor=people["taocheng"], demand="加快处置").pk
+    with pytest.raises(wf.NotAllowed):
+        esc.notice_issue(case_id=handling_case.pk, actor=people["chengguan"], demand="x")
+    with pytest.raises(wf.WorkflowError, match="Say what"):
+        esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand=" ")
