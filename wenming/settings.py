@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "wenming.common",
     "wenming.org",
     "wenming.campaign",
@@ -181,6 +183,19 @@ WENMING_MAX_UPLOAD_BYTES = int(os.environ.get("WENMING_MAX_UPLOAD_BYTES", str(15
 WENMING_GEO_CHECK_SECONDS = float(os.environ.get("WENMING_GEO_CHECK_SECONDS", "0" if TESTING else "2"))
 # Centre of the city, for the local metric projection used in distance queries.
 WENMING_CITY_NAME = os.environ.get("WENMING_CITY_NAME", "衡水市")
+
+# Background work (notifications, escalation scans) runs through Django Tasks: the database backend by
+# default and in the demo; tests run tasks immediately.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
+    }
+}
+# Where SMS go: a dotted path to a class with send(phone, text, key). The console backend prints them.
+WENMING_SMS_BACKEND = os.environ.get("WENMING_SMS_BACKEND", "wenming.common.notify.ConsoleSMSBackend")
+EMAIL_BACKEND = os.environ.get("WENMING_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("WENMING_FROM_EMAIL", "wenming@localhost")
+WENMING_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("WENMING_NOTIFY_MAX_ATTEMPTS", "6"))
 
 LOGGING = {
     "version": 1,

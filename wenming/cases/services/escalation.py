@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,3 +112,49 @@ def notice_close(*, notice_id: int, actor, note: str = "") -> SupervisionNotice:
         case = Case.objects.select_for_update().get(pk=notice.case_id)
         _event(case, action="notice_closed", actor=actor, note=note, data={"notice": notice.pk})
     return notice
+
+
+def escalations_scan(*, now: dt.datetime | None = None) -> dict:
+    """Notify, once per stage deadline and level, the people who must see a late case.
+
+    Reminder → the unit; yellow → the unit and its leaders; red → also the area leaders and the
+    command centre. The level itself is never stored: it is computed from the deadline when read.
+    """
+    from wenming.common.services.notifications import notifications_enqueue
+    from wenming.org.models import Person
+
+    now = now or timezone.now()
+    policy = escalation_policy()
+    horizon = deadline_add(now, policy.remind_before_hours, WORKING_HOURS)
+    counts = {L.label: 0 for L in EscalationLevel if L}
+    open_states = ["reported", "registered", "dispatched", "handling", "submitted", "return_requested"]
+    candidates = Case.objects.filter(state__in=open_states).filter(
+        models.Q(register_due__lte=horizon, state="reported")
+        | models.Q(dispatch_due__lte=horizon, state="registered")
+        | models.Q(sign_due__lte=horizon, state="dispatched")
+        | models.Q(handle_due__lte=horizon, state__in=["handling", "return_requested"])
+        | models.Q(verify_due__lte=horizon, state="submitted")
+    )
+    for case in candidates.iterator(chunk_size=500):
+        level = escalation_level(case, now=now, policy=policy)
+        if not level:
+            continue
+        recipients = set()
+        if case.unit_id:
+            roles = ["unit_handler", "unit_leader"] if level == EscalationLevel.REMINDER else ["unit_leader", "unit_handler"]
+            recipients |= set(Person.objects.filter(is_active=True, roles__role__in=roles, roles__unit_id=case.unit_id))
+        if level == EscalationLevel.RED or case.unit_id is None:
+            for person in Person.objects.filter(is_active=True, roles__role__in=["area_leader", "shift_leader"]).prefetch_related("roles__area"):
+                if any(r.area and case.area_path.startswith(r.area.path) for r in person.roles.all()):
+                    recipients.add(person)
+        due = case.current_due()
+        label = EscalationLevel(level).label
+        new = notifications_enqueue(
+            recipients=recipients, key=f"esc:{case.pk}:{due:%Y%m%d%H%M%S}:{level}",
+            channels=("in_app", "sms") if level >= EscalationLevel.YELLOW else ("in_app",),
+            subject=_("Case %(number)s: %(level)s") % {"number": case.number, "level": label},
+            body=case.description[:140], link=f"/cases/{case.pk}/",
+        )
+        if new:
+            counts[label] += 1
+    return counts

@@ -207,7 +207,39 @@ def _transition(
         event = _event(case, action=action, actor=actor, from_state=from_state, note=note, data=data, at=now)
         for photo in photos:
             evidence_add(case=case, kind=photo_kind, name=photo.name, content=photo.content, actor=actor, event=event)
+        _notify(case, action)
     return case
+
+
+# Who hears of each step: the unit that must act next, or the command centre.
+_NOTIFY_UNIT = {"dispatch": "dispatched to your unit", "rework": "sent back for rework", "return_refused": "return refused",
+                "request_granted": "request granted", "request_refused": "request refused", "resume": "resumed"}
+_NOTIFY_COMMAND = {"return_request": "return requested", "extension_request": "extension requested",
+                   "shelving_request": "shelving requested", "submit": "rectification submitted"}
+
+
+def _notify(case: Case, action: str) -> None:
+    from wenming.common.services.notifications import notifications_enqueue
+    from wenming.org.models import Person
+
+    if action in _NOTIFY_UNIT and case.unit_id:
+        recipients = Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES, roles__unit_id=case.unit_id)
+        what, channels = _NOTIFY_UNIT[action], ("in_app", "sms") if action in {"dispatch", "rework"} else ("in_app",)
+    elif action in _NOTIFY_COMMAND:
+        recipients = [
+            p for p in Person.objects.filter(is_active=True, roles__role__in=[SHIFT_LEADER, DISPATCHER])
+            .select_related(None).prefetch_related("roles__area")
+            if any(r.area and case.area_path.startswith(r.area.path) or (r.area and r.area.parent_id is None)
+                   for r in p.roles.all())
+        ]
+        what, channels = _NOTIFY_COMMAND[action], ("in_app",)
+    else:
+        return
+    notifications_enqueue(
+        recipients=recipients, key=f"case:{case.pk}:{case.version}", channels=channels,
+        subject=_("Case %(number)s: %(what)s") % {"number": case.number, "what": _(what)},
+        body=case.description[:140], link=f"/cases/{case.pk}/",
+    )
 
 
 def _command(actor, *roles: str) -> Callable[[Case], bool]:

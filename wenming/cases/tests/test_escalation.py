@@ -86,3 +86,25 @@ def test_area_leader_may_issue_but_a_unit_may_not(handling_case, people):
         esc.notice_issue(case_id=handling_case.pk, actor=people["chengguan"], demand="x")
     with pytest.raises(wf.WorkflowError, match="Say what"):
         esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand=" ")
+
+
+def test_dispatch_notifies_the_unit_in_app_and_by_sms(handling_case, people):
+    from wenming.common.models import Notification
+
+    rows = Notification.objects.filter(key__startswith=f"case:{handling_case.pk}:")
+    recipients = set(rows.filter(channel="in_app").values_list("recipient__username", flat=True))
+    assert {"chengguan", "chengguan_lead"} <= recipients
+    assert rows.filter(channel="sms").exists()
+
+
+def test_scan_notifies_once_per_level_and_deadline(handling_case, people):
+    from wenming.common.models import Notification
+
+    case = handling_case
+    late = case.handle_due + dt.timedelta(days=10)
+    first = esc.escalations_scan(now=late)
+    assert first[L.RED.label] >= 1
+    keys = set(Notification.objects.filter(key__startswith=f"esc:{case.pk}:").values_list("recipient__username", flat=True))
+    assert {"chengguan", "chengguan_lead", "taocheng"} <= keys  # red reaches the area leader
+    again = esc.escalations_scan(now=late + dt.timedelta(hours=1))
+    assert again[L.RED.label] == 0

@@ -13,14 +13,20 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("WENMING_PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WENMING_WORKERS", "2")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WENMING_THREADS", "4")))
+        parser.add_argument("--with-worker", action="store_true", help="also run the background worker (the demo does)")
 
-    def handle(self, *args, host, port, workers, threads, **options):
+    def handle(self, *args, host, port, workers, threads, with_worker, **options):
         gunicorn = Path(sys.executable).with_name("gunicorn")
         argv = [
             str(gunicorn), "wenming.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
             "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("WENMING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
+        if with_worker:
+            import subprocess
+
+            # Started in our process group, so stopping the server (Ctrl-C) stops the worker too.
+            subprocess.Popen([sys.executable, "-m", "wenming.cli", "worker"], env=os.environ.copy())
         self.stdout.write(f"Serving on http://{host}:{port}/")
         sys.stdout.flush()
         os.execv(argv[0], argv)

@@ -1,0 +1,50 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run background work: the task queue worker, and the periodic escalation scan and notification retries."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=60.0, help="seconds between periodic scans (default 60)")
+        parser.add_argument("--once", action="store_true", help="run the periodic jobs once, in this process, and exit")
+
+    def handle(self, *args, interval, once, **options):
+        from wenming.cases.services.escalation import escalations_scan
+        from wenming.common.services.notifications import notifications_deliver, notifications_recover
+
+        if once:
+            self.stdout.write(f"escalations: {escalations_scan()}")
+            notifications_recover()
+            self.stdout.write(f"notifications: {notifications_deliver()}")
+            return
+        # The queue itself is worked by django-tasks-db's worker; this process schedules the periodic jobs.
+        child = subprocess.Popen([sys.executable, "-m", "wenming.cli", "db_worker"], env=os.environ.copy())
+        stop = False
+
+        def _stop(*_):
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        from wenming.cases.tasks import scan_escalations
+        from wenming.common.tasks import deliver_notifications
+
+        try:
+            while not stop:
+                notifications_recover()
+                scan_escalations.enqueue()
+                deliver_notifications.enqueue()
+                slept = 0.0
+                while slept < interval and not stop:
+                    time.sleep(0.5)
+                    slept += 0.5
+        finally:
+            child.terminate()
+            child.wait(timeout=30)
