@@ -46,3 +46,19 @@ def committed_city(django_db_blocker):
     if not Area.objects.exists():
         demo_city_build(grids=60, seed=3)
     yield
+
+
+def photo_bytes(*, color=(180, 40, 40), size=(64, 48), fmt="PNG", exif=None, pattern: int = 0) -> bytes:
+    """A small real image for evidence tests; ``pattern`` draws different shapes so perceptual hashes differ."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, color)
+    draw = ImageDraw.Draw(image)
+    for i in range(pattern):
+        draw.rectangle([i * 7 % size[0], i * 5 % size[1], (i * 7 % size[0]) + 10, (i * 5 % size[1]) + 20], fill=(20, 20 * i % 255, 200))
+    out = io.BytesIO()
+    kwargs = {"exif": exif} if exif is not None else {}
+    image.save(out, format=fmt, **kwargs)
+    return out.getvalue()

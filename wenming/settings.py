@@ -179,6 +179,9 @@ WENMING_WORKING_HOURS = os.environ.get("WENMING_WORKING_HOURS", "08:30-12:00,14:
 WENMING_SIGN_LIMIT_HOURS = float(os.environ.get("WENMING_SIGN_LIMIT_HOURS", "1"))
 # Evidence uploads: largest file and largest image in pixels.
 WENMING_MAX_UPLOAD_BYTES = int(os.environ.get("WENMING_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
+WENMING_MAX_IMAGE_PIXELS = int(os.environ.get("WENMING_MAX_IMAGE_PIXELS", str(50_000_000)))
+# An after-photo whose GPS position is further than this from the case is flagged to the verifier.
+WENMING_EVIDENCE_MAX_DISTANCE_M = float(os.environ.get("WENMING_EVIDENCE_MAX_DISTANCE_M", "150"))
 # How often (seconds) a process checks whether the geography changed; tests check on every lookup.
 WENMING_GEO_CHECK_SECONDS = float(os.environ.get("WENMING_GEO_CHECK_SECONDS", "0" if TESTING else "2"))
 # Centre of the city, for the local metric projection used in distance queries.

@@ -10,11 +10,11 @@ from django.db import connection, connections
 from wenming.cases.models import Case, CaseState
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.workflow import Upload
-from wenming.conftest import needs_postgresql
+from wenming.conftest import needs_postgresql, photo_bytes
 from wenming.org.models import Area, Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = photo_bytes()
 S = CaseState
 
 # Which state follows which action: used to replay each case's timeline.

@@ -12,11 +12,12 @@ from wenming.cases.models import Case, CaseEvent, CaseState, Category
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.workflow import Upload
 from wenming.common.calendar import deadline_add, working_time_between
+from wenming.conftest import photo_bytes
 from wenming.org.models import Area, Person, Unit
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = photo_bytes()
 S = CaseState
 
 
