@@ -135,6 +135,7 @@ class Case(TimeStampedModel):
             models.Index(fields=["state", "unit"], name="case_state_unit_idx"),
             models.Index(fields=["state", "reported_at"], name="case_state_reported_idx"),
             models.Index(fields=["category", "reported_at"], name="case_category_reported_idx"),
+            models.Index(fields=["category", "lat", "lng"], name="case_category_place_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -40,6 +40,12 @@ class Category(TimeStampedModel):
         default=True,
         help_text=_("The site's 包保 unit and the road chief answer for this problem when no rule names a unit."),
     )
+    duplicate_radius_m = models.PositiveIntegerField(
+        _("duplicate radius (m)"), default=50, help_text=_("Open cases of this category this close are suggested as duplicates.")
+    )
+    duplicate_window_hours = models.PositiveIntegerField(
+        _("duplicate window (hours)"), default=72, help_text=_("…if reported within this many hours.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort = models.PositiveIntegerField(_("order"), default=0)
 
