@@ -28,9 +28,10 @@ def deliver(notification) -> None:
     """Send one notification over its channel; raise DeliveryError to have it retried."""
     person = notification.recipient
     if notification.channel == "sms":
-        if not person.phone:
+        phone = notification.to_phone or (person.phone if person else "")
+        if not phone:
             raise DeliveryError("recipient has no mobile phone number")
-        sms_backend().send(phone=person.phone, text=f"{notification.subject} {notification.body}".strip(), key=notification.key)
+        sms_backend().send(phone=phone, text=f"{notification.subject} {notification.body}".strip(), key=notification.key)
     elif notification.channel == "email":
         if not person.email:
             raise DeliveryError("recipient has no e-mail address")

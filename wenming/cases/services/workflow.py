@@ -405,9 +405,21 @@ def case_verify(*, case_id: int, actor, passed: bool, note: str = "", photos: It
 
 
 def case_close(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
-    """结案."""
+    """结案; the reporters of the case and of every report merged into it are told by SMS."""
+    from wenming.common.services.notifications import notifications_enqueue_sms
+
+    def mutate(case: Case, now):
+        _closing(case, now)
+        phones = [case.reporter_phone, *case.duplicates.values_list("reporter_phone", flat=True)]
+        told = notifications_enqueue_sms(
+            phones=phones, key=f"closed:{case.pk}:{case.version + 1}",
+            text=_("Your report %(number)s has been dealt with and closed. Tracking code: %(code)s.")
+            % {"number": case.number, "code": case.tracking_code},
+        )
+        return {"reporters_told": told}
+
     return _transition(case_id=case_id, actor=actor, action="close", allowed_from=[S.VERIFIED], to_state=S.CLOSED,
-                       who=_command(actor, SHIFT_LEADER, DISPATCHER), note=note, mutate=lambda c, now: _closing(c, now),
+                       who=_command(actor, SHIFT_LEADER, DISPATCHER), note=note, mutate=mutate,
                        expected_version=expected_version)
 
 

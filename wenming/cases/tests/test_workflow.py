@@ -232,3 +232,21 @@ def test_events_are_append_only(stall_case):
         event.save()
     with pytest.raises(RuntimeError):
         event.delete()
+
+
+def test_closing_tells_the_reporters_of_merged_reports(stall_case, people):
+    from wenming.common.models import Notification
+
+    p = people
+    twin = wf.case_intake(channel="citizen", description="同一处", lng=stall_case.lng, lat=stall_case.lat,
+                          category="SJ0401", reporter_phone="13911112222")
+    wf.case_merge(case_id=twin.pk, into_id=stall_case.pk, actor=p["shouli"])
+    wf.case_register(case_id=stall_case.pk, actor=p["shouli"])
+    wf.case_dispatch(case_id=stall_case.pk, actor=p["paiqian"])
+    wf.case_sign(case_id=stall_case.pk, actor=p["chengguan"])
+    wf.case_submit(case_id=stall_case.pk, actor=p["chengguan"], note="ok", photos=[Upload("a.png", PNG)])
+    wf.case_verify(case_id=stall_case.pk, actor=p["anfang"], passed=True)
+    case = wf.case_close(case_id=stall_case.pk, actor=p["zhiban"])
+    sms = Notification.objects.filter(key__startswith=f"closed:{case.pk}:", channel="sms")
+    assert set(sms.values_list("to_phone", flat=True)) == {"13800000000", "13911112222"}
+    assert case.events.get(action="close").data["reporters_told"] == 2

@@ -22,8 +22,11 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
+        verbose_name=_("recipient"),
     )
+    # A citizen who reported without an account is reached by SMS at this number.
+    to_phone = models.CharField(_("phone"), max_length=30, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     key = models.CharField(_("key"), max_length=120)
     subject = models.CharField(_("subject"), max_length=200)
@@ -43,8 +46,15 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["recipient", "channel", "key"], name="notification_once_per_key"),
+            models.UniqueConstraint(
+                fields=["to_phone", "channel", "key"], condition=models.Q(recipient__isnull=True),
+                name="notification_once_per_key_by_phone",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(to_phone=""), name="notification_has_someone"
+            ),
         ]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="notification_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient}: {self.subject}"
+        return f"{self.get_channel_display()} → {self.recipient or self.to_phone}: {self.subject}"

@@ -44,6 +44,21 @@ def notifications_enqueue(
     return created
 
 
+def notifications_enqueue_sms(*, phones: Iterable[str], key: str, text: str) -> int:
+    """Queue an SMS to people without an account (citizens who reported by phone)."""
+    now = timezone.now()
+    rows = [
+        Notification(to_phone=phone, channel=Notification.Channel.SMS, key=key[:120], subject=text[:200],
+                     state=Notification.State.PENDING, next_attempt_at=now)
+        for phone in sorted({p.strip() for p in phones if p and p.strip()})
+    ]
+    before = Notification.objects.filter(key=key[:120]).count()
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        transaction.on_commit(_enqueue_delivery)
+    return Notification.objects.filter(key=key[:120]).count() - before
+
+
 def _enqueue_delivery() -> None:
     from wenming.common.tasks import deliver_notifications
 
