@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from wenming.cases.models import Category, Stage, TimeLimit
+from wenming.cases.models import Category, Stage
+from wenming.cases.routing_cache import get_routing_config
 from wenming.common.calendar import WORKING_HOURS, deadline_add
 
 # Used while a case has no category yet (a citizen's report before registration) or a category lacks one.
@@ -21,11 +22,8 @@ FALLBACK = {
 
 def stage_limit(*, category: Category | None, urgency: str, stage: str) -> tuple[Decimal, str]:
     if category is not None:
-        row = (
-            TimeLimit.objects.filter(category=category, urgency=urgency, stage=stage).values_list("amount", "unit").first()
-        )
-        if row is None and urgency != "normal":
-            row = TimeLimit.objects.filter(category=category, urgency="normal", stage=stage).values_list("amount", "unit").first()
+        limits = get_routing_config().time_limits
+        row = limits.get((category.pk, urgency, stage)) or limits.get((category.pk, "normal", stage))
         if row is not None:
             return row
     return FALLBACK[stage]

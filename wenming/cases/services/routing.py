@@ -17,13 +17,13 @@ illegal parking in a back street is the traffic police's, not the street's 包�
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from wenming.cases.models import Category, Facility, RoutingRule
+from wenming.cases.models import Category
+from wenming.cases.routing_cache import RuleInfo, get_routing_config
 from wenming.common.geo import CRS, to_wgs84, valid_lnglat
-from wenming.org.models import RoadChief, Unit
 from wenming.org.spatial import AreaInfo, NearbySite, get_index
 
 NEARBY_RADIUS_M = 300.0
@@ -50,8 +50,12 @@ class RoutingDecision:
     road: dict | None = None
     nearby_sites: list[dict] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    def as_dict(self, *, nearby_limit: int | None = None) -> dict:
+        # Built by hand: dataclasses.asdict deep-copies every nested dict, which showed in intake profiles.
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["areas"] = list(self.areas)
+        data["nearby_sites"] = self.nearby_sites[:nearby_limit] if nearby_limit is not None else list(self.nearby_sites)
+        return data
 
 
 def _area_dict(info: AreaInfo) -> dict:
@@ -68,9 +72,9 @@ def _site_dict(site: NearbySite) -> dict:
     }
 
 
-def _rule_specificity(rule: RoutingRule, category: Category) -> tuple:
-    area_depth = rule.area.path.count("/") if rule.area_id else 0
-    category_rank = 2 if rule.category_id == category.id else 1 if rule.category_id else 0
+def _rule_specificity(rule: RuleInfo, category_id: int) -> tuple:
+    area_depth = rule.area_path.count("/") if rule.area_path else 0
+    category_rank = 2 if rule.category_id == category_id else 1 if rule.category_id else 0
     return (area_depth, category_rank, rule.priority, -rule.id)
 
 
@@ -84,11 +88,11 @@ def case_route(
         raise RoutingError(_("Unknown coordinate system %(crs)s: use wgs84, gcj02 or bd09.") % {"crs": crs}) from None
     if not valid_lnglat(lng, lat):
         raise RoutingError(_("Longitude or latitude out of range: %(lng)s, %(lat)s.") % {"lng": lng, "lat": lat})
-    if isinstance(category, str):
-        try:
-            category = Category.objects.select_related("parent").get(code=category, is_active=True)
-        except Category.DoesNotExist:
-            raise RoutingError(_("Unknown category code %(code)s.") % {"code": category}) from None
+    config = get_routing_config()
+    code = category if isinstance(category, str) else category.code
+    cat = config.categories_by_code.get(code)
+    if cat is None or not cat.is_active:
+        raise RoutingError(_("Unknown category code %(code)s.") % {"code": code})
     lng, lat = to_wgs84(lng, lat, crs)
     index = get_index()
 
@@ -102,7 +106,7 @@ def case_route(
     decision = RoutingDecision(
         lng=round(lng, 7),
         lat=round(lat, 7),
-        category_code=category.code,
+        category_code=cat.code,
         grid=_area_dict(grid) if grid else None,
         areas=[_area_dict(a) for a in chain],
         unit_id=None,
@@ -116,105 +120,94 @@ def case_route(
 
     def decide(unit_id: int, rule: str, reason: str, rule_id: int | None = None) -> RoutingDecision:
         decision.unit_id = unit_id
-        decision.unit_name = Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first()
+        decision.unit_name = config.unit_name(unit_id, active_only=False)
         decision.rule, decision.reason, decision.rule_id = rule, reason, rule_id
         return decision
 
     # 1. The facility's owner.
-    if category.facility_radius_m:
-        classes = set(category.facility_classes.values_list("id", flat=True)) or {category.id}
-        found = index.nearest_facility(lng, lat, category.facility_radius_m, classes)
-        if found:
-            facility = Facility.objects.select_related("category", "owner_unit", "maintainer_unit").get(pk=found[0])
-            unit = facility.responsible_unit
+    if cat.facility_radius_m:
+        found = index.nearest_facility(lng, lat, cat.facility_radius_m, set(cat.facility_class_ids) or {cat.id})
+        if found and found[0] in config.facilities:
+            code_, class_name, owner_name, unit_id = config.facilities[found[0]]
+            unit_name = config.unit_name(unit_id, active_only=False)
             decision.facility = {
-                "id": facility.id,
-                "code": facility.code,
-                "class": facility.category.name,
-                "owner": facility.owner_unit.name,
-                "distance_m": round(found[1], 1),
+                "id": found[0], "code": code_, "class": class_name, "owner": owner_name, "distance_m": round(found[1], 1),
             }
             return decide(
-                unit.id,
+                unit_id,
                 "facility_owner",
                 _("Facility %(code)s (%(cls)s) %(dist)s m away belongs to %(unit)s: whoever owns a facility answers for it.")
-                % {"code": facility.code, "cls": facility.category.name, "dist": round(found[1], 1), "unit": unit.name},
+                % {"code": code_, "cls": class_name, "dist": round(found[1], 1), "unit": unit_name},
             )
 
-    category_ids = [category.id] + ([category.parent_id] if category.parent_id else [])
-    rules = list(
-        RoutingRule.objects.filter(is_active=True, unit__is_active=True)
-        .filter(category_id__in=category_ids)
-        .select_related("area", "unit", "site_type")
-    )
-    in_area = [r for r in rules if r.area_id is None or area_path.startswith(r.area.path)]
+    rules = [
+        r
+        for cid in (cat.id, cat.parent_id)
+        if cid
+        for r in config.rules_by_category.get(cid, ())
+        if config.unit_name(r.unit_id) is not None
+    ]
+    in_area = [r for r in rules if r.area_path is None or area_path.startswith(r.area_path)]
 
     # 2. A rule for this category at this type of site.
     for site in at_sites:
         matching = [r for r in in_area if r.site_type_id == site.type_id]
         if matching:
-            best = max(matching, key=lambda r: _rule_specificity(r, category))
+            best = max(matching, key=lambda r: _rule_specificity(r, cat.id))
             return decide(
                 best.unit_id,
                 "site_type_rule",
                 _("Rule: %(cat)s at a %(type)s (%(site)s) goes to %(unit)s.")
-                % {"cat": category.name, "type": site.type_name, "site": site.name, "unit": best.unit.name},
+                % {"cat": cat.name, "type": site.type_name, "site": site.name, "unit": config.unit_name(best.unit_id)},
                 best.id,
             )
 
     # 3. A rule for this category in an area holding the point.
     area_rules = [r for r in in_area if r.site_type_id is None]
     if area_rules:
-        best = max(area_rules, key=lambda r: _rule_specificity(r, category))
-        where = best.area.name if best.area_id else _("the whole city")
+        best = max(area_rules, key=lambda r: _rule_specificity(r, cat.id))
+        where = best.area_name if best.area_path else _("the whole city")
         return decide(
             best.unit_id,
             "area_rule",
-            _("Rule: %(cat)s in %(where)s goes to %(unit)s.") % {"cat": category.name, "where": where, "unit": best.unit.name},
+            _("Rule: %(cat)s in %(where)s goes to %(unit)s.")
+            % {"cat": cat.name, "where": where, "unit": config.unit_name(best.unit_id)},
             best.id,
         )
 
-    if category.local_duty:
+    if cat.local_duty:
         # 4. The site's 包保 unit.
         for site in at_sites:
-            if site.guarantor_unit_id:
-                name = Unit.objects.filter(pk=site.guarantor_unit_id, is_active=True).values_list("name", flat=True).first()
-                if name:
-                    return decide(
-                        site.guarantor_unit_id,
-                        "site_guarantor",
-                        _("The place is at %(site)s (%(type)s), which %(unit)s is responsible for (包保).")
-                        % {"site": site.name, "type": site.type_name, "unit": name},
-                    )
+            name = config.unit_name(site.guarantor_unit_id)
+            if name:
+                return decide(
+                    site.guarantor_unit_id,
+                    "site_guarantor",
+                    _("The place is at %(site)s (%(type)s), which %(unit)s is responsible for (包保).")
+                    % {"site": site.name, "type": site.type_name, "unit": name},
+                )
         # 5. The road chief.
         road = index.nearest_road(lng, lat)
-        if road:
-            chief = (
-                RoadChief.objects.filter(segment_id=road[0], unit__is_active=True)
-                .select_related("segment", "unit")
-                .order_by("-level")
-                .first()
+        if road and road[0] in config.chiefs:
+            unit_id, chief, road_name = config.chiefs[road[0]]
+            decision.road = {"id": road[0], "name": road_name, "distance_m": round(road[1], 1)}
+            return decide(
+                unit_id,
+                "road_chief",
+                _("The place is on %(road)s, whose road chief %(chief)s belongs to %(unit)s.")
+                % {"road": road_name, "chief": chief, "unit": config.unit_name(unit_id)},
             )
-            if chief:
-                decision.road = {"id": chief.segment_id, "name": chief.segment.name, "distance_m": round(road[1], 1)}
-                return decide(
-                    chief.unit_id,
-                    "road_chief",
-                    _("The place is on %(road)s, whose road chief %(chief)s belongs to %(unit)s.")
-                    % {"road": chief.segment.name, "chief": chief.name, "unit": chief.unit.name},
-                )
 
     # 6. The area's default unit (属地兜底).
     for area in reversed(chain):
-        if area.default_unit_id:
-            name = Unit.objects.filter(pk=area.default_unit_id, is_active=True).values_list("name", flat=True).first()
-            if name:
-                return decide(
-                    area.default_unit_id,
-                    "area_default",
-                    _("No rule names a unit, so %(area)s's default unit %(unit)s takes it (属地兜底).")
-                    % {"area": area.name, "unit": name},
-                )
+        name = config.unit_name(area.default_unit_id)
+        if name:
+            return decide(
+                area.default_unit_id,
+                "area_default",
+                _("No rule names a unit, so %(area)s's default unit %(unit)s takes it (属地兜底).")
+                % {"area": area.name, "unit": name},
+            )
 
     # 7. Triage.
     decision.reason = (

@@ -29,6 +29,7 @@ from wenming.cases.models import (
     PendingRequest,
     Stage,
 )
+from wenming.cases.routing_cache import get_routing_config
 from wenming.cases.services.deadlines import sign_due, stage_due
 from wenming.cases.services.errors import (
     CaseNotFound,
@@ -98,14 +99,18 @@ def case_intake(
     if not description.strip():
         raise WorkflowError(_("Describe the problem."))
     if isinstance(category, str):
-        category = Category.objects.filter(code=category, is_active=True).first() or _missing_category(category)
+        info = get_routing_config().categories_by_code.get(category)
+        if info is None or not info.is_active:
+            _missing_category(category)
+        category = Category(pk=info.id, code=info.code, name=info.name, parent_id=info.parent_id)
     if (lng is None) != (lat is None):
         raise WorkflowError(_("Give both longitude and latitude, or neither."))
     if lng is None and site is not None:
         lng, lat, crs = site.lng, site.lat, "wgs84"
     now = reported_at or _now()
     case = Case(
-        tracking_code=_tracking_code(), channel=channel, external_id=external_id, category=category, urgency=urgency,
+        tracking_code=_tracking_code(), channel=channel, external_id=external_id,
+        category_id=category.pk if category else None, urgency=urgency,
         description=description.strip(), address=address, site=site, reporter_name=reporter_name,
         reporter_phone=reporter_phone, reported_by=actor if getattr(actor, "is_authenticated", False) else None,
         reported_at=now,
@@ -114,7 +119,7 @@ def case_intake(
         decision = case_route(lng=lng, lat=lat, category=category, crs=crs) if category else None
         if decision is not None:
             case.lng, case.lat = decision.lng, decision.lat
-            case.routing = decision.as_dict()
+            case.routing = decision.as_dict(nearby_limit=5)  # the case keeps the five nearest sites, not all
             case.unit_id = decision.unit_id
             grid_id = decision.areas[-1]["id"] if decision.areas else None
         else:

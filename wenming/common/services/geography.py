@@ -4,6 +4,22 @@ from django.db import transaction
 
 from wenming.common.models import GeographyVersion
 
+ROUTING_CONFIG = 2  # the row whose token tracks categories, time limits, rules, units, chiefs, facilities
+
+
+def routing_config_bump() -> None:
+    """Tell every process's routing configuration cache to reload on its next check."""
+    token = secrets.randbits(62)
+    if not GeographyVersion.objects.filter(pk=ROUTING_CONFIG).update(version=token):
+        GeographyVersion.objects.update_or_create(pk=ROUTING_CONFIG, defaults={"version": token})
+
+    def _reset_local():
+        from wenming.cases.routing_cache import reset_routing_config
+
+        reset_routing_config()
+
+    transaction.on_commit(_reset_local)
+
 
 def geography_version_bump() -> None:
     """Tell every process's spatial index that the geography changed (it rebuilds on its next check)."""
