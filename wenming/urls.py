@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from wenming.common import notifications_views
 from wenming.common import views as common_views
 
 admin.site.site_header = settings.WENMING_CITY_NAME + " · 文明城市创建指挥平台"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("notifications/", notifications_views.notification_list, name="notifications"),
+    path("notifications/read/", notifications_views.notification_read, name="notifications_read"),
     path("org/", include("wenming.org.urls")),
     path("admin/", admin.site.urls),
 ]
