@@ -14,12 +14,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_spatial_index():
+def _fresh_caches():
+    """In-process caches must not carry rows from a rolled-back test into the next one."""
+    from wenming.cases.routing_cache import reset_routing_config
+    from wenming.common.calendar import invalidate_overrides
     from wenming.org.spatial import reset_index
 
-    reset_index()
+    for reset in (reset_index, reset_routing_config, invalidate_overrides):
+        reset()
     yield
-    reset_index()
+    for reset in (reset_index, reset_routing_config, invalidate_overrides):
+        reset()
 
 
 def needs_postgresql():
