@@ -6,7 +6,17 @@ from django.urls import reverse
 
 from wenming.cases.models import Category, Facility
 from wenming.common.access import restrict, scope_for
-from wenming.org.models import Area, Person, ResponsibilityGrid, RoadSegment, RoleAssignment, Site, SiteType, StorefrontDuty, Unit
+from wenming.org.models import (
+    Area,
+    Person,
+    ResponsibilityGrid,
+    RoadSegment,
+    RoleAssignment,
+    Site,
+    SiteType,
+    StorefrontDuty,
+    Unit,
+)
 
 pytestmark = pytest.mark.django_db
 CITY, TAOCHENG = "/131100/", "/131100/131102/"
