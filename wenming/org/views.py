@@ -95,5 +95,22 @@ def route(request):
             "decision": decision,
             "error": error,
             "decision_json": json.dumps(decision.as_dict(), ensure_ascii=False, indent=2) if decision else "",
+            "features_json": json.dumps(_decision_features(request.user, decision), ensure_ascii=False) if decision else "",
         },
     )
+
+
+def _decision_features(user, decision) -> dict:
+    """The grid and the nearby sites as GeoJSON for the map, limited to what the person may see."""
+    features = []
+    if decision.grid:
+        grid = restrict(Area.objects.filter(pk=decision.grid["id"]), user).values("name", "geometry").first()
+        if grid and grid["geometry"]:
+            features.append({"type": "Feature", "geometry": grid["geometry"], "properties": {"kind": "grid", "name": grid["name"]}})
+    site_ids = [s["id"] for s in decision.nearby_sites]
+    for site in restrict(Site.objects.filter(pk__in=site_ids), user).values("name", "geometry", "site_type__name"):
+        features.append({"type": "Feature", "geometry": site["geometry"],
+                         "properties": {"kind": "site", "name": f"{site['name']}（{site['site_type__name']}）"}})
+    features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [decision.lng, decision.lat]},
+                     "properties": {"kind": "point", "name": decision.unit_name or ""}})
+    return {"type": "FeatureCollection", "features": features}

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wenming.cases.models import Category
 from wenming.cases.routing_cache import RuleInfo, get_routing_config
@@ -27,6 +28,16 @@ from wenming.common.geo import CRS, to_wgs84, valid_lnglat
 from wenming.org.spatial import AreaInfo, NearbySite, get_index
 
 NEARBY_RADIUS_M = 300.0
+
+RULE_LABELS = {
+    "facility_owner": gettext_lazy("Facility owner (谁的设施谁负责)"),
+    "site_type_rule": gettext_lazy("Rule for this type of site"),
+    "area_rule": gettext_lazy("Rule for this area"),
+    "site_guarantor": gettext_lazy("Site's responsible unit (包保)"),
+    "road_chief": gettext_lazy("Road chief (路长)"),
+    "area_default": gettext_lazy("Area's default unit (属地兜底)"),
+    "triage": gettext_lazy("Command centre triage"),
+}
 
 
 class RoutingError(ValueError):
@@ -49,6 +60,10 @@ class RoutingDecision:
     site: dict | None = None
     road: dict | None = None
     nearby_sites: list[dict] = field(default_factory=list)
+
+    @property
+    def rule_label(self) -> str:
+        return str(RULE_LABELS.get(self.rule, self.rule))
 
     def as_dict(self, *, nearby_limit: int | None = None) -> dict:
         # Built by hand: dataclasses.asdict deep-copies every nested dict, which showed in intake profiles.

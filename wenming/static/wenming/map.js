@@ -19,10 +19,17 @@
       if (marker) { marker.setLatLng(latlng); } else { marker = L.circleMarker(latlng, { radius: 7, color: "#b71c1c" }).addTo(map); }
     };
     if (lat.value && lng.value) { place([+lat.value, +lng.value]); map.setView([+lat.value, +lng.value], 16); }
-    var decision = el.getAttribute("data-decision");
-    if (decision) {
-      var d = JSON.parse(decision);
-      (d.nearby_sites || []).forEach(function (s) { L.circle([d.lat, d.lng], { radius: s.distance_m, weight: 1, fill: false }).addTo(map); });
+    var features = el.getAttribute("data-features");
+    if (features) {
+      var styles = { grid: { color: "#b71c1c", weight: 2, fillOpacity: 0.08 }, site: { color: "#1565c0", weight: 2, fillOpacity: 0.15 } };
+      var layer = L.geoJSON(JSON.parse(features), {
+        style: function (f) { return styles[f.properties.kind] || {}; },
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, f.properties.kind === "point" ? { radius: 6, color: "#b71c1c", fillOpacity: 1 } : { radius: 5, color: "#1565c0" });
+        },
+        onEachFeature: function (f, l) { if (f.properties.name) { l.bindTooltip(f.properties.name); } }
+      }).addTo(map);
+      map.fitBounds(layer.getBounds(), { maxZoom: 17, padding: [20, 20] });
     }
     map.on("click", function (e) {
       lat.value = e.latlng.lat.toFixed(7); lng.value = e.latlng.lng.toFixed(7);
