@@ -58,6 +58,7 @@ class SpatialIndex:
         self._upper_depth = np.empty(0, dtype=np.int64)
         self._site_tree: STRtree | None = None
         self._sites: list[tuple] = []
+        self._site_kinds: dict[int, str] = {}
         self._road_tree: STRtree | None = None
         self._roads: list[tuple] = []
         self._facility_tree: STRtree | None = None
@@ -110,6 +111,7 @@ class SpatialIndex:
             index._sites.append((site_id, code, name, type_id, type_name, guarantor_id, geom.geom_type))
         if site_geoms:
             index._site_tree = STRtree(site_geoms)
+        index._site_kinds = {row[0]: row[6] for row in index._sites}
 
         road_geoms = []
         for road_id, name, geometry in RoadSegment.objects.exclude(geometry=None).values_list("id", "name", "geometry"):
@@ -186,10 +188,9 @@ class SpatialIndex:
     def sites_at(self, lng: float, lat: float) -> list[NearbySite]:
         """Sites the point is at: inside a polygon site, or near a point or line site."""
         candidates = self.sites_within(lng, lat, max(AT_SITE_POINT_M, AT_SITE_LINE_M))
-        by_id = {s[0]: s for s in self._sites}
         at = []
         for site in candidates:
-            kind = by_id[site.id][6]
+            kind = self._site_kinds[site.id]
             limit = 0.0 if "Polygon" in kind else AT_SITE_LINE_M if "Line" in kind else AT_SITE_POINT_M
             if site.distance_m <= limit:
                 at.append(site)
