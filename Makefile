@@ -39,9 +39,14 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/demo_data.py
+	$(BIN)/python bench/intake.py
 
-messages:
-	cd wenming && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../$(BIN)/django-admin compilemessages -l zh_Hans
+# Refresh the Chinese catalogue after changing interface strings; translate the new entries, then compile.
+messages: install
+	WENMING_TESTING=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete \
+		--ignore=.venv --ignore=node_modules --ignore=var --ignore=bench
+	msgfmt --check -o wenming/locale/zh_Hans/LC_MESSAGES/django.mo wenming/locale/zh_Hans/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) node_modules var
