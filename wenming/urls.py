@@ -18,5 +18,6 @@ urlpatterns = [
     path("notifications/", notifications_views.notification_list, name="notifications"),
     path("notifications/read/", notifications_views.notification_read, name="notifications_read"),
     path("org/", include("wenming.org.urls")),
+    path("cases/", include("wenming.cases.urls")),
     path("admin/", admin.site.urls),
 ]

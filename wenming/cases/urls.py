@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.workbench, name="workbench"),
+    path("new/", views.case_new, name="new"),
+    path("batch-dispatch/", views.batch_dispatch, name="batch_dispatch"),
+    path("export.<str:fmt>", views.export, name="export"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/act/<str:action>/", views.case_action, name="action"),
+    path("evidence/<int:pk>/<str:variant>/", views.evidence_file, name="evidence"),
+]
