@@ -25,6 +25,14 @@ class IntakeForm(forms.Form):
 
 
 class FilterForm(forms.Form):
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            from wenming.common.access import restrict
+
+            # Only units the person may see are offered.
+            self.fields["unit"].queryset = restrict(Unit.objects.filter(is_active=True).order_by("path"), user)
+
     q = forms.CharField(label=_("Search"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states"))] + list(CaseState.choices))
     category = forms.ModelChoiceField(label=_("Category"), required=False,
@@ -32,7 +40,7 @@ class FilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels"))] + list(Channel.choices))
     unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.filter(is_active=True))
     reported_from = forms.DateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    reported_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reported_to = forms.DateField(label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class NoteForm(forms.Form):

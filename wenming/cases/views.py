@@ -116,7 +116,7 @@ def workbench(request):
         raise Http404
     keys = [q.key for q in queues]
     queue = request.GET.get("queue") if request.GET.get("queue") in keys else keys[0]
-    form = f.FilterForm(request.GET or None)
+    form = f.FilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     page = paginate(request, selectors.case_queue(user=request.user, queue=queue, filters=filters))
     now = timezone.now()
@@ -250,7 +250,7 @@ def evidence_file(request, pk: int, variant: str):
 @login_required
 def export(request, fmt: str):
     queue = request.GET.get("queue") or "all"
-    form = f.FilterForm(request.GET or None)
+    form = f.FilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     rows = selectors.case_queue(user=request.user, queue=queue, filters=filters)
     return export_response(rows, fmt=fmt, roles=scope_for(request.user).roles)

@@ -6,6 +6,20 @@ from django.utils.translation import gettext_lazy as _
 from wenming.common.models import TimeStampedModel
 
 
+URGENCY_CHOICES = [("normal", _("Normal")), ("urgent", _("Urgent")), ("emergency", _("Emergency"))]
+
+ACTION_LABELS = {
+    "report": _("Reported"), "register": _("Registered"), "reject": _("Rejected"), "dispatch": _("Dispatched"),
+    "void": _("Voided"), "return_request": _("Asked to return"), "return_approved": _("Return approved"),
+    "return_refused": _("Return refused"), "sign": _("Signed for"), "extension_request": _("Asked for an extension"),
+    "shelving_request": _("Asked to shelve"), "request_granted": _("Request granted"), "request_refused": _("Request refused"),
+    "resume": _("Resumed"), "submit": _("Reported done"), "rework": _("Verification failed: rework"),
+    "verify_passed": _("Verified"), "close": _("Closed"), "reopen": _("Reopened"), "merge": _("Merged"),
+    "me_too": _("Another report merged in"), "notice_issued": _("Supervision notice issued"),
+    "notice_answered": _("Supervision notice answered"), "notice_closed": _("Supervision notice closed"),
+}
+
+
 class Channel(models.TextChoices):
     CITIZEN = "citizen", _("Citizen snapshot (随手拍)")
     HOTLINE = "hotline", _("Campaign hotline (创城热线)")
@@ -70,7 +84,7 @@ class Case(TimeStampedModel):
     category = models.ForeignKey(
         "cases.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
     )
-    urgency = models.CharField(_("urgency"), max_length=16, default="normal")
+    urgency = models.CharField(_("urgency"), max_length=16, choices=URGENCY_CHOICES, default="normal")
     description = models.TextField(_("description"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
@@ -194,6 +208,18 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def from_label(self) -> str:
+        return str(CaseState(self.from_state).label) if self.from_state in CaseState.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(CaseState(self.to_state).label) if self.to_state in CaseState.values else ""
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
