@@ -2,10 +2,14 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 CHROMIUM = os.environ.get("WENMING_CHROMIUM", "/usr/bin/chromium")
+# Screenshots go to var/ on every run; WENMING_SCREENSHOTS=docs refreshes the ones the README shows.
+_ROOT = Path(__file__).resolve().parents[2]
+SHOTS = _ROOT / ("docs/screenshots" if os.environ.get("WENMING_SCREENSHOTS") == "docs" else "var/screenshots")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 

@@ -1,16 +1,13 @@
 """One case walks the whole workflow in the browser, each step by the role that owns it."""
 
-from pathlib import Path
-
 import pytest
 
-from wenming.browser_tests.conftest import login
+from wenming.browser_tests.conftest import SHOTS, login
 from wenming.cases.models import Case
 from wenming.conftest import photo_bytes
 from wenming.org.models import Area, Unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def act(page, action, **fields):

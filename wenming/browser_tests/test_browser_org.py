@@ -1,12 +1,9 @@
-from pathlib import Path
-
 import pytest
 
-from wenming.browser_tests.conftest import login
+from wenming.browser_tests.conftest import SHOTS, login
 from wenming.org.models import Area, Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_dispatcher_checks_routing_by_clicking_the_map(page, live_server):

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.common.models import TimeStampedModel
 
-
 URGENCY_CHOICES = [("normal", _("Normal")), ("urgent", _("Urgent")), ("emergency", _("Emergency"))]
 
 ACTION_LABELS = {
@@ -209,6 +208,14 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("case events are append-only")
+
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
@@ -220,11 +227,3 @@ class CaseEvent(models.Model):
     @property
     def to_label(self) -> str:
         return str(CaseState(self.to_state).label) if self.to_state in CaseState.values else ""
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("case events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("case events are append-only")
