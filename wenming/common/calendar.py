@@ -69,13 +69,15 @@ def invalidate_overrides() -> None:
 def _city_overrides() -> dict[dt.date, bool]:
     global _overrides, _overrides_loaded_at
     now = time.monotonic()
-    if _overrides is None or now - _overrides_loaded_at > _OVERRIDES_TTL:
+    # Read the global once: another thread may invalidate it (set it to None) between a check and a return.
+    overrides = _overrides
+    if overrides is None or now - _overrides_loaded_at > _OVERRIDES_TTL:
         from wenming.common.models import CalendarDay
 
         with _overrides_lock:
-            _overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
-            _overrides_loaded_at = now
-    return _overrides
+            overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+            _overrides, _overrides_loaded_at = overrides, now
+    return overrides
 
 
 @lru_cache(maxsize=4096)
@@ -97,7 +99,8 @@ def is_workday(day: dt.date) -> bool:
 def _local(instant: dt.datetime) -> dt.datetime:
     if timezone.is_naive(instant):
         raise ValueError("working-time arithmetic needs an aware datetime")
-    return timezone.localtime(instant)
+    # Working hours are the city's wall-clock hours (TIME_ZONE), whatever time zone a request activated.
+    return timezone.localtime(instant, timezone.get_default_timezone())
 
 
 def _periods_on(day: dt.date, tz) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -143,9 +146,9 @@ def deadline_add(start: dt.datetime, amount: Decimal | float | int, unit: str) -
 
 def working_time_between(start: dt.datetime, end: dt.datetime) -> dt.timedelta:
     """Working time from ``start`` to ``end`` (negative if ``end`` comes first)."""
-    if end < start:
-        return -working_time_between(end, start)
     a, b = _local(start), _local(end)
+    if b < a:
+        return -working_time_between(b, a)
     tz = a.tzinfo
     total = dt.timedelta(0)
     day = a.date()
