@@ -2,7 +2,9 @@
 
 Chinese map pickers hand out GCJ-02 (AMap, Tencent) or BD-09 (Baidu) coordinates; Wenming stores WGS-84.
 The offsets are the published GCJ-02 and BD-09 formulas; GCJ-02 → WGS-84 has no closed form, so it is
-solved by fixed-point iteration to well under a centimetre.
+solved by fixed-point iteration to well under a centimetre. The published BD-09 → GCJ-02 formula is itself
+only approximate (about 20 cm off), so ``to_wgs84`` refines it the same way: a point shown in a map picker
+and saved back unmoved stays where it was.
 """
 
 from __future__ import annotations
@@ -73,10 +75,23 @@ def gcj02_to_bd09(lng: float, lat: float) -> tuple[float, float]:
 
 
 def bd09_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
+    """Baidu's published inverse of ``gcj02_to_bd09``: approximate, to about 2e-6 degrees."""
     x, y = lng - 0.0065, lat - 0.006
     z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
     theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
     return z * math.cos(theta), z * math.sin(theta)
+
+
+def _bd09_to_gcj02_exact(lng: float, lat: float) -> tuple[float, float]:
+    """``gcj02_to_bd09`` inverted by fixed-point iteration from the published approximate inverse."""
+    glng, glat = bd09_to_gcj02(lng, lat)
+    for _ in range(30):
+        blng, blat = gcj02_to_bd09(glng, glat)
+        dlng, dlat = blng - lng, blat - lat
+        glng, glat = glng - dlng, glat - dlat
+        if abs(dlng) < 1e-12 and abs(dlat) < 1e-12:
+            break
+    return glng, glat
 
 
 def to_wgs84(lng: float, lat: float, crs: CRS | str = CRS.WGS84) -> tuple[float, float]:
@@ -85,7 +100,7 @@ def to_wgs84(lng: float, lat: float, crs: CRS | str = CRS.WGS84) -> tuple[float,
     if crs is CRS.GCJ02:
         return gcj02_to_wgs84(lng, lat)
     if crs is CRS.BD09:
-        return gcj02_to_wgs84(*bd09_to_gcj02(lng, lat))
+        return gcj02_to_wgs84(*_bd09_to_gcj02_exact(lng, lat))
     return lng, lat
 
 

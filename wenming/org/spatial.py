@@ -1,11 +1,12 @@
 """The in-process spatial index: point → unit grid → ancestors, and "what is within N metres of here".
 
-Built from the database with shapely STRtrees and rebuilt when the geography version moves (see
-``GeographyVersion``). Distances are computed in a local metric projection around the city.
+Built from the database with shapely STRtrees (and a lattice of cells for point → unit grid, see
+``_GridBuckets``) and rebuilt when the geography version moves (see ``GeographyVersion``). Distances are computed in a local metric projection around the city.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -45,13 +46,187 @@ class NearbySite:
     distance_m: float
 
 
+class _GridBuckets:
+    """Point → unit grid without building a geometry per lookup: a uniform lattice of cells over the grids.
+
+    Each cell lists, in index order, the grids whose bounding box touches it. A lookup computes its cell with
+    two multiplications, then tests the listed grids in order: a bounding-box comparison settles grids that are
+    axis-aligned rectangles (what the demo city and most grid surveys produce), ``shapely.intersects_xy`` on
+    the prepared polygon settles any other shape. The first grid that holds the point wins, so the answer is
+    the STRtree's "intersects" answer with the lowest index, boundary points included.
+
+    The cell of a point and the cells of a bounding box come from the same float operations (subtract, multiply,
+    truncate), which are monotone, so a point inside a box always lands in one of the box's cells.
+    """
+
+    __slots__ = ("x0", "y0", "x1", "y1", "inv_w", "inv_h", "nx", "cells", "boxes", "geoms",
+                 "keys", "starts", "items", "bounds", "kind")
+
+    # At most this many (grid, cell) entries per grid, on average, and this many cells per grid.
+    MAX_ENTRIES_PER_GRID = 8
+    MAX_CELLS_PER_GRID = 4
+
+    def __init__(self, geoms: np.ndarray):
+        n = len(geoms)
+        bounds = shapely.bounds(geoms)
+        usable = np.isfinite(bounds).all(axis=1)  # empty geometries hold no point
+        self.geoms, self.bounds = geoms, bounds
+        # How each grid decides "holds the point" once the point is inside its bounding box: RECT grids need no
+        # more; VALID polygons ask their prepared geometry; INVALID ones (self-touching rings, bow-ties) ask the
+        # way the STRtree's query did — a prepared point against the polygon — since GEOS only agrees with
+        # itself on invalid input when asked the same way round.
+        self.kind = np.full(n, _INVALID, dtype=np.int8)
+        self.kind[_axis_aligned_rectangles(geoms, bounds)] = _RECT
+        others = np.flatnonzero(self.kind != _RECT)
+        self.kind[others[shapely.is_valid(geoms[others])]] = _VALID
+        shapely.prepare(geoms[self.kind == _VALID])
+        idx = np.flatnonzero(usable)
+        b = bounds[idx]
+        self.boxes = [(*bx, k) for bx, k in zip(bounds.tolist(), self.kind.tolist(), strict=True)]
+        if not len(idx):  # nothing can hold a point: every comparison with an infinite lattice fails
+            self.x0 = self.y0 = math.inf
+            self.x1 = self.y1 = -math.inf
+            self.inv_w = self.inv_h = 1.0
+            self.nx = 1
+            self.keys, self.starts, self.items = np.empty(0, np.int64), np.zeros(1, np.int64), np.empty(0, np.int64)
+            self.cells = {}
+            return
+        self.x0, self.y0 = float(b[:, 0].min()), float(b[:, 1].min())
+        self.x1, self.y1 = float(b[:, 2].max()), float(b[:, 3].max())
+        span_x, span_y = max(self.x1 - self.x0, 1e-9), max(self.y1 - self.y0, 1e-9)
+        # Cells about the size of a typical grid, enlarged until the lattice stays small.
+        w, h = float(np.median(b[:, 2] - b[:, 0])), float(np.median(b[:, 3] - b[:, 1]))
+        w, h = max(w, span_x / 2**20), max(h, span_y / 2**20)
+        while True:
+            nx, ny = int(span_x / w) + 1, int(span_y / h) + 1
+            if nx * ny > self.MAX_CELLS_PER_GRID * n + 1024:
+                w, h = w * 1.5, h * 1.5
+                continue
+            inv_w, inv_h = 1.0 / w, 1.0 / h
+            ix0 = ((b[:, 0] - self.x0) * inv_w).astype(np.int64)
+            ix1 = ((b[:, 2] - self.x0) * inv_w).astype(np.int64)
+            iy0 = ((b[:, 1] - self.y0) * inv_h).astype(np.int64)
+            iy1 = ((b[:, 3] - self.y0) * inv_h).astype(np.int64)
+            span = (ix1 - ix0 + 1) * (iy1 - iy0 + 1)
+            if int(span.sum()) <= self.MAX_ENTRIES_PER_GRID * n + 1024:
+                break
+            w, h = w * 1.5, h * 1.5
+        # The lattice's last column and row hold x1 and y1 exactly: (x1 - x0) * inv_w truncates to nx - 1.
+        self.nx = int((self.x1 - self.x0) * inv_w) + 1
+        self.inv_w, self.inv_h = inv_w, inv_h
+        # Every (cell, grid) pair, sorted by cell then by grid: each cell's list is in index order.
+        owner = np.repeat(idx, span)
+        first = np.cumsum(span) - span
+        k = np.arange(int(span.sum())) - np.repeat(first, span)
+        width = np.repeat(ix1 - ix0 + 1, span)
+        cx = np.repeat(ix0, span) + k % width
+        cy = np.repeat(iy0, span) + k // width
+        key = cy * self.nx + cx
+        order = np.lexsort((owner, key))
+        key, owner = key[order], owner[order]
+        self.keys, self.starts = np.unique(key, return_index=True)
+        self.starts = np.append(self.starts, len(key)).astype(np.int64)
+        self.items = owner.astype(np.int64)
+        # Plain Python containers for the one-point path: indexing numpy arrays one element at a time is slow.
+        items = self.items.tolist()
+        starts = self.starts.tolist()
+        self.cells = {c: tuple(items[starts[j]:starts[j + 1]]) for j, c in enumerate(self.keys.tolist())}
+
+    def find(self, x: float, y: float) -> int | None:
+        """Index of the first grid holding the point, or None."""
+        # Written so that NaN fails every comparison and falls through to None.
+        if not (self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1):
+            return None
+        cell = self.cells.get(int((y - self.y0) * self.inv_h) * self.nx + int((x - self.x0) * self.inv_w))
+        if cell is None:
+            return None
+        boxes = self.boxes
+        for i in cell:
+            minx, miny, maxx, maxy, kind = boxes[i]
+            if minx <= x <= maxx and miny <= y <= maxy and (
+                kind == _RECT or (kind == _VALID and shapely.intersects_xy(self.geoms[i], x, y))
+                or (kind == _INVALID and _point_intersects(shapely.points(x, y), self.geoms[i]))
+            ):
+                return i
+        return None
+
+    def find_many(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point positions, grid indexes): the first grid holding each point that is in one."""
+        pts = np.flatnonzero((x >= self.x0) & (x <= self.x1) & (y >= self.y0) & (y <= self.y1))
+        key = ((y[pts] - self.y0) * self.inv_h).astype(np.int64) * self.nx + (
+            (x[pts] - self.x0) * self.inv_w
+        ).astype(np.int64)
+        pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+        found = self.keys[pos] == key
+        pts, pos = pts[found], pos[found]
+        start = self.starts[pos]
+        count = self.starts[pos + 1] - start
+        # One row per (point, candidate grid), points in order, each point's candidates in index order.
+        pair_pt = np.repeat(pts, count)
+        k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        cand = self.items[np.repeat(start, count) + k]
+        px, py = x[pair_pt], y[pair_pt]
+        b = self.bounds[cand]
+        hit = (b[:, 0] <= px) & (px <= b[:, 2]) & (b[:, 1] <= py) & (py <= b[:, 3])
+        kind = self.kind[cand]
+        for k, test in ((_VALID, shapely.intersects_xy), (_INVALID, _xy_point_intersects)):
+            some = hit & (kind == k)
+            if some.any():
+                hit[some] = test(self.geoms[cand[some]], px[some], py[some])
+        pair_pt, cand = pair_pt[hit], cand[hit]
+        first = np.ones(len(pair_pt), dtype=bool)
+        first[1:] = pair_pt[1:] != pair_pt[:-1]
+        return pair_pt[first], cand[first]
+
+
+_RECT, _VALID, _INVALID = 0, 1, 2
+
+
+def _point_intersects(points, geoms):
+    shapely.prepare(points)
+    return shapely.intersects(points, geoms)
+
+
+def _xy_point_intersects(geoms, x, y):
+    return _point_intersects(shapely.points(x, y), geoms)
+
+
+def _axis_aligned_rectangles(geoms: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Which geometries are polygons equal to their bounding box (so "holds the point" is a box comparison).
+
+    A polygon qualifies when it has no holes and its ring is four distinct corners of its bounding box joined by
+    horizontal and vertical edges; for such a polygon GEOS's intersects is exactly the closed-box test.
+    """
+    rect = np.zeros(len(geoms), dtype=bool)
+    simple = np.flatnonzero(
+        (shapely.get_type_id(geoms) == 3)
+        & (shapely.get_num_coordinates(geoms) == 5)
+        & (shapely.get_num_interior_rings(geoms) == 0)
+    )
+    if not len(simple):
+        return rect
+    ring = shapely.get_coordinates(geoms[simple]).reshape(-1, 5, 2)
+    b = bounds[simple]
+    on_x = np.where(ring[:, :, 0] == b[:, None, 0], 0, np.where(ring[:, :, 0] == b[:, None, 2], 1, -1))
+    on_y = np.where(ring[:, :, 1] == b[:, None, 1], 0, np.where(ring[:, :, 1] == b[:, None, 3], 2, -1))
+    corner = on_x + on_y  # 0..3 for the four corners, negative if the vertex is not a corner
+    ok = (b[:, 0] < b[:, 2]) & (b[:, 1] < b[:, 3]) & (on_x >= 0).all(axis=1) & (on_y >= 0).all(axis=1)
+    ok &= (np.sort(corner[:, :4], axis=1) == np.arange(4)).all(axis=1)  # four distinct corners
+    ok &= (ring[:, 4] == ring[:, 0]).all(axis=1)
+    same_x = ring[:, 1:, 0] == ring[:, :-1, 0]
+    same_y = ring[:, 1:, 1] == ring[:, :-1, 1]
+    ok &= (same_x != same_y).all(axis=1)  # every edge horizontal or vertical
+    rect[simple[ok]] = True
+    return rect
+
+
 class SpatialIndex:
     def __init__(self, *, version: int):
         self.version = version
         self.areas: dict[int, AreaInfo] = {}
         self.areas_by_code: dict[str, AreaInfo] = {}
         self.projection = LocalProjection(115.67, 37.74)
-        self._grid_tree: STRtree | None = None
+        self._grid_buckets: _GridBuckets | None = None
         self._grid_ids = np.empty(0, dtype=np.int64)
         self._upper_tree: STRtree | None = None
         self._upper_ids = np.empty(0, dtype=np.int64)
@@ -94,7 +269,7 @@ class SpatialIndex:
                 upper_ids.append(area_id)
                 upper_depth.append(path.count("/"))
         if grid_geoms:
-            index._grid_tree = STRtree(grid_geoms)
+            index._grid_buckets = _GridBuckets(np.array(grid_geoms, dtype=object))
             index._grid_ids = np.array(grid_ids, dtype=np.int64)
         if upper_geoms:
             index._upper_tree = STRtree(upper_geoms)
@@ -133,13 +308,14 @@ class SpatialIndex:
     # -- areas ------------------------------------------------------------------------------------------------
     def locate(self, lng: float, lat: float) -> int | None:
         """The id of the unit grid holding the point, else of the deepest area holding it, else None."""
-        point = shapely.Point(lng, lat)
-        if self._grid_tree is not None:
-            hits = self._grid_tree.query(point, predicate="within")
-            if len(hits):
-                return int(self._grid_ids[hits.min()])
+        # "intersects", not "within": a point on a boundary (grids share their edges) is in the area; on a
+        # shared edge the grid listed first wins.
+        if self._grid_buckets is not None:
+            i = self._grid_buckets.find(float(lng), float(lat))
+            if i is not None:
+                return int(self._grid_ids[i])
         if self._upper_tree is not None:
-            hits = self._upper_tree.query(point, predicate="within")
+            hits = self._upper_tree.query(shapely.Point(lng, lat), predicate="intersects")
             if len(hits):
                 return int(self._upper_ids[hits[np.argmax(self._upper_depth[hits])]])
         return None
@@ -147,16 +323,11 @@ class SpatialIndex:
     def locate_many(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Vectorised ``locate`` over unit grids: grid id per point, -1 where no grid holds it."""
         result = np.full(len(lng), -1, dtype=np.int64)
-        if self._grid_tree is None:
+        if self._grid_buckets is None:
             return result
-        points = shapely.points(np.asarray(lng, dtype=float), np.asarray(lat, dtype=float))
-        point_idx, tree_idx = self._grid_tree.query(points, predicate="within")
-        # A point on a shared edge matches two grids; keep the lowest index, as ``locate`` does.
-        order = np.lexsort((tree_idx, point_idx))
-        point_idx, tree_idx = point_idx[order], tree_idx[order]
-        first = np.ones(len(point_idx), dtype=bool)
-        first[1:] = point_idx[1:] != point_idx[:-1]
-        result[point_idx[first]] = self._grid_ids[tree_idx[first]]
+        # A point on a shared edge matches two grids; the lowest index wins, as in ``locate``.
+        point_idx, grid_idx = self._grid_buckets.find_many(np.asarray(lng, dtype=float), np.asarray(lat, dtype=float))
+        result[point_idx] = self._grid_ids[grid_idx]
         return result
 
     def chain(self, area_id: int | None) -> list[AreaInfo]:

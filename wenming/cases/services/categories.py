@@ -37,10 +37,19 @@ def _time_limits(spec: dict, defaults: dict) -> list[tuple[str, str, Decimal, st
     return limits
 
 
+def _valid_limit(spec) -> bool:
+    """[amount, unit] with a positive number and a known unit."""
+    if not isinstance(spec, list | tuple) or len(spec) != 2:
+        return False
+    amount, unit = spec
+    return isinstance(amount, int | float) and not isinstance(amount, bool) and amount > 0 and unit in TimeUnit.values
+
+
 def categories_load(*, path: Path = DEFAULT_FILE, campaign_code: str | None = None, actor=None) -> dict:
     """Create or update every category of the file, its time limits and action tags, in one transaction."""
+    path = Path(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise CategoryDataError(f"{path}: {exc}") from exc
     defaults = data.get("defaults", {})
@@ -49,12 +58,19 @@ def categories_load(*, path: Path = DEFAULT_FILE, campaign_code: str | None = No
         actions = actions.filter(campaign__code=campaign_code)
     action_by_code = {a.code: a for a in actions}
     errors = []
+    for urgency in Urgency.values:
+        conf = defaults.get(urgency, {})
+        for stage in STAGES:
+            if stage != Stage.HANDLE and not _valid_limit(conf.get(stage)):
+                errors.append(f"defaults.{urgency}.{stage} must be [amount, unit]")
+        if "handle" in conf and not _valid_limit(conf["handle"]):
+            errors.append(f"defaults.{urgency}.handle must be [amount, unit]")
     for major in data["classes"]:
         for child in major["children"]:
             for code in child.get("actions", []):
                 if code not in action_by_code:
                     errors.append(f"{child['code']}: unknown action {code}")
-            if child.get("handle", [None, None])[1] not in TimeUnit.values:
+            if not _valid_limit(child.get("handle")):
                 errors.append(f"{child['code']}: handle must be [amount, unit]")
     if errors:
         raise CategoryDataError("; ".join(errors))

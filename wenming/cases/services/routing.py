@@ -87,6 +87,17 @@ def _site_dict(site: NearbySite) -> dict:
     }
 
 
+def _facility_unit(config, facility_id: int) -> int | None:
+    """The facility's maintainer, else its owner, whichever is active first; None when neither is."""
+    unit_id = config.facilities[facility_id][3]
+    if config.unit_name(unit_id) is not None:
+        return unit_id
+    from wenming.cases.models import Facility
+
+    owner_id = Facility.objects.filter(pk=facility_id).values_list("owner_unit_id", flat=True).first()
+    return owner_id if config.unit_name(owner_id) is not None else None
+
+
 def _rule_specificity(rule: RuleInfo, category_id: int) -> tuple:
     area_depth = rule.area_path.count("/") if rule.area_path else 0
     category_rank = 2 if rule.category_id == category_id else 1 if rule.category_id else 0
@@ -142,9 +153,10 @@ def case_route(
     # 1. The facility's owner.
     if cat.facility_radius_m:
         found = index.nearest_facility(lng, lat, cat.facility_radius_m, set(cat.facility_class_ids) or {cat.id})
-        if found and found[0] in config.facilities:
-            code_, class_name, owner_name, unit_id = config.facilities[found[0]]
-            unit_name = config.unit_name(unit_id, active_only=False)
+        unit_id = _facility_unit(config, found[0]) if found and found[0] in config.facilities else None
+        if unit_id is not None:
+            code_, class_name, owner_name, _unit = config.facilities[found[0]]
+            unit_name = config.unit_name(unit_id)
             decision.facility = {
                 "id": found[0], "code": code_, "class": class_name, "owner": owner_name, "distance_m": round(found[1], 1),
             }
@@ -155,10 +167,11 @@ def case_route(
                 % {"code": code_, "cls": class_name, "dist": round(found[1], 1), "unit": unit_name},
             )
 
+    # Rules on the 小类, on its 大类, and rules without a category (they cover every category).
+    category_keys = (cat.id, cat.parent_id, None) if cat.parent_id else (cat.id, None)
     rules = [
         r
-        for cid in (cat.id, cat.parent_id)
-        if cid
+        for cid in category_keys
         for r in config.rules_by_category.get(cid, ())
         if config.unit_name(r.unit_id) is not None
     ]
