@@ -1,4 +1,9 @@
-"""Headless Chromium (Debian's package) driven by Playwright against pytest-django's live server."""
+"""Headless Chromium (Debian's package) driven by Playwright's sync API against pytest-django's live server.
+
+The live server serves the static files through django.contrib.staticfiles, Leaflet included (node_modules
+under the "vendor" prefix), so a page needs nothing from outside: ``page.external_requests`` lists any request
+that went elsewhere, and ``page.js_errors`` any script error.
+"""
 
 import os
 import shutil
@@ -12,6 +17,8 @@ _ROOT = Path(__file__).resolve().parents[2]
 SHOTS = _ROOT / ("docs/screenshots" if os.environ.get("WENMING_SCREENSHOTS") == "docs" else "var/screenshots")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +38,32 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server, committed_city):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+def _open(browser, live_server, **context_options):
+    context = browser.new_context(locale="zh-CN", **context_options)
     page = context.new_page()
     page.set_default_timeout(15000)
-    external = []
-    page.on("request", lambda r: None if r.url.startswith((live_server.url, "data:")) else external.append(r.url))
-    page.external_requests = external
+    page.requests, page.external_requests, page.js_errors = [], [], []
+
+    def on_request(request):
+        page.requests.append(request.url)
+        if not request.url.startswith(live_server.url + "/"):
+            page.external_requests.append(request.url)
+
+    page.on("request", on_request)
+    page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    return context, page
+
+
+@pytest.fixture
+def page(browser, live_server, committed_city):
+    context, page = _open(browser, live_server, viewport=DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server, committed_city):
+    context, page = _open(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     yield page
     context.close()
 

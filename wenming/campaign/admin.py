@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from wenming.common.admin_base import ScopedAdmin
+from wenming.common.admin_base import ScopedAdmin, ScopedTabularInline
 
 from .models import Action, Campaign
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(ScopedTabularInline):
     model = Action
     extra = 0
 

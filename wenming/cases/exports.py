@@ -1,4 +1,8 @@
-"""Any filtered case list as XLSX or CSV: the same rows the list shows, through the same access path."""
+"""Any filtered case list as XLSX or CSV: the same rows the list shows, through the same access path.
+
+CSV is streamed with a UTF-8 byte-order mark so Excel reads the Chinese right; XLSX is written in
+openpyxl's write-only mode. The view refuses lists longer than ``MAX_ROWS`` with a message.
+"""
 
 from __future__ import annotations
 
@@ -6,61 +10,72 @@ import csv
 import io
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 MAX_ROWS = 100_000
+CHUNK = 2000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _header():
+def header() -> list[str]:
     return [_("Number"), _("Tracking code"), _("Channel"), _("State"), _("Category"), _("Urgency"), _("Unit"), _("Grid"),
             _("Address"), _("Reported at"), _("Handling due"), _("Overdue")]
 
 
-def _rows(queryset):
-    now = timezone.now()
-    for case in queryset[:MAX_ROWS].iterator(chunk_size=2000):
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def rows(queryset, *, now=None):
+    """One list per case, in the list's order (at most ``MAX_ROWS``)."""
+    now = now or timezone.now()
+    yes, no = _("yes"), _("no")
+    for case in queryset[:MAX_ROWS].iterator(chunk_size=CHUNK):
         yield [
             case.number, case.tracking_code, case.get_channel_display(), case.get_state_display(),
-            f"{case.category.code} {case.category.name}" if case.category else "", case.urgency,
-            case.unit.name if case.unit else "", case.grid.code if case.grid else "", case.address,
-            timezone.localtime(case.reported_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(case.handle_due).strftime("%Y-%m-%d %H:%M") if case.handle_due else "",
-            _("yes") if case.is_overdue(now) else _("no"),
+            str(case.category) if case.category else "", case.get_urgency_display(),
+            case.unit.name if case.unit else "", str(case.grid) if case.grid else "", case.address,
+            _when(case.reported_at), _when(case.handle_due), yes if case.is_overdue(now) else no,
         ]
 
 
 class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
+
     def write(self, value):
         return value
 
 
-def export_response(queryset, *, fmt: str, roles=frozenset()):
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+def _filename(fmt: str) -> str:
+    return f"cases-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+
+
+def export_response(queryset, *, fmt: str):
     if fmt == "csv":
         writer = csv.writer(_Echo())
+        language = translation.get_language()
 
         def stream():
-            yield "\ufeff"  # Excel needs the BOM to read UTF-8
-            yield writer.writerow(_header())
-            for row in _rows(queryset):
-                yield writer.writerow(row)
+            # The rows are read while the response is sent, after the view returned: keep its language.
+            with translation.override(language):
+                yield "\ufeff"  # Excel needs the BOM to read UTF-8
+                yield writer.writerow(header())
+                for row in rows(queryset):
+                    yield writer.writerow(row)
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
-        return response
-    if fmt == "xlsx":
+    elif fmt == "xlsx":
         book = Workbook(write_only=True)
-        sheet = book.create_sheet("cases")
-        sheet.append(_header())
-        for row in _rows(queryset):
+        sheet = book.create_sheet(_("Cases"))
+        sheet.append(header())
+        for row in rows(queryset):
             sheet.append(row)
         out = io.BytesIO()
         book.save(out)
-        response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
-        return response
-    from django.http import Http404
-
-    raise Http404
+        response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    else:
+        raise ValueError(fmt)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(fmt)}"'
+    return response

@@ -1,18 +1,84 @@
+"""Forms for intake, the workbench filters and every action on the case page. They validate input only;
+the services decide whether the step is allowed."""
+
+from __future__ import annotations
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import CaseState, Category, Channel, Urgency
+from wenming.cases.models import CaseState, Category, Channel, TimeUnit, Urgency
+from wenming.common.access import restrict
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Unit
 
-
-def minor_categories():
-    return Category.objects.filter(is_active=True, parent__isnull=False).order_by("code")
+REASON_REQUIRED = _("Give a reason.")
 
 
-class IntakeForm(forms.Form):
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Any number of photos from one file input; the evidence service checks what they really are."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        kwargs.setdefault("label", _("Photos"))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
+class CategoryField(forms.ChoiceField):
+    """A select of the active 小类, grouped under their 大类; cleans to the Category itself."""
+
+    def __init__(self, *args, blank_label="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.blank_label = blank_label
+        self._by_code: dict[str, Category] | None = None
+
+    def load(self) -> None:
+        minors = Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent").order_by("code")
+        self._by_code, groups = {}, {}
+        for category in minors:
+            self._by_code[category.code] = category
+            groups.setdefault(str(category.parent), []).append((category.code, str(category)))
+        self.choices = [("", self.blank_label or "---------"), *groups.items()]
+
+    def prepare_value(self, value):
+        return value.code if isinstance(value, Category) else value
+
+    def to_python(self, value):
+        return "" if value in self.empty_values else str(value)
+
+    def validate(self, value):
+        super().validate(value)
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        return self._by_code[code]
+
+
+class CategoryFormMixin:
+    def _load_categories(self):
+        for field in self.fields.values():
+            if isinstance(field, CategoryField):
+                field.load()
+
+
+class IntakeForm(CategoryFormMixin, forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=minor_categories(), to_field_name="code")
+    category = CategoryField(label=_("Category"))
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
@@ -20,74 +86,122 @@ class IntakeForm(forms.Form):
     lng = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
     crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES, initial="wgs84")
     reporter_name = forms.CharField(label=_("Reporter name"), required=False, max_length=50)
-    reporter_phone = forms.RegexField(label=_("Reporter phone"), required=False, regex=r"^(1\d{10}|0\d{2,3}-?\d{7,8})$",
-                                      error_messages={"invalid": _("Enter a mobile number or a landline like 0318-2123456.")})
+    reporter_phone = forms.RegexField(
+        label=_("Reporter phone"), required=False, regex=r"^(1\d{10}|0\d{2,3}-?\d{7,8})$",
+        error_messages={"invalid": _("Enter a mobile number or a landline like 0318-2123456.")},
+    )
+    photos = PhotosField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._load_categories()
+        for name in ("lat", "lng"):
+            self.fields[name].widget.attrs["step"] = "any"
 
 
 class FilterForm(forms.Form):
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if user is not None:
-            from wenming.common.access import restrict
-
-            # Only units the person may see are offered.
-            self.fields["unit"].queryset = restrict(Unit.objects.filter(is_active=True).order_by("path"), user)
-
-    q = forms.CharField(label=_("Search"), required=False)
-    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states"))] + list(CaseState.choices))
-    category = forms.ModelChoiceField(label=_("Category"), required=False,
-                                      queryset=Category.objects.filter(is_active=True).order_by("code"))
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels"))] + list(Channel.choices))
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.filter(is_active=True))
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *CaseState.choices])
+    category = forms.ModelChoiceField(
+        label=_("Category"), required=False, queryset=Category.objects.filter(is_active=True).order_by("code"),
+        to_field_name="code",
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices])
+    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none(), to_field_name="code")
     reported_from = forms.DateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     reported_to = forms.DateField(label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only units the person may see are offered (and accepted).
+        self.fields["unit"].queryset = restrict(Unit.objects.filter(is_active=True), user).order_by("path")
 
-class NoteForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+
+# -- actions on the case page: each is posted with the case version the person saw -----------------------
+
+class ActionForm(forms.Form):
+    """Every action carries the case version the page showed, passed to the service as ``expected_version``."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    # Two-way decisions are posted by one of two buttons: (field, value, label, style).
+    buttons: tuple = ()
+    decision_field = ""
+
+    def decision_value(self):
+        return self.cleaned_data.get(self.decision_field) if self.decision_field else None
 
 
-class DispatchForm(NoteForm):
+class ReasonForm(ActionForm):
+    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                           error_messages={"required": REASON_REQUIRED})
+
+
+class RegisterForm(CategoryFormMixin, ActionForm):
+    category = CategoryField(label=_("Category"), required=False)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._load_categories()
+
+
+class DispatchForm(ActionForm):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
 
 
-class RegisterForm(NoteForm):
-    category = forms.ModelChoiceField(label=_("Category"), queryset=minor_categories(), required=False)
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, required=False)
+def _yes_no(label):
+    return forms.TypedChoiceField(label=label, coerce=lambda v: v == "yes", choices=[("yes", "yes"), ("no", "no")],
+                                  widget=forms.HiddenInput)
 
 
-class DecisionForm(NoteForm):
-    approve = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "yes",
-                                     choices=[("yes", _("Approve")), ("no", _("Refuse"))], widget=forms.RadioSelect)
+class DecisionForm(ActionForm):
+    approve = _yes_no(_("Decision"))
+    decision_field = "approve"
+    buttons = (("approve", "yes", _("Approve"), ""), ("approve", "no", _("Refuse"), "secondary"))
 
 
-class ExtensionForm(NoteForm):
+class ExtensionForm(ReasonForm):
     amount = forms.DecimalField(label=_("How much more time"), min_value=0.25, max_digits=6, decimal_places=2)
-    time_unit = forms.ChoiceField(label=_("Unit"), choices=[("working_days", _("working days")),
-                                                            ("working_hours", _("working hours")),
-                                                            ("clock_hours", _("clock hours"))])
+    time_unit = forms.ChoiceField(label=_("Unit"), choices=TimeUnit.choices, initial=TimeUnit.WORKING_DAYS)
+    field_order = ["version", "amount", "time_unit", "note"]
 
 
-class VerifyForm(NoteForm):
-    passed = forms.TypedChoiceField(label=_("Result"), coerce=lambda v: v == "yes",
-                                    choices=[("yes", _("Rectified")), ("no", _("Not rectified: rework"))],
-                                    widget=forms.RadioSelect)
+class SubmitForm(ActionForm):
+    photos = PhotosField(label=_("After-photos"),
+                         error_messages={"required": _("Attach at least one after-photo of the rectification.")})
 
 
-class MergeForm(NoteForm):
+class VerifyForm(ActionForm):
+    passed = _yes_no(_("Result"))
+    photos = PhotosField(required=False)
+    decision_field = "passed"
+    buttons = (("passed", "yes", _("Rectified"), ""), ("passed", "no", _("Not rectified: rework"), "secondary"))
+
+
+class MergeForm(ActionForm):
     into = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class NoticeForm(NoteForm):
+class NoticeForm(ActionForm):
     demand = forms.CharField(label=_("What the unit must do"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
-    hours = forms.DecimalField(label=_("Answer within (working hours)"), min_value=0.5, initial=4, max_digits=6, decimal_places=1)
+    hours = forms.DecimalField(label=_("Answer within (working hours)"), min_value=0.5, initial=4, max_digits=6,
+                               decimal_places=1)
+    field_order = ["version", "demand", "hours"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["note"]
 
 
-class AnswerForm(NoteForm):
+class AnswerForm(ActionForm):
     notice = forms.IntegerField(widget=forms.HiddenInput)
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["note"]
 
-class NoticeCloseForm(NoteForm):
+
+class NoticeCloseForm(ActionForm):
     notice = forms.IntegerField(widget=forms.HiddenInput)

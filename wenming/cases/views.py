@@ -1,259 +1,465 @@
-"""Workbenches, the case page and its actions, intake, evidence files and exports. Thin: form → service."""
+"""Workbenches, the case page and its actions, intake, evidence files and exports.
+
+Thin: a form validates the input, one service does the work, the view redirects with a message. A refusal
+from a service (``WorkflowError``) is shown as an error on the form that asked; a case out of scope is 404.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
 
+from wenming.cases import exports, selectors
 from wenming.cases import forms as f
-from wenming.cases import selectors
-from wenming.cases.exports import export_response
 from wenming.cases.models import Case, CaseState, Evidence, SupervisionNotice
 from wenming.cases.services import escalation as esc
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.duplicates import duplicates_suggest
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.cases.services.evidence import evidence_warnings
-from wenming.common.access import get_or_404, scope_for
-from wenming.common.pagination import paginate
+from wenming.cases.services.routing import RULE_LABELS
+from wenming.common.access import get_or_404, restrict, scope_for
+from wenming.common.pagination import PAGE_SIZES, paginate
+from wenming.org.models import Role, RoleAssignment
 
 S = CaseState
-COMMAND = {"intake", "shift_leader", "dispatcher"}
-
-
-def _uploads(request) -> list[wf.Upload]:
-    return [wf.Upload(name=up.name, content=up.read()) for up in request.FILES.getlist("photos")]
+COMMAND = frozenset({"intake", "shift_leader", "dispatcher"})
+REPORTERS = COMMAND | {"grid_worker", "inspector"}
+UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
+# Who may see which undercover inspector did what: the command centre, administrators and the inspectors;
+# never the units or the areas they inspect (DESIGN.md section 1).
+SEES_INSPECTORS = COMMAND | {"admin", "inspector"}
 
 
 def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else ("****" if phone else "")
+    """138****0000: the first three and last four digits."""
+    if not phone:
+        return ""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
 
 
-# Which actions a person may see on a case: (states, roles or "unit", extra condition). The services decide.
-ACTIONS = {
-    "register": ({S.REPORTED}, {"intake", "shift_leader", "dispatcher"}, None),
-    "reject": ({S.REPORTED}, {"intake", "shift_leader", "dispatcher"}, None),
-    "dispatch": ({S.REGISTERED}, {"dispatcher", "shift_leader"}, None),
-    "void": ({S.REGISTERED}, {"shift_leader"}, None),
-    "decide_return": ({S.RETURN_REQUESTED}, {"shift_leader"}, None),
-    "sign": ({S.DISPATCHED}, "unit", None),
-    "request_return": ({S.DISPATCHED}, "unit", None),
-    "request_extension": ({S.HANDLING}, "unit", lambda c: not c.pending_request),
-    "request_shelving": ({S.HANDLING}, "unit", lambda c: not c.pending_request),
-    "submit": ({S.HANDLING}, "unit", lambda c: not c.pending_request),
-    "decide_request": ({S.HANDLING}, {"shift_leader"}, lambda c: bool(c.pending_request)),
-    "resume": ({S.SHELVED}, {"shift_leader"}, None),
-    "verify": ({S.SUBMITTED}, {"intake", "shift_leader", "inspector"}, None),
-    "close": ({S.VERIFIED}, {"shift_leader", "dispatcher"}, None),
-    "reopen": ({S.CLOSED}, {"shift_leader"}, None),
-    "notice": (selectors.OPEN_STATES, set(esc.ISSUERS), lambda c: c.unit_id is not None),
+def _uploads(files) -> list[wf.Upload]:
+    return [wf.Upload(name=upload.name, content=upload.read()) for upload in files or ()]
+
+
+# -- the actions on a case ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Action:
+    """One action form on the case page: when it is offered, and which service it calls.
+
+    Offering is a convenience for the page; the service checks again and has the last word.
+    """
+
+    key: str
+    title: str
+    form: type[f.ActionForm]
+    states: frozenset[str]
+    who: frozenset[str] | str  # roles, or "unit": a member of the case's unit
+    run: Callable
+    when: Callable[[Case], bool] | None = None
+    photos: bool = False
+
+
+def _note_only(service):
+    return lambda case, user, d, common: service(**common, note=d["note"])
+
+
+ACTIONS = {a.key: a for a in [
+    Action("register", gettext_lazy("Register (立案)"), f.RegisterForm, frozenset({S.REPORTED}), COMMAND,
+           lambda case, user, d, common: wf.case_register(**common, category=d["category"],
+                                                          urgency=d["urgency"] or None, note=d["note"])),
+    Action("reject", gettext_lazy("Reject (不予受理)"), f.ReasonForm, frozenset({S.REPORTED}), COMMAND,
+           _note_only(wf.case_reject)),
+    Action("dispatch", gettext_lazy("Dispatch (派遣)"), f.DispatchForm, frozenset({S.REGISTERED}),
+           frozenset({"dispatcher", "shift_leader"}),
+           lambda case, user, d, common: wf.case_dispatch(**common, unit=d["unit"], note=d["note"])),
+    Action("void", gettext_lazy("Void (作废)"), f.ReasonForm, frozenset({S.REGISTERED}), frozenset({"shift_leader"}),
+           _note_only(wf.case_void)),
+    Action("decide_return", gettext_lazy("Decide the return request"), f.DecisionForm,
+           frozenset({S.RETURN_REQUESTED}), frozenset({"shift_leader"}),
+           lambda case, user, d, common: wf.case_decide_return(**common, approve=d["approve"], note=d["note"])),
+    Action("sign", gettext_lazy("Sign for it (签收)"), f.ActionForm, frozenset({S.DISPATCHED}), "unit",
+           _note_only(wf.case_sign)),
+    Action("request_return", gettext_lazy("Ask to return it (申请退回)"), f.ReasonForm, frozenset({S.DISPATCHED}),
+           "unit", _note_only(wf.case_request_return)),
+    Action("request_extension", gettext_lazy("Ask for more time (申请延期)"), f.ExtensionForm,
+           frozenset({S.HANDLING}), "unit",
+           lambda case, user, d, common: wf.case_request_extension(**common, amount=d["amount"], unit=d["time_unit"],
+                                                                   note=d["note"]),
+           when=lambda c: not c.pending_request),
+    Action("request_shelving", gettext_lazy("Ask to shelve it (申请挂账)"), f.ReasonForm, frozenset({S.HANDLING}),
+           "unit", _note_only(wf.case_request_shelving), when=lambda c: not c.pending_request),
+    Action("submit", gettext_lazy("Report it done (反馈)"), f.SubmitForm, frozenset({S.HANDLING}), "unit",
+           lambda case, user, d, common: wf.case_submit(**common, note=d["note"], photos=_uploads(d["photos"])),
+           when=lambda c: not c.pending_request, photos=True),
+    Action("decide_request", gettext_lazy("Decide the request"), f.DecisionForm, frozenset({S.HANDLING}),
+           frozenset({"shift_leader"}),
+           lambda case, user, d, common: wf.case_decide_request(**common, approve=d["approve"], note=d["note"]),
+           when=lambda c: bool(c.pending_request)),
+    Action("resume", gettext_lazy("Resume (恢复)"), f.ActionForm, frozenset({S.SHELVED}), frozenset({"shift_leader"}),
+           _note_only(wf.case_resume)),
+    Action("verify", gettext_lazy("Verify (核查)"), f.VerifyForm, frozenset({S.SUBMITTED}),
+           frozenset({"intake", "shift_leader", "inspector"}),
+           lambda case, user, d, common: wf.case_verify(**common, passed=d["passed"], note=d["note"],
+                                                        photos=_uploads(d["photos"])),
+           photos=True),
+    Action("close", gettext_lazy("Close (结案)"), f.ActionForm, frozenset({S.VERIFIED}),
+           frozenset({"shift_leader", "dispatcher"}), _note_only(wf.case_close)),
+    Action("reopen", gettext_lazy("Reopen (重新立案)"), f.ReasonForm, frozenset({S.CLOSED}), frozenset({"shift_leader"}),
+           _note_only(wf.case_reopen)),
+    # A notice goes to the unit that holds the case: once dispatched, while it is the unit's to act on.
+    Action("notice", gettext_lazy("Issue a supervision notice (督办单)"), f.NoticeForm,
+           frozenset({S.DISPATCHED, S.HANDLING}),
+           esc.ISSUERS,
+           lambda case, user, d, common: esc.notice_issue(case_id=case.pk, actor=user, demand=d["demand"],
+                                                          answer_within_hours=d["hours"]),
+           when=lambda c: c.unit_id is not None),
+]}
+
+# Forms posted from elsewhere on the page (duplicates, supervision notices), not offered as action cards.
+SIDE_FORMS = {
+    "merge": (f.MergeForm, lambda case, user, d, common: wf.case_merge(case_id=case.pk, into_id=d["into"], actor=user,
+                                                                       note=d["note"], expected_version=d["version"])),
+    "answer": (f.AnswerForm, lambda case, user, d, common: esc.notice_answer(notice_id=d["notice"], actor=user,
+                                                                             answer=d["answer"])),
+    "notice_close": (f.NoticeCloseForm, lambda case, user, d, common: esc.notice_close(notice_id=d["notice"], actor=user,
+                                                                                       note=d["note"])),
 }
 
-FORMS = {
-    "register": f.RegisterForm, "reject": f.NoteForm, "dispatch": f.DispatchForm, "void": f.NoteForm,
-    "decide_return": f.DecisionForm, "sign": f.NoteForm, "request_return": f.NoteForm,
-    "request_extension": f.ExtensionForm, "request_shelving": f.NoteForm, "submit": f.NoteForm,
-    "decide_request": f.DecisionForm, "resume": f.NoteForm, "verify": f.VerifyForm, "close": f.NoteForm,
-    "reopen": f.NoteForm, "notice": f.NoticeForm, "merge": f.MergeForm, "answer": f.AnswerForm,
-    "notice_close": f.NoticeCloseForm,
-}
 
-
-def _run(action: str, case: Case, user, data: dict, uploads: list[wf.Upload]):
-    common = {"case_id": case.pk, "actor": user, "expected_version": data["version"]}
-    note = data.get("note", "")
-    if action == "register":
-        return wf.case_register(**common, category=data.get("category"), urgency=data.get("urgency") or None, note=note)
-    if action == "dispatch":
-        return wf.case_dispatch(**common, unit=data["unit"], note=note)
-    if action in {"decide_return", "decide_request"}:
-        service = wf.case_decide_return if action == "decide_return" else wf.case_decide_request
-        return service(**common, approve=data["approve"], note=note)
-    if action == "request_extension":
-        return wf.case_request_extension(**common, amount=data["amount"], unit=data["time_unit"], note=note)
-    if action == "submit":
-        return wf.case_submit(**common, note=note, photos=uploads)
-    if action == "verify":
-        return wf.case_verify(**common, passed=data["passed"], note=note, photos=uploads)
-    if action == "merge":
-        return wf.case_merge(case_id=case.pk, into_id=data["into"], actor=user, note=note, expected_version=data["version"])
-    if action == "notice":
-        return esc.notice_issue(case_id=case.pk, actor=user, demand=data["demand"], answer_within_hours=data["hours"])
-    if action == "answer":
-        return esc.notice_answer(notice_id=data["notice"], actor=user, answer=data["answer"])
-    if action == "notice_close":
-        return esc.notice_close(notice_id=data["notice"], actor=user, note=note)
-    service = {
-        "reject": wf.case_reject, "void": wf.case_void, "sign": wf.case_sign, "request_return": wf.case_request_return,
-        "request_shelving": wf.case_request_shelving, "resume": wf.case_resume, "close": wf.case_close,
-        "reopen": wf.case_reopen,
-    }[action]
-    return service(**common, note=note)
-
-
-def _available(case: Case, user) -> list[str]:
+def available_actions(case: Case, user) -> list[Action]:
+    """The actions this person may take on this case now."""
     roles = scope_for(user).roles
-    unit_member = wf._is_case_unit_member(user, case) if roles & {"unit_handler", "unit_leader"} else False
+    unit_member = None
     found = []
-    for action, (states, who, extra) in ACTIONS.items():
-        if case.state not in states:
+    for action in ACTIONS.values():
+        if case.state not in action.states or (action.when and not action.when(case)):
             continue
-        allowed = unit_member if who == "unit" else bool(roles & who)
-        if allowed and (extra is None or extra(case)):
+        if action.who == "unit":
+            if unit_member is None:
+                unit_member = bool(roles & UNIT_ROLES) and wf._is_case_unit_member(user, case)
+            allowed = unit_member
+        else:
+            allowed = bool(roles & action.who)
+        if allowed:
             found.append(action)
     return found
 
 
-@login_required
-def workbench(request):
-    queues = selectors.queues_for(request.user)
-    if not queues:
-        raise Http404
-    keys = [q.key for q in queues]
-    queue = request.GET.get("queue") if request.GET.get("queue") in keys else keys[0]
-    form = f.FilterForm(request.GET or None, user=request.user)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = paginate(request, selectors.case_queue(user=request.user, queue=queue, filters=filters))
+def _blank_form(action: Action, case: Case):
+    initial = {"version": case.version}
+    if action.key == "dispatch":
+        initial["unit"] = case.unit_id or case.routing.get("unit_id")
+    elif action.key == "register":
+        initial.update(category=case.category.code if case.category else "", urgency=case.urgency)
+    return action.form(initial=initial, prefix=action.key)
+
+
+# -- the case page ------------------------------------------------------------------------------------------
+
+DEADLINES = [
+    (gettext_lazy("registration due"), "register_due", "registered_at"),
+    (gettext_lazy("dispatch due"), "dispatch_due", "dispatched_at"),
+    (gettext_lazy("sign due"), "sign_due", "signed_at"),
+    (gettext_lazy("handling due"), "handle_due", "submitted_at"),
+    (gettext_lazy("verification due"), "verify_due", "verified_at"),
+]
+
+
+def _deadlines(case: Case, now: dt.datetime) -> list[dict]:
+    """Each stage's deadline; the running one says whether it is overdue, finished ones whether they were late."""
+    running = selectors.STAGE_DUE.get(case.state)
+    rows = []
+    for label, due_field, done_field in DEADLINES:
+        due, done = getattr(case, due_field), getattr(case, done_field)
+        status = ""
+        if due is not None and due_field == running:
+            status = "overdue" if now > due else "running"
+        elif due is not None and done is not None:
+            status = "late" if done > due else "on_time"
+        rows.append({"label": label, "due": due, "done": done, "status": status, "field": due_field})
+    return rows
+
+
+def _actor_labels(user, people) -> dict[int, str]:
+    """Names to show for actors; an undercover inspector is "inspector" to anyone outside the command side."""
+    ids = {p.pk for p in people if p is not None}
+    if not ids or scope_for(user).roles & SEES_INSPECTORS:
+        return {}
+    inspectors = set(RoleAssignment.objects.filter(person_id__in=ids, role=Role.INSPECTOR).values_list("person_id", flat=True))
+    return {pk: _("Inspector (暗访员)") for pk in inspectors}
+
+
+def _event_detail(event) -> str:
+    """A short line from an event's data: where it was dispatched, how much time was asked or given."""
+    data = event.data or {}
+    if event.action == "dispatch" and data.get("unit_name"):
+        return f"→ {data['unit_name']}"
+    if event.action == "extension_request" and data.get("amount"):
+        unit = dict(f.TimeUnit.choices).get(data.get("unit"), data.get("unit") or "")
+        return f"{Decimal(data['amount']).normalize():f} {unit}"
+    due = data.get("handle_due")
+    if event.action in {"request_granted", "resume"} and isinstance(due, list) and due[-1]:
+        moved = timezone.localtime(dt.datetime.fromisoformat(due[-1]))
+        return f"{_('handling due')} {moved:%Y-%m-%d %H:%M}"
+    return ""
+
+
+def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None):
+    user = request.user
+    roles = scope_for(user).roles
     now = timezone.now()
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "cases/workbench.html", {
-        "queues": queues, "queue": queue, "form": form, "page": page, "now": now,
-        "overdue_ids": {c.pk for c in page if c.is_overdue(now)}, "query": query.urlencode(),
-        "can_batch": queue == "to_dispatch" and bool(scope_for(request.user).roles & {"dispatcher", "shift_leader"}),
-    })
-
-
-@login_required
-@require_POST
-def batch_dispatch(request):
-    ok, failed = 0, []
-    for case_id in request.POST.getlist("case"):
-        try:
-            wf.case_dispatch(case_id=int(case_id), actor=request.user)
-            ok += 1
-        except (WorkflowError, ValueError) as exc:
-            failed.append(f"{case_id}: {exc}")
-    messages.success(request, _("%(n)d cases dispatched.") % {"n": ok})
-    for line in failed:
-        messages.error(request, line)
-    return redirect(f"{request.path.rsplit('/', 2)[0]}/?queue=to_dispatch")
-
-
-@login_required
-def case_detail(request, pk: int):
-    case = get_or_404(Case.objects.select_related("category", "unit", "grid", "site", "parent"), request.user, pk=pk)
-    roles = scope_for(request.user).roles
-    now = timezone.now()
-    events = case.events.select_related("actor").prefetch_related("evidence").order_by("seq")
-    available = _available(case, request.user)
-    forms = {}
-    for action in available:
-        initial = {"version": case.version}
-        if action == "dispatch" and case.unit_id:
-            initial["unit"] = case.unit_id
-        forms[action] = FORMS[action](initial=initial, prefix=action)
+    forms = []
+    for action in available_actions(case, user):
+        form = failed[1] if failed and failed[0] == action.key else _blank_form(action, case)
+        forms.append((action, form))
+    events = list(case.events.select_related("actor").order_by("seq"))
+    evidence = list(case.evidence.order_by("id"))
+    by_event: dict[int, list[Evidence]] = {}
+    for item in evidence:
+        by_event.setdefault(item.event_id, []).append(item)
+    hidden = _actor_labels(user, [e.actor for e in events])
+    for event in events:
+        event.shown_evidence = by_event.get(event.pk, [])
+        event.actor_label = hidden.get(event.actor_id) or (str(event.actor) if event.actor else "")
+        event.detail = _event_detail(event)
     notices = list(case.notices.select_related("unit"))
-    unit_member = wf._is_case_unit_member(request.user, case)
+    unit_member = bool(roles & UNIT_ROLES) and wf._is_case_unit_member(user, case)
     for notice in notices:
+        notice.form = None
         if notice.state == SupervisionNotice.State.ISSUED and unit_member:
             notice.form = f.AnswerForm(initial={"version": case.version, "notice": notice.pk}, prefix="answer")
         elif notice.state == SupervisionNotice.State.ANSWERED and roles & esc.ISSUERS:
             notice.form = f.NoticeCloseForm(initial={"version": case.version, "notice": notice.pk}, prefix="notice_close")
     duplicates = []
     if case.state == S.REPORTED and case.category_id and case.lng is not None and roles & COMMAND:
-        duplicates = duplicates_suggest(lng=case.lng, lat=case.lat, category=case.category, user=request.user, exclude_id=case.pk)
+        duplicates = duplicates_suggest(lng=case.lng, lat=case.lat, category=case.category, user=user, exclude_id=case.pk)
+    routing = dict(case.routing or {})
+    if routing:
+        routing["rule_label"] = str(RULE_LABELS.get(routing.get("rule"), routing.get("rule") or ""))
+        routing["differs"] = bool(case.unit_id and routing.get("unit_id") and routing["unit_id"] != case.unit_id)
+    pending_unit_label = dict(f.TimeUnit.choices).get(case.pending_unit, case.pending_unit)
     return render(request, "cases/case_detail.html", {
         "case": case, "events": events, "forms": forms, "now": now, "overdue": case.is_overdue(now),
-        "level": esc.escalation_level(case, now=now),
-        "phone": case.reporter_phone if roles & COMMAND else mask_phone(case.reporter_phone),
-        "warnings": evidence_warnings(case=case) if case.state == S.SUBMITTED else [],
-        "notices": notices, "duplicates": duplicates,
+        "deadlines": _deadlines(case, now), "level": esc.escalation_level(case, now=now), "routing": routing,
+        "phone": case.reporter_phone if roles & (COMMAND | {"admin"}) else mask_phone(case.reporter_phone),
+        "before": [e for e in evidence if e.kind == Evidence.Kind.BEFORE],
+        "after": [e for e in evidence if e.kind == Evidence.Kind.AFTER],
+        "documents": [e for e in evidence if e.kind == Evidence.Kind.DOCUMENT],
+        "warnings": evidence_warnings(case=case) if case.state == S.SUBMITTED and roles & (COMMAND | {"inspector"}) else [],
+        "notices": notices, "duplicates": duplicates, "pending_unit_label": pending_unit_label,
         "merge_form": f.MergeForm(initial={"version": case.version}, prefix="merge") if duplicates else None,
-        "photos": case.evidence.exclude(kind=Evidence.Kind.DOCUMENT),
+        "point_json": (f'{{"type": "Point", "coordinates": [{case.lng:.7f}, {case.lat:.7f}]}}'
+                       if case.lng is not None else ""),
+        "failed_action": failed[0] if failed else "",
     })
+
+
+def _case_queryset():
+    return Case.objects.select_related("category", "category__parent", "unit", "grid", "site", "parent")
+
+
+@login_required
+@require_safe
+def case_detail(request, pk: int):
+    case = get_or_404(_case_queryset(), request.user, pk=pk)
+    return _case_page(request, case)
 
 
 @login_required
 @require_POST
 def case_action(request, pk: int, action: str):
+    """Validate the action's form, call its service with the version the page showed, redirect back."""
     case = get_or_404(Case.objects.all(), request.user, pk=pk)
-    if action not in FORMS:
-        raise Http404
-    form = FORMS[action](request.POST, prefix=action)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect("cases:detail", pk=pk)
-    try:
-        _run(action, case, request.user, form.cleaned_data, _uploads(request))
-    except CaseNotFound:
-        raise Http404 from None
-    except WorkflowError as exc:
-        messages.error(request, str(exc))
+    if action in ACTIONS:
+        form_class, run = ACTIONS[action].form, ACTIONS[action].run
+    elif action in SIDE_FORMS:
+        form_class, run = SIDE_FORMS[action]
     else:
-        messages.success(request, _("Done."))
-        if action == "merge":
-            return redirect("cases:detail", pk=form.cleaned_data["into"])
-    return redirect("cases:detail", pk=pk)
+        raise Http404
+    form = form_class(request.POST, request.FILES, prefix=action)
+    if form.is_valid():
+        common = {"case_id": case.pk, "actor": request.user, "expected_version": form.cleaned_data["version"]}
+        try:
+            run(case, request.user, form.cleaned_data, common)
+        except CaseNotFound:
+            raise Http404 from None
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Done."))
+            if action == "merge":
+                return redirect("cases:detail", pk=form.cleaned_data["into"])
+            return redirect("cases:detail", pk=pk)
+    # Refused or invalid: show the page as it is now, with the error on the form that was posted. The form
+    # now carries the current version: the person has seen the case as it is and may try again.
+    case = get_or_404(_case_queryset(), request.user, pk=pk)
+    data = request.POST.copy()
+    data[f"{action}-version"] = str(case.version)
+    form.data = data
+    if action not in {a.key for a in available_actions(case, request.user)}:
+        for message in form.non_field_errors() or [e for errs in form.errors.values() for e in errs]:
+            messages.error(request, message)
+    return _case_page(request, case, failed=(action, form))
+
+
+# -- the workbench ------------------------------------------------------------------------------------------
+
+def _filters(request):
+    """The filter form and the filters that are valid (a wrong one is marked on the form, not applied)."""
+    form = f.FilterForm(request.GET, user=request.user)
+    form.is_valid()
+    return form, {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+
+
+@login_required
+@require_safe
+def workbench(request):
+    queues = selectors.queues_for(request.user)
+    queue = selectors.queue_for(request.user, request.GET.get("queue"))
+    if queue is None:
+        raise Http404
+    form, filters = _filters(request)
+    now = timezone.now()
+    page = paginate(request, selectors.case_queue(user=request.user, queue=queue, filters=filters, now=now))
+    filter_query = request.GET.copy()
+    for key in ("page", "queue"):
+        filter_query.pop(key, None)
+    query = filter_query.copy()
+    query["queue"] = queue
+    roles = scope_for(request.user).roles
+    return render(request, "cases/workbench.html", {
+        "queues": queues, "queue": queue, "form": form, "page": page, "now": now,
+        "overdue_ids": {c.pk for c in page if c.is_overdue(now)}, "query": query.urlencode(),
+        "filter_query": filter_query.urlencode(), "filtered": any(v for k, v in filter_query.items() if k != "per_page"),
+        "per_page": page.paginator.per_page, "page_sizes": PAGE_SIZES,
+        "can_batch": queue == "to_dispatch" and bool(roles & {"dispatcher", "shift_leader"}),
+        "can_report": bool(roles & REPORTERS),
+    })
+
+
+@login_required
+@require_POST
+def batch_dispatch(request):
+    """Dispatch each selected case to its routed unit, one service call each; say which failed and why."""
+    ids = []
+    for raw in request.POST.getlist("case"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    numbers = {c.pk: c.number for c in restrict(Case.objects.filter(pk__in=ids), request.user).only("pk", "reported_at")}
+    done, failed = [], []
+    for case_id in ids:
+        try:
+            case = wf.case_dispatch(case_id=case_id, actor=request.user)
+        except WorkflowError as exc:
+            failed.append((numbers.get(case_id, str(case_id)), str(exc)))
+        else:
+            done.append(case.number)
+    if not ids:
+        messages.error(request, _("Select the cases to dispatch."))
+    if done:
+        messages.success(request, _("%(n)d cases dispatched.") % {"n": len(done)})
+    for number, reason in failed:
+        messages.error(request, _("%(number)s not dispatched: %(reason)s") % {"number": number, "reason": reason})
+    return redirect(f"{reverse('cases:workbench')}?queue=to_dispatch")
+
+
+# -- intake -------------------------------------------------------------------------------------------------
+
+_DEFAULT_CHANNEL = {"grid_worker": "grid", "inspector": "inspection"}
 
 
 @login_required
 def case_new(request):
     roles = scope_for(request.user).roles
-    if not roles & (COMMAND | {"grid_worker", "inspector"}):
+    if not roles & REPORTERS:
         raise Http404
-    form = f.IntakeForm(request.POST or None)
+    initial = {}
+    for role, channel in _DEFAULT_CHANNEL.items():
+        if role in roles and not roles & COMMAND:
+            initial["channel"] = channel
+    form = f.IntakeForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             case = wf.case_intake(
                 channel=d["channel"], description=d["description"], lng=d["lng"], lat=d["lat"], crs=d["crs"],
                 category=d["category"], urgency=d["urgency"], address=d["address"], reporter_name=d["reporter_name"],
-                reporter_phone=d["reporter_phone"], actor=request.user, photos=_uploads(request),
+                reporter_phone=d["reporter_phone"], actor=request.user, photos=_uploads(d["photos"]),
             )
         except WorkflowError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Case %(number)s taken in; tracking code %(code)s.") % {
-                "number": case.number, "code": case.tracking_code})
-            return redirect("cases:detail", pk=case.pk)
+            messages.success(request, _("Case %(number)s taken in; tracking code %(code)s.")
+                             % {"number": case.number, "code": case.tracking_code})
+            if restrict(Case.objects.filter(pk=case.pk), request.user).exists():
+                return redirect("cases:detail", pk=case.pk)
+            # A grid worker may report a problem outside the area they see: it is in, but not theirs to follow.
+            return redirect("cases:new")
     return render(request, "cases/case_new.html", {"form": form})
 
 
+# -- evidence files and exports -----------------------------------------------------------------------------
+
 @login_required
+@require_safe
 def evidence_file(request, pk: int, variant: str):
-    """Evidence through the access path; the original (with EXIF position) only for the command centre."""
+    """Evidence through the access path, never a public media URL. The original (with its EXIF position)
+    only for the command centre; everyone else gets the copy without metadata."""
     evidence = get_or_404(Evidence.objects.all(), request.user, pk=pk)
-    command = bool(scope_for(request.user).roles & COMMAND)
-    if variant == "original" and command:
-        field = evidence.file
-    elif variant == "thumb" and evidence.thumbnail:
-        field = evidence.thumbnail
-    elif variant in {"original", "shared"}:
-        field = evidence.public_file or evidence.file
+    command = bool(scope_for(request.user).roles & (COMMAND | {"admin"}))
+    is_image = evidence.content_type.startswith("image/")
+    if variant == "thumb" and evidence.thumbnail:
+        field, content_type = evidence.thumbnail, "image/jpeg"
+    elif variant == "original" and command:
+        field, content_type = evidence.file, evidence.content_type
+    elif variant in {"original", "shared"} and evidence.public_file:
+        field, content_type = evidence.public_file, "image/jpeg"
+    elif variant in {"original", "shared"} and not is_image:
+        field, content_type = evidence.file, evidence.content_type  # documents carry no position to strip
     else:
         raise Http404
-    if field is evidence.file and not command and evidence.content_type.startswith("image/"):
-        raise Http404
-    response = FileResponse(field.open("rb"), content_type="image/jpeg" if field is not evidence.file else evidence.content_type)
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
 @login_required
+@require_safe
 def export(request, fmt: str):
-    queue = request.GET.get("queue") or "all"
-    form = f.FilterForm(request.GET or None, user=request.user)
-    filters = form.cleaned_data if form.is_valid() else {}
+    """The list as it is filtered on the workbench, as XLSX or CSV: the same rows, the same access path."""
+    if fmt not in {"xlsx", "csv"}:
+        raise Http404
+    queue = selectors.queue_for(request.user, request.GET.get("queue"))
+    if queue is None:
+        raise Http404
+    _form, filters = _filters(request)
     rows = selectors.case_queue(user=request.user, queue=queue, filters=filters)
-    return export_response(rows, fmt=fmt, roles=scope_for(request.user).roles)
-
-
-
+    total = rows.count()
+    if total > exports.MAX_ROWS:
+        messages.error(request, _("The list holds %(total)d cases; an export takes at most %(max)d. Narrow the "
+                                  "filters (a shorter date range, one state or one unit) and export again.")
+                       % {"total": total, "max": exports.MAX_ROWS})
+        query = request.GET.copy()
+        query["queue"] = queue
+        return redirect(f"{reverse('cases:workbench')}?{query.urlencode()}")
+    return exports.export_response(rows, fmt=fmt)

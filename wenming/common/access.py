@@ -33,8 +33,9 @@ class Scope:
     everything: bool = False
     area_paths: tuple[str, ...] = ()
     unit_paths: tuple[str, ...] = ()
-    # Areas governed by the person's units (a street office's street): org data there is theirs to see,
-    # cases are not unless dispatched to them.
+    # Areas governed by the person's units (a street office's street, a district branch's district): the
+    # geography there (areas, responsibility grids) is theirs to see. Rows tied to other units there (their
+    # sites, facilities, people) and cases not dispatched to them are not: that takes an area role.
     jurisdiction_paths: tuple[str, ...] = ()
 
     @property
@@ -52,8 +53,8 @@ class Rule:
     unit_lookups: tuple[str, ...] = ()
     # Reference data (categories, site types…) is visible to every role in full.
     reference: bool = False
-    # Whether a unit's jurisdiction counts as area scope for this model.
-    jurisdiction: bool = True
+    # Whether a unit's jurisdiction counts as area scope for this model (geography only).
+    jurisdiction: bool = False
     distinct: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -61,8 +62,8 @@ class Rule:
 _NOT_INSPECTORS = ALL_ROLES - {"inspector", "grid_worker"}
 
 RULES: dict[str, Rule] = {
-    "org.area": Rule(area_lookups=("path",)),
-    "org.responsibilitygrid": Rule(area_lookups=("community__path",)),
+    "org.area": Rule(area_lookups=("path",), jurisdiction=True),
+    "org.responsibilitygrid": Rule(area_lookups=("community__path",), jurisdiction=True),
     "org.unit": Rule(area_lookups=("area__path",), unit_lookups=("path",)),
     "org.person": Rule(
         view_roles=_NOT_INSPECTORS,
@@ -77,14 +78,19 @@ RULES: dict[str, Rule] = {
     "org.sitetype": Rule(reference=True),
     "org.roadsegment": Rule(area_lookups=("area__path",), unit_lookups=("chiefs__unit__path",), distinct=True),
     "org.roadchief": Rule(area_lookups=("segment__area__path",), unit_lookups=("unit__path",)),
-    "org.storefrontduty": Rule(area_lookups=("area__path",), unit_lookups=("supervising_unit__path",)),
-    "cases.facility": Rule(
-        area_lookups=("area__path",), unit_lookups=("owner_unit__path", "maintainer_unit__path")
+    # A storefront or a facility without an area of its own lies where its unit governs: the street office
+    # that supervises the shop, the district branch that owns the manhole cover (for area roles).
+    "org.storefrontduty": Rule(
+        area_lookups=("area__path", "supervising_unit__area__path"), unit_lookups=("supervising_unit__path",)
     ),
-    "cases.case": Rule(area_lookups=("area_path",), unit_lookups=("unit__path",), jurisdiction=False),
-    "cases.caseevent": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",), jurisdiction=False),
-    "cases.evidence": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",), jurisdiction=False),
-    "cases.supervisionnotice": Rule(area_lookups=("case__area_path",), unit_lookups=("unit__path",), jurisdiction=False),
+    "cases.facility": Rule(
+        area_lookups=("area__path", "owner_unit__area__path", "maintainer_unit__area__path"),
+        unit_lookups=("owner_unit__path", "maintainer_unit__path"),
+    ),
+    "cases.case": Rule(area_lookups=("area_path",), unit_lookups=("unit__path",)),
+    "cases.caseevent": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
+    "cases.evidence": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
+    "cases.supervisionnotice": Rule(area_lookups=("case__area_path",), unit_lookups=("unit__path",)),
     "cases.escalationpolicy": Rule(reference=True),
     "cases.category": Rule(reference=True),
     "cases.timelimit": Rule(reference=True),
@@ -111,8 +117,9 @@ def scope_for(user) -> Scope:
         for assignment in assignments:
             roles.add(assignment.role)
             if assignment.area_id:
-                # A city-level command centre or administrator sees the whole city, departments included.
-                if assignment.area.parent_id is None and (assignment.role in COMMAND or assignment.role == ADMIN):
+                # A role held for the whole city (the root area) sees the whole city: city departments and rows
+                # no area holds included. Which kinds of rows a role sees at all is still up to ``Rule.view_roles``.
+                if assignment.area.parent_id is None:
                     everything = True
                 area_paths.add(assignment.area.path)
             if assignment.unit_id:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.models import Group
 
 from wenming.common.admin_base import ScopedAdmin
 from wenming.common.models import AuditEvent, CalendarDay
@@ -27,3 +28,8 @@ class AuditEventAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Wenming's rights come from role assignments (wenming.common.access), not from Django's groups.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)

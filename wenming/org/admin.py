@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from wenming.common.admin_base import ScopedAdmin
+from wenming.common.admin_base import ScopedAdmin, ScopedTabularInline
 
 from .models import (
     Area,
@@ -48,7 +48,7 @@ class UnitAdmin(ScopedAdmin):
     list_select_related = ["parent", "area"]
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class RoleAssignmentInline(ScopedTabularInline):
     model = RoleAssignment
     extra = 0
     autocomplete_fields = ["unit", "area"]
@@ -69,6 +69,13 @@ class PersonAdmin(ScopedAdmin, UserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "display_name", "unit", "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined"]
     list_select_related = ["unit"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Those who only look do not see even the summary of a password hash.
+            fieldsets = [(name, {**opts, "fields": [f for f in opts["fields"] if f != "password"]}) for name, opts in fieldsets]
+        return fieldsets
 
 
 @admin.register(RoleAssignment)
@@ -96,7 +103,7 @@ class SiteAdmin(ScopedAdmin):
     list_select_related = ["site_type", "area", "guarantor_unit"]
 
 
-class RoadChiefInline(admin.TabularInline):
+class RoadChiefInline(ScopedTabularInline):
     model = RoadChief
     extra = 0
     autocomplete_fields = ["person", "unit"]

@@ -1,12 +1,21 @@
+"""What the org pages read, always through ``restrict``: a row outside the person's scope is never returned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import shapely
 from django.db.models import Q, QuerySet
+from shapely.geometry import mapping, shape
 
-from wenming.common.access import restrict
+from wenming.common.access import get_or_404, restrict
 
-from .models import Area, Site, Unit
+from .models import Area, Person, Site, Unit
 
 
 def area_list(*, user, q: str = "", level: str = "") -> QuerySet[Area]:
-    qs = restrict(Area.objects.select_related("parent", "default_unit"), user)
+    # Lists never need the geometries (they can be large polygons); detail pages read them for the map.
+    qs = restrict(Area.objects.select_related("parent", "default_unit"), user).defer("geometry", "parent__geometry")
     if level:
         qs = qs.filter(level=level)
     if q:
@@ -14,17 +23,186 @@ def area_list(*, user, q: str = "", level: str = "") -> QuerySet[Area]:
     return qs.order_by("path")
 
 
-def unit_list(*, user, q: str = "") -> QuerySet[Unit]:
-    qs = restrict(Unit.objects.select_related("parent", "area"), user)
+def area_get(*, user, code: str) -> Area:
+    """The area with this code, or 404 when it is missing or outside the person's scope."""
+    return get_or_404(Area.objects.select_related("parent", "default_unit", "responsibility_grid"), user, code=code)
+
+
+def area_children(*, user, area: Area) -> QuerySet[Area]:
+    return restrict(area.children.select_related("default_unit"), user).defer("geometry").order_by("code")
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    code: str
+    name: str
+    visible: bool  # in the person's scope, so the page may link to it
+
+
+def area_chain(*, user, codes: list[str], names: dict[str, str] | None = None) -> list[ChainLink]:
+    """Areas from the city down, each marked with whether the person may open it.
+
+    ``names`` saves the query for the names when the caller already has them (a routing decision does).
+    """
+    if not codes:
+        return []
+    if names is None:
+        names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    visible = set(restrict(Area.objects.filter(code__in=codes), user).values_list("code", flat=True))
+    return [ChainLink(code=c, name=names.get(c, c), visible=c in visible) for c in codes if c in names]
+
+
+def area_path_codes(area: Area) -> list[str]:
+    return [c for c in area.path.strip("/").split("/") if c]
+
+
+def area_site_count(*, user, area: Area) -> int:
+    """How many sites in the person's scope lie inside the area."""
+    return restrict(Site.objects.filter(area__path__startswith=area.path), user).count()
+
+
+def _outlines(rows, tolerance_deg: float) -> dict:
+    features = []
+    for row in rows:
+        geom = shapely.set_precision(shape(row["geometry"]).simplify(tolerance_deg, preserve_topology=True), 1e-6)
+        features.append({
+            "type": "Feature",
+            "geometry": mapping(geom),
+            "properties": {"kind": row["level"], "name": row["name"], "code": row["code"]},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def area_outlines(*, user, tolerance_deg: float = 0.0003) -> dict:
+    """Simplified outlines of the districts and streets in scope, so a map without tiles still shows where
+    one is (a grid worker, whose scope is one community, gets the community)."""
+    rows = []
+    for levels in (("county", "street"), ("community",)):
+        rows = list(
+            restrict(Area.objects.filter(level__in=levels, geometry__isnull=False), user)
+            .order_by("path")
+            .values("code", "name", "level", "geometry")
+        )
+        if rows:
+            break
+    return _outlines(rows, tolerance_deg)
+
+
+def area_child_outlines(*, user, area: Area, tolerance_deg: float = 0.0001) -> dict:
+    """The outlines of the areas directly inside ``area`` that the person may see, for its map."""
+    rows = restrict(area.children.filter(geometry__isnull=False), user).order_by("code").values(
+        "code", "name", "level", "geometry"
+    )
+    return _outlines(rows, tolerance_deg)
+
+
+def unit_list(*, user, q: str = "", kind: str = "") -> QuerySet[Unit]:
+    qs = restrict(Unit.objects.select_related("parent", "area"), user).defer("area__geometry")
+    if kind:
+        qs = qs.filter(kind=kind)
     if q:
         qs = qs.filter(Q(code__startswith=q) | Q(name__contains=q))
     return qs.order_by("path")
 
 
-def site_list(*, user, q: str = "", site_type=None) -> QuerySet[Site]:
-    qs = restrict(Site.objects.select_related("site_type", "area", "guarantor_unit"), user)
+def unit_get(*, user, code: str) -> Unit:
+    return get_or_404(Unit.objects.select_related("parent", "area").defer("area__geometry"), user, code=code)
+
+
+def unit_related(*, user, unit: Unit, site_limit: int = 200) -> dict:
+    """The unit's people and the sites it is responsible for (包保), as far as the person may see them."""
+    sites = restrict(Site.objects.filter(guarantor_unit=unit).select_related("site_type", "area"), user)
+    return {
+        "members": restrict(Person.objects.filter(unit=unit), user).order_by("username"),
+        "sites": sites.defer("geometry", "area__geometry").order_by("code")[:site_limit],
+        "site_count": sites.count(),
+        "parent_visible": bool(unit.parent_id) and restrict(Unit.objects.filter(pk=unit.parent_id), user).exists(),
+        "area_visible": bool(unit.area_id) and restrict(Area.objects.filter(pk=unit.area_id), user).exists(),
+    }
+
+
+def site_list(*, user, q: str = "", site_type=None, area: str = "", unit: str = "") -> QuerySet[Site]:
+    qs = restrict(Site.objects.select_related("site_type", "area", "guarantor_unit"), user).defer(
+        "geometry", "area__geometry"
+    )
     if site_type:
         qs = qs.filter(site_type=site_type)
+    if area:
+        path = Area.objects.filter(code=area).values_list("path", flat=True).first()
+        qs = qs.filter(area__path__startswith=path) if path else qs.none()
+    if unit:
+        qs = qs.filter(guarantor_unit__code=unit)
     if q:
         qs = qs.filter(Q(code__startswith=q) | Q(name__contains=q) | Q(address__contains=q))
     return qs.order_by("code")
+
+
+def site_get(*, user, code: str) -> Site:
+    return get_or_404(Site.objects.select_related("site_type", "area", "guarantor_unit"), user, code=code)
+
+
+def site_links(*, user, site: Site) -> dict:
+    """Which of the site's area chain and responsible unit the person may open."""
+    chain = area_chain(user=user, codes=area_path_codes(site.area)) if site.area_id else []
+    unit_visible = bool(site.guarantor_unit_id) and restrict(Unit.objects.filter(pk=site.guarantor_unit_id), user).exists()
+    return {"chain": chain, "unit_visible": unit_visible}
+
+
+@dataclass(frozen=True)
+class RouteCheck:
+    """A routing decision as one person may see it: nearby sites, areas and the unit only within scope."""
+
+    decision: object
+    chain: list[ChainLink]
+    nearby_sites: list[dict]
+    unit_code: str | None  # set when the person may open the unit's page
+    site: dict | None  # the site the point is at, when the person may see it
+    features: dict  # GeoJSON for the map
+
+    def as_dict(self) -> dict:
+        """The decision's data with what the person may not see left out (for the JSON view on the page)."""
+        data = self.decision.as_dict()
+        data["nearby_sites"] = self.nearby_sites
+        data["site"] = self.site
+        return data
+
+
+def route_check(*, user, decision) -> RouteCheck:
+    codes = [a["code"] for a in decision.areas]
+    chain = area_chain(user=user, codes=codes, names={a["code"]: a["name"] for a in decision.areas})
+    site_ids = [s["id"] for s in decision.nearby_sites]
+    visible_sites = {
+        row["id"]: row
+        for row in restrict(Site.objects.filter(pk__in=site_ids), user).values("id", "geometry", "site_type__name", "name")
+    }
+    nearby = [s for s in decision.nearby_sites if s["id"] in visible_sites]
+    unit_code = None
+    if decision.unit_id:
+        unit_code = restrict(Unit.objects.filter(pk=decision.unit_id), user).values_list("code", flat=True).first()
+
+    features = []
+    if decision.grid:
+        grid = restrict(Area.objects.filter(pk=decision.grid["id"]), user).values("name", "geometry").first()
+        if grid and grid["geometry"]:
+            features.append({"type": "Feature", "geometry": grid["geometry"], "properties": {"kind": "grid", "name": grid["name"]}})
+    for s in nearby:
+        row = visible_sites[s["id"]]
+        if row["geometry"]:
+            features.append({
+                "type": "Feature",
+                "geometry": row["geometry"],
+                "properties": {"kind": "site", "name": f"{row['name']}（{row['site_type__name']}） {s['distance_m']} m"},
+            })
+    features.append({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [decision.lng, decision.lat]},
+        "properties": {"kind": "point", "name": decision.unit_name or ""},
+    })
+    return RouteCheck(
+        decision=decision,
+        chain=chain,
+        nearby_sites=nearby,
+        unit_code=unit_code,
+        site=decision.site if decision.site and decision.site["id"] in visible_sites else None,
+        features={"type": "FeatureCollection", "features": features},
+    )

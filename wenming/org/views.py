@@ -1,82 +1,93 @@
+"""Areas, units, sites and the routing check. Thin: validate the query → selector or service → render."""
+
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from wenming.cases.models import RoutingRule
 from wenming.cases.services.routing import RoutingError, case_route
-from wenming.common.access import get_or_404, restrict
+from wenming.common.access import can
 from wenming.common.pagination import paginate
 
 from . import selectors
 from .forms import AreaFilterForm, RouteForm, SiteFilterForm, UnitFilterForm
-from .models import Area, Person, Site, Unit
 
 
-def _filters(form_class, request):
+def _list_page(request, form_class, selector, template: str):
     form = form_class(request.GET or None)
-    return form, (form.cleaned_data if form.is_valid() else {})
+    page = paginate(request, selector(user=request.user, **form.filters()), per_page=form.page_size())
+    return render(request, template, {"form": form, "page": page})
+
+
+def _geojson(obj) -> str:
+    return json.dumps(obj.geometry, ensure_ascii=False) if obj.geometry else "null"
 
 
 @login_required
 def area_list(request):
-    form, data = _filters(AreaFilterForm, request)
-    page = paginate(request, selectors.area_list(user=request.user, q=data.get("q", ""), level=data.get("level", "")))
-    return render(request, "org/area_list.html", {"form": form, "page": page})
+    return _list_page(request, AreaFilterForm, selectors.area_list, "org/area_list.html")
 
 
 @login_required
 def area_detail(request, code):
-    area = get_or_404(Area.objects.select_related("parent", "default_unit", "responsibility_grid"), request.user, code=code)
-    children = restrict(area.children.all(), request.user).order_by("code")
-    page = paginate(request, children)
+    area = selectors.area_get(user=request.user, code=code)
+    chain = selectors.area_chain(user=request.user, codes=selectors.area_path_codes(area))
+    page = paginate(request, selectors.area_children(user=request.user, area=area))
     return render(
         request,
         "org/area_detail.html",
         {
             "area": area,
+            "ancestors": chain[:-1],
             "page": page,
-            "ancestors": area.ancestors(include_self=False),
-            "geometry_json": json.dumps(area.geometry) if area.geometry else "null",
+            "site_count": selectors.area_site_count(user=request.user, area=area),
+            "geometry_json": _geojson(area),
+            "outlines_json": json.dumps(selectors.area_child_outlines(user=request.user, area=area), ensure_ascii=False),
         },
     )
 
 
 @login_required
 def unit_list(request):
-    form, data = _filters(UnitFilterForm, request)
-    page = paginate(request, selectors.unit_list(user=request.user, q=data.get("q", "")))
-    return render(request, "org/unit_list.html", {"form": form, "page": page})
+    return _list_page(request, UnitFilterForm, selectors.unit_list, "org/unit_list.html")
 
 
 @login_required
 def unit_detail(request, code):
-    unit = get_or_404(Unit.objects.select_related("parent", "area"), request.user, code=code)
-    members = restrict(Person.objects.filter(unit=unit), request.user).order_by("username")
-    sites = restrict(Site.objects.filter(guarantor_unit=unit).select_related("site_type"), request.user)[:200]
-    return render(request, "org/unit_detail.html", {"unit": unit, "members": members, "sites": sites})
+    unit = selectors.unit_get(user=request.user, code=code)
+    return render(request, "org/unit_detail.html", {"unit": unit, **selectors.unit_related(user=request.user, unit=unit)})
 
 
 @login_required
 def site_list(request):
-    form, data = _filters(SiteFilterForm, request)
-    page = paginate(
-        request, selectors.site_list(user=request.user, q=data.get("q", ""), site_type=data.get("site_type"))
-    )
-    return render(request, "org/site_list.html", {"form": form, "page": page})
+    return _list_page(request, SiteFilterForm, selectors.site_list, "org/site_list.html")
 
 
 @login_required
 def site_detail(request, code):
-    site = get_or_404(Site.objects.select_related("site_type", "area", "guarantor_unit"), request.user, code=code)
+    site = selectors.site_get(user=request.user, code=code)
     return render(
-        request, "org/site_detail.html", {"site": site, "geometry_json": json.dumps(site.geometry) if site.geometry else "null"}
+        request,
+        "org/site_detail.html",
+        {
+            "site": site,
+            "geometry_json": _geojson(site),
+            "can_route": can(request.user, RoutingRule),
+            **selectors.site_links(user=request.user, site=site),
+        },
     )
 
 
 @login_required
 def route(request):
-    form = RouteForm(request.GET or None)
-    decision, error = None, None
+    # The check shows what the routing rules decide, so it is for those who may read the rules.
+    if not can(request.user, RoutingRule):
+        raise PermissionDenied
+    # Coordinates alone (from a site's page or a map click) fill the form without complaining about the category.
+    form = RouteForm(request.GET) if "category" in request.GET else RouteForm(initial=request.GET.dict())
+    check, error = None, None
     if form.is_valid():
         try:
             decision = case_route(
@@ -87,30 +98,18 @@ def route(request):
             )
         except RoutingError as exc:
             error = str(exc)
+        else:
+            check = selectors.route_check(user=request.user, decision=decision)
     return render(
         request,
         "org/route.html",
         {
             "form": form,
-            "decision": decision,
+            "check": check,
+            "decision": check.decision if check else None,
             "error": error,
-            "decision_json": json.dumps(decision.as_dict(), ensure_ascii=False, indent=2) if decision else "",
-            "features_json": json.dumps(_decision_features(request.user, decision), ensure_ascii=False) if decision else "",
+            "decision_json": json.dumps(check.as_dict(), ensure_ascii=False, indent=2) if check else "",
+            "features_json": json.dumps(check.features, ensure_ascii=False) if check else "",
+            "outlines_json": json.dumps(selectors.area_outlines(user=request.user), ensure_ascii=False),
         },
     )
-
-
-def _decision_features(user, decision) -> dict:
-    """The grid and the nearby sites as GeoJSON for the map, limited to what the person may see."""
-    features = []
-    if decision.grid:
-        grid = restrict(Area.objects.filter(pk=decision.grid["id"]), user).values("name", "geometry").first()
-        if grid and grid["geometry"]:
-            features.append({"type": "Feature", "geometry": grid["geometry"], "properties": {"kind": "grid", "name": grid["name"]}})
-    site_ids = [s["id"] for s in decision.nearby_sites]
-    for site in restrict(Site.objects.filter(pk__in=site_ids), user).values("name", "geometry", "site_type__name"):
-        features.append({"type": "Feature", "geometry": site["geometry"],
-                         "properties": {"kind": "site", "name": f"{site['name']}（{site['site_type__name']}）"}})
-    features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [decision.lng, decision.lat]},
-                     "properties": {"kind": "point", "name": decision.unit_name or ""}})
-    return {"type": "FeatureCollection", "features": features}

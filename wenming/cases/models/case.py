@@ -162,7 +162,9 @@ class Case(TimeStampedModel):
     @property
     def number(self) -> str:
         """The case number people quote: report date and row id, stable and unique."""
-        return f"{self.reported_at:%Y%m%d}{self.pk:07d}" if self.pk else ""
+        from django.utils import timezone
+
+        return f"{timezone.localtime(self.reported_at):%Y%m%d}{self.pk:07d}" if self.pk else ""
 
     @property
     def is_open(self) -> bool:

@@ -120,7 +120,7 @@ def case_intake(
         if decision is not None:
             case.lng, case.lat = decision.lng, decision.lat
             case.routing = decision.as_dict(nearby_limit=5)  # the case keeps the five nearest sites, not all
-            case.unit_id = decision.unit_id
+            # The routed unit is a proposal kept in ``routing``; the case becomes the unit's only on dispatch.
             grid_id = decision.areas[-1]["id"] if decision.areas else None
         else:
             from wenming.common.geo import to_wgs84
@@ -274,7 +274,7 @@ def case_register(*, case_id: int, actor, category: Category | None = None, urge
             raise WorkflowError(_("Choose a category before registering the case."))
         if changed and case.lng is not None:
             decision = case_route(lng=case.lng, lat=case.lat, category=case.category)
-            case.routing, case.unit_id = decision.as_dict(), decision.unit_id
+            case.routing = decision.as_dict(nearby_limit=5)
             changed["routing_rule"] = decision.rule
         case.registered_at = now
         case.dispatch_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.DISPATCH, start=now)
@@ -298,7 +298,8 @@ def case_dispatch(*, case_id: int, actor, unit: Unit | None = None, note: str = 
     """派遣: send to a unit (the routed one unless another is chosen); the handling clock starts."""
 
     def mutate(case: Case, now):
-        target = unit or case.unit
+        routed = case.routing.get("unit_id")
+        target = unit or case.unit or (Unit.objects.filter(pk=routed).first() if routed else None)
         if target is None:
             raise WorkflowError(_("Routing found no unit for this case; choose one."))
         if not target.is_active:
