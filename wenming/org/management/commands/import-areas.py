@@ -1,28 +1,9 @@
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
-
-from wenming.org.services.imports import ImportFailed, areas_import
+from wenming.org.management.importing import ImportCommand
+from wenming.org.services.imports import areas_import
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import areas and grids from GeoJSON or a zipped Shapefile. All or nothing; --dry-run checks and lists the changes. See docs/imports.md."
-
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="a .geojson/.json FeatureCollection or a .zip holding .shp, .shx and .dbf")
-        parser.add_argument(
-            "--crs", default="wgs84", choices=["wgs84", "gcj02", "bd09"],
-            help="coordinate system of the file: wgs84 (GPS, CGCS2000), gcj02 (AMap, Tencent) or bd09 (Baidu)",
-        )
-        parser.add_argument("--dry-run", action="store_true", help="check the file and list what would change; write nothing")
-
-    def handle(self, *args, file, dry_run, **options):
-        try:
-            report = areas_import(path=file, crs=options["crs"], dry_run=dry_run)
-        except ImportFailed as exc:
-            raise CommandError("\n".join([_("%(file)s: nothing imported.") % {"file": file}, *exc.report.error_lines()])) from exc
-        for line in report.warnings:
-            self.stderr.write(self.style.WARNING(line))
-        if dry_run:
-            for line in report.change_lines():
-                self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS(report.summary()))
+    service = staticmethod(areas_import)
+    file_help = "a .geojson/.json FeatureCollection or a .zip holding .shp, .shx and .dbf"
+    geographic = True
