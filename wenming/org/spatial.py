@@ -1,7 +1,8 @@
 """The in-process spatial index: point → unit grid → ancestors, and "what is within N metres of here".
 
-Built from the database with shapely STRtrees (and a lattice of cells for point → unit grid, see
-``_GridBuckets``) and rebuilt when the geography version moves (see ``GeographyVersion``). Distances are computed in a local metric projection around the city.
+Built from the database with shapely STRtrees and lattices of cells (``_Lattice``: point → area without a
+geometry per lookup), and rebuilt when the geography version moves (see ``GeographyVersion``). Distances are
+computed in a local metric projection around the city.
 """
 
 from __future__ import annotations
@@ -46,14 +47,14 @@ class NearbySite:
     distance_m: float
 
 
-class _GridBuckets:
-    """Point → unit grid without building a geometry per lookup: a uniform lattice of cells over the grids.
+class _Lattice:
+    """Which areas hold a point, without building a geometry per lookup: a uniform lattice of cells.
 
-    Each cell lists, in index order, the grids whose bounding box touches it. A lookup computes its cell with
-    two multiplications, then tests the listed grids in order: a bounding-box comparison settles grids that are
+    Each cell lists, in index order, the areas whose bounding box touches it. A lookup computes its cell with
+    two multiplications, then tests the listed areas in order: a bounding-box comparison settles areas that are
     axis-aligned rectangles (what the demo city and most grid surveys produce), ``shapely.intersects_xy`` on
-    the prepared polygon settles any other shape. The first grid that holds the point wins, so the answer is
-    the STRtree's "intersects" answer with the lowest index, boundary points included.
+    the prepared polygon settles any other shape. The answers are those of an STRtree "intersects" query
+    (boundary points included), in index order: ``first`` is the STRtree's lowest-index hit.
 
     The cell of a point and the cells of a bounding box come from the same float operations (subtract, multiply,
     truncate), which are monotone, so a point inside a box always lands in one of the box's cells.
@@ -62,16 +63,16 @@ class _GridBuckets:
     __slots__ = ("x0", "y0", "x1", "y1", "inv_w", "inv_h", "nx", "cells", "boxes", "geoms",
                  "keys", "starts", "items", "bounds", "kind")
 
-    # At most this many (grid, cell) entries per grid, on average, and this many cells per grid.
-    MAX_ENTRIES_PER_GRID = 8
-    MAX_CELLS_PER_GRID = 4
+    # At most this many (area, cell) entries per area, on average, and this many cells per area.
+    MAX_ENTRIES_PER_AREA = 8
+    MAX_CELLS_PER_AREA = 4
 
     def __init__(self, geoms: np.ndarray):
         n = len(geoms)
         bounds = shapely.bounds(geoms)
         usable = np.isfinite(bounds).all(axis=1)  # empty geometries hold no point
         self.geoms, self.bounds = geoms, bounds
-        # How each grid decides "holds the point" once the point is inside its bounding box: RECT grids need no
+        # How each area decides "holds the point" once the point is inside its bounding box: RECT areas need no
         # more; VALID polygons ask their prepared geometry; INVALID ones (self-touching rings, bow-ties) ask the
         # way the STRtree's query did — a prepared point against the polygon — since GEOS only agrees with
         # itself on invalid input when asked the same way round.
@@ -79,10 +80,15 @@ class _GridBuckets:
         self.kind[_axis_aligned_rectangles(geoms, bounds)] = _RECT
         others = np.flatnonzero(self.kind != _RECT)
         self.kind[others[shapely.is_valid(geoms[others])]] = _VALID
-        shapely.prepare(geoms[self.kind == _VALID])
+        valid = np.flatnonzero(self.kind == _VALID)
+        shapely.prepare(geoms[valid])
+        # GEOS builds a prepared polygon's point locator on its first query. Do that here, once, so that lookups
+        # from several threads only ever read it.
+        shapely.intersects_xy(geoms[valid], bounds[valid, 0], bounds[valid, 1])
         idx = np.flatnonzero(usable)
         b = bounds[idx]
-        self.boxes = [(*bx, k) for bx, k in zip(bounds.tolist(), self.kind.tolist(), strict=True)]
+        # (minx, miny, maxx, maxy, kind, index) per area, shared by every cell that lists the area.
+        self.boxes = [(*bx, k, i) for i, (bx, k) in enumerate(zip(bounds.tolist(), self.kind.tolist(), strict=True))]
         if not len(idx):  # nothing can hold a point: every comparison with an infinite lattice fails
             self.x0 = self.y0 = math.inf
             self.x1 = self.y1 = -math.inf
@@ -94,12 +100,12 @@ class _GridBuckets:
         self.x0, self.y0 = float(b[:, 0].min()), float(b[:, 1].min())
         self.x1, self.y1 = float(b[:, 2].max()), float(b[:, 3].max())
         span_x, span_y = max(self.x1 - self.x0, 1e-9), max(self.y1 - self.y0, 1e-9)
-        # Cells about the size of a typical grid, enlarged until the lattice stays small.
+        # Cells about the size of a typical area, enlarged until the lattice stays small.
         w, h = float(np.median(b[:, 2] - b[:, 0])), float(np.median(b[:, 3] - b[:, 1]))
         w, h = max(w, span_x / 2**20), max(h, span_y / 2**20)
         while True:
             nx, ny = int(span_x / w) + 1, int(span_y / h) + 1
-            if nx * ny > self.MAX_CELLS_PER_GRID * n + 1024:
+            if nx * ny > self.MAX_CELLS_PER_AREA * n + 1024:
                 w, h = w * 1.5, h * 1.5
                 continue
             inv_w, inv_h = 1.0 / w, 1.0 / h
@@ -108,13 +114,13 @@ class _GridBuckets:
             iy0 = ((b[:, 1] - self.y0) * inv_h).astype(np.int64)
             iy1 = ((b[:, 3] - self.y0) * inv_h).astype(np.int64)
             span = (ix1 - ix0 + 1) * (iy1 - iy0 + 1)
-            if int(span.sum()) <= self.MAX_ENTRIES_PER_GRID * n + 1024:
+            if int(span.sum()) <= self.MAX_ENTRIES_PER_AREA * n + 1024:
                 break
             w, h = w * 1.5, h * 1.5
         # The lattice's last column and row hold x1 and y1 exactly: (x1 - x0) * inv_w truncates to nx - 1.
         self.nx = int((self.x1 - self.x0) * inv_w) + 1
         self.inv_w, self.inv_h = inv_w, inv_h
-        # Every (cell, grid) pair, sorted by cell then by grid: each cell's list is in index order.
+        # Every (cell, area) pair, sorted by cell then by area: each cell's list is in index order.
         owner = np.repeat(idx, span)
         first = np.cumsum(span) - span
         k = np.arange(int(span.sum())) - np.repeat(first, span)
@@ -130,19 +136,20 @@ class _GridBuckets:
         # Plain Python containers for the one-point path: indexing numpy arrays one element at a time is slow.
         items = self.items.tolist()
         starts = self.starts.tolist()
-        self.cells = {c: tuple(items[starts[j]:starts[j + 1]]) for j, c in enumerate(self.keys.tolist())}
+        boxes = self.boxes
+        self.cells = {
+            c: tuple([boxes[i] for i in items[starts[j]:starts[j + 1]]]) for j, c in enumerate(self.keys.tolist())
+        }
 
-    def find(self, x: float, y: float) -> int | None:
-        """Index of the first grid holding the point, or None."""
+    def first(self, x: float, y: float) -> int | None:
+        """Index of the first area holding the point, or None."""
         # Written so that NaN fails every comparison and falls through to None.
         if not (self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1):
             return None
         cell = self.cells.get(int((y - self.y0) * self.inv_h) * self.nx + int((x - self.x0) * self.inv_w))
         if cell is None:
             return None
-        boxes = self.boxes
-        for i in cell:
-            minx, miny, maxx, maxy, kind = boxes[i]
+        for minx, miny, maxx, maxy, kind, i in cell:
             if minx <= x <= maxx and miny <= y <= maxy and (
                 kind == _RECT or (kind == _VALID and shapely.intersects_xy(self.geoms[i], x, y))
                 or (kind == _INVALID and _point_intersects(shapely.points(x, y), self.geoms[i]))
@@ -150,8 +157,24 @@ class _GridBuckets:
                 return i
         return None
 
-    def find_many(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(point positions, grid indexes): the first grid holding each point that is in one."""
+    def all(self, x: float, y: float) -> list[int]:
+        """Indexes of every area holding the point, in index order."""
+        if not (self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1):
+            return []
+        cell = self.cells.get(int((y - self.y0) * self.inv_h) * self.nx + int((x - self.x0) * self.inv_w))
+        if cell is None:
+            return []
+        return [
+            i
+            for minx, miny, maxx, maxy, kind, i in cell
+            if minx <= x <= maxx and miny <= y <= maxy and (
+                kind == _RECT or (kind == _VALID and shapely.intersects_xy(self.geoms[i], x, y))
+                or (kind == _INVALID and _point_intersects(shapely.points(x, y), self.geoms[i]))
+            )
+        ]
+
+    def first_many(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point positions, area indexes): the first area holding each point that is in one."""
         pts = np.flatnonzero((x >= self.x0) & (x <= self.x1) & (y >= self.y0) & (y <= self.y1))
         key = ((y[pts] - self.y0) * self.inv_h).astype(np.int64) * self.nx + (
             (x[pts] - self.x0) * self.inv_w
@@ -161,7 +184,7 @@ class _GridBuckets:
         pts, pos = pts[found], pos[found]
         start = self.starts[pos]
         count = self.starts[pos + 1] - start
-        # One row per (point, candidate grid), points in order, each point's candidates in index order.
+        # One row per (point, candidate area), points in order, each point's candidates in index order.
         pair_pt = np.repeat(pts, count)
         k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
         cand = self.items[np.repeat(start, count) + k]
@@ -169,8 +192,8 @@ class _GridBuckets:
         b = self.bounds[cand]
         hit = (b[:, 0] <= px) & (px <= b[:, 2]) & (b[:, 1] <= py) & (py <= b[:, 3])
         kind = self.kind[cand]
-        for k, test in ((_VALID, shapely.intersects_xy), (_INVALID, _xy_point_intersects)):
-            some = hit & (kind == k)
+        for code, test in ((_VALID, shapely.intersects_xy), (_INVALID, _xy_point_intersects)):
+            some = hit & (kind == code)
             if some.any():
                 hit[some] = test(self.geoms[cand[some]], px[some], py[some])
         pair_pt, cand = pair_pt[hit], cand[hit]
@@ -226,11 +249,15 @@ class SpatialIndex:
         self.areas: dict[int, AreaInfo] = {}
         self.areas_by_code: dict[str, AreaInfo] = {}
         self.projection = LocalProjection(115.67, 37.74)
-        self._grid_buckets: _GridBuckets | None = None
+        self._grid_lattice: _Lattice | None = None
         self._grid_ids = np.empty(0, dtype=np.int64)
+        self._grid_id_list: list[int] = []
         self._upper_tree: STRtree | None = None
         self._upper_ids = np.empty(0, dtype=np.int64)
         self._upper_depth = np.empty(0, dtype=np.int64)
+        self._upper_lattice: _Lattice | None = None
+        self._upper_id_list: list[int] = []
+        self._upper_depth_list: list[int] = []
         self._site_tree: STRtree | None = None
         self._sites: list[tuple] = []
         self._site_kinds: dict[int, str] = {}
@@ -269,12 +296,15 @@ class SpatialIndex:
                 upper_ids.append(area_id)
                 upper_depth.append(path.count("/"))
         if grid_geoms:
-            index._grid_buckets = _GridBuckets(np.array(grid_geoms, dtype=object))
+            index._grid_lattice = _Lattice(np.array(grid_geoms, dtype=object))
             index._grid_ids = np.array(grid_ids, dtype=np.int64)
+            index._grid_id_list = grid_ids
         if upper_geoms:
             index._upper_tree = STRtree(upper_geoms)
             index._upper_ids = np.array(upper_ids, dtype=np.int64)
             index._upper_depth = np.array(upper_depth, dtype=np.int64)
+            index._upper_lattice = _Lattice(np.array(upper_geoms, dtype=object))
+            index._upper_id_list, index._upper_depth_list = upper_ids, upper_depth
 
         site_geoms = []
         sites = Site.objects.filter(is_active=True).exclude(geometry=None).values_list(
@@ -310,23 +340,33 @@ class SpatialIndex:
         """The id of the unit grid holding the point, else of the deepest area holding it, else None."""
         # "intersects", not "within": a point on a boundary (grids share their edges) is in the area; on a
         # shared edge the grid listed first wins.
-        if self._grid_buckets is not None:
-            i = self._grid_buckets.find(float(lng), float(lat))
+        x, y = float(lng), float(lat)
+        if self._grid_lattice is not None:
+            i = self._grid_lattice.first(x, y)
             if i is not None:
-                return int(self._grid_ids[i])
-        if self._upper_tree is not None:
-            hits = self._upper_tree.query(shapely.Point(lng, lat), predicate="intersects")
-            if len(hits):
+                return self._grid_id_list[i]
+        if self._upper_lattice is not None:
+            hits = self._upper_lattice.all(x, y)
+            if len(hits) == 1:
+                return self._upper_id_list[hits[0]]
+            if hits:
+                depths = [self._upper_depth_list[i] for i in hits]
+                deepest = max(depths)
+                if depths.count(deepest) == 1:
+                    return self._upper_id_list[hits[depths.index(deepest)]]
+                # Two areas of the same depth hold the point (it is on their shared edge): the STRtree decides,
+                # as it always has, so the answer does not change with the lattice.
+                hits = self._upper_tree.query(shapely.Point(lng, lat), predicate="intersects")
                 return int(self._upper_ids[hits[np.argmax(self._upper_depth[hits])]])
         return None
 
     def locate_many(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Vectorised ``locate`` over unit grids: grid id per point, -1 where no grid holds it."""
         result = np.full(len(lng), -1, dtype=np.int64)
-        if self._grid_buckets is None:
+        if self._grid_lattice is None:
             return result
         # A point on a shared edge matches two grids; the lowest index wins, as in ``locate``.
-        point_idx, grid_idx = self._grid_buckets.find_many(np.asarray(lng, dtype=float), np.asarray(lat, dtype=float))
+        point_idx, grid_idx = self._grid_lattice.first_many(np.asarray(lng, dtype=float), np.asarray(lat, dtype=float))
         result[point_idx] = self._grid_ids[grid_idx]
         return result
 
