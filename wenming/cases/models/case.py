@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.common.models import TimeStampedModel
 
-URGENCY_CHOICES = [("normal", _("Normal")), ("urgent", _("Urgent")), ("emergency", _("Emergency"))]
+from .category import Urgency
 
 ACTION_LABELS = {
     "report": _("Reported"), "register": _("Registered"), "reject": _("Rejected"), "dispatch": _("Dispatched"),
@@ -83,7 +83,7 @@ class Case(TimeStampedModel):
     category = models.ForeignKey(
         "cases.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
     )
-    urgency = models.CharField(_("urgency"), max_length=16, choices=URGENCY_CHOICES, default="normal")
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.TextField(_("description"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
