@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import islice
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
@@ -32,7 +33,8 @@ def rows(queryset, *, now=None):
     """One list per case, in the list's order (at most ``MAX_ROWS``)."""
     now = now or timezone.now()
     yes, no = _("yes"), _("no")
-    for case in queryset[:MAX_ROWS].iterator(chunk_size=CHUNK):
+    # The list may be a queryset or the overdue-first sequence: both iterate in chunks.
+    for case in islice(queryset.iterator(chunk_size=CHUNK), MAX_ROWS):
         yield [
             case.number, case.tracking_code, case.get_channel_display(), case.get_state_display(),
             str(case.category) if case.category else "", case.get_urgency_display(),

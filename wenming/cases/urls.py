@@ -5,6 +5,7 @@ from . import views
 app_name = "cases"
 urlpatterns = [
     path("", views.workbench, name="workbench"),
+    path("map.geojson", views.workbench_map, name="map"),
     path("new/", views.case_new, name="new"),
     path("batch-dispatch/", views.batch_dispatch, name="batch_dispatch"),
     path("export.<str:fmt>", views.export, name="export"),

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -336,19 +336,48 @@ def workbench(request):
     now = timezone.now()
     page = paginate(request, selectors.case_queue(user=request.user, queue=queue, filters=filters, now=now))
     filter_query = request.GET.copy()
-    for key in ("page", "queue"):
+    for key in ("page", "queue", "view"):
         filter_query.pop(key, None)
     query = filter_query.copy()
     query["queue"] = queue
     roles = scope_for(request.user).roles
+    counts = selectors.queue_counts(user=request.user, queues=queues, filters=filters, now=now)
     return render(request, "cases/workbench.html", {
-        "queues": queues, "queue": queue, "form": form, "page": page, "now": now,
+        "queues": [(q, counts.get(q.key)) for q in queues], "queue": queue,
+        "view": "map" if request.GET.get("view") == "map" else "list", "limit": selectors.MAP_LIMIT, "form": form, "page": page, "now": now,
         "overdue_ids": {c.pk for c in page if c.is_overdue(now)}, "query": query.urlencode(),
         "filter_query": filter_query.urlencode(), "filtered": any(v for k, v in filter_query.items() if k != "per_page"),
         "per_page": page.paginator.per_page, "page_sizes": PAGE_SIZES,
         "can_batch": queue == "to_dispatch" and bool(roles & {"dispatcher", "shift_leader"}),
         "can_report": bool(roles & REPORTERS),
     })
+
+
+@login_required
+@require_safe
+def workbench_map(request):
+    """The workbench's list as GeoJSON points for its map: the same queue, filters and access path."""
+    queue = selectors.queue_for(request.user, request.GET.get("queue"))
+    if queue is None:
+        raise Http404
+    _form, filters = _filters(request)
+    now = timezone.now()
+    points, more = selectors.case_points(selectors.case_queue(user=request.user, queue=queue, filters=filters, now=now))
+    states = dict(CaseState.choices)
+    features = []
+    for p in points:
+        number = f"{timezone.localtime(p['reported_at']):%Y%m%d}{p['pk']:07d}"
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [p["lng"], p["lat"]]},
+            "properties": {
+                "number": number, "url": reverse("cases:detail", args=[p["pk"]]), "state": str(states.get(p["state"], p["state"])),
+                "category": p["category__name"] or "", "unit": p["unit__name"] or "",
+                "overdue": bool(p["stage_due"] and p["stage_due"] < now), "urgent": p["urgency"] != "normal",
+            },
+        })
+    return JsonResponse({"type": "FeatureCollection", "features": features, "truncated": more,
+                         "limit": selectors.MAP_LIMIT})
 
 
 @login_required

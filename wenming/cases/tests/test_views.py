@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from wenming.cases import selectors
 from wenming.cases.models import Case, CaseEvent, CaseState, Evidence
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.routing import case_route
@@ -190,6 +191,65 @@ def test_area_leader_sees_the_area_overdue_first(client, people, city):
     assert set(listed) == set(n.values()) - {n["elsewhere"]}
     assert set(listed[:2]) == {n["late"], n["late_report"]}
     assert rows(client.get(reverse("cases:workbench"))) == listed  # the area leader's workbench opens there
+
+
+def test_everything_list_is_overdue_first_then_newest_at_every_page_boundary(people, city):
+    """The overdue-first sequence is the same as sorting the whole scope, whatever the slice."""
+    now = timezone.now()
+    rows_ = selectors.case_queue(user=people["zhiban"], queue="all", now=now)
+    cases = list(Case.objects.all())
+    expected = sorted((c for c in cases if c.is_overdue(now)), key=lambda c: (c.current_due(), c.pk))
+    expected += sorted((c for c in cases if not c.is_overdue(now)), key=lambda c: (c.reported_at, c.pk), reverse=True)
+    expected = [c.pk for c in expected]
+    assert rows_.count() == len(expected) == len(city)
+    for start, stop in [(0, 1), (0, 2), (1, 3), (2, 5), (5, len(expected)), (0, 100)]:
+        assert [c.pk for c in rows_[start:stop]] == expected[start:stop]
+    assert [c.pk for c in rows_.iterator(chunk_size=3)] == expected
+
+
+def test_tabs_show_how_many_cases_each_queue_holds(client, people, city):
+    client.force_login(people["zhiban"])
+    page = client.get(reverse("cases:workbench"), {"queue": "to_dispatch"}).content.decode()
+    counts = dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="count[^"]*" data-count="(\d+)"', page))
+    assert counts == {"reported": "2", "to_dispatch": "1", "returns": "1", "requests": "1", "to_verify": "1",
+                      "to_close": "1", "overdue": "2"}
+    filtered = client.get(reverse("cases:workbench"), {"queue": "reported", "q": "立案超期"}).content.decode()
+    assert dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="count[^"]*" data-count="(\d+)"', filtered))["reported"] == "1"
+    client.force_login(people["chengguan"])
+    page = client.get(reverse("cases:workbench")).content.decode()
+    counts = dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="count[^"]*" data-count="(\d+)"', page))
+    assert counts["overdue"] == "1" and counts["to_sign"] == "1"
+
+
+def test_map_shows_the_list_in_scope_as_points(client, people, city):
+    client.force_login(people["zhiban"])
+    page = client.get(reverse("cases:workbench"), {"queue": "all", "view": "map"}).content.decode()
+    assert 'id="case-map"' in page and 'id="case-list"' not in page and "leaflet.js" in page
+    data = client.get(reverse("cases:map"), {"queue": "all"}).json()
+    by_number = {f["properties"]["number"]: f for f in data["features"]}
+    assert set(by_number) == {c.number for c in city.values() if c.lng is not None}
+    assert [f["properties"]["number"] for f in data["features"][:2]] == [city["late"].number, city["late_report"].number]
+    assert by_number[city["late"].number]["properties"]["overdue"] is True
+    assert by_number[city["soon"].number]["properties"]["overdue"] is False
+    assert data["truncated"] is False
+    lng, lat = by_number[city["soon"].number]["geometry"]["coordinates"]
+    assert (lng, lat) == (city["soon"].lng, city["soon"].lat)
+    overdue = client.get(reverse("cases:map"), {"queue": "overdue"}).json()
+    assert {f["properties"]["number"] for f in overdue["features"]} == {city["late"].number, city["late_report"].number}
+    client.force_login(people["chengguan"])
+    mine = client.get(reverse("cases:map"), {"queue": "all"}).json()
+    assert city["elsewhere"].number not in {f["properties"]["number"] for f in mine["features"]}
+    assert city[S.REPORTED].number not in {f["properties"]["number"] for f in mine["features"]}  # not dispatched
+    client.force_login(people["gongdian"])
+    assert client.get(reverse("cases:map"), {"queue": "all"}).json()["features"] == []
+
+
+def test_map_says_when_it_shows_only_the_first_points(client, people, city, monkeypatch):
+    monkeypatch.setattr(selectors, "MAP_LIMIT", 3)
+    client.force_login(people["zhiban"])
+    data = client.get(reverse("cases:map"), {"queue": "all"}).json()
+    assert len(data["features"]) == 3 and data["truncated"] is True
+    assert {f["properties"]["number"] for f in data["features"][:2]} == {city["late"].number, city["late_report"].number}
 
 
 def test_out_of_scope_is_missing_everywhere(client, people, city):

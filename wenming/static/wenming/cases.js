@@ -11,3 +11,52 @@
     });
   }
 })();
+
+// The workbench map: the current list's cases as points, red when overdue, each linking to its case.
+(function () {
+  "use strict";
+  var el = document.getElementById("case-map");
+  if (!el || typeof L === "undefined") { return; }
+  var map = L.map(el, { zoomSnap: 0.5 });
+  var tiles = document.body.getAttribute("data-tiles");
+  if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+  var note = document.getElementById("case-map-note");
+  var say = function (text) {
+    var p = document.createElement("span");
+    p.className = "map-warning";
+    p.textContent = " · " + text;
+    note.appendChild(p);
+  };
+  fetch(el.getAttribute("data-src"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (r) { return r.json(); })
+    .then(function (data) {
+      if (!data.features.length) { say(note.getAttribute("data-empty")); map.setView([37.74, 115.67], 11); return; }
+      if (data.truncated) { say(note.getAttribute("data-truncated")); }
+      var layer = L.geoJSON(data, {
+        pointToLayer: function (f, latlng) {
+          var late = f.properties.overdue;
+          return L.circleMarker(latlng, {
+            radius: f.properties.urgent ? 7 : 5, weight: 1, color: late ? "#7f0000" : "#0d47a1",
+            fillColor: late ? "#d32f2f" : "#1976d2", fillOpacity: 0.8
+          });
+        },
+        onEachFeature: function (f, marker) {
+          // Text from the database goes in as text nodes, never as HTML.
+          var box = document.createElement("div");
+          var a = document.createElement("a");
+          a.href = f.properties.url;
+          a.textContent = f.properties.number;
+          box.appendChild(a);
+          [f.properties.state, f.properties.category, f.properties.unit].forEach(function (t) {
+            if (!t) { return; }
+            var line = document.createElement("div");
+            line.textContent = t;
+            box.appendChild(line);
+          });
+          marker.bindPopup(box);
+        }
+      }).addTo(map);
+      map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 16 });
+      el.setAttribute("data-loaded", String(data.features.length));
+    });
+})();
