@@ -8,6 +8,10 @@ same number of cases three ways, each with WORKERS processes and one transaction
 - service: ``case_intake`` (routing, deadline, case row, event row);
 - orm: ``Case.objects.create`` + ``CaseEvent.objects.create`` with the values the service computed;
 - pgbench: the same two INSERTs as a pgbench script (the database's ceiling on this machine).
+
+The service and the ORM are measured in --rounds rounds, alternating which goes first (the table grows
+and the machine's load drifts during a run; alternating keeps either from always getting the better
+half). Each round's ratio is reported, and the median and the worst.
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=4000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--grids", type=int, default=3000)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/wenming_bench_intake")
     args = parser.parse_args()
@@ -130,7 +135,8 @@ def main() -> None:
     per = args.cases // args.workers
     chunks = [jobs[i * per : (i + 1) * per] for i in range(args.workers)]
 
-    service_s = parallel(run_service, url, chunks, args.workers)
+    # A first service pass (untimed for the comparison) computes the rows the ORM inserts as they are.
+    parallel(run_service, url, chunks, args.workers)
     from wenming.cases.models import Case, CaseEvent
 
     made = list(
@@ -139,14 +145,27 @@ def main() -> None:
             "routing", "reported_at", "register_due", "site_id",
         )[: per * args.workers]
     )
-    service_rows = Case.objects.count()
-    events = CaseEvent.objects.count()
     rows = [
         {"case": m, "event": {"action": "report", "from_state": "", "to_state": "reported", "data": {"channel": "api"},
                               "created_at": m["reported_at"]}}
         for m in made
     ]
-    orm_s = parallel(run_orm, url, [rows[i * per : (i + 1) * per] for i in range(args.workers)], args.workers)
+    orm_chunks = [rows[i * per : (i + 1) * per] for i in range(args.workers)]
+    n = per * args.workers
+    before_cases, before_events = Case.objects.count(), CaseEvent.objects.count()
+    rounds = []
+    for r in range(args.rounds):
+        order = ["service", "orm"] if r % 2 == 0 else ["orm", "service"]
+        took = {}
+        for kind in order:
+            took[kind] = (parallel(run_service, url, chunks, args.workers) if kind == "service"
+                          else parallel(run_orm, url, orm_chunks, args.workers))
+        rounds.append({"first": order[0], "service_cases_per_s": round(n / took["service"], 1),
+                       "orm_cases_per_s": round(n / took["orm"], 1), "ratio": round(took["orm"] / took["service"], 3)})
+        print(json.dumps(rounds[-1]), flush=True)
+    service_rows = Case.objects.count() - before_cases
+    events = CaseEvent.objects.count() - before_events
+    assert service_rows == events == 2 * n * args.rounds, (service_rows, events)
 
     # pgbench: the same two rows per transaction.
     sample = made[0]
@@ -177,12 +196,15 @@ COMMIT;
     ).stdout
     tps = next(float(line.split("=")[1].split()[0]) for line in out.splitlines() if line.startswith("tps"))
 
-    n = per * args.workers
+    ratios = sorted(r["ratio"] for r in rounds)
+    service = sorted(r["service_cases_per_s"] for r in rounds)
     result = {
-        "cases": n, "workers": args.workers, "grids": args.grids,
-        "service_cases_per_s": round(n / service_s, 1), "orm_cases_per_s": round(n / orm_s, 1),
-        "pgbench_cases_per_s": round(tps, 1), "service_over_orm": round((n / service_s) / (n / orm_s), 3),
-        "service_rows": service_rows, "service_events": events,
+        "cases_per_round": n, "rounds": args.rounds, "workers": args.workers, "grids": args.grids,
+        "service_cases_per_s_median": service[len(service) // 2], "service_cases_per_s_min": service[0],
+        "orm_cases_per_s_median": sorted(r["orm_cases_per_s"] for r in rounds)[len(rounds) // 2],
+        "service_over_orm_median": ratios[len(ratios) // 2], "service_over_orm_min": ratios[0],
+        "pgbench_cases_per_s": round(tps, 1), "rows_and_events_checked": service_rows + events,
+        "by_round": rounds, "date": time.strftime("%Y-%m-%d"),
     }
     print(json.dumps(result, indent=2))
     results = ROOT / "bench" / "results"

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import Case, CaseState
+from wenming.cases.models import Case, CaseState, Category
 from wenming.cases.models.case import STAGE_DUE_FIELDS
 from wenming.common.access import restrict, scope_for
 
@@ -202,7 +202,10 @@ def apply_filters(qs: QuerySet[Case], f: dict) -> QuerySet[Case]:
     if f.get("state"):
         qs = qs.filter(state=f["state"])
     if f.get("category"):
-        qs = qs.filter(Q(category=f["category"]) | Q(category__parent=f["category"]))
+        # The 小类 ids first (a tiny query), so the case filter is one indexed IN list, not a join.
+        category = f["category"]
+        ids = [category.pk, *Category.objects.filter(parent=category).values_list("pk", flat=True)]
+        qs = qs.filter(category_id__in=ids)
     if f.get("channel"):
         qs = qs.filter(channel=f["channel"])
     if f.get("unit"):

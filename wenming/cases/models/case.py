@@ -175,6 +175,7 @@ class Case(TimeStampedModel):
             models.Index(fields=["category", "lat", "lng"], name="case_category_place_idx"),
             models.Index(fields=["stage_due"], condition=Q(stage_due__isnull=False), name="case_stage_due_idx"),
             models.Index(fields=["unit", "stage_due"], condition=Q(stage_due__isnull=False), name="case_unit_stage_due_idx"),
+            models.Index(fields=["state", "unit"], condition=~Q(pending_request=""), name="case_pending_request_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
