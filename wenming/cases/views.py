@@ -7,6 +7,7 @@ from a service (``WorkflowError``) is shown as an error on the form that asked; 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +33,7 @@ from wenming.cases.services.evidence import evidence_warnings
 from wenming.cases.services.routing import RULE_LABELS
 from wenming.common.access import get_or_404, restrict, scope_for
 from wenming.common.pagination import PAGE_SIZES, paginate
+from wenming.org import selectors as org_selectors
 from wenming.org.models import Role, RoleAssignment
 
 S = CaseState
@@ -342,9 +344,11 @@ def workbench(request):
     query["queue"] = queue
     roles = scope_for(request.user).roles
     counts = selectors.queue_counts(user=request.user, queues=queues, filters=filters, now=now)
+    view = "map" if request.GET.get("view") == "map" else "list"
     return render(request, "cases/workbench.html", {
         "queues": [(q, counts.get(q.key)) for q in queues], "queue": queue,
-        "view": "map" if request.GET.get("view") == "map" else "list", "limit": selectors.MAP_LIMIT, "form": form, "page": page, "now": now,
+        "view": view, "limit": selectors.MAP_LIMIT,
+        "outlines_json": json.dumps(org_selectors.area_outlines(user=request.user), ensure_ascii=False) if view == "map" else "", "form": form, "page": page, "now": now,
         "overdue_ids": {c.pk for c in page if c.is_overdue(now)}, "query": query.urlencode(),
         "filter_query": filter_query.urlencode(), "filtered": any(v for k, v in filter_query.items() if k != "per_page"),
         "per_page": page.paginator.per_page, "page_sizes": PAGE_SIZES,

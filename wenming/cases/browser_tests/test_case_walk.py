@@ -201,6 +201,12 @@ def walk(browser, base: str, grid: Area, unit: Unit, photos: list[str]) -> dict:
     page.wait_for_selector("#case-list")
     result["workbench"] = page.locator("#case-list tbody tr").evaluate_all("els => els.map(e => e.dataset.case)")
     page.screenshot(path=str(SHOTS / "workbench.png"), full_page=True)
+    # The same list on the map: every located case a point, loaded by the page's own script.
+    page.click("#view-switch a[data-view=map]")
+    page.wait_for_selector("#case-map[data-loaded]")
+    result["map_points"] = int(page.get_attribute("#case-map", "data-loaded"))
+    result["map_markers"] = page.locator("#case-map path.leaflet-interactive").count()
+    page.screenshot(path=str(SHOTS / "workbench-map.png"), full_page=True)
     # 派遣员: batch dispatch of everything waiting, selected with one checkbox.
     as_("paiqian")
     page.goto(f"{base}/cases/?queue=to_dispatch")
@@ -244,6 +250,7 @@ def test_one_case_walks_from_intake_to_close(browser_thread, live_server, commit
     assert case.evidence.filter(kind="after").count() == 2 == result["after_photos"]
     assert case.return_count == 1 and case.rework_count == 1 and case.extension_count == 1
     assert case.number in result["workbench"]
+    assert result["map_points"] == result["map_markers"] == len(result["workbench"])  # every case here is located
     assert result["still_waiting"] == 0 and re.search(r"\d", result["batch_message"])
     assert not Case.objects.filter(state=CaseState.REGISTERED).exists()
     assert result["problems"] == []

@@ -21,6 +21,17 @@
   var tiles = document.body.getAttribute("data-tiles");
   if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
   var note = document.getElementById("case-map-note");
+  // District and street outlines in scope, so a map without tiles still shows where the points are.
+  var outlines = JSON.parse(el.getAttribute("data-outlines") || "null"), outlineLayer = null;
+  if (outlines && outlines.features.length) {
+    outlineLayer = L.geoJSON(outlines, {
+      interactive: false,
+      style: function (f) {
+        return f.properties.kind === "street" ? { color: "#999", weight: 1, dashArray: "4 4", fill: false }
+          : { color: "#555", weight: 2, fill: false };
+      }
+    }).addTo(map);
+  }
   var say = function (text) {
     var p = document.createElement("span");
     p.className = "map-warning";
@@ -30,7 +41,12 @@
   fetch(el.getAttribute("data-src"), { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (r) { return r.json(); })
     .then(function (data) {
-      if (!data.features.length) { say(note.getAttribute("data-empty")); map.setView([37.74, 115.67], 11); return; }
+      if (!data.features.length) {
+        say(note.getAttribute("data-empty"));
+        if (outlineLayer) { map.fitBounds(outlineLayer.getBounds()); } else { map.setView([37.74, 115.67], 11); }
+        el.setAttribute("data-loaded", "0");
+        return;
+      }
       if (data.truncated) { say(note.getAttribute("data-truncated")); }
       var layer = L.geoJSON(data, {
         pointToLayer: function (f, latlng) {
@@ -56,7 +72,7 @@
           marker.bindPopup(box);
         }
       }).addTo(map);
-      map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 16 });
+      map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 14 });
       el.setAttribute("data-loaded", String(data.features.length));
     });
 })();
