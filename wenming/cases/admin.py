@@ -6,7 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from wenming.common.access import scope_for
 from wenming.common.admin_base import ScopedAdmin, ScopedTabularInline
 
-from .models import Case, CaseEvent, Category, Evidence, Facility, RoutingRule, TimeLimit
+from .models import (
+    Case,
+    CaseEvent,
+    Category,
+    Evidence,
+    Facility,
+    RoutingRule,
+    TimeLimit,
+    Webhook,
+    WebhookDelivery,
+)
+from .services.webhooks import webhook_delivery_retry
 
 
 class TimeLimitInline(ScopedTabularInline):
@@ -139,3 +150,57 @@ class CaseEventAdmin(ReadOnlyMixin, ScopedAdmin):
 
     def get_actions(self, request):
         return {}
+
+
+# -- outbound webhooks: configured by administrators; the delivery log is read-only. -------------------------
+
+class WebhookDeliveryInline(ScopedTabularInline):
+    model = WebhookDelivery
+    fields = ["event", "state", "attempts", "last_status", "last_error", "created_at", "delivered_at"]
+    readonly_fields = fields
+    ordering = ["-id"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event")
+
+
+@admin.register(Webhook)
+class WebhookAdmin(ScopedAdmin):
+    list_display = ["name", "url", "is_active", "actions"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url"]
+    inlines = [WebhookDeliveryInline]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ScopedAdmin):
+    list_display = ["id", "webhook", "event_action", "state", "attempts", "last_status", "next_attempt_at", "delivered_at"]
+    list_filter = ["state", "webhook"]
+    list_select_related = ["webhook", "event"]
+    readonly_fields = ["webhook", "event", "state", "attempts", "next_attempt_at", "last_status", "last_error",
+                       "last_response", "duration_ms", "created_at", "delivered_at"]
+    show_full_result_count = False
+    actions = ["retry"]
+
+    @admin.display(description=_("event"))
+    def event_action(self, obj):
+        return f"{obj.event.case_id} · {obj.event.action}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the failed deliveries again"))
+    def retry(self, request, queryset):
+        ids = list(queryset.filter(state=WebhookDelivery.State.FAILED).values_list("pk", flat=True))
+        for pk in ids:
+            webhook_delivery_retry(delivery_id=pk)
+        self.message_user(request, _("%(n)d deliveries queued again.") % {"n": len(ids)})

@@ -48,6 +48,9 @@ class RoutingConfig:
     time_limits: dict[tuple[int, str, str], tuple[Decimal, str]] = field(default_factory=dict)
     chiefs: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # segment → (unit, chief, road name)
     facilities: dict[int, tuple[str, str, str, int]] = field(default_factory=dict)  # → (code, class, owner, unit)
+    # Active outbound webhooks and the actions each wants (empty: all). Read on every case event, so they
+    # ride along with the other configuration instead of costing a query each time.
+    webhooks: tuple[tuple[int, frozenset[str]], ...] = ()
 
     def unit_name(self, unit_id: int | None, *, active_only: bool = True) -> str | None:
         info = self.units.get(unit_id) if unit_id else None
@@ -57,7 +60,7 @@ class RoutingConfig:
 
     @classmethod
     def load(cls, version: int) -> RoutingConfig:
-        from wenming.cases.models import Category, Facility, RoutingRule, TimeLimit
+        from wenming.cases.models import Category, Facility, RoutingRule, TimeLimit, Webhook
         from wenming.org.models import RoadChief, Unit
 
         config = cls(version=version)
@@ -90,6 +93,9 @@ class RoutingConfig:
             "id", "code", "category__name", "owner_unit__name", "owner_unit_id", "maintainer_unit_id"
         ):
             config.facilities[fid] = (code, cls_name, owner_name, maintainer_id or owner_id)
+        config.webhooks = tuple(
+            (hook_id, frozenset(actions or ())) for hook_id, actions in Webhook.objects.filter(is_active=True).values_list("id", "actions")
+        )
         return config
 
 

@@ -4,7 +4,7 @@ from django.dispatch import receiver
 from wenming.common.services.geography import geography_version_bump, routing_config_bump
 from wenming.org.models import RoadChief, Unit
 
-from .models import Category, Facility, RoutingRule, TimeLimit
+from .models import Category, Facility, RoutingRule, TimeLimit, Webhook
 
 
 @receiver([post_save, post_delete], sender=Facility)
@@ -20,6 +20,7 @@ def _facility_changed(sender, **kwargs):
 @receiver([post_save, post_delete], sender=RoutingRule)
 @receiver([post_save, post_delete], sender=Unit)
 @receiver([post_save, post_delete], sender=RoadChief)
+@receiver([post_save, post_delete], sender=Webhook)
 @receiver(m2m_changed, sender=Category.facility_classes.through)
 def _routing_config_changed(sender, **kwargs):
     if kwargs.get("raw"):

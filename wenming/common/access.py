@@ -95,6 +95,9 @@ RULES: dict[str, Rule] = {
     "cases.category": Rule(reference=True),
     "cases.timelimit": Rule(reference=True),
     "cases.routingrule": Rule(reference=True, view_roles=ALL_ROLES - {"inspector"}),
+    # Outbound integrations hold signing secrets: administrators only.
+    "cases.webhook": Rule(reference=True, view_roles=frozenset({ADMIN})),
+    "cases.webhookdelivery": Rule(reference=True, view_roles=frozenset({ADMIN})),
     "campaign.campaign": Rule(reference=True),
     "campaign.action": Rule(reference=True),
     "common.calendarday": Rule(reference=True),

@@ -4,6 +4,7 @@ from .escalation import EscalationLevel, EscalationPolicy, SupervisionNotice
 from .evidence import Evidence
 from .facility import Facility
 from .routing import RoutingRule
+from .webhook import Webhook, WebhookDelivery
 
 __all__ = [
     "OPEN_STATES",
@@ -24,4 +25,6 @@ __all__ = [
     "TimeLimit",
     "TimeUnit",
     "Urgency",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -40,6 +40,7 @@ from wenming.cases.services.errors import (
 )
 from wenming.cases.services.evidence import evidence_add
 from wenming.cases.services.routing import case_route
+from wenming.cases.services.webhooks import webhooks_enqueue
 from wenming.common.access import restrict, scope_for
 from wenming.common.calendar import deadline_add, working_time_between
 from wenming.org.models import Site, Unit
@@ -67,10 +68,12 @@ def _tracking_code() -> str:
 
 
 def _event(case: Case, *, action: str, actor, from_state: str, note: str = "", data: dict | None = None, at=None) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, seq=case.version, action=action, actor=actor, from_state=from_state, to_state=case.state,
         note=note, data=data or {}, created_at=at or _now(),
     )
+    webhooks_enqueue(event=event)
+    return event
 
 
 # -- intake --------------------------------------------------------------------------------------------------

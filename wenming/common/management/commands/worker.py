@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run background work: the task queue worker, and the periodic escalation scan and notification retries."
+    help = "Run background work: the task queue worker, and the periodic escalation scan, notification and webhook retries."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=60.0, help="seconds between periodic scans (default 60)")
@@ -16,12 +16,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, once, **options):
         from wenming.cases.services.escalation import escalations_scan
+        from wenming.cases.services.webhooks import webhooks_deliver, webhooks_recover
         from wenming.common.services.notifications import notifications_deliver, notifications_recover
 
         if once:
             self.stdout.write(f"escalations: {escalations_scan()}")
             notifications_recover()
             self.stdout.write(f"notifications: {notifications_deliver()}")
+            webhooks_recover()
+            self.stdout.write(f"webhooks: {webhooks_deliver()}")
             return
         # The queue itself is worked by django-tasks-db's worker; this process schedules the periodic jobs.
         child = subprocess.Popen([sys.executable, "-m", "wenming.cli", "db_worker"], env=os.environ.copy())
@@ -33,7 +36,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        from wenming.cases.tasks import scan_escalations
+        from wenming.cases.tasks import deliver_webhooks, scan_escalations
         from wenming.common.tasks import deliver_notifications
 
         try:
@@ -41,6 +44,8 @@ class Command(BaseCommand):
                 notifications_recover()
                 scan_escalations.enqueue()
                 deliver_notifications.enqueue()
+                webhooks_recover()
+                deliver_webhooks.enqueue()  # retries whose backoff has run out
                 slept = 0.0
                 while slept < interval and not stop:
                     time.sleep(0.5)
