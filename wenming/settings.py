@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "wenming.org",
     "wenming.campaign",
     "wenming.cases",
+    "wenming.scoring",
 ]
 
 MIDDLEWARE = [

@@ -102,6 +102,17 @@ RULES: dict[str, Rule] = {
     "campaign.action": Rule(reference=True),
     "common.calendarday": Rule(reference=True),
     "common.auditevent": Rule(view_roles=frozenset({ADMIN}), reference=True),
+    # Scores and rankings are the city's, read by every staff role but inspectors and grid workers.
+    "scoring.indexversion": Rule(reference=True, view_roles=_NOT_INSPECTORS),
+    "scoring.scoresnapshot": Rule(reference=True, view_roles=_NOT_INSPECTORS),
+    "scoring.scorecorrection": Rule(reference=True, view_roles=_NOT_INSPECTORS),
+    "scoring.redblacklist": Rule(reference=True, view_roles=_NOT_INSPECTORS),
+    "scoring.accountabilityrecord": Rule(
+        view_roles=_NOT_INSPECTORS, area_lookups=("unit__area__path",), unit_lookups=("unit__path",)
+    ),
+    "scoring.accountabilityfollowup": Rule(
+        view_roles=_NOT_INSPECTORS, area_lookups=("record__unit__area__path",), unit_lookups=("record__unit__path",)
+    ),
 }
 
 

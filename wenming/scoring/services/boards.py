@@ -1,0 +1,168 @@
+"""红黑榜 (drafted from a published snapshot, published after approval) and accountability records (通报,
+约谈, 问责) with their follow-up. Every change is logged: board changes in the audit log, record changes as
+append-only follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wenming.cases.services.errors import NotAllowed, WorkflowError
+from wenming.common.access import restrict, scope_for
+from wenming.common.services.audit import audit_event_record
+from wenming.scoring.models import (
+    AccountabilityFollowUp,
+    AccountabilityKind,
+    AccountabilityRecord,
+    AccountabilityStatus,
+    BoardStatus,
+    RedBlackList,
+    ScoreSnapshot,
+)
+
+DRAFTERS = frozenset({"shift_leader", "dispatcher", "admin"})
+APPROVERS = frozenset({"shift_leader", "admin"})
+UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
+MAX_SIZE = 20
+
+
+def _require(actor, roles) -> None:
+    if not (scope_for(actor).roles & roles):
+        raise NotAllowed(_("Your role may not do this."))
+
+
+def _entry(row: dict) -> dict:
+    return {"key": row["key"], "name": row["name"], "index": row["index"], "grade": row["grade"], "rank": row["rank"],
+            "volume": row["volume"]}
+
+
+def red_black_list_draft(*, snapshot_id: int, actor, size: int = 3, note: str = "") -> RedBlackList:
+    """Top ``size`` ranked subjects on the red list, bottom ``size`` on the black list; unranked (too few
+    cases) never appear. Only from a published snapshot, so the list never disagrees with a figure."""
+    _require(actor, DRAFTERS)
+    if not 1 <= int(size) <= MAX_SIZE:
+        raise WorkflowError(_("Entries per list: choose between 1 and %(max)s.") % {"max": MAX_SIZE})
+    with transaction.atomic():
+        snapshot = ScoreSnapshot.objects.select_for_update().get(pk=snapshot_id)
+        if not snapshot.is_published:
+            raise WorkflowError(_("Publish the snapshot before drafting its red/black list."))
+        if snapshot.boards.exclude(status=BoardStatus.WITHDRAWN).exists():
+            raise WorkflowError(_("This snapshot already has a red/black list; withdraw it first."))
+        ranked = sorted((r for r in snapshot.figures["rows"].values() if r["rank"] is not None), key=lambda r: r["rank"])
+        if not ranked:
+            raise WorkflowError(_("Nobody in this snapshot has enough cases to be ranked."))
+        red = ranked[:size]
+        black = [r for r in reversed(ranked[-size:]) if r not in red]
+        board = RedBlackList.objects.create(snapshot=snapshot, size=size, red=[_entry(r) for r in red],
+                                            black=[_entry(r) for r in black], note=note, drafted_by=actor)
+        audit_event_record(actor=actor, action="scoring.board_draft", summary=str(board), data={"board": board.pk})
+    return board
+
+
+def red_black_list_publish(*, board_id: int, actor, note: str = "", now: dt.datetime | None = None) -> RedBlackList:
+    """Approve and publish a draft: only the shift leader or an administrator, and not whoever drafted it
+    alone unless they hold the approving role."""
+    _require(actor, APPROVERS)
+    with transaction.atomic():
+        board = RedBlackList.objects.select_for_update().get(pk=board_id)
+        if board.status != BoardStatus.DRAFT:
+            raise WorkflowError(_("Only a draft can be approved; this list is %(status)s.")
+                                % {"status": board.get_status_display()})
+        board.status, board.approved_by, board.published_at = BoardStatus.PUBLISHED, actor, now or timezone.now()
+        if note:
+            board.note = (board.note + "\n" + note).strip()
+        board.save()
+        audit_event_record(actor=actor, action="scoring.board_publish", summary=str(board), data={"board": board.pk})
+    return board
+
+
+def red_black_list_withdraw(*, board_id: int, actor, note: str) -> RedBlackList:
+    _require(actor, APPROVERS)
+    if not note.strip():
+        raise WorkflowError(_("Give a reason."))
+    with transaction.atomic():
+        board = RedBlackList.objects.select_for_update().get(pk=board_id)
+        if board.status == BoardStatus.WITHDRAWN:
+            raise WorkflowError(_("This list is already withdrawn."))
+        board.status = BoardStatus.WITHDRAWN
+        board.note = (board.note + "\n" + note).strip()
+        board.save()
+        audit_event_record(actor=actor, action="scoring.board_withdraw", summary=str(board),
+                           data={"board": board.pk, "note": note})
+    return board
+
+
+def accountability_create(*, kind: str, title: str, reason: str, unit, due_date: dt.date, actor, people=(), cases=(),
+                          snapshot=None, now: dt.datetime | None = None) -> AccountabilityRecord:
+    """Record a 通报, 约谈 or 问责 of a unit; the cases must be ones the actor can see and the unit's."""
+    _require(actor, APPROVERS)
+    if kind not in AccountabilityKind.values:
+        raise WorkflowError(_("Kind: choose notice, talk or accountability."))
+    if not title.strip():
+        raise WorkflowError(_("Title: this field is required."))
+    if not reason.strip():
+        raise WorkflowError(_("Reason: this field is required."))
+    now = now or timezone.now()
+    if due_date < timezone.localtime(now).date():
+        raise WorkflowError(_("Follow-up due: the date is in the past."))
+    from wenming.cases.models import Case
+
+    cases = list(cases)
+    visible = set(restrict(Case.objects.filter(pk__in=[c.pk for c in cases]), actor).values_list("pk", flat=True))
+    missing = [c.pk for c in cases if c.pk not in visible]
+    if missing:
+        raise WorkflowError(_("Cases: no such case %(ids)s.") % {"ids": ", ".join(map(str, missing))})
+    strangers = [p for p in people if p.unit_id and p.unit_id != unit.pk]
+    if strangers:
+        raise WorkflowError(_("People: %(names)s do not belong to %(unit)s.")
+                            % {"names": ", ".join(str(p) for p in strangers), "unit": unit.name})
+    with transaction.atomic():
+        record = AccountabilityRecord.objects.create(kind=kind, title=title.strip(), reason=reason.strip(), unit=unit,
+                                                     due_date=due_date, snapshot=snapshot, created_by=actor)
+        record.people.set(people)
+        record.cases.set(cases)
+        AccountabilityFollowUp.objects.create(record=record, note=reason.strip(), from_status="",
+                                              to_status=record.status, due_date=due_date, author=actor, created_at=now)
+    return record
+
+
+def _is_unit_member(actor, unit) -> bool:
+    return any(unit.path.startswith(a.unit.path)
+               for a in actor.roles.select_related("unit").filter(role__in=UNIT_ROLES, unit__isnull=False))
+
+
+def accountability_follow_up(*, record_id: int, actor, note: str, status: str | None = None,
+                             due_date: dt.date | None = None, now: dt.datetime | None = None) -> AccountabilityFollowUp:
+    """Append a follow-up note. The unit reports progress (to 'rectifying'); only the command centre sets a
+    new due date or closes the record ('done')."""
+    now = now or timezone.now()
+    if not note or not note.strip():
+        raise WorkflowError(_("Note: this field is required."))
+    with transaction.atomic():
+        record = restrict(AccountabilityRecord.objects.select_for_update(), actor).filter(pk=record_id).first()
+        if record is None:
+            raise WorkflowError(_("No such record."))
+        command = bool(scope_for(actor).roles & APPROVERS)
+        if not command and not _is_unit_member(actor, record.unit):
+            raise NotAllowed(_("Your role may not do this."))
+        if record.status == AccountabilityStatus.DONE:
+            raise WorkflowError(_("This record is done; nothing more can be added."))
+        status = status or record.status
+        if status not in AccountabilityStatus.values:
+            raise WorkflowError(_("Status: choose open, rectifying or done."))
+        if not command and (status == AccountabilityStatus.DONE or due_date is not None):
+            raise NotAllowed(_("Only the command centre closes a record or moves its due date."))
+        if due_date is not None and due_date < timezone.localtime(now).date():
+            raise WorkflowError(_("Follow-up due: the date is in the past."))
+        follow_up = AccountabilityFollowUp.objects.create(
+            record=record, note=note.strip(), from_status=record.status, to_status=status, due_date=due_date,
+            author=actor, created_at=now,
+        )
+        record.status = status
+        if due_date is not None:
+            record.due_date = due_date
+        record.save(update_fields=["status", "due_date", "updated_at"])
+    return follow_up

@@ -1,0 +1,417 @@
+"""KPIs of DESIGN.md section 3, computed from case events for any period, with the evidence behind them.
+
+The events of each case are replayed in order into *stints*: the time one unit held the case, from a
+dispatch to the next dispatch. A stint ended by an approved return does not count for the unit (it said
+rightly the case was not theirs); a stint still shelved at the cutoff leaves the denominators (挂账 cases
+leave the denominator). Only events before the cutoff (the end of the period) count, so a figure computed
+again later is the same unless the past changed (late-synced events, a reorganised district, a formula
+fix) — which is exactly what a correction shows.
+
+Unit (key: unit id)
+  按时签收率 ``sign_on_time_rate``   stints dispatched in the period and signed on time (the sign event's
+                                      ``on_time``) / stints dispatched in the period
+  处置率 ``handled_rate``            stints due in the period (handling deadline in the period) that the unit
+                                      reported done (a submit not sent back for rework) / due
+  按期处置率 ``handled_on_time_rate`` of those, the last submit was on time / due
+  结案率 ``closed_rate``             due stints whose case was closed / due
+  返工率 ``rework_rate``             stints closed in the period that had a rework / stints closed in the period
+  超期数 ``overdue_count``           due stints not handled on time
+  满意率 ``satisfaction_rate``       satisfied follow-up ratings / ratings in the period (when ratings exist)
+District (key: county area code; a case belongs to the county its grid lies in)
+  结案率, 按期结案率                 as for units, over the stints of the district's cases
+  监督举报率 ``public_report_rate``  cases registered in the period that came from the public / registered
+Inspector (key: person id of a grid worker or inspector)
+  有效上报率 ``valid_report_rate``   their reports in the period that were registered / their reports
+  按时核查率 ``verify_on_time_rate`` their verifications in the period done by the verification deadline /
+                                      their verifications
+
+The handling deadline of a stint: the ``handle_due`` the events recorded (extension granted, resumed after
+shelving, or on dispatch/rework when the workflow records it), else the category's time limit from the
+dispatch or rework, as the workflow set it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wenming.cases.models import Case, CaseEvent, Channel, Stage
+
+PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.MEDIA})
+REPORTER_ROLES = ("inspector", "grid_worker")
+# How far back a case's events are looked for: a stint due in the period was dispatched at most this long ago.
+LOOKBACK = dt.timedelta(days=180)
+
+INDICATORS: dict[str, dict[str, object]] = {
+    "sign_on_time_rate": {"label": _("On-time acknowledgement rate (按时签收率)"), "kind": "rate"},
+    "handled_rate": {"label": _("Handling rate (处置率)"), "kind": "rate"},
+    "handled_on_time_rate": {"label": _("On-time handling rate (按期处置率)"), "kind": "rate"},
+    "closed_rate": {"label": _("Closing rate (结案率)"), "kind": "rate"},
+    "closed_on_time_rate": {"label": _("On-time closing rate (按期结案率)"), "kind": "rate"},
+    "rework_rate": {"label": _("Rework rate (返工率)"), "kind": "rate", "negative": True},
+    "overdue_count": {"label": _("Overdue cases (超期数)"), "kind": "count", "negative": True},
+    "satisfaction_rate": {"label": _("Satisfaction rate (满意率)"), "kind": "rate"},
+    "public_report_rate": {"label": _("Public report rate (监督举报率)"), "kind": "rate"},
+    "valid_report_rate": {"label": _("Valid report rate (有效上报率)"), "kind": "rate"},
+    "verify_on_time_rate": {"label": _("On-time verification rate (按时核查率)"), "kind": "rate"},
+    "volume": {"label": _("Volume"), "kind": "count"},
+}
+SUBJECT_INDICATORS = {
+    "unit": ["sign_on_time_rate", "handled_rate", "handled_on_time_rate", "closed_rate", "rework_rate",
+             "overdue_count", "satisfaction_rate"],
+    "district": ["closed_rate", "closed_on_time_rate", "public_report_rate"],
+    "inspector": ["valid_report_rate", "verify_on_time_rate"],
+}
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=local_tz())
+
+
+@dataclass
+class Tally:
+    """One indicator of one subject: the cases in the denominator, and which of them are in the numerator."""
+
+    # What is counted (a stint, a report, a verification) → {"case": id, "num": bool, "events": [event ids]}.
+    items: dict[object, dict] = field(default_factory=dict)
+
+    def add(self, key, *, case_id: int, num: bool, events) -> None:
+        item = self.items.setdefault(key, {"case": case_id, "num": False, "events": []})
+        item["num"] = item["num"] or num
+        item["events"] = sorted(set(item["events"]) | {e for e in events if e is not None})
+
+    @property
+    def den(self) -> int:
+        return len(self.items)
+
+    @property
+    def num(self) -> int:
+        return sum(1 for item in self.items.values() if item["num"])
+
+
+@dataclass
+class SubjectKpis:
+    key: str
+    name: str
+    tallies: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+
+    def figures(self, codes) -> dict:
+        out = {}
+        for code in codes:
+            tally = self.tallies.get(code) or Tally()
+            if INDICATORS[code]["kind"] == "count":
+                out[code] = {"num": tally.num, "den": None, "value": tally.num}
+            else:
+                out[code] = {"num": tally.num, "den": tally.den,
+                             "value": round(tally.num / tally.den, 6) if tally.den else None}
+        return out
+
+
+@dataclass
+class Stint:
+    unit_id: int
+    dispatch: dict
+    due: dt.datetime | None
+    sign: dict | None = None
+    last_submit: dict | None = None
+    submit_pending: bool = False  # a submit not (yet) sent back for rework
+    reworks: list = field(default_factory=list)
+    returned: dict | None = None
+    shelved: bool = False
+    close: dict | None = None
+    events: list = field(default_factory=list)
+
+
+def _parse(value) -> dt.datetime | None:
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _handle_due_from(event: dict, case_info: dict, start: dt.datetime) -> dt.datetime:
+    recorded = event["data"].get("handle_due") if isinstance(event["data"], dict) else None
+    if isinstance(recorded, list):
+        recorded = recorded[-1]
+    if recorded:
+        return _parse(recorded)
+    from wenming.cases.services.deadlines import stage_due
+
+    return stage_due(category=case_info["category"], urgency=case_info["urgency"], stage=Stage.HANDLE, start=start)
+
+
+def _replay(case_info: dict, events: list[dict]) -> list[Stint]:
+    """The case's stints, from its events in order."""
+    stints: list[Stint] = []
+    current: Stint | None = None
+    for event in events:
+        action, at = event["action"], event["created_at"]
+        if action == "dispatch":
+            current = Stint(unit_id=event["data"].get("unit"), dispatch=event, due=_handle_due_from(event, case_info, at))
+            stints.append(current)
+        if current is None:
+            continue
+        current.events.append(event["id"])
+        if action == "sign":
+            current.sign = event
+        elif action == "return_approved":
+            current.returned = event
+            current = None
+        elif action == "request_granted" and event["data"].get("handle_due"):
+            current.due = _parse(event["data"]["handle_due"][-1])
+            if event["data"].get("request") == "shelving":
+                current.shelved = True
+        elif action == "request_granted" and event["data"].get("request") == "shelving":
+            current.shelved = True
+        elif action == "resume":
+            current.shelved = False
+            if event["data"].get("handle_due") and event["data"]["handle_due"][-1]:
+                current.due = _parse(event["data"]["handle_due"][-1])
+        elif action == "submit":
+            current.last_submit, current.submit_pending = event, True
+        elif action == "rework":
+            current.reworks.append(event)
+            current.submit_pending = False
+            current.due = _handle_due_from(event, case_info, at)
+        elif action == "close":
+            current.close = event
+        elif action == "reopen":
+            current = None
+    return stints
+
+
+@dataclass
+class Period:
+    start: dt.date
+    end: dt.date  # the day after the last
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return day_start(self.start)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return day_start(self.end)
+
+    def holds(self, instant: dt.datetime | None) -> bool:
+        return instant is not None and self.start_at <= instant < self.end_at
+
+
+def _load(period: Period, cutoff: dt.datetime, case_filter: dict | None = None):
+    """The cases with events in the look-back window, their facts, and their events before the cutoff."""
+    from wenming.cases.models import Category
+
+    window = CaseEvent.objects.filter(created_at__gte=period.start_at - LOOKBACK, created_at__lt=cutoff)
+    if case_filter:
+        window = window.filter(**{f"case__{k}": v for k, v in case_filter.items()})
+    case_ids = window.values("case_id").distinct()
+    cases = {
+        row["id"]: row
+        for row in Case.objects.filter(pk__in=case_ids).values(
+            "id", "category_id", "urgency", "area_path", "channel", "reported_by_id", "reported_at"
+        )
+    }
+    categories = Category.objects.in_bulk({row["category_id"] for row in cases.values() if row["category_id"]})
+    for row in cases.values():
+        row["category"] = categories.get(row["category_id"])
+    events = defaultdict(list)
+    for event in (
+        CaseEvent.objects.filter(case_id__in=list(cases), created_at__lt=cutoff)
+        .order_by("case_id", "seq")
+        .values("id", "case_id", "action", "actor_id", "from_state", "to_state", "data", "created_at")
+    ):
+        events[event["case_id"]].append(event)
+    return cases, events
+
+
+def _districts() -> list[tuple[str, str, str]]:
+    from wenming.org.models import Area
+
+    return list(Area.objects.filter(level="county").values_list("path", "code", "name").order_by("-path"))
+
+
+def _district_of(area_path: str, districts) -> tuple[str, str] | None:
+    for path, code, name in districts:
+        if area_path.startswith(path):
+            return code, name
+    return None
+
+
+def compute_kpis(*, subject: str, start: dt.date, end: dt.date, cutoff: dt.datetime | None = None) -> dict[str, SubjectKpis]:
+    """Every subject's tallies for the period [start, end), from events before ``cutoff`` (default: the end)."""
+    period = Period(start, end)
+    if cutoff is None:
+        cutoff = min(period.end_at, timezone.now())
+    cases, events = _load(period, cutoff)
+    if subject == "unit":
+        return _units(period, cutoff, cases, events)
+    if subject == "district":
+        return _districts_kpis(period, cutoff, cases, events)
+    if subject == "inspector":
+        return _inspectors(period, cutoff, cases, events)
+    raise ValueError(subject)
+
+
+def _stint_due_facts(tallies: dict[str, Tally], case_id: int, stint: Stint, period: Period, cutoff: dt.datetime, *,
+                     district: bool) -> None:
+    if stint.returned is not None or stint.shelved or not period.holds(stint.due):
+        return
+    handled = stint.submit_pending and stint.last_submit is not None
+    if not handled and stint.due >= cutoff:
+        return  # not done, but not due yet either
+    on_time = handled and bool(stint.last_submit["data"].get("on_time"))
+    evidence = [stint.dispatch["id"], stint.last_submit["id"] if stint.last_submit else None,
+                *(r["id"] for r in stint.reworks)]
+    closed = stint.close is not None
+    closing = [*evidence, stint.close["id"] if closed else None]
+    key = stint.dispatch["id"]
+    tallies["closed_rate"].add(key, case_id=case_id, num=closed, events=closing)
+    tallies["volume"].add(key, case_id=case_id, num=True, events=[key])
+    if district:
+        tallies["closed_on_time_rate"].add(key, case_id=case_id, num=closed and on_time, events=closing)
+        return
+    tallies["handled_rate"].add(key, case_id=case_id, num=handled, events=evidence)
+    tallies["handled_on_time_rate"].add(key, case_id=case_id, num=on_time, events=evidence)
+    if not on_time:
+        tallies["overdue_count"].add(key, case_id=case_id, num=True, events=evidence)
+
+
+def _units(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
+    from wenming.org.models import Unit
+
+    out: dict[str, SubjectKpis] = {}
+
+    def subject(unit_id) -> SubjectKpis:
+        key = str(unit_id)
+        if key not in out:
+            out[key] = SubjectKpis(key=key, name="")
+        return out[key]
+
+    for case_id, case_events in events.items():
+        for stint in _replay(cases[case_id], case_events):
+            if stint.unit_id is None:
+                continue
+            tallies = subject(stint.unit_id).tallies
+            if period.holds(stint.dispatch["created_at"]) and stint.returned is None:
+                tallies["sign_on_time_rate"].add(
+                    stint.dispatch["id"], case_id=case_id, num=bool(stint.sign and stint.sign["data"].get("on_time")),
+                    events=[stint.dispatch["id"], stint.sign["id"] if stint.sign else None],
+                )
+            _stint_due_facts(tallies, case_id, stint, period, cutoff, district=False)
+            if stint.close is not None and period.holds(stint.close["created_at"]):
+                tallies["rework_rate"].add(stint.dispatch["id"], case_id=case_id, num=bool(stint.reworks),
+                                           events=[stint.close["id"], *(r["id"] for r in stint.reworks)])
+    for unit_id, rating in _ratings(period, cutoff):
+        subject(unit_id).tallies["satisfaction_rate"].add(("rating", rating["id"]), case_id=rating["case_id"],
+                                                          num=rating["satisfied"], events=[])
+    names = dict(Unit.objects.filter(pk__in=[int(k) for k in out]).values_list("pk", "name"))
+    for key, kpis in out.items():
+        kpis.name = names.get(int(key), key)
+    return out
+
+
+def _districts_kpis(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
+    districts = _districts()
+    out = {code: SubjectKpis(key=code, name=name) for _path, code, name in districts}
+    for case_id, case_events in events.items():
+        place = _district_of(cases[case_id]["area_path"], districts)
+        if place is None:
+            continue
+        tallies = out[place[0]].tallies
+        for stint in _replay(cases[case_id], case_events):
+            _stint_due_facts(tallies, case_id, stint, period, cutoff, district=True)
+        for event in case_events:
+            if event["action"] == "register" and period.holds(event["created_at"]):
+                tallies["public_report_rate"].add(
+                    event["id"], case_id=case_id, num=cases[case_id]["channel"] in PUBLIC_CHANNELS, events=[event["id"]]
+                )
+    return out
+
+
+def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
+    from wenming.cases.models import Stage
+    from wenming.cases.services.deadlines import stage_due
+    from wenming.org.models import Person
+
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(roles__role__in=REPORTER_ROLES).distinct()
+    }
+    out = {str(pk): SubjectKpis(key=str(pk), name=p.get_full_name() or p.username) for pk, p in people.items()}
+    for case_id, case_events in events.items():
+        info = cases[case_id]
+        report = case_events[0] if case_events and case_events[0]["action"] == "report" else None
+        if report and report["actor_id"] in people and period.holds(report["created_at"]):
+            registered = next((e for e in case_events if e["action"] == "register"), None)
+            out[str(report["actor_id"])].tallies["valid_report_rate"].add(
+                report["id"], case_id=case_id, num=registered is not None, events=[report["id"], registered["id"] if registered else None]
+            )
+            out[str(report["actor_id"])].tallies["volume"].add(report["id"], case_id=case_id, num=True,
+                                                               events=[report["id"]])
+        last_submit = None
+        for event in case_events:
+            if event["action"] == "submit":
+                last_submit = event
+            elif event["action"] in ("verify_passed", "rework") and event["actor_id"] in people and last_submit:
+                if not period.holds(event["created_at"]):
+                    continue
+                due = stage_due(category=info["category"], urgency=info["urgency"], stage=Stage.VERIFY,
+                                start=last_submit["created_at"])
+                out[str(event["actor_id"])].tallies["verify_on_time_rate"].add(
+                    event["id"], case_id=case_id, num=event["created_at"] <= due, events=[last_submit["id"], event["id"]]
+                )
+    return out
+
+
+def _ratings(period: Period, cutoff: dt.datetime):
+    """(unit id, {"case_id", "satisfied"}) for each follow-up rating in the period, when ratings exist.
+
+    The follow-up (回访) model lives with the cases; until it is installed there are no ratings.
+    """
+    from django.apps import apps
+
+    model = None
+    for name in ("FollowUp", "FollowUpRating", "Followup", "CaseFollowUp", "Rating"):
+        try:
+            model = apps.get_model("cases", name)
+            break
+        except LookupError:
+            continue
+    if model is None:
+        return []
+    fields = {f.name for f in model._meta.get_fields()}
+    time_field = next((f for f in ("rated_at", "created_at", "answered_at") if f in fields), None)
+    if time_field is None or "case" not in fields:
+        return []
+    rows = model.objects.filter(**{f"{time_field}__gte": period.start_at, f"{time_field}__lt": cutoff})
+    out = []
+    for row in rows.select_related("case"):
+        satisfied = _is_satisfied(row, fields)
+        if satisfied is None or row.case.unit_id is None:
+            continue
+        out.append((row.case.unit_id, {"id": row.pk, "case_id": row.case_id, "satisfied": satisfied}))
+    return out
+
+
+def _is_satisfied(row, fields) -> bool | None:
+    if "satisfied" in fields:
+        return bool(row.satisfied) if row.satisfied is not None else None
+    for name in ("rating", "score", "stars"):
+        if name in fields:
+            value = getattr(row, name)
+            if value in (None, ""):
+                return None
+            if isinstance(value, str) and not value.isdigit():
+                return value in {"satisfied", "very_satisfied", "basically_satisfied"}
+            return int(value) >= 4
+    return None

@@ -1,0 +1,261 @@
+"""Dashboards (role panels and the command centre's big screen), snapshots with their explanations and
+corrections, the red/black list and accountability records. Thin: one service per POST, rows via restrict()."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from wenming.cases.models import Case, CaseEvent
+from wenming.cases.services.errors import WorkflowError
+from wenming.common.access import can, get_or_404, restrict, scope_for
+from wenming.scoring import selectors
+from wenming.scoring.forms import AccountabilityForm, FollowUpForm
+from wenming.scoring.models import (
+    AccountabilityRecord,
+    BoardStatus,
+    RedBlackList,
+    ScoreSnapshot,
+)
+from wenming.scoring.services import boards, kpi, scores
+
+COMMAND = frozenset({"intake", "shift_leader", "dispatcher", "admin"})
+
+
+def _staff_or_404(request):
+    if not can(request.user, ScoreSnapshot):
+        raise Http404
+
+
+@require_safe
+@login_required
+def dashboard(request):
+    _staff_or_404(request)
+    return render(request, "scoring/dashboard.html", {"data": selectors.dashboard(request.user), "screen": False})
+
+
+@require_safe
+@login_required
+def screen(request):
+    """大屏: the same panels on a full-screen page that refreshes itself."""
+    _staff_or_404(request)
+    return render(request, "scoring/screen.html", {"data": selectors.dashboard(request.user), "screen": True})
+
+
+@require_safe
+@login_required
+def panels_json(request):
+    _staff_or_404(request)
+    wanted = [p for p in request.GET.get("panels", "").split(",") if p in selectors.PANELS] or list(selectors.PANELS)
+    return JsonResponse(selectors.dashboard(request.user, panels=wanted))
+
+
+@require_safe
+@login_required
+def snapshot_list(request):
+    snapshots = restrict(ScoreSnapshot.objects.select_related("index_version"), request.user).defer("figures")
+    subject = request.GET.get("subject")
+    if subject:
+        snapshots = snapshots.filter(subject=subject)
+    return render(request, "scoring/snapshot_list.html", {
+        "snapshots": snapshots[:200], "can_compute": bool(scope_for(request.user).roles & COMMAND),
+        "subjects": ScoreSnapshot._meta.get_field("subject").choices,
+        "periods": ScoreSnapshot._meta.get_field("period").choices,
+    })
+
+
+@require_POST
+@login_required
+def snapshot_compute(request):
+    if not scope_for(request.user).roles & COMMAND:
+        raise Http404
+    try:
+        day = dt.date.fromisoformat(request.POST.get("day") or timezone.localdate().isoformat())
+    except ValueError:
+        messages.error(request, _("Day: enter a date as YYYY-MM-DD."))
+        return redirect("scoring:snapshots")
+    try:
+        snapshot = scores.snapshot_compute(subject=request.POST.get("subject", ""), period=request.POST.get("period", ""),
+                                           day=day, actor=request.user)
+    except (WorkflowError, KeyError, ValueError) as error:
+        messages.error(request, str(error) if isinstance(error, WorkflowError) else _("Choose what to evaluate and the period."))
+        return redirect("scoring:snapshots")
+    return redirect("scoring:snapshot", pk=snapshot.pk)
+
+
+def _rows(figures: dict) -> list[dict]:
+    rows = list(figures.get("rows", {}).values())
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, -(r["index"] or 0), r["name"]))
+    return rows
+
+
+@require_safe
+@login_required
+def snapshot_detail(request, pk: int):
+    snapshot = get_or_404(ScoreSnapshot.objects.select_related("index_version"), request.user, pk=pk)
+    correction = snapshot.corrections.first()
+    corrected = {}
+    if correction is not None:
+        for change in correction.diff:
+            corrected.setdefault(change["key"], []).append(change)
+    codes = kpi.SUBJECT_INDICATORS[snapshot.subject]
+    rows = _rows(snapshot.figures)
+    for row in rows:
+        row["cells"] = [row["indicators"].get(code, {}) for code in codes]
+        row["changes"] = corrected.get(row["key"], [])
+    return render(request, "scoring/snapshot_detail.html", {
+        "snapshot": snapshot, "rows": rows, "correction": correction,
+        "labels": [kpi.INDICATORS[c]["label"] for c in codes],
+        "can_publish": bool(scope_for(request.user).roles & scores.PUBLISHERS),
+        "board": snapshot.boards.exclude(status=BoardStatus.WITHDRAWN).first(),
+    })
+
+
+@require_POST
+@login_required
+def snapshot_act(request, pk: int, action: str):
+    snapshot = get_or_404(ScoreSnapshot.objects.all(), request.user, pk=pk)
+    try:
+        if action == "publish":
+            scores.snapshot_publish(snapshot_id=snapshot.pk, actor=request.user)
+            messages.success(request, _("Published: these figures will not change any more."))
+        elif action == "recompute":
+            if not scope_for(request.user).roles & scores.PUBLISHERS:
+                raise Http404
+            if snapshot.is_published:
+                found = scores.snapshot_recompute(snapshot_id=snapshot.pk)
+                messages.info(request, _("Recomputed: a correction is shown beside the published figures.") if found
+                              else _("Recomputed: the published figures still hold."))
+            else:
+                scores.snapshot_compute(subject=snapshot.subject, period=snapshot.period, day=snapshot.start,
+                                        actor=request.user)
+                messages.success(request, _("Draft recomputed."))
+        elif action == "board":
+            board = boards.red_black_list_draft(snapshot_id=snapshot.pk, actor=request.user,
+                                                size=int(request.POST.get("size") or 3))
+            return redirect("scoring:board", pk=board.pk)
+        else:
+            raise Http404
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    except ValueError:
+        messages.error(request, _("Entries per list: enter a whole number."))
+    return redirect("scoring:snapshot", pk=snapshot.pk)
+
+
+@require_safe
+@login_required
+def explain(request, pk: int, key: str):
+    """Index → indicators (numerator / denominator) → the cases and the events that counted."""
+    snapshot = get_or_404(ScoreSnapshot.objects.select_related("index_version"), request.user, pk=pk)
+    row = snapshot.figures.get("rows", {}).get(key)
+    if row is None:
+        raise Http404
+    evidence = snapshot.figures.get("evidence", {}).get(key, {})
+    event_ids = {e for items in evidence.values() for _case, _num, events in items for e in events}
+    case_ids = {case for items in evidence.values() for case, _num, _events in items}
+    events = {e.pk: e for e in CaseEvent.objects.filter(pk__in=event_ids).select_related("actor")}
+    numbers = {c.pk: c.number for c in Case.objects.filter(pk__in=case_ids).only("id", "reported_at")}
+    weights = snapshot.index_version.weights
+    indicators = []
+    for code in [*kpi.SUBJECT_INDICATORS[snapshot.subject], "volume"]:
+        figure = row["indicators"].get(code) or {"num": row["volume"], "den": None, "value": row["volume"]}
+        items = [{"case_id": case, "number": numbers.get(case, case), "counted": num,
+                  "events": [events[e] for e in evs if e in events]} for case, num, evs in evidence.get(code, [])]
+        indicators.append({"code": code, "label": kpi.INDICATORS[code]["label"], "figure": figure,
+                           "weight": weights.get(code), "items": items})
+    return render(request, "scoring/explain.html", {"snapshot": snapshot, "row": row, "indicators": indicators})
+
+
+@require_safe
+@login_required
+def board_list(request):
+    boards_qs = restrict(RedBlackList.objects.select_related("snapshot"), request.user)
+    if not scope_for(request.user).roles & boards.DRAFTERS:
+        boards_qs = boards_qs.filter(status=BoardStatus.PUBLISHED)
+    return render(request, "scoring/board_list.html", {"boards": boards_qs[:100]})
+
+
+@require_safe
+@login_required
+def board_detail(request, pk: int):
+    board = get_or_404(RedBlackList.objects.select_related("snapshot", "drafted_by", "approved_by"), request.user, pk=pk)
+    if board.status != BoardStatus.PUBLISHED and not scope_for(request.user).roles & boards.DRAFTERS:
+        raise Http404
+    return render(request, "scoring/board_detail.html", {
+        "board": board, "can_approve": bool(scope_for(request.user).roles & boards.APPROVERS),
+    })
+
+
+@require_POST
+@login_required
+def board_act(request, pk: int, action: str):
+    board = get_or_404(RedBlackList.objects.all(), request.user, pk=pk)
+    note = request.POST.get("note", "")
+    try:
+        if action == "publish":
+            boards.red_black_list_publish(board_id=board.pk, actor=request.user, note=note)
+            messages.success(request, _("The red/black list is approved and published."))
+        elif action == "withdraw":
+            boards.red_black_list_withdraw(board_id=board.pk, actor=request.user, note=note)
+            messages.success(request, _("The red/black list is withdrawn."))
+        else:
+            raise Http404
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    return redirect("scoring:board", pk=board.pk)
+
+
+@login_required
+def accountability_list(request):
+    records = restrict(AccountabilityRecord.objects.select_related("unit"), request.user)
+    if not can(request.user, AccountabilityRecord):
+        raise Http404
+    can_create = bool(scope_for(request.user).roles & boards.APPROVERS)
+    form = None
+    if can_create:
+        form = AccountabilityForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = boards.accountability_create(
+                    kind=data["kind"], title=data["title"], reason=data["reason"], unit=data["unit"],
+                    due_date=data["due_date"], actor=request.user, people=data["people"], cases=data["cases"],
+                )
+            except WorkflowError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Accountability record created."))
+                return redirect("scoring:accountability", pk=record.pk)
+    elif request.method == "POST":
+        raise Http404
+    return render(request, "scoring/accountability_list.html", {"records": records[:200], "form": form,
+                                                                 "today": timezone.localdate()})
+
+
+@login_required
+def accountability_detail(request, pk: int):
+    record = get_or_404(AccountabilityRecord.objects.select_related("unit", "created_by"), request.user, pk=pk)
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            boards.accountability_follow_up(record_id=record.pk, actor=request.user, note=data["note"],
+                                            status=data["status"] or None, due_date=data["due_date"])
+        except WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Follow-up added."))
+            return redirect("scoring:accountability", pk=record.pk)
+    return render(request, "scoring/accountability_detail.html", {
+        "record": record, "form": form, "follow_ups": record.follow_ups.select_related("author"),
+        "cases": restrict(record.cases.all(), request.user), "people": record.people.all(),
+    })
+
