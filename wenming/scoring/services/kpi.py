@@ -347,7 +347,7 @@ def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
         p.pk: p
         for p in Person.objects.filter(roles__role__in=REPORTER_ROLES).distinct()
     }
-    out = {str(pk): SubjectKpis(key=str(pk), name=p.get_full_name() or p.username) for pk, p in people.items()}
+    out = {str(pk): SubjectKpis(key=str(pk), name=p.display_name or p.username) for pk, p in people.items()}
     for case_id, case_events in events.items():
         info = cases[case_id]
         report = case_events[0] if case_events and case_events[0]["action"] == "report" else None

@@ -186,6 +186,7 @@ def snapshot_publish(*, snapshot_id: int, actor, now: dt.datetime | None = None)
         snapshot.status, snapshot.published_at, snapshot.published_by = SnapshotStatus.PUBLISHED, now, actor
         snapshot.save()
         IndexVersion.objects.filter(pk=snapshot.index_version_id, used_at__isnull=True).update(used_at=now)
+        snapshot.index_version.refresh_from_db(fields=["used_at"])
         audit_event_record(actor=actor, action="scoring.snapshot_publish", summary=str(snapshot),
                            data={"snapshot": snapshot.pk})
     return snapshot

@@ -1,0 +1,127 @@
+"""Dashboards are scoped by restrict(); score pages, explanations, lists and records answer as they should."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from wenming.cases.models import Case
+from wenming.cases.services import workflow as wf
+from wenming.org.models import Area, Person, Unit
+from wenming.scoring import selectors
+from wenming.scoring.models import AccountabilityRecord, RedBlackList
+from wenming.scoring.services import boards, scores
+
+from .scenario import WEEK_START, at, build_week
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "wenming2026"
+
+
+@pytest.fixture(autouse=True)
+def _media_and_english(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def people():
+    return {p.username: p for p in Person.objects.filter(is_staff=True)}
+
+
+@pytest.fixture
+def spread(people):
+    """Today: 3 cases in 桃城区 (2 dispatched to its 城管 branch), 2 in another district."""
+    grids_in = list(Area.objects.filter(level="grid", code__startswith="131102").order_by("code")[:3])
+    grids_out = list(Area.objects.filter(level="grid").exclude(code__startswith="131102").order_by("code")[:2])
+    made = {"in": [], "out": []}
+    for key, grids in (("in", grids_in), ("out", grids_out)):
+        for grid in grids:
+            made[key].append(wf.case_intake(channel="hotline", description="占道", lng=grid.lng, lat=grid.lat,
+                                            category="SJ0401", actor=people["shouli"]))
+    unit = Unit.objects.get(code="CGJ-131102")
+    for case in made["in"][:2]:
+        wf.case_register(case_id=case.pk, actor=people["shouli"])
+        wf.case_dispatch(case_id=case.pk, actor=people["paiqian"], unit=unit)
+    return made
+
+
+def _reported_today(user):
+    return sum(selectors.panel_trend(user, now=timezone.now(), days=1)["reported"])
+
+
+def test_dashboard_panels_are_scoped(spread, people):
+    assert Case.objects.count() == 5
+    assert _reported_today(people["zhiban"]) == 5
+    assert _reported_today(people["taocheng"]) == 3  # the district leader: the district only
+    assert _reported_today(people["chengguan"]) == 2  # the unit: the cases dispatched to it
+    assert _reported_today(people["gongdian"]) == 0
+    heat = selectors.panel_heatmap(people["taocheng"], now=timezone.now())
+    assert sum(p[2] for p in heat["points"]) == 3
+    actions = {r["code"]: r["n"] for r in selectors.panel_by_action(people["chengguan"], now=timezone.now())["rows"]}
+    assert actions == {"report": 2, "register": 2, "dispatch": 2}
+    assert sum(r["n"] for r in selectors.panel_by_category(people["taocheng"], now=timezone.now())["rows"]) == 3
+
+
+def test_dashboard_pages_and_json(client, spread, people):
+    client.login(username="taocheng", password=PASSWORD)
+    page = client.get(reverse("scoring:dashboard"))
+    assert page.status_code == 200 and b'id="dashboard-data"' in page.content and b"<script>" not in page.content
+    data = json.loads(client.get(reverse("scoring:panels") + "?panels=trend,heatmap").content)
+    assert set(data) == {"trend", "heatmap"} and sum(data["trend"]["reported"]) == 3
+    assert client.get(reverse("scoring:screen")).status_code == 200
+    client.logout()
+    client.login(username="anfang", password=PASSWORD)  # inspectors see no dashboards or scores
+    assert client.get(reverse("scoring:dashboard")).status_code == 404
+    assert client.get(reverse("scoring:panels")).status_code == 404
+
+
+def test_snapshot_pages_explain_down_to_the_events(client, people):
+    week = build_week()
+    draft = scores.snapshot_compute(subject="unit", period="week", day=WEEK_START, now=at(10, 9))
+    unit = Unit.objects.get(code="CGJ-131102")
+    client.login(username="chengguan_lead", password=PASSWORD)
+    page = client.get(reverse("scoring:snapshot", args=[draft.pk]))
+    assert page.status_code == 200 and unit.name in page.content.decode()
+    assert client.post(reverse("scoring:snapshot_act", args=[draft.pk, "publish"])).status_code == 302
+    draft.refresh_from_db()
+    assert not draft.is_published  # a unit leader may not publish
+    explain = client.get(reverse("scoring:explain", args=[draft.pk, unit.pk])).content.decode()
+    assert "5 / 7" in explain and reverse("cases:detail", args=[week["C"].pk]) in explain
+    assert client.get(reverse("scoring:explain", args=[draft.pk, "999999"])).status_code == 404
+    client.logout()
+    client.login(username="zhiban", password=PASSWORD)
+    client.post(reverse("scoring:snapshot_act", args=[draft.pk, "publish"]))
+    draft.refresh_from_db()
+    assert draft.is_published
+    client.post(reverse("scoring:snapshot_act", args=[draft.pk, "board"]), {"size": "2"})
+    board = RedBlackList.objects.get(snapshot=draft)
+    client.logout()
+    client.login(username="chengguan", password=PASSWORD)
+    assert client.get(reverse("scoring:board", args=[board.pk])).status_code == 404  # drafts are not shown to units
+    boards.red_black_list_publish(board_id=board.pk, actor=people["zhiban"])
+    assert client.get(reverse("scoring:board", args=[board.pk])).status_code == 200
+
+
+def test_accountability_pages_are_scoped(client, people):
+    today = timezone.localdate()
+    record = boards.accountability_create(kind="notice", title="城管超期通报X1", reason="超期", actor=people["zhiban"],
+                                          unit=Unit.objects.get(code="CGJ-131102"), due_date=today)
+    client.login(username="gongdian", password=PASSWORD)
+    assert client.get(reverse("scoring:accountability", args=[record.pk])).status_code == 404
+    assert "城管超期通报X1" not in client.get(reverse("scoring:accountability_list")).content.decode()
+    client.logout()
+    client.login(username="chengguan_lead", password=PASSWORD)
+    response = client.post(reverse("scoring:accountability", args=[record.pk]), {"note": "正在整改", "status": "rectifying"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.status == "rectifying"
+    client.logout()
+    client.login(username="zhiban", password=PASSWORD)
+    response = client.post(reverse("scoring:accountability_list"), {
+        "kind": "talk", "title": "约谈", "reason": "多次超期", "unit": record.unit_id, "cases": "abc",
+        "due_date": today.isoformat()})
+    assert response.status_code == 200 and "Case ids" in response.content.decode()
+    assert AccountabilityRecord.objects.count() == 1
