@@ -205,8 +205,6 @@ WENMING_SMS_BACKEND = os.environ.get("WENMING_SMS_BACKEND", "wenming.common.noti
 EMAIL_BACKEND = os.environ.get("WENMING_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("WENMING_FROM_EMAIL", "wenming@localhost")
 WENMING_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("WENMING_NOTIFY_MAX_ATTEMPTS", "6"))
-# URL fields in forms assume https:// when no scheme is typed (Django 6's default).
-FORMS_URLFIELD_ASSUME_HTTPS = True
 # Outbound webhooks: attempts before a delivery is marked failed (backoff doubles from one minute), and the
 # seconds a receiver has to answer.
 WENMING_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WENMING_WEBHOOK_MAX_ATTEMPTS", "8"))

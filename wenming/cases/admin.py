@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,8 @@ from wenming.common.admin_base import ScopedAdmin, ScopedTabularInline
 from .models import (
     Case,
     CaseEvent,
+    CaseImport,
+    CaseImportMapping,
     Category,
     Evidence,
     Facility,
@@ -169,6 +172,7 @@ class WebhookDeliveryInline(ScopedTabularInline):
 
 @admin.register(Webhook)
 class WebhookAdmin(ScopedAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a URL typed without a scheme
     list_display = ["name", "url", "is_active", "actions"]
     list_filter = ["is_active"]
     search_fields = ["name", "url"]
@@ -204,3 +208,30 @@ class WebhookDeliveryAdmin(ScopedAdmin):
         for pk in ids:
             webhook_delivery_retry(delivery_id=pk)
         self.message_user(request, _("%(n)d deliveries queued again.") % {"n": len(ids)})
+
+
+# -- bulk case imports: mappings are configuration; the log is read-only. ------------------------------------
+
+@admin.register(CaseImportMapping)
+class CaseImportMappingAdmin(ScopedAdmin):
+    list_display = ["name", "channel", "crs", "default_category", "is_active"]
+    list_filter = ["channel", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(CaseImport)
+class CaseImportAdmin(ScopedAdmin):
+    list_display = ["created_at", "file_name", "mapping", "actor", "dry_run", "strict", "accepted", "skipped", "refused"]
+    list_filter = ["mapping", "strict"]
+    list_select_related = ["mapping", "actor"]
+    readonly_fields = ["mapping", "file_name", "actor", "dry_run", "strict", "accepted", "skipped", "refused", "rows",
+                       "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -205,3 +205,27 @@ class AnswerForm(ActionForm):
 
 class NoticeCloseForm(ActionForm):
     notice = forms.IntegerField(widget=forms.HiddenInput)
+
+
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+
+class CaseImportForm(forms.Form):
+    """A provincial-platform or 12345 export to import; the service checks every row."""
+
+    mapping = forms.ModelChoiceField(queryset=None, label=_("Source and column mapping"), empty_label=None)
+    file = forms.FileField(label=_("File (.xlsx or .csv)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    dry_run = forms.BooleanField(label=_("Check only (import nothing)"), required=False, initial=True)
+    strict = forms.BooleanField(label=_("All or nothing: refuse the file if any row is refused"), required=False)
+
+    def __init__(self, *args, mappings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mapping"].queryset = mappings
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Use a .xlsx or a .csv (UTF-8) file."))
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)d MB; split it.") % {"mb": IMPORT_MAX_BYTES // 2**20})
+        return upload

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("map.geojson", views.workbench_map, name="map"),
     path("new/", views.case_new, name="new"),
+    path("import/", views.case_import, name="import"),
     path("batch-dispatch/", views.batch_dispatch, name="batch_dispatch"),
     path("export.<str:fmt>", views.export, name="export"),
     path("<int:pk>/", views.case_detail, name="detail"),

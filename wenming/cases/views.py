@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,9 +26,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from wenming.cases import exports, selectors
 from wenming.cases import forms as f
-from wenming.cases.models import Case, CaseState, Evidence, SupervisionNotice
+from wenming.cases.models import Case, CaseImport, CaseImportMapping, CaseState, Evidence, SupervisionNotice
 from wenming.cases.services import escalation as esc
 from wenming.cases.services import workflow as wf
+from wenming.cases.services.case_imports import CaseImportRefused, cases_import
 from wenming.cases.services.duplicates import duplicates_suggest
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.cases.services.evidence import evidence_warnings
@@ -353,7 +356,7 @@ def workbench(request):
         "filter_query": filter_query.urlencode(), "filtered": any(v for k, v in filter_query.items() if k != "per_page"),
         "per_page": page.paginator.per_page, "page_sizes": PAGE_SIZES,
         "can_batch": queue == "to_dispatch" and bool(roles & {"dispatcher", "shift_leader"}),
-        "can_report": bool(roles & REPORTERS),
+        "can_report": bool(roles & REPORTERS), "can_import": bool(roles & IMPORTERS),
     })
 
 
@@ -410,6 +413,42 @@ def batch_dispatch(request):
     for number, reason in failed:
         messages.error(request, _("%(number)s not dispatched: %(reason)s") % {"number": number, "reason": reason})
     return redirect(f"{reverse('cases:workbench')}?queue=to_dispatch")
+
+
+# -- bulk import ------------------------------------------------------------------------------------------
+
+IMPORTERS = frozenset({"intake", "shift_leader", "admin"})
+IMPORT_STATUS = {"accepted": gettext_lazy("imported"), "skipped": gettext_lazy("already imported"),
+                 "refused": gettext_lazy("refused"), "not_imported": gettext_lazy("not imported")}
+
+
+@login_required
+def case_import(request):
+    """Upload an export from the provincial platform or 12345: check it, then import it, with a report."""
+    if not scope_for(request.user).roles & IMPORTERS:
+        raise Http404
+    mappings = restrict(CaseImportMapping.objects.filter(is_active=True), request.user)
+    result = None
+    form = f.CaseImportForm(request.POST or None, request.FILES or None, mappings=mappings)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            try:
+                result = cases_import(
+                    path=Path(tmp.name), mapping=form.cleaned_data["mapping"], actor=request.user,
+                    dry_run=form.cleaned_data["dry_run"], strict=form.cleaned_data["strict"], file_name=upload.name,
+                )
+            except CaseImportRefused as exc:
+                for line in exc.errors:
+                    form.add_error("file", line)
+    recent = restrict(CaseImport.objects.select_related("mapping", "actor"), request.user).defer("rows")[:10]
+    return render(request, "cases/import.html", {
+        "form": form, "result": result, "recent": recent, "status_labels": IMPORT_STATUS,
+        "rows": [{**row, "label": IMPORT_STATUS.get(row["status"], row["status"])} for row in result.rows] if result else [],
+    })
 
 
 # -- intake -------------------------------------------------------------------------------------------------

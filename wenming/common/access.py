@@ -98,6 +98,9 @@ RULES: dict[str, Rule] = {
     # Outbound integrations hold signing secrets: administrators only.
     "cases.webhook": Rule(reference=True, view_roles=frozenset({ADMIN})),
     "cases.webhookdelivery": Rule(reference=True, view_roles=frozenset({ADMIN})),
+    # Bulk imports are the command centre's; their logs name files and row numbers, no personal data.
+    "cases.caseimportmapping": Rule(reference=True, view_roles=COMMAND | {ADMIN}),
+    "cases.caseimport": Rule(reference=True, view_roles=COMMAND | {ADMIN}),
     "campaign.campaign": Rule(reference=True),
     "campaign.action": Rule(reference=True),
     "common.calendarday": Rule(reference=True),

@@ -3,6 +3,7 @@ from .category import Category, CategoryKind, Stage, TimeLimit, TimeUnit, Urgenc
 from .escalation import EscalationLevel, EscalationPolicy, SupervisionNotice
 from .evidence import Evidence
 from .facility import Facility
+from .imports import CaseImport, CaseImportMapping
 from .routing import RoutingRule
 from .webhook import Webhook, WebhookDelivery
 
@@ -10,6 +11,8 @@ __all__ = [
     "OPEN_STATES",
     "Case",
     "CaseEvent",
+    "CaseImport",
+    "CaseImportMapping",
     "CaseState",
     "Category",
     "CategoryKind",

@@ -639,7 +639,7 @@ def sites_import(*, path: Path, crs: str = "wgs84", dry_run: bool = False, actor
 
 # -- reading tables ------------------------------------------------------------------------------------------
 
-def _read_rows(
+def read_rows(
     path: Path, report: ImportReport, columns: list[str], required: list[str], aliases: dict[str, str]
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV (UTF-8, BOM allowed) or XLSX file (first sheet) by canonical column name, with their
@@ -718,7 +718,7 @@ def units_import(*, path: Path, dry_run: bool = False, actor=None) -> ImportRepo
     """Units (责任单位) from CSV or XLSX; a parent may come later in the file, cycles are refused."""
     path = Path(path)
     report = ImportReport(dry_run=dry_run)
-    rows = _read_rows(path, report, UNIT_COLUMNS, ["code", "name", "kind"], UNIT_ALIASES)
+    rows = read_rows(path, report, UNIT_COLUMNS, ["code", "name", "kind"], UNIT_ALIASES)
     _stop_if_errors(report)
 
     stored = {code: (unit_id, parent) for unit_id, code, parent in Unit.objects.values_list("id", "code", "parent__code")}
@@ -844,7 +844,7 @@ def people_import(*, path: Path, dry_run: bool = False, actor=None) -> ImportRep
     """People and their scoped roles from CSV or XLSX; several rows for one username add several roles."""
     path = Path(path)
     report = ImportReport(dry_run=dry_run)
-    rows = _read_rows(path, report, PEOPLE_COLUMNS, ["username", "role"], PEOPLE_ALIASES)
+    rows = read_rows(path, report, PEOPLE_COLUMNS, ["username", "role"], PEOPLE_ALIASES)
     _stop_if_errors(report)
 
     unit_ids = dict(Unit.objects.values_list("code", "id"))
