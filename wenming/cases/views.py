@@ -155,7 +155,7 @@ def available_actions(case: Case, user) -> list[Action]:
             continue
         if action.who == "unit":
             if unit_member is None:
-                unit_member = bool(roles & UNIT_ROLES) and wf._is_case_unit_member(user, case)
+                unit_member = bool(roles & UNIT_ROLES) and wf.case_unit_member(user, case)
             allowed = unit_member
         else:
             allowed = bool(roles & action.who)
@@ -242,7 +242,7 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
         event.actor_label = hidden.get(event.actor_id) or (str(event.actor) if event.actor else "")
         event.detail = _event_detail(event)
     notices = list(case.notices.select_related("unit"))
-    unit_member = bool(roles & UNIT_ROLES) and wf._is_case_unit_member(user, case)
+    unit_member = bool(roles & UNIT_ROLES) and wf.case_unit_member(user, case)
     for notice in notices:
         notice.form = None
         if notice.state == SupervisionNotice.State.ISSUED and unit_member:

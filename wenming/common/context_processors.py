@@ -3,13 +3,19 @@ from django.conf import settings
 
 def wenming(request):
     unread = 0
+    can_route = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        from wenming.cases.models import RoutingRule
+        from wenming.common.access import can
         from wenming.common.models import Notification
 
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
+        # The nav offers only what the person may open (the same check the page makes).
+        can_route = can(user, RoutingRule)
     return {
         "UNREAD_NOTIFICATIONS": unread,
+        "NAV_CAN_ROUTE": can_route,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

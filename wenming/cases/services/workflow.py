@@ -167,7 +167,7 @@ def _has_role(actor, roles: frozenset[str]) -> bool:
     return bool(scope_for(actor).roles & roles)
 
 
-def _is_case_unit_member(actor, case: Case) -> bool:
+def case_unit_member(actor, case: Case) -> bool:
     """A unit handler or leader of the case's unit (or of a unit above it)."""
     if case.unit_id is None:
         return False
@@ -256,7 +256,7 @@ def _command(actor, *roles: str) -> Callable[[Case], bool]:
 
 
 def _unit_side(actor) -> Callable[[Case], bool]:
-    return lambda case: _is_case_unit_member(actor, case)
+    return lambda case: case_unit_member(actor, case)
 
 
 # -- command-centre steps -----------------------------------------------------------------------------------

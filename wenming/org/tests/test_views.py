@@ -247,3 +247,13 @@ def test_route_queries_are_bounded(client, django_assert_max_num_queries):
     route(client, taocheng_grid())  # warm the routing caches
     with django_assert_max_num_queries(14):
         assert route(client, taocheng_grid()).status_code == 200
+
+
+def test_the_nav_offers_the_routing_check_only_to_those_who_may_open_it(client):
+    from wenming.org.models import Person
+
+    for username, shown in [("paiqian", True), ("anfang", False)]:
+        client.force_login(Person.objects.get(username=username))
+        page = client.get(reverse("cases:workbench")).content.decode()
+        assert (reverse("org:route") in page) is shown, username
+        assert client.get(reverse("org:route")).status_code == (200 if shown else 403)
