@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/read/", notifications_views.notification_read, name="notifications_read"),
     path("org/", include("wenming.org.urls")),
     path("cases/", include("wenming.cases.urls")),
+    path("", include("wenming.cases.exposure_urls")),
     path("scoring/", include("wenming.scoring.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exposure_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -12,5 +12,6 @@ urlpatterns = [
     path("export.<str:fmt>", views.export, name="export"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/act/<str:action>/", views.case_action, name="action"),
+    path("<int:pk>/exposure/", exposure_views.exposure_edit, name="exposure"),
     path("evidence/<int:pk>/<str:variant>/", views.evidence_file, name="evidence"),
 ]

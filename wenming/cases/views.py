@@ -270,6 +270,7 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
         "point_json": (f'{{"type": "Point", "coordinates": [{case.lng:.7f}, {case.lat:.7f}]}}'
                        if case.lng is not None else ""),
         "failed_action": failed[0] if failed else "",
+        "can_expose": bool(roles & {"shift_leader", "admin"}) and case.state not in {S.REJECTED, S.VOIDED, S.MERGED},
     })
 
 

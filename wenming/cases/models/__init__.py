@@ -2,6 +2,7 @@ from .case import OPEN_STATES, Case, CaseEvent, CaseState, Channel, PendingReque
 from .category import Category, CategoryKind, Stage, TimeLimit, TimeUnit, Urgency
 from .escalation import EscalationLevel, EscalationPolicy, SupervisionNotice
 from .evidence import Evidence
+from .exposure import Exposure, ExposurePhoto
 from .facility import Facility
 from .imports import CaseImport, CaseImportMapping
 from .routing import RoutingRule
@@ -20,6 +21,8 @@ __all__ = [
     "EscalationLevel",
     "EscalationPolicy",
     "Evidence",
+    "Exposure",
+    "ExposurePhoto",
     "Facility",
     "PendingRequest",
     "RoutingRule",

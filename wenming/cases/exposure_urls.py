@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import exposure_views as views
+
+app_name = "exposure"
+urlpatterns = [
+    path("exposure/", views.board, name="board"),
+    path("exposure/feed.atom", views.BoardFeed(), name="board_feed"),
+    path("exposure/<int:pk>/", views.exposure_detail, name="detail"),
+    path("exposure/photos/<int:pk>.jpg", views.exposure_photo, name="photo"),
+    path("showcase/", views.showcase, name="showcase"),
+    path("showcase/feed.atom", views.ShowcaseFeed(), name="showcase_feed"),
+]

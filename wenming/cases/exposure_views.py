@@ -1,0 +1,177 @@
+"""The shift leader's exposure page for one case, and the public exposure board, showcase and their feeds."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from wenming.cases.models import Case, CaseState, Evidence, Exposure, ExposurePhoto
+from wenming.cases.services import exposure as ex
+from wenming.cases.services.errors import WorkflowError
+from wenming.common.access import get_or_404, scope_for
+from wenming.common.pagination import paginate
+from wenming.org.models import Area
+
+FEED_ITEMS = 30
+
+
+@login_required
+def exposure_edit(request, pk: int):
+    """Write the public text, choose photos and cover faces and plates, publish or withdraw."""
+    if not scope_for(request.user).roles & ex.PUBLISHERS:
+        raise Http404
+    case = get_or_404(Case.objects.select_related("category", "unit"), request.user, pk=pk)
+    exposure = Exposure.objects.filter(case=case).first()
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "text":
+                exposure = ex.exposure_save(case_id=case.pk, actor=request.user, headline=request.POST.get("headline", ""),
+                                            summary=request.POST.get("summary", ""))
+                messages.success(request, _("Saved."))
+            elif step == "photos" and exposure:
+                chosen = []
+                for raw in request.POST.getlist("photo"):
+                    try:
+                        boxes = json.loads(request.POST.get(f"boxes-{raw}") or "[]")
+                        chosen.append((int(raw), boxes))
+                    except (ValueError, TypeError):
+                        raise WorkflowError(_("A box is four numbers: left, top, width, height.")) from None
+                ex.exposure_photos_set(exposure_id=exposure.pk, actor=request.user, photos=chosen)
+                messages.success(request, _("Photos saved with the covered areas."))
+            elif step == "publish" and exposure:
+                ex.exposure_publish(exposure_id=exposure.pk, actor=request.user)
+                messages.success(request, _("Published on the exposure board."))
+            elif step == "withdraw" and exposure:
+                ex.exposure_withdraw(exposure_id=exposure.pk, actor=request.user, note=request.POST.get("note", ""))
+                messages.success(request, _("Withdrawn from the public pages."))
+            else:
+                raise WorkflowError(_("Write the headline first."))
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        return redirect(reverse("cases:exposure", args=[case.pk]))
+    chosen = {p.evidence_id: p for p in exposure.photos.all()} if exposure else {}
+    photos = [
+        {"evidence": e, "chosen": chosen.get(e.pk), "boxes": json.dumps(chosen[e.pk].boxes if e.pk in chosen else [])}
+        for e in case.evidence.filter(kind__in=[Evidence.Kind.BEFORE, Evidence.Kind.AFTER]).exclude(public_file="")
+    ]
+    return render(request, "exposure/edit.html", {"case": case, "exposure": exposure, "photos": photos})
+
+
+# -- public pages: no login, nothing personal --------------------------------------------------------------------
+
+def _places(exposures) -> dict[int, str]:
+    """The district and street of each case, by name (the public page's only location besides the map-free text)."""
+    areas = {a["path"]: a["name"] for a in Area.objects.filter(level__in=["county", "street"]).values("path", "name")}
+    out = {}
+    for item in exposures:
+        path = item.case.area_path or ""
+        out[item.pk] = " ".join(name for prefix, name in sorted(areas.items()) if path.startswith(prefix))
+    return out
+
+
+def _entries(page):
+    places = _places(page)
+    for item in page:
+        photos = list(item.photos.all())
+        item.before = [p for p in photos if p.evidence.kind == Evidence.Kind.BEFORE]
+        item.after = [p for p in photos if p.evidence.kind == Evidence.Kind.AFTER]
+        item.place = places.get(item.pk, "")
+        item.fixed = item.case.state == CaseState.CLOSED
+    return page
+
+
+@require_safe
+def board(request):
+    page = paginate(request, ex.exposure_board(), per_page=20)
+    return render(request, "exposure/board.html", {"page": _entries(page), "column": "board"})
+
+
+@require_safe
+def showcase(request):
+    page = paginate(request, ex.showcase_entries(), per_page=20)
+    return render(request, "exposure/showcase.html", {"page": _entries(page), "column": "showcase"})
+
+
+@require_safe
+def exposure_detail(request, pk: int):
+    item = get_object_or_404(ex._published(), pk=pk)
+    _entries([item])
+    return render(request, "exposure/detail.html", {"item": item})
+
+
+@require_safe
+def exposure_photo(request, pk: int):
+    """A published photo with its covered areas; staff who may publish also see drafts (the preview)."""
+    photo = get_object_or_404(ExposurePhoto.objects.select_related("exposure"), pk=pk)
+    public = photo.exposure.state == Exposure.State.PUBLISHED
+    if not public and not (request.user.is_authenticated and scope_for(request.user).roles & ex.PUBLISHERS):
+        raise Http404
+    try:
+        handle = photo.rendered.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=600" if public else "private, no-store"
+    return response
+
+
+class _ColumnFeed(Feed):
+    feed_type = Atom1Feed
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        state = _("Put right") if item.case.state == CaseState.CLOSED else _("Being put right")
+        unit = f" · {item.case.unit.name}" if item.case.unit_id else ""
+        return f"{item.summary}\n{state}{unit}".strip()
+
+    def item_link(self, item):
+        return reverse("exposure:detail", args=[item.pk])
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.case.closed_at or item.updated_at
+
+    def item_guid(self, item):
+        return f"wenming-exposure-{item.pk}"
+
+    item_guid_is_permalink = False
+
+
+class BoardFeed(_ColumnFeed):
+    title = gettext_lazy("Exposure board (创城曝光台)")
+    subtitle = gettext_lazy("Problems the campaign command centre has made public, until they are put right.")
+
+    def link(self):
+        return reverse("exposure:board")
+
+    def items(self):
+        return ex.exposure_board()[:FEED_ITEMS]
+
+
+class ShowcaseFeed(_ColumnFeed):
+    title = gettext_lazy("Rectification showcase (整改进行时)")
+    subtitle = gettext_lazy("Exposed problems that have been put right, before and after.")
+
+    def link(self):
+        return reverse("exposure:showcase")
+
+    def items(self):
+        return ex.showcase_entries()[:FEED_ITEMS]
+
+    def item_pubdate(self, item):
+        return item.case.closed_at or item.published_at
