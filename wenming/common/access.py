@@ -116,6 +116,9 @@ RULES: dict[str, Rule] = {
     "scoring.accountabilityfollowup": Rule(
         view_roles=_NOT_INSPECTORS, area_lookups=("record__unit__area__path",), unit_lookups=("record__unit__path",)
     ),
+    # Dashboard aggregates are read through the panels (scoped there), never listed directly.
+    "scoring.dailyeventcount": Rule(view_roles=frozenset({ADMIN}), reference=True),
+    "scoring.dailyeventcountday": Rule(view_roles=frozenset({ADMIN}), reference=True),
 }
 
 

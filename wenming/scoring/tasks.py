@@ -7,3 +7,11 @@ def compute_snapshots() -> dict:
     from wenming.scoring.services.scores import snapshots_due
 
     return snapshots_due()
+
+
+@task()
+def refresh_daily_counts() -> dict:
+    """Recount the last three whole days of events for the dashboards (run hourly)."""
+    from wenming.scoring.services.dashboard import daily_counts_refresh
+
+    return {"rows": daily_counts_refresh(days=3)}

@@ -158,7 +158,7 @@ def explain(request, pk: int, key: str):
     row = snapshot.figures.get("rows", {}).get(key)
     if row is None:
         raise Http404
-    evidence = snapshot.figures.get("evidence", {}).get(key, {})
+    evidence = snapshot.evidence.get(key, {})
     event_ids = {e for items in evidence.values() for _case, _num, events in items for e in events}
     case_ids = {case for items in evidence.values() for case, _num, _events in items}
     events = {e.pk: e for e in CaseEvent.objects.filter(pk__in=event_ids).select_related("actor")}

@@ -4,10 +4,11 @@ from .accountability import (
     AccountabilityRecord,
     AccountabilityStatus,
 )
+from .dashboard import DailyEventCount, DailyEventCountDay
 from .index import Grade, IndexVersion, Subject
 from .snapshot import BoardStatus, Period, RedBlackList, ScoreCorrection, ScoreSnapshot, SnapshotStatus
 
 __all__ = [
-    "AccountabilityFollowUp", "AccountabilityKind", "AccountabilityRecord", "AccountabilityStatus", "BoardStatus", "Grade",
-    "IndexVersion", "Period", "RedBlackList", "ScoreCorrection", "ScoreSnapshot", "SnapshotStatus", "Subject",
+    "AccountabilityFollowUp", "AccountabilityKind", "AccountabilityRecord", "AccountabilityStatus", "BoardStatus",
+    "DailyEventCount", "DailyEventCountDay", "Grade", "IndexVersion", "Period", "RedBlackList", "ScoreCorrection", "ScoreSnapshot", "SnapshotStatus", "Subject",
 ]

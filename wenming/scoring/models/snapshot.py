@@ -35,6 +35,8 @@ class ScoreSnapshot(TimeStampedModel):
     )
     status = models.CharField(_("status"), max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.DRAFT)
     figures = models.JSONField(_("figures"), default=dict)
+    # For each subject and indicator: [case id, counted in the numerator, [event ids]] — the explanation.
+    evidence = models.JSONField(_("evidence"), default=dict)
     computed_at = models.DateTimeField(_("computed at"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -65,6 +67,7 @@ class ScoreCorrection(models.Model):
         ScoreSnapshot, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("snapshot")
     )
     figures = models.JSONField(_("recomputed figures"), default=dict)
+    evidence = models.JSONField(_("evidence"), default=dict)
     # [{"key", "name", "field", "published", "recomputed"}] — what differs from the published figures.
     diff = models.JSONField(_("differences"), default=list)
     computed_at = models.DateTimeField(_("computed at"))

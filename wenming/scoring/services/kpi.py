@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,8 +46,10 @@ from wenming.cases.models import Case, CaseEvent, Channel, Stage
 
 PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.MEDIA})
 REPORTER_ROLES = ("inspector", "grid_worker")
-# How far back a case's events are looked for: a stint due in the period was dispatched at most this long ago.
-LOOKBACK = dt.timedelta(days=180)
+# Cases whose current handling deadline lies in the period or up to this margin after it are replayed too:
+# one handled early has no events in the period but is due in it, and extensions, rework and reopening only
+# ever move a deadline later.
+DUE_MARGIN = dt.timedelta(days=14)
 
 INDICATORS: dict[str, dict[str, object]] = {
     "sign_on_time_rate": {"label": _("On-time acknowledgement rate (按时签收率)"), "kind": "rate"},
@@ -207,17 +210,17 @@ class Period:
         return instant is not None and self.start_at <= instant < self.end_at
 
 
-def _load(period: Period, cutoff: dt.datetime, case_filter: dict | None = None):
-    """The cases with events in the look-back window, their facts, and their events before the cutoff."""
+def _load(period: Period, cutoff: dt.datetime):
+    """The cases that can count in the period, their facts, and their events before the cutoff."""
     from wenming.cases.models import Category
 
-    window = CaseEvent.objects.filter(created_at__gte=period.start_at - LOOKBACK, created_at__lt=cutoff)
-    if case_filter:
-        window = window.filter(**{f"case__{k}": v for k, v in case_filter.items()})
-    case_ids = window.values("case_id").distinct()
+    # The cases that matter: something happened to them in the period, or a handling deadline of theirs lies
+    # near it (a case dispatched earlier and left untouched is still due, and overdue, in the period).
+    touched = CaseEvent.objects.filter(created_at__gte=period.start_at, created_at__lt=cutoff).values("case_id")
+    near = Q(handle_due__gte=period.start_at, handle_due__lt=period.end_at + DUE_MARGIN)
     cases = {
         row["id"]: row
-        for row in Case.objects.filter(pk__in=case_ids).values(
+        for row in Case.objects.filter(Q(pk__in=touched) | near).values(
             "id", "category_id", "urgency", "area_path", "channel", "reported_by_id", "reported_at"
         )
     }

@@ -125,8 +125,9 @@ def rank_subjects(rows: dict[str, dict], min_volume: int) -> None:
 
 
 def figures_compute(*, subject: str, start: dt.date, end: dt.date, version: IndexVersion,
-                    cutoff: dt.datetime | None = None) -> dict:
-    """Indicators, index, grade and rank of every subject, and the cases and events behind each indicator."""
+                    cutoff: dt.datetime | None = None) -> tuple[dict, dict]:
+    """Indicators, index, grade and rank of every subject; and, apart, the cases and events behind each
+    indicator (kept in their own column so rankings load without them)."""
     tallies = kpi.compute_kpis(subject=subject, start=start, end=end, cutoff=cutoff)
     codes = kpi.SUBJECT_INDICATORS[subject]
     rows, evidence = {}, {}
@@ -142,7 +143,7 @@ def figures_compute(*, subject: str, start: dt.date, end: dt.date, version: Inde
             for code, tally in subject_kpis.tallies.items() if code in codes
         }
     rank_subjects(rows, version.min_volume)
-    return {"rows": rows, "evidence": evidence, "cutoff": (cutoff or kpi.Period(start, end).end_at).isoformat()}
+    return {"rows": rows, "cutoff": (cutoff or kpi.Period(start, end).end_at).isoformat()}, evidence
 
 
 def _require(actor, roles) -> None:
@@ -160,11 +161,11 @@ def snapshot_compute(*, subject: str, period: str, day: dt.date, actor=None, now
             snapshot_recompute(snapshot_id=snapshot.pk, now=now)
             return ScoreSnapshot.objects.get(pk=snapshot.pk)
         version = snapshot.index_version if snapshot else index_version_for(subject, start)
-        figures = figures_compute(subject=subject, start=start, end=end, version=version,
-                                  cutoff=min(kpi.day_start(end), now))
+        figures, evidence = figures_compute(subject=subject, start=start, end=end, version=version,
+                                            cutoff=min(kpi.day_start(end), now))
         if snapshot is None:
             snapshot = ScoreSnapshot(subject=subject, period=period, start=start, end=end, index_version=version)
-        snapshot.figures, snapshot.computed_at = figures, now
+        snapshot.figures, snapshot.evidence, snapshot.computed_at = figures, evidence, now
         snapshot.save()
     return snapshot
 
@@ -180,8 +181,10 @@ def snapshot_publish(*, snapshot_id: int, actor, now: dt.datetime | None = None)
         if now < kpi.day_start(snapshot.end):
             raise WorkflowError(_("The period is not over yet; publish it after %(day)s.") % {"day": snapshot.end})
         # Published figures are those of the whole period: computed again now that the period is over.
-        snapshot.figures = figures_compute(subject=snapshot.subject, start=snapshot.start, end=snapshot.end,
-                                           version=snapshot.index_version, cutoff=kpi.day_start(snapshot.end))
+        snapshot.figures, snapshot.evidence = figures_compute(
+            subject=snapshot.subject, start=snapshot.start, end=snapshot.end, version=snapshot.index_version,
+            cutoff=kpi.day_start(snapshot.end),
+        )
         snapshot.computed_at = now
         snapshot.status, snapshot.published_at, snapshot.published_by = SnapshotStatus.PUBLISHED, now, actor
         snapshot.save()
@@ -221,13 +224,14 @@ def snapshot_recompute(*, snapshot_id: int, now: dt.datetime | None = None, note
         snapshot = ScoreSnapshot.objects.select_for_update().get(pk=snapshot_id)
         if not snapshot.is_published:
             raise WorkflowError(_("Only a published snapshot is corrected; recompute the draft instead."))
-        figures = figures_compute(subject=snapshot.subject, start=snapshot.start, end=snapshot.end,
-                                  version=snapshot.index_version, cutoff=kpi.day_start(snapshot.end))
+        figures, evidence = figures_compute(subject=snapshot.subject, start=snapshot.start, end=snapshot.end,
+                                            version=snapshot.index_version, cutoff=kpi.day_start(snapshot.end))
         diff = figures_diff(snapshot.figures, figures)
         latest = snapshot.corrections.order_by("-computed_at", "-id").first()
         if not diff or (latest is not None and latest.diff == diff):
             return None
-        correction = ScoreCorrection.objects.create(snapshot=snapshot, figures=figures, diff=diff, computed_at=now,
+        correction = ScoreCorrection.objects.create(snapshot=snapshot, figures=figures, evidence=evidence, diff=diff,
+                                                    computed_at=now,
                                                     note=note[:500])
         audit_event_record(action="scoring.snapshot_correction", summary=str(snapshot),
                            data={"snapshot": snapshot.pk, "correction": correction.pk, "changes": len(diff)})

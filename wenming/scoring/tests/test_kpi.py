@@ -82,13 +82,13 @@ def test_only_events_before_the_cutoff_count(week):
 def test_index_grade_and_explanation(week):
     unit = Walk().unit
     version = IndexVersion.objects.get(subject="unit", effective_from__year=2020)
-    figures = scores.figures_compute(subject="unit", start=WEEK_START, end=WEEK_END, version=version)
+    figures, evidence = scores.figures_compute(subject="unit", start=WEEK_START, end=WEEK_END, version=version)
     row = figures["rows"][str(unit.pk)]
     expected = 30 * 5 / 7 + 30 * 4 / 7 + 30 * (1 - 1 / 5) + 10 * 7 / 50
     assert row["index"] == round(expected, 2) and row["grade"] == "C"
     assert row["volume"] == 7 and row["rank"] == 1 and not row["marked"]
     # The explanation lists every case of the denominator with the events that counted.
-    handled = figures["evidence"][str(unit.pk)]["handled_rate"]
+    handled = evidence[str(unit.pk)]["handled_rate"]
     assert sorted(case for case, _num, _events in handled) == sorted(
         [week["A"].pk, week["B"].pk, week["C"].pk, week["E"].pk, week["F"].pk, week["F"].pk, week["G"].pk])
     c_item = next(item for item in handled if item[0] == week["C"].pk)

@@ -125,3 +125,19 @@ def test_accountability_pages_are_scoped(client, people):
         "due_date": today.isoformat()})
     assert response.status_code == 200 and "Case ids" in response.content.decode()
     assert AccountabilityRecord.objects.count() == 1
+
+
+def test_daily_counts_give_the_same_figures_as_the_events(people):
+    week = build_week()
+    assert week
+    now = at(10, 12)
+    live = {u: selectors.panel_by_action(people[u], now=now, days=10) for u in ("zhiban", "taocheng", "chengguan")}
+    from wenming.scoring.services.dashboard import daily_counts_refresh
+
+    assert daily_counts_refresh(days=9, now=now) > 0
+    for username, expected in live.items():
+        got = selectors.panel_by_action(people[username], now=now, days=10)
+        assert got == expected and got["rows"], username
+    trend = selectors.panel_trend(people["taocheng"], now=now, days=10)
+    assert trend["reported"][1] == 8 and sum(trend["closed"]) == 5  # 2 March: A–H reported; closes of A, B, C, E, F
+    assert sum(r["n"] for r in selectors.panel_by_action(people["gongdian"], now=now, days=10)["rows"]) == 0
