@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from wenming.cases.models import Case
+from wenming.cases.services.demo import demo_cases_build
+from wenming.cases.services.errors import WorkflowError
+
+
+class Command(BaseCommand):
+    help = "Add a few weeks of synthetic cases to the demo city, through the workflow services (same seed, same cases)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=300)
+        parser.add_argument("--days", type=int, default=42)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if there are cases already")
+
+    def handle(self, *args, count, days, seed, if_empty, **options):
+        if if_empty and Case.objects.exists():
+            self.stdout.write("The database already holds cases; demo cases left as they are.")
+            return
+        try:
+            counts = demo_cases_build(count=count, seed=seed, days=days)
+        except WorkflowError as exc:
+            raise CommandError(str(exc)) from exc
+        summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
+        self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} demo cases: {summary}"))
