@@ -10,4 +10,7 @@ urlpatterns = [
     path("exposure/photos/<int:pk>.jpg", views.exposure_photo, name="photo"),
     path("showcase/", views.showcase, name="showcase"),
     path("showcase/feed.atom", views.ShowcaseFeed(), name="showcase_feed"),
+    path("redblack/", views.red_black, name="red_black"),
+    path("redblack/feed.atom", views.RedBlackFeed(), name="red_black_feed"),
+    path("redblack/<int:pk>/", views.red_black_detail, name="red_black_detail"),
 ]

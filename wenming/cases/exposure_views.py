@@ -126,6 +126,26 @@ def exposure_photo(request, pk: int):
     return response
 
 
+def _boards():
+    from wenming.scoring.models import RedBlackList
+    from wenming.scoring.models.snapshot import BoardStatus
+
+    return RedBlackList.objects.filter(status=BoardStatus.PUBLISHED).select_related("snapshot").order_by("-published_at", "-id")
+
+
+@require_safe
+def red_black(request):
+    """创城红黑榜: the approved lists, the latest first. Names of units and districts only, with their index."""
+    page = paginate(request, _boards(), per_page=10)
+    return render(request, "exposure/red_black.html", {"page": page, "column": "redblack"})
+
+
+@require_safe
+def red_black_detail(request, pk: int):
+    board = get_object_or_404(_boards(), pk=pk)
+    return render(request, "exposure/red_black.html", {"page": [board], "column": "redblack", "single": True})
+
+
 class _ColumnFeed(Feed):
     feed_type = Atom1Feed
 
@@ -175,3 +195,34 @@ class ShowcaseFeed(_ColumnFeed):
 
     def item_pubdate(self, item):
         return item.case.closed_at or item.published_at
+
+
+class RedBlackFeed(Feed):
+    feed_type = Atom1Feed
+    title = gettext_lazy("Red/black list (创城红黑榜)")
+    subtitle = gettext_lazy("The best and the worst ranked units and districts, as approved and published.")
+
+    def link(self):
+        return reverse("exposure:red_black")
+
+    def items(self):
+        return _boards()[:FEED_ITEMS]
+
+    def item_title(self, item):
+        return f"{gettext_lazy('Red/black list (创城红黑榜)')} · {item.snapshot}"
+
+    def item_description(self, item):
+        red = "、".join(e["name"] for e in item.red)
+        black = "、".join(e["name"] for e in item.black)
+        return f"{_('Red list')}: {red}\n{_('Black list')}: {black}\n{item.note}".strip()
+
+    def item_link(self, item):
+        return reverse("exposure:red_black_detail", args=[item.pk])
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_guid(self, item):
+        return f"wenming-red-black-{item.pk}"
+
+    item_guid_is_permalink = False

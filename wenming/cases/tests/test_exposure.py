@@ -163,3 +163,29 @@ def test_the_staff_page_saves_text_boxes_and_publishes(client, case, people):
     assert Exposure.objects.get().state == Exposure.State.PUBLISHED
     client.force_login(people["paiqian"])
     assert client.get(url).status_code == 404
+
+
+def test_the_red_black_list_is_public_once_approved(client, people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from wenming.scoring.models import RedBlackList
+    from wenming.scoring.services import scores
+
+    snapshot = scores.snapshot_compute(subject="unit", period="week", day=dt.date.today() - dt.timedelta(days=7),
+                                       actor=people["zhiban"])
+    scores.snapshot_publish(snapshot_id=snapshot.pk, actor=people["zhiban"])
+    # The list as the scoring services draft it (ranking itself is tested with the scores).
+    board = RedBlackList.objects.create(
+        snapshot=snapshot, note="本周通报", red=[{"key": "u1", "name": "桃城区城管分局", "index": 93.5, "grade": "A", "rank": 1}],
+        black=[{"key": "u9", "name": "某某街道办事处", "index": 41.0, "grade": "D", "rank": 9}])
+    assert f'data-board="{board.pk}"' not in client.get(reverse("exposure:red_black")).content.decode()
+    assert client.get(reverse("exposure:red_black_detail", args=[board.pk])).status_code == 404
+    RedBlackList.objects.filter(pk=board.pk).update(status="published", published_at=timezone.now())
+    page = client.get(reverse("exposure:red_black")).content.decode()
+    assert f'data-board="{board.pk}"' in page and "本周通报" in page and "桃城区城管分局" in page
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = ET.fromstring(client.get(reverse("exposure:red_black_feed")).content).findall("a:entry", ns)
+    assert len(entries) == 1 and entries[0].find("a:link", ns).get("href").endswith(f"/redblack/{board.pk}/")
+    assert "某某街道办事处" in entries[0].find("a:summary", ns).text
