@@ -36,8 +36,13 @@ def walk(browser, base: str, keys: dict) -> dict:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    # Script errors and CSP refusals show in the console; failed loads are checked by their responses (the
+    # browser's own /favicon.ico request is no problem).
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
     result: dict = {"problems": problems}
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", "zhiban")

@@ -20,7 +20,7 @@
     trend: function (d) {
       var c = chart("trend"); if (!c) { return; }
       c.setOption({
-        tooltip: { trigger: "axis" }, legend: { data: [text("reported"), text("closed")] },
+        tooltip: { trigger: "axis" }, legend: { top: 0, data: [text("reported"), text("closed")] },
         grid: { left: 40, right: 16, top: 32, bottom: 24 },
         xAxis: { type: "category", data: d.days.map(function (s) { return s.slice(5); }) }, yAxis: { type: "value" },
         series: [{ name: text("reported"), type: "line", smooth: true, data: d.reported },
@@ -68,7 +68,7 @@
     escalations: function (d) {
       var c = chart("escalations"); if (!c) { return; }
       c.setOption({
-        tooltip: {}, legend: { data: [text("open"), text("late")] }, grid: { left: 40, right: 16, top: 32, bottom: 24 },
+        tooltip: {}, legend: { top: 0, data: [text("open"), text("late")] }, grid: { left: 40, right: 16, top: 32, bottom: 24 },
         xAxis: { type: "category", data: d.rows.map(function (r) { return r.name; }) }, yAxis: { type: "value" },
         series: [{ name: text("open"), type: "bar", data: d.rows.map(function (r) { return r.n; }) },
                  { name: text("late"), type: "bar", data: d.rows.map(function (r) { return r.late; }) }]
