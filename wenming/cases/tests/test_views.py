@@ -193,8 +193,10 @@ def test_area_leader_sees_the_area_overdue_first(client, people, city):
     assert rows(client.get(reverse("cases:workbench"))) == listed  # the area leader's workbench opens there
 
 
-def test_everything_list_is_overdue_first_then_newest_at_every_page_boundary(people, city):
+@pytest.mark.parametrize("small", [2000, 0])  # the remainder picked by id first, or read in index order
+def test_everything_list_is_overdue_first_then_newest_at_every_page_boundary(people, city, small, monkeypatch):
     """The overdue-first sequence is the same as sorting the whole scope, whatever the slice."""
+    monkeypatch.setattr(selectors, "SMALL", small)
     now = timezone.now()
     rows_ = selectors.case_queue(user=people["zhiban"], queue="all", now=now)
     cases = list(Case.objects.all())
