@@ -95,7 +95,7 @@ def panel_by_action(user, *, now: dt.datetime, days: int = DEFAULT_DAYS) -> dict
     for (_day, action), n in _event_counts(user, now=now, days=days).items():
         totals[action] = totals.get(action, 0) + n
     return {"rows": [{"code": a, "name": str(ACTION_LABELS.get(a, a)), "n": n}
-                     for a, n in sorted(totals.items(), key=lambda kv: -kv[1])]}
+                     for a, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]}
 
 
 def panel_by_category(user, *, now: dt.datetime, days: int = DEFAULT_DAYS) -> dict:
