@@ -20,7 +20,7 @@ Unit (key: unit id)
 District (key: county area code; a case belongs to the county its grid lies in)
   结案率, 按期结案率                 as for units, over the stints of the district's cases
   监督举报率 ``public_report_rate``  cases registered in the period that came from the public / registered
-Inspector (key: person id of a grid worker or inspector)
+Inspector (key: person id of a grid worker or inspector; volume: reports and verifications)
   有效上报率 ``valid_report_rate``   their reports in the period that were registered / their reports
   按时核查率 ``verify_on_time_rate`` their verifications in the period done by the verification deadline /
                                       their verifications
@@ -373,6 +373,8 @@ def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
                 out[str(event["actor_id"])].tallies["verify_on_time_rate"].add(
                     event["id"], case_id=case_id, num=event["created_at"] <= due, events=[last_submit["id"], event["id"]]
                 )
+                out[str(event["actor_id"])].tallies["volume"].add(event["id"], case_id=case_id, num=True,
+                                                                  events=[event["id"]])
     return out
 
 

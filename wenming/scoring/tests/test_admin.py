@@ -42,3 +42,19 @@ def test_a_used_version_is_read_only(client):
     client.logout()
     client.login(username="chengguan", password=PASSWORD)
     assert client.get(reverse("admin:scoring_indexversion_add")).status_code == 403
+
+
+def test_scores_command_computes_publishes_and_dry_runs():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from wenming.scoring.models import ScoreSnapshot
+
+    out = StringIO()
+    call_command("scores", "--weeks", "2", "--months", "0", "--subject", "unit", "--dry-run", stdout=out)
+    assert "dry run" in out.getvalue() and not ScoreSnapshot.objects.exists()
+    call_command("scores", "--weeks", "2", "--months", "1", "--publish", "--as", "zhiban", stdout=StringIO())
+    assert ScoreSnapshot.objects.filter(status="published").count() == 9  # 3 subjects × (2 weeks + 1 month)
+    with pytest.raises(Exception, match="--as"):
+        call_command("scores", "--publish", stdout=StringIO())

@@ -68,6 +68,8 @@ def test_inspector_indicators_by_hand(week):
     # anfang verified A, B, C, E (rework), E, F: all within one working hour of the submit but B
     # (submitted Monday 12:00, due 15:30, verified Tuesday 09:00).
     assert _nd(f[str(anfang.pk)]["verify_on_time_rate"]) == (5, 6)
+    tallies = kpi.compute_kpis(subject="inspector", start=WEEK_START, end=WEEK_END)
+    assert tallies[str(anfang.pk)].tallies["volume"].num == 6 and tallies[str(wangge.pk)].tallies["volume"].num == 3
 
 
 def test_only_events_before_the_cutoff_count(week):
