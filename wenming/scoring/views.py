@@ -221,7 +221,9 @@ def accountability_list(request):
     can_create = bool(scope_for(request.user).roles & boards.APPROVERS)
     form = None
     if can_create:
-        form = AccountabilityForm(request.POST or None, user=request.user)
+        # From a red/black list: ?unit=<id>&title=… fill the form in.
+        initial = {k: request.GET[k] for k in ("unit", "title", "kind") if request.GET.get(k)}
+        form = AccountabilityForm(request.POST or None, user=request.user, initial=initial)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

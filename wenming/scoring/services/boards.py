@@ -126,7 +126,21 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
         record.cases.set(cases)
         AccountabilityFollowUp.objects.create(record=record, note=reason.strip(), from_status="",
                                               to_status=record.status, due_date=due_date, author=actor, created_at=now)
+        _notify_unit(record)
     return record
+
+
+def _notify_unit(record: AccountabilityRecord) -> None:
+    """The unit's leaders (and the people named) hear of the record in the app."""
+    from wenming.common.services.notifications import notifications_enqueue
+    from wenming.org.models import Person
+
+    leaders = Person.objects.filter(is_active=True, roles__role="unit_leader", roles__unit_id=record.unit_id)
+    notifications_enqueue(
+        recipients=[*leaders, *record.people.all()], key=f"accountability:{record.pk}",
+        subject=_("%(kind)s: %(title)s") % {"kind": record.get_kind_display(), "title": record.title},
+        body=record.reason[:140], link=f"/scoring/accountability/{record.pk}/",
+    )
 
 
 def _is_unit_member(actor, unit) -> bool:

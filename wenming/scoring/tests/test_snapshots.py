@@ -167,6 +167,10 @@ def test_accountability_record_and_follow_up(week, people):
         actor=people["zhiban"], people=[people["chengguan_lead"]], cases=[week["C"], week["G"]], now=AFTER,
     )
     assert set(record.cases.all()) == {week["C"], week["G"]} and record.status == AccountabilityStatus.OPEN
+    from wenming.common.models import Notification
+
+    told = set(Notification.objects.filter(key=f"accountability:{record.pk}").values_list("recipient__username", flat=True))
+    assert told == {"chengguan_lead"}  # the unit's leader, also named in the record
     # The unit reports progress; only the command centre closes the record.
     boards.accountability_follow_up(record_id=record.pk, actor=people["chengguan_lead"], note="已制定整改方案",
                                     status="rectifying", now=at(12, 9))

@@ -87,8 +87,22 @@
     }
   };
 
+  // The big screen's headline figures: today's reported and closed (the trend's last day) and overdue now.
+  var headline = function (data) {
+    var set = function (key, value) {
+      var el = document.querySelector("[data-figure=" + key + "]");
+      if (el && value !== undefined) { el.textContent = value; }
+    };
+    if (data.trend) {
+      set("reported_today", data.trend.reported[data.trend.reported.length - 1]);
+      set("closed_today", data.trend.closed[data.trend.closed.length - 1]);
+    }
+    if (data.overdue) { set("overdue", data.overdue.total); }
+  };
+
   var render = function (data) {
     Object.keys(data).forEach(function (name) { if (draw[name]) { draw[name](data[name]); } });
+    headline(data);
   };
   render(JSON.parse(source.textContent));
   window.addEventListener("resize", function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
