@@ -50,7 +50,9 @@ class IndexVersionAdmin(ScopedAdmin):
 class ScoreSnapshotAdmin(ScopedAdmin):
     list_display = ["subject", "period", "start", "status", "index_version", "published_at"]
     list_filter = ["subject", "period", "status"]
-    readonly_fields = [f.name for f in ScoreSnapshot._meta.fields]
+    # The per-case evidence is read on the explanation pages, not here.
+    exclude = ["evidence"]
+    readonly_fields = [f.name for f in ScoreSnapshot._meta.fields if f.name != "evidence"]
 
     def has_add_permission(self, request, *args):
         return False
@@ -66,6 +68,7 @@ class ScoreSnapshotAdmin(ScopedAdmin):
 class RedBlackListAdmin(ScoreSnapshotAdmin):
     list_display = ["snapshot", "status", "size", "published_at"]
     list_filter = ["status"]
+    exclude = ()
     readonly_fields = [f.name for f in RedBlackList._meta.fields]
 
 
@@ -76,4 +79,5 @@ class AccountabilityRecordAdmin(ScoreSnapshotAdmin):
     list_display = ["kind", "title", "unit", "status", "due_date"]
     list_filter = ["kind", "status"]
     search_fields = ["title", "unit__name"]
+    exclude = ()
     readonly_fields = [f.name for f in AccountabilityRecord._meta.fields]

@@ -53,11 +53,17 @@ class ScoreSnapshot(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_subject_display()} {self.get_period_display()} {self.start}"
+        return f"{self.get_subject_display()} {self.get_period_display()} {self.start:%Y-%m-%d}–{self.last_day:%m-%d}"
 
     @property
     def is_published(self) -> bool:
         return self.status == SnapshotStatus.PUBLISHED
+
+    @property
+    def last_day(self):
+        import datetime as dt
+
+        return self.end - dt.timedelta(days=1)
 
 
 class ScoreCorrection(models.Model):
