@@ -3,7 +3,7 @@ from django.conf import settings
 
 def wenming(request):
     unread = 0
-    can_route = False
+    can_route = can_score = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         from wenming.cases.models import RoutingRule
@@ -11,11 +11,15 @@ def wenming(request):
         from wenming.common.models import Notification
 
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
-        # The nav offers only what the person may open (the same check the page makes).
+        from wenming.scoring.models import ScoreSnapshot
+
+        # The nav offers only what the person may open (the same checks the pages make).
         can_route = can(user, RoutingRule)
+        can_score = can(user, ScoreSnapshot)
     return {
         "UNREAD_NOTIFICATIONS": unread,
         "NAV_CAN_ROUTE": can_route,
+        "NAV_CAN_SCORE": can_score,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

@@ -257,3 +257,5 @@ def test_the_nav_offers_the_routing_check_only_to_those_who_may_open_it(client):
         page = client.get(reverse("cases:workbench")).content.decode()
         assert (reverse("org:route") in page) is shown, username
         assert client.get(reverse("org:route")).status_code == (200 if shown else 403)
+        assert (reverse("scoring:dashboard") in page) is shown, username  # inspectors have no scores either
+        assert client.get(reverse("scoring:dashboard")).status_code == (200 if shown else 404)
