@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +103,7 @@ _Q = {
     "requests": Queue("requests", _("Extension and shelving requests")),
     "to_verify": Queue("to_verify", _("To verify (待核查)")),
     "to_close": Queue("to_close", _("To close (待结案)")),
+    "not_fixed": Queue("not_fixed", _("Citizen says not fixed (回访未解决)")),
     "to_sign": Queue("to_sign", _("To sign (待签收)")),
     "handling": Queue("handling", _("In hand (处置中)")),
     "due_soon": Queue("due_soon", _("Due within a day")),
@@ -115,7 +116,7 @@ QUEUES = list(_Q.values())
 # Each role group's tabs, in order; the first is where the workbench opens. A person with several roles
 # gets the union, in this order. Area leaders open on everything in their area, the overdue first.
 ROLE_QUEUES = [
-    (COMMAND, ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "overdue", "all"]),
+    (COMMAND, ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "not_fixed", "overdue", "all"]),
     (UNIT, ["to_sign", "handling", "due_soon", "overdue", "returned", "all"]),
     (INSPECTOR, ["to_verify", "all"]),
     (AREA, ["all", "overdue"]),
@@ -147,6 +148,9 @@ def queue_condition(queue: str, now: dt.datetime) -> Q:
         "requests": Q(state=S.HANDLING) & ~Q(pending_request=""),
         "to_verify": Q(state=S.SUBMITTED),
         "to_close": Q(state=S.VERIFIED),
+        # 回访: the reporter says the closed case is not fixed and nobody has decided yet (this closing only).
+        "not_fixed": Q(state=S.CLOSED, follow_ups__fixed=False, follow_ups__decision="",
+                       follow_ups__round=F("reopen_count")),
         "to_sign": Q(state=S.DISPATCHED),
         "handling": Q(state=S.HANDLING),
         "due_soon": Q(state=S.HANDLING, handle_due__gte=now, handle_due__lt=now + dt.timedelta(hours=24)),

@@ -90,6 +90,11 @@ RULES: dict[str, Rule] = {
     "cases.case": Rule(area_lookups=("area_path",), unit_lookups=("unit__path",)),
     "cases.caseevent": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
     "cases.evidence": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
+    "cases.followup": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
+    # Public intake: phone codes are nobody's to read; the public-report marks (network hash, verified phone)
+    # are the command centre's, for moderation.
+    "public.phoneverification": Rule(reference=True, view_roles=frozenset({ADMIN})),
+    "public.publicreport": Rule(view_roles=COMMAND | {ADMIN}, area_lookups=("case__area_path",)),
     "cases.supervisionnotice": Rule(area_lookups=("case__area_path",), unit_lookups=("unit__path",)),
     "cases.escalationpolicy": Rule(reference=True),
     "cases.category": Rule(reference=True),

@@ -4,6 +4,7 @@ from .escalation import EscalationLevel, EscalationPolicy, SupervisionNotice
 from .evidence import Evidence
 from .exposure import Exposure, ExposurePhoto
 from .facility import Facility
+from .followup import SATISFIED_RATINGS, FollowUp, FollowUpChannel, FollowUpDecision, FollowUpRating
 from .imports import CaseImport, CaseImportMapping
 from .routing import RoutingRule
 from .webhook import Webhook, WebhookDelivery
@@ -24,8 +25,13 @@ __all__ = [
     "Exposure",
     "ExposurePhoto",
     "Facility",
+    "FollowUp",
+    "FollowUpChannel",
+    "FollowUpDecision",
+    "FollowUpRating",
     "PendingRequest",
     "RoutingRule",
+    "SATISFIED_RATINGS",
     "Stage",
     "SupervisionNotice",
     "TimeLimit",
