@@ -105,7 +105,7 @@ def showcase(request):
 
 @require_safe
 def exposure_detail(request, pk: int):
-    item = get_object_or_404(ex._published(), pk=pk)
+    item = get_object_or_404(ex.exposures_published(), pk=pk)
     _entries([item])
     return render(request, "exposure/detail.html", {"item": item})
 

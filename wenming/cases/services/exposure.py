@@ -175,16 +175,16 @@ def exposure_withdraw(*, exposure_id: int, actor, note: str) -> Exposure:
 
 # -- public reads ----------------------------------------------------------------------------------------------
 
-def _published():
+def exposures_published():
     return (Exposure.objects.filter(state=Exposure.State.PUBLISHED)
             .select_related("case__category", "case__unit", "case__grid").prefetch_related("photos__evidence"))
 
 
 def exposure_board():
     """On the board: published and not yet put right."""
-    return _published().exclude(case__state=CaseState.CLOSED).order_by("-published_at", "-id")
+    return exposures_published().exclude(case__state=CaseState.CLOSED).order_by("-published_at", "-id")
 
 
 def showcase_entries():
     """整改进行时: published cases that have been put right, the latest first."""
-    return _published().filter(case__state=CaseState.CLOSED).order_by("-case__closed_at", "-id")
+    return exposures_published().filter(case__state=CaseState.CLOSED).order_by("-case__closed_at", "-id")
