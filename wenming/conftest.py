@@ -67,3 +67,21 @@ def photo_bytes(*, color=(180, 40, 40), size=(64, 48), fmt="PNG", exif=None, pat
     kwargs = {"exif": exif} if exif is not None else {}
     image.save(out, format=fmt, **kwargs)
     return out.getvalue()
+
+
+@pytest.fixture
+def people(db):
+    """The demo city's staff logins by username (shouli, paiqian, zhiban, chengguan, anfang…)."""
+    from wenming.org.models import Person
+
+    return {p.username: p for p in Person.objects.filter(is_staff=True)}
+
+
+@pytest.fixture
+def media_and_english(settings, tmp_path):
+    """Uploads into a temporary folder; messages in English, so tests match them (the UI shows Chinese)."""
+    from django.utils import translation
+
+    settings.MEDIA_ROOT = tmp_path
+    with translation.override("en"):
+        yield

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from wenming.cases.models import Case, CaseEvent, CaseImport, CaseImportMapping
 from wenming.cases.services.case_imports import CaseImportRefused, cases_import
-from wenming.org.models import Area, Person
+from wenming.org.models import Area
 
 pytestmark = pytest.mark.django_db
 HEADER = ["工单编号", "来电时间", "诉求内容", "诉求分类", "紧急程度", "事发地址", "经度", "纬度", "来电人", "来电号码"]
@@ -35,10 +35,6 @@ def mapping():
         "category_map": {"城市管理-占道经营": "SJ0401"}, "is_active": True})
     return row
 
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture
@@ -184,6 +180,7 @@ def test_the_import_page_checks_then_imports(client, tmp_path, mapping, grid, pe
     assert 'data-status="accepted"' in done and Case.objects.filter(channel="12345", external_id="W1").exists()
     assert "web.csv" in client.get(reverse("cases:import")).content.decode()  # in the recent imports
     wrong = client.post(reverse("cases:import"), {"mapping": mapping.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF")})
-    assert "Use a .xlsx or a .csv" in wrong.content.decode()
+    with translation.override("zh-hans"):  # the page speaks Chinese
+        assert translation.gettext("Use a .xlsx or a .csv (UTF-8) file.") in wrong.content.decode()
     client.force_login(people["chengguan"])
     assert client.get(reverse("cases:import")).status_code == 404

@@ -7,15 +7,11 @@ from wenming.cases.models import Category
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.duplicates import duplicates_suggest
 from wenming.common.geo import EARTH_RADIUS_M
-from wenming.org.models import Area, Person
+from wenming.org.models import Area
 
 pytestmark = pytest.mark.django_db
 M_PER_DEG_LAT = EARTH_RADIUS_M * 3.141592653589793 / 180
 
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from wenming.cases.models import Case, EscalationLevel, SupervisionNotice
 from wenming.cases.services import escalation as esc
 from wenming.cases.services import workflow as wf
 from wenming.common.calendar import deadline_add
-from wenming.org.models import Area, Person
+from wenming.org.models import Area
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -21,10 +21,6 @@ def _english():
     with translation.override("en"):
         yield
 
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture

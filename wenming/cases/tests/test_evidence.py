@@ -11,7 +11,7 @@ from wenming.cases.services import workflow as wf
 from wenming.cases.services.evidence import evidence_add, evidence_warnings
 from wenming.cases.services.workflow import Upload
 from wenming.conftest import photo_bytes
-from wenming.org.models import Area, Person
+from wenming.org.models import Area
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -37,10 +37,6 @@ def exif_for(*, lng=None, lat=None, taken: str | None = None) -> Image.Exif:
         exif.get_ifd(0x8769).update({36867: taken})
     return exif
 
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from wenming.cases import exports
 from wenming.cases.models import Case, CaseState
 from wenming.cases.services import workflow as wf
 from wenming.cases.tests.test_views import advance, routed_grid
-from wenming.org.models import Person
 
 pytestmark = pytest.mark.django_db
 S = CaseState
@@ -27,10 +26,6 @@ def _media_and_english(settings, tmp_path, client):
     settings.MEDIA_ROOT = tmp_path
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture

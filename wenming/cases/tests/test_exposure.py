@@ -16,23 +16,13 @@ from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.cases.services.workflow import Upload
 from wenming.common.models import AuditEvent
 from wenming.conftest import photo_bytes
-from wenming.org.models import Area, Person, Unit
+from wenming.org.models import Area, Unit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 S = CaseState
 WHITE = photo_bytes(color=(255, 255, 255), size=(200, 100), fmt="JPEG")
 
 
-@pytest.fixture(autouse=True)
-def _media_and_english(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture
@@ -150,7 +140,7 @@ def test_atom_feeds_carry_each_column(client, case, people):
 def test_the_staff_page_saves_text_boxes_and_publishes(client, case, people):
     client.force_login(people["zhiban"])
     url = reverse("cases:exposure", args=[case.pk])
-    assert "Put on the exposure board" in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'id="expose"' in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     client.post(url, {"step": "publish"})  # nothing to publish yet: an error, no exposure
     assert not Exposure.objects.exists()
     client.post(url, {"step": "text", "headline": "人民路口占道经营", "summary": "电话 13812345678"})

@@ -31,10 +31,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
-
 
 def routed_grid(category: str, unit_code: str, county: str) -> Area:
     """A grid of ``county`` where a ``category`` problem is routed to ``unit_code``."""
@@ -160,7 +156,7 @@ def test_command_centre_queues(client, people, city):
     assert set(queue(client, "overdue")) == {n["late"], n["late_report"]}
     assert set(queue(client, "all")) == set(n.values())  # the city-wide command centre sees every county
     tabs = re.findall(r'data-queue="([a-z_]+)"', client.get(reverse("cases:workbench")).content.decode())
-    assert tabs == ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "overdue", "all"]
+    assert tabs == ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "not_fixed", "overdue", "all"]
 
 
 def test_unit_queues_hold_only_its_own_cases(client, people, city):
@@ -214,7 +210,7 @@ def test_tabs_show_how_many_cases_each_queue_holds(client, people, city):
     page = client.get(reverse("cases:workbench"), {"queue": "to_dispatch"}).content.decode()
     counts = dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="count[^"]*" data-count="(\d+)"', page))
     assert counts == {"reported": "2", "to_dispatch": "1", "returns": "1", "requests": "1", "to_verify": "1",
-                      "to_close": "1", "overdue": "2"}
+                      "to_close": "1", "not_fixed": "0", "overdue": "2"}
     filtered = client.get(reverse("cases:workbench"), {"queue": "reported", "q": "立案超期"}).content.decode()
     assert dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="count[^"]*" data-count="(\d+)"', filtered))["reported"] == "1"
     client.force_login(people["chengguan"])

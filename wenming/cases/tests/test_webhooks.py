@@ -18,7 +18,7 @@ from wenming.cases.services.webhooks import (
     webhook_signature_valid,
     webhooks_deliver,
 )
-from wenming.org.models import Area, Person
+from wenming.org.models import Area
 
 pytestmark = pytest.mark.django_db
 D = WebhookDelivery.State
@@ -59,10 +59,6 @@ def receiver():
     yield r
     r.close()
 
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 def report(people, **kwargs):

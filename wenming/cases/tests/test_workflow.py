@@ -6,31 +6,21 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from wenming.cases.models import Case, CaseEvent, CaseState, Category
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.workflow import Upload
 from wenming.common.calendar import deadline_add, working_time_between
 from wenming.conftest import photo_bytes
-from wenming.org.models import Area, Person, Unit
+from wenming.org.models import Area, Unit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 TZ = ZoneInfo("Asia/Shanghai")
 PNG = photo_bytes()
 S = CaseState
 
 
-@pytest.fixture(autouse=True)
-def _media_and_english(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):  # messages are matched in English; the UI shows them in Chinese
-        yield
-
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture
