@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "wenming.campaign",
     "wenming.cases",
     "wenming.scoring",
+    "wenming.public",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,14 @@ TASKS = {
 }
 # Where SMS go: a dotted path to a class with send(phone, text, key). The console backend prints them.
 WENMING_SMS_BACKEND = os.environ.get("WENMING_SMS_BACKEND", "wenming.common.notify.ConsoleSMSBackend")
+# Cache (rate limits of the public pages): Redis when REDIS_URL is set (production, several processes),
+# else this process's memory (the demo, tests).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wenming"}
+}
 EMAIL_BACKEND = os.environ.get("WENMING_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("WENMING_FROM_EMAIL", "wenming@localhost")
 WENMING_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("WENMING_NOTIFY_MAX_ATTEMPTS", "6"))

@@ -21,5 +21,6 @@ urlpatterns = [
     path("cases/", include("wenming.cases.urls")),
     path("", include("wenming.cases.exposure_urls")),
     path("scoring/", include("wenming.scoring.urls")),
+    path("citizen/", include("wenming.public.urls")),
     path("admin/", admin.site.urls),
 ]

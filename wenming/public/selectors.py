@@ -1,0 +1,108 @@
+"""What the public may read about a case, by its tracking code: the state and the steps in plain words.
+
+Never a person: no reporter, no inspector, no staff or unit person's name, no note typed by staff (except
+the reason a report was not accepted, which is written for the reporter). Departments are named. Photos
+are the after-photos of a rectification that passed the on-site check, as the shared copies without
+metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from wenming.cases.models import Case, CaseState, Evidence, FollowUp
+
+S = CaseState
+
+PLAIN_STATES = {
+    S.REPORTED: _("Received, waiting to be accepted"),
+    S.REGISTERED: _("Accepted, being sent to a department"),
+    S.DISPATCHED: _("Sent to the responsible department"),
+    S.RETURN_REQUESTED: _("Being sent to the right department"),
+    S.HANDLING: _("Being fixed"),
+    S.SHELVED: _("Scheduled as longer-term work"),
+    S.SUBMITTED: _("Reported fixed, being checked on site"),
+    S.VERIFIED: _("Fixed and checked on site"),
+    S.CLOSED: _("Closed"),
+    S.REJECTED: _("Not accepted"),
+    S.VOIDED: _("Cancelled"),
+    S.MERGED: _("Merged with an earlier report of the same problem"),
+}
+
+PLAIN_STEPS = {
+    "report": _("Received"),
+    "register": _("Accepted as a case"),
+    "reject": _("Not accepted"),
+    "void": _("Cancelled"),
+    "merge": _("Merged with an earlier report of the same problem"),
+    "dispatch": _("Dispatched to %(unit)s"),
+    "return_approved": _("Being sent to the right department"),
+    "sign": _("Being fixed"),
+    "rework": _("The on-site check found it not fixed: being fixed again"),
+    "submit": _("Reported fixed"),
+    "verify_passed": _("Fixed: checked on site"),
+    "close": _("Closed"),
+    "reopen": _("Reopened"),
+    "follow_up": _("Your rating was received"),
+}
+
+
+@dataclass
+class Step:
+    at: dt.datetime
+    text: str
+    detail: str = ""
+    photos: list[Evidence] = field(default_factory=list)
+    action: str = ""
+
+
+def tracked_case(code: str) -> Case | None:
+    code = (code or "").strip().upper()
+    if not code or len(code) > 12:
+        return None
+    return Case.objects.select_related("category").filter(tracking_code=code).first()
+
+
+def public_steps(case: Case) -> list[Step]:
+    events = list(case.events.order_by("seq").only("action", "data", "note", "created_at", "seq"))
+    after = {}
+    for evidence in case.evidence.filter(kind=Evidence.Kind.AFTER).exclude(public_file="").order_by("id"):
+        after.setdefault(evidence.event_id, []).append(evidence)
+    steps: list[Step] = []
+    waiting: Step | None = None  # the last "reported fixed": its photos are shown once the check passes
+    waiting_photos: list[Evidence] = []
+    for event in events:
+        label = PLAIN_STEPS.get(event.action)
+        if label is None:
+            continue
+        data = event.data or {}
+        text = str(label)
+        if event.action == "dispatch":
+            text = str(label) % {"unit": data.get("unit_name") or _("a department")}
+        step = Step(at=event.created_at, text=text, action=event.action)
+        if event.action == "reject":
+            step.detail = event.note
+        if event.action == "submit":
+            waiting, waiting_photos = step, after.get(event.pk, [])
+        elif event.action == "verify_passed" and waiting is not None:
+            waiting.photos = waiting_photos + after.get(event.pk, [])
+            waiting = None
+        elif event.action == "rework":
+            waiting = None
+        steps.append(step)
+    return steps
+
+
+def shown_photo_ids(case: Case) -> set[int]:
+    return {photo.pk for step in public_steps(case) for photo in step.photos}
+
+
+def can_rate(case: Case) -> bool:
+    return case.state == S.CLOSED and not FollowUp.objects.filter(case=case, round=case.reopen_count).exists()
+
+
+def rating_given(case: Case) -> FollowUp | None:
+    return FollowUp.objects.filter(case=case, round=case.reopen_count).first()

@@ -1,0 +1,205 @@
+"""The citizen's pages: report a problem (随手拍), follow it by tracking code, rate the result (回访).
+
+Anonymous, phone-first, CSRF-protected. They never show who reported a case, who inspected it or any
+person's name; the status page reads only what ``selectors`` lets through.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from wenming.cases.models import Evidence, FollowUpChannel
+from wenming.cases.services.errors import WorkflowError
+from wenming.cases.services.followup import followup_record
+from wenming.cases.services.workflow import Upload
+from wenming.org.models import Area
+
+from . import selectors
+from .categories import OTHER, category_code
+from .forms import MAX_PHOTOS, CodeForm, RatingForm, ReportForm, TrackForm, max_photo_bytes
+from .services.errors import PublicError, RateLimited
+from .services.limits import limit_hit
+from .services.reports import public_report_submit
+from .services.verification import (
+    CODE_TTL,
+    VerificationError,
+    phone_code_check,
+    phone_code_send,
+    phone_normalize,
+)
+
+SESSION_PHONE = "public_verified_phone"
+SESSION_REPORTS = "public_reports"
+
+
+def client_ip(request) -> str:
+    """The sender's address; behind the city's proxy (WENMING_BEHIND_PROXY) the one the proxy saw."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _city_centre() -> tuple[float, float] | None:
+    row = Area.objects.filter(parent__isnull=True).values_list("lng", "lat").first()
+    return row if row and row[0] is not None else None
+
+
+def report(request):
+    """The report form; a valid post becomes a case in the command centre's 待受理 queue."""
+    verified = request.session.get(SESSION_PHONE, "")
+    form = ReportForm(request.POST or None, request.FILES or None, verified_phone=verified)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            phone = ""
+            if not d["anonymous"]:
+                phone = phone_normalize(d["phone"])
+                if phone != verified:
+                    phone = phone_code_check(phone=phone, code=d["code"])
+                    request.session[SESSION_PHONE] = phone
+            case = public_report_submit(
+                description=d["description"], lng=d["lng"], lat=d["lat"], address=d["address"],
+                category_code=None if d["category"] == OTHER else category_code(d["category"]),
+                photos=[Upload(name=p.name, content=p.read()) for p in d["photos"]], phone=phone, ip=client_ip(request),
+            )
+        except VerificationError as exc:
+            form.add_error(exc.field, str(exc))
+            status = 400
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+            status = 429
+        except (PublicError, WorkflowError) as exc:
+            form.add_error(None, str(exc))
+            status = 400
+        else:
+            request.session[SESSION_REPORTS] = [case.tracking_code, *request.session.get(SESSION_REPORTS, [])][:20]
+            messages.success(request, _("Thank you. Your tracking code is %(code)s: keep it to follow your report.")
+                             % {"code": case.tracking_code})
+            return redirect("public:status", code=case.tracking_code)
+    elif request.method == "POST":
+        status = 400
+    centre = _city_centre()
+    return render(request, "public/report.html", {
+        "form": form, "verified_phone": verified, "max_photos": MAX_PHOTOS, "max_photo_bytes": max_photo_bytes(),
+        "centre": centre, "minutes": int(CODE_TTL.total_seconds() // 60),
+        "my_reports": request.session.get(SESSION_REPORTS, []),
+    }, status=status)
+
+
+@require_POST
+def code_send(request):
+    """Send an SMS code to the phone number typed in the report form (called by the page's script)."""
+    form = CodeForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "message": _("Phone: enter an 11-digit mobile number.")}, status=400)
+    try:
+        record = phone_code_send(phone=form.cleaned_data["phone"], ip=client_ip(request))
+    except RateLimited as exc:
+        response = JsonResponse({"ok": False, "message": str(exc)}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except PublicError as exc:
+        return JsonResponse({"ok": False, "message": str(exc)}, status=400)
+    phone = record.phone
+    return JsonResponse({"ok": True, "message": _("Code sent to %(phone)s; it is valid for %(minutes)d minutes.")
+                         % {"phone": f"{phone[:3]}****{phone[-4:]}", "minutes": int(CODE_TTL.total_seconds() // 60)}})
+
+
+@require_safe
+def track(request):
+    """Look a report up by its tracking code."""
+    form = TrackForm(request.GET or None)
+    if request.GET and form.is_valid():
+        return redirect("public:status", code=form.cleaned_data["code"].strip().upper())
+    return render(request, "public/track.html", {"form": form, "my_reports": request.session.get(SESSION_REPORTS, [])})
+
+
+def _tracked_or_404(request, code: str):
+    """The case with this tracking code; an unknown code costs the network one of its tries."""
+    case = selectors.tracked_case(code)
+    if case is None:
+        limit_hit(what="track_ip", who=client_ip(request))
+        raise Http404
+    return case
+
+
+def _not_found(request, exc: RateLimited | None = None):
+    return render(request, "public/not_found.html", {"limited": str(exc) if exc else "", "form": TrackForm()},
+                  status=429 if exc else 404)
+
+
+def _status_page(request, case, *, rating_form=None, status=200):
+    steps = selectors.public_steps(case)
+    parent = case.parent if case.parent_id else None
+    context = {
+        "case": case, "steps": steps, "plain_state": selectors.PLAIN_STATES.get(case.state, ""),
+        "category": case.category.name if case.category else "",
+        "can_rate": selectors.can_rate(case), "rating": selectors.rating_given(case),
+        "rating_form": rating_form or RatingForm(),
+        "parent_state": selectors.PLAIN_STATES.get(parent.state, "") if parent else "",
+        "parent_steps": selectors.public_steps(parent) if parent else [],
+    }
+    return render(request, "public/status.html", context, status=status)
+
+
+@require_safe
+def status(request, code: str):
+    try:
+        case = _tracked_or_404(request, code)
+    except Http404:
+        return _not_found(request)
+    except RateLimited as exc:
+        return _not_found(request, exc)
+    return _status_page(request, case)
+
+
+@require_POST
+def rate(request, code: str):
+    """回访: the reporter rates the closed case; "not fixed" goes to the command centre."""
+    try:
+        case = _tracked_or_404(request, code)
+        limit_hit(what="rate_ip", who=client_ip(request))
+    except Http404:
+        return _not_found(request)
+    except RateLimited as exc:
+        return _not_found(request, exc)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            followup_record(case_id=case.pk, rating=d["rating"], fixed=d["fixed"], comment=d["comment"],
+                            channel=FollowUpChannel.WEB)
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Thank you for your rating.") if d["fixed"] else
+                             _("Thank you. The command centre will look at it again and decide whether to reopen it."))
+            return redirect("public:status", code=case.tracking_code)
+    case.refresh_from_db()
+    return _status_page(request, case, rating_form=form, status=400)
+
+
+@require_safe
+def photo(request, code: str, pk: int):
+    """An after-photo shown on the status page: the shared copy without metadata, nothing else."""
+    case = selectors.tracked_case(code)
+    if case is None or pk not in selectors.shown_photo_ids(case):
+        raise Http404
+    evidence = Evidence.objects.filter(pk=pk, case=case).first()
+    if evidence is None or not evidence.public_file:
+        raise Http404
+    try:
+        handle = evidence.public_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
