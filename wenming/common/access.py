@@ -108,6 +108,15 @@ RULES: dict[str, Rule] = {
     "cases.caseimport": Rule(reference=True, view_roles=COMMAND | {ADMIN}),
     "campaign.campaign": Rule(reference=True),
     "campaign.action": Rule(reference=True),
+    # Campaign tasks and task forces are visible to all staff; admin and the command centre manage them. A unit
+    # reports progress only on tasks it leads or cooperates on (checked in campaign.services.tasks).
+    "campaign.taskforce": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
+    "campaign.task": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
+    "campaign.milestone": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
+    "campaign.progressreport": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
+    "campaign.progressevidence": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
+    "campaign.taskevent": Rule(reference=True, change_roles=frozenset()),
+    "campaign.meeting": Rule(reference=True, view_roles=_NOT_INSPECTORS, change_roles=COMMAND | {ADMIN}),
     "common.calendarday": Rule(reference=True),
     "common.auditevent": Rule(view_roles=frozenset({ADMIN}), reference=True),
     # Scores and rankings are the city's, read by every staff role but inspectors and grid workers.

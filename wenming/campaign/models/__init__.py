@@ -1,3 +1,19 @@
 from .action import Action, ActionKind, Campaign
+from .task import (
+    Measure,
+    Meeting,
+    Milestone,
+    ProgressEvidence,
+    ProgressReport,
+    TargetKind,
+    Task,
+    TaskEvent,
+    TaskForce,
+    TaskKind,
+    TaskStatus,
+)
 
-__all__ = ["Action", "ActionKind", "Campaign"]
+__all__ = [
+    "Action", "ActionKind", "Campaign", "Measure", "Meeting", "Milestone", "ProgressEvidence", "ProgressReport",
+    "TargetKind", "Task", "TaskEvent", "TaskForce", "TaskKind", "TaskStatus",
+]

@@ -1,17 +1,22 @@
-"""The campaign and its actions, from the data file that transcribes the Hengshui article."""
+"""The campaign, its actions and their tasks, from the data file that transcribes the Hengshui article."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
 
-from wenming.campaign.models import Action, Campaign
+from wenming.campaign.models import Action, Campaign, Task
 from wenming.common.services.audit import audit_event_record
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "hengshui_actions.json"
+
+
+def _date(value):
+    return dt.date.fromisoformat(value) if value else None
 
 
 def campaign_load(*, path: Path = DEFAULT_FILE, actor=None) -> Campaign:
@@ -20,17 +25,36 @@ def campaign_load(*, path: Path = DEFAULT_FILE, actor=None) -> Campaign:
     with transaction.atomic():
         campaign, _ = Campaign.objects.update_or_create(
             code=info["code"],
-            defaults={
-                "name": info["name"],
-                "starts_on": dt.date.fromisoformat(info["starts_on"]) if info.get("starts_on") else None,
-                "ends_on": dt.date.fromisoformat(info["ends_on"]) if info.get("ends_on") else None,
-            },
+            defaults={"name": info["name"], "starts_on": _date(info.get("starts_on")), "ends_on": _date(info.get("ends_on"))},
         )
+        tasks = 0
         for sort, action in enumerate(data["actions"]):
-            Action.objects.update_or_create(
+            row, _ = Action.objects.update_or_create(
                 campaign=campaign,
                 code=action["code"],
                 defaults={"name": action["name"], "kind": action["kind"], "summary": action.get("summary", ""), "sort": sort},
             )
-        audit_event_record(actor=actor, action="campaign.load", summary=f"{campaign.name}: {len(data['actions'])} actions")
+            for t_sort, task in enumerate(action.get("tasks", [])):
+                _task_load(campaign, row, task, t_sort)
+                tasks += 1
+        audit_event_record(actor=actor, action="campaign.load",
+                           summary=f"{campaign.name}: {len(data['actions'])} actions, {tasks} tasks")
     return campaign
+
+
+def _task_load(campaign: Campaign, action: Action, task: dict, sort: int) -> Task:
+    kind = task.get("target", "done")
+    value = Decimal(str(task.get("value", 1 if kind == "done" else 100)))
+    row, _ = Task.objects.update_or_create(
+        campaign=campaign,
+        code=task["code"],
+        defaults={
+            "action": action, "title": task["title"], "scope": task.get("scope", ""),
+            "scope_radius_m": task.get("radius_m"), "scope_site_types": task.get("near", []),
+            "starts_on": _date(task.get("starts_on")) or campaign.starts_on or dt.date(2022, 1, 1),
+            "due_on": _date(task.get("due")), "target_kind": kind, "target_value": value,
+            "target_per": task.get("per", ""), "unit_label": task.get("unit_label", ""),
+            "measure": task.get("measure", "reported"), "sort": sort,
+        },
+    )
+    return row

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from wenming.campaign.services.demo import campaign_demo_build
 from wenming.org.models import Area
 from wenming.org.services.demo import demo_city_build
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 city = demo_city_build(grids=grids, seed=seed)
+                campaign_demo_build()
                 transaction.set_rollback(dry_run)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc

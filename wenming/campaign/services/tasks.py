@@ -1,0 +1,289 @@
+"""Task status, progress reports, reminders and supervision items (督办事项).
+
+A task's status is computed when read, from its plan and its latest value:
+
+* 已完成 (done): the value reached the target;
+* 逾期 (overdue): the deadline has passed and the target is not reached;
+* 未开始 (not started): before the start day, or nothing reported yet and nothing planned yet;
+* 滞后 (behind): the value is below the planned curve for today — linear from the start (value 0) to
+  the deadline (the target), or through the task's milestones when it has any;
+* 推进中 (in progress): otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wenming.campaign.models import (
+    Measure,
+    Meeting,
+    ProgressEvidence,
+    ProgressReport,
+    TargetKind,
+    Task,
+    TaskEvent,
+    TaskKind,
+    TaskStatus,
+)
+from wenming.cases.services.errors import NotAllowed, WorkflowError
+from wenming.cases.services.evidence import sniff
+from wenming.common.access import COMMAND, scope_for
+
+REMIND_DAYS_BEFORE = 1
+UNIT_ROLES = {"unit_handler", "unit_leader"}
+
+
+@dataclass
+class Upload:
+    name: str
+    content: bytes
+
+
+def _today(now: dt.datetime | dt.date | None) -> dt.date:
+    if now is None:
+        return timezone.localdate()
+    if isinstance(now, dt.datetime):
+        return timezone.localdate(now) if timezone.is_aware(now) else now.date()
+    return now
+
+
+def planned_value(task: Task, *, on: dt.date, milestones: Iterable | None = None) -> Decimal:
+    """The value the plan expects on a day: through the milestones, else linear from start to deadline.
+
+    A task without a deadline or a "done" task without milestones plans nothing before it is done.
+    """
+    points = sorted((m.due_on, Decimal(m.planned_value)) for m in (milestones if milestones is not None else task.milestones.all()))
+    target = Decimal(task.target_total)
+    if task.due_on:
+        points.append((task.due_on, target))
+    elif not points:
+        return Decimal(0)
+    if task.target_kind == TargetKind.DONE and len(points) == 1:
+        return Decimal(0) if on < task.due_on else target
+    previous = (task.starts_on, Decimal(0))
+    for day, value in points:
+        if on <= day:
+            span = (day - previous[0]).days
+            if span <= 0:
+                return value
+            done = max(0, (on - previous[0]).days)
+            return previous[1] + (value - previous[1]) * Decimal(done) / Decimal(span)
+        previous = (day, value)
+    return previous[1]
+
+
+def task_status(task: Task, *, now: dt.datetime | dt.date | None = None, milestones: Iterable | None = None) -> str:
+    today = _today(now)
+    value = Decimal(task.current_value)
+    if value >= Decimal(task.target_total):
+        return TaskStatus.DONE
+    if task.due_on and today > task.due_on:
+        return TaskStatus.OVERDUE
+    if today < task.starts_on:
+        return TaskStatus.NOT_STARTED
+    planned = planned_value(task, on=today, milestones=milestones)
+    if value < planned:
+        return TaskStatus.BEHIND
+    if task.last_reported_at is None and value == 0:
+        return TaskStatus.NOT_STARTED
+    return TaskStatus.ON_TRACK
+
+
+def task_status_label(status: str) -> str:
+    return str(TaskStatus(status).label)
+
+
+def _event(task: Task, *, action: str, actor=None, note: str = "", data: dict | None = None, at=None) -> TaskEvent:
+    return TaskEvent.objects.create(task=task, action=action, actor=actor, note=note, data=data or {}, at=at or timezone.now())
+
+
+def can_report(user, task: Task) -> bool:
+    """Admin and the command centre may report on any task; a unit only on tasks it leads or cooperates on."""
+    if scope_for(user).roles & (COMMAND | {"admin"}):
+        return True
+    return bool(_reporting_unit_ids(user, task))
+
+
+def _reporting_unit_ids(user, task: Task) -> list[int]:
+    units = {task.lead_unit_id} | set(task.cooperating_units.values_list("id", flat=True))
+    units.discard(None)
+    mine = set(user.roles.filter(role__in=UNIT_ROLES, unit__isnull=False).values_list("unit_id", flat=True))
+    return sorted(units & mine)
+
+
+def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, narrative: str,
+                    files: Iterable[Upload] = (), unit=None, now: dt.datetime | None = None) -> ProgressReport:
+    """Append a progress report: the cumulative value reached, what was done, evidence files.
+
+    The value must be a number between 0 and the target (a percentage at most 100); reports are never
+    edited, the task's current value is the latest report's.
+    """
+    from django.conf import settings
+
+    now = now or timezone.now()
+    narrative = (narrative or "").strip()
+    try:
+        number = Decimal(str(value).strip())
+    except Exception:
+        raise WorkflowError(_("Value: enter a number.")) from None
+    if not number.is_finite() or number < 0:
+        raise WorkflowError(_("Value: enter a number of zero or more."))
+    if not narrative:
+        raise WorkflowError(_("What was done: describe the progress."))
+    uploads = list(files)
+    checked = []
+    for upload in uploads:
+        if not upload.content:
+            raise WorkflowError(_("Evidence: %(name)s is empty.") % {"name": upload.name})
+        if len(upload.content) > settings.WENMING_MAX_UPLOAD_BYTES:
+            raise WorkflowError(_("Evidence: %(name)s is larger than the upload limit.") % {"name": upload.name})
+        sniffed = sniff(upload.content[:32])
+        if sniffed is None:
+            raise WorkflowError(_("Evidence: %(name)s is not a JPEG, PNG, WebP, HEIC photo or a PDF.") % {"name": upload.name})
+        checked.append((upload, sniffed))
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task_id)
+        if task.target_kind == TargetKind.PERCENT and number > 100:
+            raise WorkflowError(_("Value: a percentage cannot exceed 100."))
+        if task.target_kind == TargetKind.DONE and number not in (0, 1):
+            raise WorkflowError(_("Value: enter 1 when done, 0 when not yet done."))
+        if task.measure != Measure.REPORTED:
+            raise WorkflowError(_("This task's progress is counted from cases and sites, not reported."))
+        unit_ids = _reporting_unit_ids(actor, task)
+        scope = scope_for(actor)
+        if unit is None:
+            if unit_ids:
+                unit_id = unit_ids[0]
+            elif scope.roles & (COMMAND | {"admin"}) and task.lead_unit_id:
+                unit_id = task.lead_unit_id
+            else:
+                raise NotAllowed(_("Only the lead and cooperating units report progress on this task."))
+        else:
+            unit_id = unit.pk if hasattr(unit, "pk") else int(unit)
+            if unit_id not in unit_ids and not scope.roles & (COMMAND | {"admin"}):
+                raise NotAllowed(_("Only the lead and cooperating units report progress on this task."))
+        report = ProgressReport.objects.create(task=task, unit_id=unit_id, reported_by=actor, value=number,
+                                               narrative=narrative, reported_at=now)
+        for upload, (content_type, extension) in checked:
+            digest = hashlib.sha256(upload.content).hexdigest()
+            evidence = ProgressEvidence(report=report, name=upload.name[:200], content_type=content_type)
+            evidence.file.save(f"{digest}.{extension}", ContentFile(upload.content), save=False)
+            evidence.save()
+        before = task_status(task, now=now)
+        task.current_value = number
+        task.last_reported_at = now
+        if number >= Decimal(task.target_total) and task.completed_on is None:
+            task.completed_on = _today(now)
+        task.save(update_fields=["current_value", "last_reported_at", "completed_on", "updated_at"])
+        after = task_status(task, now=now)
+        _event(task, action="progress", actor=actor, note=narrative[:500], at=now,
+               data={"report": report.pk, "value": str(number), "unit": unit_id, "files": len(checked),
+                     "status_before": str(before), "status_after": str(after)})
+    return report
+
+
+def report_due_on(task: Task) -> dt.date:
+    """The day the next report is due: ``report_every_days`` after the last report (or the start)."""
+    last = _today(task.last_reported_at) if task.last_reported_at else task.starts_on
+    return last + dt.timedelta(days=max(1, task.report_every_days))
+
+
+def progress_reminders_scan(*, now: dt.datetime | None = None) -> dict:
+    """Remind, once per due day, the lead and cooperating units' handlers and leaders of a report that is due
+    (from ``REMIND_DAYS_BEFORE`` days before it; a missed report keeps its due day, so it is not repeated)."""
+    from wenming.common.services.notifications import notifications_enqueue
+    from wenming.org.models import Person
+
+    now = now or timezone.now()
+    today = _today(now)
+    counts = {"due": 0, "notified": 0}
+    tasks = (Task.objects.filter(measure=Measure.REPORTED, starts_on__lte=today, completed_on__isnull=True)
+             .select_related("lead_unit", "owner").prefetch_related("cooperating_units"))
+    for task in tasks.iterator(chunk_size=200):
+        due = report_due_on(task)
+        if (due - today).days > REMIND_DAYS_BEFORE:
+            continue
+        units = {task.lead_unit_id} | {u.pk for u in task.cooperating_units.all()}
+        units.discard(None)
+        recipients = list(Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES, roles__unit_id__in=units).distinct())
+        if task.owner_id:
+            recipients.append(task.owner)
+        if not recipients:
+            continue
+        counts["due"] += 1
+        new = notifications_enqueue(
+            recipients=recipients, key=f"task-report:{task.pk}:{due:%Y%m%d}",
+            subject=_("Progress report due %(day)s: %(task)s") % {"day": due.isoformat(), "task": f"{task.code} {task.title}"[:150]},
+            body=str(task.title), link=f"/campaign/tasks/{task.pk}/",
+        )
+        if new:
+            counts["notified"] += new
+            _event(task, action="reminded", data={"due": due.isoformat(), "recipients": new}, at=now)
+    return counts
+
+
+def supervision_item_create(*, meeting_id: int | None, actor, title: str, owner_unit=None, owner=None,
+                            due_on: dt.date | None, action=None, description: str = "",
+                            now: dt.datetime | None = None) -> Task:
+    """A meeting decision becomes a supervision item (督办事项): a task with an owner and a deadline."""
+    now = now or timezone.now()
+    title = (title or "").strip()
+    if not title:
+        raise WorkflowError(_("Decision: describe what must be done."))
+    if due_on is None:
+        raise WorkflowError(_("Deadline: a supervision item needs a deadline."))
+    if owner_unit is None and owner is None:
+        raise WorkflowError(_("Owner: name the unit or the person responsible."))
+    scope = scope_for(actor)
+    if not scope.roles & (COMMAND | {"admin"}):
+        raise NotAllowed(_("Only the command centre and administrators record meeting decisions."))
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting_id) if meeting_id else None
+        campaign = meeting.campaign if meeting else (action.campaign if action else None)
+        if campaign is None:
+            from wenming.campaign.models import Campaign
+
+            campaign = Campaign.objects.order_by("-starts_on").first()
+        seq = Task.objects.filter(campaign=campaign, kind=TaskKind.SUPERVISION).count() + 1
+        today = _today(now)
+        if due_on < today:
+            raise WorkflowError(_("Deadline: %(day)s is already past.") % {"day": due_on.isoformat()})
+        task = Task.objects.create(
+            campaign=campaign, action=action, kind=TaskKind.SUPERVISION, code=f"DB{today:%Y}-{seq:04d}", title=title[:200],
+            description=description, lead_unit=owner_unit, owner=owner, meeting=meeting, starts_on=today, due_on=due_on,
+            target_kind=TargetKind.DONE, target_value=1, measure=Measure.REPORTED,
+        )
+        _event(task, action="supervision_created", actor=actor, at=now,
+               data={"meeting": meeting.pk if meeting else None, "due": due_on.isoformat()})
+    return task
+
+
+def measured_values_refresh(*, campaign_id: int | None = None, now: dt.datetime | None = None) -> int:
+    """Tasks measured from cases: the share of their action's cases (since the task's start) that are closed."""
+    from django.db.models import Count, Q
+
+    from wenming.cases.models import Case
+
+    now = now or timezone.now()
+    changed = 0
+    tasks = Task.objects.filter(measure=Measure.CASES, action__isnull=False)
+    if campaign_id:
+        tasks = tasks.filter(campaign_id=campaign_id)
+    for task in tasks:
+        counts = Case.objects.filter(category__actions=task.action_id, reported_at__date__gte=task.starts_on).exclude(
+            state__in=["voided", "rejected"]).aggregate(total=Count("id"), closed=Count("id", filter=Q(state="closed")))
+        value = Decimal(100) if not counts["total"] else (Decimal(100) * counts["closed"] / counts["total"]).quantize(Decimal("0.01"))
+        if value != task.current_value:
+            task.current_value = value
+            task.save(update_fields=["current_value", "updated_at"])
+            changed += 1
+    return changed
