@@ -1,0 +1,114 @@
+"""Hotline intake (创城热线): operators only, a site found by name, the category typed as a code or a name,
+duplicate hints before taking a call in, and immediate registration and dispatch to the routed unit."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from wenming.cases.models import Case, CaseState
+from wenming.cases.services import workflow as wf
+from wenming.org.models import Unit
+from wenming.org.tests.factories import SiteFactory, point
+
+from .conftest import UNIT_CODE
+
+pytestmark = pytest.mark.django_db
+S = CaseState
+URL = "/cases/hotline/"
+
+
+@pytest.fixture
+def site(grid):
+    return SiteFactory(name="人民路农贸市场", code="TSHOT01", area=grid, address="人民路18号",
+                       geometry=point(grid.lng, grid.lat))
+
+
+def call(**extra):
+    data = {"reporter_phone": "13811112222", "reporter_name": "", "category": "SJ0401", "site": "",
+            "address": "", "description": "市场门口占道经营", "urgency": "normal", "lat": "", "lng": "", "crs": "wgs84",
+            "then": ""}
+    data.update(extra)
+    return data
+
+
+def test_only_operators_get_the_page_and_it_is_keyboard_ready(english, people):
+    assert reverse("cases:hotline") == URL
+    for username in ["chengguan", "anfang", "wangge"]:
+        english.force_login(people[username])
+        assert english.get(URL).status_code == 404
+    english.force_login(people["shouli"])
+    html = english.get(URL).content.decode()
+    assert "autofocus" in html and 'list="category-list"' in html and '<option value="SJ0401 占道经营">' in html
+    assert html.index('name="reporter_phone"') < html.index('name="category"') < html.index('name="site"')
+    assert 'value="dispatch"' not in html and 'value="register"' in html  # intake registers; dispatching is not theirs
+    english.force_login(people["zhiban"])
+    assert 'value="dispatch"' in english.get(URL).content.decode()
+
+
+def test_site_search_lists_sites_in_scope_by_name_or_code(english, people, site):
+    english.force_login(people["shouli"])
+    found = english.get(URL, {"sites": "农贸"}).json()["sites"]
+    assert {"value": "TSHOT01 人民路农贸市场", "address": "人民路18号"} in found
+    assert english.get(URL, {"sites": "TSHOT"}).json()["sites"][0]["value"] == "TSHOT01 人民路农贸市场"
+    assert english.get(URL, {"sites": "没有这个点位"}).json()["sites"] == []
+
+
+def test_hotline_call_registered_and_dispatched_at_once(english, people, site):
+    zhiban = people["zhiban"]
+    english.force_login(zhiban)
+    response = english.post(URL, call(category="占道经营", site="TSHOT01 人民路农贸市场", then="dispatch"))
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    case = Case.objects.get(channel="hotline", description="市场门口占道经营")
+    assert case.state == S.DISPATCHED and case.unit == Unit.objects.get(code=UNIT_CODE)
+    assert case.site == site and case.reporter_phone == "13811112222" and case.address == "人民路18号"
+    assert list(case.events.order_by("seq").values_list("action", "actor")) == [
+        ("report", zhiban.pk), ("register", zhiban.pk), ("dispatch", zhiban.pk)]
+    page = english.get(response["Location"])
+    assert case.tracking_code in " ".join(str(m) for m in page.context["messages"])
+
+
+def test_intake_may_register_but_not_dispatch(english, people, grid):
+    english.force_login(people["shouli"])
+    refused = english.post(URL, call(lat=grid.lat, lng=grid.lng, then="dispatch"))
+    assert refused.status_code == 200 and "then" in refused.context["form"].errors
+    done = english.post(URL, call(lat=grid.lat, lng=grid.lng, then="register"))
+    assert done.status_code == 302
+    assert Case.objects.get(channel="hotline", description="市场门口占道经营").state == S.REGISTERED
+
+
+def test_a_failed_dispatch_leaves_nothing_behind(english, people, grid):
+    english.force_login(people["zhiban"])
+    response = english.post(URL, call(address="某小区门口", then="dispatch"))  # no point: nothing to route by
+    assert response.status_code == 200 and "Routing found no unit" in str(response.context["form"].non_field_errors())
+    assert not Case.objects.filter(channel="hotline", description="市场门口占道经营").exists()
+
+
+def test_bad_input_names_the_field(english, people, grid):
+    english.force_login(people["shouli"])
+    response = english.post(URL, call(category="XX9999"))
+    errors = response.context["form"].errors
+    assert "Category: no category has the code or name XX9999" in str(errors["category"])
+    assert "Place: give a site, an address or coordinates" in str(errors["site"])
+    response = english.post(URL, call(site="没有这个点位"))
+    assert "Site: no site 没有这个点位" in str(response.context["form"].errors["site"])
+    response = english.post(URL, call(reporter_phone="12", lat=grid.lat, lng=grid.lng))
+    assert "reporter_phone" in response.context["form"].errors
+    assert not Case.objects.filter(channel="hotline").exists()
+
+
+def test_duplicate_hints_then_new_case_or_me_too(english, people, grid):
+    shouli = people["shouli"]
+    earlier = wf.case_intake(channel="citizen", description="市场门口有摊贩", lng=grid.lng, lat=grid.lat, category="SJ0401")
+    english.force_login(shouli)
+    hinted = english.post(URL, call(lat=grid.lat, lng=grid.lng))
+    html = hinted.content.decode()
+    assert hinted.status_code == 200 and f'data-duplicate="{earlier.pk}"' in html
+    assert html.index('id="take-in"') < html.index('name="merge_into"')  # Enter takes it in, never merges
+    assert not Case.objects.filter(channel="hotline").exists()
+    english.post(URL, call(lat=grid.lat, lng=grid.lng, new_problem="on"))
+    assert Case.objects.filter(channel="hotline", state=S.REPORTED).count() == 1
+    english.post(URL, call(lat=grid.lat, lng=grid.lng, description="又一个电话说同一处", merge_into=earlier.pk))
+    merged = Case.objects.get(description="又一个电话说同一处")
+    earlier.refresh_from_db()
+    assert merged.state == S.MERGED and merged.parent == earlier and earlier.me_too_count == 1
