@@ -42,13 +42,15 @@
   }
 
   var photos = form.querySelector("input[type=file]"), preview = document.getElementById("photo-preview");
-  if (photos && preview && window.URL) {
+  if (photos && preview && window.FileReader) {
+    // Previews as data: URLs (the content security policy allows those for images, not blob: URLs).
     photos.addEventListener("change", function () {
       preview.textContent = "";
       Array.prototype.slice.call(photos.files, 0, 3).forEach(function (file) {
-        var img = document.createElement("img");
-        img.src = URL.createObjectURL(file);
+        var img = document.createElement("img"), reader = new FileReader();
         img.alt = file.name;
+        reader.onload = function () { img.src = reader.result; };
+        reader.readAsDataURL(file);
         preview.appendChild(img);
       });
     });
