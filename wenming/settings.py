@@ -53,9 +53,14 @@ INSTALLED_APPS = [
     "wenming.common",
     "wenming.org",
     "wenming.campaign",
+    "wenming.reports",
     "wenming.cases",
     "wenming.scoring",
     "wenming.public",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "wenming.api",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +223,30 @@ WENMING_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("WENMING_NOTIFY_MAX_ATTEMPTS", 
 # seconds a receiver has to answer.
 WENMING_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WENMING_WEBHOOK_MAX_ATTEMPTS", "8"))
 WENMING_WEBHOOK_TIMEOUT = float(os.environ.get("WENMING_WEBHOOK_TIMEOUT", "10"))
+
+# REST API v1 (wenming.api): a key for systems, the session for the web; errors as JSON with a code.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "wenming.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "wenming.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "wenming.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Wenming API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# A bare insert-one-row endpoint for bench/http_intake.py, only when asked for.
+WENMING_BENCH_ENDPOINT = env_bool("WENMING_BENCH_ENDPOINT", False)
 
 LOGGING = {
     "version": 1,

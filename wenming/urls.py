@@ -21,6 +21,8 @@ urlpatterns = [
     path("cases/", include("wenming.cases.urls")),
     path("", include("wenming.cases.exposure_urls")),
     path("scoring/", include("wenming.scoring.urls")),
+    path("campaign/", include("wenming.campaign.urls")),
+    path("reports/", include("wenming.reports.urls")),
     path("citizen/", include("wenming.public.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,38 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ProgressForm(forms.Form):
+    value = forms.DecimalField(label=_("Value reached"), max_digits=12, decimal_places=2, min_value=0,
+                               error_messages={"required": _("Value: enter the value reached so far."),
+                                               "invalid": _("Value: enter a number.")})
+    narrative = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}),
+                                error_messages={"required": _("What was done: describe the progress.")})
+    files = forms.FileField(label=_("Evidence (photos or PDF)"), required=False,
+                            widget=MultipleFileInput(attrs={"multiple": True, "accept": "image/*,application/pdf"}))
+
+
+class MinutesForm(forms.Form):
+    chair = forms.CharField(label=_("Chaired by"), max_length=100, required=False)
+    minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}),
+                              error_messages={"required": _("Minutes: write what the meeting heard and decided.")})
+
+
+class DecisionForm(forms.Form):
+    title = forms.CharField(label=_("Decision"), max_length=200,
+                            error_messages={"required": _("Decision: describe what must be done.")})
+    owner_unit = forms.ModelChoiceField(label=_("Owner unit"), queryset=None,
+                                        error_messages={"required": _("Owner: choose the unit responsible.")})
+    due_on = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}),
+                             error_messages={"required": _("Deadline: a supervision item needs a deadline."),
+                                             "invalid": _("Deadline: enter a date as YYYY-MM-DD.")})
+
+    def __init__(self, *args, **kwargs):
+        from wenming.org.models import Unit
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner_unit"].queryset = Unit.objects.filter(parent__isnull=True).order_by("code")

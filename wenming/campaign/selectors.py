@@ -1,0 +1,97 @@
+"""Read-side queries for the campaign pages: task forces' boards, tasks with their status, the battle map."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from wenming.campaign.models import Action, Campaign, Task, TaskForce, TaskStatus
+from wenming.campaign.services.meetings import OPEN_STATES
+from wenming.campaign.services.tasks import planned_value, task_status
+from wenming.common.access import restrict
+
+MAP_CASES = 2000
+
+
+def current_campaign() -> Campaign | None:
+    return Campaign.objects.order_by("-starts_on", "code").first()
+
+
+def tasks_with_status(qs, *, today: dt.date | None = None) -> list[Task]:
+    today = today or timezone.localdate()
+    rows = list(qs.select_related("action", "task_force", "lead_unit", "owner").prefetch_related("milestones"))
+    for t in rows:
+        milestones = list(t.milestones.all())
+        t.status = task_status(t, now=today, milestones=milestones)
+        t.status_label = TaskStatus(t.status).label
+        t.planned = planned_value(t, on=today, milestones=milestones)
+        total = float(t.target_total) or 1.0
+        t.percent = min(100, round(100 * float(t.current_value) / total))
+    return rows
+
+
+def status_counts(tasks: list[Task]) -> dict:
+    c = Counter(t.status for t in tasks)
+    return {str(s): c[s] for s in TaskStatus}
+
+
+def cases_by_action(user, campaign: Campaign) -> dict[int, dict]:
+    """Open and total cases per action, through the categories each action's problems link to."""
+    from wenming.cases.models import Case
+
+    rows = (restrict(Case.objects.all(), user).filter(category__actions__campaign=campaign)
+            .values_list("category__actions").annotate(total=Count("id"), open=Count("id", filter=Q(state__in=OPEN_STATES)))
+            .values_list("category__actions", "total", "open"))
+    return {pk: {"total": total, "open": open_} for pk, total, open_ in rows}
+
+
+def forces_overview(user, campaign: Campaign) -> list[TaskForce]:
+    forces = list(restrict(TaskForce.objects.filter(campaign=campaign), user).select_related("leader").prefetch_related("actions"))
+    tasks = tasks_with_status(restrict(Task.objects.filter(campaign=campaign, task_force__isnull=False), user))
+    for force in forces:
+        mine = [t for t in tasks if t.task_force_id == force.pk]
+        force.counts = status_counts(mine)
+        force.total = len(mine)
+    return forces
+
+
+def actions_overview(user, campaign: Campaign) -> list[Action]:
+    actions = list(Action.objects.filter(campaign=campaign).order_by("sort"))
+    counts = cases_by_action(user, campaign)
+    for a in actions:
+        a.cases = counts.get(a.pk, {"total": 0, "open": 0})
+    return actions
+
+
+def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str = "") -> dict:
+    """Sites in the tasks' scopes, open cases by action, and the tasks' timeline, filtered by action and area."""
+    from wenming.cases.models import Case
+    from wenming.org.models import Site
+
+    tasks_qs = restrict(Task.objects.filter(campaign=campaign), user)
+    actions = Action.objects.filter(campaign=campaign)
+    if action_code:
+        tasks_qs = tasks_qs.filter(action__code=action_code)
+        actions = actions.filter(code=action_code)
+    tasks = tasks_with_status(tasks_qs.order_by("action__sort", "sort", "code"))
+    site_types = sorted({st for t in tasks for st in (t.scope_site_types or [])})
+    sites = restrict(Site.objects.filter(site_type__code__in=site_types, is_active=True, lat__isnull=False), user)
+    cases = restrict(Case.objects.filter(state__in=OPEN_STATES, lat__isnull=False, category__actions__in=actions), user)
+    if area_path:
+        sites = sites.filter(area__path__startswith=area_path)
+        cases = cases.filter(area_path__startswith=area_path)
+    action_of = dict(Action.objects.filter(campaign=campaign).values_list("pk", "code"))
+    return {
+        "sites": [{"name": n, "type": t, "lat": la, "lng": ln} for n, t, la, ln in
+                  sites.values_list("name", "site_type__name", "lat", "lng")[:MAP_CASES]],
+        "cases": [{"id": pk, "action": action_of.get(a, ""), "lat": la, "lng": ln} for pk, a, la, ln in
+                  cases.values_list("pk", "category__actions", "lat", "lng").order_by("-reported_at")[:MAP_CASES]],
+        "tasks": [{"id": t.pk, "code": t.code, "title": t.title, "action": t.action.code if t.action_id else "",
+                   "start": t.starts_on.isoformat(), "end": (t.due_on or campaign.ends_on or dt.date(t.starts_on.year, 12, 31)).isoformat(),
+                   "has_deadline": bool(t.due_on), "status": str(t.status), "status_label": str(t.status_label), "percent": t.percent,
+                   "milestones": [{"title": m.title, "day": m.due_on.isoformat()} for m in t.milestones.all()]}
+                  for t in tasks],
+    }

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "campaign"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("forces/<int:pk>/", views.force_board, name="force"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:pk>/report/", views.task_report, name="task_report"),
+    path("supervision/", views.supervision_list, name="supervision"),
+    path("map/", views.battle_map, name="map"),
+    path("map/data.json", views.battle_map_data, name="map_data"),
+    path("meetings/", views.meeting_list, name="meetings"),
+    path("meetings/prepare/", views.meeting_prepare, name="meeting_prepare"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
+    path("meetings/<int:pk>/decide/", views.meeting_decide, name="meeting_decide"),
+]
