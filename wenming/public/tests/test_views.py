@@ -251,3 +251,15 @@ def test_review_page_rejects_spam_in_one_click_and_decides_not_fixed(english, gr
     case = Case.objects.get(pk=walked_case.pk)
     assert case.state == S.REGISTERED and case.follow_ups.get().decision == "reopened"
     assert f'data-case="{case.number}"' not in english.get(reverse("public:review")).content.decode()
+
+
+def test_admin_lists_follow_ups_and_public_reports_read_only(english, walked_case, people):
+    followup_record(case_id=walked_case.pk, rating="satisfied", fixed=True)
+    english.force_login(people["zhiban"])
+    response = english.get("/admin/cases/followup/")
+    assert response.status_code == 200 and walked_case.number in response.content.decode()
+    assert english.get("/admin/cases/followup/add/").status_code == 403
+    assert english.get("/admin/public/publicreport/").status_code == 200
+    english.force_login(people["chengguan"])  # as with cases, only the command centre looks here
+    assert english.get("/admin/cases/followup/").status_code == 403
+    assert english.get("/admin/public/publicreport/").status_code == 403
