@@ -48,7 +48,7 @@ def _task_row(task: Task, status: str) -> dict:
 
 def agenda_build(*, campaign: Campaign, week_start: dt.date, now: dt.datetime | None = None) -> dict:
     """The week's figures, as plain data (stored on the meeting, rendered in the page, the docx and the xlsx)."""
-    from wenming.cases.models import Case
+    from wenming.cases.models import Case, Category
 
     now = now or timezone.now()
     start, end = _bounds(week_start)
@@ -74,14 +74,20 @@ def agenda_build(*, campaign: Campaign, week_start: dt.date, now: dt.datetime | 
                    if t.kind == TaskKind.SUPERVISION and status_of[t.pk] != TaskStatus.DONE]
 
     actions = list(Action.objects.filter(campaign=campaign).order_by("sort"))
-    new_by_action = dict(
-        Case.objects.filter(reported_at__gte=start, reported_at__lt=end, category__actions__campaign=campaign)
-        .values_list("category__actions").annotate(n=Count("id")).values_list("category__actions", "n")
-    )
-    overdue_by_action = dict(
-        Case.objects.filter(state__in=OPEN_STATES, stage_due__lt=as_of, category__actions__campaign=campaign)
-        .values_list("category__actions").annotate(n=Count("id")).values_list("category__actions", "n")
-    )
+    # Counted per category first (one index-friendly pass, no join), then summed onto the actions the
+    # category's problems belong to: a million cases join to the category→action table far slower.
+    actions_of = defaultdict(list)
+    for category_id, action_id in Category.actions.through.objects.filter(action__campaign=campaign).values_list(
+            "category_id", "action_id"):
+        actions_of[category_id].append(action_id)
+    new_by_action, overdue_by_action = Counter(), Counter()
+    for target, rows in (
+        (new_by_action, Case.objects.filter(reported_at__gte=start, reported_at__lt=end, category__isnull=False)),
+        (overdue_by_action, Case.objects.filter(state__in=OPEN_STATES, stage_due__lt=as_of, category__isnull=False)),
+    ):
+        for category_id, n in rows.order_by().values_list("category_id").annotate(n=Count("*")).values_list("category_id", "n"):
+            for action_id in actions_of.get(category_id, ()):
+                target[action_id] += n
     by_action = [{"code": a.code, "name": a.name, "new": new_by_action.get(a.pk, 0), "overdue": overdue_by_action.get(a.pk, 0)}
                  for a in actions]
 

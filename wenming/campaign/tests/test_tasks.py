@@ -24,8 +24,8 @@ def campaign(db):
 
 
 def make_task(campaign, **kw):
-    defaults = dict(campaign=campaign, code="T-1", title="测试任务", starts_on=START, due_on=DUE, target_kind="percent",
-                    target_value=Decimal(100))
+    defaults = {"campaign": campaign, "code": "T-1", "title": "测试任务", "starts_on": START, "due_on": DUE,
+                "target_kind": "percent", "target_value": Decimal(100)}
     defaults.update(kw)
     return Task.objects.create(**defaults)
 
