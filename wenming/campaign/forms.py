@@ -6,14 +6,25 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True, "accept": "image/*,application/pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 class ProgressForm(forms.Form):
     value = forms.DecimalField(label=_("Value reached"), max_digits=12, decimal_places=2, min_value=0,
                                error_messages={"required": _("Value: enter the value reached so far."),
                                                "invalid": _("Value: enter a number.")})
     narrative = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}),
                                 error_messages={"required": _("What was done: describe the progress.")})
-    files = forms.FileField(label=_("Evidence (photos or PDF)"), required=False,
-                            widget=MultipleFileInput(attrs={"multiple": True, "accept": "image/*,application/pdf"}))
+    files = MultipleFileField(label=_("Evidence (photos or PDF)"), required=False)
 
 
 class MinutesForm(forms.Form):
