@@ -16,7 +16,8 @@ Unit (key: unit id)
   结案率 ``closed_rate``             due stints whose case was closed / due
   返工率 ``rework_rate``             stints closed in the period that had a rework / stints closed in the period
   超期数 ``overdue_count``           due stints not handled on time
-  满意率 ``satisfaction_rate``       satisfied follow-up ratings / ratings in the period (when ratings exist)
+  满意率 ``satisfaction_rate``       follow-up (回访) events in the period rated satisfied or basically satisfied /
+                                      follow-up events in the period, for the unit that held the case when it closed
 District (key: county area code; a case belongs to the county its grid lies in)
   结案率, 按期结案率                 as for units, over the stints of the district's cases
   监督举报率 ``public_report_rate``  cases registered in the period that came from the public / registered
@@ -42,7 +43,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import Case, CaseEvent, Channel, Stage
+from wenming.cases.models import SATISFIED_RATINGS, Case, CaseEvent, Channel, Stage
 
 PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.MEDIA})
 REPORTER_ROLES = ("inspector", "grid_worker")
@@ -132,6 +133,7 @@ class Stint:
     returned: dict | None = None
     shelved: bool = False
     close: dict | None = None
+    ratings: list = field(default_factory=list)  # follow-up (回访) events after the stint's closing
     events: list = field(default_factory=list)
 
 
@@ -188,6 +190,8 @@ def _replay(case_info: dict, events: list[dict]) -> list[Stint]:
             current.due = _handle_due_from(event, case_info, at)
         elif action == "close":
             current.close = event
+        elif action == "follow_up":
+            current.ratings.append(event)
         elif action == "reopen":
             current = None
     return stints
@@ -311,12 +315,14 @@ def _units(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
                     events=[stint.dispatch["id"], stint.sign["id"] if stint.sign else None],
                 )
             _stint_due_facts(tallies, case_id, stint, period, cutoff, district=False)
+            for rating in stint.ratings:
+                if period.holds(rating["created_at"]):
+                    tallies["satisfaction_rate"].add(rating["id"], case_id=case_id,
+                                                     num=rating["data"].get("rating") in SATISFIED_RATINGS,
+                                                     events=[stint.close["id"] if stint.close else None, rating["id"]])
             if stint.close is not None and period.holds(stint.close["created_at"]):
                 tallies["rework_rate"].add(stint.dispatch["id"], case_id=case_id, num=bool(stint.reworks),
                                            events=[stint.close["id"], *(r["id"] for r in stint.reworks)])
-    for unit_id, rating in _ratings(period, cutoff):
-        subject(unit_id).tallies["satisfaction_rate"].add(("rating", rating["id"]), case_id=rating["case_id"],
-                                                          num=rating["satisfied"], events=[])
     names = dict(Unit.objects.filter(pk__in=[int(k) for k in out]).values_list("pk", "name"))
     for key, kpis in out.items():
         kpis.name = names.get(int(key), key)
@@ -376,47 +382,3 @@ def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
                 out[str(event["actor_id"])].tallies["volume"].add(event["id"], case_id=case_id, num=True,
                                                                   events=[event["id"]])
     return out
-
-
-def _ratings(period: Period, cutoff: dt.datetime):
-    """(unit id, {"case_id", "satisfied"}) for each follow-up rating in the period, when ratings exist.
-
-    The follow-up (回访) model lives with the cases; until it is installed there are no ratings.
-    """
-    from django.apps import apps
-
-    model = None
-    for name in ("FollowUp", "FollowUpRating", "Followup", "CaseFollowUp", "Rating"):
-        try:
-            model = apps.get_model("cases", name)
-            break
-        except LookupError:
-            continue
-    if model is None:
-        return []
-    fields = {f.name for f in model._meta.get_fields()}
-    time_field = next((f for f in ("rated_at", "created_at", "answered_at") if f in fields), None)
-    if time_field is None or "case" not in fields:
-        return []
-    rows = model.objects.filter(**{f"{time_field}__gte": period.start_at, f"{time_field}__lt": cutoff})
-    out = []
-    for row in rows.select_related("case"):
-        satisfied = _is_satisfied(row, fields)
-        if satisfied is None or row.case.unit_id is None:
-            continue
-        out.append((row.case.unit_id, {"id": row.pk, "case_id": row.case_id, "satisfied": satisfied}))
-    return out
-
-
-def _is_satisfied(row, fields) -> bool | None:
-    if "satisfied" in fields:
-        return bool(row.satisfied) if row.satisfied is not None else None
-    for name in ("rating", "score", "stars"):
-        if name in fields:
-            value = getattr(row, name)
-            if value in (None, ""):
-                return None
-            if isinstance(value, str) and not value.isdigit():
-                return value in {"satisfied", "very_satisfied", "basically_satisfied"}
-            return int(value) >= 4
-    return None

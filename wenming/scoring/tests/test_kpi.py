@@ -51,6 +51,20 @@ def test_unit_indicators_by_hand(week):
     assert f["satisfaction_rate"]["den"] == 0 and f["satisfaction_rate"]["value"] is None
 
 
+def test_satisfaction_from_follow_up_ratings(week):
+    from wenming.cases.services.followup import followup_record
+
+    from .scenario import clock
+
+    with clock(at(3, 10)):
+        followup_record(case_id=week["A"].pk, rating="basically_satisfied", fixed=True)
+        followup_record(case_id=week["E"].pk, rating="dissatisfied", fixed=True, comment="态度差")
+    with clock(at(10, 10)):  # the next week: not in this one
+        followup_record(case_id=week["C"].pk, rating="satisfied", fixed=True)
+    f = _figures("unit")[str(Walk().unit.pk)]
+    assert _nd(f["satisfaction_rate"]) == (1, 2)
+
+
 def test_district_indicators_by_hand(week):
     f = _figures("district")[DISTRICT_CODE]
     assert _nd(f["closed_rate"]) == (5, 7)

@@ -124,7 +124,7 @@ def test_accountability_pages_are_scoped(client, people):
     response = client.post(reverse("scoring:accountability_list"), {
         "kind": "talk", "title": "约谈", "reason": "多次超期", "unit": record.unit_id, "cases": "abc",
         "due_date": today.isoformat()})
-    assert response.status_code == 200 and "Case ids" in response.content.decode()
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert AccountabilityRecord.objects.count() == 1
 
 
