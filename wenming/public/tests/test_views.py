@@ -228,7 +228,7 @@ def test_review_page_rejects_spam_in_one_click_and_decides_not_fixed(english, gr
     assert english.get(reverse("public:review")).status_code == 404
     english.force_login(people["shouli"])
     html = english.get(reverse("public:review")).content.decode()
-    assert f'data-case="{spam.number}"' in html and "unverified" in html
+    assert f'data-case="{spam.number}"' in html and 'data-public="unverified"' in html
     assert f'data-case="{walked_case.number}"' in html and "摊贩又来了" in html and "data-reopen" not in html
     response = english.post(reverse("public:spam", args=[spam.pk]), {"version": spam.version})
     spam.refresh_from_db()
@@ -263,3 +263,29 @@ def test_admin_lists_follow_ups_and_public_reports_read_only(english, walked_cas
     english.force_login(people["chengguan"])  # as with cases, only the command centre looks here
     assert english.get("/admin/cases/followup/").status_code == 403
     assert english.get("/admin/public/publicreport/").status_code == 403
+
+
+def test_home_links_staff_to_the_review_and_hotline_pages(english, people):
+    english.force_login(people["shouli"])
+    html = english.get("/").content.decode()
+    assert reverse("public:review") in html and reverse("cases:hotline") in html
+    english.force_login(people["chengguan"])
+    html = english.get("/").content.decode()
+    assert reverse("public:review") not in html and reverse("cases:hotline") not in html
+
+
+def test_staff_case_page_names_the_follow_up_steps(english, walked_case, people):
+    followup_record(case_id=walked_case.pk, rating="dissatisfied", fixed=False, comment="还有摊贩")
+    english.force_login(people["zhiban"])
+    html = english.get(reverse("cases:detail", args=[walked_case.pk])).content.decode()
+    assert "Follow-up rating (回访)" in html and "还有摊贩" in html
+
+
+def test_a_merged_report_shows_the_progress_of_the_case_it_joined(english, grid, people):
+    first = wf.case_intake(channel="citizen", description="摊贩", lng=grid.lng, lat=grid.lat, category="SJ0401")
+    second = wf.case_intake(channel="citizen", description="同一处摊贩", lng=grid.lng, lat=grid.lat, category="SJ0401")
+    wf.case_merge(case_id=second.pk, into_id=first.pk, actor=people["shouli"])
+    wf.case_register(case_id=first.pk, actor=people["shouli"])
+    html = english.get(reverse("public:status", args=[second.tracking_code])).content.decode()
+    assert 'data-action="merge"' in html and "Progress of the report it was merged into" in html
+    assert html.count('data-action="register"') == 1 and first.tracking_code not in html
