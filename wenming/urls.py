@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from wenming.api.urls import open311_patterns
 from wenming.common import notifications_views
 from wenming.common import views as common_views
 
@@ -24,5 +25,7 @@ urlpatterns = [
     path("campaign/", include("wenming.campaign.urls")),
     path("reports/", include("wenming.reports.urls")),
     path("citizen/", include("wenming.public.urls")),
+    path("api/v1/", include("wenming.api.urls")),
+    path("open311/v2/", include((open311_patterns, "open311"))),
     path("admin/", admin.site.urls),
 ]

@@ -118,6 +118,10 @@ RULES: dict[str, Rule] = {
     "campaign.taskevent": Rule(reference=True, change_roles=frozenset()),
     "campaign.meeting": Rule(reference=True, view_roles=_NOT_INSPECTORS, change_roles=COMMAND | {ADMIN}),
     "common.calendarday": Rule(reference=True),
+    # API keys for other systems (REST and Open311): administrators only. What an Open311 post carried beyond the
+    # case (media link, the reporter's email) follows the case.
+    "api.apikey": Rule(reference=True, view_roles=frozenset({ADMIN})),
+    "api.open311report": Rule(view_roles=COMMAND | {ADMIN}, area_lookups=("case__area_path",)),
     "common.auditevent": Rule(view_roles=frozenset({ADMIN}), reference=True),
     # Scores and rankings are the city's, read by every staff role but inspectors and grid workers.
     "scoring.indexversion": Rule(reference=True, view_roles=_NOT_INSPECTORS),

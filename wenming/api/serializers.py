@@ -1,0 +1,172 @@
+"""What the REST API reads and writes. Output never carries a reporter's contact or an actor's name."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from wenming.cases.models import Case, CaseEvent, Category
+from wenming.cases.models.case import CaseState, Channel
+from wenming.cases.models.category import TimeUnit, Urgency
+from wenming.org.forms import CRS_CHOICES
+from wenming.org.models import Site, Unit
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent.code", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "kind", "parent", "is_active"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    area = serializers.CharField(source="area.code", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "kind", "area", "is_active"]
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    site_type = serializers.CharField(source="site_type.code", read_only=True)
+    area = serializers.CharField(source="area.code", default=None, allow_null=True, read_only=True)
+    guarantor_unit = serializers.CharField(source="guarantor_unit.code", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = Site
+        fields = ["code", "name", "site_type", "area", "guarantor_unit", "address", "lng", "lat", "is_active"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseEvent
+        fields = ["seq", "action", "from_state", "to_state", "note", "created_at"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    category = serializers.CharField(source="category.code", default=None, allow_null=True, read_only=True)
+    unit = serializers.CharField(source="unit.code", default=None, allow_null=True, read_only=True)
+    unit_name = serializers.CharField(source="unit.name", default=None, allow_null=True, read_only=True)
+    grid = serializers.CharField(source="grid.code", default=None, allow_null=True, read_only=True)
+    site = serializers.CharField(source="site.code", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "tracking_code", "state", "version", "channel", "external_id", "category", "urgency",
+            "description", "address", "lng", "lat", "grid", "site", "unit", "unit_name", "pending_request",
+            "reported_at", "registered_at", "dispatched_at", "signed_at", "submitted_at", "verified_at", "closed_at",
+            "stage_due",
+        ]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseSerializer):
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=2000, label=_("Description"))
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True), required=False, allow_null=True,
+        label=_("Category"),
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL, label=_("Urgency"))
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", label=_("Address"))
+    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, label=_("Longitude"))
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, label=_("Latitude"))
+    crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84", label=_("Coordinate system"))
+    site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.all(), required=False, allow_null=True,
+                                        label=_("Site"))
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
+                                          label=_("Reporter name"))
+    reporter_phone = serializers.RegexField(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", required=False, allow_blank=True,
+                                            default="", label=_("Reporter phone"))
+    external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                        label=_("External id"))
+
+    def validate(self, attrs):
+        if (attrs.get("lng") is None) != (attrs.get("lat") is None):
+            raise serializers.ValidationError({"lat": [_("Give both longitude and latitude, or neither.")]})
+        return attrs
+
+
+# -- workflow actions: one input serializer each -----------------------------------------------------------
+
+class ActionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=0, required=False, allow_null=True, label=_("Version"),
+                                       help_text=_("The version you saw; a changed case is refused as stale."))
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="", label=_("Note"))
+
+
+class ReasonSerializer(ActionSerializer):
+    note = serializers.CharField(max_length=1000, label=_("Reason"))
+
+
+class RegisterSerializer(ActionSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
+                                            required=False, allow_null=True, label=_("Category"))
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True, label=_("Urgency"))
+
+
+class DispatchSerializer(ActionSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all(), required=False,
+                                        allow_null=True, label=_("Unit"))
+
+
+class DecisionSerializer(ActionSerializer):
+    approve = serializers.BooleanField(label=_("Approve"))
+
+
+class ExtensionSerializer(ReasonSerializer):
+    amount = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0, label=_("Amount"))
+    time_unit = serializers.ChoiceField(choices=TimeUnit.choices, label=_("Time unit"))
+
+
+class PhotosSerializer(ActionSerializer):
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, label=_("Photos"))
+
+
+class SubmitSerializer(PhotosSerializer):
+    note = serializers.CharField(max_length=1000, label=_("Note"))
+
+
+class VerifySerializer(PhotosSerializer):
+    passed = serializers.BooleanField(label=_("Passed"))
+
+
+class MergeSerializer(ActionSerializer):
+    into = serializers.IntegerField(min_value=1, label=_("Merge into case"))
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=CaseState.choices, required=False)
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(), required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all(), required=False)
+    reported_from = serializers.DateField(required=False)
+    reported_to = serializers.DateField(required=False)
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class LocateSerializer(serializers.Serializer):
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
+
+
+class AreaRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+class LocationSerializer(serializers.Serializer):
+    lng = serializers.FloatField()
+    lat = serializers.FloatField()
+    grid = AreaRefSerializer(allow_null=True)
+    areas = AreaRefSerializer(many=True)

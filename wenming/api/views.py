@@ -1,0 +1,215 @@
+"""REST API v1: thin views over the case selectors and services.
+
+Every row comes through ``restrict`` / ``get_or_404`` (a case out of scope answers 404 like a missing one);
+every write is one service call; a refusal from a service becomes JSON with a code (``errors.py``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers as s
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from wenming.api import serializers as ser
+from wenming.cases import selectors
+from wenming.cases.models import Case, CaseEvent, Category
+from wenming.cases.models.case import Channel
+from wenming.cases.services import workflow as wf
+from wenming.common.access import get_or_404, restrict, scope_for
+from wenming.org.models import Area, Site, Unit
+
+REPORTERS = wf.REPORTERS | {"admin"}
+
+ERROR = inline_serializer("Error", fields={
+    "code": s.CharField(), "message": s.CharField(),
+    "fields": s.DictField(child=s.ListField(child=s.CharField())),
+})
+ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
+
+
+def _channel(request) -> str:
+    key = request.auth
+    return getattr(key, "channel", None) or Channel.API
+
+
+def _uploads(files) -> list[wf.Upload]:
+    return [wf.Upload(name=f.name, content=f.read()) for f in files or ()]
+
+
+def _note_only(service):
+    return lambda common, d: service(**common, note=d["note"])
+
+
+# key: (input serializer, how to call the service)
+ACTIONS = {
+    "register": (ser.RegisterSerializer, lambda common, d: wf.case_register(
+        **common, category=d.get("category"), urgency=d.get("urgency") or None, note=d["note"])),
+    "reject": (ser.ReasonSerializer, _note_only(wf.case_reject)),
+    "dispatch": (ser.DispatchSerializer, lambda common, d: wf.case_dispatch(**common, unit=d.get("unit"), note=d["note"])),
+    "void": (ser.ReasonSerializer, _note_only(wf.case_void)),
+    "decide_return": (ser.DecisionSerializer, lambda common, d: wf.case_decide_return(
+        **common, approve=d["approve"], note=d["note"])),
+    "sign": (ser.ActionSerializer, _note_only(wf.case_sign)),
+    "request_return": (ser.ReasonSerializer, _note_only(wf.case_request_return)),
+    "request_extension": (ser.ExtensionSerializer, lambda common, d: wf.case_request_extension(
+        **common, amount=d["amount"], unit=d["time_unit"], note=d["note"])),
+    "request_shelving": (ser.ReasonSerializer, _note_only(wf.case_request_shelving)),
+    "decide_request": (ser.DecisionSerializer, lambda common, d: wf.case_decide_request(
+        **common, approve=d["approve"], note=d["note"])),
+    "resume": (ser.ActionSerializer, _note_only(wf.case_resume)),
+    "submit": (ser.SubmitSerializer, lambda common, d: wf.case_submit(
+        **common, note=d["note"], photos=_uploads(d.get("photos")))),
+    "verify": (ser.VerifySerializer, lambda common, d: wf.case_verify(
+        **common, passed=d["passed"], note=d["note"], photos=_uploads(d.get("photos")))),
+    "close": (ser.ActionSerializer, _note_only(wf.case_close)),
+    "reopen": (ser.ReasonSerializer, _note_only(wf.case_reopen)),
+    "merge": (ser.MergeSerializer, lambda common, d: wf.case_merge(**common, into_id=d["into"], note=d["note"])),
+}
+
+
+def _cases(user):
+    return restrict(Case.objects.select_related("category", "unit", "grid", "site"), user)
+
+
+class CaseViewSet(viewsets.GenericViewSet):
+    """Cases in your scope: list with filters, detail, report a new one, and every workflow action."""
+
+    serializer_class = ser.CaseSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    queryset = Case.objects.none()
+
+    def get_queryset(self):
+        return _cases(self.request.user)
+
+    @extend_schema(parameters=[ser.CaseFilterSerializer], responses={200: ser.CaseSerializer(many=True), **ERRORS})
+    def list(self, request):
+        filters = ser.CaseFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = selectors.apply_filters(self.get_queryset(), filters.validated_data).order_by("-reported_at", "-id")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ser.CaseSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: ser.CaseDetailSerializer, **ERRORS})
+    def retrieve(self, request, pk=None):
+        case = self._get(pk)
+        return Response(ser.CaseDetailSerializer(case).data)
+
+    @extend_schema(request=ser.CaseCreateSerializer, responses={201: ser.CaseDetailSerializer, **ERRORS})
+    def create(self, request):
+        if not scope_for(request.user).roles & REPORTERS:
+            raise PermissionDenied(_("Your roles do not include reporting cases."))
+        form = ser.CaseCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        d = form.validated_data
+        site = d.get("site")
+        if site is not None and not restrict(Site.objects.filter(pk=site.pk), request.user).exists():
+            raise ValidationError({"site": [_("Unknown site %(code)s.") % {"code": site.code}]})
+        case = wf.case_intake(
+            channel=_channel(request), description=d["description"], lng=d.get("lng"), lat=d.get("lat"),
+            crs=d["crs"], category=d.get("category"), urgency=d["urgency"], address=d["address"], site=site,
+            reporter_name=d["reporter_name"], reporter_phone=d["reporter_phone"], external_id=d["external_id"],
+            actor=request.user,
+        )
+        case = self._get(case.pk, scoped=False)
+        return Response(ser.CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    def _get(self, pk, *, scoped: bool = True) -> Case:
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise Http404 from None
+        events = Prefetch("events", queryset=CaseEvent.objects.order_by("seq"))
+        qs = Case.objects.select_related("category", "unit", "grid", "site").prefetch_related(events)
+        if not scoped:
+            return qs.get(pk=pk)
+        return get_or_404(qs, self.request.user, pk=pk)
+
+    def _act(self, request, pk, key):
+        case = self._get(pk)
+        form_class, run = ACTIONS[key]
+        form = form_class(data=request.data)
+        form.is_valid(raise_exception=True)
+        d = dict(form.validated_data)
+        if key == "merge":
+            get_or_404(Case.objects.all(), request.user, pk=d["into"])
+        common = {"case_id": case.pk, "actor": request.user, "expected_version": d.get("version")}
+        run(common, d)
+        return Response(ser.CaseDetailSerializer(self._get(case.pk)).data)
+
+
+def _make_action(key: str, form_class):
+    def handler(self, request, pk=None):
+        return self._act(request, pk, key)
+
+    # Named do_<key>: "dispatch" itself would replace the view's own dispatch method.
+    handler.__name__ = f"do_{key}"
+    handler.__doc__ = f"Workflow action {key} (the service checks the person's right and the case's state)."
+    handler = extend_schema(request=form_class, responses={200: ser.CaseDetailSerializer, **ERRORS})(handler)
+    return action(detail=True, methods=["post"], url_path=key.replace("_", "-"), url_name=key)(handler)
+
+
+for _key, (_form, _run) in ACTIONS.items():
+    setattr(CaseViewSet, f"do_{_key}", _make_action(_key, _form))
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Categories (大类 and 小类) with their codes."""
+
+    serializer_class = ser.CategorySerializer
+    lookup_field = "code"
+    queryset = Category.objects.none()
+
+    def get_queryset(self):
+        return restrict(Category.objects.select_related("parent").order_by("code"), self.request.user)
+
+
+class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    """Responsible units in your scope."""
+
+    serializer_class = ser.UnitSerializer
+    lookup_field = "code"
+    queryset = Unit.objects.none()
+
+    def get_queryset(self):
+        return restrict(Unit.objects.select_related("area").order_by("code"), self.request.user)
+
+
+class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+    """Sites (点位) in your scope."""
+
+    serializer_class = ser.SiteSerializer
+    lookup_field = "code"
+    queryset = Site.objects.none()
+
+    def get_queryset(self):
+        qs = Site.objects.select_related("site_type", "area", "guarantor_unit").order_by("code")
+        return restrict(qs, self.request.user)
+
+
+class LocateView(APIView):
+    """The grid and the areas above it at a point (only the areas in your scope are named)."""
+
+    @extend_schema(parameters=[ser.LocateSerializer], responses={200: ser.LocationSerializer, **ERRORS})
+    def get(self, request):
+        from wenming.common.geo import to_wgs84
+        from wenming.org.spatial import get_index
+
+        form = ser.LocateSerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        d = form.validated_data
+        lng, lat = to_wgs84(d["lng"], d["lat"], d["crs"])
+        index = get_index()
+        chain = index.chain(index.locate(lng, lat))
+        visible = set(restrict(Area.objects.filter(pk__in=[a.id for a in chain]), request.user).values_list("pk", flat=True))
+        areas = [{"code": a.code, "name": a.name, "level": a.level} for a in chain if a.id in visible]
+        grid = areas[-1] if areas and chain and chain[-1].id in visible and chain[-1].level == "grid" else None
+        return Response(ser.LocationSerializer({"lng": lng, "lat": lat, "grid": grid, "areas": areas}).data)
+
