@@ -64,7 +64,8 @@
                      style: api.style() };
           } },
         { type: "scatter", symbol: "diamond", symbolSize: 9, data: marks, itemStyle: { color: "#000" } },
-        { type: "line", data: [], markLine: { symbol: "none", data: [{ xAxis: Date.now(), name: form.getAttribute("data-label-today") }],
+        { type: "line", data: [], markLine: { symbol: "none", label: { formatter: form.getAttribute("data-label-today") },
+                                               data: [{ xAxis: Date.now() }],
                                                lineStyle: { color: "#d32f2f", type: "dashed" } } }
       ]
     }, true);
