@@ -6,6 +6,8 @@ person's name; the status page reads only what ``selectors`` lets through.
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
@@ -34,6 +36,7 @@ from .services.verification import (
 )
 
 SESSION_PHONE = "public_verified_phone"
+VERIFIED_FOR = 24 * 3600  # seconds a verified phone stays verified in this browser
 SESSION_REPORTS = "public_reports"
 
 
@@ -51,9 +54,17 @@ def _city_centre() -> tuple[float, float] | None:
     return row if row and row[0] is not None else None
 
 
+def _verified_phone(request) -> str:
+    """The phone this browser verified by SMS code within the last day, if any."""
+    stored = request.session.get(SESSION_PHONE) or {}
+    if isinstance(stored, dict) and stored.get("until", 0) > time.time():
+        return stored.get("phone", "")
+    return ""
+
+
 def report(request):
     """The report form; a valid post becomes a case in the command centre's 待受理 queue."""
-    verified = request.session.get(SESSION_PHONE, "")
+    verified = _verified_phone(request)
     form = ReportForm(request.POST or None, request.FILES or None, verified_phone=verified)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -64,7 +75,7 @@ def report(request):
                 phone = phone_normalize(d["phone"])
                 if phone != verified:
                     phone = phone_code_check(phone=phone, code=d["code"])
-                    request.session[SESSION_PHONE] = phone
+                    request.session[SESSION_PHONE] = {"phone": phone, "until": time.time() + VERIFIED_FOR}
             case = public_report_submit(
                 description=d["description"], lng=d["lng"], lat=d["lat"], address=d["address"],
                 category_code=None if d["category"] == OTHER else category_code(d["category"]),

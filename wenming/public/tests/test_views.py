@@ -81,6 +81,12 @@ def test_report_with_sms_code(english, grid):
     # The phone stays verified for this browser: a second report needs no new code.
     again = english.post(reverse("public:report"), report_data(grid, anonymous=None, phone=PHONE, description="又有摊贩"))
     assert again.status_code == 302 and Case.objects.filter(channel="citizen", reporter_phone=PHONE).count() == 2
+    # A day later the phone must be verified again.
+    session = english.session
+    session["public_verified_phone"]["until"] = 0
+    session.save()
+    later = english.post(reverse("public:report"), report_data(grid, anonymous=None, phone=PHONE, description="第三次"))
+    assert later.status_code == 400 and "enter the code" in str(later.context["form"].errors["code"])
 
 
 def test_code_request_refusals_are_clear(english):
