@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wenming.campaign.models import Action, Campaign, Meeting, Task, TaskForce, TaskKind, TaskStatus
-from wenming.campaign.services.tasks import _today, task_status
+from wenming.campaign.services.tasks import _today, measured_values_refresh, task_status
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import COMMAND, scope_for
 from wenming.common.services.audit import audit_event_record
@@ -121,6 +121,7 @@ def meeting_prepare(*, campaign: Campaign, week_start: dt.date, actor, chair: st
     if not scope_for(actor).roles & (COMMAND | {"admin"}):
         raise NotAllowed(_("Only the command centre and administrators prepare the weekly meeting."))
     week_start = week_start_of(week_start)
+    measured_values_refresh(campaign_id=campaign.pk)
     agenda = agenda_build(campaign=campaign, week_start=week_start, now=now)
     with transaction.atomic():
         meeting, created = Meeting.objects.select_for_update().get_or_create(

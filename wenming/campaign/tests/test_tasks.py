@@ -148,3 +148,28 @@ def test_supervision_item_is_tracked_like_a_task(campaign, people, media_and_eng
     with pytest.raises(NotAllowed):
         svc.supervision_item_create(meeting_id=meeting.pk, actor=people["chengguan"], title="x", owner_unit=unit,
                                     due_on=dt.date(2026, 3, 9), now=now)
+
+
+def test_values_counted_from_cases(campaign, people, media_and_english):
+    from wenming.cases.models import Category
+    from wenming.cases.services import workflow as wf
+    from wenming.org.models import Area
+
+    task = Task.objects.get(campaign=campaign, code="R04-1")  # dogs: measured from cases
+    Task.objects.filter(campaign=campaign, measure="cases").update(starts_on=timezone.localdate())
+    svc.measured_values_refresh()
+    task.refresh_from_db()
+    assert task.current_value == 0
+    category = Category.objects.filter(actions=task.action).first()
+    grid = Area.objects.filter(level="grid").order_by("code").first()
+    made = [wf.case_intake(channel="citizen", description=f"犬只扰民{i}", lng=grid.lng, lat=grid.lat, category=category,
+                           actor=people["shouli"]) for i in range(4)]
+    from wenming.cases.models import Case
+
+    Case.objects.filter(pk=made[0].pk).update(state="closed")
+    assert svc.measured_values_refresh() >= 1
+    task.refresh_from_db()
+    assert task.current_value == Decimal(25)
+    assert svc.task_status(task) in {TaskStatus.ON_TRACK, TaskStatus.BEHIND}
+    with pytest.raises(WorkflowError, match="counted from cases"):
+        svc.progress_report(task_id=task.pk, actor=people["paiqian"], value=50, narrative="x")

@@ -15,12 +15,14 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="run the periodic jobs once, in this process, and exit")
 
     def handle(self, *args, interval, once, **options):
+        from wenming.campaign.tasks import scan_campaign
         from wenming.cases.services.escalation import escalations_scan
         from wenming.cases.services.webhooks import webhooks_deliver, webhooks_recover
         from wenming.common.services.notifications import notifications_deliver, notifications_recover
 
         if once:
             self.stdout.write(f"escalations: {escalations_scan()}")
+            self.stdout.write(f"campaign: {scan_campaign.call()}")
             notifications_recover()
             self.stdout.write(f"notifications: {notifications_deliver()}")
             webhooks_recover()
@@ -43,6 +45,7 @@ class Command(BaseCommand):
             while not stop:
                 notifications_recover()
                 scan_escalations.enqueue()
+                scan_campaign.enqueue()
                 deliver_notifications.enqueue()
                 webhooks_recover()
                 deliver_webhooks.enqueue()  # retries whose backoff has run out
