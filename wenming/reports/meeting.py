@@ -7,6 +7,7 @@ decisions (supervision items), so the printed pack and the page show the same nu
 from __future__ import annotations
 
 import io
+import re
 
 from django.utils.translation import gettext as _
 from docx import Document
@@ -100,7 +101,7 @@ def meeting_xlsx(meeting: Meeting) -> bytes:
     for title, header, rows in [*_sections(meeting),
                                 (_("Decisions (supervision items)"), [_("Code"), _("Decision"), _("Owner"), _("Deadline"), _("Status")],
                                  _decisions(meeting))]:
-        ws = wb.create_sheet(title[:31])
+        ws = wb.create_sheet(re.sub(r"[\\/?*\[\]:]", " ", title)[:31])
         ws.append(header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
