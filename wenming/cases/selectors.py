@@ -26,7 +26,7 @@ def overdue_q(now: dt.datetime) -> Q:
 
 
 SMALL = 2000  # a filtered remainder this small is picked by id, then ordered
-SELECTED = ("category", "unit", "grid")
+SELECTED = ("category", "unit", "grid", "public_report")  # the public-report marker rides along
 
 
 class OverdueFirst:
