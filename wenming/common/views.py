@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from wenming.cases.models import RoutingRule
@@ -6,8 +5,14 @@ from wenming.common.access import can, scope_for
 from wenming.org.models import Role
 
 
-@login_required
 def home(request):
+    """Staff get their home page; everyone else the public landing: report, follow, the public columns."""
+    if not request.user.is_authenticated:
+        from wenming.cases.services.exposure import exposure_board, showcase_entries
+
+        return render(request, "common/public_home.html", {
+            "board": list(exposure_board()[:3]), "showcase": list(showcase_entries()[:3]),
+        })
     scope = scope_for(request.user)
     labels = dict(Role.choices)
     return render(
