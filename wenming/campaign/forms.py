@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -34,7 +35,7 @@ class MinutesForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    title = forms.CharField(label=_("Decision"), max_length=200,
+    title = forms.CharField(label=pgettext_lazy("meeting", "Decision"), max_length=200,
                             error_messages={"required": _("Decision: describe what must be done.")})
     owner_unit = forms.ModelChoiceField(label=_("Owner unit"), queryset=None,
                                         error_messages={"required": _("Owner: choose the unit responsible.")})

@@ -10,6 +10,7 @@ import io
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
@@ -73,7 +74,7 @@ def meeting_docx(meeting: Meeting) -> bytes:
     for line in (meeting.minutes or _("(not yet recorded)")).splitlines():
         doc.add_paragraph(line)
     doc.add_heading(_("Decisions (supervision items)"), level=1)
-    _table(doc, [_("Code"), _("Decision"), _("Owner"), _("Deadline"), _("Status")], _decisions(meeting))
+    _table(doc, [_("Code"), pgettext("meeting", "Decision"), _("Owner"), _("Deadline"), _("Status")], _decisions(meeting))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -99,7 +100,7 @@ def meeting_xlsx(meeting: Meeting) -> bytes:
     wb = Workbook(write_only=False)
     wb.remove(wb.active)
     for title, header, rows in [*_sections(meeting),
-                                (_("Decisions (supervision items)"), [_("Code"), _("Decision"), _("Owner"), _("Deadline"), _("Status")],
+                                (_("Decisions (supervision items)"), [_("Code"), pgettext("meeting", "Decision"), _("Owner"), _("Deadline"), _("Status")],
                                  _decisions(meeting))]:
         ws = wb.create_sheet(re.sub(r"[\\/?*\[\]:]", " ", title)[:31])
         ws.append(header)

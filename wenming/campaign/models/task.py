@@ -7,6 +7,7 @@ A task's status is never stored: it is computed from its plan, its latest value 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wenming.common.models import TimeStampedModel
 
@@ -53,11 +54,12 @@ class TaskKind(models.TextChoices):
 
 
 class TaskStatus(models.TextChoices):
-    NOT_STARTED = "not_started", _("Not started")
-    ON_TRACK = "on_track", _("In progress")
-    BEHIND = "behind", _("Behind plan")
-    DONE = "done", _("Completed")
-    OVERDUE = "overdue", _("Overdue")
+    # 未开始, 推进中, 滞后, 已完成, 逾期
+    NOT_STARTED = "not_started", pgettext_lazy("task status", "Not started")
+    ON_TRACK = "on_track", pgettext_lazy("task status", "In progress")
+    BEHIND = "behind", pgettext_lazy("task status", "Behind plan")
+    DONE = "done", pgettext_lazy("task status", "Completed")
+    OVERDUE = "overdue", pgettext_lazy("task status", "Overdue")
 
 
 class Task(TimeStampedModel):

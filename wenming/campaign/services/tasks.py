@@ -192,9 +192,12 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
 
 
 def report_due_on(task: Task) -> dt.date:
-    """The day the next report is due: ``report_every_days`` after the last report (or the start)."""
+    """The day the next report is due: ``report_every_days`` after the last report (or the start), or the
+    deadline if that comes first."""
     last = _today(task.last_reported_at) if task.last_reported_at else task.starts_on
-    return last + dt.timedelta(days=max(1, task.report_every_days))
+    due = last + dt.timedelta(days=max(1, task.report_every_days))
+    # A deadline sooner than the next cycle (a three-day supervision item) is the day the report is due.
+    return min(due, task.due_on) if task.due_on and task.due_on >= last else due
 
 
 def progress_reminders_scan(*, now: dt.datetime | None = None) -> dict:

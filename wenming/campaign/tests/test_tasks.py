@@ -173,3 +173,13 @@ def test_values_counted_from_cases(campaign, people, media_and_english):
     assert svc.task_status(task) in {TaskStatus.ON_TRACK, TaskStatus.BEHIND}
     with pytest.raises(WorkflowError, match="counted from cases"):
         svc.progress_report(task_id=task.pk, actor=people["paiqian"], value=50, narrative="x")
+
+
+def test_a_short_supervision_item_is_reminded_before_its_deadline(campaign, people, media_and_english):
+    unit = Task.objects.get(campaign=campaign, code="R06-2").cooperating_units.get(code="CGJ-131102")
+    now = at(dt.date(2026, 3, 4))
+    item = svc.supervision_item_create(meeting_id=None, actor=people["zhiban"], title="清理小广告", owner_unit=unit,
+                                       due_on=dt.date(2026, 3, 6), now=now)
+    assert svc.report_due_on(item) == dt.date(2026, 3, 6)
+    svc.progress_reminders_scan(now=at(dt.date(2026, 3, 5)))
+    assert Notification.objects.filter(key=f"task-report:{item.pk}:20260306", recipient__username="chengguan").exists()
