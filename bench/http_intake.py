@@ -1,0 +1,246 @@
+"""HTTP intake: a routed case POSTed through the REST API and through Open311, against a bare endpoint.
+
+    .venv/bin/python bench/http_intake.py [--database-url postgres://postgres@127.0.0.1:5432/wenming_bench_http]
+                                          [--connections 16] [--duration 20] [--rounds 2] [--build]
+
+Not a test. The server is the production one, started the way ``wenming serve`` starts it (gunicorn,
+``wenming.wsgi``, its default workers and threads), with WENMING_BENCH_ENDPOINT=1 so the bare endpoint
+``/api/v1/bench/insert/`` (one INSERT into ``api_bench_row``, nothing else) is mounted beside the real
+ones. Load comes from ``wrk`` (Debian package ``wrk``) with a Lua script cycling through prepared POST
+bodies: 16 concurrent connections, each body a problem at a different grid of the 3,000-grid demo city
+(category SJ0401, routed). Endpoints take turns in every round, so drift on the shared machine hits each.
+
+Reported per endpoint: requests/s, p50 and p99 latency, errors (socket errors and non-2xx), the CPU time
+the load generator used, and rows created against successful responses (a request still in flight when
+wrk stops may land after the count of responses: the difference is at most the number of connections).
+
+--build drops and rebuilds the scratch database (``wenming migrate`` + ``wenming demo-data --grids 3000``);
+the database name must contain "bench".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+VENV_BIN = Path(sys.executable).parent
+CATEGORY = "SJ0401"
+
+LUA = r"""
+local bodies = {}
+local path, ctype = nil, nil
+local counter = 0
+function init(args)
+  path, ctype = args[1], args[2]
+  for line in io.lines(args[3]) do bodies[#bodies + 1] = line end
+  counter = math.random(#bodies)
+end
+function request()
+  counter = counter % #bodies + 1
+  return wrk.format("POST", path, {["Content-Type"] = ctype, ["Authorization"] = AUTH}, bodies[counter])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, ' ..
+    '"status": %d, "timeout": %d, "p50_us": %d, "p99_us": %d}\n', summary.requests, summary.duration,
+    e.connect, e.read, e.write, e.status, e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def env_for(url: str) -> dict:
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
+               WENMING_BENCH_ENDPOINT="1", DJANGO_SETTINGS_MODULE="wenming.settings", WENMING_GEO_CHECK_SECONDS="3600")
+    env.pop("WENMING_DEMO", None)
+    env.pop("WENMING_TESTING", None)
+    return env
+
+
+def wenming(url: str, *args: str) -> None:
+    subprocess.run([str(VENV_BIN / "wenming"), *args], env=env_for(url), check=True)
+
+
+def build(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    wenming(url, "migrate", "-v0")
+    wenming(url, "demo-data", "--grids", "3000")
+
+
+def prepare(url: str, tmp: Path, samples: int) -> dict:
+    """Keys, the bare table, and the bodies: the same problems for REST, Open311 and the bare endpoint."""
+    os.environ.update(env_for(url))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from wenming.api.services.keys import api_key_issue
+    from wenming.org.models import Area, Person
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS api_bench_row (id bigserial PRIMARY KEY, body text NOT NULL, "
+                       "created_at timestamptz NOT NULL)")
+    person = Person.objects.get(username="shouli")
+    _key, raw = api_key_issue(name="bench http intake", person=person)
+    grids = list(Area.objects.filter(level="grid").exclude(lng=None).values_list("lng", "lat"))
+    rng = random.Random(7)
+    points = [rng.choice(grids) for _ in range(samples)]
+    texts = ["路口流动摊贩占道经营", "人行道乱堆杂物", "店外经营占用人行道", "早市摊点占道"]
+    bodies = {"rest": [], "open311": [], "bare": []}
+    for i, (lng, lat) in enumerate(points):
+        text = f"{texts[i % len(texts)]} #{i}"
+        bodies["rest"].append(json.dumps({"description": text, "category": CATEGORY, "lng": lng, "lat": lat},
+                                         ensure_ascii=False))
+        bodies["open311"].append(urlencode({"api_key": raw, "service_code": CATEGORY, "lat": lat, "long": lng,
+                                            "description": text}))
+        bodies["bare"].append(urlencode({"description": text}))
+    for name, lines in bodies.items():
+        (tmp / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"key": raw}
+
+
+def count_rows(url: str) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM api_bench_row")
+        bare = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM cases_case WHERE channel = 'api'")
+        api = cursor.fetchone()[0]
+    connection.close()
+    return {"bare": bare, "api": api}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(url: str, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([str(VENV_BIN / "wenming"), "serve", "--port", str(port)], env=env_for(url),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/open311/v2/discovery.json", timeout=2)
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the server did not come up: " + proc.stderr.read().decode()[-2000:])
+
+
+TARGETS = {
+    "bare": ("/api/v1/bench/insert/", "application/x-www-form-urlencoded", False),
+    "rest": ("/api/v1/cases/", "application/json", True),
+    "open311": ("/open311/v2/requests.json", "application/x-www-form-urlencoded", False),
+}
+
+
+def run_wrk(port: int, name: str, tmp: Path, key: str, *, connections: int, duration: int, threads: int) -> dict:
+    path, ctype, auth = TARGETS[name]
+    script = tmp / f"{name}.lua"
+    script.write_text(f"AUTH = {json.dumps('Token ' + key if auth else '')}\n" + LUA, encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s", "-s", str(script),
+         f"http://127.0.0.1:{port}", "--", path, ctype, str(tmp / f"{name}.txt")],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    data = json.loads(line[len("WRKJSON "):])
+    data["client_cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    errors = data["connect"] + data["read"] + data["write"] + data["timeout"] + data["status"]
+    data["errors"] = errors
+    data["successes"] = data["requests"] - data["status"]
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/wenming_bench_http")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint per round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--samples", type=int, default=3000, help="distinct bodies per endpoint")
+    parser.add_argument("--build", action="store_true", help="drop and rebuild the scratch database first")
+    args = parser.parse_args()
+    if "bench" not in urlsplit(args.database_url).path:
+        raise SystemExit("refusing: the database name must contain 'bench' (it is written to)")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    if args.build:
+        build(args.database_url)
+    else:
+        wenming(args.database_url, "migrate", "-v0")
+    tmp = Path(tempfile.mkdtemp(prefix="wenming-http-bench-"))
+    key = prepare(args.database_url, tmp, args.samples)["key"]
+    port = free_port()
+    server = start_server(args.database_url, port)
+    totals = {name: [] for name in TARGETS}
+    try:
+        for name in TARGETS:  # warm-up: imports, connections, the routing index in every worker
+            run_wrk(port, name, tmp, key, connections=args.connections, duration=3, threads=args.threads)
+        time.sleep(1)
+        for rnd in range(args.rounds):
+            order = list(TARGETS) if rnd % 2 == 0 else list(reversed(TARGETS))
+            for name in order:
+                rows_before = count_rows(args.database_url)
+                data = run_wrk(port, name, tmp, key, connections=args.connections, duration=args.duration,
+                               threads=args.threads)
+                time.sleep(1.5)  # let requests in flight when wrk stopped finish
+                rows_after = count_rows(args.database_url)
+                table = "bare" if name == "bare" else "api"
+                data["rows"] = rows_after[table] - rows_before[table]
+                totals[name].append(data)
+                print(f"round {rnd + 1} {name:8s} {data['rps']:8.1f} req/s  p50 {data['p50_us'] / 1000:7.1f} ms  "
+                      f"p99 {data['p99_us'] / 1000:7.1f} ms  errors {data['errors']}  "
+                      f"client CPU {data['client_cpu_s']:.1f} s  rows {data['rows']} / ok {data['successes']}",
+                      flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    print()
+    print("| endpoint | req/s | p50 ms | p99 ms | errors | client CPU s | rows / successful responses | vs bare: throughput, p99 |")
+    print("|---|---|---|---|---|---|---|---|")
+    bare_rps = sum(d["rps"] for d in totals["bare"]) / len(totals["bare"])
+    bare_p99 = max(d["p99_us"] for d in totals["bare"])
+    for name, runs in totals.items():
+        rps = sum(d["rps"] for d in runs) / len(runs)
+        p50 = max(d["p50_us"] for d in runs) / 1000
+        p99 = max(d["p99_us"] for d in runs) / 1000
+        errors = sum(d["errors"] for d in runs)
+        cpu = sum(d["client_cpu_s"] for d in runs)
+        rows, ok = sum(d["rows"] for d in runs), sum(d["successes"] for d in runs)
+        print(f"| {name} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {errors} | {cpu:.1f} | {rows} / {ok} | "
+              f"{rps / bare_rps:.2f}, {p99 * 1000 / bare_p99:.2f}× |")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
