@@ -61,6 +61,36 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CaseCreatedSerializer(serializers.Serializer):
+    """The answer to a new report, from the row just written (the grid code from the spatial index).
+
+    A plain serializer, not a model one: intake is the hot path, and this one has no fields to introspect.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    tracking_code = serializers.CharField(read_only=True)
+    state = serializers.ChoiceField(choices=CaseState.choices, read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
+    external_id = serializers.CharField(read_only=True)
+    category = serializers.CharField(source="category.code", default=None, allow_null=True, read_only=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, read_only=True)
+    description = serializers.CharField(read_only=True)
+    address = serializers.CharField(read_only=True)
+    lng = serializers.FloatField(read_only=True, allow_null=True)
+    lat = serializers.FloatField(read_only=True, allow_null=True)
+    grid = serializers.SerializerMethodField()
+    reported_at = serializers.DateTimeField(read_only=True)
+    register_due = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_grid(self, case) -> str | None:
+        from wenming.org.spatial import get_index
+
+        info = get_index().areas.get(case.grid_id) if case.grid_id else None
+        return info.code if info else None
+
+
 class CaseDetailSerializer(CaseSerializer):
     events = EventSerializer(many=True, read_only=True)
 
