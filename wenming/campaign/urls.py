@@ -8,6 +8,7 @@ urlpatterns = [
     path("forces/<int:pk>/", views.force_board, name="force"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/report/", views.task_report, name="task_report"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("supervision/", views.supervision_list, name="supervision"),
     path("map/", views.battle_map, name="map"),
     path("map/data.json", views.battle_map_data, name="map_data"),

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from wenming.campaign import selectors
 from wenming.campaign.forms import DecisionForm, MinutesForm, ProgressForm
-from wenming.campaign.models import Meeting, Task, TaskForce, TaskKind
+from wenming.campaign.models import Meeting, ProgressEvidence, Task, TaskForce, TaskKind
 from wenming.campaign.services import meetings as meeting_services
 from wenming.campaign.services import tasks as task_services
 from wenming.cases.services.errors import WorkflowError
@@ -202,3 +202,17 @@ def supervision_list(request):
     items = selectors.tasks_with_status(restrict(Task.objects.filter(campaign=campaign, kind=TaskKind.SUPERVISION), request.user)
                                         .order_by("due_on"))
     return render(request, "campaign/supervision_list.html", {"items": items})
+
+
+@require_safe
+@login_required
+def evidence_file(request, pk: int):
+    """Progress evidence through the access path, never a public media URL."""
+    evidence = get_or_404(ProgressEvidence.objects.all(), request.user, pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=evidence.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

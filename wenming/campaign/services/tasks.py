@@ -149,6 +149,10 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
         sniffed = sniff(upload.content[:32])
         if sniffed is None:
             raise WorkflowError(_("Evidence: %(name)s is not a JPEG, PNG, WebP, HEIC photo or a PDF.") % {"name": upload.name})
+        if sniffed[0].startswith("image/"):
+            # Photos are stored as a copy without metadata (no EXIF position), like the cases' shared copies.
+            content = _photo_without_metadata(upload)
+            upload, sniffed = Upload(upload.name, content), ("image/jpeg", "jpg")
         checked.append((upload, sniffed))
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task_id)
@@ -189,6 +193,27 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
                data={"report": report.pk, "value": str(number), "unit": unit_id, "files": len(checked),
                      "status_before": str(before), "status_after": str(after)})
     return report
+
+
+def _photo_without_metadata(upload: Upload) -> bytes:
+    import io
+    import warnings
+
+    from django.conf import settings
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    from wenming.cases.services.evidence import _jpeg
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(upload.content))
+            if image.width * image.height > settings.WENMING_MAX_IMAGE_PIXELS:
+                raise WorkflowError(_("Evidence: %(name)s has too many pixels.") % {"name": upload.name})
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
+        raise WorkflowError(_("Evidence: %(name)s cannot be read as an image.") % {"name": upload.name}) from None
+    return _jpeg(ImageOps.exif_transpose(image))
 
 
 def report_due_on(task: Task) -> dt.date:

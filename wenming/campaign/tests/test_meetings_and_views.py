@@ -112,3 +112,21 @@ def test_meeting_pages_and_downloads_for_the_command_centre(client, campaign, pe
     # Inspectors do not see meetings: 404, like missing.
     client.force_login(people["anfang"])
     assert client.get(f"/reports/meetings/{meeting.pk}/meeting.docx").status_code == 404
+
+
+def test_evidence_uploaded_on_the_page_is_served_through_the_access_path(client, campaign, people, media_and_english):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wenming.campaign.models import ProgressEvidence
+    from wenming.conftest import photo_bytes
+
+    task = Task.objects.get(campaign=campaign, code="R06-2")
+    client.force_login(people["chengguan"])
+    files = [SimpleUploadedFile("a.png", photo_bytes(), "image/png"), SimpleUploadedFile("b.png", photo_bytes(pattern=3), "image/png")]
+    assert client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "2", "narrative": "两处", "files": files}).status_code == 302
+    evidence = list(ProgressEvidence.objects.filter(report__task=task))
+    assert len(evidence) == 2
+    response = client.get(f"/campaign/evidence/{evidence[0].pk}/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    client.logout()
+    assert client.get(f"/campaign/evidence/{evidence[0].pk}/").status_code == 302

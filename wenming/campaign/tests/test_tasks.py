@@ -70,16 +70,22 @@ def test_count_target_per_area_and_done_target(campaign):
 
 
 def test_unit_reports_progress_with_evidence_and_history_appends(campaign, people, media_and_english):
+    from PIL import Image
+
     task = Task.objects.get(campaign=campaign, code="R06-2")
     chengguan = people["chengguan"]
     assert svc.can_report(chengguan, task)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
     first = svc.progress_report(task_id=task.pk, actor=chengguan, value=10, narrative="新建发布栏10处",
-                                files=[svc.Upload("a.png", photo_bytes())])
+                                files=[svc.Upload("a.jpg", photo_bytes(fmt="JPEG", exif=exif))])
     second = svc.progress_report(task_id=task.pk, actor=chengguan, value=25, narrative="又建15处")
     task.refresh_from_db()
     assert task.current_value == 25 and task.last_reported_at is not None
     assert list(ProgressReport.objects.filter(task=task).order_by("id")) == [first, second]
-    assert first.value == 10 and first.evidence.get().content_type == "image/png"
+    evidence = first.evidence.get()
+    assert first.value == 10 and evidence.content_type == "image/jpeg"  # re-encoded without metadata
+    assert not Image.open(evidence.file.open("rb")).getexif()
     assert first.unit.code == "CGJ-131102"
     assert TaskEvent.objects.filter(task=task, action="progress").count() == 2
 
