@@ -73,3 +73,15 @@ def test_nineteen_task_forces_with_leaders_units_and_tasks(campaign):
 def test_actions_link_to_case_categories(campaign):
     for code in ["R01", "R03", "R06", "I03"]:
         assert Action.objects.get(campaign=campaign, code=code).categories.exists(), code
+
+
+def test_campaign_load_command_is_idempotent(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("campaign-load", "--demo", stdout=out)
+    call_command("campaign-load", "--demo", stdout=out)
+    assert "19 actions, 47 tasks, 19 task forces" in out.getvalue()
+    assert TaskForce.objects.count() == 19 and Task.objects.filter(kind="task").count() == 47

@@ -3,6 +3,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from wenming.campaign.models import TaskForce
+from wenming.campaign.services.actions import campaign_load
 from wenming.campaign.services.demo import campaign_demo_build
 from wenming.org.models import Area
 from wenming.org.services.demo import demo_city_build
@@ -20,6 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, grids, seed, if_empty, dry_run, **options):
         if if_empty and Area.objects.exists():
             self.stdout.write("The database already holds a city; demo data left as it is.")
+            if not TaskForce.objects.exists():  # a city built before the campaign's tasks existed
+                campaign_demo_build(campaign_code=campaign_load().code)
+                self.stdout.write("Campaign tasks and task forces added.")
             return
         started = time.perf_counter()
         try:
