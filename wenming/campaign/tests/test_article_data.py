@@ -85,3 +85,16 @@ def test_campaign_load_command_is_idempotent(db):
     call_command("campaign-load", "--demo", stdout=out)
     assert "19 actions, 47 tasks, 19 task forces" in out.getvalue()
     assert TaskForce.objects.count() == 19 and Task.objects.filter(kind="task").count() == 47
+
+
+def test_demo_data_adds_the_campaign_to_an_existing_city(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert not TaskForce.objects.exists()
+    out = StringIO()
+    call_command("demo-data", "--if-empty", stdout=out)
+    assert "Campaign tasks and task forces added." in out.getvalue()
+    assert TaskForce.objects.count() == 19
+    assert Task.objects.filter(code="R01-2", due_on=AUG_31, scope_radius_m=300).exists()
