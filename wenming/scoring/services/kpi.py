@@ -34,12 +34,13 @@ dispatch or rework, as the workflow set it.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,9 @@ REPORTER_ROLES = ("inspector", "grid_worker")
 # one handled early has no events in the period but is due in it, and extensions, rework and reopening only
 # ever move a deadline later.
 DUE_MARGIN = dt.timedelta(days=14)
+CHUNK = 5000
+# Events that move a case's stored handling or verification deadline.
+DEADLINE_ACTIONS = ("dispatch", "rework", "request_granted", "resume", "reopen", "return_approved", "submit")
 
 INDICATORS: dict[str, dict[str, object]] = {
     "sign_on_time_rate": {"label": _("On-time acknowledgement rate (按时签收率)"), "kind": "rate"},
@@ -126,6 +130,7 @@ class Stint:
     unit_id: int
     dispatch: dict
     due: dt.datetime | None
+    due_from: dt.datetime | None = None  # when ``due`` is still to be set by the time limit from this moment
     sign: dict | None = None
     last_submit: dict | None = None
     submit_pending: bool = False  # a submit not (yet) sent back for rework
@@ -144,12 +149,14 @@ def _parse(value) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _handle_due_from(event: dict, case_info: dict, start: dt.datetime) -> dt.datetime:
+def _recorded_due(event: dict) -> dt.datetime | None:
     recorded = event["data"].get("handle_due") if isinstance(event["data"], dict) else None
     if isinstance(recorded, list):
         recorded = recorded[-1]
-    if recorded:
-        return _parse(recorded)
+    return _parse(recorded) if recorded else None
+
+
+def _limit_due(case_info: dict, start: dt.datetime) -> dt.datetime:
     from wenming.cases.services.deadlines import stage_due
 
     return stage_due(category=case_info["category"], urgency=case_info["urgency"], stage=Stage.HANDLE, start=start)
@@ -162,7 +169,9 @@ def _replay(case_info: dict, events: list[dict]) -> list[Stint]:
     for event in events:
         action, at = event["action"], event["created_at"]
         if action == "dispatch":
-            current = Stint(unit_id=event["data"].get("unit"), dispatch=event, due=_handle_due_from(event, case_info, at))
+            recorded = _recorded_due(event)
+            current = Stint(unit_id=event["data"].get("unit"), dispatch=event, due=recorded,
+                            due_from=None if recorded else at)
             stints.append(current)
         if current is None:
             continue
@@ -173,7 +182,7 @@ def _replay(case_info: dict, events: list[dict]) -> list[Stint]:
             current.returned = event
             current = None
         elif action == "request_granted" and event["data"].get("handle_due"):
-            current.due = _parse(event["data"]["handle_due"][-1])
+            current.due, current.due_from = _parse(event["data"]["handle_due"][-1]), None
             if event["data"].get("request") == "shelving":
                 current.shelved = True
         elif action == "request_granted" and event["data"].get("request") == "shelving":
@@ -181,19 +190,30 @@ def _replay(case_info: dict, events: list[dict]) -> list[Stint]:
         elif action == "resume":
             current.shelved = False
             if event["data"].get("handle_due") and event["data"]["handle_due"][-1]:
-                current.due = _parse(event["data"]["handle_due"][-1])
+                current.due, current.due_from = _parse(event["data"]["handle_due"][-1]), None
         elif action == "submit":
             current.last_submit, current.submit_pending = event, True
         elif action == "rework":
             current.reworks.append(event)
             current.submit_pending = False
-            current.due = _handle_due_from(event, case_info, at)
+            recorded = _recorded_due(event)
+            current.due, current.due_from = recorded, None if recorded else at
         elif action == "close":
             current.close = event
         elif action == "follow_up":
             current.ratings.append(event)
         elif action == "reopen":
             current = None
+    # Deadlines still to be set: the case's stored one is the last stint's when nothing moved it after the
+    # cutoff (the usual case, and exact); otherwise the category's time limit, as the workflow set it.
+    for stint in stints:
+        if stint.due_from is None:
+            continue
+        if stint is stints[-1] and current is stint and case_info["handle_due"] and not case_info["later"]:
+            stint.due = case_info["handle_due"]
+        else:
+            stint.due = _limit_due(case_info, stint.due_from)
+        stint.due_from = None
     return stints
 
 
@@ -214,30 +234,44 @@ class Period:
         return instant is not None and self.start_at <= instant < self.end_at
 
 
+def _chunks(ids, size=CHUNK):
+    ids = list(ids)
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
 def _load(period: Period, cutoff: dt.datetime):
     """The cases that can count in the period, their facts, and their events before the cutoff."""
     from wenming.cases.models import Category
 
     # The cases that matter: something happened to them in the period, or a handling deadline of theirs lies
-    # near it (a case dispatched earlier and left untouched is still due, and overdue, in the period).
-    touched = CaseEvent.objects.filter(created_at__gte=period.start_at, created_at__lt=cutoff).values("case_id")
-    near = Q(handle_due__gte=period.start_at, handle_due__lt=period.end_at + DUE_MARGIN)
-    cases = {
-        row["id"]: row
-        for row in Case.objects.filter(Q(pk__in=touched) | near).values(
-            "id", "category_id", "urgency", "area_path", "channel", "reported_by_id", "reported_at"
-        )
-    }
+    # near it (a case dispatched earlier and left untouched is still due, and overdue, in the period). Two
+    # indexed lookups, then rows by id in chunks (one query with an OR of both plans badly on PostgreSQL).
+    ids = set(CaseEvent.objects.filter(created_at__gte=period.start_at, created_at__lt=cutoff)
+              .order_by().values_list("case_id", flat=True).distinct())
+    ids |= set(Case.objects.filter(handle_due__gte=period.start_at, handle_due__lt=period.end_at + DUE_MARGIN)
+               .order_by().values_list("id", flat=True))
+    cases, events = {}, defaultdict(list)
+    for chunk in _chunks(sorted(ids)):
+        for row in Case.objects.filter(pk__in=chunk).order_by().values(
+            "id", "category_id", "urgency", "area_path", "channel", "reported_by_id", "reported_at", "handle_due",
+            "verify_due",
+        ):
+            row["later"] = set()
+            cases[row["id"]] = row
+        for event in (
+            CaseEvent.objects.filter(case_id__in=chunk, created_at__lt=cutoff).order_by("case_id", "seq")
+            .values("id", "case_id", "seq", "action", "actor_id", "from_state", "to_state", "data", "created_at")
+        ):
+            events[event["case_id"]].append(event)
+        # What changed the case's stored deadlines after the cutoff: without it they are the replay's own.
+        for case_id, action in (CaseEvent.objects.filter(case_id__in=chunk, created_at__gte=cutoff,
+                                                         action__in=DEADLINE_ACTIONS)
+                                .order_by().values_list("case_id", "action").distinct()):
+            cases[case_id]["later"].add(action)
     categories = Category.objects.in_bulk({row["category_id"] for row in cases.values() if row["category_id"]})
     for row in cases.values():
         row["category"] = categories.get(row["category_id"])
-    events = defaultdict(list)
-    for event in (
-        CaseEvent.objects.filter(case_id__in=list(cases), created_at__lt=cutoff)
-        .order_by("case_id", "seq")
-        .values("id", "case_id", "action", "actor_id", "from_state", "to_state", "data", "created_at")
-    ):
-        events[event["case_id"]].append(event)
     return cases, events
 
 
@@ -254,12 +288,33 @@ def _district_of(area_path: str, districts) -> tuple[str, str] | None:
     return None
 
 
+_shared = threading.local()
+
+
+@contextmanager
+def shared_loads():
+    """Within this block the subjects of one period share one load of its cases and events."""
+    _shared.loads = {}
+    try:
+        yield
+    finally:
+        _shared.loads = None
+
+
 def compute_kpis(*, subject: str, start: dt.date, end: dt.date, cutoff: dt.datetime | None = None) -> dict[str, SubjectKpis]:
     """Every subject's tallies for the period [start, end), from events before ``cutoff`` (default: the end)."""
     period = Period(start, end)
     if cutoff is None:
         cutoff = min(period.end_at, timezone.now())
-    cases, events = _load(period, cutoff)
+    shared = getattr(_shared, "loads", None)
+    key = (start, end, cutoff)
+    if shared is not None and key in shared:
+        cases, events = shared[key]
+    else:
+        cases, events = _load(period, cutoff)
+        if shared is not None:
+            shared.clear()  # one period at a time: the subjects of a period share it
+            shared[key] = (cases, events)
     if subject == "unit":
         return _units(period, cutoff, cases, events)
     if subject == "district":
@@ -374,8 +429,10 @@ def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
             elif event["action"] in ("verify_passed", "rework") and event["actor_id"] in people and last_submit:
                 if not period.holds(event["created_at"]):
                     continue
-                due = stage_due(category=info["category"], urgency=info["urgency"], stage=Stage.VERIFY,
-                                start=last_submit["created_at"])
+                last_of_case = event["action"] == "verify_passed" and "submit" not in info["later"] and not any(
+                    e["action"] == "submit" and e["seq"] > event["seq"] for e in case_events)
+                due = info["verify_due"] if last_of_case and info["verify_due"] else stage_due(
+                    category=info["category"], urgency=info["urgency"], stage=Stage.VERIFY, start=last_submit["created_at"])
                 out[str(event["actor_id"])].tallies["verify_on_time_rate"].add(
                     event["id"], case_id=case_id, num=event["created_at"] <= due, events=[last_submit["id"], event["id"]]
                 )
