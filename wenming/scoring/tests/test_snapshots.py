@@ -197,3 +197,28 @@ def test_scheduled_task_computes_drafts(week, people):
     assert result["drafts"] == 12 and not result["skipped"]
     snapshot = ScoreSnapshot.objects.get(subject="unit", period="week", start=WEEK_START)
     assert snapshot.status == "draft" and str(Walk().unit.pk) in snapshot.figures["rows"]
+
+
+def test_scheduled_task_corrects_the_published_week_and_shares_loads(week, people):
+    snapshot = _published(people)
+    w = Walk()
+    with clock(at(5, 9)):  # late-synced steps inside the published week
+        wf.case_sign(case_id=week["G"].pk, actor=people["chengguan"])
+    w.submit(at(5, 10), week["G"])
+    result = scores.snapshots_due(now=at(10, 18))
+    assert result["corrections"] == 1 and not result["skipped"]  # only the unit snapshot was published
+    correction = snapshot.corrections.get()
+    changed = {(c["field"], c["published"], c["recomputed"]) for c in correction.diff if c["key"] == str(w.unit.pk)}
+    assert ("handled_rate", "5/7", "6/7") in changed
+    assert scores.snapshots_due(now=at(10, 19))["corrections"] == 0  # the same difference is not recorded twice
+    # Shared and separate loads give the same figures.
+    from wenming.scoring.services import kpi
+
+    version = snapshot.index_version
+    alone = scores.figures_compute(subject="district", start=WEEK_START, end=WEEK_START + dt.timedelta(days=7),
+                                   version=version)
+    with kpi.shared_loads():
+        scores.figures_compute(subject="unit", start=WEEK_START, end=WEEK_START + dt.timedelta(days=7), version=version)
+        shared = scores.figures_compute(subject="district", start=WEEK_START, end=WEEK_START + dt.timedelta(days=7),
+                                        version=version)
+    assert alone[0]["rows"] == shared[0]["rows"]
