@@ -128,9 +128,12 @@ def exposure_photo(request, pk: int):
 
 def _boards():
     from wenming.scoring.models import RedBlackList
+    from wenming.scoring.models.index import Subject
     from wenming.scoring.models.snapshot import BoardStatus
 
-    return RedBlackList.objects.filter(status=BoardStatus.PUBLISHED).select_related("snapshot").order_by("-published_at", "-id")
+    # Units and districts only: an inspectors' list names people, and an inspector's identity is never public.
+    return (RedBlackList.objects.filter(status=BoardStatus.PUBLISHED, snapshot__subject__in=[Subject.UNIT, Subject.DISTRICT])
+            .select_related("snapshot").order_by("-published_at", "-id"))
 
 
 @require_safe
