@@ -117,6 +117,8 @@ def exposure_photo(request, pk: int):
     public = photo.exposure.state == Exposure.State.PUBLISHED
     if not public and not (request.user.is_authenticated and scope_for(request.user).roles & ex.PUBLISHERS):
         raise Http404
+    if not public:  # the preview: only of a case the publisher may see
+        get_or_404(Case.objects.filter(pk=photo.exposure.case_id), request.user)
     try:
         handle = photo.rendered.open("rb")
     except (FileNotFoundError, ValueError):

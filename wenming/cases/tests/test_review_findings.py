@@ -7,7 +7,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from wenming.cases.services import exposure as ex
+from wenming.cases.services import workflow as wf
+from wenming.cases.services.workflow import Upload
+from wenming.conftest import photo_bytes
+from wenming.org.models import Area, Person, RoleAssignment
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
+WHITE = photo_bytes(color=(255, 255, 255), size=(200, 100), fmt="JPEG")
 
 
 def test_a_red_black_list_of_inspectors_is_never_public(client, people):
@@ -25,3 +32,20 @@ def test_a_red_black_list_of_inspectors_is_never_public(client, people):
     assert client.get(reverse("exposure:red_black_detail", args=[board.pk])).status_code == 404
     feed = ET.fromstring(client.get(reverse("exposure:red_black_feed")).content)
     assert not feed.findall("{http://www.w3.org/2005/Atom}entry")
+
+
+def test_a_draft_exposure_photo_is_previewed_only_by_publishers_who_see_the_case(client, people):
+    grid = Area.objects.filter(level="grid", code__startswith="131102").order_by("code").first()
+    case = wf.case_intake(channel="hotline", description="路口流动摊贩占道经营", lng=grid.lng, lat=grid.lat,
+                          category="SJ0401", actor=people["shouli"], photos=[Upload("before.jpg", WHITE)])
+    exposure = ex.exposure_save(case_id=case.pk, actor=people["zhiban"], headline="人民路口占道经营")
+    before = case.evidence.get(kind="before")
+    ex.exposure_photos_set(exposure_id=exposure.pk, actor=people["zhiban"], photos=[(before.pk, [])])
+    photo = exposure.photos.get()
+    other = Area.objects.filter(level="county").exclude(code="131102").order_by("code").first()  # not 桃城区
+    outsider = Person.objects.create_user(username="zhiban_other", password="x", is_staff=True)
+    RoleAssignment.objects.create(person=outsider, role="shift_leader", area=other)
+    client.force_login(people["zhiban"])
+    assert client.get(reverse("exposure:photo", args=[photo.pk])).status_code == 200
+    client.force_login(outsider)
+    assert client.get(reverse("exposure:photo", args=[photo.pk])).status_code == 404
