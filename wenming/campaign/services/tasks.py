@@ -296,7 +296,8 @@ def supervision_item_create(*, meeting_id: int | None, actor, title: str, owner_
 
 
 def measured_values_refresh(*, campaign_id: int | None = None) -> int:
-    """Tasks measured from cases: the share (%) of their action's cases since the task's start that are closed.
+    """Values not reported but counted: for tasks measured from cases, the share (%) of their action's cases
+    since the task's start that are closed; for tasks counted from sites, the number of such sites.
 
     Counted per category in one pass per start day (no join to the category→action table over all cases),
     then summed onto each action. An action without cases yet counts 0, not done.
@@ -306,6 +307,7 @@ def measured_values_refresh(*, campaign_id: int | None = None) -> int:
     from django.db.models import Count, Q
 
     from wenming.cases.models import Case, Category
+    from wenming.org.models import Site
 
     tasks = list(Task.objects.filter(measure=Measure.CASES, action__isnull=False))
     if campaign_id:
@@ -325,6 +327,13 @@ def measured_values_refresh(*, campaign_id: int | None = None) -> int:
                 sums[action_id][1] += closed
         per_start[start] = sums
     changed = 0
+    for task in Task.objects.filter(measure=Measure.SITES, **({"campaign_id": campaign_id} if campaign_id else {})):
+        # Counted from sites: the active sites of the kinds the task names (notice boards, youth palaces…).
+        value = Decimal(Site.objects.filter(site_type__code__in=task.scope_site_types or [], is_active=True).count())
+        if value != task.current_value:
+            task.current_value = value
+            task.save(update_fields=["current_value", "updated_at"])
+            changed += 1
     for task in tasks:
         total, closed = per_start[task.starts_on].get(task.action_id, [0, 0])
         value = (Decimal(100) * closed / total).quantize(Decimal("0.01")) if total else Decimal(0)

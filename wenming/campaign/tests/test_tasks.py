@@ -189,3 +189,19 @@ def test_a_short_supervision_item_is_reminded_before_its_deadline(campaign, peop
     assert svc.report_due_on(item) == dt.date(2026, 3, 6)
     svc.progress_reminders_scan(now=at(dt.date(2026, 3, 5)))
     assert Notification.objects.filter(key=f"task-report:{item.pk}:20260306", recipient__username="chengguan").exists()
+
+
+def test_values_counted_from_sites(campaign):
+    from wenming.org.models import Site
+
+    squares = Site.objects.filter(site_type__code="square", is_active=True).count()
+    assert squares > 0
+    task = make_task(campaign, code="T-SITES", measure="sites", target_kind="count", target_value=squares + 1,
+                     scope_site_types=["square"])
+    svc.measured_values_refresh()
+    task.refresh_from_db()
+    assert task.current_value == squares
+    Site.objects.filter(site_type__code="square").update(is_active=False)
+    svc.measured_values_refresh()
+    task.refresh_from_db()
+    assert task.current_value == 0
