@@ -90,6 +90,12 @@ class TrackForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
                            error_messages={"required": _("Enter your tracking code.")})
 
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        if not (code.isascii() and code.isalnum()):  # anything else cannot be a code (nor a URL part)
+            raise forms.ValidationError(_("Tracking code: letters and digits only."))
+        return code
+
 
 class RatingForm(forms.Form):
     rating = forms.ChoiceField(label=_("How satisfied are you with the result?"), choices=FollowUpRating.choices,
