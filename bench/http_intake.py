@@ -102,7 +102,9 @@ def prepare(url: str, tmp: Path, samples: int) -> dict:
         cursor.execute("CREATE TABLE IF NOT EXISTS api_bench_row (id bigserial PRIMARY KEY, body text NOT NULL, "
                        "created_at timestamptz NOT NULL)")
     person = Person.objects.get(username="shouli")
-    _key, raw = api_key_issue(name="bench http intake", person=person)
+    # One key per door, on different channels, so the rows each endpoint creates are counted apart.
+    _key, raw = api_key_issue(name="bench http intake (REST)", person=person, channel="api")
+    _key, raw311 = api_key_issue(name="bench http intake (Open311)", person=person, channel="12345")
     grids = list(Area.objects.filter(level="grid").exclude(lng=None).values_list("lng", "lat"))
     rng = random.Random(7)
     points = [rng.choice(grids) for _ in range(samples)]
@@ -112,7 +114,7 @@ def prepare(url: str, tmp: Path, samples: int) -> dict:
         text = f"{texts[i % len(texts)]} #{i}"
         bodies["rest"].append(json.dumps({"description": text, "category": CATEGORY, "lng": lng, "lat": lat},
                                          ensure_ascii=False))
-        bodies["open311"].append(urlencode({"api_key": raw, "service_code": CATEGORY, "lat": lat, "long": lng,
+        bodies["open311"].append(urlencode({"api_key": raw311, "service_code": CATEGORY, "lat": lat, "long": lng,
                                             "description": text}))
         bodies["bare"].append(urlencode({"description": text}))
     for name, lines in bodies.items():
@@ -126,10 +128,22 @@ def count_rows(url: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM api_bench_row")
         bare = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM cases_case WHERE channel = 'api'")
-        api = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FILTER (WHERE channel = 'api'), count(*) FILTER (WHERE channel = '12345') "
+                       "FROM cases_case")
+        rest, open311 = cursor.fetchone()
     connection.close()
-    return {"bare": bare, "api": api}
+    return {"bare": bare, "rest": rest, "open311": open311}
+
+
+def settled_rows(url: str) -> dict:
+    """Counts once the server has finished the requests still in flight when wrk stopped."""
+    last = count_rows(url)
+    while True:
+        time.sleep(1.0)
+        now = count_rows(url)
+        if now == last:
+            return now
+        last = now
 
 
 def free_port() -> int:
@@ -210,13 +224,11 @@ def main() -> None:
         for rnd in range(args.rounds):
             order = list(TARGETS) if rnd % 2 == 0 else list(reversed(TARGETS))
             for name in order:
-                rows_before = count_rows(args.database_url)
+                rows_before = settled_rows(args.database_url)
                 data = run_wrk(port, name, tmp, key, connections=args.connections, duration=args.duration,
                                threads=args.threads)
-                time.sleep(1.5)  # let requests in flight when wrk stopped finish
-                rows_after = count_rows(args.database_url)
-                table = "bare" if name == "bare" else "api"
-                data["rows"] = rows_after[table] - rows_before[table]
+                rows_after = settled_rows(args.database_url)
+                data["rows"] = rows_after[name] - rows_before[name]
                 totals[name].append(data)
                 print(f"round {rnd + 1} {name:8s} {data['rps']:8.1f} req/s  p50 {data['p50_us'] / 1000:7.1f} ms  "
                       f"p99 {data['p99_us'] / 1000:7.1f} ms  errors {data['errors']}  "

@@ -29,6 +29,7 @@ from wenming.cases import selectors
 from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import ACTION_LABELS, CaseState, Channel
 from wenming.cases.models.category import Urgency
+from wenming.cases.routing_cache import get_routing_config
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
 
@@ -329,8 +330,9 @@ def _post_request(request, fmt):
     code = data.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, _("service_code is required."))
-    category = _services().filter(code=code).first()
-    if category is None:
+    # From the in-process routing cache: a service is an active 小类 (no query on the hot path).
+    info = get_routing_config().categories_by_code.get(code)
+    if info is None or not info.is_active or info.parent_id is None:
         raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": code})
     lat, lng = _float(request, "lat"), _float(request, "long")
     address = data.get("address_string", "").strip()
@@ -359,13 +361,13 @@ def _post_request(request, fmt):
         if media.size > MAX_MEDIA_BYTES:
             raise Open311Error(400, _("media is larger than 15 MB."))
         photos.append(wf.Upload(name=media.name, content=media.read()))
-    description = data.get("description", "").strip() or category.name
+    description = data.get("description", "").strip() or info.name
     if len(description) > 4000:
         raise Open311Error(400, _("description is longer than 4000 characters."))
     try:
         with transaction.atomic():
             case = wf.case_intake(
-                channel=key.channel, description=description, lng=lng, lat=lat, crs="wgs84", category=category,
+                channel=key.channel, description=description, lng=lng, lat=lat, crs="wgs84", category=info.code,
                 urgency=urgency, address=address, reporter_name=name, reporter_phone=phone, actor=key.person,
                 photos=photos,
             )

@@ -125,6 +125,9 @@ class CaseViewSet(viewsets.GenericViewSet):
             actor=request.user,
         )
         # Answered from the case the service returned: no second read (intake is the hot path).
+        info = ser.active_category(d["category"]) if d.get("category") else None
+        if info is not None:
+            case.category = Category(pk=info.id, code=info.code, name=info.name, parent_id=info.parent_id)
         return Response(ser.CaseCreatedSerializer(case).data, status=status.HTTP_201_CREATED)
 
     def _get(self, pk) -> Case:
