@@ -171,7 +171,10 @@ def explain(request, pk: int, key: str):
                   "events": [events[e] for e in evs if e in events]} for case, num, evs in evidence.get(code, [])]
         indicators.append({"code": code, "label": kpi.INDICATORS[code]["label"], "figure": figure,
                            "weight": weights.get(code), "items": items})
-    return render(request, "scoring/explain.html", {"snapshot": snapshot, "row": row, "indicators": indicators})
+    excluded = [{"case_id": case, "number": numbers.get(case, case), "events": [events[e] for e in evs if e in events]}
+                for case, _num, evs in evidence.get(kpi.EXCLUDED, [])]
+    return render(request, "scoring/explain.html", {"snapshot": snapshot, "row": row, "indicators": indicators,
+                                                    "excluded": excluded})
 
 
 @require_safe

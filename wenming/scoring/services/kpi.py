@@ -70,6 +70,8 @@ INDICATORS: dict[str, dict[str, object]] = {
     "verify_on_time_rate": {"label": _("On-time verification rate (按时核查率)"), "kind": "rate"},
     "volume": {"label": _("Volume"), "kind": "count"},
 }
+# Not an indicator: the stints left out of the denominators (returned to the centre, shelved).
+EXCLUDED = "excluded"
 SUBJECT_INDICATORS = {
     "unit": ["sign_on_time_rate", "handled_rate", "handled_on_time_rate", "closed_rate", "rework_rate",
              "overdue_count", "satisfaction_rate"],
@@ -326,7 +328,14 @@ def compute_kpis(*, subject: str, start: dt.date, end: dt.date, cutoff: dt.datet
 
 def _stint_due_facts(tallies: dict[str, Tally], case_id: int, stint: Stint, period: Period, cutoff: dt.datetime, *,
                      district: bool) -> None:
-    if stint.returned is not None or stint.shelved or not period.holds(stint.due):
+    if stint.returned is not None or stint.shelved:
+        # Left out of the denominators; the explanation lists them with the event that took them out.
+        if period.holds(stint.dispatch["created_at"]) or period.holds(stint.due):
+            reason = stint.returned["id"] if stint.returned else next(
+                (e for e in reversed(stint.events) if e is not None), None)
+            tallies[EXCLUDED].add(stint.dispatch["id"], case_id=case_id, num=False, events=[stint.dispatch["id"], reason])
+        return
+    if not period.holds(stint.due):
         return
     handled = stint.submit_pending and stint.last_submit is not None
     if not handled and stint.due >= cutoff:

@@ -140,7 +140,7 @@ def figures_compute(*, subject: str, start: dt.date, end: dt.date, version: Inde
         rows[key] = row
         evidence[key] = {
             code: [[item["case"], item["num"], item["events"]] for item in tally.items.values()]
-            for code, tally in subject_kpis.tallies.items() if code in codes
+            for code, tally in subject_kpis.tallies.items() if code in codes or code == kpi.EXCLUDED
         }
     rank_subjects(rows, version.min_volume)
     return {"rows": rows, "cutoff": (cutoff or kpi.Period(start, end).end_at).isoformat()}, evidence

@@ -91,6 +91,10 @@ def test_snapshot_pages_explain_down_to_the_events(client, people):
     assert not draft.is_published  # a unit leader may not publish
     explain = client.get(reverse("scoring:explain", args=[draft.pk, unit.pk])).content.decode()
     assert "5 / 7" in explain and reverse("cases:detail", args=[week["C"].pk]) in explain
+    excluded = explain[explain.index('id="excluded"'):]
+    assert reverse("cases:detail", args=[week["D"].pk]) in excluded  # shelved
+    assert reverse("cases:detail", args=[week["B"].pk]) in excluded  # returned once
+    assert reverse("cases:detail", args=[week["A"].pk]) not in excluded
     assert client.get(reverse("scoring:explain", args=[draft.pk, "999999"])).status_code == 404
     client.logout()
     client.login(username="zhiban", password=PASSWORD)
