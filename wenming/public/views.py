@@ -25,7 +25,7 @@ from . import selectors
 from .categories import OTHER, category_code
 from .forms import MAX_PHOTOS, CodeForm, RatingForm, ReportForm, TrackForm, max_photo_bytes
 from .services.errors import PublicError, RateLimited
-from .services.limits import limit_hit
+from .services.limits import limit_check, limit_hit
 from .services.reports import public_report_submit
 from .services.verification import (
     CODE_TTL,
@@ -134,7 +134,9 @@ def track(request):
 
 
 def _tracked_or_404(request, code: str):
-    """The case with this tracking code; an unknown code costs the network one of its tries."""
+    """The case with this tracking code; an unknown code costs the network one of its tries, and once they are
+    used up every code is refused."""
+    limit_check(what="track_ip", who=client_ip(request))
     case = selectors.tracked_case(code)
     if case is None:
         limit_hit(what="track_ip", who=client_ip(request))
@@ -201,8 +203,11 @@ def rate(request, code: str):
 @require_safe
 def photo(request, code: str, pk: int):
     """An after-photo shown on the status page: the shared copy without metadata, nothing else."""
-    case = selectors.tracked_case(code)
-    if case is None or pk not in selectors.shown_photo_ids(case):
+    try:
+        case = _tracked_or_404(request, code)
+    except RateLimited:
+        raise Http404 from None
+    if pk not in selectors.shown_photo_ids(case):
         raise Http404
     evidence = Evidence.objects.filter(pk=pk, case=case).first()
     if evidence is None or not evidence.public_file:

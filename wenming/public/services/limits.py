@@ -49,6 +49,20 @@ def _message(what: str, limit: int, minutes: int) -> str:
     ) % {"limit": limit, "minutes": minutes}
 
 
+def limit_check(*, what: str, who: str, now: float | None = None) -> None:
+    """Raise ``RateLimited`` when ``who`` has used up the limit of kind ``what`` in the current window, counting
+    nothing: a lookup that only counts its misses checks this first, so that past the limit a hit is refused
+    like a miss (else the refusals would tell which codes exist)."""
+    if not who:
+        return
+    limit, window = limits()[what]
+    now = time.time() if now is None else now
+    slot = int(now // window)
+    if (cache.get(f"wenming:limit:{what}:{keyed_hash(who)}:{slot}") or 0) >= limit:
+        retry_after = int((slot + 1) * window - now) + 1
+        raise RateLimited(_message(what, limit, max(1, -(-retry_after // 60))), retry_after=retry_after)
+
+
 def limit_hit(*, what: str, who: str, now: float | None = None) -> None:
     """Count one request of kind ``what`` by ``who`` (a phone number or an IP address); raise ``RateLimited``
     when it goes over the limit of the current window."""

@@ -5,9 +5,35 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from wenming.cases.services import workflow as wf
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tracked(grid):
+    return wf.case_intake(channel="citizen", description="路口摊贩占道", lng=grid.lng, lat=grid.lat, category="SJ0401")
 
 
 def test_a_tracking_code_with_a_slash_is_refused_not_a_server_error(english):
     response = english.get(reverse("public:track"), {"code": "AB/CD"})
     assert response.status_code == 200 and response.context["form"].errors["code"]
+
+
+def test_over_the_limit_a_known_code_is_refused_like_an_unknown_one(english, settings, tracked):
+    """Otherwise the limit is an oracle: 429 means "no such code", 200 means "found"."""
+    settings.WENMING_PUBLIC_LIMITS = {"track_ip": (2, 3600)}
+    for code in ["ABCDEFGHJK", "ABCDEFGHJM"]:
+        assert english.get(reverse("public:status", args=[code]), REMOTE_ADDR="10.7.7.7").status_code == 404
+    assert english.get(reverse("public:status", args=["ABCDEFGHJN"]), REMOTE_ADDR="10.7.7.7").status_code == 429
+    known = english.get(reverse("public:status", args=[tracked.tracking_code]), REMOTE_ADDR="10.7.7.7")
+    assert known.status_code == 429
+    elsewhere = english.get(reverse("public:status", args=[tracked.tracking_code]), REMOTE_ADDR="10.7.7.8")
+    assert elsewhere.status_code == 200
+
+
+def test_photo_urls_with_unknown_codes_count_against_the_limit(english, settings):
+    settings.WENMING_PUBLIC_LIMITS = {"track_ip": (2, 3600)}
+    for code in ["ABCDEFGHJK", "ABCDEFGHJM", "ABCDEFGHJN"]:
+        english.get(reverse("public:photo", args=[code, 1]), REMOTE_ADDR="10.8.8.8")
+    assert english.get(reverse("public:status", args=["ABCDEFGHJP"]), REMOTE_ADDR="10.8.8.8").status_code == 429
