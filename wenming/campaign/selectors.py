@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -38,14 +38,31 @@ def status_counts(tasks: list[Task]) -> dict:
     return {str(s): c[s] for s in TaskStatus}
 
 
+def _actions_of_categories(campaign: Campaign) -> dict[int, list[int]]:
+    from wenming.cases.models import Category
+
+    out: dict[int, list[int]] = defaultdict(list)
+    for category_id, action_id in Category.actions.through.objects.filter(action__campaign=campaign).values_list(
+            "category_id", "action_id"):
+        out[category_id].append(action_id)
+    return out
+
+
 def cases_by_action(user, campaign: Campaign) -> dict[int, dict]:
-    """Open and total cases per action, through the categories each action's problems link to."""
+    """Open and total cases per action, through the categories each action's problems link to (counted per
+    category in scope, then summed onto the actions: no join of every case to the category→action table)."""
     from wenming.cases.models import Case
 
-    rows = (restrict(Case.objects.all(), user).filter(category__actions__campaign=campaign)
-            .values_list("category__actions").annotate(total=Count("id"), open=Count("id", filter=Q(state__in=OPEN_STATES)))
-            .values_list("category__actions", "total", "open"))
-    return {pk: {"total": total, "open": open_} for pk, total, open_ in rows}
+    actions_of = _actions_of_categories(campaign)
+    rows = (restrict(Case.objects.all(), user).filter(category_id__in=list(actions_of)).order_by()
+            .values_list("category_id").annotate(total=Count("id"), open=Count("id", filter=Q(state__in=OPEN_STATES)))
+            .values_list("category_id", "total", "open"))
+    out: dict[int, dict] = defaultdict(lambda: {"total": 0, "open": 0})
+    for category_id, total, open_ in rows:
+        for action_id in actions_of[category_id]:
+            out[action_id]["total"] += total
+            out[action_id]["open"] += open_
+    return dict(out)
 
 
 def forces_overview(user, campaign: Campaign) -> list[TaskForce]:
@@ -79,16 +96,20 @@ def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str 
     tasks = tasks_with_status(tasks_qs.order_by("action__sort", "sort", "code"))
     site_types = sorted({st for t in tasks for st in (t.scope_site_types or [])})
     sites = restrict(Site.objects.filter(site_type__code__in=site_types, is_active=True, lat__isnull=False), user)
-    cases = restrict(Case.objects.filter(state__in=OPEN_STATES, lat__isnull=False, category__actions__in=actions), user)
+    action_ids = set(actions.values_list("pk", flat=True))
+    action_code = dict(Action.objects.filter(campaign=campaign).values_list("pk", "code"))
+    # A category's cases are shown under the first of its actions that is selected.
+    category_action = {c: action_code[next(a for a in acts if a in action_ids)]
+                       for c, acts in _actions_of_categories(campaign).items() if action_ids.intersection(acts)}
+    cases = restrict(Case.objects.filter(state__in=OPEN_STATES, lat__isnull=False, category_id__in=list(category_action)), user)
     if area_path:
         sites = sites.filter(area__path__startswith=area_path)
         cases = cases.filter(area_path__startswith=area_path)
-    action_of = dict(Action.objects.filter(campaign=campaign).values_list("pk", "code"))
     return {
         "sites": [{"name": n, "type": t, "lat": la, "lng": ln} for n, t, la, ln in
                   sites.values_list("name", "site_type__name", "lat", "lng")[:MAP_CASES]],
-        "cases": [{"id": pk, "action": action_of.get(a, ""), "lat": la, "lng": ln} for pk, a, la, ln in
-                  cases.values_list("pk", "category__actions", "lat", "lng").order_by("-reported_at")[:MAP_CASES]],
+        "cases": [{"id": pk, "action": category_action.get(c, ""), "lat": la, "lng": ln} for pk, c, la, ln in
+                  cases.values_list("pk", "category_id", "lat", "lng").order_by("-reported_at")[:MAP_CASES]],
         "tasks": [{"id": t.pk, "code": t.code, "title": t.title, "action": t.action.code if t.action_id else "",
                    "start": t.starts_on.isoformat(), "end": (t.due_on or campaign.ends_on or dt.date(t.starts_on.year, 12, 31)).isoformat(),
                    "has_deadline": bool(t.due_on), "status": str(t.status), "status_label": str(t.status_label), "percent": t.percent,
