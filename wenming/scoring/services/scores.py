@@ -37,7 +37,7 @@ def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
     if period == Period.MONTH:
         start = day.replace(day=1)
         return start, (start + dt.timedelta(days=32)).replace(day=1)
-    raise WorkflowError(_("Unknown period %(period)s.") % {"period": period})
+    raise WorkflowError(_("Period: choose a week or a month."))
 
 
 def validate_weights(subject: str, weights: dict) -> None:
@@ -153,6 +153,8 @@ def _require(actor, roles) -> None:
 
 def snapshot_compute(*, subject: str, period: str, day: dt.date, actor=None, now: dt.datetime | None = None) -> ScoreSnapshot:
     """Compute (or recompute) the draft snapshot of the period holding ``day``; a published one is corrected instead."""
+    if subject not in kpi.SUBJECT_INDICATORS:
+        raise WorkflowError(_("Evaluated: choose units, districts or inspectors."))
     start, end = period_bounds(period, day)
     now = now or timezone.now()
     with transaction.atomic():

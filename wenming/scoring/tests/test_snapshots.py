@@ -47,6 +47,13 @@ def _published(people, subject="unit"):
     return scores.snapshot_publish(snapshot_id=draft.pk, actor=people["zhiban"], now=AFTER)
 
 
+def test_bad_input_is_refused_by_name():
+    with pytest.raises(WorkflowError, match="Evaluated"):
+        scores.snapshot_compute(subject="bogus", period="week", day=WEEK_START)
+    with pytest.raises(WorkflowError, match="Period"):
+        scores.snapshot_compute(subject="unit", period="year", day=WEEK_START)
+
+
 def test_publish_freezes_and_locks_the_index_version(week, people):
     draft = scores.snapshot_compute(subject="unit", period="week", day=WEEK_START, now=at(4, 12))
     with pytest.raises(WorkflowError, match="not over yet"):
