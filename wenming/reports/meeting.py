@@ -31,6 +31,8 @@ def _sections(meeting: Meeting) -> list[tuple[str, list[str], list[list]]]:
         (_("Lagging and overdue tasks"), [_("Code"), _("Task"), _("Lead unit"), _("Status"), _("Value"), _("Target"), _("Deadline")],
          [[t["code"], t["title"], t["lead_unit"], t["status_label"], t["value"], t["target"], t["due_on"]]
           for t in a.get("problem_tasks", [])]),
+        (_("Open supervision items"), [_("Code"), pgettext("meeting", "Decision"), _("Owner"), _("Status"), _("Deadline")],
+         [[t["code"], t["title"], t["lead_unit"], t["status_label"], t["due_on"]] for t in a.get("supervision", [])]),
         (_("Cases by action"), [_("Action"), _("New this week"), _("Overdue")],
          [[f'{r["code"]} {r["name"]}', r["new"], r["overdue"]] for r in a.get("by_action", [])]),
         (_("Sites with the most cases"), [_("Site"), _("Area"), _("Cases")],

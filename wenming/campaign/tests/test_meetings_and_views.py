@@ -59,12 +59,13 @@ def test_meeting_pack_docx_and_xlsx_hold_the_figures_and_decisions(campaign, peo
     unit = task.lead_unit
     svc.supervision_item_create(meeting_id=meeting.pk, actor=people["zhiban"], title="一周内完成主干道飞线整治", owner_unit=unit,
                                 due_on=now.date() + dt.timedelta(days=7))
-    meeting.refresh_from_db()
+    meeting = meeting_prepare(campaign=campaign, week_start=now.date(), actor=people["zhiban"], now=now)  # refreshed
+    assert [t["title"] for t in meeting.agenda["supervision"]] == ["一周内完成主干道飞线整治"]
     doc = Document(io.BytesIO(meeting_docx(meeting)))
     text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
     assert "R05-1" in text and "一周内完成主干道飞线整治" in text and "Behind plan" in text
     wb = load_workbook(io.BytesIO(meeting_xlsx(meeting)))
-    assert "Lagging and overdue tasks" in wb.sheetnames
+    assert "Lagging and overdue tasks" in wb.sheetnames and "Open supervision items" in wb.sheetnames
     rows = list(wb["Lagging and overdue tasks"].iter_rows(values_only=True))
     assert rows[0][0] == "Code" and any(r[0] == "R05-1" for r in rows[1:])
 
