@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -58,6 +59,8 @@ def meeting_docx(meeting: Meeting) -> bytes:
     doc = Document()
     style = doc.styles["Normal"]
     style.font.size = Pt(10.5)
+    # Chinese text in the printed pack: an East Asian font Word has on office machines (宋体).
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
     heading = doc.add_heading(_("Weekly meeting of the civilized-city command"), level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(_("%(campaign)s · week %(start)s to %(end)s · figures as of %(as_of)s") % {
