@@ -115,9 +115,16 @@ def panel_by_category(user, *, now: dt.datetime, days: int = DEFAULT_DAYS) -> di
 
 def panel_heatmap(user, *, now: dt.datetime) -> dict:
     """Open cases per grid, as [lng, lat, count] at the grid's centre."""
-    rows = (restrict(Case.objects.all(), user).filter(state__in=OPEN_STATES, grid__isnull=False)
-            .order_by().values("grid__lng", "grid__lat").annotate(n=Count("*")).values_list("grid__lng", "grid__lat", "n"))
-    points = [[lng, lat, n] for lng, lat, n in rows if lng is not None]
+    # Count by grid first, then look the (at most a few thousand) centres up: joining the areas before
+    # grouping would join every open case.
+    from wenming.org.models import Area
+
+    counts = dict(
+        restrict(Case.objects.all(), user).filter(state__in=OPEN_STATES, grid__isnull=False)
+        .order_by().values("grid_id").annotate(n=Count("*")).values_list("grid_id", "n")
+    )
+    centres = Area.objects.filter(pk__in=list(counts)).values_list("pk", "lng", "lat") if counts else []
+    points = [[lng, lat, counts[pk]] for pk, lng, lat in centres if lng is not None]
     return {"points": points, "max": max((p[2] for p in points), default=0)}
 
 
