@@ -113,8 +113,8 @@ def exposure_detail(request, pk: int):
 @require_safe
 def exposure_photo(request, pk: int):
     """A published photo with its covered areas; staff who may publish also see drafts (the preview)."""
-    photo = get_object_or_404(ExposurePhoto.objects.select_related("exposure"), pk=pk)
-    public = photo.exposure.state == Exposure.State.PUBLISHED
+    photo = get_object_or_404(ExposurePhoto.objects.select_related("exposure__case"), pk=pk)
+    public = photo.exposure.state == Exposure.State.PUBLISHED and photo.exposure.case.state not in ex.OFF_BOARD
     if not public and not (request.user.is_authenticated and scope_for(request.user).roles & ex.PUBLISHERS):
         raise Http404
     if not public:  # the preview: only of a case the publisher may see

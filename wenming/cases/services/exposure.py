@@ -176,7 +176,8 @@ def exposure_withdraw(*, exposure_id: int, actor, note: str) -> Exposure:
 # -- public reads ----------------------------------------------------------------------------------------------
 
 def exposures_published():
-    return (Exposure.objects.filter(state=Exposure.State.PUBLISHED)
+    """Published, and still about a case (one rejected, voided or merged since leaves the public pages)."""
+    return (Exposure.objects.filter(state=Exposure.State.PUBLISHED).exclude(case__state__in=OFF_BOARD)
             .select_related("case__category", "case__unit", "case__grid").prefetch_related("photos__evidence"))
 
 

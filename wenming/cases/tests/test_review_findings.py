@@ -49,3 +49,19 @@ def test_a_draft_exposure_photo_is_previewed_only_by_publishers_who_see_the_case
     assert client.get(reverse("exposure:photo", args=[photo.pk])).status_code == 200
     client.force_login(outsider)
     assert client.get(reverse("exposure:photo", args=[photo.pk])).status_code == 404
+
+
+def test_an_exposed_case_voided_or_rejected_later_leaves_the_public_pages(client, people):
+    grid = Area.objects.filter(level="grid", code__startswith="131102").order_by("code").first()
+    case = wf.case_intake(channel="hotline", description="路口流动摊贩占道经营", lng=grid.lng, lat=grid.lat,
+                          category="SJ0401", actor=people["shouli"], photos=[Upload("before.jpg", WHITE)])
+    exposure = ex.exposure_save(case_id=case.pk, actor=people["zhiban"], headline="人民路口占道经营")
+    before = case.evidence.get(kind="before")
+    ex.exposure_photos_set(exposure_id=exposure.pk, actor=people["zhiban"], photos=[(before.pk, [])])
+    ex.exposure_publish(exposure_id=exposure.pk, actor=people["zhiban"])
+    assert client.get(reverse("exposure:detail", args=[exposure.pk])).status_code == 200
+    wf.case_reject(case_id=case.pk, actor=people["shouli"], note="重复录入")
+    assert f'data-exposure="{exposure.pk}"' not in client.get(reverse("exposure:board")).content.decode()
+    assert client.get(reverse("exposure:detail", args=[exposure.pk])).status_code == 404
+    assert "人民路口占道经营" not in client.get(reverse("exposure:board_feed")).content.decode()
+    assert client.get(reverse("exposure:photo", args=[exposure.photos.get().pk])).status_code == 404
