@@ -152,9 +152,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([str(VENV_BIN / "wenming"), "serve", "--port", str(port)], env=env_for(url),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
+    # The access log and any warnings go to a file (a pipe nobody reads would stall the server when full).
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(VENV_BIN / "wenming"), "serve", "--port", str(port)], env=env_for(url),
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -163,7 +165,7 @@ def start_server(url: str, port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.3)
     proc.kill()
-    raise SystemExit("the server did not come up: " + proc.stderr.read().decode()[-2000:])
+    raise SystemExit("the server did not come up: " + log.read_text(errors="replace")[-2000:])
 
 
 TARGETS = {
@@ -215,7 +217,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wenming-http-bench-"))
     key = prepare(args.database_url, tmp, args.samples)["key"]
     port = free_port()
-    server = start_server(args.database_url, port)
+    server = start_server(args.database_url, port, tmp / "server.log")
     totals = {name: [] for name in TARGETS}
     try:
         for name in TARGETS:  # warm-up: imports, connections, the routing index in every worker
@@ -251,6 +253,9 @@ def main() -> None:
         rows, ok = sum(d["rows"] for d in runs), sum(d["successes"] for d in runs)
         print(f"| {name} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {errors} | {cpu:.1f} | {rows} / {ok} | "
               f"{rps / bare_rps:.2f}, {p99 * 1000 / bare_p99:.2f}× |")
+    warnings = [line for line in (tmp / "server.log").read_text(errors="replace").splitlines()
+                if '" 20' not in line and line.strip()]
+    print(f"server log: {len(warnings)} lines other than 2xx access lines", *warnings[:10], sep="\n")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
