@@ -62,6 +62,9 @@ def exposure_save(*, case_id: int, actor, headline: str, summary: str = "") -> E
     headline, summary = headline.strip(), summary.strip()
     if not headline:
         raise WorkflowError(_("Give a headline."))
+    limit = Exposure._meta.get_field("headline").max_length
+    if len(headline) > limit:
+        raise WorkflowError(_("The headline: at most %(n)d characters.") % {"n": limit})
     _check_text(_("The headline"), headline)
     _check_text(_("The text"), summary)
     with transaction.atomic():

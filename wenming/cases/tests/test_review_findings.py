@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
+from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import Upload
 from wenming.conftest import photo_bytes
 from wenming.org.models import Area, Person, RoleAssignment
@@ -65,3 +66,12 @@ def test_an_exposed_case_voided_or_rejected_later_leaves_the_public_pages(client
     assert client.get(reverse("exposure:detail", args=[exposure.pk])).status_code == 404
     assert "人民路口占道经营" not in client.get(reverse("exposure:board_feed")).content.decode()
     assert client.get(reverse("exposure:photo", args=[exposure.photos.get().pk])).status_code == 404
+
+
+def test_a_headline_longer_than_its_column_is_refused(people):
+    """PostgreSQL would refuse it with a server error; SQLite would keep it whole."""
+    grid = Area.objects.filter(level="grid", code__startswith="131102").order_by("code").first()
+    case = wf.case_intake(channel="hotline", description="路口流动摊贩占道经营", lng=grid.lng, lat=grid.lat,
+                          category="SJ0401", actor=people["shouli"])
+    with pytest.raises(WorkflowError, match="at most 100"):
+        ex.exposure_save(case_id=case.pk, actor=people["zhiban"], headline="占" * 101)
