@@ -6,6 +6,7 @@ person's name; the status page reads only what ``selectors`` lets through.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -41,12 +42,22 @@ SESSION_REPORTS = "public_reports"
 
 
 def client_ip(request) -> str:
-    """The sender's address; behind the city's proxy (WENMING_BEHIND_PROXY) the one the proxy saw."""
+    """The sender's address; behind the city's proxy (WENMING_BEHIND_PROXY) the one the proxy saw. An IPv6
+    address counts as its /64, the network one subscriber holds (else each request could come from a new one)."""
+    address = request.META.get("REMOTE_ADDR", "")
     if settings.SECURE_PROXY_SSL_HEADER:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+            address = forwarded.split(",")[-1].strip()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
 
 
 def _city_centre() -> tuple[float, float] | None:

@@ -37,3 +37,14 @@ def test_photo_urls_with_unknown_codes_count_against_the_limit(english, settings
     for code in ["ABCDEFGHJK", "ABCDEFGHJM", "ABCDEFGHJN"]:
         english.get(reverse("public:photo", args=[code, 1]), REMOTE_ADDR="10.8.8.8")
     assert english.get(reverse("public:status", args=["ABCDEFGHJP"]), REMOTE_ADDR="10.8.8.8").status_code == 429
+
+
+def test_ipv6_addresses_of_one_network_share_its_limit(english, settings):
+    """A phone on IPv6 holds a whole /64: one new address per request must not reset the count."""
+    settings.WENMING_PUBLIC_LIMITS = {"code_ip": (1, 3600)}
+    first = english.post(reverse("public:code"), {"phone": "13700000001"}, REMOTE_ADDR="2001:db8:1:2::1")
+    assert first.status_code == 200
+    second = english.post(reverse("public:code"), {"phone": "13700000002"}, REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    assert second.status_code == 429
+    elsewhere = english.post(reverse("public:code"), {"phone": "13700000003"}, REMOTE_ADDR="2001:db8:1:3::1")
+    assert elsewhere.status_code == 200
