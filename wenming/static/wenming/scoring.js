@@ -116,3 +116,13 @@
     }, refresh * 1000);
   }
 })();
+
+// The big screen fills the display on request (browsers allow it only after a click).
+(function () {
+  "use strict";
+  var button = document.getElementById("fullscreen");
+  if (!button || !document.documentElement.requestFullscreen) { return; }
+  button.addEventListener("click", function () {
+    if (document.fullscreenElement) { document.exitFullscreen(); } else { document.documentElement.requestFullscreen(); }
+  });
+})();
