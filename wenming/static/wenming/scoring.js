@@ -12,7 +12,10 @@
   var chart = function (name) {
     var el = document.querySelector("[data-panel=" + name + "] .chart");
     if (!el) { return null; }
-    if (!charts[name]) { charts[name] = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" }); }
+    if (!charts[name]) {
+      charts[name] = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
+      charts[name].setOption({ backgroundColor: "transparent" });  // the panel's own colour shows through
+    }
     return charts[name];
   };
 
