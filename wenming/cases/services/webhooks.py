@@ -101,9 +101,11 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int, str]:
 
 def _claim(now: dt.datetime) -> list[int]:
     with transaction.atomic():
-        due = WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "id")
+        # A receiver switched off gets nothing more; its pending rows wait (and go out if it is switched back on).
+        due = WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now,
+                                             webhook__is_active=True).order_by("next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            due = due.select_for_update(skip_locked=True, of=("self",))  # the delivery rows, not their webhook
         ids = list(due.values_list("id", flat=True)[:BATCH])
         WebhookDelivery.objects.filter(id__in=ids, state=WebhookDelivery.State.PENDING).update(
             state=WebhookDelivery.State.SENDING, next_attempt_at=now)

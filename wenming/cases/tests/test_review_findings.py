@@ -75,3 +75,22 @@ def test_a_headline_longer_than_its_column_is_refused(people):
                           category="SJ0401", actor=people["shouli"])
     with pytest.raises(WorkflowError, match="at most 100"):
         ex.exposure_save(case_id=case.pk, actor=people["zhiban"], headline="占" * 101)
+
+
+def test_a_webhook_switched_off_gets_nothing_more(people):
+    """Deliveries queued before an administrator switched a receiver off are not posted to it."""
+    from wenming.cases.models import Webhook
+    from wenming.cases.services.webhooks import webhooks_deliver
+    from wenming.cases.tests.test_webhooks import Receiver
+
+    receiver = Receiver()
+    try:
+        hook = Webhook.objects.create(name="已停用的接收方", url=receiver.url)
+        grid = Area.objects.filter(level="grid", code__startswith="131102").order_by("code").first()
+        wf.case_intake(channel="hotline", description="路口流动摊贩占道经营", lng=grid.lng, lat=grid.lat,
+                       category="SJ0401", actor=people["shouli"])
+        Webhook.objects.filter(pk=hook.pk).update(is_active=False)
+        assert webhooks_deliver() == {"delivered": 0, "retried": 0, "failed": 0}
+        assert receiver.requests == []
+    finally:
+        receiver.close()
