@@ -19,6 +19,20 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """The WSGI app closes "old" connections at each request's start and end; Django's test client turns
+    that off, and so must we, or PostgreSQL loses the test's transaction after the first call."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def admin_token(people):
     from wenming.org.models import Person
