@@ -48,3 +48,19 @@ def test_ipv6_addresses_of_one_network_share_its_limit(english, settings):
     assert second.status_code == 429
     elsewhere = english.post(reverse("public:code"), {"phone": "13700000003"}, REMOTE_ADDR="2001:db8:1:3::1")
     assert elsewhere.status_code == 200
+
+
+def test_a_forwarded_for_header_counts_only_from_the_proxy(english, settings):
+    """Behind the proxy, a sender that reaches the app directly must not pick its address by header."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.WENMING_FORWARDED_ALLOW_IPS = "10.0.0.2"
+    settings.WENMING_PUBLIC_LIMITS = {"code_ip": (1, 3600)}
+    for n, spoofed in enumerate(["1.1.1.1", "2.2.2.2"]):
+        response = english.post(reverse("public:code"), {"phone": f"1370000001{n}"}, REMOTE_ADDR="10.9.9.9",
+                                HTTP_X_FORWARDED_FOR=spoofed)
+    assert response.status_code == 429
+    # Through the proxy, the address it saw counts.
+    for n, sender in enumerate(["3.3.3.3", "4.4.4.4"]):
+        response = english.post(reverse("public:code"), {"phone": f"1370000002{n}"}, REMOTE_ADDR="10.0.0.2",
+                                HTTP_X_FORWARDED_FOR=f"9.9.9.9, {sender}")
+        assert response.status_code == 200
