@@ -151,7 +151,9 @@ def scope_for(user) -> Scope:
         scope = Scope(roles=frozenset({ADMIN}), everything=True)
     else:
         roles, area_paths, unit_paths, jurisdiction_paths, everything = set(), set(), set(), set(), False
-        assignments = user.roles.select_related("area", "unit", "unit__area")
+        # Only paths and parents are needed: leave the areas' geometry behind (the city's outline is large, and this
+        # runs on every request).
+        assignments = user.roles.select_related("area", "unit", "unit__area").defer("area__geometry", "unit__area__geometry")
         for assignment in assignments:
             roles.add(assignment.role)
             if assignment.area_id:
