@@ -11,7 +11,7 @@ and ~3,000 supervision notices, server-side with one INSERT … SELECT each; it 
 cases it seeded with ``data.bench``), publishes one unit snapshot for the rankings panel and refreshes the
 daily event counts of the last 31 days (the hourly task's job). Then every panel runs --runs times for
 three scopes: the command centre (the whole city), a district leader (taocheng) and a unit handler
-(chengguan). The raw SQL is always over the base tables (cases, events, notices), never the aggregate.
+(chengguan), the panel and its raw SQL alternating run by run. The raw SQL is always over the base tables (cases, events, notices), never the aggregate.
 Reports p50/p95 and the ratio of the panel's p50 to the raw SQL's p50; writes bench/results/dashboards.json.
 """
 
@@ -167,15 +167,14 @@ def main() -> None:
         user = people[username]
         for panel, fn in functions.items():
             fn(user, now=now)  # warm the cache of this plan and these pages
-            app = []
+            # Panel and raw SQL alternate run by run, so both see the same load on a shared machine.
+            app, raw = [], []
             for _ in range(args.runs):
                 # The person's scope is computed once per request for all panels (cached on the user).
                 t = time.perf_counter()
                 fn(user, now=now)
                 app.append((time.perf_counter() - t) * 1000)
                 reset_queries()
-            raw = []
-            for _ in range(args.runs):
                 t = time.perf_counter()
                 with connection.cursor() as cur:
                     for sql in RAW[panel]:

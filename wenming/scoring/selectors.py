@@ -115,17 +115,34 @@ def panel_by_category(user, *, now: dt.datetime, days: int = DEFAULT_DAYS) -> di
 
 def panel_heatmap(user, *, now: dt.datetime) -> dict:
     """Open cases per grid, as [lng, lat, count] at the grid's centre."""
-    # Count by grid first, then look the (at most a few thousand) centres up: joining the areas before
-    # grouping would join every open case.
-    from wenming.org.models import Area
-
+    # Count by grid, then place each grid at its centre from an in-process table (kept until the geography
+    # changes): joining the areas before grouping would join every open case.
     counts = dict(
         restrict(Case.objects.all(), user).filter(state__in=OPEN_STATES, grid__isnull=False)
         .order_by().values("grid_id").annotate(n=Count("*")).values_list("grid_id", "n")
     )
-    centres = Area.objects.filter(pk__in=list(counts)).values_list("pk", "lng", "lat") if counts else []
-    points = [[lng, lat, counts[pk]] for pk, lng, lat in centres if lng is not None]
+    centres = _grid_centres(counts)
+    points = [[centres[pk][0], centres[pk][1], n] for pk, n in counts.items() if centres.get(pk, (None,))[0] is not None]
     return {"points": points, "max": max((p[2] for p in points), default=0)}
+
+
+_centres: tuple[int, dict] | None = None
+
+
+def _grid_centres(wanted) -> dict:
+    global _centres
+    from wenming.org.models import Area
+    from wenming.org.spatial import get_index
+
+    version = get_index().version
+    if _centres is None or _centres[0] != version:
+        _centres = (version, {pk: (lng, lat) for pk, lng, lat in
+                              Area.objects.filter(level="grid").values_list("pk", "lng", "lat")})
+    missing = [pk for pk in wanted if pk not in _centres[1]]
+    if missing:  # areas added since (or another city in tests): read them
+        _centres[1].update({pk: (lng, lat) for pk, lng, lat in
+                            Area.objects.filter(pk__in=missing).values_list("pk", "lng", "lat")})
+    return _centres[1]
 
 
 def panel_overdue(user, *, now: dt.datetime, limit: int = 10) -> dict:
