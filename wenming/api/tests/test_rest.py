@@ -210,3 +210,23 @@ def _admin():
     from wenming.org.models import Person
 
     return Person.objects.get(username="admin")
+
+
+def test_sites_out_of_scope_are_404(client, token):
+    everything = client.get(f"{API}/sites/?page_size=500", **token("shouli")).json()
+    own = client.get(f"{API}/sites/?page_size=500", **token("chengguan")).json()
+    assert own["count"] < everything["count"]
+    own_codes = {s["code"] for s in own["results"]}
+    other = next(s["code"] for s in everything["results"] if s["code"] not in own_codes)
+    assert client.get(f"{API}/sites/{other}/", **token("shouli")).status_code == 200
+    assert client.get(f"{API}/sites/{other}/", **token("chengguan")).status_code == 404
+
+
+def test_locate_names_only_areas_in_scope(client, token, grid):
+    from wenming.org.models import Area
+
+    far = Area.objects.filter(level="grid").exclude(code__startswith="131102").exclude(lng=None).first()
+    own = client.get(f"{API}/locate/?lng={far.lng}&lat={far.lat}", **token("chengguan")).json()
+    full = client.get(f"{API}/locate/?lng={far.lng}&lat={far.lat}", **token("shouli")).json()
+    assert full["grid"]["code"] == far.code
+    assert own["grid"] is None and len(own["areas"]) < len(full["areas"])
