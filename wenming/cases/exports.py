@@ -29,14 +29,15 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def rows(queryset, *, now=None):
-    """One list per case, in the list's order (at most ``MAX_ROWS``)."""
+def rows(queryset, *, now=None, tracking: bool = False):
+    """One list per case, in the list's order (at most ``MAX_ROWS``); the tracking code only for the
+    command centre (``tracking``)."""
     now = now or timezone.now()
     yes, no = _("yes"), _("no")
     # The list may be a queryset or the overdue-first sequence: both iterate in chunks.
     for case in islice(queryset.iterator(chunk_size=CHUNK), MAX_ROWS):
         yield [
-            case.number, case.tracking_code, case.get_channel_display(), case.get_state_display(),
+            case.number, case.tracking_code if tracking else "", case.get_channel_display(), case.get_state_display(),
             str(case.category) if case.category else "", case.get_urgency_display(),
             case.unit.name if case.unit else "", str(case.grid) if case.grid else "", case.address,
             _when(case.reported_at), _when(case.handle_due), yes if case.is_overdue(now) else no,
@@ -54,7 +55,7 @@ def _filename(fmt: str) -> str:
     return f"cases-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
 
 
-def export_response(queryset, *, fmt: str):
+def export_response(queryset, *, fmt: str, tracking: bool = False):
     if fmt == "csv":
         writer = csv.writer(_Echo())
         language = translation.get_language()
@@ -64,7 +65,7 @@ def export_response(queryset, *, fmt: str):
             with translation.override(language):
                 yield "\ufeff"  # Excel needs the BOM to read UTF-8
                 yield writer.writerow(header())
-                for row in rows(queryset):
+                for row in rows(queryset, tracking=tracking):
                     yield writer.writerow(row)
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
@@ -72,7 +73,7 @@ def export_response(queryset, *, fmt: str):
         book = Workbook(write_only=True)
         sheet = book.create_sheet(_("Cases"))
         sheet.append(header())
-        for row in rows(queryset):
+        for row in rows(queryset, tracking=tracking):
             sheet.append(row)
         out = io.BytesIO()
         book.save(out)

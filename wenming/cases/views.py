@@ -271,6 +271,9 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
                        if case.lng is not None else ""),
         "failed_action": failed[0] if failed else "",
         "can_expose": bool(roles & {"shift_leader", "admin"}) and case.state not in {S.REJECTED, S.VOIDED, S.MERGED},
+        # The tracking code is the reporter's key to the public status page and the rating: the command
+        # centre reads it to a caller; nobody else needs it (a unit could otherwise rate its own work).
+        "show_tracking": bool(roles & (COMMAND | {"admin"})),
     })
 
 
@@ -358,6 +361,7 @@ def workbench(request):
         "per_page": page.paginator.per_page, "page_sizes": PAGE_SIZES,
         "can_batch": queue == "to_dispatch" and bool(roles & {"dispatcher", "shift_leader"}),
         "can_report": bool(roles & REPORTERS), "can_import": bool(roles & IMPORTERS),
+        "command": bool(roles & (COMMAND | {"admin"})),  # sees whether a report came from the public, verified or not
     })
 
 
@@ -535,4 +539,4 @@ def export(request, fmt: str):
         query = request.GET.copy()
         query["queue"] = queue
         return redirect(f"{reverse('cases:workbench')}?{query.urlencode()}")
-    return exports.export_response(rows, fmt=fmt)
+    return exports.export_response(rows, fmt=fmt, tracking=bool(scope_for(request.user).roles & (COMMAND | {"admin"})))

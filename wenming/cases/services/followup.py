@@ -22,6 +22,9 @@ DECIDERS = frozenset({"shift_leader"})  # the same people who may reopen a case 
 MAX_COMMENT = 1000
 
 
+# Channels through which a member of the public reports (and is asked for a rating when it closes).
+RATED_CHANNELS = frozenset({"citizen", "hotline", "12345", "media"})
+
 def followup_record(*, case_id: int, rating: str, fixed: bool, comment: str = "", channel: str = FollowUpChannel.WEB,
                     actor=None) -> FollowUp:
     """The reporter's rating of the case as closed now: only when closed, once per closing."""
@@ -38,6 +41,9 @@ def followup_record(*, case_id: int, rating: str, fixed: bool, comment: str = ""
         case = Case.objects.select_for_update().filter(pk=case_id).first()
         if case is None:
             raise CaseNotFound(_("No such case."))
+        if case.channel not in RATED_CHANNELS:
+            # Grid workers', inspectors' and other systems' reports have no member of the public to ask.
+            raise IllegalTransition(_("Only cases reported by the public are rated."))
         if case.state != CaseState.CLOSED:
             raise IllegalTransition(_("A case can be rated only once it is closed."))
         if FollowUp.objects.filter(case=case, round=case.reopen_count).exists():

@@ -7,12 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from wenming.cases.models import Case
 from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import Upload
 from wenming.conftest import photo_bytes
-from wenming.org.models import Area, Person, RoleAssignment
+from wenming.org.models import Area, Person, RoleAssignment, Unit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 WHITE = photo_bytes(color=(255, 255, 255), size=(200, 100), fmt="JPEG")
@@ -94,3 +95,35 @@ def test_a_webhook_switched_off_gets_nothing_more(people):
         assert receiver.requests == []
     finally:
         receiver.close()
+
+
+def test_only_the_command_centre_sees_tracking_codes_and_public_marks(client, people, settings, tmp_path):
+    """A unit that could read the tracking code could rate its own work as the citizen."""
+    from wenming.public.models import PublicReport
+
+    settings.MEDIA_ROOT = tmp_path
+    grid = Area.objects.filter(level="grid", code__startswith="131102").order_by("code").first()
+    case = wf.case_intake(channel="citizen", description="人行道有垃圾", lng=grid.lng, lat=grid.lat, category="SJ0101")
+    PublicReport.objects.create(case=case, phone_verified=False)
+    wf.case_register(case_id=case.pk, actor=people["shouli"])
+    wf.case_dispatch(case_id=case.pk, actor=people["paiqian"], unit=Unit.objects.get(code="CGJ-131102"))
+    for username, shown in [("zhiban", True), ("chengguan", False), ("taocheng", False)]:
+        client.force_login(people[username])
+        page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        assert (case.tracking_code in page) is shown, username
+        csv_text = client.get(reverse("cases:export", args=["csv"]), {"queue": "all"}).getvalue().decode("utf-8-sig")
+        assert (case.tracking_code in csv_text) is shown, username
+        listing = client.get(reverse("cases:workbench"), {"queue": "all"}).content.decode()
+        assert ('data-public="unverified"' in listing) is shown, username
+
+
+def test_staff_reports_are_not_rated(people):
+    from wenming.cases.services.errors import IllegalTransition
+    from wenming.cases.services.followup import followup_record
+
+    grid = Area.objects.filter(level="grid").order_by("code").first()
+    case = wf.case_intake(channel="grid", description="井盖缺失", lng=grid.lng, lat=grid.lat, category="SJ0504",
+                          actor=people["wangge"])
+    Case.objects.filter(pk=case.pk).update(state="closed")
+    with pytest.raises(IllegalTransition):
+        followup_record(case_id=case.pk, rating="satisfied", fixed=True)
