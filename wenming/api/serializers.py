@@ -6,6 +6,7 @@ from rest_framework import serializers
 from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import TimeUnit, Urgency
+from wenming.common.access import ADMIN, COMMAND, scope_for
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Site, Unit
 
@@ -49,6 +50,7 @@ class CaseSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", default=None, allow_null=True, read_only=True)
     grid = serializers.CharField(source="grid.code", default=None, allow_null=True, read_only=True)
     site = serializers.CharField(source="site.code", default=None, allow_null=True, read_only=True)
+    tracking_code = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -59,6 +61,13 @@ class CaseSerializer(serializers.ModelSerializer):
             "stage_due",
         ]
         read_only_fields = fields
+
+    def get_tracking_code(self, case) -> str | None:
+        """The reporter's key to the public status page and the rating: the command centre's only (as on
+        the case page), so a unit cannot rate its own work as the citizen."""
+        request = self.context.get("request")
+        roles = scope_for(request.user).roles if request is not None else frozenset()
+        return case.tracking_code if roles & (COMMAND | {ADMIN}) else None
 
 
 class CaseCreatedSerializer(serializers.Serializer):

@@ -101,12 +101,12 @@ class CaseViewSet(viewsets.GenericViewSet):
         filters.is_valid(raise_exception=True)
         rows = selectors.apply_filters(self.get_queryset(), filters.validated_data).order_by("-reported_at", "-id")
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ser.CaseSerializer(page, many=True).data)
+        return self.get_paginated_response(ser.CaseSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(responses={200: ser.CaseDetailSerializer, **ERRORS})
     def retrieve(self, request, pk=None):
         case = self._get(pk)
-        return Response(ser.CaseDetailSerializer(case).data)
+        return Response(ser.CaseDetailSerializer(case, context={"request": request}).data)
 
     @extend_schema(request=ser.CaseCreateSerializer, responses={201: ser.CaseCreatedSerializer, **ERRORS})
     def create(self, request):
@@ -149,7 +149,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             get_or_404(Case.objects.all(), request.user, pk=d["into"])
         common = {"case_id": case.pk, "actor": request.user, "expected_version": d.get("version")}
         run(common, d)
-        return Response(ser.CaseDetailSerializer(self._get(case.pk)).data)
+        return Response(ser.CaseDetailSerializer(self._get(case.pk), context={"request": request}).data)
 
 
 def _make_action(key: str, form_class):

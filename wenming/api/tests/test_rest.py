@@ -230,3 +230,21 @@ def test_locate_names_only_areas_in_scope(client, token, grid):
     full = client.get(f"{API}/locate/?lng={far.lng}&lat={far.lat}", **token("shouli")).json()
     assert full["grid"]["code"] == far.code
     assert own["grid"] is None and len(own["areas"]) < len(full["areas"])
+
+
+def test_the_tracking_code_is_the_command_centres_only():
+    """A unit reading the code could rate its own work as the citizen (the case page hides it too)."""
+    from rest_framework.test import APIClient
+
+    from wenming.cases.services import workflow as wf
+    from wenming.org.models import Area, Person, Unit
+
+    people = {p.username: p for p in Person.objects.filter(username__in=["zhiban", "chengguan", "shouli", "paiqian"])}
+    grid = Area.objects.filter(level="grid", code__startswith="131102").order_by("code").first()
+    case = wf.case_intake(channel="citizen", description="人行道有垃圾", lng=grid.lng, lat=grid.lat, category="SJ0101")
+    wf.case_register(case_id=case.pk, actor=people["shouli"])
+    wf.case_dispatch(case_id=case.pk, actor=people["paiqian"], unit=Unit.objects.get(code="CGJ-131102"))
+    client = APIClient()
+    for username, expected in [("zhiban", case.tracking_code), ("chengguan", None)]:
+        client.force_authenticate(people[username])
+        assert client.get(f"/api/v1/cases/{case.pk}/").json()["tracking_code"] == expected, username
