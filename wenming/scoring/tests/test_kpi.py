@@ -58,7 +58,7 @@ def test_satisfaction_from_follow_up_ratings(week):
 
     with clock(at(3, 10)):
         followup_record(case_id=week["A"].pk, rating="basically_satisfied", fixed=True)
-        followup_record(case_id=week["E"].pk, rating="dissatisfied", fixed=True, comment="态度差")
+        followup_record(case_id=week["B"].pk, rating="dissatisfied", fixed=True, comment="态度差")
     with clock(at(10, 10)):  # the next week: not in this one
         followup_record(case_id=week["C"].pk, rating="satisfied", fixed=True)
     f = _figures("unit")[str(Walk().unit.pk)]
