@@ -312,6 +312,8 @@ def case_dispatch(*, case_id: int, actor, unit: Unit | None = None, note: str = 
         case.dispatched_at = now
         case.sign_due = sign_due(start=now)
         case.handle_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.HANDLE, start=now)
+        # The deadline as set, kept with the event: scores over an old period read it from there.
+        data["handle_due"] = case.handle_due.isoformat() if case.handle_due else None
         return data
 
     return _transition(case_id=case_id, actor=actor, action="dispatch", allowed_from=[S.REGISTERED], to_state=S.DISPATCHED,
@@ -405,7 +407,8 @@ def case_verify(*, case_id: int, actor, passed: bool, note: str = "", photos: It
             case.rework_count += 1
             case.submitted_at = case.verify_due = None
             case.handle_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.HANDLE, start=now)
-        return {"passed": passed}
+            return {"passed": False, "handle_due": case.handle_due.isoformat() if case.handle_due else None}
+        return {"passed": True}
 
     return _transition(case_id=case_id, actor=actor, action="verify_passed" if passed else "rework",
                        allowed_from=[S.SUBMITTED], to_state=None, who=_command(actor, INTAKE, SHIFT_LEADER, "inspector"),

@@ -240,3 +240,10 @@ def test_closing_tells_the_reporters_of_merged_reports(stall_case, people):
     sms = Notification.objects.filter(key__startswith=f"closed:{case.pk}:", channel="sms")
     assert set(sms.values_list("to_phone", flat=True)) == {"13800000000", "13911112222"}
     assert case.events.get(action="close").data["reporters_told"] == 2
+
+
+def test_dispatch_and_rework_record_the_handling_deadline_they_set(stall_case, people):
+    case = wf.case_register(case_id=stall_case.pk, actor=people["shouli"])
+    case = wf.case_dispatch(case_id=case.pk, actor=people["paiqian"])
+    event = CaseEvent.objects.get(case=case, action="dispatch")
+    assert event.data["handle_due"] == case.handle_due.isoformat()

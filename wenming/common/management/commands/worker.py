@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run background work: the task queue worker, and the periodic escalation scan, notification and webhook retries."
+    help = ("Run background work: the task queue worker, and the periodic escalation and campaign scans, "
+            "notification and webhook retries, dashboard counts and score snapshots.")
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=60.0, help="seconds between periodic scans (default 60)")
@@ -27,6 +28,10 @@ class Command(BaseCommand):
             self.stdout.write(f"notifications: {notifications_deliver()}")
             webhooks_recover()
             self.stdout.write(f"webhooks: {webhooks_deliver()}")
+            from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
+
+            self.stdout.write(f"daily counts: {refresh_daily_counts.call()}")
+            self.stdout.write(f"snapshots: {compute_snapshots.call()}")
             return
         # The queue itself is worked by django-tasks-db's worker; this process schedules the periodic jobs.
         child = subprocess.Popen([sys.executable, "-m", "wenming.cli", "db_worker"], env=os.environ.copy())
@@ -40,6 +45,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, _stop)
         from wenming.cases.tasks import deliver_webhooks, scan_escalations
         from wenming.common.tasks import deliver_notifications
+        from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
+
+        # Slower jobs: the dashboards' daily counts hourly, the score snapshots daily (both at start too).
+        every = {refresh_daily_counts: 3600.0, compute_snapshots: 86400.0}
+        last_run = dict.fromkeys(every, float("-inf"))
 
         try:
             while not stop:
@@ -49,6 +59,10 @@ class Command(BaseCommand):
                 deliver_notifications.enqueue()
                 webhooks_recover()
                 deliver_webhooks.enqueue()  # retries whose backoff has run out
+                for job, period in every.items():
+                    if time.monotonic() - last_run[job] >= period:
+                        job.enqueue()
+                        last_run[job] = time.monotonic()
                 slept = 0.0
                 while slept < interval and not stop:
                     time.sleep(0.5)
