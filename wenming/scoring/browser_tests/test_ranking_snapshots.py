@@ -4,13 +4,19 @@ Two units each get one case a week, walked through the real workflow services at
 first week the urban-management branch (城管 桃城分局) is on time and the power utility late, in the second
 the other way round. The shift leader computes and publishes both weeks in the browser; the first week's
 page still shows its published ranking (and no correction) afterwards. The dashboard then draws its charts
-without a script or CSP error. (The exposure-board part of this walk is added with the public pages.)
+without a script or CSP error. Before that, the shift leader puts a case on the exposure board in the
+browser (covering a face with a drawn box); when the case closes it leaves the board for the
+rectification showcase.
 """
 
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from PIL import Image
+
+from wenming.cases.browser_tests import test_exposure_walk as exposure
 from wenming.cases.browser_tests.conftest import SHOTS
 from wenming.cases.services import workflow as wf
 from wenming.org.models import Unit
@@ -30,6 +36,24 @@ def one_case(w: Walk, unit: Unit, handler: str, day: int, *, late: bool) -> None
     w.step(done, wf.case_submit, case, handler, note="已整改", photos=[wf.Upload("after.png", PNG)])
     w.verify(done.replace(minute=20), case)
     w.close(done.replace(minute=40), case)
+
+
+def exposure_case(w: Walk):
+    """An open case with a photo of the problem, reported now (outside the two weeks ranked below)."""
+    image = io.BytesIO()
+    Image.new("RGB", (400, 300), (250, 250, 250)).save(image, format="JPEG")
+    return wf.case_intake(channel="citizen", description="路口流动摊贩占道经营", lng=w.grid.lng, lat=w.grid.lat,
+                          category="SJ0401", actor=w.p["shouli"], photos=[wf.Upload("before.jpg", image.getvalue())])
+
+
+def close_exposed(w: Walk, case) -> None:
+    people = w.p
+    wf.case_register(case_id=case.pk, actor=people["shouli"])
+    wf.case_dispatch(case_id=case.pk, actor=people["paiqian"], unit=w.unit)
+    wf.case_sign(case_id=case.pk, actor=people["chengguan"])
+    wf.case_submit(case_id=case.pk, actor=people["chengguan"], note="已清理", photos=[wf.Upload("after.png", PNG)])
+    wf.case_verify(case_id=case.pk, actor=people["anfang"], passed=True)
+    wf.case_close(case_id=case.pk, actor=people["zhiban"])
 
 
 def walk(browser, base: str, keys: dict) -> dict:
@@ -106,6 +130,14 @@ def test_rank_changes_in_the_next_snapshot_and_the_published_one_stays(browser_t
     one_case(w, w.unit, "chengguan", 9, late=True)
     one_case(w, power, "gongdian", 10, late=False)
     keys = {"cg": str(w.unit.pk), "power": str(power.pk)}
+
+    # The exposure board: published in the browser while the case is open, then the case closes.
+    exposed = exposure_case(w)
+    shown = browser_thread.run(exposure.publish, live_server.url, exposed.pk)
+    assert shown["problems"] == [] and shown["state"] == "published" and (shown["on_board"], shown["on_showcase"]) == (1, 0)
+    close_exposed(w, exposed)
+    moved = browser_thread.run(exposure.look, live_server.url)
+    assert (moved["on_board"], moved["on_showcase"]) == (0, 1) and "fixed" in moved["fixed"]
 
     result = browser_thread.run(walk, live_server.url, keys)
 
