@@ -1,7 +1,6 @@
 """Every indicator of the scenario week (see scenario.py), counted by hand."""
 
 import pytest
-from django.utils import translation
 
 from wenming.org.models import Person
 from wenming.scoring.models import IndexVersion
@@ -9,14 +8,8 @@ from wenming.scoring.services import kpi, scores
 
 from .scenario import DISTRICT_CODE, WEEK_END, WEEK_START, Walk, at, build_week
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 
-
-@pytest.fixture(autouse=True)
-def _media_and_english(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ list's approval; accountability follow-up; the scheduled task."""
 import datetime as dt
 
 import pytest
-from django.utils import translation
 
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.models import AuditEvent
-from wenming.org.models import Person, Unit
+from wenming.org.models import Unit
 from wenming.scoring.models import (
     AccountabilityStatus,
     BoardStatus,
@@ -21,20 +20,10 @@ from wenming.scoring.services import boards, scores
 
 from .scenario import PNG, WEEK_START, Walk, at, build_week, clock
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 AFTER = at(10, 9)  # the Tuesday after the week
 
 
-@pytest.fixture(autouse=True)
-def _media_and_english(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture

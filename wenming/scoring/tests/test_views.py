@@ -4,31 +4,21 @@ import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from wenming.cases.models import Case
 from wenming.cases.services import workflow as wf
-from wenming.org.models import Area, Person, Unit
+from wenming.org.models import Area, Unit
 from wenming.scoring import selectors
 from wenming.scoring.models import AccountabilityRecord, RedBlackList
 from wenming.scoring.services import boards, scores
 
 from .scenario import WEEK_START, at, build_week
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 PASSWORD = "wenming2026"
 
 
-@pytest.fixture(autouse=True)
-def _media_and_english(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def people():
-    return {p.username: p for p in Person.objects.filter(is_staff=True)}
 
 
 @pytest.fixture
