@@ -85,7 +85,7 @@ def test_pages_render_and_access(client, campaign, people, media_and_english):
     page = client.get(f"/campaign/tasks/{task.pk}/")
     assert b"progress-form" in page.content
     response = client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "x", "narrative": ""})
-    assert response.status_code == 400 and b"Value: enter a number." in response.content
+    assert response.status_code == 400 and "数值：请填写数字。" in response.content.decode()  # the UI answers in Chinese, naming the field
     response = client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "12", "narrative": "新建12处"})
     assert response.status_code == 302
     task.refresh_from_db()
@@ -104,7 +104,7 @@ def test_meeting_pages_and_downloads_for_the_command_centre(client, campaign, pe
     assert response.status_code == 302 and meeting.week_start == dt.date(2026, 3, 2)
     assert client.get(f"/campaign/meetings/{meeting.pk}/").status_code == 200
     response = client.post(f"/campaign/meetings/{meeting.pk}/decide/", {"title": "", "owner_unit": "", "due_on": "x"})
-    assert response.status_code == 400 and b"Decision: describe what must be done." in response.content
+    assert response.status_code == 400 and "决定事项：请说明需要做什么。" in response.content.decode()
     assert client.post(f"/campaign/meetings/{meeting.pk}/minutes/", {"minutes": "听取汇报", "chair": "指挥长"}).status_code == 302
     docx = client.get(f"/reports/meetings/{meeting.pk}/meeting.docx")
     assert docx.status_code == 200 and docx["Content-Type"].endswith("wordprocessingml.document")
