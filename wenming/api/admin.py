@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 from wenming.common.admin_base import ScopedAdmin
 
 from .models import ApiKey, Open311Report
-from .services.keys import _hash, new_secret
+from .services.keys import _hash, api_key_revoke, new_secret
 
 
 @admin.register(ApiKey)
@@ -32,9 +32,10 @@ class ApiKeyAdmin(ScopedAdmin):
 
     @admin.action(description=gettext_lazy("Revoke the selected keys"))
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        count = queryset.filter(is_active=True).update(is_active=False, revoked_at=timezone.now())
+        keys = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        for key_id in keys:
+            api_key_revoke(key_id=key_id, actor=request.user)
+        count = len(keys)
         messages.success(request, _("%(count)d keys revoked.") % {"count": count})
 
 

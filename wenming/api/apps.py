@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "wenming.api"
     label = "api"
     verbose_name = _("API access")
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -36,7 +36,9 @@ class ApiKey(models.Model):
 
 
 class Open311Report(models.Model):
-    """What an Open311 post carried beyond the case itself: the key it came with, its media link, the email.
+    """What an Open311 post carried beyond the case itself: its media link, the email, device and account ids.
+
+    Written only for a post that carried any of them; the key every post came with is on the case's report event.
 
     Private like the reporter's phone: the email is never shown through Open311.
     """

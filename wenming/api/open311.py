@@ -369,11 +369,13 @@ def _post_request(request, fmt):
             case = wf.case_intake(
                 channel=key.channel, description=description, lng=lng, lat=lat, crs="wgs84", category=info.code,
                 urgency=urgency, address=address, reporter_name=name, reporter_phone=phone, actor=key.person,
-                photos=photos,
+                photos=photos, source={"api_key": key.pk, "open311": True},
             )
-            Open311Report.objects.create(case=case, api_key=key, media_url=media_url[:500], email=email,
-                                         device_id=data.get("device_id", "")[:100],
-                                         account_id=data.get("account_id", "")[:100])
+            extra = {"media_url": media_url[:500], "email": email, "device_id": data.get("device_id", "")[:100],
+                     "account_id": data.get("account_id", "")[:100]}
+            # Only what the case itself cannot hold gets a row (the key is on the report event).
+            if any(extra.values()):
+                Open311Report.objects.create(case=case, api_key=key, **extra)
     except WorkflowError as exc:
         raise Open311Error(400, str(exc)) from None
     except IntegrityError:

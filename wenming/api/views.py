@@ -40,6 +40,12 @@ def _channel(request) -> str:
     return getattr(key, "channel", None) or Channel.API
 
 
+def _source(request) -> dict | None:
+    """Which key a system posted with, for the report event (none for a browser session)."""
+    key = request.auth
+    return {"api_key": key.pk} if getattr(key, "pk", None) else None
+
+
 def _uploads(files) -> list[wf.Upload]:
     return [wf.Upload(name=f.name, content=f.read()) for f in files or ()]
 
@@ -122,7 +128,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             channel=_channel(request), description=d["description"], lng=d.get("lng"), lat=d.get("lat"),
             crs=d["crs"], category=d.get("category"), urgency=d["urgency"], address=d["address"], site=site,
             reporter_name=d["reporter_name"], reporter_phone=d["reporter_phone"], external_id=d["external_id"],
-            actor=request.user,
+            actor=request.user, source=_source(request),
         )
         # Answered from the case the service returned: no second read (intake is the hot path).
         info = ser.active_category(d["category"]) if d.get("category") else None

@@ -1,11 +1,22 @@
-"""Issuing, checking and revoking API keys."""
+"""Issuing, checking and revoking API keys.
+
+Checking a key is on every API request's path, so a checked key is kept in memory, with its person and the
+person's scope, until keys, people or roles change: any such change bumps a version row that each process reads at
+most every WENMING_GEO_CHECK_SECONDS (2 s by default), so a revoked key or a removed role stops working on every
+worker within that time. Saving or deleting those rows bumps it (``api.signals``); bulk writes that skip the
+signals (imports, admin actions) call ``credentials_bump`` themselves.
+"""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +24,18 @@ from django.utils.translation import gettext as _
 from wenming.api.models import ApiKey
 from wenming.cases.models.case import Channel
 from wenming.cases.services.errors import WorkflowError
+from wenming.common.access import scope_for
+from wenming.common.services.audit import audit_event_record
+from wenming.common.services.geography import CREDENTIALS, version_read
+
+# Enough for every system a city connects; past it the cache starts over rather than grow (a flood of made-up keys
+# never reaches it: only keys that check out are kept).
+CACHE_LIMIT = 1000
+
+_lock = threading.Lock()
+_cache: dict[str, ApiKey] = {}
+_version: int | None = None
+_checked_at = 0.0
 
 
 def _hash(secret: str) -> str:
@@ -37,23 +60,72 @@ def api_key_issue(*, name: str, person=None, channel: str = Channel.API) -> tupl
     return key, f"{prefix}.{secret}"
 
 
-def api_key_check(raw: str) -> ApiKey | None:
-    """The active key this text is, else None (constant-time comparison of the hash)."""
-    prefix, _sep, secret = (raw or "").strip().partition(".")
-    if not prefix or not secret:
-        return None
+def _lookup(prefix: str, digest: str) -> ApiKey | None:
     key = ApiKey.objects.select_related("person").filter(prefix=prefix, is_active=True).first()
-    if key is None or not hmac.compare_digest(key.key_hash, _hash(secret)):
+    if key is None or not hmac.compare_digest(key.key_hash, digest):
         return None
-    if key.person is not None and not key.person.is_active:
-        return None
+    if key.person is not None:
+        if not key.person.is_active:
+            return None
+        scope_for(key.person)  # computed once, kept on the cached person
     return key
 
 
-def api_key_revoke(*, key_id: int) -> ApiKey:
+def _current() -> None:
+    """Forget the cached keys if keys, people or roles changed in another process since the last look."""
+    global _version, _checked_at
+    now = time.monotonic()
+    if now - _checked_at < settings.WENMING_GEO_CHECK_SECONDS:
+        return
+    version = version_read(CREDENTIALS)
+    with _lock:
+        if version != _version:
+            _cache.clear()
+            _version = version
+        _checked_at = now
+
+
+def api_key_check(raw: str) -> ApiKey | None:
+    """The active key this text is, with its person, else None (constant-time comparison of the hash)."""
+    prefix, _sep, secret = (raw or "").strip().partition(".")
+    if not prefix or not secret:
+        return None
+    digest = _hash(secret)
+    _current()
+    cache_id = f"{prefix}.{digest}"
+    key = _cache.get(cache_id)
+    if key is None:
+        key = _lookup(prefix, digest)
+        if key is None:
+            return None
+        with _lock:
+            if len(_cache) >= CACHE_LIMIT:
+                _cache.clear()
+            _cache[cache_id] = key
+    # Each request gets its own copies: views may set attributes on the person; the scope comes along.
+    key = copy.copy(key)
+    if key.person is not None:
+        key.person = copy.copy(key.person)
+    return key
+
+
+def api_key_cache_clear() -> None:
+    global _checked_at
+    with _lock:
+        _cache.clear()
+        _checked_at = 0.0
+
+
+def api_key_revoke(*, key_id: int, actor=None) -> ApiKey:
+    """Switch a key off for good (every worker refuses it within WENMING_GEO_CHECK_SECONDS); logged."""
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key_id)
+        if not key.is_active:
+            return key
         key.is_active = False
         key.revoked_at = timezone.now()
-        key.save(update_fields=["is_active", "revoked_at"])
+        key.save(update_fields=["is_active", "revoked_at"])  # the save signal bumps the credentials version
+        audit_event_record(actor=actor, action="api_key.revoke", summary=f"{key.name} ({key.prefix}…)",
+                           data={"api_key": key.pk})
+    api_key_cache_clear()
     return key

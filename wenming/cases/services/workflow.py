@@ -95,8 +95,11 @@ def case_intake(
     actor=None,
     photos: Iterable[Upload] = (),
     reported_at: dt.datetime | None = None,
+    source: dict | None = None,
 ) -> Case:
-    """Take a problem in from any channel: route it, set the registration deadline, log the report."""
+    """Take a problem in from any channel: route it, set the registration deadline, log the report.
+
+    ``source`` is kept on the report event beside the channel (for example the API key a system used)."""
     if channel not in Channel.values:
         raise WorkflowError(_("Unknown channel %(channel)s.") % {"channel": channel})
     if not description.strip():
@@ -137,10 +140,12 @@ def case_intake(
         if case.site_id is None and decision and decision.site:
             case.site_id = decision.site["id"]
     case.register_due = stage_due(category=category, urgency=urgency, stage=Stage.REGISTER, start=now)
-    with transaction.atomic():
+    # No savepoint when a caller's transaction is open: any failure here propagates and rolls the caller back too,
+    # and intake is the hot path (a savepoint is two more round trips).
+    with transaction.atomic(savepoint=False):
         case.save()
         event = _event(case, action="report", actor=case.reported_by, from_state="", note="", at=now,
-                       data={"channel": channel, "routing_rule": case.routing.get("rule")})
+                       data={"channel": channel, "routing_rule": case.routing.get("rule"), **(source or {})})
         for photo in photos:
             evidence_add(case=case, kind=Evidence.Kind.BEFORE, name=photo.name, content=photo.content, actor=case.reported_by, event=event)
     return case

@@ -5,6 +5,7 @@ from django.db import transaction
 from wenming.common.models import GeographyVersion
 
 ROUTING_CONFIG = 2  # the row whose token tracks categories, time limits, rules, units, chiefs, facilities
+CREDENTIALS = 3  # the row whose token tracks API keys, people, roles, units and areas (see ``api.services.keys``)
 
 
 def routing_config_bump() -> None:
@@ -21,6 +22,17 @@ def routing_config_bump() -> None:
     transaction.on_commit(_reset_local)
 
 
+def version_bump(row: int) -> None:
+    """A fresh token on one version row (created on first use)."""
+    token = secrets.randbits(62)
+    if not GeographyVersion.objects.filter(pk=row).update(version=token):
+        GeographyVersion.objects.update_or_create(pk=row, defaults={"version": token})
+
+
+def version_read(row: int) -> int:
+    return GeographyVersion.objects.filter(pk=row).values_list("version", flat=True).first() or 0
+
+
 def geography_version_bump() -> None:
     """Tell every process's spatial index that the geography changed (it rebuilds on its next check)."""
     # A fresh random token rather than a counter: a rolled-back change can never leave two different
@@ -35,3 +47,9 @@ def geography_version_bump() -> None:
         reset_index()
 
     transaction.on_commit(_reset_local)
+
+
+def credentials_bump() -> None:
+    """API keys, people, roles, or the units and areas roles hang on changed: every process's API key cache
+    (``api.services.keys``) forgets what it holds on its next check."""
+    version_bump(CREDENTIALS)

@@ -35,7 +35,7 @@ from shapely.validation import explain_validity
 
 from wenming.common.geo import CRS, LocalProjection, geometry_summary, geometry_to_wgs84
 from wenming.common.services.audit import audit_event_record
-from wenming.common.services.geography import geography_version_bump, routing_config_bump
+from wenming.common.services.geography import credentials_bump, geography_version_bump, routing_config_bump
 from wenming.org.models import (
     Area,
     AreaLevel,
@@ -492,6 +492,7 @@ def areas_import(*, path: Path, crs: str = "wgs84", dry_run: bool = False, actor
     with transaction.atomic():
         _areas_write(ordered, existing, levels)
         geography_version_bump()
+        credentials_bump()  # bulk writes skip the save signals that tell the API key caches
         audit_event_record(actor=actor, action="import.areas", summary=f"{path.name}: {report.summary()}",
                            data={"file": path.name, "crs": str(crs), "created": report.created, "updated": report.updated})
     return report
@@ -784,6 +785,7 @@ def units_import(*, path: Path, dry_run: bool = False, actor=None) -> ImportRepo
     with transaction.atomic():
         _units_write(in_file, parents, kinds, area_ids)
         routing_config_bump()
+        credentials_bump()  # bulk writes skip the save signals that tell the API key caches
         audit_event_record(actor=actor, action="import.units", summary=f"{path.name}: {report.summary()}",
                            data={"file": path.name, "created": report.created, "updated": report.updated})
     return report
@@ -960,6 +962,7 @@ def people_import(*, path: Path, dry_run: bool = False, actor=None) -> ImportRep
             if (ids[username], role, unit_id, area_id) not in held
         ]
         RoleAssignment.objects.bulk_create(added, batch_size=BATCH)
+        credentials_bump()  # bulk writes skip the save signals that tell the API key caches
         audit_event_record(actor=actor, action="import.people", summary=f"{path.name}: {report.summary()}",
                            data={"file": path.name, "created": report.created, "updated": report.updated,
                                  "roles_added": len(added)})
