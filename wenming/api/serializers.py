@@ -1,5 +1,7 @@
 """What the REST API reads and writes. Output never carries a reporter's contact or an actor's name."""
 
+import copy
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -9,6 +11,21 @@ from wenming.cases.models.category import TimeUnit, Urgency
 from wenming.common.access import ADMIN, COMMAND, scope_for
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Site, Unit
+
+
+class FlatFields:
+    """For serializers whose fields are all plain (no nested serializers) on the hot path: the declared fields are
+    built once per class and each instance gets shallow copies, where DRF would deep-copy every field on every
+    instantiation (a fifth of an API post's time)."""
+
+    def get_fields(self):
+        cls = type(self)
+        templates = cls.__dict__.get("_field_templates")
+        if templates is None:
+            templates = super().get_fields()
+            cls._field_templates = templates
+        # Binding sets the name and parent on each copy; the templates themselves are never bound.
+        return {name: copy.copy(field) for name, field in templates.items()}
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -70,7 +87,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return case.tracking_code if roles & (COMMAND | {ADMIN}) else None
 
 
-class CaseCreatedSerializer(serializers.Serializer):
+class CaseCreatedSerializer(FlatFields, serializers.Serializer):
     """The answer to a new report, from the row just written (the grid code from the spatial index).
 
     A plain serializer, not a model one: intake is the hot path, and this one has no fields to introspect.
@@ -116,7 +133,7 @@ def active_category(code: str):
     return info if info is not None and info.is_active else None
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(FlatFields, serializers.Serializer):
     description = serializers.CharField(max_length=2000, label=_("Description"))
     category = serializers.CharField(max_length=16, required=False, allow_null=True, allow_blank=True,
                                      label=_("Category"), help_text=_("The code of an active category."))
