@@ -6,12 +6,12 @@
 Not a test. The server is the production one, started the way ``wenming serve`` starts it (gunicorn,
 ``wenming.wsgi``, its default workers and threads), with WENMING_BENCH_ENDPOINT=1 so the bare endpoint
 ``/api/v1/bench/insert/`` (one INSERT into ``api_bench_row``, nothing else) is mounted beside the real
-ones. Load comes from ``wrk`` (Debian package ``wrk``) with a Lua script cycling through prepared POST
+ones, with ``/api/v1/bench/insert-orm/`` (the same row through the ORM's ``create()``). Load comes from ``wrk`` (Debian package ``wrk``) with a Lua script cycling through prepared POST
 bodies: 16 concurrent connections, each body a problem at a different grid of the 3,000-grid demo city
 (category SJ0401, routed). Endpoints take turns in every round, so drift on the shared machine hits each.
 
 Reported per endpoint: requests/s, p50 and p99 latency, errors (socket errors and non-2xx), the CPU time
-the load generator used, and rows created against successful responses (a request still in flight when
+the load generator used, the CPU the server's processes and PostgreSQL's used per request (from /proc), and rows created against successful responses (a request still in flight when
 wrk stops may land after the count of responses: the difference is at most the number of connections).
 
 --build drops and rebuilds the scratch database (``wenming migrate`` + ``wenming demo-data --grids 3000``);
@@ -117,6 +117,7 @@ def prepare(url: str, tmp: Path, samples: int) -> dict:
         bodies["open311"].append(urlencode({"api_key": raw311, "service_code": CATEGORY, "lat": lat, "long": lng,
                                             "description": text}))
         bodies["bare"].append(urlencode({"description": text}))
+    bodies["bare_orm"] = bodies["bare"]
     for name, lines in bodies.items():
         (tmp / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {"key": raw}
@@ -132,7 +133,8 @@ def count_rows(url: str) -> dict:
                        "FROM cases_case")
         rest, open311 = cursor.fetchone()
     connection.close()
-    return {"bare": bare, "rest": rest, "open311": open311}
+    # Both bare endpoints write api_bench_row; they never run at the same time.
+    return {"bare": bare, "bare_orm": bare, "rest": rest, "open311": open311}
 
 
 def settled_rows(url: str) -> dict:
@@ -170,9 +172,33 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
 
 TARGETS = {
     "bare": ("/api/v1/bench/insert/", "application/x-www-form-urlencoded", False),
+    "bare_orm": ("/api/v1/bench/insert-orm/", "application/x-www-form-urlencoded", False),
     "rest": ("/api/v1/cases/", "application/json", True),
     "open311": ("/open311/v2/requests.json", "application/x-www-form-urlencoded", False),
 }
+
+
+def cpu_seconds(match) -> float:
+    """User + system CPU of the processes whose command line ``match`` accepts (Linux /proc), plus what their
+    exited children used (a database backend that closes its connection mid-run is counted by its parent)."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if match(cmd):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        except OSError:
+            continue
+    return total / tick
+
+
+def server_cpu() -> float:
+    return cpu_seconds(lambda cmd: "gunicorn" in cmd and "wenming.wsgi" in cmd)
+
+
+def postgres_cpu() -> float:
+    return cpu_seconds(lambda cmd: cmd.startswith("postgres:") or ("bin/postgres" in cmd and " -D " in cmd))
 
 
 def run_wrk(port: int, name: str, tmp: Path, key: str, *, connections: int, duration: int, threads: int) -> dict:
@@ -180,12 +206,14 @@ def run_wrk(port: int, name: str, tmp: Path, key: str, *, connections: int, dura
     script = tmp / f"{name}.lua"
     script.write_text(f"AUTH = {json.dumps('Token ' + key if auth else '')}\n" + LUA, encoding="utf-8")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server0, pg0 = server_cpu(), postgres_cpu()
     out = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s", "-s", str(script),
          f"http://127.0.0.1:{port}", "--", path, ctype, str(tmp / f"{name}.txt")],
         capture_output=True, text=True, check=True,
     ).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server1, pg1 = server_cpu(), postgres_cpu()
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
     data = json.loads(line[len("WRKJSON "):])
     data["client_cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -193,6 +221,7 @@ def run_wrk(port: int, name: str, tmp: Path, key: str, *, connections: int, dura
     data["errors"] = errors
     data["successes"] = data["requests"] - data["status"]
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    data["server_cpu_s"], data["postgres_cpu_s"] = server1 - server0, pg1 - pg0
     return data
 
 
@@ -232,27 +261,40 @@ def main() -> None:
                 rows_after = settled_rows(args.database_url)
                 data["rows"] = rows_after[name] - rows_before[name]
                 totals[name].append(data)
+                n = max(data["requests"], 1)
                 print(f"round {rnd + 1} {name:8s} {data['rps']:8.1f} req/s  p50 {data['p50_us'] / 1000:7.1f} ms  "
                       f"p99 {data['p99_us'] / 1000:7.1f} ms  errors {data['errors']}  "
-                      f"client CPU {data['client_cpu_s']:.1f} s  rows {data['rows']} / ok {data['successes']}",
+                      f"client CPU {data['client_cpu_s']:.1f} s  server CPU {1000 * data['server_cpu_s'] / n:.2f} ms/req  "
+                      f"PostgreSQL CPU {1000 * data['postgres_cpu_s'] / n:.2f} ms/req  "
+                      f"rows {data['rows']} / ok {data['successes']}",
                       flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     print()
-    print("| endpoint | req/s | p50 ms | p99 ms | errors | client CPU s | rows / successful responses | vs bare: throughput, p99 |")
-    print("|---|---|---|---|---|---|---|---|")
-    bare_rps = sum(d["rps"] for d in totals["bare"]) / len(totals["bare"])
-    bare_p99 = max(d["p99_us"] for d in totals["bare"])
+    print("| endpoint | req/s | p50 ms | p99 ms | errors | client CPU s | server / PostgreSQL CPU ms per request "
+          "| rows / successful responses | vs bare SQL: throughput, p99 | vs bare ORM: throughput, p99 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+
+    def mean_rps(name):
+        return sum(d["rps"] for d in totals[name]) / len(totals[name])
+
+    def worst_p99(name):
+        return max(d["p99_us"] for d in totals[name])
+
     for name, runs in totals.items():
-        rps = sum(d["rps"] for d in runs) / len(runs)
+        rps = mean_rps(name)
         p50 = max(d["p50_us"] for d in runs) / 1000
-        p99 = max(d["p99_us"] for d in runs) / 1000
+        p99 = worst_p99(name)
         errors = sum(d["errors"] for d in runs)
         cpu = sum(d["client_cpu_s"] for d in runs)
         rows, ok = sum(d["rows"] for d in runs), sum(d["successes"] for d in runs)
-        print(f"| {name} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {errors} | {cpu:.1f} | {rows} / {ok} | "
-              f"{rps / bare_rps:.2f}, {p99 * 1000 / bare_p99:.2f}× |")
+        count = max(sum(d["requests"] for d in runs), 1)
+        per_server = 1000 * sum(d["server_cpu_s"] for d in runs) / count
+        per_pg = 1000 * sum(d["postgres_cpu_s"] for d in runs) / count
+        print(f"| {name} | {rps:.1f} | {p50:.1f} | {p99 / 1000:.1f} | {errors} | {cpu:.1f} | {per_server:.2f} / {per_pg:.2f} | "
+              f"{rows} / {ok} | {rps / mean_rps('bare'):.2f}, {p99 / worst_p99('bare'):.2f}× | "
+              f"{rps / mean_rps('bare_orm'):.2f}, {p99 / worst_p99('bare_orm'):.2f}× |")
     warnings = [line for line in (tmp / "server.log").read_text(errors="replace").splitlines()
                 if '" 20' not in line and line.strip()]
     print(f"server log: {len(warnings)} lines other than 2xx access lines", *warnings[:10], sep="\n")

@@ -1,12 +1,27 @@
-"""The minimal endpoint bench/http_intake.py compares against: one row into one table, nothing else.
+"""The minimal endpoints bench/http_intake.py compares against: one row into one table, nothing else.
 
-Mounted only when WENMING_BENCH_ENDPOINT=1; the table is made by the benchmark (``api_bench_row``).
+Mounted only when WENMING_BENCH_ENDPOINT=1 (so the model below exists only then, and never in migrations); the
+table is made by the benchmark (``api_bench_row``). Two ways to write the row: a bare SQL statement, and the ORM's
+``create()``, the smallest endpoint a Django developer would write.
 """
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+
+class BenchRow(models.Model):
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "api"
+        db_table = "api_bench_row"
+        managed = False
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 @csrf_exempt
@@ -17,3 +32,11 @@ def insert_one(request):
         cursor.execute("INSERT INTO api_bench_row (body, created_at) VALUES (%s, now()) RETURNING id", [body])
         (row_id,) = cursor.fetchone()
     return JsonResponse({"id": row_id}, status=201)
+
+
+@csrf_exempt
+@require_POST
+def insert_one_orm(request):
+    with transaction.atomic():
+        row = BenchRow.objects.create(body=request.POST.get("description", ""))
+    return JsonResponse({"id": row.pk}, status=201)

@@ -21,7 +21,8 @@ urlpatterns = [
 if settings.WENMING_BENCH_ENDPOINT:
     from wenming.api import bench_views
 
-    urlpatterns.append(path("bench/insert/", bench_views.insert_one, name="bench_insert"))
+    urlpatterns += [path("bench/insert/", bench_views.insert_one, name="bench_insert"),
+                    path("bench/insert-orm/", bench_views.insert_one_orm, name="bench_insert_orm")]
 
 FMT = r"(?P<fmt>json|xml)"
 open311_patterns = [
