@@ -26,6 +26,21 @@ from wenming.scoring.services.kpi import day_start as kpi_day_start
 DEFAULT_DAYS = 30
 PANELS = ("trend", "by_action", "by_category", "heatmap", "overdue", "escalations", "rankings")
 
+# What each role's home page shows first (the dashboard and the big screen carry every panel). A person with
+# several roles gets the first group that matches, in this order.
+HOME_PANELS = [
+    (frozenset({"intake", "shift_leader", "dispatcher", "admin"}), ("trend", "overdue", "escalations", "heatmap")),
+    (frozenset({"area_leader"}), ("heatmap", "overdue", "by_category", "rankings")),
+    (frozenset({"unit_handler", "unit_leader"}), ("trend", "overdue", "by_category", "rankings")),
+]
+
+
+def home_panels(roles: frozenset[str]) -> tuple[str, ...]:
+    for group, panels in HOME_PANELS:
+        if roles & group:
+            return panels
+    return ("trend", "overdue")
+
 
 def _window(now: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
     local_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)

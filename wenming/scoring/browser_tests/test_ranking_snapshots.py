@@ -107,6 +107,10 @@ def walk(browser, base: str, keys: dict) -> dict:
     result["canvases"] = page.locator("[data-panel] canvas").count()
     result["ranking_panel"] = page.inner_text("[data-panel=rankings]")
     page.screenshot(path=str(SHOTS / "scoring-dashboard.png"), full_page=True)
+    page.goto(f"{base}/")  # the shift leader's home page: queues with counts and four of the panels
+    page.wait_for_function("document.querySelectorAll('[data-panel] canvas').length >= 4")
+    result["home"] = (page.locator("#home-queues [data-queue]").count(), page.locator("[data-panel] canvas").count())
+    page.screenshot(path=str(SHOTS / "home-command.png"), full_page=True)
     page.goto(f"{base}/scoring/screen/")
     page.wait_for_function("document.querySelectorAll('[data-panel] canvas').length >= 6")
     result["screen_overdue"] = page.inner_text("[data-figure=overdue]")
@@ -149,5 +153,6 @@ def test_rank_changes_in_the_next_snapshot_and_the_published_one_stays(browser_t
     assert first.is_published and first.figures["rows"][keys["cg"]]["rank"] == 1
     assert "1 / 1" in result["explain"]
     assert result["canvases"] >= 6 and w.unit.name in result["ranking_panel"]
+    assert result["home"][0] >= 8 and result["home"][1] >= 3
     assert result["screen_overdue"].isdigit()
     assert result["problems"] == []

@@ -1,6 +1,7 @@
 """Dashboards are scoped by restrict(); score pages, explanations, lists and records answer as they should."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -67,6 +68,35 @@ def test_dashboard_pages_and_json(client, spread, people):
     client.login(username="anfang", password=PASSWORD)  # inspectors see no dashboards or scores
     assert client.get(reverse("scoring:dashboard")).status_code == 404
     assert client.get(reverse("scoring:panels")).status_code == 404
+
+
+def _home(client, username):
+    client.login(username=username, password=PASSWORD)
+    page = client.get(reverse("home")).content.decode()
+    client.logout()
+    marker = '<script id="dashboard-data" type="application/json">'
+    data = json.loads(page.split(marker, 1)[1].split("</script>", 1)[0]) if marker in page else None
+    return page, data
+
+
+def _count(page, queue):
+    match = re.search(rf'data-queue="{queue}">[^<]*<strong class="count[^"]*">(\d+)<', page)
+    return int(match.group(1)) if match else None
+
+
+def test_each_role_home_page_shows_its_queues_and_panels(client, spread):
+    page, data = _home(client, "chengguan")  # unit handler: its two dispatched cases wait to be signed
+    assert _count(page, "to_sign") == 2 and _count(page, "handling") == 0
+    assert set(data) == {"trend", "overdue", "by_category", "rankings"} and sum(data["trend"]["reported"]) == 2
+    page, data = _home(client, "zhiban")  # command centre: the intake queue and the escalations
+    assert _count(page, "reported") == 3 and _count(page, "to_dispatch") == 0
+    assert set(data) == {"trend", "overdue", "escalations", "heatmap"} and sum(data["trend"]["reported"]) == 5
+    assert 'data-panel="escalations"' in page and 'data-panel="rankings"' not in page
+    page, data = _home(client, "taocheng")  # district leader: its district on the map and in the ranking
+    assert set(data) == {"heatmap", "overdue", "by_category", "rankings"}
+    assert sum(p[2] for p in data["heatmap"]["points"]) == 3
+    page, data = _home(client, "anfang")  # inspectors: their queue, no scores
+    assert data is None and 'data-queue="to_verify"' in page and "echarts" not in page
 
 
 def test_snapshot_pages_explain_down_to_the_events(client, people):
