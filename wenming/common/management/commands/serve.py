@@ -25,8 +25,9 @@ class Command(BaseCommand):
         if with_worker:
             import subprocess
 
-            # Started in our process group, so stopping the server (Ctrl-C) stops the worker too.
-            subprocess.Popen([sys.executable, "-m", "wenming.cli", "worker"], env=os.environ.copy())
+            # Started in our process group, so Ctrl-C stops both; and it stops by itself when the server (which
+            # replaces this process, same pid) ends on a signal sent to it alone.
+            subprocess.Popen([sys.executable, "-m", "wenming.cli", "worker", "--parent-pid", str(os.getpid())], env=os.environ.copy())
         self.stdout.write(f"Serving on http://{host}:{port}/")
         sys.stdout.flush()
         os.execv(argv[0], argv)

@@ -14,8 +14,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=60.0, help="seconds between periodic scans (default 60)")
         parser.add_argument("--once", action="store_true", help="run the periodic jobs once, in this process, and exit")
+        parser.add_argument("--parent-pid", type=int, default=None,
+                            help="stop when this process (the one that started us) ends; wenming serve --with-worker")
 
-    def handle(self, *args, interval, once, **options):
+    def handle(self, *args, interval, once, parent_pid=None, **options):
         from wenming.campaign.tasks import scan_campaign
         from wenming.cases.services.escalation import escalations_scan
         from wenming.cases.services.webhooks import webhooks_deliver, webhooks_recover
@@ -41,6 +43,9 @@ class Command(BaseCommand):
             nonlocal stop
             stop = True
 
+        # The server that started us may be stopped by a signal to it alone (a service manager, kill): once it is
+        # gone this process is re-parented, which is how we notice (also if it went before we got here).
+        parent = parent_pid
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         from wenming.cases.tasks import deliver_webhooks, scan_escalations
@@ -67,6 +72,8 @@ class Command(BaseCommand):
                 while slept < interval and not stop:
                     time.sleep(0.5)
                     slept += 0.5
+                    if parent is not None and os.getppid() != parent:
+                        stop = True
         finally:
             child.terminate()
             child.wait(timeout=30)
