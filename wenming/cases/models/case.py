@@ -86,14 +86,18 @@ class Case(TimeStampedModel):
     appends a ``CaseEvent``. ``version`` rises with every change so a stale action is refused.
     """
 
-    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True, editable=False)
+    # Unique through a constraint (Meta), not unique=True, which on PostgreSQL adds a second, LIKE-pattern index that
+    # nothing uses and every insert pays for.
+    tracking_code = models.CharField(_("tracking code"), max_length=12, editable=False)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.REPORTED)
     version = models.PositiveIntegerField(_("version"), default=0)
 
+    # No index of its own: the (category, reported_at) and (category, lat, lng) indexes lead with it.
     category = models.ForeignKey(
-        "cases.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
+        "cases.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"),
+        db_index=False,
     )
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.TextField(_("description"))
@@ -104,7 +108,7 @@ class Case(TimeStampedModel):
         "org.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid")
     )
     # The grid's path, kept on the row so "everything in an area" is one indexed prefix match.
-    area_path = models.CharField(_("area path"), max_length=255, blank=True, db_index=True, editable=False)
+    area_path = models.CharField(_("area path"), max_length=255, blank=True, editable=False)  # indexed in Meta
     site = models.ForeignKey(
         "org.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name=_("site")
     )
@@ -176,8 +180,11 @@ class Case(TimeStampedModel):
             models.Index(fields=["stage_due"], condition=Q(stage_due__isnull=False), name="case_stage_due_idx"),
             models.Index(fields=["unit", "stage_due"], condition=Q(stage_due__isnull=False), name="case_unit_stage_due_idx"),
             models.Index(fields=["state", "unit"], condition=~Q(pending_request=""), name="case_pending_request_idx"),
+            # Scopes read area_path by prefix (LIKE 'path%'); the pattern index serves that and equality alike.
+            models.Index(fields=["area_path"], opclasses=["varchar_pattern_ops"], name="case_area_path_prefix_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["tracking_code"], name="case_tracking_code_unique"),
             models.UniqueConstraint(
                 fields=["channel", "external_id"], condition=~Q(external_id=""), name="case_external_id_unique"
             ),
@@ -210,7 +217,9 @@ class Case(TimeStampedModel):
 class CaseEvent(models.Model):
     """An entry in a case's timeline. Append-only: never updated, never deleted."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
+    # No index of its own: the unique (case, seq) index leads with it.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"),
+                             db_index=False)
     seq = models.PositiveIntegerField(_("sequence"))
     action = models.CharField(_("action"), max_length=32)
     actor = models.ForeignKey(
