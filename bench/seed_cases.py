@@ -84,7 +84,11 @@ def main() -> None:
         print(f"  {min(start + step - 1, args.cases):>9,} cases", flush=True)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(EVENTS, {"after": after})
-        cur.execute("ANALYZE cases_case; ANALYZE cases_caseevent")
+    # As autovacuum leaves a table in service: statistics, and the visibility map that lets counts over the
+    # partial indexes skip the table (a freshly loaded million rows has none, and every count reads the heap).
+    with connection.cursor() as cur:
+        cur.execute("VACUUM (ANALYZE) cases_case")
+        cur.execute("VACUUM (ANALYZE) cases_caseevent")
     print(f"{args.cases:,} cases and their report events in {time.perf_counter() - started:.0f} s")
 
 
