@@ -36,6 +36,9 @@ _lock = threading.Lock()
 _cache: dict[str, ApiKey] = {}
 _version: int | None = None
 _checked_at = 0.0
+# Bumped whenever the cache is emptied: a lookup that started before a clear must not store what it read then
+# (it may be a key revoked meanwhile, which would otherwise stay cached until the next change).
+_generation = 0
 
 
 def _hash(secret: str) -> str:
@@ -73,7 +76,7 @@ def _lookup(prefix: str, digest: str) -> ApiKey | None:
 
 def _current() -> None:
     """Forget the cached keys if keys, people or roles changed in another process since the last look."""
-    global _version, _checked_at
+    global _version, _checked_at, _generation
     now = time.monotonic()
     if now - _checked_at < settings.WENMING_GEO_CHECK_SECONDS:
         return
@@ -81,12 +84,14 @@ def _current() -> None:
     with _lock:
         if version != _version:
             _cache.clear()
+            _generation += 1
             _version = version
         _checked_at = now
 
 
 def api_key_check(raw: str) -> ApiKey | None:
     """The active key this text is, with its person, else None (constant-time comparison of the hash)."""
+    global _generation
     prefix, _sep, secret = (raw or "").strip().partition(".")
     if not prefix or not secret:
         return None
@@ -95,13 +100,16 @@ def api_key_check(raw: str) -> ApiKey | None:
     cache_id = f"{prefix}.{digest}"
     key = _cache.get(cache_id)
     if key is None:
+        generation = _generation
         key = _lookup(prefix, digest)
         if key is None:
             return None
         with _lock:
-            if len(_cache) >= CACHE_LIMIT:
-                _cache.clear()
-            _cache[cache_id] = key
+            if generation == _generation:  # else the cache was emptied meanwhile: use the key, do not keep it
+                if len(_cache) >= CACHE_LIMIT:
+                    _cache.clear()
+                    _generation += 1
+                _cache[cache_id] = key
     # Each request gets its own copies: views may set attributes on the person; the scope comes along.
     key = copy.copy(key)
     if key.person is not None:
@@ -110,9 +118,10 @@ def api_key_check(raw: str) -> ApiKey | None:
 
 
 def api_key_cache_clear() -> None:
-    global _checked_at
+    global _checked_at, _generation
     with _lock:
         _cache.clear()
+        _generation += 1
         _checked_at = 0.0
 
 
@@ -127,5 +136,7 @@ def api_key_revoke(*, key_id: int, actor=None) -> ApiKey:
         key.save(update_fields=["is_active", "revoked_at"])  # the save signal bumps the credentials version
         audit_event_record(actor=actor, action="api_key.revoke", summary=f"{key.name} ({key.prefix}…)",
                            data={"api_key": key.pk})
-    api_key_cache_clear()
+        # Once committed (a caller's outer transaction included): before that, another thread could cache the
+        # key again as it still reads active.
+        transaction.on_commit(api_key_cache_clear)
     return key

@@ -50,6 +50,23 @@ def test_a_change_made_by_another_process_reaches_the_cache_at_the_next_check(se
     assert keys.api_key_check(raw) is None
 
 
+def test_a_lookup_overtaken_by_a_clear_is_not_kept(monkeypatch, people):
+    _key, raw = keys.api_key_issue(name="12345", person=people["shouli"])
+    lookup = keys._lookup
+
+    def racing(prefix, digest):
+        found = lookup(prefix, digest)  # read while active…
+        keys.api_key_cache_clear()  # …then another thread saw a revocation and emptied the cache
+        return found
+
+    monkeypatch.setattr(keys, "_lookup", racing)
+    assert keys.api_key_check(raw) is not None  # this request may use what it read
+    monkeypatch.setattr(keys, "_lookup", lookup)
+    with CaptureQueriesContext(connection) as queries:
+        keys.api_key_check(raw)
+    assert len(queries) >= 1  # but it was not kept: the next request reads the key again
+
+
 def test_saving_keys_people_and_roles_bumps_the_version(settings, client, people):
     settings.WENMING_GEO_CHECK_SECONDS = 0
     key, raw = keys.api_key_issue(name="12345", person=people["shouli"])
@@ -69,14 +86,15 @@ def test_saving_keys_people_and_roles_bumps_the_version(settings, client, people
     assert keys.version_read(keys.CREDENTIALS) == before
 
 
-def test_admin_revoke_is_logged_and_refused_at_once(client, people):
+def test_admin_revoke_is_logged_and_refused_at_once(client, people, django_capture_on_commit_callbacks):
     from wenming.common.models import AuditEvent
     from wenming.org.models import Person
 
     key, raw = keys.api_key_issue(name="12345", person=people["shouli"])
     assert client.get(f"{API}/cases/", HTTP_AUTHORIZATION=f"Token {raw}").status_code == 200
     client.force_login(Person.objects.get(username="admin"))
-    client.post("/admin/api/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
+    with django_capture_on_commit_callbacks(execute=True):  # the cache forgets the key once the revocation commits
+        client.post("/admin/api/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
     client.logout()
     assert client.get(f"{API}/cases/", HTTP_AUTHORIZATION=f"Token {raw}").status_code == 401
     assert AuditEvent.objects.filter(action="api_key.revoke", data__api_key=key.pk).exists()

@@ -87,6 +87,7 @@ def _count(page, queue):
 def test_each_role_home_page_shows_its_queues_and_panels(client, spread):
     page, data = _home(client, "chengguan")  # unit handler: its two dispatched cases wait to be signed
     assert _count(page, "to_sign") == 2 and _count(page, "handling") == 0
+    assert 'data-queue="all">' in page and _count(page, "all") is None  # not counted (the workbench neither)
     assert set(data) == {"trend", "overdue", "by_category", "rankings"} and sum(data["trend"]["reported"]) == 2
     page, data = _home(client, "zhiban")  # command centre: the intake queue and the escalations
     assert _count(page, "reported") == 3 and _count(page, "to_dispatch") == 0
