@@ -106,14 +106,13 @@ _checked_at = 0.0
 
 def get_routing_config() -> RoutingConfig:
     global _config, _checked_at
-    from wenming.common.models import GeographyVersion
-    from wenming.common.services.geography import ROUTING_CONFIG
+    from wenming.common.services.geography import ROUTING_CONFIG, version_read
 
     now = time.monotonic()
     if _config is not None and now - _checked_at < settings.WENMING_GEO_CHECK_SECONDS:
         return _config
     with _lock:
-        version = GeographyVersion.objects.filter(pk=ROUTING_CONFIG).values_list("version", flat=True).first() or 0
+        version = version_read(ROUTING_CONFIG)
         _checked_at = now
         if _config is None or _config.version != version:
             _config = RoutingConfig.load(version)

@@ -271,10 +271,10 @@ class SpatialIndex:
     @classmethod
     def build(cls) -> SpatialIndex:
         from wenming.cases.models import Facility
-        from wenming.common.models import GeographyVersion
+        from wenming.common.services.geography import GEOGRAPHY, version_read
         from wenming.org.models import Area, AreaLevel, RoadSegment, Site
 
-        version = GeographyVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+        version = version_read(GEOGRAPHY)
         index = cls(version=version)
         city = Area.objects.filter(parent__isnull=True).exclude(lng=None).values_list("lng", "lat").first()
         if city:
@@ -446,14 +446,14 @@ def get_index(*, force_check: bool = False) -> SpatialIndex:
     The version is read at most every WENMING_GEO_CHECK_SECONDS (default 2 s) so lookups stay in memory.
     """
     global _index, _checked_at
-    from wenming.common.models import GeographyVersion
+    from wenming.common.services.geography import GEOGRAPHY, version_read
 
     now = time.monotonic()
     interval = settings.WENMING_GEO_CHECK_SECONDS
     if _index is not None and not force_check and now - _checked_at < interval:
         return _index
     with _lock:
-        version = GeographyVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+        version = version_read(GEOGRAPHY)
         _checked_at = now
         if _index is None or _index.version != version:
             _index = SpatialIndex.build()

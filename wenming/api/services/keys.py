@@ -91,7 +91,6 @@ def _current() -> None:
 
 def api_key_check(raw: str) -> ApiKey | None:
     """The active key this text is, with its person, else None (constant-time comparison of the hash)."""
-    global _generation
     prefix, _sep, secret = (raw or "").strip().partition(".")
     if not prefix or not secret:
         return None
@@ -108,7 +107,6 @@ def api_key_check(raw: str) -> ApiKey | None:
             if generation == _generation:  # else the cache was emptied meanwhile: use the key, do not keep it
                 if len(_cache) >= CACHE_LIMIT:
                     _cache.clear()
-                    _generation += 1
                 _cache[cache_id] = key
     # Each request gets its own copies: views may set attributes on the person; the scope comes along.
     key = copy.copy(key)

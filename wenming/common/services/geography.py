@@ -4,26 +4,15 @@ from django.db import transaction
 
 from wenming.common.models import GeographyVersion
 
+GEOGRAPHY = 1  # the row whose token tracks areas, sites, roads and facilities (the spatial index)
 ROUTING_CONFIG = 2  # the row whose token tracks categories, time limits, rules, units, chiefs, facilities
 CREDENTIALS = 3  # the row whose token tracks API keys, people, roles, units and areas (see ``api.services.keys``)
 
 
-def routing_config_bump() -> None:
-    """Tell every process's routing configuration cache to reload on its next check."""
-    token = secrets.randbits(62)
-    if not GeographyVersion.objects.filter(pk=ROUTING_CONFIG).update(version=token):
-        GeographyVersion.objects.update_or_create(pk=ROUTING_CONFIG, defaults={"version": token})
-
-    def _reset_local():
-        from wenming.cases.routing_cache import reset_routing_config
-
-        reset_routing_config()
-
-    transaction.on_commit(_reset_local)
-
-
 def version_bump(row: int) -> None:
     """A fresh token on one version row (created on first use)."""
+    # A fresh random token rather than a counter: a rolled-back change can never leave two different
+    # states under the same version number.
     token = secrets.randbits(62)
     if not GeographyVersion.objects.filter(pk=row).update(version=token):
         GeographyVersion.objects.update_or_create(pk=row, defaults={"version": token})
@@ -33,13 +22,21 @@ def version_read(row: int) -> int:
     return GeographyVersion.objects.filter(pk=row).values_list("version", flat=True).first() or 0
 
 
+def routing_config_bump() -> None:
+    """Tell every process's routing configuration cache to reload on its next check."""
+    version_bump(ROUTING_CONFIG)
+
+    def _reset_local():
+        from wenming.cases.routing_cache import reset_routing_config
+
+        reset_routing_config()
+
+    transaction.on_commit(_reset_local)
+
+
 def geography_version_bump() -> None:
     """Tell every process's spatial index that the geography changed (it rebuilds on its next check)."""
-    # A fresh random token rather than a counter: a rolled-back change can never leave two different
-    # geographies under the same version number.
-    token = secrets.randbits(62)
-    if not GeographyVersion.objects.filter(pk=1).update(version=token):
-        GeographyVersion.objects.update_or_create(pk=1, defaults={"version": token})
+    version_bump(GEOGRAPHY)
 
     def _reset_local():
         from wenming.org.spatial import reset_index
