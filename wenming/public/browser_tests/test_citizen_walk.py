@@ -4,6 +4,7 @@ number, gets a tracking code, follows the report by that code; staff close the c
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from wenming.cases.browser_tests.conftest import SHOTS
 from wenming.cases.models import Case, CaseState, FollowUp
@@ -68,7 +69,14 @@ def rate(browser, base: str, tracking: str) -> dict:
     page.goto(f"{base}/citizen/track/{tracking}/")
     steps = page.eval_on_selector_all("#timeline li", "items => items.map(i => i.dataset.action)")
     photos = page.locator(".after-photos img").count()
-    loaded = page.evaluate("() => Array.from(document.querySelectorAll('.after-photos img')).every(i => i.complete && i.naturalWidth > 0)")
+    # The after-photos load lazily, as a citizen scrolls to them: scroll, then give them time to arrive.
+    page.locator(".after-photos img").last.scroll_into_view_if_needed()
+    try:
+        page.wait_for_function("() => Array.from(document.querySelectorAll('.after-photos img'))"
+                               ".every(i => i.complete && i.naturalWidth > 0)", timeout=10_000)
+        loaded = True
+    except PlaywrightTimeout:
+        loaded = False
     text = page.inner_text("#status")
     page.check("input[name=fixed][value=yes]")
     page.check("input[name=rating][value=satisfied]")
