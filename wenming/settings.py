@@ -102,6 +102,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("WENMING_DB_CONN_MAX_AGE", "60")),
     )
 }
+# Intake's insert is prepared once per connection (wenming/cases/services/insert.py); 0 behind a pooler that
+# cannot keep prepared statements. Only statements that ask to be prepared are: Django's cursors bind client-side
+# and never prepare, and the threshold at which psycopg would prepare others on its own is out of reach.
+if env_bool("WENMING_DB_PREPARED_STATEMENTS", True) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -130,10 +130,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             reporter_name=d["reporter_name"], reporter_phone=d["reporter_phone"], external_id=d["external_id"],
             actor=request.user, source=_source(request),
         )
-        # Answered from the case the service returned: no second read (intake is the hot path).
-        info = ser.active_category(d["category"]) if d.get("category") else None
-        if info is not None:
-            case.category = Category(pk=info.id, code=info.code, name=info.name, parent_id=info.parent_id)
+        # Answered from the case the service returned (its category included): no second read on the hot path.
         return Response(ser.CaseCreatedSerializer(case).data, status=status.HTTP_201_CREATED)
 
     def _get(self, pk) -> Case:

@@ -23,6 +23,7 @@ from wenming.common.geo import LocalProjection
 # How close a point must be to a point-like or line-like site to count as "at" it.
 AT_SITE_POINT_M = 50.0
 AT_SITE_LINE_M = 30.0
+AT_SITE_RADIUS_M = max(AT_SITE_POINT_M, AT_SITE_LINE_M)
 AT_ROAD_M = 30.0
 
 
@@ -396,9 +397,11 @@ class SpatialIndex:
         found.sort(key=lambda s: (s.distance_m, s.code))
         return found
 
-    def sites_at(self, lng: float, lat: float) -> list[NearbySite]:
-        """Sites the point is at: inside a polygon site, or near a point or line site."""
-        candidates = self.sites_within(lng, lat, max(AT_SITE_POINT_M, AT_SITE_LINE_M))
+    def sites_at(self, lng: float, lat: float, *, nearby: list[NearbySite] | None = None) -> list[NearbySite]:
+        """Sites the point is at: inside a polygon site, or near a point or line site.
+
+        ``nearby``: the point's ``sites_within`` a radius of at least AT_SITE_RADIUS_M, when the caller has it."""
+        candidates = self.sites_within(lng, lat, AT_SITE_RADIUS_M) if nearby is None else nearby
         at = []
         for site in candidates:
             kind = self._site_kinds[site.id]

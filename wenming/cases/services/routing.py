@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from wenming.cases.models import Category
 from wenming.cases.routing_cache import RuleInfo, get_routing_config
 from wenming.common.geo import CRS, to_wgs84, valid_lnglat
-from wenming.org.spatial import AreaInfo, NearbySite, get_index
+from wenming.org.spatial import AT_SITE_RADIUS_M, AreaInfo, NearbySite, get_index
 
 NEARBY_RADIUS_M = 300.0
 
@@ -127,7 +127,7 @@ def case_route(
     grid = chain[-1] if chain and chain[-1].level == "grid" else None
     area_path = chain[-1].path if chain else ""
     nearby = index.sites_within(lng, lat, nearby_radius_m)
-    at_sites = index.sites_at(lng, lat)
+    at_sites = index.sites_at(lng, lat, nearby=nearby if nearby_radius_m >= AT_SITE_RADIUS_M else None)
 
     decision = RoutingDecision(
         lng=round(lng, 7),

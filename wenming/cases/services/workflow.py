@@ -39,6 +39,7 @@ from wenming.cases.services.errors import (
     WorkflowError,
 )
 from wenming.cases.services.evidence import evidence_add
+from wenming.cases.services.insert import case_insert_reported
 from wenming.cases.services.routing import case_route
 from wenming.cases.services.webhooks import webhooks_enqueue
 from wenming.common.access import restrict, scope_for
@@ -116,7 +117,7 @@ def case_intake(
     now = reported_at or _now()
     case = Case(
         tracking_code=_tracking_code(), channel=channel, external_id=external_id,
-        category_id=category.pk if category else None, urgency=urgency,
+        category=category, urgency=urgency,
         description=description.strip(), address=address, site=site, reporter_name=reporter_name,
         reporter_phone=reporter_phone, reported_by=actor if getattr(actor, "is_authenticated", False) else None,
         reported_at=now,
@@ -142,10 +143,13 @@ def case_intake(
     case.register_due = stage_due(category=category, urgency=urgency, stage=Stage.REGISTER, start=now)
     # No savepoint when a caller's transaction is open: any failure here propagates and rolls the caller back too,
     # and intake is the hot path (a savepoint is two more round trips).
+    event = CaseEvent(
+        case=case, seq=case.version, action="report", actor=case.reported_by, from_state="", to_state=case.state,
+        note="", data={"channel": channel, "routing_rule": case.routing.get("rule"), **(source or {})}, created_at=now,
+    )
     with transaction.atomic(savepoint=False):
-        case.save()
-        event = _event(case, action="report", actor=case.reported_by, from_state="", note="", at=now,
-                       data={"channel": channel, "routing_rule": case.routing.get("rule"), **(source or {})})
+        case_insert_reported(case=case, event=event)
+        webhooks_enqueue(event=event)
         for photo in photos:
             evidence_add(case=case, kind=Evidence.Kind.BEFORE, name=photo.name, content=photo.content, actor=case.reported_by, event=event)
     return case

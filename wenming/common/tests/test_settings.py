@@ -21,6 +21,7 @@ print(json.dumps({
     "lang": settings.LANGUAGE_CODE,
     "tz": settings.TIME_ZONE,
     "hosts": settings.ALLOWED_HOSTS,
+    "db_options": settings.DATABASES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -61,3 +62,9 @@ def test_demo_mode_is_debug_with_plain_http_cookies():
     assert result.returncode == 0, result.stderr
     conf = json.loads(result.stdout)
     assert conf["debug"] is True and conf["secure_cookies"] == [False, False]
+
+
+def test_postgresql_connections_keep_prepared_statements_unless_a_pooler_cannot():
+    pg = {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@db.example:5432/wenming"}
+    assert json.loads(_run(pg).stdout)["db_options"]["prepare_threshold"] > 10**6
+    assert "prepare_threshold" not in json.loads(_run(pg | {"WENMING_DB_PREPARED_STATEMENTS": "0"}).stdout)["db_options"]
