@@ -93,6 +93,14 @@ def test_create_goes_through_intake_on_the_keys_channel(client, token, grid):
     assert case.channel == "api" and case.state == "reported" and case.grid_id == grid.pk
     assert case.reporter_phone == "13900001111" and case.routing.get("unit_id")
     assert list(case.events.values_list("action", flat=True)) == ["report"]
+    # The answer written out by hand is what the declared (documented) fields give, field for field.
+    from rest_framework import serializers
+
+    from wenming.api.serializers import CaseCreatedSerializer
+
+    case.category  # noqa: B018 — loaded, as intake hands it over
+    assert response.json() == serializers.Serializer.to_representation(CaseCreatedSerializer(case), case)
+    assert response.json()["grid"] == grid.code and response.json()["category"] == "SJ0401"
 
 
 def test_create_unpermitted_and_invalid(client, token, grid):
