@@ -73,12 +73,14 @@ class RoutingConfig:
             info = CategoryInfo(row[0], row[1], row[2], row[3], row[4], frozenset(classes.get(row[0], ())), row[5], row[6])
             config.categories[info.id] = info
             config.categories_by_code[info.code] = info
+        config.units = {uid: (name, active) for uid, name, active in Unit.objects.values_list("id", "name", "is_active")}
+        # Only rules whose unit can take cases (a unit's change reloads this config).
         for row in RoutingRule.objects.filter(is_active=True).values_list(
             "id", "category_id", "area__path", "area__name", "site_type_id", "unit_id", "priority"
         ):
             rule = RuleInfo(*row)
-            config.rules_by_category.setdefault(rule.category_id, []).append(rule)
-        config.units = {uid: (name, active) for uid, name, active in Unit.objects.values_list("id", "name", "is_active")}
+            if config.unit_name(rule.unit_id) is not None:
+                config.rules_by_category.setdefault(rule.category_id, []).append(rule)
         config.time_limits = {
             (cat, urgency, stage): (amount, unit)
             for cat, urgency, stage, amount, unit in TimeLimit.objects.values_list("category_id", "urgency", "stage", "amount", "unit")

@@ -169,12 +169,7 @@ def case_route(
 
     # Rules on the 小类, on its 大类, and rules without a category (they cover every category).
     category_keys = (cat.id, cat.parent_id, None) if cat.parent_id else (cat.id, None)
-    rules = [
-        r
-        for cid in category_keys
-        for r in config.rules_by_category.get(cid, ())
-        if config.unit_name(r.unit_id) is not None
-    ]
+    rules = [r for cid in category_keys for r in config.rules_by_category.get(cid, ())]  # active units only
     in_area = [r for r in rules if r.area_path is None or area_path.startswith(r.area_path)]
 
     # 2. A rule for this category at this type of site.

@@ -65,7 +65,8 @@ def _now() -> dt.datetime:
 
 
 def _tracking_code() -> str:
-    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+    # 32 letters: each random byte's low five bits pick one, uniformly (256 is a multiple of 32).
+    return "".join(TRACKING_ALPHABET[b & 31] for b in secrets.token_bytes(10))
 
 
 def _event(case: Case, *, action: str, actor, from_state: str, note: str = "", data: dict | None = None, at=None) -> CaseEvent:

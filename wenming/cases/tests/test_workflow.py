@@ -247,3 +247,12 @@ def test_dispatch_and_rework_record_the_handling_deadline_they_set(stall_case, p
     case = wf.case_dispatch(case_id=case.pk, actor=people["paiqian"])
     event = CaseEvent.objects.get(case=case, action="dispatch")
     assert event.data["handle_due"] == case.handle_due.isoformat()
+
+
+def test_tracking_codes_use_the_phone_safe_alphabet_evenly():
+    codes = [wf._tracking_code() for _ in range(2000)]
+    assert all(len(code) == 10 and set(code) <= set(wf.TRACKING_ALPHABET) for code in codes)
+    assert len(set(codes)) == len(codes)
+    seen = "".join(codes)
+    counts = [seen.count(ch) for ch in wf.TRACKING_ALPHABET]
+    assert min(counts) > 0.7 * len(seen) / 32 and max(counts) < 1.3 * len(seen) / 32  # no letter favoured
