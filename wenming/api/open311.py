@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import xml.etree.ElementTree as ET
+from contextlib import nullcontext
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -364,16 +365,17 @@ def _post_request(request, fmt):
     description = data.get("description", "").strip() or info.name
     if len(description) > 4000:
         raise Open311Error(400, _("description is longer than 4000 characters."))
+    extra = {"media_url": media_url[:500], "email": email, "device_id": data.get("device_id", "")[:100],
+             "account_id": data.get("account_id", "")[:100]}
     try:
-        with transaction.atomic():
+        # Only what the case itself cannot hold gets a row (the key is on the report event); without one, intake
+        # needs no transaction around it.
+        with transaction.atomic() if any(extra.values()) else nullcontext():
             case = wf.case_intake(
                 channel=key.channel, description=description, lng=lng, lat=lat, crs="wgs84", category=info.code,
                 urgency=urgency, address=address, reporter_name=name, reporter_phone=phone, actor=key.person,
                 photos=photos, source={"api_key": key.pk, "open311": True},
             )
-            extra = {"media_url": media_url[:500], "email": email, "device_id": data.get("device_id", "")[:100],
-                     "account_id": data.get("account_id", "")[:100]}
-            # Only what the case itself cannot hold gets a row (the key is on the report event).
             if any(extra.values()):
                 Open311Report.objects.create(case=case, api_key=key, **extra)
     except WorkflowError as exc:

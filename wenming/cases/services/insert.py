@@ -20,7 +20,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from functools import lru_cache
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import NOT_PROVIDED
 
@@ -83,13 +83,16 @@ def _values(obj, fields, db) -> tuple[tuple, list]:
 
 
 def case_insert_reported(*, case: Case, event: CaseEvent) -> None:
-    """Insert ``case`` and its first ``event`` (both unsaved); call inside the intake's transaction.
+    """Insert ``case`` and its first ``event`` (both unsaved).
 
+    Both rows or neither: inside the caller's transaction when one is open, else on PostgreSQL the one statement is
+    its own transaction (no BEGIN and COMMIT round trips), elsewhere the two saves get one.
     Afterwards both carry their primary keys and the case its generated columns, as after ``save()``."""
     if connection.vendor != "postgresql" or psycopg is None:
-        case.save(force_insert=True)
-        event.case = case
-        event.save(force_insert=True)
+        with transaction.atomic(savepoint=False):
+            case.save(force_insert=True)
+            event.case = case
+            event.save(force_insert=True)
         return
     db = connections[DEFAULT_DB_ALIAS]
     case_fields, case_values = _values(case, _columns(Case), db)

@@ -30,9 +30,14 @@ BATCH = 50
 USER_AGENT = "Wenming-Webhook/1"
 
 
+def webhooks_for(*, action: str) -> list[int]:
+    """The active webhooks that want events of this action."""
+    return [hook_id for hook_id, actions in get_routing_config().webhooks if not actions or action in actions]
+
+
 def webhooks_enqueue(*, event: CaseEvent) -> int:
     """Queue the event for every active webhook that wants its action; call inside the event's transaction."""
-    hooks = [hook_id for hook_id, actions in get_routing_config().webhooks if not actions or event.action in actions]
+    hooks = webhooks_for(action=event.action)
     if not hooks:
         return 0
     now = timezone.now()

@@ -84,3 +84,24 @@ def test_postgresql_plans_the_statement_once_per_connection(people):
     for n in range(3):
         _intake(people, description=f"另一处摊贩 {n}")
     assert prepared() == count  # the same shape of case: the same prepared statement
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_one_statement_is_its_own(committed_city):
+    """No caller's transaction, no photo, no webhook: no BEGIN/COMMIT around intake, and still both rows or none."""
+    from wenming.org.models import Person
+
+    grid = Area.objects.filter(level="grid").exclude(lng=None).first()
+    actor = Person.objects.get(username="shouli")
+    args = {"channel": "hotline", "description": "自成一事务", "lng": grid.lng, "lat": grid.lat, "category": "SJ0401",
+            "actor": actor, "external_id": "AUTO-1"}
+    assert not connection.in_atomic_block
+    case = wf.case_intake(**args)
+    assert CaseEvent.objects.filter(case_id=case.pk, action="report").count() == 1
+    before = (Case.objects.count(), CaseEvent.objects.count())
+    with pytest.raises(IntegrityError):
+        wf.case_intake(**args)  # the same external id: refused whole
+    assert (Case.objects.count(), CaseEvent.objects.count()) == before
+    assert not connection.needs_rollback
+    wf.case_intake(**(args | {"external_id": "AUTO-2"}))  # the connection goes on working
+    assert Case.objects.filter(external_id="AUTO-2").exists()
