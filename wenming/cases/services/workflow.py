@@ -51,6 +51,7 @@ INTAKE, SHIFT_LEADER, DISPATCHER = "intake", "shift_leader", "dispatcher"
 UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
 COMMAND = frozenset({INTAKE, SHIFT_LEADER, DISPATCHER})
 REPORTERS = COMMAND | {"grid_worker", "inspector"}
+CHANNELS = frozenset(Channel.values)  # Choices.values builds a new list on every read
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
 
@@ -102,7 +103,7 @@ def case_intake(
     """Take a problem in from any channel: route it, set the registration deadline, log the report.
 
     ``source`` is kept on the report event beside the channel (for example the API key a system used)."""
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise WorkflowError(_("Unknown channel %(channel)s.") % {"channel": channel})
     if not description.strip():
         raise WorkflowError(_("Describe the problem."))
