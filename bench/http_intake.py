@@ -10,7 +10,8 @@ ones, with ``/api/v1/bench/insert-orm/`` (the same row through the ORM's ``creat
 bodies: 16 concurrent connections, each body a problem at a different grid of the 3,000-grid demo city
 (category SJ0401, routed). Endpoints take turns in every round, so drift on the shared machine hits each.
 
-Reported per endpoint: requests/s, p50 and p99 latency, errors (socket errors and non-2xx), the CPU time
+Reported per endpoint: requests/s, p50 and p99 latency, the throughput ratio to the bare endpoint round by round
+(min, median, max), errors (socket errors and non-2xx), the CPU time
 the load generator used, the CPU the server's processes and PostgreSQL's used per request (from /proc), and rows created against successful responses (a request still in flight when
 wrk stops may land after the count of responses: the difference is at most the number of connections).
 
@@ -28,6 +29,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -295,6 +297,13 @@ def main() -> None:
         print(f"| {name} | {rps:.1f} | {p50:.1f} | {p99 / 1000:.1f} | {errors} | {cpu:.1f} | {per_server:.2f} / {per_pg:.2f} | "
               f"{rows} / {ok} | {rps / mean_rps('bare'):.2f}, {p99 / worst_p99('bare'):.2f}× | "
               f"{rps / mean_rps('bare_orm'):.2f}, {p99 / worst_p99('bare_orm'):.2f}× |")
+    # Each round's ratio against the bare endpoint measured next to it: the machine's drift between rounds
+    # cancels out, so the median of these is the steadier figure.
+    print()
+    for name in ("bare_orm", "rest", "open311"):
+        ratios = sorted(d["rps"] / b["rps"] for d, b in zip(totals[name], totals["bare"], strict=True))
+        print(f"{name}: throughput / bare SQL per round: min {ratios[0]:.2f}, median {statistics.median(ratios):.2f}, "
+              f"max {ratios[-1]:.2f}")
     warnings = [line for line in (tmp / "server.log").read_text(errors="replace").splitlines()
                 if '" 20' not in line and line.strip()]
     print(f"server log: {len(warnings)} lines other than 2xx access lines", *warnings[:10], sep="\n")
