@@ -87,7 +87,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return case.tracking_code if roles & (COMMAND | {ADMIN}) else None
 
 
-class CaseCreatedSerializer(FlatFields, serializers.Serializer):
+class CaseCreatedSerializer(serializers.Serializer):
     """The answer to a new report, from the row just written (the grid code from the spatial index).
 
     A plain serializer, not a model one: intake is the hot path, and this one has no fields to introspect.

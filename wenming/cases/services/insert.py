@@ -42,8 +42,13 @@ if psycopg is not None:
             return super().execute(query, params, prepare=prepare, binary=binary)
 
 
-def _columns(model) -> list:
-    return [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+@lru_cache(maxsize=1)
+def _fields() -> tuple[tuple, tuple]:
+    """The columns a new case and its event may write (the event's link to the case comes from the statement)."""
+    def writable(model):
+        return tuple(f for f in model._meta.concrete_fields if not f.primary_key and not f.generated)
+
+    return writable(Case), tuple(f for f in writable(CaseEvent) if f.attname != "case_id")
 
 
 def _nullable_without_default(field) -> bool:
@@ -57,14 +62,14 @@ def _statement(case_fields: tuple, event_fields: tuple) -> str:
     psycopg caches the query's conversion for, and the few shapes intake takes are each prepared once."""
     qn = connection.ops.quote_name
     pk = qn(Case._meta.pk.column)
-    returning = ", ".join(qn(f.column) for f in Case._meta.db_returning_fields)
+    returning = [qn(f.column) for f in Case._meta.db_returning_fields]
     event_values = [f"(SELECT {pk} FROM c)" if f.attname == "case_id" else "%s" for f in event_fields]
     return (
         f"WITH c AS (INSERT INTO {qn(Case._meta.db_table)} ({', '.join(qn(f.column) for f in case_fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(case_fields))}) RETURNING {returning}), "
+        f"VALUES ({', '.join(['%s'] * len(case_fields))}) RETURNING {', '.join(returning)}), "
         f"e AS (INSERT INTO {qn(CaseEvent._meta.db_table)} ({', '.join(qn(f.column) for f in event_fields)}) "
         f"VALUES ({', '.join(event_values)}) RETURNING {qn(CaseEvent._meta.pk.column)}) "
-        f"SELECT {', '.join('c.' + qn(f.column) for f in Case._meta.db_returning_fields)}, e.{qn(CaseEvent._meta.pk.column)} "
+        f"SELECT {', '.join('c.' + column for column in returning)}, e.{qn(CaseEvent._meta.pk.column)} "
         "FROM c, e"
     )
 
@@ -95,8 +100,9 @@ def case_insert_reported(*, case: Case, event: CaseEvent) -> None:
             event.save(force_insert=True)
         return
     db = connections[DEFAULT_DB_ALIAS]
-    case_fields, case_values = _values(case, _columns(Case), db)
-    event_fields, event_values = _values(event, [f for f in _columns(CaseEvent) if f.attname != "case_id"], db)
+    all_case_fields, all_event_fields = _fields()
+    case_fields, case_values = _values(case, all_case_fields, db)
+    event_fields, event_values = _values(event, all_event_fields, db)
     sql = _statement(case_fields, (CaseEvent._meta.get_field("case"), *event_fields))
     db.ensure_connection()
     params = case_values + event_values
