@@ -1,9 +1,21 @@
 """What the REST API reads and writes. Output never carries a reporter's contact or an actor's name."""
 
 import copy
+import math
+import re
+from dataclasses import dataclass
 
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+    RegexValidator,
+)
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import CaseState, Channel
@@ -26,6 +38,143 @@ class FlatFields:
             cls._field_templates = templates
         # Binding sets the name and parent on each copy; the templates themselves are never bound.
         return {name: copy.copy(field) for name, field in templates.items()}
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """What the plain-input path needs of one declared field, read off the field itself."""
+
+    kind: str  # "char", "choice" or "float"
+    default: object
+    allow_null: bool
+    allow_blank: bool = False
+    max_length: int | None = None
+    regex: object = None
+    choices: dict | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+_CHAR_VALIDATORS = (MaxLengthValidator, ProhibitNullCharactersValidator, ProhibitSurrogateCharactersValidator)
+
+
+def _plain(field) -> _Plain | None:
+    """The field's rules when they are all ones the plain path checks itself, else None (that field, when given,
+    sends the input the declared fields' way)."""
+    if field.read_only or field.source != field.field_name or (field.default is not empty and callable(field.default)):
+        return None
+    common = {"default": field.default, "allow_null": field.allow_null}
+    if type(field) is serializers.ChoiceField and not field.allow_blank and not field.validators:
+        return _Plain("choice", choices=dict(field.choice_strings_to_values), **common)
+    if type(field) is serializers.FloatField:
+        extra = [v for v in field.validators if not isinstance(v, (MinValueValidator, MaxValueValidator))]
+        if not extra:
+            return _Plain("float", min_value=field.min_value, max_value=field.max_value, **common)
+    if type(field) in (serializers.CharField, serializers.RegexField) and field.trim_whitespace \
+            and field.min_length is None:
+        regexes = [v for v in field.validators if type(v) is RegexValidator and not v.inverse_match and not v.flags]
+        rest = [v for v in field.validators if not isinstance(v, _CHAR_VALIDATORS) and v not in regexes]
+        if not rest and len(regexes) <= 1:
+            return _Plain("char", allow_blank=field.allow_blank, max_length=field.max_length,
+                          regex=re.compile(regexes[0].regex.pattern, regexes[0].regex.flags) if regexes else None,
+                          **common)
+    return None
+
+
+_REFUSE = object()
+
+
+def _plain_value(rule: _Plain, raw):
+    """The value the declared field would give for ``raw``, or _REFUSE when it would refuse it or the case is
+    one this path leaves to the field (other types, strings for numbers, and the like)."""
+    if raw is None:
+        return None if rule.allow_null else _REFUSE
+    if rule.kind == "char":
+        if type(raw) is not str:
+            return _REFUSE
+        value = raw.strip()
+        if not value:
+            return "" if rule.allow_blank else _REFUSE
+        if rule.max_length is not None and len(value) > rule.max_length or "\x00" in value:
+            return _REFUSE
+        if not value.isascii():
+            try:
+                value.encode()  # a lone surrogate cannot be encoded
+            except UnicodeEncodeError:
+                return _REFUSE
+        if rule.regex is not None and not rule.regex.search(value):
+            return _REFUSE
+        return value
+    if rule.kind == "choice":
+        return rule.choices.get(raw, _REFUSE) if type(raw) is str else _REFUSE
+    if type(raw) not in (int, float):  # bool, strings and the rest: the field's own way
+        return _REFUSE
+    try:
+        value = float(raw)
+    except OverflowError:
+        return _REFUSE
+    if not math.isfinite(value):
+        return _REFUSE
+    if not (rule.min_value is None or value >= rule.min_value) or not (rule.max_value is None or value <= rule.max_value):
+        return _REFUSE
+    return value
+
+
+class PlainInput:
+    """For input serializers on the hot path whose fields are plain text, choices and numbers: a JSON object whose
+    values the fields would take as they are is validated here in one pass, with the same result as the declared
+    fields (their rules are read off them; ``validate_<field>`` and ``validate`` still run). Anything else, and
+    anything a field would refuse, goes through DRF's validation as declared, which also writes the errors.
+    Validating field by field cost an API post more than routing it did."""
+
+    def run_validation(self, data=empty):
+        if type(data) is dict:
+            attrs = self._plain_attrs(data)
+            if attrs is not None:
+                return attrs
+        return super().run_validation(data)
+
+    @classmethod
+    def _plain_rules(cls) -> tuple | None:
+        """(name, rule, whether leaving it out needs the field) per declared field, once per class; None when the
+        serializer has validators of its own (they would run after the fields)."""
+        if "_plain_rule_list" not in cls.__dict__:
+            own = getattr(getattr(cls, "Meta", None), "validators", None)
+            cls._plain_rule_list = None if own else tuple(
+                (name, rule, field.required or (rule is None and field.default is not empty))
+                for name, field in cls._declared_fields.items() for rule in [_plain(field)])
+        return cls._plain_rule_list
+
+    def _plain_attrs(self, data: dict) -> dict | None:
+        rules = self._plain_rules()
+        if rules is None:
+            return None
+        attrs = {}
+        for name, rule, needed in rules:
+            raw = data.get(name, empty)
+            if raw is empty:
+                if needed:
+                    return None
+                if rule is None or rule.default is empty:
+                    continue  # left out, as DRF leaves out an optional field given no value
+                value = rule.default
+            elif rule is None:
+                return None
+            else:
+                value = _plain_value(rule, raw)
+                if value is _REFUSE:
+                    return None
+            check = getattr(self, f"validate_{name}", None)
+            if check is not None:  # DRF runs it on defaults too
+                try:
+                    value = check(value)
+                except serializers.ValidationError:
+                    return None
+            attrs[name] = value
+        try:
+            return self.validate(attrs)
+        except serializers.ValidationError:
+            return None
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -148,7 +297,7 @@ def active_category(code: str):
     return info if info is not None and info.is_active else None
 
 
-class CaseCreateSerializer(FlatFields, serializers.Serializer):
+class CaseCreateSerializer(PlainInput, FlatFields, serializers.Serializer):
     description = serializers.CharField(max_length=2000, label=_("Description"))
     category = serializers.CharField(max_length=16, required=False, allow_null=True, allow_blank=True,
                                      label=_("Category"), help_text=_("The code of an active category."))
