@@ -128,7 +128,7 @@ class PlainInput:
     Validating field by field cost an API post more than routing it did."""
 
     def run_validation(self, data=empty):
-        if type(data) is dict:
+        if type(data) is dict and not self.partial:  # a partial update skips defaults: DRF's way
             attrs = self._plain_attrs(data)
             if attrs is not None:
                 return attrs
@@ -137,9 +137,10 @@ class PlainInput:
     @classmethod
     def _plain_rules(cls) -> tuple | None:
         """(name, rule, whether leaving it out needs the field) per declared field, once per class; None when the
-        serializer has validators of its own (they would run after the fields)."""
+        serializer has validators of its own (they would run after the fields) or is a model serializer."""
         if "_plain_rule_list" not in cls.__dict__:
-            own = getattr(getattr(cls, "Meta", None), "validators", None)
+            # A model serializer's fields are mostly made from the model, not declared: not for this path.
+            own = getattr(getattr(cls, "Meta", None), "validators", None) or issubclass(cls, serializers.ModelSerializer)
             cls._plain_rule_list = None if own else tuple(
                 (name, rule, field.required or (rule is None and field.default is not empty))
                 for name, field in cls._declared_fields.items() for rule in [_plain(field)])

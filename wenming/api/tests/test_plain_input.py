@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from wenming.api.serializers import CaseCreateSerializer, PlainInput
+from wenming.cases.models import Category
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,19 @@ def test_a_serializer_with_its_own_validators_keeps_drf_s_path():
 
     assert WithValidators._plain_rules() is None
     assert WithValidators(data={"name": "x"}).is_valid()
+
+    class FromModel(PlainInput, serializers.ModelSerializer):
+        class Meta:
+            model = Category
+            fields = ["code", "name"]
+
+    assert FromModel._plain_rules() is None
+
+
+def test_a_partial_update_keeps_drf_s_path(grid):
+    form = CaseCreateSerializer(data={"description": "x"}, partial=True)
+    assert form.is_valid()
+    assert form.validated_data == {"description": "x"}  # DRF leaves the defaults out of a partial update
 
 
 def test_optional_fields_with_defaults_are_filled_and_others_left_out(grid):
