@@ -27,7 +27,7 @@ demo: install
 	WENMING_DEMO=1 $(BIN)/wenming demo-cases --if-empty
 	WENMING_DEMO=1 $(BIN)/wenming scores --weeks 4 --months 1 --publish --as zhiban
 	WENMING_DEMO=1 $(BIN)/wenming collectstatic --no-input -v 0
-	WENMING_DEMO=1 $(BIN)/wenming demo-logins
+	WENMING_DEMO=1 WENMING_PORT=$(PORT) $(BIN)/wenming demo-logins
 	WENMING_DEMO=1 $(BIN)/wenming serve --host 127.0.0.1 --port $(PORT) --with-worker
 
 lint: install

@@ -56,3 +56,12 @@ def test_demo_data_refuses_a_city_that_exists_and_dry_run_keeps_nothing():
     call_command("demo-data", "--grids", "50", "--dry-run", stdout=out)
     assert "dry run" in out.getvalue() and "grids 50" in out.getvalue()
     assert not Area.objects.exists()
+
+
+def test_demo_logins_names_the_address_the_demo_serves_on(monkeypatch):
+    monkeypatch.setenv("WENMING_PORT", "8765")
+    out = StringIO()
+    call_command("demo-logins", stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8765/login/" in text
+    assert "shouli" in text and "wenming2026" in text

@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand
 
 from wenming.org.models import Person
@@ -9,7 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         people = Person.objects.exclude(password="!").prefetch_related("roles").order_by("id")
-        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}) at http://127.0.0.1:8000/login/\n")
+        # The address `wenming serve` will listen on (make demo passes its PORT along).
+        host, port = os.environ.get("WENMING_HOST", "127.0.0.1"), os.environ.get("WENMING_PORT", "8000")
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}) at http://{host}:{port}/login/\n")
         for person in people:
             roles = ", ".join(str(r.get_role_display()) for r in person.roles.all())
             self.stdout.write(f"  {person.username:<16} {person.display_name:<24} {roles}")
