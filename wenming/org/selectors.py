@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass
 
 import shapely
@@ -9,6 +11,7 @@ from django.db.models import Q, QuerySet
 from shapely.geometry import mapping, shape
 
 from wenming.common.access import get_or_404, restrict
+from wenming.common.services.geography import GEOGRAPHY, version_read
 
 from .models import Area, Person, Site, Unit
 
@@ -86,6 +89,27 @@ def area_outlines(*, user, tolerance_deg: float = 0.0003) -> dict:
         if rows:
             break
     return _outlines(rows, tolerance_deg)
+
+
+_public_outlines: tuple[int, str] | None = None
+_public_lock = threading.Lock()
+
+
+def public_outlines_json() -> str:
+    """The city's district and street outlines as GeoJSON text, for the citizen's map, so that a map without
+    tiles still shows where one is. Administrative boundaries are public; the text is built once per geography
+    version (the page reads one small row to check it)."""
+    global _public_outlines
+    version = version_read(GEOGRAPHY)
+    cached = _public_outlines
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rows = list(Area.objects.filter(level__in=("county", "street"), geometry__isnull=False).order_by("path")
+                .values("code", "name", "level", "geometry"))
+    text = json.dumps(_outlines(rows, 0.0003), ensure_ascii=False)
+    with _public_lock:
+        _public_outlines = (version, text)
+    return text
 
 
 def area_child_outlines(*, user, area: Area, tolerance_deg: float = 0.0001) -> dict:

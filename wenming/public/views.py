@@ -22,6 +22,7 @@ from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.followup import followup_record
 from wenming.cases.services.workflow import Upload
 from wenming.org.models import Area
+from wenming.org.selectors import public_outlines_json
 
 from . import selectors
 from .categories import OTHER, category_code
@@ -126,7 +127,7 @@ def report(request):
     centre = _city_centre()
     return render(request, "public/report.html", {
         "form": form, "verified_phone": verified, "max_photos": MAX_PHOTOS, "max_photo_bytes": max_photo_bytes(),
-        "centre": centre, "minutes": int(CODE_TTL.total_seconds() // 60),
+        "centre": centre, "outlines_json": public_outlines_json(), "minutes": int(CODE_TTL.total_seconds() // 60),
         "my_reports": request.session.get(SESSION_REPORTS, []),
     }, status=status)
 

@@ -45,6 +45,32 @@ def test_report_page_is_public_and_phone_ready(client):
     assert reverse("public:report") in home.content.decode()
 
 
+def test_report_map_carries_the_district_and_street_outlines_and_follows_geography_changes(client):
+    import json
+    from html import unescape
+
+    from django.db import transaction
+
+    from wenming.common.services.geography import geography_version_bump
+    from wenming.org.models import Area
+
+    def outlines():
+        html = client.get(reverse("public:report")).content.decode()
+        return json.loads(unescape(re.search(r'data-outlines="([^"]*)"', html).group(1)))
+
+    features = outlines()["features"]
+    assert {f["properties"]["kind"] for f in features} == {"county", "street"}
+    assert len(features) == Area.objects.filter(level__in=("county", "street"), geometry__isnull=False).count()
+    street = Area.objects.filter(level="street").order_by("code").first()
+    assert street.name in {f["properties"]["name"] for f in features}
+    # A renamed street shows once the geography version moves, not before.
+    Area.objects.filter(pk=street.pk).update(name="新名街道")
+    assert "新名街道" not in {f["properties"]["name"] for f in outlines()["features"]}
+    with transaction.atomic():
+        geography_version_bump()
+    assert "新名街道" in {f["properties"]["name"] for f in outlines()["features"]}
+
+
 def test_anonymous_report_with_a_photo_enters_the_reported_queue(english, grid, people):
     response = english.post(reverse("public:report"), report_data(grid), REMOTE_ADDR="10.1.1.1")
     case = Case.objects.get(channel="citizen")

@@ -24,6 +24,24 @@
     var tiles = document.body.getAttribute("data-tiles");
     if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
     map.setView(start ? [start[1], start[0]] : [37.74, 115.67], 13);
+    // District and street outlines, so the map says where one is even without tiles; taps go through them.
+    var outlines = mapEl.getAttribute("data-outlines");
+    if (outlines) {
+      L.geoJSON(JSON.parse(outlines), {
+        interactive: false,
+        style: function (f) {
+          return f.properties.kind === "county" ? { color: "#555", weight: 2, fill: false }
+            : { color: "#888", weight: 1, dashArray: "4 4", fill: false };
+        },
+        onEachFeature: function (f, layer) {
+          if (f.properties.kind === "street") {
+            var label = document.createElement("span");
+            label.textContent = f.properties.name;  // a name from the database: text, never HTML
+            layer.bindTooltip(label, { permanent: true, direction: "center", className: "area-label" });
+          }
+        }
+      }).addTo(map);
+    }
     map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
     if (lat.value && lng.value) { place(parseFloat(lat.value), parseFloat(lng.value)); }
   }
