@@ -8,6 +8,8 @@ Optionally the case is registered, or registered and dispatched to the routed un
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,11 +17,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wenming.cases.forms import CategoryField, IntakeForm
-from wenming.cases.models import Channel
+from wenming.cases.models import Case, Channel
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.duplicates import duplicates_suggest
 from wenming.cases.services.errors import WorkflowError
@@ -30,6 +35,7 @@ OPERATORS = frozenset({"intake", "shift_leader"})
 REGISTERERS = frozenset({"intake", "shift_leader", "dispatcher"})
 DISPATCHERS = frozenset({"dispatcher", "shift_leader"})
 SITE_RESULTS = 20
+CALLER_RESULTS = 10
 
 
 class CategorySearchField(CategoryField):
@@ -135,6 +141,35 @@ def _site_search(request, text: str) -> JsonResponse:
     return JsonResponse({"sites": [{"value": f"{r['code']} {r['name']}", "address": r["address"]} for r in rows]})
 
 
+def _phone_spellings(typed: str, digits: str) -> set[str]:
+    """The number as typed, bare, a landline with its area code set off (010-, 0318-), and a mobile in 3-4-4."""
+    spellings = {typed, digits}
+    if digits.startswith("0"):
+        spellings |= {f"{digits[:3]}-{digits[3:]}", f"{digits[:4]}-{digits[4:]}"}
+    elif len(digits) == 11:
+        spellings |= {f"{digits[:3]}{sep}{digits[3:7]}{sep}{digits[7:]}" for sep in ("-", " ")}
+    return spellings
+
+
+def _caller_history(request, phone: str) -> JsonResponse:
+    """The caller's earlier cases in the operator's scope, newest first: a repeat caller is often chasing one of
+    them (催办), or reporting it again. Numbers are kept as they were typed, so the common ways of writing this one
+    are looked up (each an index lookup)."""
+    typed = phone.strip()
+    digits = re.sub(r"[\s\-]", "", typed)
+    if len(digits) < 7:  # too short to be anyone's number yet
+        return JsonResponse({"cases": []})
+    rows = (restrict(Case.objects.filter(reporter_phone__in=_phone_spellings(typed, digits)), request.user)
+            .select_related("category").defer("routing")
+            .order_by("-reported_at", "-id")[:CALLER_RESULTS])
+    return JsonResponse({"cases": [{
+        "number": case.number, "url": reverse("cases:detail", args=[case.pk]), "state": case.get_state_display(),
+        "reported_at": f"{timezone.localtime(case.reported_at):%Y-%m-%d %H:%M}",
+        "category": case.category.name if case.category_id else "",
+        "description": Truncator(case.description).chars(60),
+    } for case in rows]})
+
+
 @login_required
 def hotline(request):
     roles = scope_for(request.user).roles
@@ -142,6 +177,8 @@ def hotline(request):
         raise Http404
     if "sites" in request.GET:
         return _site_search(request, request.GET["sites"])
+    if "caller" in request.GET:
+        return _caller_history(request, request.GET["caller"])
     form = HotlineForm(request.POST or None, request.FILES or None, user=request.user)
     duplicates = []
     if request.method == "POST" and form.is_valid():

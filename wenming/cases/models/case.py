@@ -182,6 +182,8 @@ class Case(TimeStampedModel):
             models.Index(fields=["state", "unit"], condition=~Q(pending_request=""), name="case_pending_request_idx"),
             # Scopes read area_path by prefix (LIKE 'path%'); the pattern index serves that and equality alike.
             models.Index(fields=["area_path"], opclasses=["varchar_pattern_ops"], name="case_area_path_prefix_idx"),
+            # The hotline shows a caller's earlier cases as the number is typed; reports without a number stay out.
+            models.Index(fields=["reporter_phone"], condition=~Q(reporter_phone=""), name="case_reporter_phone_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["tracking_code"], name="case_tracking_code_unique"),

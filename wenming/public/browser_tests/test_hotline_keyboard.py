@@ -1,5 +1,6 @@
 """An operator takes a hotline call by keyboard alone: the caller's number is focused first, Tab walks the
-fields, a category is typed as its code, a site as its code, and Enter takes the call in and dispatches it."""
+fields, a category is typed as its code, a site as its code, and Enter takes the call in and dispatches it; when the
+same caller rings again, their case shows beside the form."""
 
 from __future__ import annotations
 
@@ -46,9 +47,14 @@ def take_call(browser, base: str) -> dict:
         page.keyboard.press("Enter")
     message = page.inner_text("ul.messages")
     again = page.evaluate("() => document.activeElement.name")
+    # The same caller rings again: their case shows beside the form as the number is typed.
+    hidden_before = page.get_attribute("#caller-history", "hidden") is not None
+    page.keyboard.type("13811112222")
+    page.wait_for_selector("#caller-history li")
+    history = page.inner_text("#caller-history")
     context.close()
     return {"first": first, "options": options, "description": description_focused, "message": message,
-            "again": again, "problems": problems}
+            "again": again, "problems": problems, "hidden_before": hidden_before, "history": history}
 
 
 def test_a_hotline_call_by_keyboard_is_dispatched(browser_thread, live_server, committed_city):
@@ -66,3 +72,4 @@ def test_a_hotline_call_by_keyboard_is_dispatched(browser_thread, live_server, c
     assert case.reporter_phone == "13811112222" and case.reporter_name == "赵先生"
     assert case.tracking_code in result["message"]
     assert result["again"] == "reporter_phone"  # ready for the next call
+    assert result["hidden_before"] and case.number in result["history"] and "市场门口流动摊贩占道经营" in result["history"]

@@ -112,3 +112,28 @@ def test_duplicate_hints_then_new_case_or_me_too(english, people, grid):
     merged = Case.objects.get(description="又一个电话说同一处")
     earlier.refresh_from_db()
     assert merged.state == S.MERGED and merged.parent == earlier and earlier.me_too_count == 1
+
+
+def test_the_caller_s_earlier_cases_show_as_the_number_is_typed(english, people, grid):
+    english.force_login(people["shouli"])
+    first = wf.case_intake(channel="hotline", description="市场门口占道经营", lng=grid.lng, lat=grid.lat,
+                           category="SJ0401", reporter_phone="13811112222", actor=people["shouli"])
+    second = wf.case_intake(channel="hotline", description="井盖缺失 " + "很长的描述" * 20, lng=grid.lng,
+                            lat=grid.lat, category="SJ0401", reporter_phone="0318-2123456", actor=people["shouli"])
+    wf.case_intake(channel="hotline", description="别人的来电", lng=grid.lng, lat=grid.lat, category="SJ0401",
+                   reporter_phone="13899990000", actor=people["shouli"])
+    rows = english.get(URL, {"caller": " 13811112222 "}).json()["cases"]
+    assert [r["number"] for r in rows] == [first.number]
+    assert rows[0]["url"] == reverse("cases:detail", args=[first.pk])
+    assert rows[0]["category"] and rows[0]["state"] and rows[0]["reported_at"][:4].isdigit()
+    # Typed with a dash, or without one, the same landline is found; long descriptions are cut short.
+    for typed in ("0318-2123456", "03182123456"):
+        found = english.get(URL, {"caller": typed}).json()["cases"]
+        assert [r["number"] for r in found] == [second.number]
+    assert len(found[0]["description"]) <= 60
+    assert [r["number"] for r in english.get(URL, {"caller": "138-1111-2222"}).json()["cases"]] == [first.number]
+    assert english.get(URL, {"caller": "1381"}).json()["cases"] == []  # not a number yet
+    assert english.get(URL, {"caller": "13800000000"}).json()["cases"] == []
+    # Not for people who do not take calls.
+    english.force_login(people["chengguan"])
+    assert english.get(URL, {"caller": "13811112222"}).status_code == 404
