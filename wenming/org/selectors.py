@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 
 import shapely
@@ -91,8 +90,7 @@ def area_outlines(*, user, tolerance_deg: float = 0.0003) -> dict:
     return _outlines(rows, tolerance_deg)
 
 
-_public_outlines: tuple[int, str] | None = None
-_public_lock = threading.Lock()
+_public_outlines: tuple[int, str] | None = None  # (geography version, text); replaced whole, never changed
 
 
 def public_outlines_json() -> str:
@@ -107,8 +105,7 @@ def public_outlines_json() -> str:
     rows = list(Area.objects.filter(level__in=("county", "street"), geometry__isnull=False).order_by("path")
                 .values("code", "name", "level", "geometry"))
     text = json.dumps(_outlines(rows, 0.0003), ensure_ascii=False)
-    with _public_lock:
-        _public_outlines = (version, text)
+    _public_outlines = (version, text)
     return text
 
 
