@@ -66,15 +66,19 @@ def _plain(field) -> _Plain | None:
     common = {"default": field.default, "allow_null": field.allow_null}
     if type(field) is serializers.ChoiceField and not field.allow_blank and not field.validators:
         return _Plain("choice", choices=dict(field.choice_strings_to_values), **common)
+    # Only the validators a field adds for its own arguments; one given by hand is left to DRF.
     if type(field) is serializers.FloatField:
-        extra = [v for v in field.validators if not isinstance(v, (MinValueValidator, MaxValueValidator))]
-        if not extra:
+        own = {MinValueValidator: field.min_value, MaxValueValidator: field.max_value}
+        if len(field.validators) == sum(limit is not None for limit in own.values()) and all(
+                own.get(type(v)) is not None and v.limit_value == own[type(v)] for v in field.validators):
             return _Plain("float", min_value=field.min_value, max_value=field.max_value, **common)
     if type(field) in (serializers.CharField, serializers.RegexField) and field.trim_whitespace \
             and field.min_length is None:
         regexes = [v for v in field.validators if type(v) is RegexValidator and not v.inverse_match and not v.flags]
-        rest = [v for v in field.validators if not isinstance(v, _CHAR_VALIDATORS) and v not in regexes]
-        if not rest and len(regexes) <= 1:
+        rest = [v for v in field.validators if v not in regexes]
+        if len(rest) == 2 + (field.max_length is not None) and len(regexes) <= 1 and all(
+                type(v) in _CHAR_VALIDATORS and (type(v) is not MaxLengthValidator or v.limit_value == field.max_length)
+                for v in rest):
             return _Plain("char", allow_blank=field.allow_blank, max_length=field.max_length,
                           regex=re.compile(regexes[0].regex.pattern, regexes[0].regex.flags) if regexes else None,
                           **common)

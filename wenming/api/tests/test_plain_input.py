@@ -102,6 +102,18 @@ def test_a_serializer_with_its_own_validators_keeps_drf_s_path():
     assert FromModel._plain_rules() is None
 
 
+def test_a_validator_given_by_hand_leaves_that_field_to_drf():
+    from django.core.validators import MaxLengthValidator, MinValueValidator
+
+    from wenming.api.serializers import _plain
+
+    assert _plain(serializers.CharField(validators=[MaxLengthValidator(3)])) is None
+    assert _plain(serializers.CharField(max_length=5, validators=[MaxLengthValidator(3)])) is None
+    assert _plain(serializers.FloatField(validators=[MinValueValidator(0)])) is None
+    assert _plain(serializers.FloatField(min_value=0, max_value=1)).min_value == 0
+    assert _plain(serializers.CharField(max_length=5)).max_length == 5
+
+
 def test_a_partial_update_keeps_drf_s_path(grid):
     form = CaseCreateSerializer(data={"description": "x"}, partial=True)
     assert form.is_valid()
