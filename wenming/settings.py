@@ -162,6 +162,9 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("WENMING_BEHIND_PROXY", False) else None
 SECURE_SSL_REDIRECT = env_bool("WENMING_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("WENMING_HSTS_SECONDS", "0"))
+# Only sent with HSTS on; docs/deployment.md turns both on for a host that serves nothing but Wenming.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WENMING_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("WENMING_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
