@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Control characters stripped from every query and form before anything reads them (wenming/common/input.py).
+    "wenming.common.input.ControlCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -234,6 +236,12 @@ WENMING_WEBHOOK_TIMEOUT = float(os.environ.get("WENMING_WEBHOOK_TIMEOUT", "10"))
 
 # REST API v1 (wenming.api): a key for systems, the session for the web; errors as JSON with a code.
 REST_FRAMEWORK = {
+    # DRF parses bodies itself: the same control-character stripping as the middleware, for JSON too.
+    "DEFAULT_PARSER_CLASSES": [
+        "wenming.common.input.CleanJSONParser",
+        "wenming.common.input.CleanFormParser",
+        "wenming.common.input.CleanMultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "wenming.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",

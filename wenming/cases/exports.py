@@ -1,7 +1,8 @@
 """Any filtered case list as XLSX or CSV: the same rows the list shows, through the same access path.
 
 CSV is streamed with a UTF-8 byte-order mark so Excel reads the Chinese right; XLSX is written in
-openpyxl's write-only mode. The view refuses lists longer than ``MAX_ROWS`` with a message.
+openpyxl's write-only mode. The view refuses lists longer than ``MAX_ROWS`` with a message. Every cell goes
+through ``wenming.common.tabular``: an address typed as a formula stays text in the office's Excel.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+
+from wenming.common.tabular import csv_row, xlsx_row
 
 MAX_ROWS = 100_000
 CHUNK = 2000
@@ -64,17 +67,17 @@ def export_response(queryset, *, fmt: str, tracking: bool = False):
             # The rows are read while the response is sent, after the view returned: keep its language.
             with translation.override(language):
                 yield "\ufeff"  # Excel needs the BOM to read UTF-8
-                yield writer.writerow(header())
+                yield writer.writerow(csv_row(header()))
                 for row in rows(queryset, tracking=tracking):
-                    yield writer.writerow(row)
+                    yield writer.writerow(csv_row(row))
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         book = Workbook(write_only=True)
         sheet = book.create_sheet(_("Cases"))
-        sheet.append(header())
+        sheet.append(xlsx_row(sheet, header()))
         for row in rows(queryset, tracking=tracking):
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
         out = io.BytesIO()
         book.save(out)
         response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)

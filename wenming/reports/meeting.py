@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from wenming.campaign.models import Meeting, TaskStatus
 from wenming.campaign.services.tasks import task_status
+from wenming.common.tabular import text_cell, xlsx_row
 
 
 def _sections(meeting: Meeting) -> list[tuple[str, list[str], list[list]]]:
@@ -63,10 +64,11 @@ def meeting_docx(meeting: Meeting) -> bytes:
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
     heading = doc.add_heading(_("Weekly meeting of the civilized-city command"), level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(_("%(campaign)s · week %(start)s to %(end)s · figures as of %(as_of)s") % {
-        "campaign": a.get("campaign", ""), "start": a.get("week_start", ""), "end": a.get("week_end", ""), "as_of": a.get("as_of", "")})
+    # Typed text goes through text_cell: a control character in it would make python-docx refuse the pack.
+    doc.add_paragraph(text_cell(_("%(campaign)s · week %(start)s to %(end)s · figures as of %(as_of)s") % {
+        "campaign": a.get("campaign", ""), "start": a.get("week_start", ""), "end": a.get("week_end", ""), "as_of": a.get("as_of", "")}))
     if meeting.chair:
-        doc.add_paragraph(_("Chaired by: %(chair)s") % {"chair": meeting.chair})
+        doc.add_paragraph(text_cell(_("Chaired by: %(chair)s") % {"chair": meeting.chair}))
     totals = a.get("totals", {})
     doc.add_paragraph(_("%(tasks)s tasks: %(behind)s behind plan, %(overdue)s overdue; %(new)s new cases this week; "
                         "%(sup)s open supervision items.") % {
@@ -77,7 +79,7 @@ def meeting_docx(meeting: Meeting) -> bytes:
         _table(doc, header, rows)
     doc.add_heading(_("Minutes"), level=1)
     for line in (meeting.minutes or _("(not yet recorded)")).splitlines():
-        doc.add_paragraph(line)
+        doc.add_paragraph(text_cell(line))
     doc.add_heading(_("Decisions (supervision items)"), level=1)
     _table(doc, [_("Code"), pgettext("meeting", "Decision"), _("Owner"), _("Deadline"), _("Status")], _decisions(meeting))
     out = io.BytesIO()
@@ -98,7 +100,7 @@ def _table(doc, header: list[str], rows: list[list]) -> None:
     for row in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = "" if value is None else str(value)
+            cell.text = text_cell(value)
 
 
 def meeting_xlsx(meeting: Meeting) -> bytes:
@@ -108,11 +110,11 @@ def meeting_xlsx(meeting: Meeting) -> bytes:
                                 (_("Decisions (supervision items)"), [_("Code"), pgettext("meeting", "Decision"), _("Owner"), _("Deadline"), _("Status")],
                                  _decisions(meeting))]:
         ws = wb.create_sheet(re.sub(r"[\\/?*\[\]:]", " ", title)[:31])
-        ws.append(header)
+        ws.append(xlsx_row(ws, header))
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            ws.append(xlsx_row(ws, row))  # typed text never becomes a formula
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
