@@ -3,5 +3,6 @@ from .base import TimeStampedModel
 from .calendar import CalendarDay
 from .geo import GeoFeatureModel
 from .notification import Notification
+from .ratelimit import RateCounter
 
-__all__ = ["AuditEvent", "CalendarDay", "GeoFeatureModel", "GeographyVersion", "Notification", "TimeStampedModel"]
+__all__ = ["AuditEvent", "CalendarDay", "GeoFeatureModel", "GeographyVersion", "Notification", "RateCounter", "TimeStampedModel"]
