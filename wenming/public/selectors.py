@@ -66,6 +66,17 @@ def tracked_case(code: str) -> Case | None:
     return Case.objects.select_related("category").filter(tracking_code=code).first()
 
 
+def public_step_text(event) -> str | None:
+    """An event as the public reads it (the status page, Open311's updates), or None for a step the public does
+    not see (notes, requests between staff)."""
+    label = PLAIN_STEPS.get(event.action)
+    if label is None:
+        return None
+    if event.action == "dispatch":
+        return str(label) % {"unit": (event.data or {}).get("unit_name") or _("a department")}
+    return str(label)
+
+
 def public_steps(case: Case) -> list[Step]:
     events = list(case.events.order_by("seq").only("action", "data", "note", "created_at", "seq"))
     after = {}
@@ -75,13 +86,9 @@ def public_steps(case: Case) -> list[Step]:
     waiting: Step | None = None  # the last "reported fixed": its photos are shown once the check passes
     waiting_photos: list[Evidence] = []
     for event in events:
-        label = PLAIN_STEPS.get(event.action)
-        if label is None:
+        text = public_step_text(event)
+        if text is None:
             continue
-        data = event.data or {}
-        text = str(label)
-        if event.action == "dispatch":
-            text = str(label) % {"unit": data.get("unit_name") or _("a department")}
         step = Step(at=event.created_at, text=text, action=event.action)
         if event.action == "reject":
             step.detail = event.note

@@ -23,6 +23,7 @@ from wenming.cases.models import Case, CaseState, Evidence, Exposure, ExposurePh
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.common.access import restrict, scope_for
 from wenming.common.services.audit import audit_event_record
+from wenming.org.models import Area
 
 PUBLISHERS = frozenset({"shift_leader", "admin"})
 MAX_BOXES = 40
@@ -49,11 +50,16 @@ def _case(case_id: int, actor) -> Case:
     return case
 
 
+def personal_data_found(text: str) -> bool:
+    """Whether ``text`` holds what looks like a phone number, an ID number or a number plate: the board refuses
+    such text when it is saved, and every public read (Open311 too) withholds it if one got stored anyway."""
+    return any(pattern.search(text or "") for pattern in PERSONAL)
+
+
 def _check_text(label: str, text: str) -> None:
-    for pattern in PERSONAL:
-        if pattern.search(text or ""):
-            raise WorkflowError(_("%(field)s contains what looks like a phone number, an ID number or a number plate: "
-                                  "the exposure board publishes none.") % {"field": label})
+    if personal_data_found(text):
+        raise WorkflowError(_("%(field)s contains what looks like a phone number, an ID number or a number plate: "
+                              "the exposure board publishes none.") % {"field": label})
 
 
 def exposure_save(*, case_id: int, actor, headline: str, summary: str = "") -> Exposure:
@@ -192,3 +198,14 @@ def exposure_board():
 def showcase_entries():
     """整改进行时: published cases that have been put right, the latest first."""
     return exposures_published().filter(case__state=CaseState.CLOSED).order_by("-case__closed_at", "-id")
+
+
+def exposure_places(exposures) -> dict[int, str]:
+    """Where each exposed case is, as the public pages say it: its district and street by name, never its
+    coordinates or address (a public read shows no finer place than this)."""
+    areas = {a["path"]: a["name"] for a in Area.objects.filter(level__in=["county", "street"]).values("path", "name")}
+    out = {}
+    for item in exposures:
+        path = item.case.area_path or ""
+        out[item.pk] = " ".join(name for prefix, name in sorted(areas.items()) if path.startswith(prefix))
+    return out

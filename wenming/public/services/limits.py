@@ -21,6 +21,8 @@ DEFAULT_LIMITS = {
     "report_ip": (20, 3600),  # reports from one network
     "track_ip": (60, 3600),  # unknown tracking codes tried from one network
     "rate_ip": (30, 3600),  # ratings from one network
+    "open311_token_ip": (60, 3600),  # unknown Open311 tokens (tracking codes) tried from one network
+    "open311_request_ip": (60, 3600),  # unknown Open311 service_request_ids tried from one network
 }
 _common.limits_declare(DEFAULT_LIMITS)
 
