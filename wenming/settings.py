@@ -199,9 +199,16 @@ CONTENT_SECURITY_POLICY = {
 WENMING_WORKING_HOURS = os.environ.get("WENMING_WORKING_HOURS", "08:30-12:00,14:30-17:30")
 # Working hours a unit has to sign for (签收) a dispatched case.
 WENMING_SIGN_LIMIT_HOURS = float(os.environ.get("WENMING_SIGN_LIMIT_HOURS", "1"))
-# Evidence uploads: largest file and largest image in pixels.
+# Evidence uploads: largest file and largest image in pixels (checked from the header, before decoding; phones
+# take 12-24 MP, a 40 MP PNG costs a worker ~290 MB while it is read).
 WENMING_MAX_UPLOAD_BYTES = int(os.environ.get("WENMING_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
-WENMING_MAX_IMAGE_PIXELS = int(os.environ.get("WENMING_MAX_IMAGE_PIXELS", str(50_000_000)))
+WENMING_MAX_IMAGE_PIXELS = int(os.environ.get("WENMING_MAX_IMAGE_PIXELS", str(40_000_000)))
+# Per request: photos a staff form takes, all files of one form together, files Django parses at all (above
+# that a request is refused before any view runs), and uploads above 2.5 MB spill to a temporary file.
+WENMING_MAX_PHOTOS = int(os.environ.get("WENMING_MAX_PHOTOS", "9"))
+WENMING_MAX_UPLOAD_TOTAL_BYTES = int(os.environ.get("WENMING_MAX_UPLOAD_TOTAL_BYTES", str(60 * 1024 * 1024)))
+DATA_UPLOAD_MAX_NUMBER_FILES = WENMING_MAX_PHOTOS + 3
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # An after-photo whose GPS position is further than this from the case is flagged to the verifier.
 WENMING_EVIDENCE_MAX_DISTANCE_M = float(os.environ.get("WENMING_EVIDENCE_MAX_DISTANCE_M", "150"))
 # How often (seconds) a process checks whether the geography changed; tests check on every lookup.

@@ -2,21 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
+from wenming.cases.forms import MultipleFileInput, PhotosField
 
 
-class MultipleFileField(forms.FileField):
+class MultipleFileField(PhotosField):
+    """Photos or PDFs, with the same limits on count and size as the case forms' photos."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True, "accept": "image/*,application/pdf"}))
         super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
 
 
 class ProgressForm(forms.Form):

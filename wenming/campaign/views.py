@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from wenming.campaign.services import meetings as meeting_services
 from wenming.campaign.services import tasks as task_services
 from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import CHANGE, can, get_or_404, restrict
+from wenming.common.files import file_response
 
 
 def _campaign_or_404(request):
@@ -82,7 +83,7 @@ def task_report(request, pk: int):
     task = get_or_404(Task.objects.all(), request.user, pk=pk)
     form = ProgressForm(request.POST, request.FILES)
     if form.is_valid():
-        files = [task_services.Upload(f.name, f.read()) for f in request.FILES.getlist("files")]
+        files = [task_services.Upload(f.name, f.read()) for f in form.cleaned_data["files"]]  # count and size checked
         try:
             task_services.progress_report(task_id=task.pk, actor=request.user, value=form.cleaned_data["value"],
                                           narrative=form.cleaned_data["narrative"], files=files)
@@ -209,10 +210,9 @@ def supervision_list(request):
 def evidence_file(request, pk: int):
     """Progress evidence through the access path, never a public media URL."""
     evidence = get_or_404(ProgressEvidence.objects.all(), request.user, pk=pk)
-    try:
-        handle = evidence.file.open("rb")
+    try:  # a download with the type its bytes show: never a page the browser would run
+        response = file_response(evidence.file, name=evidence.name, inline_types=frozenset())
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=evidence.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response

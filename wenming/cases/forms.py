@@ -4,10 +4,14 @@ the services decide whether the step is allowed."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from wenming.cases.models import CaseState, Category, Channel, TimeUnit, Urgency
 from wenming.common.access import restrict
+from wenming.common.files import display_name
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Unit
 
@@ -18,12 +22,22 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class PhotosField(forms.FileField):
-    """Any number of photos from one file input; the evidence service checks what they really are."""
+def _upload_help(max_files: int | None) -> str:
+    n = max_files or settings.WENMING_MAX_PHOTOS
+    return _("At most %(n)d files, each up to %(size)s.") % {"n": n, "size": filesizeformat(settings.WENMING_MAX_UPLOAD_BYTES)}
 
-    def __init__(self, *args, **kwargs):
+
+class PhotosField(forms.FileField):
+    """Several photos from one file input, at most ``max_files`` (settings.WENMING_MAX_PHOTOS), each and all
+    together within the byte limits. Counts and sizes are checked from what Django already knows (uploads
+    above 2.5 MB wait in a temporary file), so nothing is read into memory here; the evidence service then
+    checks what each file really is."""
+
+    def __init__(self, *args, max_files: int | None = None, **kwargs):
+        self.max_files = max_files
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
         kwargs.setdefault("label", _("Photos"))
+        kwargs.setdefault("help_text", lazy(_upload_help, str)(max_files))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -34,6 +48,22 @@ class PhotosField(forms.FileField):
             files = [single(data, initial)] if data else []
         if self.required and not files:
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        field, most = self.label, self.max_files or settings.WENMING_MAX_PHOTOS
+        if len(files) > most:
+            raise forms.ValidationError(_("%(field)s: at most %(n)d files; %(given)d were chosen.")
+                                        % {"field": field, "n": most, "given": len(files)}, code="max_files")
+        limit = settings.WENMING_MAX_UPLOAD_BYTES
+        for upload in files:
+            if upload.size > limit:
+                raise forms.ValidationError(
+                    _("%(field)s: %(name)s is %(size)s; the limit is %(limit)s.")
+                    % {"field": field, "name": display_name(upload.name), "size": filesizeformat(upload.size),
+                       "limit": filesizeformat(limit)}, code="max_size")
+        total, total_limit = sum(upload.size for upload in files), settings.WENMING_MAX_UPLOAD_TOTAL_BYTES
+        if total > total_limit:
+            raise forms.ValidationError(_("%(field)s: the files add up to %(size)s; the limit is %(limit)s together.")
+                                        % {"field": field, "size": filesizeformat(total), "limit": filesizeformat(total_limit)},
+                                        code="max_total")
         return files
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.cases.services.evidence import evidence_warnings
 from wenming.cases.services.routing import RULE_LABELS
 from wenming.common.access import get_or_404, restrict, scope_for
+from wenming.common.files import file_response
 from wenming.common.pagination import PAGE_SIZES, paginate
 from wenming.org import selectors as org_selectors
 from wenming.org.models import Role, RoleAssignment
@@ -502,20 +503,19 @@ def evidence_file(request, pk: int, variant: str):
     command = bool(scope_for(request.user).roles & (COMMAND | {"admin"}))
     is_image = evidence.content_type.startswith("image/")
     if variant == "thumb" and evidence.thumbnail:
-        field, content_type = evidence.thumbnail, "image/jpeg"
+        field = evidence.thumbnail
     elif variant == "original" and command:
-        field, content_type = evidence.file, evidence.content_type
+        field = evidence.file
     elif variant in {"original", "shared"} and evidence.public_file:
-        field, content_type = evidence.public_file, "image/jpeg"
+        field = evidence.public_file
     elif variant in {"original", "shared"} and not is_image:
-        field, content_type = evidence.file, evidence.content_type  # documents carry no position to strip
+        field = evidence.file  # documents carry no position to strip
     else:
         raise Http404
-    try:
-        handle = field.open("rb")
+    try:  # served as what its bytes are: a photo inline, a document as a download
+        response = file_response(field, name=f"evidence-{evidence.pk}")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

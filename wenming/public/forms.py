@@ -30,7 +30,7 @@ class ReportForm(forms.Form):
         error_messages={"required": _("Describe the problem."),
                         "max_length": _("Description: at most %(limit_value)d characters.")},
     )
-    photos = PhotosField(label=_("Photo"), required=False)
+    photos = PhotosField(label=_("Photo"), required=False, max_files=MAX_PHOTOS)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     address = forms.CharField(label=_("Address or landmark"), required=False, max_length=200)

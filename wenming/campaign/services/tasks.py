@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,8 +34,9 @@ from wenming.campaign.models import (
     TaskStatus,
 )
 from wenming.cases.services.errors import NotAllowed, WorkflowError
-from wenming.cases.services.evidence import sniff
 from wenming.common.access import COMMAND, scope_for
+from wenming.common.files import display_name, random_name, sniff, storage_save
+from wenming.common.images import ImageRefused, image_decode, image_jpeg
 
 REMIND_DAYS_BEFORE = 1
 UNIT_ROLES = {"unit_handler", "unit_leader"}
@@ -142,13 +142,14 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
     uploads = list(files)
     checked = []
     for upload in uploads:
+        shown = display_name(upload.name)
         if not upload.content:
-            raise WorkflowError(_("Evidence: %(name)s is empty.") % {"name": upload.name})
+            raise WorkflowError(_("Evidence: %(name)s is empty.") % {"name": shown})
         if len(upload.content) > settings.WENMING_MAX_UPLOAD_BYTES:
-            raise WorkflowError(_("Evidence: %(name)s is larger than the upload limit.") % {"name": upload.name})
+            raise WorkflowError(_("Evidence: %(name)s is larger than the upload limit.") % {"name": shown})
         sniffed = sniff(upload.content[:32])
         if sniffed is None:
-            raise WorkflowError(_("Evidence: %(name)s is not a JPEG, PNG, WebP, HEIC photo or a PDF.") % {"name": upload.name})
+            raise WorkflowError(_("Evidence: %(name)s is not a JPEG, PNG, WebP, HEIC photo or a PDF.") % {"name": shown})
         if sniffed[0].startswith("image/"):
             # Photos are stored as a copy without metadata (no EXIF position), like the cases' shared copies.
             content = _photo_without_metadata(upload)
@@ -177,10 +178,13 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
                 raise NotAllowed(_("Only the lead and cooperating units report progress on this task."))
         report = ProgressReport.objects.create(task=task, unit_id=unit_id, reported_by=actor, value=number,
                                                narrative=narrative, reported_at=now)
+        storage = ProgressEvidence._meta.get_field("file").storage
         for upload, (content_type, extension) in checked:
             digest = hashlib.sha256(upload.content).hexdigest()
-            evidence = ProgressEvidence(report=report, name=upload.name[:200], content_type=content_type)
-            evidence.file.save(f"{digest}.{extension}", ContentFile(upload.content), save=False)
+            evidence = ProgressEvidence(report=report, name=display_name(upload.name, limit=200), content_type=content_type)
+            # A random part in the name, and deleted again if this transaction rolls back (no orphan files).
+            evidence.file.name = storage_save(storage=storage, content=upload.content,
+                                              name=f"progress/{now:%Y/%m}/{random_name(digest, extension)}")
             evidence.save()
         before = task_status(task, now=now)
         task.current_value = number
@@ -196,24 +200,11 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
 
 
 def _photo_without_metadata(upload: Upload) -> bytes:
-    import io
-    import warnings
-
-    from django.conf import settings
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    from wenming.cases.services.evidence import _jpeg
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(upload.content))
-            if image.width * image.height > settings.WENMING_MAX_IMAGE_PIXELS:
-                raise WorkflowError(_("Evidence: %(name)s has too many pixels.") % {"name": upload.name})
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
-        raise WorkflowError(_("Evidence: %(name)s cannot be read as an image.") % {"name": upload.name}) from None
-    return _jpeg(ImageOps.exif_transpose(image))
+        decoded = image_decode(content=upload.content, name=upload.name)
+    except ImageRefused as exc:
+        raise WorkflowError(_("Evidence: %(error)s") % {"error": exc}) from None
+    return image_jpeg(decoded.image)
 
 
 def report_due_on(task: Task) -> dt.date:

@@ -1,53 +1,36 @@
 """Evidence files: the real type is read from the bytes, never from the name.
 
-Photos are opened with Pillow (HEIC through pillow-heif), checked against byte and pixel limits, their
-EXIF position and time read, and stored three times: the original (command centre only), a copy with
+Photos are checked against byte and pixel limits before anything is decoded (``wenming.common.images``),
+their EXIF position and time read, and stored three times: the original (command centre only), a copy with
 all metadata removed, and a thumbnail without metadata. A perceptual hash lets the verifier see when an
-after-photo is the before-photo again, or a picture already used on another case.
+after-photo is the before-photo again, or a picture already used on another case. Files are written under
+names with a random part and deleted again if the transaction that wrote them rolls back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-import warnings
 from zoneinfo import ZoneInfo
 
 import imagehash
-import pillow_heif
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from wenming.cases.models import Case, CaseEvent, Evidence
 from wenming.cases.services.errors import EvidenceError
+from wenming.common.files import display_name, random_name, sniff, storage_save
 from wenming.common.geo import haversine_m
+from wenming.common.images import THUMB_SIZE, ImageRefused, image_decode, image_jpeg
 
-pillow_heif.register_heif_opener()
+__all__ = ["evidence_add", "evidence_warnings", "sniff"]
 
-HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis", b"avif"}
-THUMB_SIZE = (320, 320)
 SAME_PICTURE_DISTANCE = 3  # Hamming distance between 64-bit perceptual hashes
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
 DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 36867, 36881
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from a file's first bytes, for the formats Wenming accepts."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
-        return "image/heic", "heic"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf", "pdf"
-    return None
+COPY_FOLDERS = {"public_file": "public", "thumbnail": "thumbs"}
 
 
 def _rational(value) -> float:
@@ -89,66 +72,55 @@ def _taken_at(exif) -> dt.datetime | None:
     return naive.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def _jpeg(image: Image.Image, size: tuple[int, int] | None = None) -> bytes:
-    copy = image.convert("RGB")
-    if size:
-        copy.thumbnail(size)
-    out = io.BytesIO()
-    copy.save(out, format="JPEG", quality=85, optimize=True)  # a fresh file: no EXIF, no XMP, no ICC comments
-    return out.getvalue()
-
-
 def evidence_add(*, case: Case, kind: str, name: str, content: bytes, actor=None, event: CaseEvent | None = None) -> Evidence:
     limit = settings.WENMING_MAX_UPLOAD_BYTES
+    shown = display_name(name)
     if not content:
-        raise EvidenceError(_("%(name)s is empty.") % {"name": name})
+        raise EvidenceError(_("%(name)s is empty.") % {"name": shown})
     if len(content) > limit:
         raise EvidenceError(
-            _("%(name)s is %(size)d bytes; the limit is %(limit)d.") % {"name": name, "size": len(content), "limit": limit}
+            _("%(name)s is %(size)d bytes; the limit is %(limit)d.") % {"name": shown, "size": len(content), "limit": limit}
         )
     sniffed = sniff(content[:32])
     is_photo = sniffed is not None and sniffed[0].startswith("image/")
     if sniffed is None or (kind != Evidence.Kind.DOCUMENT and not is_photo):
-        raise EvidenceError(_("%(name)s is not a JPEG, PNG, WebP or HEIC photo.") % {"name": name})
+        raise EvidenceError(_("%(name)s is not a JPEG, PNG, WebP or HEIC photo.") % {"name": shown})
     content_type, extension = sniffed
     digest = hashlib.sha256(content).hexdigest()
     evidence = Evidence(
         case=case, event=event, kind=kind, content_type=content_type, extension=extension, size=len(content),
         sha256=digest, uploaded_by=actor,
     )
-    if is_photo:
-        _read_photo(evidence, name, content)
-    evidence.file.save(f"{digest}.{extension}", ContentFile(content), save=False)
-    evidence.save()
+    copies = _read_photo(evidence, name, content) if is_photo else {}
+    storage = Evidence._meta.get_field("file").storage
+    # Written inside a transaction of its own (joined to the caller's, if any) so that a failed insert, or any
+    # later rollback, deletes the files again.
+    with transaction.atomic(savepoint=False):
+        evidence.file.name = storage_save(storage=storage, content=content,
+                                          name=f"evidence/{case.pk}/{digest[:2]}/{random_name(digest, extension)}")
+        for field, data in copies.items():
+            folder = COPY_FOLDERS[field]
+            getattr(evidence, field).name = storage_save(storage=storage, content=data,
+                                                         name=f"evidence/{folder}/{random_name(digest, 'jpg')}")
+        evidence.save()
     return evidence
 
 
-def _read_photo(evidence: Evidence, name: str, content: bytes) -> None:
-    max_pixels = settings.WENMING_MAX_IMAGE_PIXELS
+def _read_photo(evidence: Evidence, name: str, content: bytes) -> dict[str, bytes]:
+    """Read what the photo says about itself; return its shared copy and thumbnail (JPEG bytes)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(content))
-            if image.width * image.height > max_pixels:
-                raise EvidenceError(
-                    _("%(name)s is %(w)d×%(h)d pixels; the limit is %(limit)d pixels.")
-                    % {"name": name, "w": image.width, "h": image.height, "limit": max_pixels}
-                )
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
-        raise EvidenceError(_("%(name)s cannot be read as an image: %(error)s") % {"name": name, "error": exc}) from exc
-    exif = image.getexif()
-    evidence.taken_at = _taken_at(exif)
-    position = _gps(exif)
+        decoded = image_decode(content=content, name=name)
+    except ImageRefused as exc:
+        raise EvidenceError(str(exc)) from None
+    evidence.taken_at = _taken_at(decoded.exif)
+    position = _gps(decoded.exif)
     if position:
         evidence.gps_lng, evidence.gps_lat = position
-    upright = ImageOps.exif_transpose(image)
-    evidence.width, evidence.height = upright.size
-    phash = str(imagehash.phash(upright))
+    evidence.width, evidence.height = decoded.width, decoded.height
+    phash = str(imagehash.phash(decoded.image))
     evidence.phash = phash
     evidence.phash_b0, evidence.phash_b1, evidence.phash_b2, evidence.phash_b3 = (phash[i : i + 4] for i in range(0, 16, 4))
-    evidence.public_file.save(f"{evidence.sha256}.jpg", ContentFile(_jpeg(upright)), save=False)
-    evidence.thumbnail.save(f"{evidence.sha256}.jpg", ContentFile(_jpeg(upright, THUMB_SIZE)), save=False)
+    return {"public_file": image_jpeg(decoded.image), "thumbnail": image_jpeg(decoded.image, size=THUMB_SIZE)}
 
 
 def _hamming(a: str, b: str) -> int:

@@ -13,21 +13,23 @@ import io
 import re
 from collections.abc import Iterable
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageDraw, ImageOps
+from PIL import ImageDraw
 
 from wenming.cases.models import Case, CaseState, Evidence, Exposure, ExposurePhoto
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.common.access import restrict, scope_for
+from wenming.common.files import random_name, storage_save
+from wenming.common.images import ImageRefused, image_decode
 from wenming.common.services.audit import audit_event_record
 from wenming.org.models import Area
 
 PUBLISHERS = frozenset({"shift_leader", "admin"})
 MAX_BOXES = 40
 MAX_PHOTOS = 12
+RENDER_SIDE = 1600  # longest side of a published photo
 # A mainland mobile number, a landline with its area code, an 18-digit ID number, a number plate.
 PERSONAL = [
     re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
@@ -105,12 +107,16 @@ def _boxes(raw) -> list[list[float]]:
 def _render(evidence: Evidence, boxes: list[list[float]]) -> bytes:
     """The shared copy (no EXIF) with every box filled black, re-encoded so nothing else survives."""
     with evidence.public_file.open("rb") as handle:
-        image = ImageOps.exif_transpose(Image.open(handle)).convert("RGB")
+        content = handle.read()
+    try:  # the shared copy is Wenming's own JPEG, but it is read with the same limits as any upload
+        image = image_decode(content=content, name=str(evidence.pk), max_side=RENDER_SIDE, min_side=RENDER_SIDE).image
+    except ImageRefused as exc:
+        raise WorkflowError(str(exc)) from None
     draw = ImageDraw.Draw(image)
     width, height = image.size
     for x, y, w, h in boxes:
         draw.rectangle([int(x * width), int(y * height), int((x + w) * width) + 1, int((y + h) * height) + 1], fill=(0, 0, 0))
-    image.thumbnail((1600, 1600))
+    image.thumbnail((RENDER_SIDE, RENDER_SIDE))
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return out.getvalue()
@@ -138,7 +144,10 @@ def exposure_photos_set(*, exposure_id: int, actor, photos: Iterable[tuple[int, 
             if photo.pk and photo.boxes == boxes and photo.rendered:
                 continue
             photo.boxes, photo.revision = boxes, photo.revision + 1
-            photo.rendered.save(f"{evidence_id}.jpg", ContentFile(_render(evidence[evidence_id], boxes)), save=False)
+            # A random part in the name, and deleted again if this transaction rolls back.
+            photo.rendered.name = storage_save(
+                storage=ExposurePhoto._meta.get_field("rendered").storage, content=_render(evidence[evidence_id], boxes),
+                name=f"exposure/{exposure.pk}/{random_name(f'{evidence_id}-{photo.revision}', 'jpg')}")
             photo.save()
         for photo in existing.values():
             photo.delete()
