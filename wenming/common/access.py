@@ -44,6 +44,15 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class RowLimit:
+    """Rows of a model that only some roles see, whatever their scope: an inspectors' ranking names undercover
+    inspectors, so it is the command centre's even though other rankings are every staff role's."""
+
+    rows: Q
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Rule:
     """How one model is scoped: which roles see it at all, and the lookups to an area path and a unit path."""
 
@@ -56,6 +65,8 @@ class Rule:
     # Whether a unit's jurisdiction counts as area scope for this model (geography only).
     jurisdiction: bool = False
     distinct: bool = False
+    # Rows left out for anyone holding none of a limit's roles (applied before scope, reference data included).
+    limits: tuple[RowLimit, ...] = ()
     extra: dict = field(default_factory=dict)
 
 
@@ -123,11 +134,16 @@ RULES: dict[str, Rule] = {
     "api.apikey": Rule(reference=True, view_roles=frozenset({ADMIN})),
     "api.open311report": Rule(view_roles=COMMAND | {ADMIN}, area_lookups=("case__area_path",)),
     "common.auditevent": Rule(view_roles=frozenset({ADMIN}), reference=True),
-    # Scores and rankings are the city's, read by every staff role but inspectors and grid workers.
+    # Scores and rankings are the city's, read by every staff role but inspectors and grid workers. The ranking of
+    # inspectors and grid workers (subject "inspector") names them beside the cases they reported and verified:
+    # the command centre's and administrators' only, its corrections and lists with it.
     "scoring.indexversion": Rule(reference=True, view_roles=_NOT_INSPECTORS),
-    "scoring.scoresnapshot": Rule(reference=True, view_roles=_NOT_INSPECTORS),
-    "scoring.scorecorrection": Rule(reference=True, view_roles=_NOT_INSPECTORS),
-    "scoring.redblacklist": Rule(reference=True, view_roles=_NOT_INSPECTORS),
+    "scoring.scoresnapshot": Rule(reference=True, view_roles=_NOT_INSPECTORS,
+                                  limits=(RowLimit(Q(subject="inspector"), COMMAND | {ADMIN}),)),
+    "scoring.scorecorrection": Rule(reference=True, view_roles=_NOT_INSPECTORS,
+                                    limits=(RowLimit(Q(snapshot__subject="inspector"), COMMAND | {ADMIN}),)),
+    "scoring.redblacklist": Rule(reference=True, view_roles=_NOT_INSPECTORS,
+                                 limits=(RowLimit(Q(snapshot__subject="inspector"), COMMAND | {ADMIN}),)),
     "scoring.accountabilityrecord": Rule(
         view_roles=_NOT_INSPECTORS, area_lookups=("unit__area__path",), unit_lookups=("unit__path",)
     ),
@@ -196,11 +212,19 @@ def can(user, model: type[Model], action: str = VIEW) -> bool:
 
 
 def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
-    """The rows of ``queryset`` this person may see (or change)."""
+    """The rows of ``queryset`` this person may see (or change).
+
+    Nothing when the role may not see the model at all (``Rule.view_roles``/``change_roles``); otherwise the rows
+    without a ``Rule.limits`` condition the person holds no role for, then those within the person's scope (all
+    of them for reference data and city-wide roles).
+    """
     if not can(user, queryset.model, action):
         return queryset.none()
     scope = scope_for(user)
     rule = rule_for(queryset.model)
+    for limit in rule.limits:
+        if not scope.roles & limit.roles:
+            queryset = queryset.exclude(limit.rows)
     if scope.everything or rule.reference:
         return queryset
     area_paths = scope.area_paths + (scope.jurisdiction_paths if rule.jurisdiction else ())

@@ -301,3 +301,40 @@ def test_a_unit_role_and_an_area_role_add_up():
     assert ids(restrict(Site.objects.all(), user)) == {
         s.id for s in Site.objects.select_related("area") if s.area.path.startswith(first_community().path)}
     assert Unit.objects.get(code="POWER").id in ids(restrict(Unit.objects.all(), user))
+
+
+# -- Rule.limits: rows only some roles see ------------------------------------------------------------------------
+
+SEES_SCORES = {"admin", "shouli", "zhiban", "paiqian", "chengguan", "chengguan_lead", "gongdian", "jiedao", "taocheng"}
+SEES_INSPECTOR_RANKING = {"admin", "shouli", "zhiban", "paiqian"}
+
+
+@pytest.mark.parametrize("username", LOGINS)
+def test_the_inspectors_ranking_is_the_command_centres(username, django_user_model):
+    """Rankings are every score reader's; the inspectors' (it names undercover inspectors and grid workers), its
+    corrections and its red/black lists are the command centre's and administrators' only (issue 12)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from wenming.scoring.models import IndexVersion, RedBlackList, ScoreCorrection, ScoreSnapshot
+
+    made = {}
+    for subject in ("unit", "inspector"):
+        snapshot = ScoreSnapshot.objects.create(
+            subject=subject, period="week", start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 9),
+            index_version=IndexVersion.objects.filter(subject=subject).first(), computed_at=timezone.now())
+        made[subject] = (snapshot, ScoreCorrection.objects.create(snapshot=snapshot, computed_at=timezone.now()),
+                         RedBlackList.objects.create(snapshot=snapshot))
+    user = person(username)
+    for index, model in enumerate((ScoreSnapshot, ScoreCorrection, RedBlackList)):
+        expected = set()
+        if username in SEES_SCORES:
+            expected.add(made["unit"][index].pk)
+        if username in SEES_INSPECTOR_RANKING:
+            expected.add(made["inspector"][index].pk)
+        assert ids(restrict(model.objects.all(), user)) == expected, model.__name__
+        changed = {made[s][index].pk for s in made} if username == "admin" else set()
+        assert ids(restrict(model.objects.all(), user, CHANGE)) == changed, model.__name__
+    root = django_user_model.objects.create_superuser("root", password="x")
+    assert ids(restrict(ScoreSnapshot.objects.all(), root)) == {made[s][0].pk for s in made}
