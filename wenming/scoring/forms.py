@@ -1,10 +1,45 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wenming.cases.models import Case
 from wenming.common.access import restrict
+from wenming.common.input import BoundedDateField, db_id
 from wenming.org.models import Person, Unit
-from wenming.scoring.models import AccountabilityKind, AccountabilityStatus
+from wenming.scoring.models import AccountabilityKind, AccountabilityStatus, Period, Subject
+from wenming.scoring.services.boards import MAX_SIZE
+
+
+def field_errors(form: forms.Form) -> list[str]:
+    """Each error of a form as one line that names its field (for pages that answer with messages)."""
+    return [str(error) if name == "__all__" else gettext("%(field)s: %(error)s") % {"field": form.fields[name].label,
+                                                                                     "error": error}
+            for name, errors in form.errors.items() for error in errors]
+
+
+class RowsField(forms.ModelMultipleChoiceField):
+    """Rows chosen by id; an id no row can have (a 40-digit one, which SQLite cannot even compare) is refused
+    before the query."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if db_id(pk) is None:
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": pk})
+        return super()._check_values(value)
+
+
+class SnapshotComputeForm(forms.Form):
+    subject = forms.ChoiceField(label=_("Evaluated"), choices=Subject.choices)
+    period = forms.ChoiceField(label=_("Period"), choices=Period.choices)
+    # Empty: today. The range is the service's (scores.day_bounds), which names the field too.
+    day = forms.DateField(label=_("A day in the period"), required=False,
+                          error_messages={"invalid": _("enter a date as YYYY-MM-DD.")})
+
+
+class BoardDraftForm(forms.Form):
+    size = forms.IntegerField(label=_("Entries per list"), required=False, min_value=1, max_value=MAX_SIZE,
+                              error_messages={"invalid": _("enter a whole number.")})
 
 
 class AccountabilityForm(forms.Form):
@@ -12,9 +47,9 @@ class AccountabilityForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
-    people = forms.ModelMultipleChoiceField(label=_("People"), queryset=Person.objects.none(), required=False)
+    people = RowsField(label=_("People"), queryset=Person.objects.none(), required=False)
     cases = forms.CharField(label=_("Case ids"), required=False, help_text=_("Row ids, separated by commas."))
-    due_date = forms.DateField(label=_("Follow-up due"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = BoundedDateField(label=_("Follow-up due"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,9 +59,10 @@ class AccountabilityForm(forms.Form):
 
     def clean_cases(self):
         raw = [part.strip() for part in (self.cleaned_data.get("cases") or "").replace("，", ",").split(",") if part.strip()]
-        if not all(part.isdigit() for part in raw):
+        # db_id, not isdigit: "²".isdigit() is true, and a 40-digit id is more than SQLite can compare.
+        ids = [db_id(part) for part in raw]
+        if None in ids:
             raise forms.ValidationError(_("Case ids: give whole numbers separated by commas."))
-        ids = [int(part) for part in raw]
         found = list(restrict(Case.objects.filter(pk__in=ids), self.user))
         missing = sorted(set(ids) - {c.pk for c in found})
         if missing:
@@ -38,4 +74,4 @@ class FollowUpForm(forms.Form):
     note = forms.CharField(label=_("Follow-up note"), widget=forms.Textarea(attrs={"rows": 3}))
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("unchanged"))] + list(AccountabilityStatus.choices))
-    due_date = forms.DateField(label=_("New due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = BoundedDateField(label=_("New due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -3,8 +3,6 @@ corrections, the red/black list and accountability records. Thin: one service pe
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -17,12 +15,19 @@ from wenming.cases.models import Case, CaseEvent
 from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import can, get_or_404, restrict, scope_for
 from wenming.scoring import selectors
-from wenming.scoring.forms import AccountabilityForm, FollowUpForm
+from wenming.scoring.forms import (
+    AccountabilityForm,
+    BoardDraftForm,
+    FollowUpForm,
+    SnapshotComputeForm,
+    field_errors,
+)
 from wenming.scoring.models import (
     AccountabilityRecord,
     BoardStatus,
     RedBlackList,
     ScoreSnapshot,
+    Subject,
 )
 from wenming.scoring.services import boards, kpi, scores
 
@@ -60,9 +65,9 @@ def panels_json(request):
 @require_safe
 @login_required
 def snapshot_list(request):
-    snapshots = restrict(ScoreSnapshot.objects.select_related("index_version"), request.user).defer("figures")
+    snapshots = restrict(ScoreSnapshot.objects.select_related("index_version"), request.user).defer("figures", "evidence")
     subject = request.GET.get("subject")
-    if subject:
+    if subject in Subject.values:  # anything else (a NUL byte on PostgreSQL…) is no filter
         snapshots = snapshots.filter(subject=subject)
     return render(request, "scoring/snapshot_list.html", {
         "snapshots": snapshots[:200], "can_compute": bool(scope_for(request.user).roles & COMMAND),
@@ -76,16 +81,17 @@ def snapshot_list(request):
 def snapshot_compute(request):
     if not scope_for(request.user).roles & COMMAND:
         raise Http404
-    try:
-        day = dt.date.fromisoformat(request.POST.get("day") or timezone.localdate().isoformat())
-    except ValueError:
-        messages.error(request, _("Day: enter a date as YYYY-MM-DD."))
+    form = SnapshotComputeForm(request.POST)
+    if not form.is_valid():
+        for error in field_errors(form):
+            messages.error(request, error)
         return redirect("scoring:snapshots")
+    data = form.cleaned_data
     try:
-        snapshot = scores.snapshot_compute(subject=request.POST.get("subject", ""), period=request.POST.get("period", ""),
-                                           day=day, actor=request.user)
-    except (WorkflowError, KeyError, ValueError) as error:
-        messages.error(request, str(error) if isinstance(error, WorkflowError) else _("Choose what to evaluate and the period."))
+        snapshot = scores.snapshot_compute(subject=data["subject"], period=data["period"],
+                                           day=data["day"] or timezone.localdate(), actor=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
         return redirect("scoring:snapshots")
     return redirect("scoring:snapshot", pk=snapshot.pk)
 
@@ -138,43 +144,57 @@ def snapshot_act(request, pk: int, action: str):
                                         actor=request.user)
                 messages.success(request, _("Draft recomputed."))
         elif action == "board":
+            form = BoardDraftForm(request.POST)
+            if not form.is_valid():
+                for error in field_errors(form):
+                    messages.error(request, error)
+                return redirect("scoring:snapshot", pk=snapshot.pk)
             board = boards.red_black_list_draft(snapshot_id=snapshot.pk, actor=request.user,
-                                                size=int(request.POST.get("size") or 3))
+                                                size=form.cleaned_data["size"] or 3)
             return redirect("scoring:board", pk=board.pk)
         else:
             raise Http404
     except WorkflowError as error:
         messages.error(request, str(error))
-    except ValueError:
-        messages.error(request, _("Entries per list: enter a whole number."))
     return redirect("scoring:snapshot", pk=snapshot.pk)
 
 
 @require_safe
 @login_required
 def explain(request, pk: int, key: str):
-    """Index → indicators (numerator / denominator) → the cases and the events that counted."""
+    """Index → indicators (numerator / denominator) → the cases and the events that counted.
+
+    The figures are the ranking's, whoever they belong to; the cases and events behind them are read through
+    the access path, so a viewer sees the numbers and times of cases they may open and only a count of the
+    others. Events show no actor: who verified is an undercover inspector's secret.
+    """
     snapshot = get_or_404(ScoreSnapshot.objects.select_related("index_version"), request.user, pk=pk)
     row = snapshot.figures.get("rows", {}).get(key)
     if row is None:
         raise Http404
     evidence = snapshot.evidence.get(key, {})
-    event_ids = {e for items in evidence.values() for _case, _num, events in items for e in events}
+    event_ids = {e for items in evidence.values() for _case, _num, events in items for e in events if e}
     case_ids = {case for items in evidence.values() for case, _num, _events in items}
-    events = {e.pk: e for e in CaseEvent.objects.filter(pk__in=event_ids).select_related("actor")}
-    numbers = {c.pk: c.number for c in Case.objects.filter(pk__in=case_ids).only("id", "reported_at")}
+    numbers = {c.pk: c.number for c in restrict(Case.objects.filter(pk__in=case_ids), request.user).only("id", "reported_at")}
+    events = {e.pk: e for e in restrict(CaseEvent.objects.filter(pk__in=event_ids, case_id__in=numbers), request.user)
+              .only("id", "case_id", "action", "created_at", "data")}
+
+    def listed(entries):
+        """The entries of cases the viewer may open, and how many others there are."""
+        shown = [{"case_id": case, "number": numbers[case], "counted": num,
+                  "events": [events[e] for e in evs if e in events]} for case, num, evs in entries if case in numbers]
+        return shown, len({case for case, _num, _evs in entries if case not in numbers})
+
     weights = snapshot.index_version.weights
     indicators = []
     for code in [*kpi.SUBJECT_INDICATORS[snapshot.subject], "volume"]:
         figure = row["indicators"].get(code) or {"num": row["volume"], "den": None, "value": row["volume"]}
-        items = [{"case_id": case, "number": numbers.get(case, case), "counted": num,
-                  "events": [events[e] for e in evs if e in events]} for case, num, evs in evidence.get(code, [])]
+        items, hidden = listed(evidence.get(code, []))
         indicators.append({"code": code, "label": kpi.INDICATORS[code]["label"], "figure": figure,
-                           "weight": weights.get(code), "items": items})
-    excluded = [{"case_id": case, "number": numbers.get(case, case), "events": [events[e] for e in evs if e in events]}
-                for case, _num, evs in evidence.get(kpi.EXCLUDED, [])]
+                           "weight": weights.get(code), "items": items, "hidden": hidden})
+    excluded, excluded_hidden = listed(evidence.get(kpi.EXCLUDED, []))
     return render(request, "scoring/explain.html", {"snapshot": snapshot, "row": row, "indicators": indicators,
-                                                    "excluded": excluded})
+                                                    "excluded": excluded, "excluded_hidden": excluded_hidden})
 
 
 @require_safe

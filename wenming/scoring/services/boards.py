@@ -21,17 +21,29 @@ from wenming.scoring.models import (
     BoardStatus,
     RedBlackList,
     ScoreSnapshot,
+    Subject,
 )
 
 DRAFTERS = frozenset({"shift_leader", "dispatcher", "admin"})
 APPROVERS = frozenset({"shift_leader", "admin"})
 UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
 MAX_SIZE = 20
+BOARD_SUBJECTS = frozenset({Subject.UNIT, Subject.DISTRICT})
+# A follow-up is due within this many days: a later date is a typing slip, not a plan.
+MAX_DUE_DAYS = 366
 
 
 def _require(actor, roles) -> None:
     if not (scope_for(actor).roles & roles):
         raise NotAllowed(_("Your role may not do this."))
+
+
+def _check_due(due_date: dt.date, *, now: dt.datetime) -> None:
+    today = timezone.localtime(now).date()
+    if due_date < today:
+        raise WorkflowError(_("Follow-up due: the date is in the past."))
+    if due_date > today + dt.timedelta(days=MAX_DUE_DAYS):
+        raise WorkflowError(_("Follow-up due: choose a date within a year from today."))
 
 
 def _entry(row: dict) -> dict:
@@ -49,6 +61,11 @@ def red_black_list_draft(*, snapshot_id: int, actor, size: int = 3, note: str = 
         snapshot = ScoreSnapshot.objects.select_for_update().get(pk=snapshot_id)
         if not snapshot.is_published:
             raise WorkflowError(_("Publish the snapshot before drafting its red/black list."))
+        # A red/black list is published to units and the public; the inspectors' ranking names undercover
+        # inspectors and stays in the command centre.
+        if snapshot.subject not in BOARD_SUBJECTS:
+            raise WorkflowError(_("A red/black list ranks units or districts; the inspectors' ranking stays in the "
+                                  "command centre."))
         if snapshot.boards.exclude(status=BoardStatus.WITHDRAWN).exists():
             raise WorkflowError(_("This snapshot already has a red/black list; withdraw it first."))
         ranked = sorted((r for r in snapshot.figures["rows"].values() if r["rank"] is not None), key=lambda r: r["rank"])
@@ -106,8 +123,7 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
     if not reason.strip():
         raise WorkflowError(_("Reason: this field is required."))
     now = now or timezone.now()
-    if due_date < timezone.localtime(now).date():
-        raise WorkflowError(_("Follow-up due: the date is in the past."))
+    _check_due(due_date, now=now)
     from wenming.cases.models import Case
 
     cases = list(cases)
@@ -169,8 +185,8 @@ def accountability_follow_up(*, record_id: int, actor, note: str, status: str | 
             raise WorkflowError(_("Status: choose open, rectifying or done."))
         if not command and (status == AccountabilityStatus.DONE or due_date is not None):
             raise NotAllowed(_("Only the command centre closes a record or moves its due date."))
-        if due_date is not None and due_date < timezone.localtime(now).date():
-            raise WorkflowError(_("Follow-up due: the date is in the past."))
+        if due_date is not None:
+            _check_due(due_date, now=now)
         follow_up = AccountabilityFollowUp.objects.create(
             record=record, note=note.strip(), from_status=record.status, to_status=status, due_date=due_date,
             author=actor, created_at=now,

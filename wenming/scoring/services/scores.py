@@ -15,6 +15,7 @@ from wenming.scoring.models import IndexVersion, Period, ScoreCorrection, ScoreS
 from wenming.scoring.services import kpi
 
 PUBLISHERS = frozenset({"shift_leader", "admin"})
+FIRST_DAY = dt.date(2000, 1, 1)
 GRADE_BANDS = [(90, "A"), (75, "B"), (60, "C"), (40, "D")]
 # Fields compared between a published snapshot and a recomputation.
 COMPARED = ("index", "grade", "rank", "marked", "volume")
@@ -27,6 +28,13 @@ def grade_for(index: float | None) -> str | None:
         if index >= floor:
             return grade
     return "E"
+
+
+def day_bounds(*, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """The days a snapshot may be computed for: from 2000 (no case data is older) to a month ahead (the running
+    month's last day picked in advance). Beyond, a date is a slip, and 9999-12-31 would overflow the period."""
+    today = timezone.localtime(now or timezone.now()).date()
+    return FIRST_DAY, today + dt.timedelta(days=31)
 
 
 def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -155,8 +163,14 @@ def snapshot_compute(*, subject: str, period: str, day: dt.date, actor=None, now
     """Compute (or recompute) the draft snapshot of the period holding ``day``; a published one is corrected instead."""
     if subject not in kpi.SUBJECT_INDICATORS:
         raise WorkflowError(_("Evaluated: choose units, districts or inspectors."))
-    start, end = period_bounds(period, day)
+    if period not in Period.values:
+        raise WorkflowError(_("Period: choose a week or a month."))
     now = now or timezone.now()
+    first, last = day_bounds(now=now)
+    if not first <= day <= last:
+        raise WorkflowError(_("A day in the period: choose a day from %(first)s to %(last)s.")
+                            % {"first": first.isoformat(), "last": last.isoformat()})
+    start, end = period_bounds(period, day)
     with transaction.atomic():
         snapshot = ScoreSnapshot.objects.select_for_update().filter(subject=subject, period=period, start=start).first()
         if snapshot is not None and snapshot.is_published:
