@@ -120,6 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Person"
+# The model backend with the login throttle (wenming/common/auth.py): wrong passwords counted per account and
+# per network (limits "login_account", "login_ip" in WENMING_PUBLIC_LIMITS), every password refused past them.
+AUTHENTICATION_BACKENDS = ["wenming.common.auth.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -6,6 +6,7 @@ from django.urls import include, path
 from wenming.api.urls import open311_patterns
 from wenming.common import notifications_views
 from wenming.common import views as common_views
+from wenming.common.auth import ThrottledAuthenticationForm
 
 admin.site.site_header = settings.WENMING_CITY_NAME + " · 文明城市创建指挥平台"
 admin.site.site_title = "文明 Wenming"
@@ -13,7 +14,8 @@ admin.site.index_title = "配置管理"
 
 urlpatterns = [
     path("", common_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
+                                               authentication_form=ThrottledAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("notifications/", notifications_views.notification_list, name="notifications"),

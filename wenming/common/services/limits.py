@@ -29,6 +29,8 @@ DEFAULT_LIMITS = {
 }
 _declared: dict[str, tuple[int, int]] = dict(DEFAULT_LIMITS)
 
+_clock = time.time  # tests hold it still, so that a run cannot straddle two windows
+
 # Rows of senders who stopped are deleted on about one hit in this many (cheap: an indexed range delete).
 PURGE_ONE_IN = 100
 
@@ -36,9 +38,10 @@ PURGE_ONE_IN = 100
 class RateLimited(Exception):
     """Too many requests of one kind from one sender in the current window."""
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
+    def __init__(self, message: str, *, retry_after: int, until: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.until = until  # when the window ends (Unix seconds)
 
 
 def limits_declare(kinds: dict[str, tuple[int, int]]) -> None:
@@ -79,14 +82,15 @@ def _use_cache() -> bool:
 
 def _window(what: str, who: str, now: float | None) -> tuple[int, int, str, int, float]:
     limit, window = limits()[what]
-    now = time.time() if now is None else now
+    now = _clock() if now is None else now
     slot = int(now // window)
     return limit, window, f"{what}:{keyed_hash(who)}", slot, now
 
 
 def _refuse(what: str, limit: int, window: int, slot: int, now: float):
     retry_after = int((slot + 1) * window - now) + 1
-    raise RateLimited(_message(what, limit, minutes_until(retry_after)), retry_after=retry_after)
+    raise RateLimited(_message(what, limit, minutes_until(retry_after)), retry_after=retry_after,
+                      until=(slot + 1) * window)
 
 
 def limit_count(*, what: str, who: str, now: float | None = None) -> int:
@@ -166,5 +170,5 @@ def _db_hit(key: str, slot: int, window: int, now: float) -> int:
 
 def limits_purge(*, now: float | None = None) -> int:
     """Delete the counters whose window is over (also done on a sample of hits)."""
-    now = time.time() if now is None else now
+    now = _clock() if now is None else now
     return RateCounter.objects.filter(expires__lt=int(now)).delete()[0]
