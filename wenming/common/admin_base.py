@@ -10,24 +10,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from wenming.common.access import CHANGE, DELETE, RULES, VIEW, can, restrict, scope_for
+from wenming.common.access import CHANGE, RULES, VIEW, can, restrict, scope_for
 from wenming.common.auth import LoginThrottleMixin
-from wenming.common.services.audit import audit_changes, audit_object_change, audit_values
-
-# Records with an append-only history, or that such a history points at: deleted by nobody, administrators
-# included (their foreign keys are PROTECT too, so no cascade takes them either). The one list; tests read it.
-EVENTED_MODELS = frozenset({
-    "cases.case", "cases.caseevent", "cases.evidence", "cases.followup", "cases.supervisionnotice",
-    "cases.exposure", "cases.caseimport", "cases.webhookdelivery",
-    "public.publicreport", "api.open311report",
-    "campaign.campaign", "campaign.action", "campaign.taskforce", "campaign.task", "campaign.milestone",
-    "campaign.progressreport", "campaign.progressevidence", "campaign.taskevent", "campaign.meeting",
-    "scoring.scoresnapshot", "scoring.scorecorrection", "scoring.redblacklist", "scoring.accountabilityrecord",
-    "scoring.accountabilityfollowup",
-    "common.auditevent",
-})
-# Most rows a deletion's audit entry lists of those that went with it.
-_CASCADE_LISTED = 200
 
 
 class WenmingAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
