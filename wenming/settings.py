@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # no-store on personal responses; a session's expiry moved on activity (wenming/common/middleware.py).
+    "wenming.common.middleware.PrivateResponsesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -164,6 +166,9 @@ SECURE_COOKIES = env_bool("WENMING_SECURE_COOKIES", not (DEBUG or TESTING))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after a working day without activity (the expiry moves on activity, saved at most every 5 minutes).
+SESSION_COOKIE_AGE = int(float(os.environ.get("WENMING_SESSION_IDLE_HOURS", "8")) * 3600)
+WENMING_SESSION_REFRESH_SECONDS = 300
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("WENMING_BEHIND_PROXY", False) else None
 SECURE_SSL_REDIRECT = env_bool("WENMING_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("WENMING_HSTS_SECONDS", "0"))

@@ -1,0 +1,52 @@
+"""Responses with personal data are never stored by a browser or a proxy, and a staff session ends after a
+working day without activity.
+
+``no-store`` goes on every response to a logged-in person, every tracking page (the code is the citizen's key),
+every REST and Open311 answer and every page that read a non-empty session (a verified phone, the reports made
+from this browser), unless the view declared the response public (``Cache-Control: public``: the exposure board's
+published photos). Static files are answered by WhiteNoise before this runs and keep their long caching.
+
+Sessions last ``SESSION_COOKIE_AGE`` (8 hours) from the last activity: the session is saved again, which moves its
+expiry and the cookie's, at most once every ``WENMING_SESSION_REFRESH_SECONDS`` rather than on every request.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+SEEN = "_wenming_seen"
+PRIVATE_PREFIXES = ("/citizen/track/", "/api/", "/open311/")
+
+
+def _declared_public(response) -> bool:
+    directives = {part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")}
+    return "public" in directives
+
+
+class PrivateResponsesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        authenticated = bool(user is not None and user.is_authenticated)
+        session = getattr(request, "session", None)
+        if authenticated and session is not None:
+            self._keep_alive(session)
+        personal = (
+            authenticated
+            or request.path.startswith(PRIVATE_PREFIXES)
+            or (session is not None and session.accessed and not session.is_empty())
+        )
+        if personal and not _declared_public(response):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+    @staticmethod
+    def _keep_alive(session) -> None:
+        now = int(timezone.now().timestamp())
+        seen = session.get(SEEN)
+        if not isinstance(seen, int) or now - seen >= settings.WENMING_SESSION_REFRESH_SECONDS:
+            session[SEEN] = now  # modified: saved with a new expiry, and the cookie sent again
