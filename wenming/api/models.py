@@ -44,7 +44,7 @@ class Open311Report(models.Model):
     """
 
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="open311", verbose_name=_("case"))
-    api_key = models.ForeignKey(ApiKey, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("API key"))
+    api_key = models.ForeignKey(ApiKey, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("API key"))
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     email = models.EmailField(_("reporter email"), blank=True)
     device_id = models.CharField(_("device id"), max_length=100, blank=True)

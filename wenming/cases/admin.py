@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.urls import reverse
@@ -13,6 +14,7 @@ from .models import (
     CaseImport,
     CaseImportMapping,
     Category,
+    EscalationPolicy,
     Evidence,
     Facility,
     RoutingRule,
@@ -55,6 +57,37 @@ class RoutingRuleAdmin(ScopedAdmin):
     search_fields = ["category__code", "category__name", "unit__name", "area__name"]
     autocomplete_fields = ["category", "area", "unit"]
     list_select_related = ["category", "area", "site_type", "unit"]
+
+
+class EscalationPolicyForm(forms.ModelForm):
+    class Meta:
+        model = EscalationPolicy
+        fields = ["remind_before_hours", "yellow_after_hours", "red_after_hours"]
+
+    def clean(self):
+        data = super().clean()
+        for name in self.Meta.fields:
+            if data.get(name) is not None and data[name] < 0:
+                self.add_error(name, _("Give zero or more working hours."))
+        yellow, red = data.get("yellow_after_hours"), data.get("red_after_hours")
+        if yellow is not None and red is not None and yellow >= 0 and red < yellow:
+            self.add_error("red_after_hours", _("The red card comes at or after the yellow card: give at least %(hours)s "
+                                                "working hours.") % {"hours": yellow})
+        return data
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(ScopedAdmin):
+    """The city's one escalation policy: changed here (audited), never added twice, never deleted."""
+
+    form = EscalationPolicyForm
+    list_display = ["__str__", "remind_before_hours", "yellow_after_hours", "red_after_hours"]
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request) and not EscalationPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Facility)

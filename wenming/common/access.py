@@ -17,6 +17,8 @@ from django.http import Http404
 
 VIEW = "view"
 CHANGE = "change"
+# Deleting is a right of its own: administrators only (``Rule.delete_roles``), and nobody for evented records.
+DELETE = "delete"
 
 ADMIN = "admin"
 COMMAND = frozenset({"intake", "shift_leader", "dispatcher"})
@@ -58,6 +60,7 @@ class Rule:
 
     view_roles: frozenset[str] = ALL_ROLES
     change_roles: frozenset[str] = frozenset({ADMIN})
+    delete_roles: frozenset[str] = frozenset({ADMIN})
     area_lookups: tuple[str, ...] = ()
     unit_lookups: tuple[str, ...] = ()
     # Reference data (categories, site types…) is visible to every role in full.
@@ -207,7 +210,7 @@ def can(user, model: type[Model], action: str = VIEW) -> bool:
     if user is not None and getattr(user, "is_superuser", False) and user.is_active:
         return True
     rule = rule_for(model)
-    allowed = rule.view_roles if action == VIEW else rule.change_roles
+    allowed = {VIEW: rule.view_roles, DELETE: rule.delete_roles}.get(action, rule.change_roles)
     return bool(scope.roles & allowed)
 
 

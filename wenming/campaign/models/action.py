@@ -28,7 +28,7 @@ class ActionKind(models.TextChoices):
 class Action(TimeStampedModel):
     """One of the campaign's 专项行动 (十整治, 八提升, 一管控)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions", verbose_name=_("campaign"))
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="actions", verbose_name=_("campaign"))
     code = models.CharField(_("code"), max_length=16)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=ActionKind.choices)

@@ -15,7 +15,7 @@ from wenming.common.models import TimeStampedModel
 class TaskForce(TimeStampedModel):
     """A 创建专班: a leader, members, and the actions and tasks it owns."""
 
-    campaign = models.ForeignKey("campaign.Campaign", on_delete=models.CASCADE, related_name="task_forces",
+    campaign = models.ForeignKey("campaign.Campaign", on_delete=models.PROTECT, related_name="task_forces",
                                  verbose_name=_("campaign"))
     code = models.CharField(_("code"), max_length=16)
     name = models.CharField(_("name"), max_length=100)
@@ -63,9 +63,9 @@ class TaskStatus(models.TextChoices):
 
 
 class Task(TimeStampedModel):
-    campaign = models.ForeignKey("campaign.Campaign", on_delete=models.CASCADE, related_name="tasks",
+    campaign = models.ForeignKey("campaign.Campaign", on_delete=models.PROTECT, related_name="tasks",
                                  verbose_name=_("campaign"))
-    action = models.ForeignKey("campaign.Action", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks",
+    action = models.ForeignKey("campaign.Action", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
                                verbose_name=_("action"))
     kind = models.CharField(_("kind"), max_length=16, choices=TaskKind.choices, default=TaskKind.TASK)
     code = models.CharField(_("code"), max_length=24)
@@ -120,7 +120,7 @@ class Task(TimeStampedModel):
 
 
 class Milestone(models.Model):
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("task"))
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="milestones", verbose_name=_("task"))
     title = models.CharField(_("title"), max_length=200)
     due_on = models.DateField(_("due on"))
     planned_value = models.DecimalField(_("planned value"), max_digits=12, decimal_places=2)
@@ -137,9 +137,9 @@ class Milestone(models.Model):
 class ProgressReport(models.Model):
     """One unit's report on one task: the value reached so far, what was done, and the evidence. Never edited."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports", verbose_name=_("task"))
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="reports", verbose_name=_("task"))
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="progress_reports", verbose_name=_("unit"))
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
                                     related_name="progress_reports", verbose_name=_("reported by"))
     value = models.DecimalField(_("value reached"), max_digits=12, decimal_places=2)
     narrative = models.TextField(_("what was done"))
@@ -155,7 +155,7 @@ class ProgressReport(models.Model):
 
 
 class ProgressEvidence(models.Model):
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("report"))
+    report = models.ForeignKey(ProgressReport, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("report"))
     file = models.FileField(_("file"), upload_to="progress/%Y/%m/")
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=64)
@@ -171,9 +171,9 @@ class ProgressEvidence(models.Model):
 class TaskEvent(models.Model):
     """Append-only log of a task's changes (created, reported, completed, reminded…)."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events", verbose_name=_("task"))
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="events", verbose_name=_("task"))
     action = models.CharField(_("action"), max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("actor"))
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -191,14 +191,14 @@ class TaskEvent(models.Model):
 class Meeting(TimeStampedModel):
     """A weekly meeting (周例会) of the command centre: its agenda figures, minutes and decisions."""
 
-    campaign = models.ForeignKey("campaign.Campaign", on_delete=models.CASCADE, related_name="meetings",
+    campaign = models.ForeignKey("campaign.Campaign", on_delete=models.PROTECT, related_name="meetings",
                                  verbose_name=_("campaign"))
     week_start = models.DateField(_("week starting"))
     held_on = models.DateField(_("held on"))
     chair = models.CharField(_("chaired by"), max_length=100, blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
     agenda = models.JSONField(_("agenda figures"), default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("created by"))
 
     class Meta:

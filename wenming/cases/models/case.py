@@ -110,7 +110,7 @@ class Case(TimeStampedModel):
     # The grid's path, kept on the row so "everything in an area" is one indexed prefix match.
     area_path = models.CharField(_("area path"), max_length=255, blank=True, editable=False)  # indexed in Meta
     site = models.ForeignKey(
-        "org.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name=_("site")
+        "org.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("site")
     )
     unit = models.ForeignKey(
         "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("responsible unit")
@@ -120,7 +120,7 @@ class Case(TimeStampedModel):
     reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_cases",
         verbose_name=_("reported by"),
     )
 
@@ -225,7 +225,7 @@ class CaseEvent(models.Model):
     seq = models.PositiveIntegerField(_("sequence"))
     action = models.CharField(_("action"), max_length=32)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor")
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
     )
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)

@@ -42,7 +42,7 @@ class Evidence(models.Model):
     public_file = models.FileField(_("shared copy"), upload_to="evidence/public/", max_length=200, blank=True)
     thumbnail = models.FileField(_("thumbnail"), upload_to="evidence/thumbs/", max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("uploaded by")
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 

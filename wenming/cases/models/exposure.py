@@ -19,10 +19,10 @@ class Exposure(TimeStampedModel):
     headline = models.CharField(_("headline"), max_length=100)
     summary = models.TextField(_("text for the public"), blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("created by"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("published by"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
@@ -44,7 +44,7 @@ class ExposurePhoto(models.Model):
     """One of the case's photos chosen for publication, with the boxes the command centre drew over faces and
     plates (fractions of the width and height), and the copy rendered with those areas blacked out."""
 
-    exposure = models.ForeignKey(Exposure, on_delete=models.CASCADE, related_name="photos", verbose_name=_("exposure"))
+    exposure = models.ForeignKey(Exposure, on_delete=models.PROTECT, related_name="photos", verbose_name=_("exposure"))
     evidence = models.ForeignKey("cases.Evidence", on_delete=models.PROTECT, related_name="+", verbose_name=_("photo"))
     boxes = models.JSONField(_("covered areas"), default=list, blank=True)
     rendered = models.FileField(_("published copy"), upload_to=rendered_path, max_length=200)

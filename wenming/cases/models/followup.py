@@ -46,7 +46,7 @@ class FollowUp(models.Model):
     decision = models.CharField(_("decision"), max_length=16, choices=FollowUpDecision.choices, blank=True, default="")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("decided by"),
     )
 

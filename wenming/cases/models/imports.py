@@ -43,7 +43,7 @@ class CaseImport(models.Model):
 
     mapping = models.ForeignKey(CaseImportMapping, on_delete=models.PROTECT, related_name="imports", verbose_name=_("mapping"))
     file_name = models.CharField(_("file"), max_length=200)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
                               verbose_name=_("imported by"))
     dry_run = models.BooleanField(_("dry run"), default=False)
     strict = models.BooleanField(_("all or nothing"), default=False)

@@ -48,8 +48,8 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook"))
-    event = models.ForeignKey("cases.CaseEvent", on_delete=models.CASCADE, related_name="+", verbose_name=_("event"))
+    webhook = models.ForeignKey(Webhook, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("webhook"))
+    event = models.ForeignKey("cases.CaseEvent", on_delete=models.PROTECT, related_name="+", verbose_name=_("event"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)

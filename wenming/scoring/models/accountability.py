@@ -29,12 +29,12 @@ class AccountabilityRecord(TimeStampedModel):
                                     verbose_name=_("people"))
     cases = models.ManyToManyField("cases.Case", blank=True, related_name="accountability_records",
                                    verbose_name=_("cases"))
-    snapshot = models.ForeignKey("scoring.ScoreSnapshot", null=True, blank=True, on_delete=models.SET_NULL,
+    snapshot = models.ForeignKey("scoring.ScoreSnapshot", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="accountability_records", verbose_name=_("from snapshot"))
     status = models.CharField(_("status"), max_length=16, choices=AccountabilityStatus.choices,
                               default=AccountabilityStatus.OPEN)
     due_date = models.DateField(_("follow-up due"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("created by"))
 
     class Meta:
@@ -56,7 +56,7 @@ class AccountabilityFollowUp(models.Model):
     from_status = models.CharField(_("from"), max_length=16, choices=AccountabilityStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=AccountabilityStatus.choices)
     due_date = models.DateField(_("follow-up due"), null=True, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+", verbose_name=_("author"))
     created_at = models.DateTimeField(_("time"))
 

@@ -40,7 +40,7 @@ class IndexVersion(TimeStampedModel):
     effective_to = models.DateField(_("effective until"), null=True, blank=True)
     used_at = models.DateTimeField(_("first used"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("created by"),
     )
 
