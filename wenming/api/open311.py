@@ -1,8 +1,11 @@
 """Open311 GeoReport v2 under ``/open311/v2/`` (http://wiki.open311.org/GeoReport_v2), JSON and XML.
 
-Reading is public, as the specification expects: a request shows only what a citizen's tracking page shows
-(no reporter contact, no actor, no undercover inspection). Posting needs an ``api_key``; the case goes in
-through ``case_intake`` on the key's channel, so it is routed, timed and logged like any other.
+Reading is public, as the specification expects, and shows only what the public pages show: the requests on the
+exposure board and the rectification showcase (chosen and written for the public by the command centre, so never
+a report waiting in the review queue or rejected as spam), with their published text, not the reporter's; their
+district and street, not coordinates; never an undercover inspection. Token and request lookups are rate-limited
+like the tracking page, misses counted. Posting needs an ``api_key``; the case goes in through ``case_intake`` on
+the key's channel, so it is routed, timed and logged like any other.
 
 Wenming categories have no free attribute list: every service's definition is its one attribute, the
 urgency (a singlevaluelist), so ``metadata`` is true for every service.
@@ -25,14 +28,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from wenming.api.models import Open311Report
+from wenming.api.services.intake import DuplicateReport, api_case_intake
 from wenming.api.services.keys import api_key_check
 from wenming.cases import selectors
-from wenming.cases.models import Case, CaseEvent, Category
-from wenming.cases.models.case import ACTION_LABELS, CaseState, Channel
+from wenming.cases.models import Case, CaseEvent, Category, Evidence, Exposure, ExposurePhoto
+from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import Urgency
 from wenming.cases.routing_cache import get_routing_config
+from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
+from wenming.common.input import DATE_MAX, DATE_MIN, ID_MAX, strip_controls
+from wenming.public import selectors as public
+from wenming.public.services.errors import RateLimited
+from wenming.public.services.limits import limit_check, limit_hit
+from wenming.public.views import client_ip
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-28T00:00:00Z"
@@ -40,6 +50,8 @@ CLOSED_STATES = frozenset({CaseState.CLOSED, CaseState.REJECTED, CaseState.VOIDE
 DEFAULT_DAYS = 90
 MAX_ROWS = 1000
 MAX_MEDIA_BYTES = 15 * 1024 * 1024
+MAX_IDS = 100  # service_request_ids in one list request
+ECHO = 40  # characters of a refused value quoted back in an error
 
 
 def jurisdiction() -> str:
@@ -47,22 +59,31 @@ def jurisdiction() -> str:
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None):
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
+
+
+def _echo(value: str) -> str:
+    """A refused value as an error quotes it: shortened, without control characters."""
+    value = strip_controls(value)
+    return value if len(value) <= ECHO else value[:ECHO] + "…"
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
 
 def _text(value) -> str:
+    """A value as XML text. Control characters are dropped: XML 1.0 cannot carry them (the document would not be
+    well-formed), and rows stored before input was cleaned may hold some."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return _w3c(value)
-    return str(value)
+    return strip_controls(str(value))
 
 
 def _w3c(value: dt.datetime | None) -> str | None:
@@ -103,8 +124,11 @@ def render(fmt: str, payload, *, root: str, item: str | None = None, status: int
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
 
 
-def error(fmt: str, status: int, description: str) -> HttpResponse:
-    return render(fmt, [{"code": status, "description": description}], root="errors", item="error", status=status)
+def error(fmt: str, status: int, description: str, *, retry_after: int | None = None) -> HttpResponse:
+    response = render(fmt, [{"code": status, "description": description}], root="errors", item="error", status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _endpoint(view):
@@ -114,10 +138,12 @@ def _endpoint(view):
         try:
             given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
             if given and given != jurisdiction():
-                raise Open311Error(404, _("Unknown jurisdiction_id %(id)s.") % {"id": given})
+                raise Open311Error(404, _("Unknown jurisdiction_id %(id)s.") % {"id": _echo(given)})
             return view(request, fmt, **kwargs)
         except Open311Error as exc:
-            return error(fmt, exc.status, exc.description)
+            return error(fmt, exc.status, exc.description, retry_after=exc.retry_after)
+        except RateLimited as exc:
+            return error(fmt, 429, str(exc), retry_after=exc.retry_after)
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -178,60 +204,103 @@ def service_definition(request, fmt, code):
 # -- service requests ---------------------------------------------------------------------------------------
 
 def public_cases():
-    """Cases a public Open311 read may show: not undercover inspections (their sites and timing are secret)."""
-    return Case.objects.exclude(channel=Channel.INSPECTION)
+    """The cases Open311 shows: the ones the public pages show (a published exposure, on the board or the
+    showcase: ``exposures_published``, one rule for both), never an undercover inspection's (its site and timing
+    are the inspector's secret)."""
+    return Case.objects.filter(exposure__in=ex.exposures_published()).exclude(channel=Channel.INSPECTION)
 
 
-def _request_row(case: Case) -> dict:
-    last = case.last_events[-1] if getattr(case, "last_events", None) else None
-    try:
-        media = case.open311.media_url
-    except Open311Report.DoesNotExist:
-        media = ""
+def _public_text(exposure: Exposure) -> str:
+    """The text the board publishes: its headline and text, never the reporter's description. Text that looks
+    like a phone number, an ID number or a plate (stored before the board checked, or by hand) is withheld."""
+    text = "\n".join(part for part in (exposure.headline, exposure.summary) if part)
+    return "" if ex.personal_data_found(text) else text
+
+
+def _request_row(case: Case, *, place: str, request) -> dict:
+    exposure = case.exposure
+    steps = [e for e in case.last_events if public.public_step_text(e) is not None]
+    before = [p for p in exposure.photos.all() if p.evidence.kind == Evidence.Kind.BEFORE]
     return {
         "service_request_id": case.number,
         "status": "closed" if case.state in CLOSED_STATES else "open",
-        "status_notes": str(ACTION_LABELS.get(last.action, "")) if last else "",
+        "status_notes": str(public.PLAIN_STATES.get(case.state, "")),
         "service_name": case.category.name if case.category else "",
         "service_code": case.category.code if case.category else "",
-        "description": case.description,
+        "description": _public_text(exposure),
         "agency_responsible": case.unit.name if case.unit_id and case.dispatched_at else "",
         "service_notice": "",
         "requested_datetime": _w3c(case.reported_at),
-        "updated_datetime": _w3c(last.created_at if last else case.reported_at),
-        "expected_datetime": _w3c(case.stage_due),
-        "address": case.address,
+        "updated_datetime": _w3c(steps[-1].created_at if steps else case.reported_at),
+        "expected_datetime": None,  # an internal deadline: not on the public pages
+        "address": place,  # the district and street, as the board names them; no address, no coordinates
         "address_id": "",
         "zipcode": "",
-        "lat": case.lat,
-        "long": case.lng,
-        "media_url": media or "",
+        "lat": None,
+        "long": None,
+        "media_url": request.build_absolute_uri(reverse("exposure:photo", args=[before[0].pk])) if before else "",
     }
 
 
+def _rows(request, cases: list[Case]) -> list[dict]:
+    places = ex.exposure_places([case.exposure for case in cases])
+    return [_request_row(case, place=places.get(case.exposure.pk, ""), request=request) for case in cases]
+
+
 def _with_details(qs):
-    last = Prefetch("events", queryset=CaseEvent.objects.order_by("seq"), to_attr="last_events")
-    return qs.select_related("category", "unit", "open311").prefetch_related(last)
+    events = Prefetch("events", queryset=CaseEvent.objects.order_by("seq").only(
+        "case_id", "seq", "action", "data", "created_at"), to_attr="last_events")
+    photos = Prefetch("exposure__photos", queryset=ExposurePhoto.objects.select_related("evidence").order_by("id"))
+    return qs.select_related("category", "unit", "exposure").prefetch_related(events, photos)
 
 
 def _parse_date(request, name: str) -> dt.datetime | None:
     raw = request.GET.get(name)
     if not raw:
         return None
-    value = parse_datetime(raw.replace(" ", "+"))
-    if value is None:
-        raise Open311Error(400, _("%(name)s must be a W3C date and time, like 2026-11-28T09:30:00+08:00.") % {"name": name})
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    refused = Open311Error(400, _("%(name)s must be a W3C date and time between %(min)s and %(max)s, like "
+                                  "2026-11-28T09:30:00+08:00.")
+                           % {"name": name, "min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()})
+    text = raw.replace(" ", "+")  # a "+" sent unescaped in a query arrives as a space
+    try:
+        # ASCII digits only (the parser's \d takes any script's); an impossible day raises ValueError; a time at
+        # the ends of Python's range overflows when shifted to UTC.
+        value = parse_datetime(text) if text.isascii() else None
+        if value is None:
+            raise refused
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        day = value.astimezone(dt.UTC).date()
+    except (ValueError, OverflowError):
+        raise refused from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise refused
+    return value
 
 
-def _ids(raw: str) -> list[int]:
-    pks = []
-    for part in raw.split(","):
-        pk = selectors.case_pk_from_number(part.strip())
+def _pk(number: str) -> int | None:
+    """The row id in a case number written in ASCII digits; None for anything else (another script's digits, an
+    id larger than the database holds)."""
+    if not (number.isascii() and number.isdigit()):
+        return None
+    pk = selectors.case_pk_from_number(number)
+    return pk if pk is not None and 0 < pk <= ID_MAX else None
+
+
+def _ids(raw: str) -> dict[str, int]:
+    """The case numbers a ``service_request_id`` list asks for, each with its row id."""
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts:
+        raise Open311Error(400, _("service_request_id is empty: give case numbers separated by commas."))
+    if len(parts) > MAX_IDS:
+        raise Open311Error(400, _("service_request_id: at most %(n)d at a time.") % {"n": MAX_IDS})
+    numbers = {}
+    for part in parts:
+        pk = _pk(part)
         if pk is None:
-            raise Open311Error(400, _("service_request_id %(id)s is not a Wenming case number.") % {"id": part.strip()})
-        pks.append(pk)
-    return pks
+            raise Open311Error(400, _("service_request_id %(id)s is not a Wenming case number.") % {"id": _echo(part)})
+        numbers[part] = pk
+    return numbers
 
 
 @_endpoint
@@ -240,8 +309,11 @@ def requests_view(request, fmt):
         return _post_request(request, fmt)
     _method(request, "GET", "HEAD")
     qs = public_cases()
-    if request.GET.get("service_request_id"):
-        qs = qs.filter(pk__in=_ids(request.GET["service_request_id"]))
+    numbers = _ids(request.GET["service_request_id"]) if "service_request_id" in request.GET else None
+    if numbers is not None:
+        # Looking numbers up is limited like the tracking page: misses counted, and past the limit refused.
+        limit_check(what="open311_request_ip", who=client_ip(request))
+        qs = qs.filter(pk__in=numbers.values())
     else:
         start, end = _parse_date(request, "start_date"), _parse_date(request, "end_date")
         if start is None and end is None:
@@ -260,57 +332,78 @@ def requests_view(request, fmt):
                 qs = qs.exclude(state__in=CLOSED_STATES)
             elif wanted == {"closed"}:
                 qs = qs.filter(state__in=CLOSED_STATES)
-    rows = [_request_row(c) for c in _with_details(qs.order_by("-reported_at", "-id"))[:MAX_ROWS]]
-    return render(fmt, rows, root="service_requests", item="request")
+    cases = list(_with_details(qs.order_by("-reported_at", "-id"))[:MAX_ROWS])
+    if numbers is not None:
+        cases = [case for case in cases if case.number in numbers]  # the date part must match too
+        for _miss in range(len(numbers) - len(cases)):
+            limit_hit(what="open311_request_ip", who=client_ip(request))
+    return render(fmt, _rows(request, cases), root="service_requests", item="request")
 
 
 @_endpoint
 def request_detail(request, fmt, request_id):
     _method(request, "GET", "HEAD")
-    pk = selectors.case_pk_from_number(request_id)
+    who = client_ip(request)
+    limit_check(what="open311_request_ip", who=who)
+    pk = _pk(request_id)
     case = _with_details(public_cases().filter(pk=pk)).first() if pk else None
     if case is None or case.number != request_id:
-        raise Open311Error(404, _("Unknown service_request_id %(id)s.") % {"id": request_id})
-    return render(fmt, [_request_row(case)], root="service_requests", item="request")
+        limit_hit(what="open311_request_ip", who=who)
+        raise Open311Error(404, _("Unknown service_request_id %(id)s.") % {"id": _echo(request_id)})
+    return render(fmt, _rows(request, [case]), root="service_requests", item="request")
 
 
 @_endpoint
 def token_detail(request, fmt, token):
+    """The request a token (the tracking code the reporter holds) stands for: the tracking page's lookup, limited
+    the same way (an unknown code costs the network one of its tries)."""
     _method(request, "GET", "HEAD")
-    case = public_cases().filter(tracking_code=token.upper()).first()
-    if case is None:
-        raise Open311Error(404, _("Unknown token %(token)s.") % {"token": token})
+    who = client_ip(request)
+    limit_check(what="open311_token_ip", who=who)
+    case = public.tracked_case(token)
+    if case is None or case.channel == Channel.INSPECTION:
+        limit_hit(what="open311_token_ip", who=who)
+        raise Open311Error(404, _("Unknown token %(token)s.") % {"token": _echo(token)})
     return render(fmt, [{"service_request_id": case.number, "token": case.tracking_code}],
                   root="service_requests", item="request")
 
 
 @_endpoint
 def request_updates(request, fmt):
-    """Status changes since ``start_date`` (default: the last day), oldest first, at most 1000."""
+    """Status changes of the public requests since ``start_date`` (default: the last day), oldest first, at most
+    1000: the steps the tracking page shows, in its words."""
     _method(request, "GET", "HEAD")
     start, end = _parse_date(request, "start_date"), _parse_date(request, "end_date")
     if start is None:
         start = timezone.now() - dt.timedelta(days=1)
-    events = CaseEvent.objects.filter(created_at__gte=start).exclude(case__channel=Channel.INSPECTION)
+    events = CaseEvent.objects.filter(created_at__gte=start, case__in=public_cases(),
+                                      action__in=list(public.PLAIN_STEPS))
     if end is not None:
         events = events.filter(created_at__lte=end)
-    if request.GET.get("service_request_id"):
-        events = events.filter(case_id__in=_ids(request.GET["service_request_id"]))
+    numbers = _ids(request.GET["service_request_id"]) if "service_request_id" in request.GET else None
+    if numbers is not None:
+        events = events.filter(case_id__in=numbers.values())
     events = events.select_related("case").order_by("created_at", "id")[:MAX_ROWS]
     rows = [{
         "update_id": e.pk,
         "service_request_id": e.case.number,
         "status": "closed" if e.to_state in CLOSED_STATES else "open",
         "updated_datetime": _w3c(e.created_at),
-        "description": e.action_label,
-    } for e in events]
+        "description": public.public_step_text(e),
+    } for e in events if numbers is None or e.case.number in numbers]
     return render(fmt, rows, root="request_updates", item="request_update")
 
 
 # -- posting ------------------------------------------------------------------------------------------------
 
+def _field(request, name: str) -> str:
+    """A posted text without control characters (a NUL is refused by PostgreSQL, the others break XML and
+    exports; the input middleware strips them too, this does not depend on it) nor surrounding blanks."""
+    return strip_controls(request.POST.get(name, "")).strip()
+
+
 def _float(request, name: str) -> float | None:
-    raw = request.POST.get(name, "").strip()
+    raw = _field(request, name)
     if not raw:
         return None
     try:
@@ -318,71 +411,76 @@ def _float(request, name: str) -> float | None:
     except ValueError:
         raise Open311Error(400, _("%(name)s must be a number.") % {"name": name}) from None
     limit = 90 if name == "lat" else 180
-    if not -limit <= value <= limit:
+    if not -limit <= value <= limit:  # also refuses inf and nan
         raise Open311Error(400, _("%(name)s is out of range.") % {"name": name})
     return value
 
 
 def _post_request(request, fmt):
-    data = request.POST
-    key = api_key_check(data.get("api_key", ""))
+    key = api_key_check(_field(request, "api_key"))
     if key is None:
         raise Open311Error(403, _("api_key is missing, unknown or revoked."))
-    code = data.get("service_code", "").strip()
+    code = _field(request, "service_code")
     if not code:
         raise Open311Error(400, _("service_code is required."))
     # From the in-process routing cache: a service is an active 小类 (no query on the hot path).
     info = get_routing_config().categories_by_code.get(code)
     if info is None or not info.is_active or info.parent_id is None:
-        raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": code})
+        raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": _echo(code)})
     lat, lng = _float(request, "lat"), _float(request, "long")
-    address = data.get("address_string", "").strip()
+    address = _field(request, "address_string")
     if (lat is None) != (lng is None):
         raise Open311Error(400, _("Give both lat and long, or neither."))
     if lat is None and not address:
         raise Open311Error(400, _("A location is required: lat and long, or address_string."))
     if len(address) > 200:
         raise Open311Error(400, _("address_string is longer than 200 characters."))
-    urgency = data.get("attribute[urgency]", "").strip() or Urgency.NORMAL
+    urgency = _field(request, "attribute[urgency]") or Urgency.NORMAL
     if urgency not in Urgency.values:
         raise Open311Error(400, _("attribute[urgency] must be one of %(values)s.") % {"values": ", ".join(Urgency.values)})
-    media_url = data.get("media_url", "").strip()
+    media_url = _field(request, "media_url")
     if media_url and not media_url.startswith(("http://", "https://")):
         raise Open311Error(400, _("media_url must be an http or https address."))
-    email = data.get("email", "").strip()
+    email = _field(request, "email")
     if email and ("@" not in email or len(email) > 254):
         raise Open311Error(400, _("email is not an email address."))
-    phone = data.get("phone", "").strip()
+    phone = _field(request, "phone")
     if len(phone) > 30:
         raise Open311Error(400, _("phone is longer than 30 characters."))
-    name = " ".join(p for p in (data.get("first_name", "").strip(), data.get("last_name", "").strip()) if p)[:50]
+    external_id = _field(request, "external_id")
+    if len(external_id) > 64:
+        raise Open311Error(400, _("external_id is longer than 64 characters."))
+    name = " ".join(p for p in (_field(request, "first_name"), _field(request, "last_name")) if p)[:50]
     photos = []
     media = request.FILES.get("media")
     if media is not None:
         if media.size > MAX_MEDIA_BYTES:
             raise Open311Error(400, _("media is larger than 15 MB."))
         photos.append(wf.Upload(name=media.name, content=media.read()))
-    description = data.get("description", "").strip() or info.name
+    description = _field(request, "description") or info.name
     if len(description) > 4000:
         raise Open311Error(400, _("description is longer than 4000 characters."))
-    extra = {"media_url": media_url[:500], "email": email, "device_id": data.get("device_id", "")[:100],
-             "account_id": data.get("account_id", "")[:100]}
+    account_id = _field(request, "account_id")[:100]
+    extra = {"media_url": media_url[:500], "email": email, "device_id": _field(request, "device_id")[:100],
+             "account_id": account_id}
     try:
         # Only what the case itself cannot hold gets a row (the key is on the report event); without one, intake
         # needs no transaction around it.
         with transaction.atomic() if any(extra.values()) else nullcontext():
-            case = wf.case_intake(
+            case = api_case_intake(
                 channel=key.channel, description=description, lng=lng, lat=lat, crs="wgs84", category=info.code,
-                urgency=urgency, address=address, reporter_name=name, reporter_phone=phone, actor=key.person,
-                photos=photos, source={"api_key": key.pk, "open311": True},
+                urgency=urgency, address=address, reporter_name=name, reporter_phone=phone, external_id=external_id,
+                actor=key.person, photos=photos, source={"api_key": key.pk, "open311": True},
             )
             if any(extra.values()):
                 Open311Report.objects.create(case=case, api_key=key, **extra)
+    except DuplicateReport as exc:
+        raise Open311Error(409, str(exc)) from None
     except WorkflowError as exc:
         raise Open311Error(400, str(exc)) from None
     except IntegrityError:
         raise Open311Error(400, _("The request could not be stored; try again.")) from None
-    row = {"service_request_id": case.number, "service_notice": "", "account_id": data.get("account_id", "")}
+    row = {"service_request_id": case.number, "service_notice": "", "account_id": account_id}
     return render(fmt, [row], root="service_requests", item="request")
 
 

@@ -5,6 +5,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import (
     MaxLengthValidator,
     MaxValueValidator,
@@ -21,6 +22,7 @@ from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import TimeUnit, Urgency
 from wenming.common.access import ADMIN, COMMAND, scope_for
+from wenming.common.input import ID_MAX, date_in_bounds
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Site, Unit
 
@@ -334,7 +336,7 @@ class CaseCreateSerializer(PlainInput, FlatFields, serializers.Serializer):
 # -- workflow actions: one input serializer each -----------------------------------------------------------
 
 class ActionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=0, required=False, allow_null=True, label=_("Version"),
+    version = serializers.IntegerField(min_value=0, max_value=ID_MAX, required=False, allow_null=True, label=_("Version"),
                                        help_text=_("The version you saw; a changed case is refused as stale."))
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="", label=_("Note"))
 
@@ -376,7 +378,21 @@ class VerifySerializer(PhotosSerializer):
 
 
 class MergeSerializer(ActionSerializer):
-    into = serializers.IntegerField(min_value=1, label=_("Merge into case"))
+    into = serializers.IntegerField(min_value=1, max_value=ID_MAX, label=_("Merge into case"))
+
+
+class BoundedDateField(serializers.DateField):
+    """A date written YYYY-MM-DD in ASCII digits, between the platform's first and last day (common.input):
+    outside them the day bounds overflow (9999-12-31 has no next day, 0001-01-01 no UTC shift)."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not value.isascii():
+            self.fail("invalid", format="YYYY-MM-DD")
+        day = super().to_internal_value(value)
+        try:
+            return date_in_bounds(day, label=str(self.label or self.field_name))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class CaseFilterSerializer(serializers.Serializer):
@@ -384,8 +400,8 @@ class CaseFilterSerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(), required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all(), required=False)
-    reported_from = serializers.DateField(required=False)
-    reported_to = serializers.DateField(required=False)
+    reported_from = BoundedDateField(required=False)
+    reported_to = BoundedDateField(required=False)
     q = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 

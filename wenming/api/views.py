@@ -8,22 +8,24 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as s
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wenming.api import serializers as ser
+from wenming.api.services.intake import DuplicateReport, api_case_intake
 from wenming.cases import selectors
 from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import Channel
 from wenming.cases.services import workflow as wf
 from wenming.common.access import get_or_404, restrict, scope_for
+from wenming.common.input import CleanFormParser, CleanJSONParser, CleanMultiPartParser, db_id
 from wenming.org.models import Area, Site, Unit
 
 REPORTERS = wf.REPORTERS | {"admin"}
@@ -33,6 +35,13 @@ ERROR = inline_serializer("Error", fields={
     "fields": s.DictField(child=s.ListField(child=s.CharField())),
 })
 ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
+DUPLICATE = inline_serializer("Duplicate", fields={
+    "code": s.CharField(help_text="duplicate"), "message": s.CharField(),
+    "fields": s.DictField(child=s.ListField(child=s.CharField())),
+    "case": inline_serializer("DuplicateOf", allow_null=True, help_text=(
+        "The case the first post of this external_id made; null when it is outside your scope."), fields={
+        "id": s.IntegerField(), "number": s.CharField(), "url": s.URLField()}),
+})
 
 
 def _channel(request) -> str:
@@ -95,7 +104,8 @@ class CaseViewSet(viewsets.GenericViewSet):
     """Cases in your scope: list with filters, detail, report a new one, and every workflow action."""
 
     serializer_class = ser.CaseSerializer
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    # Control characters stripped as everywhere else (settings' parsers; named here for the multipart photos).
+    parser_classes = [CleanJSONParser, CleanFormParser, CleanMultiPartParser]
     queryset = Case.objects.none()
 
     def get_queryset(self):
@@ -114,7 +124,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self._get(pk)
         return Response(ser.CaseDetailSerializer(case, context={"request": request}).data)
 
-    @extend_schema(request=ser.CaseCreateSerializer, responses={201: ser.CaseCreatedSerializer, **ERRORS})
+    @extend_schema(request=ser.CaseCreateSerializer, responses={201: ser.CaseCreatedSerializer, **ERRORS, 409: DUPLICATE},
+                   description="Report a case. An `external_id` already reported on the same channel is refused with "
+                               "409 `duplicate`, naming the case the first post made (`case`).")
     def create(self, request):
         if not scope_for(request.user).roles & REPORTERS:
             raise PermissionDenied(_("Your roles do not include reporting cases."))
@@ -124,20 +136,33 @@ class CaseViewSet(viewsets.GenericViewSet):
         site = d.get("site")
         if site is not None and not restrict(Site.objects.filter(pk=site.pk), request.user).exists():
             raise ValidationError({"site": [_("Unknown site %(code)s.") % {"code": site.code}]})
-        case = wf.case_intake(
-            channel=_channel(request), description=d["description"], lng=d.get("lng"), lat=d.get("lat"),
-            crs=d["crs"], category=d.get("category"), urgency=d["urgency"], address=d["address"], site=site,
-            reporter_name=d["reporter_name"], reporter_phone=d["reporter_phone"], external_id=d["external_id"],
-            actor=request.user, source=_source(request),
-        )
+        try:
+            case = api_case_intake(
+                channel=_channel(request), description=d["description"], lng=d.get("lng"), lat=d.get("lat"),
+                crs=d["crs"], category=d.get("category"), urgency=d["urgency"], address=d["address"], site=site,
+                reporter_name=d["reporter_name"], reporter_phone=d["reporter_phone"], external_id=d["external_id"],
+                actor=request.user, source=_source(request),
+            )
+        except DuplicateReport as exc:
+            return self._duplicate(request, exc)
         # Answered from the case the service returned (its category included): no second read on the hot path.
         return Response(ser.CaseCreatedSerializer(case).data, status=status.HTTP_201_CREATED)
 
+    def _duplicate(self, request, exc: DuplicateReport) -> Response:
+        """409 naming the first case, when the poster may open it (else only that the id is taken)."""
+        existing = restrict(Case.objects.filter(pk=exc.existing.pk), request.user).first()
+        shown = {"id": existing.pk, "number": existing.number,
+                 "url": request.build_absolute_uri(reverse("api:case-detail", args=[existing.pk]))} if existing else None
+        message = str(exc) if existing else _("external_id %(id)s was already reported on this channel; this report "
+                                               "was not stored.") % {"id": exc.external_id}
+        return Response({"code": exc.code, "message": message, "fields": {"external_id": [message]}, "case": shown},
+                        status=status.HTTP_409_CONFLICT)
+
     def _get(self, pk) -> Case:
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
-            raise Http404 from None
+        # ASCII digits only, no larger than a row id: "٣" is not case 3, and SQLite cannot compare a 40-digit id.
+        pk = db_id(pk) if str(pk).isascii() else None
+        if pk is None:
+            raise Http404
         events = Prefetch("events", queryset=CaseEvent.objects.order_by("seq"))
         qs = _case_rows().prefetch_related(events)
         return get_or_404(qs, self.request.user, pk=pk)

@@ -1,17 +1,26 @@
-"""Open311 GeoReport v2: every endpoint and every error case, in JSON and in XML (parsed with xml.etree)."""
+"""Open311 GeoReport v2: every endpoint and every error case, in JSON and in XML (parsed with xml.etree).
+
+Reads show what the public pages show (issue 12): the exposure board's and the showcase's requests, with their
+published text, never a report waiting for review, one rejected as spam, or the reporter's own words."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from wenming.api.models import Open311Report
 from wenming.api.services.keys import api_key_issue
-from wenming.cases.models import Case, Evidence
+from wenming.cases.models import Case, CaseEvent, Evidence, Exposure
+from wenming.cases.services import exposure as ex
+from wenming.cases.services import workflow as wf
+from wenming.cases.services.evidence import evidence_add
+from wenming.cases.services.workflow import Upload
 from wenming.conftest import photo_bytes
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +57,29 @@ def assert_error(response, fmt, status: int):
 
 def post(client, fmt, data, **extra):
     return client.post(f"{BASE}/requests.{fmt}", data, **extra)
+
+
+PHOTO = [Upload("before.png", photo_bytes())]
+
+
+def expose(case, people, headline="人民路口占道经营", summary="早高峰摊贩占道") -> Exposure:
+    """Publish the case on the exposure board, as the shift leader does (its before-photo, nothing covered)."""
+    exposure = ex.exposure_save(case_id=case.pk, actor=people["zhiban"], headline=headline, summary=summary)
+    before = case.evidence.filter(kind="before").first()
+    ex.exposure_photos_set(exposure_id=exposure.pk, actor=people["zhiban"], photos=[(before.pk, [])])
+    return ex.exposure_publish(exposure_id=exposure.pk, actor=people["zhiban"])
+
+
+@pytest.fixture
+def exposed(make_case, people):
+    """A case in the state given, published on the exposure board."""
+
+    def make(description="路口流动摊贩占道经营", *, state="reported", headline="人民路口占道经营", **kwargs):
+        case = make_case(description, state=state, photos=PHOTO, **kwargs)
+        expose(case, people, headline=headline)
+        return case
+
+    return make
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -97,7 +129,7 @@ def test_service_definition(client, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_post_a_request_goes_through_intake(client, fmt, open311_key, grid):
+def test_post_a_request_goes_through_intake(client, fmt, open311_key, grid, people):
     response = post(client, fmt, {
         "api_key": open311_key, "jurisdiction_id": "wenming", "service_code": "SJ0401", "lat": grid.lat,
         "long": grid.lng, "description": "路口流动摊贩占道经营", "attribute[urgency]": "urgent",
@@ -112,14 +144,20 @@ def test_post_a_request_goes_through_intake(client, fmt, open311_key, grid):
     assert case.reporter_phone == "13800001111" and case.reporter_name == "三 王"
     assert case.routing.get("unit_id") and list(case.events.values_list("action", flat=True)) == ["report"]
     assert Open311Report.objects.get(case=case).email == "wang@example.com"
-    # Reading it back never shows the contact.
+    # Not public until the command centre publishes it; then never the contact nor the reporter's own text.
+    assert_error(client.get(f"{BASE}/requests/{case.number}.{fmt}"), fmt, 404)
+    evidence_add(case=case, kind=Evidence.Kind.BEFORE, name="b.png", content=photo_bytes(), actor=None,
+                 event=case.events.get(action="report"))
+    expose(case, people, headline="路口摊贩占道", summary="")
     shown = client.get(f"{BASE}/requests/{case.number}.{fmt}")
     text = shown.content.decode()
     assert "13800001111" not in text and "wang@example.com" not in text and "王" not in text
     item = rows(shown, fmt)[0]
     assert item["status"] == "open" and item["service_code"] == "SJ0401"
-    assert item["media_url"] == "https://img.example.com/a.jpg"
-    assert float(item["lat"]) == pytest.approx(grid.lat) and float(item["long"]) == pytest.approx(grid.lng)
+    assert item["description"] == "路口摊贩占道" and "img.example.com" not in text
+    photo = Exposure.objects.get(case=case).photos.get()
+    assert item["media_url"] == f"http://testserver{reverse('exposure:photo', args=[photo.pk])}"
+    assert not item["lat"] and not item["long"]  # no coordinates: the public pages show none
 
 
 def test_post_with_address_only_and_media_upload(client, open311_key):
@@ -161,10 +199,10 @@ def test_post_errors(client, fmt, open311_key, grid, people):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_get_requests_filters(client, fmt, make_case):
-    reported = make_case("垃圾堆放")
-    closed = make_case("井盖缺失", state="closed")
-    old = make_case("老问题", reported_at=timezone.now() - dt.timedelta(days=120))
+def test_get_requests_filters(client, fmt, exposed):
+    reported = exposed("垃圾堆放")
+    closed = exposed("井盖缺失", state="closed")
+    old = exposed("老问题", reported_at=timezone.now() - dt.timedelta(days=120))
 
     def ids(**params):
         response = client.get(f"{BASE}/requests.{fmt}", params)
@@ -191,11 +229,11 @@ def test_get_requests_filters(client, fmt, make_case):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_request_detail_token_and_unknowns(client, fmt, make_case):
-    case = make_case(state="dispatched")
+def test_request_detail_token_and_unknowns(client, fmt, exposed):
+    case = exposed(state="dispatched")
     item = rows(client.get(f"{BASE}/requests/{case.number}.{fmt}"), fmt)[0]
     assert item["service_request_id"] == case.number and item["agency_responsible"]
-    assert item["expected_datetime"]  # the running stage's deadline (signing)
+    assert not item["expected_datetime"]  # an internal deadline: not on the public pages
     assert_error(client.get(f"{BASE}/requests/20260101{9999999:07d}.{fmt}"), fmt, 404)
     assert_error(client.get(f"{BASE}/requests/abc.{fmt}"), fmt, 404)
     token = rows(client.get(f"{BASE}/tokens/{case.tracking_code}.{fmt}"), fmt)[0]
@@ -205,20 +243,21 @@ def test_request_detail_token_and_unknowns(client, fmt, make_case):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_undercover_inspections_are_never_shown(client, fmt, people, grid):
-    from wenming.cases.services import workflow as wf
-
     case = wf.case_intake(channel="inspection", description="暗访发现", lng=grid.lng, lat=grid.lat,
-                          category="SJ0401", actor=people["anfang"])
+                          category="SJ0401", actor=people["anfang"], photos=PHOTO)
+    expose(case, people)  # even on the board, Open311 does not carry its time and place
     assert case.number not in [r["service_request_id"] for r in rows(client.get(f"{BASE}/requests.{fmt}"), fmt)]
     assert_error(client.get(f"{BASE}/requests/{case.number}.{fmt}"), fmt, 404)
+    assert_error(client.get(f"{BASE}/tokens/{case.tracking_code}.{fmt}"), fmt, 404)
     updates = rows(client.get(f"{BASE}/request_updates.{fmt}"), fmt)
     assert case.number not in [u["service_request_id"] for u in updates]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_request_updates_follow_status_changes(client, fmt, make_case):
-    case = make_case(state="closed")
-    response = client.get(f"{BASE}/request_updates.{fmt}", {"service_request_id": case.number})
+def test_request_updates_follow_status_changes(client, fmt, exposed):
+    case = exposed(state="closed")
+    response = client.get(f"{BASE}/request_updates.{fmt}", {"service_request_id": case.number},
+                          HTTP_ACCEPT_LANGUAGE="en")
     if fmt == "xml":
         root = ET.fromstring(response.content)
         assert root.tag == "request_updates" and root[0].tag == "request_update"
@@ -226,6 +265,7 @@ def test_request_updates_follow_status_changes(client, fmt, make_case):
     assert [u["status"] for u in updates] == ["open"] * 6 + ["closed"]  # report … verify, then close
     assert all(u["service_request_id"] == case.number for u in updates)
     assert updates[0]["updated_datetime"] <= updates[-1]["updated_datetime"]
+    assert [u["description"] for u in updates][:2] == ["Received", "Accepted as a case"]  # the status page's words
     future = (timezone.now() + dt.timedelta(days=1)).isoformat()
     assert rows(client.get(f"{BASE}/request_updates.{fmt}", {"start_date": future}), fmt) == []
     assert_error(client.get(f"{BASE}/request_updates.{fmt}", {"start_date": "soon"}), fmt, 400)
@@ -234,3 +274,157 @@ def test_request_updates_follow_status_changes(client, fmt, make_case):
 def test_wrong_method_and_format(client):
     assert client.delete(f"{BASE}/services.json").status_code == 405
     assert client.get(f"{BASE}/services.yaml").status_code == 404
+
+
+# -- what is public: the same as the public pages (issue 12) ----------------------------------------------------
+
+PERSONAL = "联系人 张三 13800138000 身份证 110101199003071234 冀T12345"
+PERSONAL_BITS = ("13800138000", "110101199003071234", "冀T12345", "张三")
+
+
+def _on_public_pages(client) -> dict[str, str]:
+    """The cases the exposure board and the showcase show, by number, with the page each is on."""
+    shown = {}
+    for name in ("exposure:board", "exposure:showcase"):
+        page = client.get(reverse(name)).content.decode()
+        for pk in re.findall(r'data-exposure="(\d+)"', page):
+            shown[Exposure.objects.select_related("case").get(pk=pk).case.number] = page
+    return shown
+
+
+def test_open311_and_the_public_pages_agree_on_which_requests_and_which_text(client, people, make_case, exposed):
+    on_board = exposed("夜间烧烤油烟扰民", headline="人民路口占道经营")
+    on_showcase = exposed("下水道盖板丢失", state="closed", headline="中心街井盖缺失")
+    draft = make_case("草稿", photos=PHOTO)
+    ex.exposure_save(case_id=draft.pk, actor=people["zhiban"], headline="草稿标题")
+    withdrawn = exposed("撤下", headline="已撤下的曝光")
+    ex.exposure_withdraw(exposure_id=withdrawn.exposure.pk, actor=people["zhiban"], note="已核实")
+    rejected_later = exposed("后来不予受理", headline="后来不予受理的曝光")
+    wf.case_reject(case_id=rejected_later.pk, actor=people["shouli"], note="重复录入")
+    waiting = make_case("待审核的随手拍")
+    registered = make_case("已立案未曝光", state="registered")
+    inspection = wf.case_intake(channel="inspection", description="暗访发现", lng=on_board.lng, lat=on_board.lat,
+                                category="SJ0401", actor=people["anfang"], photos=PHOTO)
+    expose(inspection, people, headline="暗访发现的问题")
+    mine = {c.number for c in (on_board, on_showcase, draft, withdrawn, rejected_later, waiting, registered, inspection)}
+
+    pages = _on_public_pages(client)
+    listed = {r["service_request_id"]: r for r in rows(client.get(f"{BASE}/requests.json"), "json")}
+    # The same requests, but an undercover inspection's: Open311 would date and place it.
+    assert set(listed) & mine == (set(pages) & mine) - {inspection.number} == {on_board.number, on_showcase.number}
+    for case in (on_board, on_showcase):
+        exposure = Exposure.objects.get(case=case)
+        row = listed[case.number]
+        assert row["description"] == f"{exposure.headline}\n{exposure.summary}"
+        assert exposure.headline in pages[case.number] and exposure.summary in pages[case.number]
+        assert case.description not in row["description"]  # the published text, not the reporter's
+        assert row["address"] and row["address"] in pages[case.number]  # the place as the page names it
+        assert row["lat"] is None and row["long"] is None
+        assert rows(client.get(f"{BASE}/requests/{case.number}.json"), "json")[0] == row
+    for case in (draft, withdrawn, rejected_later, waiting, registered, inspection):
+        assert_error(client.get(f"{BASE}/requests/{case.number}.json"), "json", 404)
+    updated = {u["service_request_id"] for u in rows(client.get(f"{BASE}/request_updates.json", {
+        "start_date": (timezone.now() - dt.timedelta(hours=1)).isoformat()}), "json")}
+    assert updated & mine == {on_board.number, on_showcase.number}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_citizens_phone_id_number_and_plate_are_never_published(client, fmt, people, grid):
+    """The probe's finding: an anonymous 随手拍 with a phone, an ID number and a plate was on Open311 verbatim,
+    with exact coordinates, while waiting for review and after being rejected as spam."""
+    from wenming.public.services.reports import public_report_submit
+
+    case = public_report_submit(description=f"路口占道 {PERSONAL}", lng=grid.lng, lat=grid.lat,
+                                category_code="SJ0401", photos=PHOTO, ip="10.1.2.3")
+    spam = public_report_submit(description=f"广告 {PERSONAL}", lng=grid.lng, lat=grid.lat, category_code="SJ0401",
+                                ip="10.1.2.3")
+    wf.case_reject(case_id=spam.pk, actor=people["shouli"], note="不予受理：垃圾信息")
+    since = {"start_date": (timezone.now() - dt.timedelta(hours=1)).isoformat()}
+
+    def bodies() -> list[str]:
+        return [client.get(url, params).content.decode() for url, params in [
+            (f"{BASE}/requests.{fmt}", {}), (f"{BASE}/requests.{fmt}", since),
+            (f"{BASE}/requests.{fmt}", {"service_request_id": f"{case.number},{spam.number}"}),
+            (f"{BASE}/requests/{case.number}.{fmt}", {}), (f"{BASE}/requests/{spam.number}.{fmt}", {}),
+            (f"{BASE}/request_updates.{fmt}", since), (f"{BASE}/tokens/{case.tracking_code}.{fmt}", {})]]
+
+    def listed() -> set[str]:
+        return {r["service_request_id"] for r in rows(client.get(f"{BASE}/requests.{fmt}"), fmt)}
+
+    for body in bodies():
+        assert not any(bit in body for bit in PERSONAL_BITS), body
+    assert not {case.number, spam.number} & listed()
+    assert_error(client.get(f"{BASE}/requests/{case.number}.{fmt}"), fmt, 404)
+    # Accepted and published by the shift leader: the board's text, never the reporter's.
+    wf.case_register(case_id=case.pk, actor=people["shouli"])
+    expose(case, people, headline="路口占道经营", summary="早高峰时段")
+    assert case.number in listed() and spam.number not in listed()
+    for body in bodies():
+        assert not any(bit in body for bit in PERSONAL_BITS), body
+    # A text stored past the board's check (by hand, or before it existed) is withheld, not published.
+    Exposure.objects.filter(case=case).update(summary="联系 13800138000 冀T12345")
+    item = rows(client.get(f"{BASE}/requests/{case.number}.{fmt}"), fmt)[0]
+    assert item["description"] in ("", None)
+    for body in bodies():
+        assert not any(bit in body for bit in PERSONAL_BITS), body
+
+
+def test_requests_xml_is_well_formed_when_stored_rows_hold_control_characters(client, exposed):
+    """Rows stored before input was cleaned: a vertical tab, an escape or a ^A made requests.xml ill-formed."""
+    case = exposed(state="dispatched")
+    Exposure.objects.filter(case=case).update(headline="占道\x0b经营\x1b", summary="早\x01高峰")
+    event = case.events.get(action="dispatch")
+    CaseEvent.objects.filter(pk=event.pk).update(data={**event.data, "unit_name": "城管\x0b局"})
+    case.unit.__class__.objects.filter(pk=case.unit_id).update(name="城管\x1b执法局")
+    for url in (f"{BASE}/requests.xml", f"{BASE}/requests/{case.number}.xml",
+                f"{BASE}/request_updates.xml?service_request_id={case.number}",
+                f"{BASE}/requests.xml?jurisdiction_id=x%0By"):
+        response = client.get(url)
+        assert response.status_code in (200, 404)
+        ET.fromstring(response.content)  # well-formed
+    item = rows(client.get(f"{BASE}/requests/{case.number}.xml"), "xml")[0]
+    assert item["description"] == "占道经营\n早高峰" and item["agency_responsible"] == "城管执法局"
+
+
+# -- lookups are limited like the tracking page -----------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_token_and_request_lookups_are_rate_limited_counting_misses(client, settings, fmt, exposed):
+    settings.WENMING_PUBLIC_LIMITS = {"open311_token_ip": (3, 3600), "open311_request_ip": (3, 3600)}
+    case = exposed()
+    for _ in range(5):  # hits are not counted
+        assert client.get(f"{BASE}/tokens/{case.tracking_code}.{fmt}").status_code == 200
+        assert client.get(f"{BASE}/requests/{case.number}.{fmt}").status_code == 200
+    for n in range(3):
+        assert_error(client.get(f"{BASE}/tokens/NOSUCHCODE{n}.{fmt}"), fmt, 404)
+    # Past the limit a good token is refused like a bad one, so codes cannot be tried one after another.
+    refused = client.get(f"{BASE}/tokens/{case.tracking_code}.{fmt}")
+    assert_error(refused, fmt, 429)
+    assert int(refused["Retry-After"]) > 0
+    missing = f"{case.number[:8]}{9_999_999:07d}"
+    assert_error(client.get(f"{BASE}/requests/{missing}.{fmt}"), fmt, 404)
+    listed = client.get(f"{BASE}/requests.{fmt}", {"service_request_id": f"{case.number},{missing}"})
+    assert listed.status_code == 200 and [r["service_request_id"] for r in rows(listed, fmt)] == [case.number]
+    assert_error(client.get(f"{BASE}/requests/{missing}.{fmt}"), fmt, 404)  # the third miss
+    refused = client.get(f"{BASE}/requests/{case.number}.{fmt}")
+    assert_error(refused, fmt, 429)
+    assert int(refused["Retry-After"]) > 0
+    assert_error(client.get(f"{BASE}/requests.{fmt}", {"service_request_id": case.number}), fmt, 429)
+
+
+# -- a second post of the same external id --------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_second_post_of_the_same_external_id_names_the_first_request(client, fmt, open311_key, grid):
+    data = {"api_key": open311_key, "service_code": "SJ0401", "lat": grid.lat, "long": grid.lng,
+            "description": "路口流动摊贩占道经营", "external_id": "GD-2026-000123"}
+    first = post(client, fmt, data)
+    assert first.status_code == 200, first.content
+    number = rows(first, fmt)[0]["service_request_id"]
+    before = Case.objects.count()
+    second = post(client, fmt, data)
+    assert_error(second, fmt, 409)
+    description = second.json()[0]["description"] if fmt == "json" else ET.fromstring(second.content)[0][1].text
+    assert number in description and "GD-2026-000123" in description and "try again" not in description
+    assert Case.objects.count() == before
+    assert post(client, fmt, {**data, "external_id": "GD-2026-000124"}).status_code == 200

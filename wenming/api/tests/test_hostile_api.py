@@ -1,0 +1,197 @@
+"""Hostile input on the REST API and Open311 (issue 12): extreme and impossible dates, non-ASCII digits, numbers
+too big for a database integer, NUL and other control characters. The rule: never a 5xx, nothing stored with a
+control character, and the error names the field (Open311's error list, DRF's ``fields``)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from wenming.api.models import Open311Report
+from wenming.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+BASE = "/open311/v2"
+API = "/api/v1"
+FORMATS = ["json", "xml"]
+HUGE = "1" * 40
+BAD_DATES = ["9999-99-99T00:00:00Z", "2026-02-30T00:00:00Z", "0001-01-01T00:00:00+14:00",
+             "9999-12-31T23:59:59-14:00", "٢٠٢٦-١١-٢٨T00:00:00Z", "2026-11-28T00:00:00\x01x",
+             f"2026-11-28T00:00:00+{HUGE}:00"]
+BAD_NUMBERS = ["20261128000000²", "٢٠٢٦١١٢٨٠٠٠٠٠٠١", "20261128" + HUGE, "2026112800000１"]
+CONTROLS = "\x00\x01\x0b\x1b"
+
+
+def open311_error(response, fmt: str) -> tuple[int, str]:
+    """(code, description) of an Open311 error answer, checking it is one (the XML parsed, so well-formed)."""
+    if fmt == "json":
+        body = response.json()
+        return body[0]["code"], body[0]["description"]
+    root = ET.fromstring(response.content)
+    assert root.tag == "errors"
+    return int(root[0].find("code").text), root[0].find("description").text
+
+
+# -- Open311 reads ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("endpoint", ["requests", "request_updates"])
+@pytest.mark.parametrize("name", ["start_date", "end_date"])
+@pytest.mark.parametrize("value", BAD_DATES)
+def test_open311_impossible_dates_are_400_naming_the_parameter(client, fmt, endpoint, name, value):
+    response = client.get(f"{BASE}/{endpoint}.{fmt}", {name: value})
+    assert response.status_code == 400, response.content
+    code, description = open311_error(response, fmt)
+    assert code == 400 and name in description
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("endpoint", ["requests", "request_updates"])
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+def test_open311_service_request_id_with_foreign_digits_or_too_long_is_400(client, fmt, endpoint, value):
+    response = client.get(f"{BASE}/{endpoint}.{fmt}", {"service_request_id": value})
+    assert response.status_code == 400, response.content
+    assert "service_request_id" in open311_error(response, fmt)[1]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+def test_open311_request_path_with_foreign_digits_or_too_long_is_404(client, fmt, value):
+    response = client.get(f"{BASE}/requests/{value}.{fmt}")
+    assert response.status_code == 404, response.content
+    assert "service_request_id" in open311_error(response, fmt)[1]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_open311_errors_echoing_input_stay_well_formed(client, fmt, middleware):
+    response = client.get(f"{BASE}/requests.{fmt}", {"jurisdiction_id": f"x{CONTROLS}y"})
+    assert response.status_code == 404
+    code, description = open311_error(response, fmt)
+    assert code == 404 and "jurisdiction_id" in description
+    assert not set(CONTROLS) & set(description)
+
+
+# -- Open311 posts ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(params=["with middleware", "on its own"])
+def middleware(request, settings):
+    """Open311 is run with the input middleware and without it: its own code must be safe either way."""
+    if request.param == "on its own":
+        settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("ControlCharacterMiddleware")]
+    return request.param
+
+
+TEXT_FIELDS = ["description", "address_string", "first_name", "last_name", "device_id", "account_id", "external_id"]
+
+
+@pytest.mark.parametrize("name", TEXT_FIELDS)
+def test_open311_post_strips_control_characters_from_text(client, open311_key, grid, name, middleware):
+    data = {"api_key": open311_key, "service_code": "SJ0401", "lat": grid.lat, "long": grid.lng,
+            "description": "路面破损"}
+    data[name] = f"路{CONTROLS}口\t破\r\n损"
+    response = client.post(f"{BASE}/requests.json", data)
+    assert response.status_code == 200, response.content
+    case = Case.objects.get(pk=int(response.json()[0]["service_request_id"][8:]))
+    stored = [case.description, case.address, case.reporter_name, case.external_id]
+    stored += [getattr(case.open311, f) for f in ("device_id", "account_id", "email", "media_url")] \
+        if Open311Report.objects.filter(case=case).exists() else []
+    assert not any(set(CONTROLS) & set(value) for value in stored)
+    assert any("路口" in value for value in stored)  # kept, minus the controls (tab, CR and LF are text)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", ["service_code", "attribute[urgency]", "email", "phone", "media_url", "lat", "long",
+                                  "api_key", "jurisdiction_id"])
+def test_open311_post_control_characters_in_coded_fields_never_5xx(client, open311_key, grid, fmt, name, middleware):
+    data = {"api_key": open311_key, "service_code": "SJ0401", "lat": str(grid.lat), "long": str(grid.lng),
+            "description": "路面破损", "email": "wang@example.com", "phone": "13800001111",
+            "media_url": "https://img.example.com/a.jpg", "attribute[urgency]": "urgent"}
+    data[name] = f"{data.get(name, 'wenming')}{CONTROLS}"
+    response = client.post(f"{BASE}/requests.{fmt}", data)
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        open311_error(response, fmt)  # a proper error body, well-formed
+    for case in Case.objects.filter(description__startswith="路面破损"):
+        assert not set(CONTROLS) & set(case.reporter_phone + case.description)
+        report = Open311Report.objects.filter(case=case).first()
+        assert report is None or not set(CONTROLS) & set(report.email + report.media_url)
+
+
+def test_open311_post_huge_numbers_are_400_naming_the_field(client, open311_key):
+    for name in ("lat", "long"):
+        data = {"api_key": open311_key, "service_code": "SJ0401", "lat": "37.7", "long": "115.7", name: "1e400"}
+        response = client.post(f"{BASE}/requests.json", data)
+        assert response.status_code == 400 and name in response.json()[0]["description"]
+        data[name] = "nan"
+        response = client.post(f"{BASE}/requests.json", data)
+        assert response.status_code == 400 and name in response.json()[0]["description"]
+
+
+# -- REST ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params, field", [
+    ({"reported_from": "0001-01-01"}, "reported_from"),
+    ({"reported_to": "9999-12-31"}, "reported_to"),
+    ({"reported_from": "9999-12-31"}, "reported_from"),
+    ({"reported_to": "0001-01-01"}, "reported_to"),
+    ({"reported_from": "٢٠٢٦-١١-٢٨"}, "reported_from"),
+])
+def test_rest_extreme_dates_are_400_naming_the_field(client, token, params, field):
+    response = client.get(f"{API}/cases/", params, **token("shouli"))
+    assert response.status_code == 400, response.content
+    assert field in response.json()["fields"]
+
+
+@pytest.mark.parametrize("params", [{"page": "²"}, {"page": HUGE}, {"page": "٣"}, {"page_size": HUGE},
+                                    {"page_size": "²"}, {"q": "20261128000000²"}, {"q": "20261128" + HUGE},
+                                    {"q": "٢٠٢٦١١٢٨٠٠٠٠٠٠١"}, {"unit": HUGE}, {"category": HUGE}])
+def test_rest_list_odd_numbers_never_5xx(client, token, params):
+    response = client.get(f"{API}/cases/", params, **token("shouli"))
+    assert response.status_code in (200, 400, 404), response.content
+
+
+@pytest.mark.parametrize("path", [f"/cases/{HUGE}/", "/cases/²/", "/cases/٣/", f"/cases/{HUGE}/sign/",
+                                  f"/categories/{HUGE}/", f"/units/{HUGE}/", f"/sites/{HUGE}/"])
+def test_rest_huge_or_foreign_ids_in_the_path_are_404(client, token, path):
+    method = client.post if path.endswith("sign/") else client.get
+    assert method(API + path, **token("shouli")).status_code == 404
+
+
+@pytest.mark.parametrize("action, data, field", [
+    ("merge", {"into": int(HUGE)}, "into"),
+    ("merge", {"into": HUGE}, "into"),
+    ("register", {"version": int(HUGE)}, "version"),
+    ("register", {"category": int(HUGE)}, "category"),
+    ("dispatch", {"unit": int(HUGE)}, "unit"),
+    ("request_extension", {"amount": HUGE, "time_unit": "working_days", "note": "x"}, "amount"),
+])
+def test_rest_huge_numbers_in_post_fields_are_400_naming_the_field(client, token, make_case, action, data, field):
+    case = make_case()
+    response = client.post(f"{API}/cases/{case.pk}/{action.replace('_', '-')}/", data,
+                           content_type="application/json", **token("admin"))
+    assert response.status_code == 400, response.content
+    assert field in response.json()["fields"]
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"category": int(HUGE)}, "category"),
+    ({"site": int(HUGE)}, "site"),
+    ({"lng": "1e400", "lat": "37.7"}, "lng"),
+    ({"lng": HUGE, "lat": "37.7"}, "lng"),
+])
+def test_rest_create_hostile_fields_are_400_naming_the_field(client, token, grid, data, field):
+    body = {"description": "路面破损", "lng": grid.lng, "lat": grid.lat, **data}
+    before = Case.objects.count()
+    response = client.post(f"{API}/cases/", body, content_type="application/json", **token("shouli"))
+    assert response.status_code == 400, response.content
+    assert field in response.json()["fields"]
+    assert Case.objects.count() == before
+
+
+def test_rest_create_strips_control_characters(client, token, grid):
+    body = {"description": f"路面{CONTROLS}破损", "address": f"人民路{CONTROLS}", "lng": grid.lng, "lat": grid.lat}
+    response = client.post(f"{API}/cases/", body, content_type="application/json", **token("shouli"))
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(pk=response.json()["id"])
+    assert (case.description, case.address) == ("路面破损", "人民路")
