@@ -256,3 +256,74 @@ def test_the_tracking_code_is_the_command_centres_only():
     for username, expected in [("zhiban", case.tracking_code), ("chengguan", None)]:
         client.force_authenticate(people[username])
         assert client.get(f"/api/v1/cases/{case.pk}/").json()["tracking_code"] == expected, username
+
+
+# -- a second report of the same external id (issue 12) ---------------------------------------------------------
+
+def _report(client, auth, grid, external_id="12345-2026-000777"):
+    return client.post(f"{API}/cases/", {"description": "人行道破损", "category": "SJ0401", "lng": grid.lng,
+                                         "lat": grid.lat, "external_id": external_id},
+                       content_type="application/json", **auth)
+
+
+def test_a_second_report_of_the_same_external_id_is_409_with_the_first_case(client, token, grid):
+    auth = token("shouli")
+    first = _report(client, auth, grid)
+    assert first.status_code == 201, first.content
+    before = Case.objects.count()
+    second = _report(client, auth, grid)
+    assert second.status_code == 409, second.content
+    body = second.json()
+    assert body["code"] == "duplicate" and "external_id" in body["fields"]
+    assert body["case"]["id"] == first.json()["id"] and body["case"]["number"] == first.json()["number"]
+    assert body["case"]["url"].endswith(case_url(Case.objects.get(pk=first.json()["id"])))
+    assert first.json()["number"] in body["message"]
+    assert Case.objects.count() == before
+    assert _report(client, auth, grid, external_id="12345-2026-000778").status_code == 201
+
+
+def test_a_duplicate_found_by_the_constraint_under_a_race_is_409(client, token, grid, monkeypatch):
+    """Two posts at once: both look, neither finds the other, both insert; the constraint refuses the second,
+    which then answers 409 with the winner (simulated: the first look finds nothing)."""
+    from wenming.api.services import intake
+
+    auth = token("shouli")
+    first = _report(client, auth, grid).json()
+    looks = []
+    real = intake._existing
+
+    def racing(**kwargs):
+        looks.append(kwargs)
+        return None if len(looks) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(intake, "_existing", racing)
+    second = _report(client, auth, grid)
+    assert second.status_code == 409, second.content
+    assert second.json()["case"]["number"] == first["number"] and len(looks) == 2
+    # The refused insert rolled back to its savepoint: the connection still works and nothing half-written stays.
+    assert Case.objects.filter(external_id="12345-2026-000777").count() == 1
+
+
+def test_a_duplicate_outside_your_scope_names_no_case(client, token, grid):
+    """An intake clerk of another district, posting the same external id on the same channel, learns that the id
+    is taken, not which case took it."""
+    from wenming.common.access import restrict
+    from wenming.org.models import Area, Person, RoleAssignment
+
+    first = _report(client, token("shouli"), grid).json()
+    other = Area.objects.filter(level="county").exclude(code="131102").order_by("code").first()
+    outsider = Person.objects.create_user(username="shouli_other", password="x", is_staff=True)
+    RoleAssignment.objects.create(person=outsider, role="intake", area=other)
+    assert not restrict(Case.objects.filter(pk=first["id"]), outsider).exists()
+    _key, raw = api_key_issue(name="other district", person=outsider)
+    second = _report(client, {"HTTP_AUTHORIZATION": f"Token {raw}"}, grid)
+    assert second.status_code == 409, second.content
+    assert second.json()["case"] is None and first["number"] not in second.content.decode()
+    assert "external_id" in second.json()["fields"]
+
+
+def test_the_schema_documents_the_duplicate_answer(client, token):
+    schema = client.get(f"{API}/schema/?format=json", **token("admin")).json()
+    conflict = schema["paths"]["/api/v1/cases/"]["post"]["responses"]["409"]
+    assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("/Duplicate")
+    assert {"code", "message", "fields", "case"} <= set(schema["components"]["schemas"]["Duplicate"]["properties"])
