@@ -122,11 +122,17 @@ class IntakeForm(CategoryFormMixin, forms.Form):
     )
     photos = PhotosField(required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, channels: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._load_categories()
         for name in ("lat", "lng"):
             self.fields[name].widget.attrs["step"] = "any"
+        if channels is not None:  # only the reporter's own channels are offered (and accepted)
+            field = self.fields["channel"]
+            field.choices = [(value, label) for value, label in Channel.choices if value in channels]
+            field.error_messages["invalid_choice"] = _("Channel: your roles do not report on “%(value)s”.")
+            if channels and field.initial not in channels:
+                self.initial.setdefault("channel", channels[0])
 
 
 class FilterForm(forms.Form):

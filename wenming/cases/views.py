@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 from wenming.cases import exports, selectors
 from wenming.cases import forms as f
 from wenming.cases.models import Case, CaseImport, CaseImportMapping, CaseState, Evidence, SupervisionNotice
+from wenming.cases.models.case import channels_for
 from wenming.cases.services import escalation as esc
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.case_imports import CaseImportRefused, cases_import
@@ -459,19 +460,12 @@ def case_import(request):
 
 # -- intake -------------------------------------------------------------------------------------------------
 
-_DEFAULT_CHANNEL = {"grid_worker": "grid", "inspector": "inspection"}
-
-
 @login_required
 def case_new(request):
     roles = scope_for(request.user).roles
     if not roles & REPORTERS:
         raise Http404
-    initial = {}
-    for role, channel in _DEFAULT_CHANNEL.items():
-        if role in roles and not roles & COMMAND:
-            initial["channel"] = channel
-    form = f.IntakeForm(request.POST or None, request.FILES or None, initial=initial)
+    form = f.IntakeForm(request.POST or None, request.FILES or None, channels=channels_for(roles))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

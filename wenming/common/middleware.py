@@ -50,3 +50,9 @@ class PrivateResponsesMiddleware:
         seen = session.get(SEEN)
         if not isinstance(seen, int) or now - seen >= settings.WENMING_SESSION_REFRESH_SECONDS:
             session[SEEN] = now  # modified: saved with a new expiry, and the cookie sent again
+
+
+def session_seen_on_login(sender, request, user, **kwargs) -> None:
+    """A login saves the session anyway: mark it seen then, so that the next request need not save it again."""
+    if getattr(request, "session", None) is not None:
+        request.session[SEEN] = int(timezone.now().timestamp())

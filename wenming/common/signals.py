@@ -1,8 +1,12 @@
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .calendar import invalidate_overrides
+from .middleware import session_seen_on_login
 from .models import CalendarDay
+
+user_logged_in.connect(session_seen_on_login, dispatch_uid="wenming.session_seen_on_login")
 
 
 @receiver([post_save, post_delete], sender=CalendarDay)

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wenming.common.models import TimeStampedModel
+from wenming.org.models import Role
 
 from .category import Urgency
 
@@ -29,6 +30,28 @@ class Channel(models.TextChoices):
     INSPECTION = "inspection", _("Undercover inspection (暗访)")
     ASSIGNED = "assigned", _("Assigned from above (上级交办)")
     API = "api", _("Other system (API)")
+
+
+# Who reports on which channel: grid workers on their patrol, inspectors undercover, the command centre and
+# administrators on every channel the public and other bodies use. A grid worker filing as the 12345 hotline or
+# as 暗访 would skew the figures (and inspection cases are kept from the public). The intake service enforces
+# this for every way in; the intake form offers only these.
+_COMMAND_CHANNELS = tuple(c for c in Channel if c not in {Channel.GRID, Channel.INSPECTION})
+REPORTING_CHANNELS: dict[str, tuple[str, ...]] = {
+    Role.INTAKE: _COMMAND_CHANNELS,
+    Role.SHIFT_LEADER: _COMMAND_CHANNELS,
+    Role.DISPATCHER: _COMMAND_CHANNELS,
+    Role.ADMIN: _COMMAND_CHANNELS,
+    Role.GRID_WORKER: (Channel.GRID,),
+    Role.INSPECTOR: (Channel.INSPECTION,),
+}
+
+
+def channels_for(roles) -> list[str]:
+    """The channels someone holding ``roles`` reports on, in the channels' order (none for roles that do not
+    report)."""
+    allowed = {channel for role in roles for channel in REPORTING_CHANNELS.get(role, ())}
+    return [channel for channel in Channel.values if channel in allowed]
 
 
 class CaseState(models.TextChoices):

@@ -29,6 +29,7 @@ from wenming.cases.models import (
     PendingRequest,
     Stage,
 )
+from wenming.cases.models.case import channels_for
 from wenming.cases.routing_cache import get_routing_config
 from wenming.cases.services.deadlines import sign_due, stage_due
 from wenming.cases.services.errors import (
@@ -105,6 +106,8 @@ def case_intake(
     ``source`` is kept on the report event beside the channel (for example the API key a system used)."""
     if channel not in CHANNELS:
         raise WorkflowError(_("Unknown channel %(channel)s.") % {"channel": channel})
+    if getattr(actor, "is_authenticated", False):
+        _check_reporting_channel(actor, channel)
     if not description.strip():
         raise WorkflowError(_("Describe the problem."))
     if isinstance(category, str):
@@ -161,6 +164,19 @@ def case_intake(
         for photo in photos:
             evidence_add(case=case, kind=Evidence.Kind.BEFORE, name=photo.name, content=photo.content, actor=case.reported_by, event=event)
     return case
+
+
+def _check_reporting_channel(actor, channel: str) -> None:
+    """A person reports on their roles' own channels only (``REPORTING_CHANNELS``); a system without a person
+    (an Open311 key of nobody, the demo) reports on the channel it was configured with."""
+    allowed = channels_for(scope_for(actor).roles)
+    if channel in allowed:
+        return
+    if not allowed:
+        raise NotAllowed(_("Channel: your roles do not report cases."))
+    labels = dict(Channel.choices)
+    raise NotAllowed(_("Channel: your roles do not report on “%(channel)s”; choose one of: %(allowed)s.") % {
+        "channel": labels[channel], "allowed": "、".join(str(labels[c]) for c in allowed)})
 
 
 def _missing_category(code: str):
