@@ -251,7 +251,8 @@ def _with_details(qs):
     events = Prefetch("events", queryset=CaseEvent.objects.order_by("seq").only(
         "case_id", "seq", "action", "data", "created_at"), to_attr="last_events")
     photos = Prefetch("exposure__photos", queryset=ExposurePhoto.objects.select_related("evidence").order_by("id"))
-    return qs.select_related("category", "unit", "exposure").prefetch_related(events, photos)
+    # The routing record is the heaviest column and nothing here shows it.
+    return qs.select_related("category", "unit", "exposure").defer("routing").prefetch_related(events, photos)
 
 
 def _parse_date(request, name: str) -> dt.datetime | None:
