@@ -195,3 +195,14 @@ def test_rest_create_strips_control_characters(client, token, grid):
     assert response.status_code == 201, response.content
     case = Case.objects.get(pk=response.json()["id"])
     assert (case.description, case.address) == ("路面破损", "人民路")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400", HUGE])
+def test_rest_locate_and_create_refuse_numbers_that_are_no_place(client, token, value):
+    located = client.get(f"{API}/locate/", {"lng": value, "lat": value}, **token("shouli"))
+    assert located.status_code == 400, located.content
+    assert {"lng", "lat"} <= set(located.json()["fields"])
+    created = client.post(f"{API}/cases/", {"description": "路面破损", "lng": value, "lat": value},
+                          content_type="application/json", **token("shouli"))
+    assert created.status_code == 400, created.content
+    assert {"lng", "lat"} & set(created.json()["fields"])
