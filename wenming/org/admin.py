@@ -134,6 +134,10 @@ class PersonAdmin(ScopedAdmin, UserAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
+        if obj.pk == request.user.pk:  # the last administrator must not lock everyone out by a slip
+            self.message_user(request, gettext_now("You cannot deactivate your own account: ask another "
+                                                   "administrator."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:org_person_change", args=[obj.pk]))
         person_deactivate(person_id=obj.pk, actor=request.user)
         self.message_user(request, gettext_now("%(person)s is deactivated: the login stops, every record stays.")
                           % {"person": obj}, messages.SUCCESS)
@@ -141,7 +145,7 @@ class PersonAdmin(ScopedAdmin, UserAdmin):
 
     @admin.action(description=_("Deactivate the selected people (停用)"), permissions=["change"])
     def deactivate_selected(self, request, queryset):
-        ids = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        ids = list(queryset.filter(is_active=True).exclude(pk=request.user.pk).values_list("pk", flat=True))
         with transaction.atomic(using=router.db_for_write(Person)):
             for pk in ids:
                 person_deactivate(person_id=pk, actor=request.user)

@@ -148,11 +148,14 @@ def test_deactivation_stops_the_login_keeps_the_records_and_is_audited(client, p
     assert audit.actor == admin_person and audit.data["object"] == shouli.pk
     assert audit.data["changes"] == {"is_active": [True, False]}
 
-    # In bulk, from the changelist.
+    # In bulk, from the changelist; never one's own account (the last administrator would lock everyone out).
     paiqian = people["paiqian"]
-    client.post(url(Person, "changelist"), {"action": "deactivate_selected", "_selected_action": [paiqian.pk]})
+    client.post(url(Person, "changelist"), {"action": "deactivate_selected",
+                                            "_selected_action": [paiqian.pk, admin_person.pk]})
+    assert client.post(reverse("admin:org_person_deactivate", args=[admin_person.pk])).status_code == 302
     paiqian.refresh_from_db()
-    assert not paiqian.is_active
+    admin_person.refresh_from_db()
+    assert not paiqian.is_active and admin_person.is_active
     assert AuditEvent.objects.filter(action="person.deactivate", actor=admin_person).count() == 2
 
 
@@ -343,6 +346,21 @@ def test_additions_and_inline_rows_are_audited_with_secrets_redacted(client, peo
     [added] = audit.data["related"]
     assert added["model"] == "org.roleassignment" and added["verb"] == "add"
     assert added["changes"]["role"] == [None, "area_leader"] and added["changes"]["person_id"] == [None, target.pk]
+
+    # Many-to-many fields and inline rows changed on one page: one entry, old and new values of each.
+    category = Category.objects.filter(time_limits__isnull=False).order_by("code").first()
+    old_actions = sorted(category.actions.values_list("pk", flat=True))
+    action = Action.objects.exclude(pk__in=old_actions).order_by("pk").first()
+    page = client.get(url(Category, "change", category.pk))
+    data = change_page_data(page)
+    [inline] = page.context["inline_admin_formsets"]
+    limit = inline.formset.forms[0].instance
+    data.update({"actions": [action.pk], f"{inline.formset.prefix}-0-amount": "7.50"})
+    assert client.post(url(Category, "change", category.pk), data).status_code == 302
+    [audit] = audits("change", category)
+    assert audit.data["changes"] == {"actions": [old_actions, [action.pk]]}
+    assert audit.data["related"] == [{"model": "cases.timelimit", "verb": "change", "object": limit.pk,
+                                      "changes": {"amount": [f"{limit.amount:.2f}", "7.50"]}}]
 
     # Adding and deleting configuration.
     day = {"date": "2031-05-04", "is_workday": "on", "name": "调休上班"}
