@@ -26,7 +26,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from wenming.cases import exports, selectors
 from wenming.cases import forms as f
-from wenming.cases.models import Case, CaseImport, CaseImportMapping, CaseState, Evidence, SupervisionNotice
+from wenming.cases.models import (
+    Case,
+    CaseImport,
+    CaseImportMapping,
+    CaseState,
+    Channel,
+    Evidence,
+    SupervisionNotice,
+)
 from wenming.cases.models.case import channels_for
 from wenming.cases.services import escalation as esc
 from wenming.cases.services import workflow as wf
@@ -47,7 +55,12 @@ REPORTERS = COMMAND | {"grid_worker", "inspector"}
 UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
 # Who may see which undercover inspector did what: the command centre, administrators and the inspectors;
 # never the units or the areas they inspect (DESIGN.md section 1).
-SEES_INSPECTORS = COMMAND | {"admin", "inspector"}
+# Who learns which person reported a case (the name and phone of a citizen, which grid worker or inspector): the
+# command centre, which calls back and follows up. Everyone else reads "citizen" or the channel.
+SEES_REPORTER = COMMAND | {"admin"}
+SEES_INSPECTORS = SEES_REPORTER
+# Channels on which a member of the public reports.
+PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.PROVINCIAL, Channel.MEDIA})
 
 
 def mask_phone(phone: str) -> str:
@@ -202,8 +215,9 @@ def _deadlines(case: Case, now: dt.datetime) -> list[dict]:
 
 
 def _actor_labels(user, people) -> dict[int, str]:
-    """Names to show for actors; an undercover inspector is "inspector" to anyone outside the command side."""
-    ids = {p.pk for p in people if p is not None}
+    """Names to show for actors; an undercover inspector is "inspector" to anyone outside the command centre (another
+    inspector included) but themselves."""
+    ids = {p.pk for p in people if p is not None and p.pk != user.pk}
     if not ids or scope_for(user).roles & SEES_INSPECTORS:
         return {}
     inspectors = set(RoleAssignment.objects.filter(person_id__in=ids, role=Role.INSPECTOR).values_list("person_id", flat=True))
@@ -225,6 +239,14 @@ def _event_detail(event) -> str:
     return ""
 
 
+def _reporter_label(case: Case, *, named: bool) -> str:
+    """Who reported: the name and phone for the command centre; for everyone else "citizen" or the channel, never
+    a name (an inspector's above all) nor a phone, masked or not."""
+    if named:
+        return f"{case.reporter_name} {case.reporter_phone}".strip()
+    return _("Citizen") if case.channel in PUBLIC_CHANNELS else case.get_channel_display()
+
+
 def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None):
     user = request.user
     roles = scope_for(user).roles
@@ -242,6 +264,8 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
     for event in events:
         event.shown_evidence = by_event.get(event.pk, [])
         event.actor_label = hidden.get(event.actor_id) or (str(event.actor) if event.actor else "")
+        if event.action == "report" and not roles & SEES_REPORTER:
+            event.actor_label = _reporter_label(case, named=False)
         event.detail = _event_detail(event)
     notices = list(case.notices.select_related("unit"))
     unit_member = bool(roles & UNIT_ROLES) and wf.case_unit_member(user, case)
@@ -262,7 +286,7 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
     return render(request, "cases/case_detail.html", {
         "case": case, "events": events, "forms": forms, "now": now, "overdue": case.is_overdue(now),
         "deadlines": _deadlines(case, now), "level": esc.escalation_level(case, now=now), "routing": routing,
-        "phone": case.reporter_phone if roles & (COMMAND | {"admin"}) else mask_phone(case.reporter_phone),
+        "reporter": _reporter_label(case, named=bool(roles & SEES_REPORTER)),
         "before": [e for e in evidence if e.kind == Evidence.Kind.BEFORE],
         "after": [e for e in evidence if e.kind == Evidence.Kind.AFTER],
         "documents": [e for e in evidence if e.kind == Evidence.Kind.DOCUMENT],
