@@ -8,6 +8,9 @@ from wenming.cases.forms import MultipleFileInput, PhotosField
 class MultipleFileField(PhotosField):
     """Photos or PDFs, with the same limits on count and size as the case forms' photos."""
 
+    allow_pdf = True
+    too_many = _("%(field)s: at most %(n)d files; %(given)d were chosen.")
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True, "accept": "image/*,application/pdf"}))
         super().__init__(*args, **kwargs)

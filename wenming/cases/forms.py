@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wenming.cases.models import CaseState, Category, Channel, TimeUnit, Urgency
 from wenming.common.access import restrict
 from wenming.common.files import display_name
+from wenming.common.images import ImageRefused, image_check
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Unit
 
@@ -33,6 +34,9 @@ class PhotosField(forms.FileField):
     above 2.5 MB wait in a temporary file), so nothing is read into memory here; the evidence service then
     checks what each file really is."""
 
+    allow_pdf = False
+    too_many = _("%(field)s: at most %(n)d photos; %(given)d were chosen.")
+
     def __init__(self, *args, max_files: int | None = None, **kwargs):
         self.max_files = max_files
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
@@ -50,8 +54,7 @@ class PhotosField(forms.FileField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
         field, most = self.label, self.max_files or settings.WENMING_MAX_PHOTOS
         if len(files) > most:
-            raise forms.ValidationError(_("%(field)s: at most %(n)d files; %(given)d were chosen.")
-                                        % {"field": field, "n": most, "given": len(files)}, code="max_files")
+            raise forms.ValidationError(self.too_many % {"field": field, "n": most, "given": len(files)}, code="max_files")
         limit = settings.WENMING_MAX_UPLOAD_BYTES
         for upload in files:
             if upload.size > limit:
@@ -64,6 +67,11 @@ class PhotosField(forms.FileField):
             raise forms.ValidationError(_("%(field)s: the files add up to %(size)s; the limit is %(limit)s together.")
                                         % {"field": field, "size": filesizeformat(total), "limit": filesizeformat(total_limit)},
                                         code="max_total")
+        for upload in files:  # the header only: a 389 KB PNG may declare 400 million pixels
+            try:
+                image_check(file=upload, name=upload.name, allow_pdf=self.allow_pdf)
+            except ImageRefused as exc:
+                raise forms.ValidationError(_("%(field)s: %(error)s") % {"field": field, "error": exc}, code="image") from None
         return files
 
 

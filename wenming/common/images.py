@@ -51,6 +51,45 @@ class DecodedImage:
     content_type: str
 
 
+def image_check(*, file, name: str, allow_pdf: bool = False) -> None:
+    """The cheap half of ``image_decode`` for a form, on an uploaded file (in memory or a temporary file):
+    what the bytes are and how many pixels the header declares. Nothing is decoded or read whole."""
+    shown = display_name(name)
+    file.seek(0)
+    head = file.read(32)
+    sniffed = sniff(head)
+    if sniffed and sniffed[0] == "application/pdf" and allow_pdf:
+        file.seek(0)
+        return
+    if sniffed is None or sniffed[0] not in DECODERS:
+        raise ImageRefused(_("%(name)s is not a JPEG, PNG, WebP or HEIC photo.") % {"name": shown})
+    Image.init()
+    try:
+        file.seek(0)
+        with Image.open(file, formats=[f for f in DECODERS[sniffed[0]] if f in Image.OPEN]) as image:
+            width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused(_too_many() % {"name": shown, "limit": f"{settings.WENMING_MAX_IMAGE_PIXELS / 1e6:g}"}) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ImageRefused(_("%(name)s cannot be read as an image.") % {"name": shown}) from None
+    finally:
+        file.seek(0)
+    _check_pixels(shown, width, height)
+
+
+def _too_many() -> str:
+    return _("%(name)s has more than %(limit)s megapixels; take the photo at a lower resolution or send a smaller copy.")
+
+
+def _check_pixels(shown: str, width: int, height: int) -> None:
+    limit = settings.WENMING_MAX_IMAGE_PIXELS
+    if width < 1 or height < 1:
+        raise ImageRefused(_("%(name)s cannot be read as an image.") % {"name": shown})
+    if width * height > limit:
+        raise ImageRefused(_("%(name)s is %(w)d×%(h)d pixels; the limit is %(limit)d pixels.")
+                           % {"name": shown, "w": width, "h": height, "limit": limit})
+
+
 def image_decode(*, content: bytes, name: str, max_side: int = MAX_SIDE, min_side: int | None = None) -> DecodedImage:
     """Check and decode an uploaded photo, its long side shrunk to at most ``max_side``; raises ImageRefused for
     anything that is not a photo Wenming takes or is larger than the pixel limit.
@@ -65,17 +104,10 @@ def image_decode(*, content: bytes, name: str, max_side: int = MAX_SIDE, min_sid
     content_type = sniffed[0]
     Image.init()
     formats = [f for f in DECODERS[content_type] if f in Image.OPEN]
-    limit = settings.WENMING_MAX_IMAGE_PIXELS
-    too_many = _("%(name)s has more than %(limit)s megapixels; take the photo at a lower resolution or send a "
-                 "smaller copy.")
     try:
         image = Image.open(io.BytesIO(content), formats=formats)
         width, height = image.size
-        if width < 1 or height < 1:
-            raise ImageRefused(_("%(name)s cannot be read as an image.") % {"name": shown})
-        if width * height > limit:
-            raise ImageRefused(_("%(name)s is %(w)d×%(h)d pixels; the limit is %(limit)d pixels.")
-                               % {"name": shown, "w": width, "h": height, "limit": limit})
+        _check_pixels(shown, width, height)
         exif = image.getexif()  # from the header (a PNG whose eXIf chunk follows its pixels decodes here)
         if exif.get(ORIENTATION) in (5, 6, 7, 8):
             width, height = height, width
@@ -91,7 +123,7 @@ def image_decode(*, content: bytes, name: str, max_side: int = MAX_SIDE, min_sid
         upright = image if image.mode == "RGB" else image.convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow's own limit, far above ours: refused before its header was even returned.
-        raise ImageRefused(too_many % {"name": shown, "limit": f"{limit / 1e6:g}"}) from None
+        raise ImageRefused(_too_many() % {"name": shown, "limit": f"{settings.WENMING_MAX_IMAGE_PIXELS / 1e6:g}"}) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ImageRefused(_("%(name)s cannot be read as an image.") % {"name": shown}) from None
     return DecodedImage(image=upright, width=width, height=height, exif=exif, content_type=content_type)

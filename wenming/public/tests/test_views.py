@@ -168,7 +168,7 @@ def test_size_limits(english, grid, settings):
     assert "at most 1000 characters" in str(response.context["form"].errors["description"])
     fake = SimpleUploadedFile("x.png", b"not an image at all", "image/png")
     response = english.post(reverse("public:report"), report_data(grid, photos=fake))
-    assert response.status_code == 400 and "x.png" in str(response.context["form"].non_field_errors())
+    assert response.status_code == 400 and "Photo: x.png is not a JPEG" in str(response.context["form"].errors["photos"])
     response = english.post(reverse("public:report"), report_data(grid, photos=None, lat="", lng=""))
     assert "Location" in str(response.context["form"].errors["address"])
     assert not Case.objects.filter(channel="citizen").exists()
