@@ -3,10 +3,9 @@ Thin: rows through restrict()/get_or_404, one service per POST."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from wenming.campaign.services import tasks as task_services
 from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import CHANGE, can, get_or_404, restrict
 from wenming.common.files import file_response
+from wenming.common.input import date_param
 
 
 def _campaign_or_404(request):
@@ -131,9 +131,10 @@ def meeting_list(request):
 def meeting_prepare(request):
     campaign = _campaign_or_404(request)
     try:
-        day = dt.date.fromisoformat(request.POST.get("week_start", ""))
-    except ValueError:
-        messages.error(request, _("Week: enter a date as YYYY-MM-DD."))
+        # Bounded: a week in year 9999 has no end date Python can compute.
+        day = date_param(request.POST.get("week_start"), label=_("Week"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
         return redirect("campaign:meetings")
     try:
         meeting = meeting_services.meeting_prepare(campaign=campaign, week_start=day, actor=request.user)

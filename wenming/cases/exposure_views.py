@@ -10,7 +10,6 @@ from django.contrib.syndication.views import Feed
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -19,6 +18,7 @@ from wenming.cases.models import Case, CaseState, Evidence, Exposure, ExposurePh
 from wenming.cases.services import exposure as ex
 from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import get_or_404, scope_for
+from wenming.common.input import CleanAtom1Feed, db_id
 from wenming.common.pagination import paginate
 from wenming.org.models import Area
 
@@ -42,6 +42,8 @@ def exposure_edit(request, pk: int):
             elif step == "photos" and exposure:
                 chosen = []
                 for raw in request.POST.getlist("photo"):
+                    if db_id(raw) is None:  # a 40-digit "id" would overflow the database's integer
+                        raise WorkflowError(_("Photo %(id)s is not a photo of this case.") % {"id": raw[:20]})
                     try:
                         boxes = json.loads(request.POST.get(f"boxes-{raw}") or "[]")
                         chosen.append((int(raw), boxes))
@@ -152,7 +154,7 @@ def red_black_detail(request, pk: int):
 
 
 class _ColumnFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = CleanAtom1Feed  # a summary stored with a control character must not break the feed for everyone
 
     def item_title(self, item):
         return item.headline
@@ -203,7 +205,7 @@ class ShowcaseFeed(_ColumnFeed):
 
 
 class RedBlackFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = CleanAtom1Feed
     title = gettext_lazy("Red/black list (创城红黑榜)")
     subtitle = gettext_lazy("The best and the worst ranked units and districts, as approved and published.")
 

@@ -10,9 +10,12 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from wenming.cases.models import CaseState, Category, Channel, TimeUnit, Urgency
+from wenming.cases.services.errors import WorkflowError
+from wenming.cases.services.workflow import extension_check
 from wenming.common.access import restrict
 from wenming.common.files import display_name
 from wenming.common.images import ImageRefused, image_check
+from wenming.common.input import BoundedDateField, IdField
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Unit
 
@@ -152,8 +155,8 @@ class FilterForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices])
     unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none(), to_field_name="code")
-    reported_from = forms.DateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    reported_to = forms.DateField(label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reported_from = BoundedDateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reported_to = BoundedDateField(label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,6 +213,15 @@ class ExtensionForm(ReasonForm):
     time_unit = forms.ChoiceField(label=_("Unit"), choices=TimeUnit.choices, initial=TimeUnit.WORKING_DAYS)
     field_order = ["version", "amount", "time_unit", "note"]
 
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is not None and data.get("time_unit"):
+            try:  # the service's bound, shown on the field before anything is posted to it
+                extension_check(amount=data["amount"], unit=data["time_unit"])
+            except WorkflowError as exc:
+                self.add_error("amount", str(exc))
+        return data
+
 
 class SubmitForm(ActionForm):
     photos = PhotosField(label=_("After-photos"),
@@ -224,13 +236,14 @@ class VerifyForm(ActionForm):
 
 
 class MergeForm(ActionForm):
-    into = forms.IntegerField(widget=forms.HiddenInput)
+    into = IdField(label=_("Case"), widget=forms.HiddenInput)
 
 
 class NoticeForm(ActionForm):
     demand = forms.CharField(label=_("What the unit must do"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
-    hours = forms.DecimalField(label=_("Answer within (working hours)"), min_value=0.5, initial=4, max_digits=6,
-                               decimal_places=1)
+    # At most 60 working days of 8 hours: the deadline is computed on the working calendar, which stops at three years.
+    hours = forms.DecimalField(label=_("Answer within (working hours)"), min_value=0.5, max_value=480, initial=4,
+                               max_digits=6, decimal_places=1)
     field_order = ["version", "demand", "hours"]
 
     def __init__(self, *args, **kwargs):
@@ -239,7 +252,7 @@ class NoticeForm(ActionForm):
 
 
 class AnswerForm(ActionForm):
-    notice = forms.IntegerField(widget=forms.HiddenInput)
+    notice = IdField(label=_("Supervision notice"), widget=forms.HiddenInput)
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 
     def __init__(self, *args, **kwargs):
@@ -248,7 +261,7 @@ class AnswerForm(ActionForm):
 
 
 class NoticeCloseForm(ActionForm):
-    notice = forms.IntegerField(widget=forms.HiddenInput)
+    notice = IdField(label=_("Supervision notice"), widget=forms.HiddenInput)
 
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024

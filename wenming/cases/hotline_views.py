@@ -29,6 +29,7 @@ from wenming.cases.services import workflow as wf
 from wenming.cases.services.duplicates import duplicates_suggest
 from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import restrict, scope_for
+from wenming.common.input import IdField
 from wenming.org.models import Site
 
 OPERATORS = frozenset({"intake", "shift_leader"})
@@ -71,7 +72,7 @@ class HotlineForm(IntakeForm):
     site = forms.CharField(label=gettext_lazy("Site"), required=False, max_length=150)
     then = forms.ChoiceField(label=gettext_lazy("Then"), required=False)
     new_problem = forms.BooleanField(label=gettext_lazy("None of these: it is a new problem"), required=False)
-    merge_into = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    merge_into = IdField(label=gettext_lazy("Case"), required=False, widget=forms.HiddenInput)
 
     field_order = ["reporter_phone", "reporter_name", "category", "site", "address", "description", "urgency",
                    "lat", "lng", "crs", "photos", "then", "new_problem", "merge_into"]

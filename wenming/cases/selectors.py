@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from wenming.cases.models import Case, CaseState, Category
 from wenming.cases.models.case import STAGE_DUE_FIELDS
 from wenming.common.access import restrict, scope_for
+from wenming.common.input import DATE_MAX, DATE_MIN, ID_MAX
 
 S = CaseState
 STAGE_DUE = STAGE_DUE_FIELDS
@@ -227,11 +228,16 @@ def apply_filters(qs: QuerySet[Case], f: dict) -> QuerySet[Case]:
         qs = qs.filter(channel=f["channel"])
     if f.get("unit"):
         qs = qs.filter(unit=f["unit"])
-    # Day bounds as datetimes, so the index on reported_at is used.
-    if f.get("reported_from"):
-        qs = qs.filter(reported_at__gte=_day_start(f["reported_from"]))
-    if f.get("reported_to"):
-        qs = qs.filter(reported_at__lt=_day_start(f["reported_to"] + dt.timedelta(days=1)))
+    # Day bounds as datetimes, so the index on reported_at is used. The forms refuse dates outside DATE_MIN..DATE_MAX
+    # (where the arithmetic overflows: 9999-12-31 has no day after); for any other caller no case lies there, so
+    # such a bound is no bound, or nothing.
+    start, end = f.get("reported_from"), f.get("reported_to")
+    if (start and start > DATE_MAX) or (end and end < DATE_MIN):
+        return qs.none()
+    if start and start >= DATE_MIN:
+        qs = qs.filter(reported_at__gte=_day_start(start))
+    if end and end <= DATE_MAX:
+        qs = qs.filter(reported_at__lt=_day_start(end + dt.timedelta(days=1)))
     text = (f.get("q") or "").strip()
     if text:
         match = Q(description__contains=text) | Q(address__contains=text) | Q(tracking_code=text.upper())
@@ -243,7 +249,11 @@ def apply_filters(qs: QuerySet[Case], f: dict) -> QuerySet[Case]:
 
 
 def case_pk_from_number(text: str) -> int | None:
-    """The row id inside a case number (report date, then the id in 7 digits): 202611280000001 → 1."""
-    if len(text) >= 15 and text.isdigit():
-        return int(text[8:])
+    """The row id inside a case number (report date, then the id in 7 digits): 202611280000001 → 1.
+
+    Decimal digits only (``isdigit`` also takes "²", which ``int`` refuses); any script's (full-width ０-９ as an
+    input method types them), as ``int`` reads them; an id larger than the database holds is no number."""
+    if len(text) >= 15 and text.isdecimal():
+        pk = int(text[8:])
+        return pk if pk <= ID_MAX else None
     return None

@@ -45,6 +45,7 @@ from wenming.cases.services.evidence import evidence_warnings
 from wenming.cases.services.routing import RULE_LABELS
 from wenming.common.access import get_or_404, restrict, scope_for
 from wenming.common.files import file_response
+from wenming.common.input import db_id
 from wenming.common.pagination import PAGE_SIZES, paginate
 from wenming.org import selectors as org_selectors
 from wenming.org.models import Role, RoleAssignment
@@ -360,6 +361,16 @@ def _filters(request):
     return form, {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
 
 
+def _filter_errors(form) -> dict[str, list[str]]:
+    """Each wrong filter's errors, each naming the filter (the map and the exports refuse the request: without
+    the filter they would answer with more cases than were asked for)."""
+    errors = {}
+    for name, messages_ in form.errors.items():
+        label = str(form.fields[name].label) if name in form.fields else name
+        errors[name] = [m if m.startswith(f"{label}:") else f"{label}: {m}" for m in messages_]
+    return errors
+
+
 @login_required
 @require_safe
 def workbench(request):
@@ -398,7 +409,10 @@ def workbench_map(request):
     queue = selectors.queue_for(request.user, request.GET.get("queue"))
     if queue is None:
         raise Http404
-    _form, filters = _filters(request)
+    form, filters = _filters(request)
+    if form.errors:
+        return JsonResponse({"code": "invalid", "message": _("Check the filters marked."),
+                             "fields": _filter_errors(form)}, status=400)
     now = timezone.now()
     points, more = selectors.case_points(selectors.case_queue(user=request.user, queue=queue, filters=filters, now=now))
     states = dict(CaseState.choices)
@@ -422,12 +436,8 @@ def workbench_map(request):
 @require_POST
 def batch_dispatch(request):
     """Dispatch each selected case to its routed unit, one service call each; say which failed and why."""
-    ids = []
-    for raw in request.POST.getlist("case"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            continue
+    # Ticked ids only; anything else (letters, a 40-digit number no database holds) is not a case.
+    ids = [pk for pk in map(db_id, request.POST.getlist("case")) if pk is not None]
     numbers = {c.pk: c.number for c in restrict(Case.objects.filter(pk__in=ids), request.user).only("pk", "reported_at")}
     done, failed = [], []
     for case_id in ids:
@@ -547,14 +557,19 @@ def export(request, fmt: str):
     queue = selectors.queue_for(request.user, request.GET.get("queue"))
     if queue is None:
         raise Http404
-    _form, filters = _filters(request)
+    form, filters = _filters(request)
     rows = selectors.case_queue(user=request.user, queue=queue, filters=filters)
-    total = rows.count()
-    if total > exports.MAX_ROWS:
-        messages.error(request, _("The list holds %(total)d cases; an export takes at most %(max)d. Narrow the "
-                                  "filters (a shorter date range, one state or one unit) and export again.")
-                       % {"total": total, "max": exports.MAX_ROWS})
-        query = request.GET.copy()
-        query["queue"] = queue
-        return redirect(f"{reverse('cases:workbench')}?{query.urlencode()}")
-    return exports.export_response(rows, fmt=fmt, tracking=bool(scope_for(request.user).roles & (COMMAND | {"admin"})))
+    if form.errors:  # without the wrong filter the file would hold more cases than were asked for
+        refusal = _("Not exported: %(errors)s") % {
+            "errors": "; ".join(m for messages_ in _filter_errors(form).values() for m in messages_)}
+    elif (total := rows.count()) > exports.MAX_ROWS:
+        refusal = (_("The list holds %(total)d cases; an export takes at most %(max)d. Narrow the filters (a shorter "
+                     "date range, one state or one unit) and export again.") % {"total": total, "max": exports.MAX_ROWS})
+    else:
+        return exports.export_response(rows, fmt=fmt,
+                                       tracking=bool(scope_for(request.user).roles & (COMMAND | {"admin"})))
+    # Back to the list, where a wrong filter is marked.
+    messages.error(request, refusal)
+    query = request.GET.copy()
+    query["queue"] = queue
+    return redirect(f"{reverse('cases:workbench')}?{query.urlencode()}")

@@ -1,8 +1,12 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wenming.common.input import db_id
 from wenming.common.models import Notification
 from wenming.common.pagination import paginate
 
@@ -16,9 +20,18 @@ def notification_list(request):
 @login_required
 @require_POST
 def notification_read(request):
-    """Mark one (``id``) or all of the person's in-app notifications read; only their own rows are touched."""
+    """Mark one (``id``) or all of the person's in-app notifications read; only their own rows are touched.
+
+    ``next`` is followed only within this site: a link elsewhere (or ``javascript:``) goes to the list.
+    """
     rows = Notification.objects.filter(recipient=request.user, channel=Notification.Channel.IN_APP, read_at__isnull=True)
     if request.POST.get("id"):
-        rows = rows.filter(pk=request.POST["id"])
+        pk = db_id(request.POST["id"])
+        if pk is None:
+            return HttpResponseBadRequest(_("Notification: no such notification."), content_type="text/plain; charset=utf-8")
+        rows = rows.filter(pk=pk)
     rows.update(read_at=timezone.now())
-    return redirect(request.POST.get("next") or "notifications")
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect("notifications")
+    return redirect(target)

@@ -28,6 +28,7 @@ from wenming.cases.models import (
     Evidence,
     PendingRequest,
     Stage,
+    TimeUnit,
 )
 from wenming.cases.models.case import channels_for
 from wenming.cases.routing_cache import get_routing_config
@@ -44,7 +45,7 @@ from wenming.cases.services.insert import case_insert_reported
 from wenming.cases.services.routing import case_route
 from wenming.cases.services.webhooks import webhooks_enqueue, webhooks_for
 from wenming.common.access import restrict, scope_for
-from wenming.common.calendar import deadline_add, working_time_between
+from wenming.common.calendar import deadline_add, seconds_per_working_day, working_time_between
 from wenming.org.models import Site, Unit
 
 S = CaseState
@@ -393,6 +394,7 @@ def case_decide_request(*, case_id: int, actor, approve: bool, note: str = "",
             raise IllegalTransition(_("There is no pending request on this case."))
         data = {"request": kind, "approved": approve, "amount": str(case.pending_amount or ""), "unit": case.pending_unit}
         if approve and kind == PendingRequest.EXTENSION:
+            extension_check(amount=case.pending_amount, unit=case.pending_unit)  # asked before the bound existed
             before = case.handle_due
             case.handle_due = deadline_add(case.handle_due or now, case.pending_amount, case.pending_unit)
             case.extension_count += 1
@@ -530,13 +532,38 @@ def case_sign(*, case_id: int, actor, note: str = "", expected_version: int | No
                        who=_unit_side(actor), note=note, mutate=mutate, expected_version=expected_version)
 
 
+# The most one extension may add: work that needs longer is shelved (挂账), not extended; and a deadline years
+# away cannot be computed on the working calendar at all.
+EXTENSION_MAX_WORKING_DAYS = 60
+
+
+def extension_max(unit: str) -> Decimal:
+    """The largest extension one request may ask for, in ``unit`` (60 working days; as clock hours, 60 days)."""
+    days = Decimal(EXTENSION_MAX_WORKING_DAYS)
+    if unit == TimeUnit.WORKING_DAYS:
+        return days
+    if unit == TimeUnit.WORKING_HOURS:
+        return (days * Decimal(str(seconds_per_working_day())) / 3600).quantize(Decimal("0.01"))
+    return days * 24
+
+
+def extension_check(*, amount: Decimal, unit: str) -> None:
+    """Refuse an extension that is not positive, not in a known unit, or longer than ``extension_max``."""
+    if amount <= 0 or unit not in TimeUnit.values:
+        raise WorkflowError(_("Ask for a positive amount of working hours, working days or clock hours."))
+    if amount > extension_max(unit):
+        raise WorkflowError(_("How much more time: at most %(max)s %(unit)s; shelve the case (挂账) for longer work.")
+                            % {"max": f"{extension_max(unit).normalize():f}", "unit": TimeUnit(unit).label})
+
+
 def case_request_extension(*, case_id: int, actor, amount: Decimal | float, unit: str, note: str,
                            expected_version: int | None = None) -> Case:
     """申请延期: ask for more time; the case stays in handling with the request pending."""
     _require_note(note)
     amount = Decimal(str(amount))
-    if amount <= 0 or unit not in {"working_hours", "working_days", "clock_hours"}:
+    if not amount.is_finite():
         raise WorkflowError(_("Ask for a positive amount of working hours, working days or clock hours."))
+    extension_check(amount=amount, unit=unit)
     return _pending(case_id=case_id, actor=actor, kind=PendingRequest.EXTENSION, amount=amount, unit=unit, note=note,
                     expected_version=expected_version)
 
