@@ -8,6 +8,8 @@ deleted object's). Every addition, change and deletion made here is in the audit
 transaction that made it.
 """
 
+from itertools import islice
+
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import NestedObjects
@@ -155,15 +157,15 @@ class AuditedChanges:
         # What goes with it (cascades) is listed too; the PROTECT foreign keys already refused what must stay.
         collector = NestedObjects(using=router.db_for_write(type(obj)))
         collector.collect([obj])
-        cascaded = [
+        cascaded = list(islice((
             {"model": model._meta.label_lower, "verb": "delete", "object": row.pk, "repr": str(row)[:200]}
             for model, rows in collector.data.items() if not model._meta.auto_created
             for row in rows if not (model is type(obj) and row.pk == obj.pk)
-        ]
+        ), _CASCADE_LISTED))
         values, pk, shown = audit_values(obj), obj.pk, str(obj)
         super().delete_model(request, obj)
         audit_object_change(actor=request.user, verb="delete", obj=obj, object_pk=pk, object_repr=shown,
-                            changes=audit_changes(values, {}), related=cascaded[:_CASCADE_LISTED])
+                            changes=audit_changes(values, {}), related=cascaded)
 
     def delete_queryset(self, request, queryset):
         # One by one, so each deletion is audited; all or nothing.

@@ -372,6 +372,20 @@ def test_additions_and_inline_rows_are_audited_with_secrets_redacted(client, peo
     [audit] = [a for a in AuditEvent.objects.filter(action="admin.delete") if a.data["object"] == pk]
     assert audit.data["model"] == "common.calendarday" and audit.data["changes"]["name"] == ["调休上班", None]
 
+    # In bulk: one entry per row deleted. A category takes its time limits with it: they are listed too.
+    days = [CalendarDay.objects.create(date=f"2031-06-0{d}", is_workday=False, name="假") for d in (1, 2)]
+    client.post(url(CalendarDay, "changelist"),
+                {"action": "delete_selected", "_selected_action": [d.pk for d in days], "post": "yes"})
+    assert not CalendarDay.objects.filter(pk__in=[d.pk for d in days]).exists()
+    deleted = [a.data["object"] for a in AuditEvent.objects.filter(action="admin.delete").order_by("id")]
+    assert sorted(deleted[-2:]) == sorted(d.pk for d in days)
+    leaf = Category.objects.filter(time_limits__isnull=False, cases__isnull=True, children__isnull=True,
+                                   facilities__isnull=True).order_by("code").first()
+    limits = sorted(leaf.time_limits.values_list("pk", flat=True))
+    assert client.post(url(Category, "delete", leaf.pk), {"post": "yes"}).status_code == 302
+    [audit] = [a for a in AuditEvent.objects.filter(action="admin.delete") if a.data["model"] == "cases.category"]
+    assert sorted(r["object"] for r in audit.data["related"] if r["model"] == "cases.timelimit") == limits
+
 
 def test_the_audit_entry_commits_with_the_change_or_not_at_all(client, people, monkeypatch):
     import wenming.common.admin_base as admin_base
