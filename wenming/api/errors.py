@@ -4,7 +4,8 @@ A refusal from a service (``WorkflowError``) answers 409 with its code (403 when
 a missing case, 400 for bad evidence); invalid input answers 400 with a message per field.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -41,6 +42,14 @@ def exception_handler(exc, context):
             if isinstance(exc, cls):
                 code = mapped
         return Response({"code": exc.code, "message": str(exc), "fields": {}}, status=code)
+    # Django's own limits, met while DRF reads the body: answered as JSON naming what to send less of, not as
+    # Django's HTML error page.
+    if isinstance(exc, TooManyFilesSent):
+        exc = exceptions.ValidationError({"photos": [
+            _("Post at most %(n)d files in one request.") % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FILES}]})
+    elif isinstance(exc, (TooManyFieldsSent, RequestDataTooBig)):
+        exc = exceptions.ValidationError({"non_field_errors": [
+            _("The request is larger than accepted: send shorter text or fewer fields.")]})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -18,6 +18,7 @@ import os
 import xml.etree.ElementTree as ET
 from contextlib import nullcontext
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
@@ -144,6 +145,12 @@ def _endpoint(view):
             return error(fmt, exc.status, exc.description, retry_after=exc.retry_after)
         except RateLimited as exc:
             return error(fmt, 429, str(exc), retry_after=exc.retry_after)
+        # Refused while the body is read (Django's limits): answered in Open311's format, not as an HTML page.
+        except TooManyFilesSent:
+            return error(fmt, 400, _("media: post one file only."))
+        except (TooManyFieldsSent, RequestDataTooBig):
+            return error(fmt, 400, _("The posted fields are larger than accepted: description at most 4000 "
+                                     "characters, media as one file."))
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -453,6 +460,8 @@ def _post_request(request, fmt):
         raise Open311Error(400, _("external_id is longer than 64 characters."))
     name = " ".join(p for p in (_field(request, "first_name"), _field(request, "last_name")) if p)[:50]
     photos = []
+    if len(request.FILES) > 1 or len(request.FILES.getlist("media")) > 1:
+        raise Open311Error(400, _("media: post one file only."))
     media = request.FILES.get("media")
     if media is not None:
         if media.size > MAX_MEDIA_BYTES:

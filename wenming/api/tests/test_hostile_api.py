@@ -206,3 +206,31 @@ def test_rest_locate_and_create_refuse_numbers_that_are_no_place(client, token, 
                           content_type="application/json", **token("shouli"))
     assert created.status_code == 400, created.content
     assert {"lng", "lat"} & set(created.json()["fields"])
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_open311_more_than_one_media_file_is_400_naming_media(client, open311_key, grid, count):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wenming.conftest import photo_bytes
+
+    files = [SimpleUploadedFile(f"p{n}.png", photo_bytes(), content_type="image/png") for n in range(count)]
+    before = Case.objects.count()
+    response = client.post(f"{BASE}/requests.json", {"api_key": open311_key, "service_code": "SJ0401",
+                                                     "lat": grid.lat, "long": grid.lng, "media": files})
+    assert response.status_code == 400, response.content
+    assert "media" in response.json()[0]["description"]
+    assert Case.objects.count() == before
+
+
+def test_rest_too_many_photos_is_400_in_the_apis_format(client, token, make_case):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wenming.conftest import photo_bytes
+
+    case = make_case(state="handling")
+    files = [SimpleUploadedFile(f"p{n}.png", photo_bytes(), content_type="image/png") for n in range(40)]
+    response = client.post(f"{API}/cases/{case.pk}/submit/", {"note": "已清理", "photos": files}, **token("chengguan"))
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert "photos" in response.json()["fields"] or "photos" in response.json()["message"]
