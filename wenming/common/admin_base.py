@@ -13,12 +13,14 @@ from itertools import islice
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import NestedObjects
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from wenming.common.access import CHANGE, DELETE, RULES, VIEW, can, restrict, scope_for
-from wenming.common.auth import LoginThrottleMixin
+from wenming.common.auth import LoginThrottleMixin, ThrottledPasswordChangeForm
 from wenming.common.services.audit import audit_changes, audit_object_change, audit_values
 
 # Records with an append-only history, or that such a history points at: deleted by nobody, administrators
@@ -48,6 +50,16 @@ class WenmingAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return request.user.is_active and scope_for(request.user).is_staff
+
+    def password_change(self, request, extra_context=None):
+        """Django's page, with a wrong old password counted against the account like a failed login."""
+        request.current_app = self.name
+        return PasswordChangeView.as_view(
+            form_class=ThrottledPasswordChangeForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+            template_name=self.password_change_template or "registration/password_change_form.html",
+        )(request)
 
 
 def _scoped_choices(db_field, request, kwargs):

@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,3 +130,22 @@ class LoginThrottleMixin:
 
 class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
     """The login page's form."""
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Changing one's password checks the old one: a wrong one counts against the account like a failed login
+    (else a session left open would let anyone guess the password)."""
+
+    required_css_class = "required"
+
+    def clean_old_password(self):
+        username = self.user.get_username()
+        try:
+            login_throttle_check(username=username, ip="")
+        except LoginThrottled as exc:
+            raise ValidationError(str(exc), code="throttled") from None
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            login_failure_record(username=username, ip="")
+            raise

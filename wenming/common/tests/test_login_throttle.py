@@ -97,3 +97,17 @@ def test_control_characters_in_the_name_do_not_reach_the_audit_log(client, peopl
     for _ in range(5):
         _login(client, "zhi\x00ban\x1b", "guess")
     assert AuditEvent.objects.get(action="login.locked").data["account"] == "zhiban"
+
+
+def test_the_old_password_on_the_password_change_page_is_throttled_like_a_login(client, people):
+    client.force_login(people["zhiban"])
+    url = reverse("admin:password_change")
+    new = {"new_password1": "Xq7-lantern-harbour", "new_password2": "Xq7-lantern-harbour"}
+    for _ in range(5):
+        assert client.post(url, {"old_password": "guess", **new}).status_code == 200
+    response = client.post(url, {"old_password": PASSWORD, **new})
+    assert response.status_code == 200 and "throttled" in [
+        e.code for e in response.context["form"].errors.as_data()["old_password"]]
+    people["zhiban"].refresh_from_db()
+    assert people["zhiban"].check_password(PASSWORD)
+    assert AuditEvent.objects.filter(action="login.locked", data__kind="login_account").count() == 1
