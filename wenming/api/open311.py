@@ -317,7 +317,7 @@ def requests_view(request, fmt):
         return _post_request(request, fmt)
     _method(request, "GET", "HEAD")
     qs = public_cases()
-    numbers = _ids(request.GET["service_request_id"]) if "service_request_id" in request.GET else None
+    numbers = _ids(request.GET["service_request_id"]) if request.GET.get("service_request_id") else None
     if numbers is not None:
         # Looking numbers up is limited like the tracking page: misses counted, and past the limit refused.
         limit_check(what="open311_request_ip", who=client_ip(request))
@@ -388,7 +388,7 @@ def request_updates(request, fmt):
                                       action__in=list(public.PLAIN_STEPS))
     if end is not None:
         events = events.filter(created_at__lte=end)
-    numbers = _ids(request.GET["service_request_id"]) if "service_request_id" in request.GET else None
+    numbers = _ids(request.GET["service_request_id"]) if request.GET.get("service_request_id") else None
     if numbers is not None:
         events = events.filter(case_id__in=numbers.values())
     events = events.select_related("case").order_by("created_at", "id")[:MAX_ROWS]
