@@ -12,3 +12,7 @@ def pytest_terminal_summary(terminalreporter):
     if hostile is not None and hostile.COUNTS["inputs"]:
         counts = hostile.COUNTS
         terminalreporter.write_line(f"hostile input: {counts['inputs']} inputs tried, {counts['5xx']} answered 5xx")
+    # The authorization matrix's counts (issue 12), when it ran.
+    matrix = sys.modules.get("wenming.common.tests.matrix")
+    if matrix is not None and matrix.STATS["cells"]:
+        terminalreporter.write_line(matrix.summary())

@@ -1,0 +1,308 @@
+"""Helpers of the authorization matrix (test_authorization_matrix.py): the URL patterns, the roles, a small
+world of real objects to fill the URLs in, and the counts printed at the end of the run.
+
+The world: one week in March 2026 in 桃城区 (the test city gives it one street, that of the street office jiedao),
+in a grid outside the community of its grid worker wangge, so that only 桃城区 and its 城管 branch hold its cases:
+
+  hotline   a hotline case of 城管 桃城分局 (CGJ-131102), done, verified and closed, with an after-photo; its
+            reporter (the "citizen" role) holds its tracking code; it is on the exposure board
+  handling  a hotline case of the same unit, signed and in hand
+  inspect   a case the undercover inspector anfang reported, dispatched to the same unit, done and verified
+            by anfang
+  power     a case of the power company (gongdian) in another district
+  pending   an anonymous 随手拍 with personal data in its text, waiting in the review queue
+  spam      an anonymous 随手拍 rejected as spam
+
+and published unit and inspector snapshots of that week, a red/black list, an accountability record, the
+demo campaign with a meeting, a progress report with a PDF, an API key and its Open311 report, a webhook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Counts for the summary that the root conftest.py prints (pytest_terminal_summary).
+STATS = {"routes": 0, "rows": 0, "roles": 0, "cells": 0, "requests": 0, "csrf_refusals": 0, "server_errors": 0,
+         "seconds": 0.0}
+
+INSPECTOR_NAME = "第三方暗访员 A01"
+REPORTER_NAME, REPORTER_PHONE = "市民 黄小明", "13900001111"
+PASSWORD = "wenming2026"
+
+
+def summary() -> str:
+    s = STATS
+    return (f"authorization matrix: {s['routes']} URL patterns ({s['rows']} rows) x {s['roles']} roles = {s['cells']} "
+            f"answers checked, {s['requests']} requests ({s['csrf_refusals']} refused for want of a CSRF token), "
+            f"{s['server_errors']} answered 5xx, {s['seconds']:.0f} s")
+
+
+# -- the URL patterns -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str  # the route's name with its namespaces ("cases:detail"), or its full pattern when it has no name
+    route: str  # the full pattern, for messages
+
+
+def url_patterns() -> list[Pattern]:
+    """Every URL pattern of the project, depth first, with its namespaced name (or its pattern if unnamed)."""
+    found: list[Pattern] = []
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str) -> None:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}:{entry.namespace}".strip(":") if entry.namespace else namespace
+                walk(entry, prefix + str(entry.pattern), inner)
+            elif isinstance(entry, URLPattern):
+                route = prefix + str(entry.pattern)
+                key = f"{namespace}:{entry.name}".strip(":") if entry.name else route
+                found.append(Pattern(key=key, route=route))
+
+    walk(get_resolver(), "", "")
+    return found
+
+
+# -- the world ------------------------------------------------------------------------------------------------
+
+@dataclass
+class World:
+    keys: dict[str, str] = field(default_factory=dict)  # what URL kwargs and expectations refer to, as text
+    people: dict = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> str:
+        return self.keys[key]
+
+
+def _grid_outside_wangge():
+    """A grid of 桃城区 outside the community of the demo's grid worker, so wangge does not hold it."""
+    from wenming.org.models import Area, Person
+
+    wangge_path = Person.objects.get(username="wangge").roles.get().area.path
+    county = Area.objects.get(code="131102")
+    grids = Area.objects.filter(level="grid", path__startswith=county.path).exclude(path__startswith=wangge_path)
+    return grids.order_by("code").first()
+
+
+def _extra_people(world: World) -> None:
+    """An area leader of another district and one of a street there (both out of scope of 桃城区's cases)."""
+    from wenming.org.models import Area, Person, Role, RoleAssignment
+
+    other_county = Area.objects.filter(level="county").exclude(code="131102").order_by("code").first()
+    other_street = Area.objects.filter(level="street", parent=other_county).order_by("code").first()
+    for username, area in (("other_district", other_county), ("other_street", other_street)):
+        person = Person.objects.create_user(username=username, password=PASSWORD, display_name=f"{area.name} 领导",
+                                            is_staff=True)
+        RoleAssignment.objects.create(person=person, role=Role.AREA_LEADER, area=area)
+    world.keys["other_county_code"] = other_county.code
+
+
+def world_build() -> World:
+    """The objects the matrix fills URLs with (see the module's docstring); runs inside the test's transaction."""
+    from wenming.api.models import Open311Report
+    from wenming.api.services.keys import api_key_issue
+    from wenming.campaign.models import Campaign, ProgressEvidence, Task
+    from wenming.campaign.services import tasks as task_services
+    from wenming.campaign.services.demo import campaign_demo_build
+    from wenming.campaign.services.meetings import meeting_prepare
+    from wenming.cases.models import Case, CaseEvent, Evidence, ExposurePhoto, FollowUpChannel, Webhook
+    from wenming.cases.services import exposure as ex
+    from wenming.cases.services import workflow as wf
+    from wenming.cases.services.escalation import escalation_policy
+    from wenming.cases.services.followup import followup_record
+    from wenming.conftest import photo_bytes
+    from wenming.org.models import Area, Person, Site, Unit
+    from wenming.public.services.reports import public_report_submit
+    from wenming.scoring.models import IndexVersion
+    from wenming.scoring.services import boards, scores
+    from wenming.scoring.tests.scenario import Walk, at, clock
+
+    world = World()
+    grid = _grid_outside_wangge()
+    _extra_people(world)
+    w = Walk()
+    w.grid = grid
+    w.p = {p.username: p for p in Person.objects.filter(is_staff=True)}
+    world.people = w.p
+    cgj, power = w.unit, Unit.objects.get(code="POWER")
+    png = photo_bytes()
+
+    # The hotline case, walked to closed with an after-photo.
+    with clock(at(2, 8, 30)):
+        hotline = wf.case_intake(channel="hotline", description="路口流动摊贩占道", lng=grid.lng, lat=grid.lat,
+                                 category="SJ0401", actor=w.p["shouli"], reported_at=at(2, 8, 30),
+                                 reporter_name=REPORTER_NAME, reporter_phone=REPORTER_PHONE,
+                                 photos=[wf.Upload("before.png", png)])
+    w.to_handling(hotline)
+    w.submit(at(2, 10, 0), hotline)
+    w.verify(at(2, 10, 30), hotline)
+    w.close(at(2, 11, 0), hotline)
+    # In hand.
+    handling = w.intake(at(3, 8, 30), text="早市摊点占道")
+    w.to_handling(handling, day=3)
+    # The inspector's own finding, verified by the inspector.
+    inspect = w.intake(at(4, 8, 30), channel="inspection", actor="anfang", text="暗访发现：商铺门前占道")
+    w.to_handling(inspect, day=4)
+    w.submit(at(4, 10, 0), inspect)
+    w.verify(at(4, 10, 30), inspect)
+    # Another unit's case in another district.
+    other_county = Area.objects.get(code=world["other_county_code"])
+    other_grid = Area.objects.filter(level="grid", path__startswith=other_county.path).order_by("code").first()
+    with clock(at(5, 8, 30)):
+        power_case = wf.case_intake(channel="hotline", description="路灯不亮", lng=other_grid.lng, lat=other_grid.lat,
+                                    category="SJ0401", actor=w.p["shouli"], reported_at=at(5, 8, 30))
+    w.step(at(5, 8, 45), wf.case_register, power_case, "shouli")
+    w.step(at(5, 9, 0), wf.case_dispatch, power_case, "paiqian", unit=power)
+    w.step(at(5, 9, 5), wf.case_sign, power_case, "gongdian")
+    w.step(at(5, 9, 30), wf.case_submit, power_case, "gongdian", note="已修复", photos=[wf.Upload("a.png", png)])
+    w.verify(at(5, 9, 40), power_case)
+    w.close(at(5, 9, 50), power_case)
+    # Two citizen reports: one waiting for moderation (with personal data), one rejected as spam.
+    with clock(at(6, 9, 0)):
+        pending = public_report_submit(description="联系人 张三 13800138000 身份证 110101199003071234 冀T12345",
+                                       lng=grid.lng, lat=grid.lat, ip="198.51.100.7")
+        spam = public_report_submit(description="广告 加微信 spam-text-0001", lng=grid.lng, lat=grid.lat,
+                                    ip="198.51.100.8")
+    w.step(at(6, 9, 30), wf.case_reject, spam, "shouli", note="垃圾信息")
+
+    # Scores of the week: units and inspectors published, a red/black list, an accountability record.
+    after = at(10, 9)
+    # A small week: rank whoever handled a case, so the red/black list has entries.
+    IndexVersion.objects.update(min_volume=1)
+    unit_snapshot = scores.snapshot_compute(subject="unit", period="week", day=at(2, 9).date(), now=after)
+    unit_snapshot = scores.snapshot_publish(snapshot_id=unit_snapshot.pk, actor=w.p["zhiban"], now=after)
+    insp_snapshot = scores.snapshot_compute(subject="inspector", period="week", day=at(2, 9).date(), now=after)
+    insp_snapshot = scores.snapshot_publish(snapshot_id=insp_snapshot.pk, actor=w.p["zhiban"], now=after)
+    board = boards.red_black_list_draft(snapshot_id=unit_snapshot.pk, actor=w.p["zhiban"], size=3)
+    board = boards.red_black_list_publish(board_id=board.pk, actor=w.p["zhiban"], note="周例会通过")
+    record = boards.accountability_create(kind="talk", title="超期约谈", reason="本周超期", unit=cgj,
+                                          due_date=dt.date(2026, 3, 20), actor=w.p["zhiban"], now=after,
+                                          cases=[handling])
+
+    # The exposure board: the hotline case with its after-photo.
+    after_photo = Evidence.objects.filter(case=hotline, kind=Evidence.Kind.AFTER).first()
+    before_photo = Evidence.objects.filter(case=hotline, kind=Evidence.Kind.BEFORE).first()
+    exposure = ex.exposure_save(case_id=hotline.pk, actor=w.p["zhiban"], headline="路口占道", summary="已整改")
+    ex.exposure_photos_set(exposure_id=exposure.pk, actor=w.p["zhiban"],
+                           photos=[(before_photo.pk, []), (after_photo.pk, [])])
+    ex.exposure_publish(exposure_id=exposure.pk, actor=w.p["zhiban"])
+    followup_record(case_id=hotline.pk, rating="satisfied", fixed=True, channel=FollowUpChannel.WEB)
+
+    # The campaign: a meeting, a task of 城管 桃城分局 with a progress report and its PDF.
+    campaign_demo_build()
+    campaign = Campaign.objects.get(code="HS-2022")
+    task = Task.objects.filter(campaign=campaign, measure="reported").order_by("code").first()
+    Task.objects.filter(pk=task.pk).update(lead_unit=cgj)
+    task_services.progress_report(task_id=task.pk, actor=w.p["chengguan"], value=0, narrative="完成第一批",
+                                  files=[task_services.Upload("方案.pdf", b"%PDF-1.4\n%%EOF\n")])
+    meeting = meeting_prepare(campaign=campaign, week_start=dt.date(2026, 3, 2), actor=w.p["zhiban"])
+
+    # Integrations: an API key with an Open311 report on the hotline case, a webhook.
+    key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
+    Open311Report.objects.create(case=hotline, api_key=key, email="caller@example.com")
+    Webhook.objects.create(name="省平台", url="https://hook.example/in", secret="s" * 32)
+
+    hotline.refresh_from_db()
+    site = Site.objects.filter(area__path__startswith=grid.path[: len(grid.path)]).first() or Site.objects.filter(
+        guarantor_unit=cgj).first() or Site.objects.order_by("code").first()
+    k = world.keys
+    k.update({
+        "county_code": "131102", "unit_code": cgj.code, "power_code": power.code, "site_code": site.code,
+        "category_code": "SJ0401",
+        "case": str(handling.pk), "case_closed": str(hotline.pk), "case_insp": str(inspect.pk),
+        "case_power": str(power_case.pk), "case_pending": str(pending.pk), "case_spam": str(spam.pk),
+        "number_closed": hotline.number, "number_insp": inspect.number, "number_power": power_case.number,
+        "number_pending": pending.number, "number_spam": spam.number, "number_handling": handling.number,
+        "code": hotline.tracking_code, "wrong_code": "ZZZZ9999",
+        "evidence": str(after_photo.pk), "photo": str(after_photo.pk),
+        "exposure": str(exposure.pk),
+        "exposure_photo": str(ExposurePhoto.objects.filter(exposure=exposure).values_list("pk", flat=True).first()),
+        "snapshot": str(unit_snapshot.pk), "snapshot_insp": str(insp_snapshot.pk),
+        "key_own_unit": str(cgj.pk), "key_other_unit": str(power.pk), "key_inspector": str(w.p["anfang"].pk),
+        "board": str(board.pk), "record": str(record.pk),
+        "force": str(task.task_force_id), "task": str(task.pk), "meeting": str(meeting.pk),
+        "progress_evidence": str(ProgressEvidence.objects.filter(report__task=task).values_list("pk", flat=True).first()),
+        "case_event": str(CaseEvent.objects.filter(case=inspect, action="report").values_list("pk", flat=True).first()),
+        "case_ct": str(ContentType.objects.get_for_model(Case).pk),
+        "person_acted": str(w.p["chengguan"].pk),
+        # A grid worker of the street office jiedao leads, who has never logged in: the one deactivated.
+        "person_idle": str(Person.objects.filter(username__startswith="gw", unit=w.p["jiedao"].unit)
+                           .order_by("pk").values_list("pk", flat=True).first()),
+    })
+    escalation_policy()  # the city's one policy row, made on first use: made now, so its admin pages open it
+    _admin_objects(world, {
+        "org.area": Area.objects.get(code="131102"), "org.unit": cgj, "org.person": w.p["chengguan"],
+        "org.roleassignment": w.p["chengguan"].roles.first(), "org.site": site, "campaign.campaign": campaign,
+        "campaign.task": task, "campaign.taskforce": task.task_force, "campaign.meeting": meeting,
+        "cases.case": handling, "cases.caseevent": CaseEvent.objects.get(pk=k["case_event"]),
+        "scoring.scoresnapshot": unit_snapshot, "scoring.redblacklist": board, "scoring.accountabilityrecord": record,
+        "scoring.indexversion": unit_snapshot.index_version, "public.publicreport": pending.public_report,
+        "api.apikey": key,
+    })
+    return world
+
+
+def _admin_objects(world: World, chosen: dict) -> None:
+    """The object each admin model's pages are opened with (``adm:<app.model>``): the one given, else the
+    first row, else an id no row has (its pages then answer as for a missing object)."""
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        label = model._meta.label_lower
+        obj = chosen.get(label) or model._default_manager.order_by("pk").first()
+        world.keys[f"adm:{label}"] = str(obj.pk) if obj is not None else "999999999"
+
+
+# -- clients --------------------------------------------------------------------------------------------------
+
+CSRF_SECRET = "matrixcsrfsecret0123456789abcdef"  # 32 characters: Django takes an unmasked secret as the cookie
+
+
+class MatrixClient(Client):
+    """The test client without its template bookkeeping: it copies every template context of every page, which
+    is most of the time of thousands of requests and nothing the matrix reads. An error answers 500 here
+    (counted), instead of being raised."""
+
+    def __init__(self, **kwargs):
+        super().__init__(raise_request_exception=False, **kwargs)
+
+    def request(self, **request):
+        response = self.handler(self._base_environ(**request))
+        if response.cookies:
+            self.cookies.update(response.cookies)
+        return response
+
+
+def client_for(username: str | None, *, csrf_cookie: bool = True) -> MatrixClient:
+    """A client that enforces CSRF like a browser, holding a CSRF cookie, logged in as ``username`` if given."""
+    from wenming.org.models import Person
+
+    client = MatrixClient(enforce_csrf_checks=True)
+    if csrf_cookie:
+        client.cookies["csrftoken"] = CSRF_SECRET
+    if username:
+        client.force_login(Person.objects.get(username=username))
+    return client
+
+
+@contextmanager
+def short_admin_lists(per_page: int = 5):
+    """Admin lists of a few rows: the same queryset and permissions, a fraction of the rendering."""
+    from django.contrib import admin
+
+    saved = {model: model_admin.list_per_page for model, model_admin in admin.site._registry.items()}
+    for model_admin in admin.site._registry.values():
+        model_admin.list_per_page = per_page
+    try:
+        yield
+    finally:
+        for model, value in saved.items():
+            admin.site._registry[model].list_per_page = value
+
+
