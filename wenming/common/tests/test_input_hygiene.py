@@ -157,6 +157,7 @@ def test_a_stored_exposure_with_a_control_character_gives_well_formed_feeds(clie
 @pytest.mark.parametrize(("raw", "ok"), [
     ("1", 1), (" 42 ", 42), ("9223372036854775807", 2**63 - 1), ("9223372036854775808", None), (BIG, None),
     ("0", None), ("-1", None), ("abc", None), ("1.5", None), ("", None), (None, None), ("²", None), ("1e3", None),
+    ("١٢", None), ("１２", None),
 ])
 def test_db_id_accepts_only_ids_a_database_holds(raw, ok):
     assert db_id(raw) == ok
@@ -239,9 +240,10 @@ def test_forty_digit_ids_in_case_forms_are_form_errors(client, people, grid):
     client.force_login(people["zhiban"])
     for case, action, field, label in [(reported, "merge", "into", "Case"),
                                        (handling, "notice_close", "notice", "Supervision notice")]:
-        response = post(client, case, action, **{field: BIG})
-        assert response.status_code == 200, action
-        assert messages_of(response) == [f"{label}: no such record."]
+        for value in (BIG, "２０２６１１２８００００００１", "abc"):
+            response = post(client, case, action, **{field: value})
+            assert response.status_code == 200, action
+            assert messages_of(response)[-1] == f"{label}: no such record."
     response = client.post(reverse("cases:hotline"), {
         "reporter_phone": "13800001111", "category": "SJ0401", "address": "人民路1号", "description": "占道经营",
         "urgency": "normal", "crs": "wgs84", "merge_into": BIG})
@@ -269,7 +271,7 @@ def test_notification_read_refuses_a_bad_id_and_never_redirects_off_the_site(cli
     assert client.post(url, {"id": BIG}).status_code == 400
     assert me.notifications.get().read_at is None
     for target in ["javascript:alert(1)", "https://evil.example/", "//evil.example/", "/\\evil.example/",
-                   "http://testserver@evil.example/"]:
+                   "http://testserver@evil.example/", "notifications", "路灯不亮", "\r=1+1", "/cases/\r\nSet-Cookie: x=1"]:
         response = client.post(url, {"next": target})
         assert response.status_code == 302 and response["Location"] == reverse("notifications"), target
     assert client.post(url, {"next": "/cases/?queue=all"})["Location"] == "/cases/?queue=all"
