@@ -24,11 +24,12 @@ SPAM_NOTE = gettext_lazy("Not accepted: spam or not a real problem.")
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = forms.IntegerField(label=gettext_lazy("Version"), min_value=0, widget=forms.HiddenInput)
 
 
 class DecideForm(VersionForm):
-    reopen = forms.TypedChoiceField(coerce=lambda v: v == "yes", choices=[("yes", "yes"), ("no", "no")])
+    reopen = forms.TypedChoiceField(label=gettext_lazy("Decision"), coerce=lambda v: v == "yes",
+                                    choices=[("yes", "yes"), ("no", "no")])
     note = forms.CharField(label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                            error_messages={"required": gettext_lazy("Give a reason.")})
 
@@ -86,9 +87,9 @@ def decide(request, pk: int):
     case = get_or_404(Case.objects.all(), request.user, pk=pk)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"{case.number}: {error}")
+        for name, errors in form.errors.items():
+            for error in errors:  # the case and the field the error is about
+                messages.error(request, f"{case.number}: {form.fields[name].label}: {error}")
         return redirect("public:review")
     d = form.cleaned_data
     try:
