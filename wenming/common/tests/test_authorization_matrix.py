@@ -267,6 +267,8 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "cases:detail": (get(expect(404, (ANON, LOGIN), (SEES_CASE, 200)), kwargs=CASE),
                      get(expect(404, (ANON, LOGIN), (SEES_CASE, 200)), kwargs={"pk": "case_insp"},
                          note="the inspector's case: units and the district see it, not who reported it"),
+                     get(expect(404, (ANON, LOGIN), (SEES_CASE, 200)), kwargs={"pk": "case_closed"},
+                         note="the hotline case: its caller is named to the command centre only"),
                      get(expect(404, (ANON, LOGIN)), kwargs={"pk": "=999999999"}, note="missing: as out of scope")),
     "cases:action": (post(expect(404, (ANON, LOGIN), (SEES_CASE, 200)), kwargs={**CASE, "action": "=sign"},
                           counts=("cases.caseevent",)),
