@@ -4,8 +4,9 @@ world of real objects to fill the URLs in, and the counts printed at the end of 
 The world: one week in March 2026 in 桃城区 (the test city gives it one street, that of the street office jiedao),
 in a grid outside the community of its grid worker wangge, so that only 桃城区 and its 城管 branch hold its cases:
 
-  hotline   a hotline case of 城管 桃城分局 (CGJ-131102), done, verified and closed, with an after-photo; its
-            reporter (the "citizen" role) holds its tracking code; it is on the exposure board
+  hotline   a hotline case of 城管 桃城分局 (CGJ-131102) with a named caller and before and after photos, done,
+            verified, closed and rated; its caller (the "citizen" role) holds its tracking code; on the
+            exposure board
   handling  a hotline case of the same unit, signed and in hand
   inspect   a case the undercover inspector anfang reported, dispatched to the same unit, done and verified
             by anfang
@@ -74,7 +75,6 @@ def url_patterns() -> list[Pattern]:
 @dataclass
 class World:
     keys: dict[str, str] = field(default_factory=dict)  # what URL kwargs and expectations refer to, as text
-    people: dict = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> str:
         return self.keys[key]
@@ -129,7 +129,6 @@ def world_build() -> World:
     w = Walk()
     w.grid = grid
     w.p = {p.username: p for p in Person.objects.filter(is_staff=True)}
-    world.people = w.p
     cgj, power = w.unit, Unit.objects.get(code="POWER")
     png = photo_bytes()
 
