@@ -377,8 +377,22 @@ class VerifySerializer(PhotosSerializer):
     passed = serializers.BooleanField(label=_("Passed"))
 
 
+class AsciiIdField(serializers.IntegerField):
+    """A row id in ASCII digits: "２０２６…" is no id a client wrote (int() would take it), so it is refused by name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.strip().isascii():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MergeSerializer(ActionSerializer):
-    into = serializers.IntegerField(min_value=1, max_value=ID_MAX, label=_("Merge into case"))
+    into = AsciiIdField(label=_("Merge into case"))
 
 
 class BoundedDateField(serializers.DateField):

@@ -224,6 +224,7 @@ def _intake(row: _Row, *, mapping: CaseImportMapping, actor) -> None:
                 channel=mapping.channel, description=p["description"], lng=p["lng"], lat=p["lat"], crs=mapping.crs,
                 category=p["category"], urgency=p["urgency"], address=p["address"], reporter_name=p["reporter_name"],
                 reporter_phone=p["reporter_phone"], external_id=p["external_id"], actor=actor, reported_at=p["reported_at"],
+                channel_configured=True,
             )
     except IntegrityError:
         # The same external id landed a moment ago (the file imported twice at once): it is there, skip it.

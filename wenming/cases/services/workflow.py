@@ -101,13 +101,16 @@ def case_intake(
     photos: Iterable[Upload] = (),
     reported_at: dt.datetime | None = None,
     source: dict | None = None,
+    channel_configured: bool = False,
 ) -> Case:
     """Take a problem in from any channel: route it, set the registration deadline, log the report.
 
-    ``source`` is kept on the report event beside the channel (for example the API key a system used)."""
+    ``source`` is kept on the report event beside the channel (for example the API key a system used).
+    ``channel_configured``: the channel comes from a source an administrator set up (a bulk-import mapping for the
+    inspection firm's or the 12345 system's files), not from the person's choice, so their roles do not limit it."""
     if channel not in CHANNELS:
         raise WorkflowError(_("Unknown channel %(channel)s.") % {"channel": channel})
-    if getattr(actor, "is_authenticated", False):
+    if getattr(actor, "is_authenticated", False) and not channel_configured:
         _check_reporting_channel(actor, channel)
     if not description.strip():
         raise WorkflowError(_("Describe the problem."))

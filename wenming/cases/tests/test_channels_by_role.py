@@ -4,10 +4,12 @@ import pytest
 from django.urls import reverse
 
 from wenming.api.services.keys import api_key_issue
-from wenming.cases.models import Case, Channel
+from wenming.cases.models import Case, CaseImportMapping, Channel
 from wenming.cases.models.case import REPORTING_CHANNELS, channels_for
 from wenming.cases.services import workflow as wf
+from wenming.cases.services.case_imports import cases_import
 from wenming.cases.services.errors import NotAllowed
+from wenming.cases.tests.test_case_imports import good, write_csv
 from wenming.org.models import Area, Role
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,26 @@ def test_rest_keys_keep_their_channel_within_the_persons_roles(client, people, g
     _key, raw = api_key_issue(name="grid app posing as 12345", person=people["wangge"], channel="12345")
     refused = client.post("/api/v1/cases/", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {raw}")
     assert refused.status_code == 403 and Case.objects.filter(description="接口上报").count() == 1
+
+
+def test_a_grid_worker_signed_in_on_the_web_posts_to_rest_on_the_grid_channel(client, people, grid):
+    """No key: the REST post takes the person's own channel, not "other system" which their roles do not have."""
+    client.force_login(people["wangge"])
+    body = {"description": "巡查上报", "category": "SJ0101", "lng": grid.lng, "lat": grid.lat}
+    answer = client.post("/api/v1/cases/", body, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    assert Case.objects.get(pk=answer.json()["id"]).channel == Channel.GRID
+
+
+def test_an_import_mapping_set_up_for_the_inspection_firm_keeps_its_channel(tmp_path, people, grid):
+    """The channel of a bulk import is the administrator's mapping, not the importing clerk's choice."""
+    mapping = CaseImportMapping.objects.create(
+        name="暗访 第三方", channel=Channel.INSPECTION, crs="wgs84", is_active=True,
+        columns={"external_id": "工单编号", "reported_at": "来电时间", "description": "诉求内容", "category": "诉求分类",
+                 "urgency": "紧急程度", "address": "事发地址", "lng": "经度", "lat": "纬度", "reporter_name": "来电人",
+                 "reporter_phone": "来电号码"},
+        category_map={"城市管理-占道经营": "SJ0401"})
+    path = write_csv(tmp_path / "anfang.csv", [good(grid, "AF001")])
+    result = cases_import(path=path, mapping=mapping, actor=people["shouli"])
+    assert result.accepted == 1, result.rows
+    assert Case.objects.get(external_id="AF001").channel == Channel.INSPECTION
