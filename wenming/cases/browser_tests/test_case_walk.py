@@ -154,7 +154,9 @@ def walk(browser, base: str, grid: Area, unit: Unit, photos: list[str]) -> dict:
     act(page, "dispatch", expect="dispatched")
     # 城管: not ours — ask to return it.
     as_("chengguan")
-    assert "138****2222" in page.inner_text("#case-reporter")
+    # A unit never learns who reported: no name, no phone, masked or not.
+    reporter = page.inner_text("#case-reporter")
+    assert "市民" in reporter and "2222" not in reporter and "138" not in reporter
     act(page, "request_return", note="该路段由市场监管负责，申请退回", expect="return_requested")
     # 值班长: approve the return.
     as_("zhiban")
