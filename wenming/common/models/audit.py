@@ -7,7 +7,7 @@ class AuditEvent(models.Model):
     """Append-only record of a change made through a service (imports, configuration, demo data)."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("actor")
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("actor")
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)
     summary = models.CharField(_("summary"), max_length=500)
