@@ -18,6 +18,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from wenming.cases.forms import photos_check
 from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import TimeUnit, Urgency
@@ -365,8 +366,25 @@ class ExtensionSerializer(ReasonSerializer):
     time_unit = serializers.ChoiceField(choices=TimeUnit.choices, label=_("Time unit"))
 
 
+class PhotosField(serializers.ListField):
+    """Photos on a workflow action, under the web forms' rule and messages (``photos_check``): count, size of
+    each and of all, pixels declared in each header; checked before the view reads any file."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.FileField())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        files = super().to_internal_value(data)
+        try:
+            photos_check(files, field=self.label)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return files
+
+
 class PhotosSerializer(ActionSerializer):
-    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, label=_("Photos"))
+    photos = PhotosField(required=False, default=list, label=_("Photos"))
 
 
 class SubmitSerializer(PhotosSerializer):

@@ -55,27 +55,36 @@ class PhotosField(forms.FileField):
             files = [single(data, initial)] if data else []
         if self.required and not files:
             raise forms.ValidationError(self.error_messages["required"], code="required")
-        field, most = self.label, self.max_files or settings.WENMING_MAX_PHOTOS
-        if len(files) > most:
-            raise forms.ValidationError(self.too_many % {"field": field, "n": most, "given": len(files)}, code="max_files")
-        limit = settings.WENMING_MAX_UPLOAD_BYTES
-        for upload in files:
-            if upload.size > limit:
-                raise forms.ValidationError(
-                    _("%(field)s: %(name)s is %(size)s; the limit is %(limit)s.")
-                    % {"field": field, "name": display_name(upload.name), "size": filesizeformat(upload.size),
-                       "limit": filesizeformat(limit)}, code="max_size")
-        total, total_limit = sum(upload.size for upload in files), settings.WENMING_MAX_UPLOAD_TOTAL_BYTES
-        if total > total_limit:
-            raise forms.ValidationError(_("%(field)s: the files add up to %(size)s; the limit is %(limit)s together.")
-                                        % {"field": field, "size": filesizeformat(total), "limit": filesizeformat(total_limit)},
-                                        code="max_total")
-        for upload in files:  # the header only: a 389 KB PNG may declare 400 million pixels
-            try:
-                image_check(file=upload, name=upload.name, allow_pdf=self.allow_pdf)
-            except ImageRefused as exc:
-                raise forms.ValidationError(_("%(field)s: %(error)s") % {"field": field, "error": exc}, code="image") from None
+        photos_check(files, field=self.label, max_files=self.max_files, too_many=self.too_many, allow_pdf=self.allow_pdf)
         return files
+
+
+def photos_check(files, *, field, max_files: int | None = None, too_many=PhotosField.too_many,
+                 allow_pdf: bool = False) -> None:
+    """The web forms' rule for a set of uploads, shared with the REST API: at most ``max_files``
+    (settings.WENMING_MAX_PHOTOS), each and all together within the byte limits, each a photo (or PDF) whose header
+    declares no more pixels than allowed. Sizes are what Django already knows; only headers are read. Raises a
+    ValidationError whose message starts with the field's label."""
+    most = max_files or settings.WENMING_MAX_PHOTOS
+    if len(files) > most:
+        raise forms.ValidationError(too_many % {"field": field, "n": most, "given": len(files)}, code="max_files")
+    limit = settings.WENMING_MAX_UPLOAD_BYTES
+    for upload in files:
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("%(field)s: %(name)s is %(size)s; the limit is %(limit)s.")
+                % {"field": field, "name": display_name(upload.name), "size": filesizeformat(upload.size),
+                   "limit": filesizeformat(limit)}, code="max_size")
+    total, total_limit = sum(upload.size for upload in files), settings.WENMING_MAX_UPLOAD_TOTAL_BYTES
+    if total > total_limit:
+        raise forms.ValidationError(_("%(field)s: the files add up to %(size)s; the limit is %(limit)s together.")
+                                    % {"field": field, "size": filesizeformat(total), "limit": filesizeformat(total_limit)},
+                                    code="max_total")
+    for upload in files:  # the header only: a 389 KB PNG may declare 400 million pixels
+        try:
+            image_check(file=upload, name=upload.name, allow_pdf=allow_pdf)
+        except ImageRefused as exc:
+            raise forms.ValidationError(_("%(field)s: %(error)s") % {"field": field, "error": exc}, code="image") from None
 
 
 class CategoryField(forms.ChoiceField):

@@ -234,3 +234,87 @@ def test_rest_too_many_photos_is_400_in_the_apis_format(client, token, make_case
     assert response.status_code == 400, response.content
     assert response["Content-Type"].startswith("application/json")
     assert "photos" in response.json()["fields"] or "photos" in response.json()["message"]
+
+
+@pytest.fixture
+def submit_photos(client, token, make_case):
+    """Post the given photos with a unit's submit; return (response, case) for checking nothing changed."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = make_case(state="handling")
+
+    def post(contents: list[bytes]):
+        files = [SimpleUploadedFile(f"p{n}.png", content, content_type="image/png") for n, content in enumerate(contents)]
+        response = client.post(f"{API}/cases/{case.pk}/submit/", {"note": "已清理", "photos": files},
+                               HTTP_ACCEPT_LANGUAGE="en", **token("chengguan"))
+        return response, case
+
+    return post
+
+
+def _refused_by_photos(response, case, says: str) -> None:
+    assert response.status_code == 400, response.content
+    messages = response.json()["fields"]["photos"]
+    assert any(says in m for m in messages), messages
+    case.refresh_from_db()
+    assert case.state == "handling" and not case.evidence.exists()
+
+
+def test_rest_photos_more_than_the_forms_allow_are_400_naming_photos(submit_photos, settings):
+    from wenming.conftest import photo_bytes
+
+    # Fewer than Django's files-per-request cap, one more than a form takes.
+    assert settings.WENMING_MAX_PHOTOS + 1 <= settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    response, case = submit_photos([photo_bytes()] * (settings.WENMING_MAX_PHOTOS + 1))
+    _refused_by_photos(response, case, f"Photos: at most {settings.WENMING_MAX_PHOTOS} photos")
+
+
+def test_rest_photo_larger_than_the_limit_is_400_naming_photos(submit_photos, settings):
+    from wenming.conftest import photo_bytes
+
+    content = photo_bytes()
+    settings.WENMING_MAX_UPLOAD_BYTES = len(content) - 1
+    response, case = submit_photos([content])
+    _refused_by_photos(response, case, "Photos: p0.png is")
+
+
+def test_rest_photos_larger_than_the_total_are_400_naming_photos(submit_photos, settings):
+    from wenming.conftest import photo_bytes
+
+    content = photo_bytes()
+    settings.WENMING_MAX_UPLOAD_TOTAL_BYTES = 2 * len(content) - 1
+    response, case = submit_photos([content, content])
+    _refused_by_photos(response, case, "Photos: the files add up to")
+
+
+def test_rest_photo_bomb_is_400_naming_photos_before_it_is_read(submit_photos):
+    from wenming.common.tests.test_images import bomb_png
+
+    response, case = submit_photos([bomb_png()])
+    _refused_by_photos(response, case, "more than 40 megapixels")
+
+
+def test_rest_photos_are_read_in_chunks_never_past_the_limit(settings):
+    """A declared size that lies does not get a file read whole: reading stops past the limit."""
+    import io
+
+    from django.core.files.uploadedfile import UploadedFile
+    from rest_framework.exceptions import ValidationError
+
+    from wenming.api.views import _uploads
+
+    read = []
+
+    class Recorded(io.BytesIO):
+        def read(self, size=-1):
+            read.append(size)
+            return super().read(size)
+
+    settings.WENMING_MAX_UPLOAD_BYTES = 1000
+    # As Django hands over an upload kept in a temporary file (above 2.5 MB), its size claimed wrongly.
+    upload = UploadedFile(Recorded(b"\x89PNG\r\n\x1a\n" + b"x" * 3_000_000), name="big.png", size=10)
+    with pytest.raises(ValidationError) as refused:
+        _uploads([upload])
+    assert "photos" in refused.value.detail
+    assert -1 not in read and None not in read
+    assert len(read) == 1  # one chunk was enough to pass the limit
