@@ -184,3 +184,12 @@ def test_the_import_page_checks_then_imports(client, tmp_path, mapping, grid, pe
         assert translation.gettext("Use a .xlsx or a .csv (UTF-8) file.") in wrong.content.decode()
     client.force_login(people["chengguan"])
     assert client.get(reverse("cases:import")).status_code == 404
+
+
+def test_control_characters_in_a_file_are_not_stored(tmp_path, mapping, grid, people):
+    """Files come from other systems: a control character in a cell would later break the feeds and Open311 XML."""
+    path = write_csv(tmp_path / "ctl.csv", [good(grid, "GD\x0b9", 诉求内容="小区门口\x0b有人\x1b占道\x01卖菜")])
+    result = cases_import(path=path, mapping=mapping, actor=people["shouli"])
+    assert result.accepted == 1, result.rows
+    case = Case.objects.get(pk=result.rows[0]["case"])
+    assert case.description == "小区门口有人占道卖菜" and case.external_id == "GD9"

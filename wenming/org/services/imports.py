@@ -34,6 +34,7 @@ from shapely.geometry import mapping, shape
 from shapely.validation import explain_validity
 
 from wenming.common.geo import CRS, LocalProjection, geometry_summary, geometry_to_wgs84
+from wenming.common.input import strip_controls
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import credentials_bump, geography_version_bump, routing_config_bump
 from wenming.org.models import (
@@ -147,7 +148,8 @@ def _text(value) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return str(value).strip()
+    # Files come from other systems: a control character in a cell would be stored and break feeds and XML later.
+    return strip_controls(str(value)).strip()
 
 
 def _check_length(report: ImportReport, where: str, field_name: str, value: str, limit: int) -> None:
