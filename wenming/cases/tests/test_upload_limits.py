@@ -124,6 +124,25 @@ def test_a_request_with_too_many_files_is_a_400_not_a_crash(english, people, gri
     assert not Case.objects.filter(description="小区门口流动摊贩").exists()
 
 
+@pytest.mark.parametrize("page", ["cases:new", "cases:hotline"])
+def test_intake_pages_show_the_photo_limits_under_the_field(english, people, settings, page):
+    settings.WENMING_MAX_PHOTOS, settings.WENMING_MAX_UPLOAD_BYTES = 7, 5 * 1024 * 1024
+    english.force_login(people["shouli"])
+    html = english.get(reverse(page)).content.decode()
+    assert '<p class="muted small" id="photos-help">At most 7 files, each up to 5.0\xa0MB.</p>' in html
+
+
+def test_the_400_page_names_no_figure_of_its_own(english, people, grid, settings):
+    """The page is rendered without a request (no settings to read): it sends people to the help under the field,
+    which states the form's own limit, rather than a number that a setting or another form contradicts."""
+    settings.WENMING_MAX_PHOTOS = 4
+    english.force_login(people["shouli"])
+    photos = [SimpleUploadedFile(f"p{i}.png", photo_bytes(), "image/png") for i in range(13)]
+    page = english.post(reverse("cases:new"), intake(grid, photos=photos)).content.decode()
+    assert "under its file field how many it takes" in page
+    assert "9 photos" not in page
+
+
 def test_sizes_are_checked_by_the_form_from_the_upload_size(english, people, grid, settings):
     settings.WENMING_MAX_UPLOAD_BYTES = 100
     english.force_login(people["shouli"])
