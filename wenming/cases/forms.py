@@ -10,6 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from wenming.cases.models import CaseState, Category, Channel, TimeUnit, Urgency
+from wenming.cases.services import escalation as esc
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import extension_check
 from wenming.common.access import restrict
@@ -250,9 +251,9 @@ class MergeForm(ActionForm):
 
 class NoticeForm(ActionForm):
     demand = forms.CharField(label=_("What the unit must do"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
-    # At most 60 working days of 8 hours: the deadline is computed on the working calendar, which stops at three years.
-    hours = forms.DecimalField(label=_("Answer within (working hours)"), min_value=0.5, max_value=480, initial=4,
-                               max_digits=6, decimal_places=1)
+    # The service's bounds (escalation.NOTICE_HOURS_*), so the form names the field before the service refuses.
+    hours = forms.DecimalField(label=_("Answer within (working hours)"), min_value=esc.NOTICE_HOURS_MIN,
+                               max_value=esc.NOTICE_HOURS_MAX, initial=4, max_digits=6, decimal_places=1)
     field_order = ["version", "demand", "hours"]
 
     def __init__(self, *args, **kwargs):

@@ -7,7 +7,7 @@ the policy's margin is left, yellow and red once it is overdue by the city's thr
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -19,6 +19,9 @@ from wenming.common.access import restrict, scope_for
 from wenming.common.calendar import WORKING_HOURS, deadline_add, working_time_between
 
 ISSUERS = frozenset({"shift_leader", "dispatcher", "area_leader"})
+# A notice's answer time, in working hours: at most 60 working days of 8 hours (the working calendar the deadline
+# is computed on stops at three years). The form offers the same bounds.
+NOTICE_HOURS_MIN, NOTICE_HOURS_MAX = Decimal("0.5"), Decimal(480)
 
 
 def escalation_policy() -> EscalationPolicy:
@@ -56,6 +59,7 @@ def notice_issue(*, case_id: int, actor, demand: str, answer_within_hours: Decim
     """Issue a 督办单 on any open case to its unit; the answer is due in working hours."""
     if not demand.strip():
         raise WorkflowError(_("Say what the unit must do."))
+    hours = notice_hours_check(answer_within_hours)
     with transaction.atomic():
         case = restrict(Case.objects.select_for_update(), actor).filter(pk=case_id).first()
         if case is None:
@@ -67,11 +71,23 @@ def notice_issue(*, case_id: int, actor, demand: str, answer_within_hours: Decim
         now = timezone.now()
         notice = SupervisionNotice.objects.create(
             case=case, unit_id=case.unit_id, level=level, demand=demand.strip(), issued_by=actor,
-            answer_due=deadline_add(now, Decimal(str(answer_within_hours)), WORKING_HOURS),
+            answer_due=deadline_add(now, hours, WORKING_HOURS),
         )
         _event(case, action="notice_issued", actor=actor, note=demand.strip(),
                data={"notice": notice.pk, "level": int(level), "answer_due": notice.answer_due.isoformat()})
     return notice
+
+
+def notice_hours_check(hours: Decimal | float | str) -> Decimal:
+    """The answer time as a Decimal, or WorkflowError naming the field when it is no number or out of bounds."""
+    try:
+        value = Decimal(str(hours))
+    except (InvalidOperation, ValueError):
+        value = None
+    if value is None or not value.is_finite() or not NOTICE_HOURS_MIN <= value <= NOTICE_HOURS_MAX:
+        raise WorkflowError(_("Answer within (working hours): from %(min)s to %(max)s.")
+                            % {"min": NOTICE_HOURS_MIN, "max": NOTICE_HOURS_MAX})
+    return value
 
 
 def notice_answer(*, notice_id: int, actor, answer: str) -> SupervisionNotice:

@@ -104,3 +104,18 @@ def test_scan_notifies_once_per_level_and_deadline(handling_case, people):
     assert {"chengguan", "chengguan_lead", "taocheng"} <= keys  # red reaches the area leader
     again = esc.escalations_scan(now=late + dt.timedelta(hours=1))
     assert again[L.RED.label] == 0
+
+
+@pytest.mark.parametrize("hours", [Decimal("480.1"), 99999.99, "1e9", 0, Decimal("0.4"), -4, "nan", "inf", float("inf"), "x"])
+def test_notice_answer_time_is_bounded_by_the_service_naming_the_field(handling_case, people, hours):
+    before = handling_case.events.count()
+    with pytest.raises(wf.WorkflowError, match=r"Answer within \(working hours\): from 0.5 to 480"):
+        esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="今日内处理", answer_within_hours=hours)
+    assert not SupervisionNotice.objects.filter(case=handling_case).exists()
+    assert handling_case.events.count() == before
+
+
+@pytest.mark.parametrize("hours", [Decimal("0.5"), 480])
+def test_notice_answer_time_at_its_bounds_is_taken(handling_case, people, hours):
+    notice = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="今日内处理", answer_within_hours=hours)
+    assert notice.answer_due == deadline_add(notice.created_at, Decimal(str(hours)), "working_hours")
