@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from wenming.cases.forms import MultipleFileInput, PhotosField
+from wenming.common.input import BoundedDateField
 
 
 class MultipleFileField(PhotosField):
@@ -36,7 +37,7 @@ class DecisionForm(forms.Form):
                             error_messages={"required": _("Decision: describe what must be done.")})
     owner_unit = forms.ModelChoiceField(label=_("Owner unit"), queryset=None,
                                         error_messages={"required": _("Owner: choose the unit responsible.")})
-    due_on = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}),
+    due_on = BoundedDateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}),
                              error_messages={"required": _("Deadline: a supervision item needs a deadline."),
                                              "invalid": _("Deadline: enter a date as YYYY-MM-DD.")})
 

@@ -37,6 +37,7 @@ from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import COMMAND, scope_for
 from wenming.common.files import display_name, random_name, sniff, storage_save
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
+from wenming.common.input import DATE_MAX, DATE_MIN
 
 REMIND_DAYS_BEFORE = 1
 UNIT_ROLES = {"unit_handler", "unit_leader"}
@@ -276,6 +277,9 @@ def supervision_item_create(*, meeting_id: int | None, actor, title: str, owner_
         today = _today(now)
         if due_on < today:
             raise WorkflowError(_("Deadline: %(day)s is already past.") % {"day": due_on.isoformat()})
+        if due_on > DATE_MAX:  # as the form: dates past it overflow the day bounds reports and exports compute
+            raise WorkflowError(_("%(field)s: enter a date between %(min)s and %(max)s.")
+                                % {"field": _("Deadline"), "min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()})
         task = Task.objects.create(
             campaign=campaign, action=action, kind=TaskKind.SUPERVISION, code=f"DB{today:%Y}-{seq:04d}", title=title[:200],
             description=description, lead_unit=owner_unit, owner=owner, meeting=meeting, starts_on=today, due_on=due_on,

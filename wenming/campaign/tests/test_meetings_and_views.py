@@ -131,3 +131,19 @@ def test_evidence_uploaded_on_the_page_is_served_through_the_access_path(client,
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     client.logout()
     assert client.get(f"/campaign/evidence/{evidence[0].pk}/").status_code == 302
+
+
+def test_a_decision_deadline_past_the_platforms_last_day_is_refused_naming_the_field(client, campaign, people,
+                                                                                      media_and_english):
+    meeting = meeting_prepare(campaign=campaign, week_start=timezone.now().date(), actor=people["zhiban"])
+    unit = Task.objects.get(campaign=campaign, code="R05-1").lead_unit
+    client.force_login(people["zhiban"])
+    response = client.post(f"/campaign/meetings/{meeting.pk}/decide/",
+                           {"title": "一周内完成主干道飞线整治", "owner_unit": unit.pk, "due_on": "9999-12-31"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Deadline: enter a date between 2000-01-01 and 2099-12-31." in response.content.decode()
+    with pytest.raises(wf.WorkflowError, match="Deadline: enter a date between"):
+        svc.supervision_item_create(meeting_id=meeting.pk, actor=people["zhiban"], title="飞线整治", owner_unit=unit,
+                                    due_on=dt.date(9999, 12, 31))
+    assert not meeting.decisions.exists()
