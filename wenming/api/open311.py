@@ -40,10 +40,10 @@ from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
 from wenming.common.input import DATE_MAX, DATE_MIN, ID_MAX, strip_controls
+from wenming.common.net import client_ip
 from wenming.public import selectors as public
 from wenming.public.services.errors import RateLimited
 from wenming.public.services.limits import limit_check, limit_hit
-from wenming.public.views import client_ip
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-28T00:00:00Z"

@@ -6,11 +6,8 @@ person's name; the status page reads only what ``selectors`` lets through.
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,6 +18,7 @@ from wenming.cases.models import Evidence, FollowUpChannel
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.followup import followup_record
 from wenming.cases.services.workflow import Upload
+from wenming.common.net import client_ip
 from wenming.org.models import Area
 from wenming.org.selectors import public_outlines_json
 
@@ -41,39 +39,6 @@ from .services.verification import (
 SESSION_PHONE = "public_verified_phone"
 VERIFIED_FOR = 24 * 3600  # seconds a verified phone stays verified in this browser
 SESSION_REPORTS = "public_reports"
-
-
-def _from_proxy(address: str) -> bool:
-    allowed = getattr(settings, "WENMING_FORWARDED_ALLOW_IPS", None) or os.environ.get(
-        "WENMING_FORWARDED_ALLOW_IPS", "127.0.0.1")
-    entries = [entry.strip() for entry in allowed.split(",") if entry.strip()]
-    if "*" in entries:
-        return True
-    try:
-        ip = ipaddress.ip_address(address)
-        return any(ip in ipaddress.ip_network(entry, strict=False) for entry in entries)
-    except ValueError:
-        return False
-
-
-def client_ip(request) -> str:
-    """The sender's address; behind the city's proxy (WENMING_BEHIND_PROXY) the one the proxy saw, when the
-    request came from the proxy (WENMING_FORWARDED_ALLOW_IPS, as for the server). An IPv6 address counts as
-    its /64, the network one subscriber holds (else each request could come from a new one)."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and _from_proxy(address):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            address = forwarded.split(",")[-1].strip()
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return address
 
 
 def _city_centre() -> tuple[float, float] | None:
