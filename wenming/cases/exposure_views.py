@@ -20,7 +20,6 @@ from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import get_or_404, scope_for
 from wenming.common.input import CleanAtom1Feed, db_id
 from wenming.common.pagination import paginate
-from wenming.org.models import Area
 
 FEED_ITEMS = 30
 
@@ -72,18 +71,8 @@ def exposure_edit(request, pk: int):
 
 # -- public pages: no login, nothing personal --------------------------------------------------------------------
 
-def _places(exposures) -> dict[int, str]:
-    """The district and street of each case, by name (the public page's only location besides the map-free text)."""
-    areas = {a["path"]: a["name"] for a in Area.objects.filter(level__in=["county", "street"]).values("path", "name")}
-    out = {}
-    for item in exposures:
-        path = item.case.area_path or ""
-        out[item.pk] = " ".join(name for prefix, name in sorted(areas.items()) if path.startswith(prefix))
-    return out
-
-
 def _entries(page):
-    places = _places(page)
+    places = ex.exposure_places(page)
     for item in page:
         photos = list(item.photos.all())
         item.before = [p for p in photos if p.evidence.kind == Evidence.Kind.BEFORE]
