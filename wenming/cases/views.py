@@ -64,13 +64,6 @@ SEES_INSPECTORS = SEES_REPORTER
 PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.PROVINCIAL, Channel.MEDIA})
 
 
-def mask_phone(phone: str) -> str:
-    """138****0000: the first three and last four digits."""
-    if not phone:
-        return ""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
-
-
 def _uploads(files) -> list[wf.Upload]:
     return [wf.Upload(name=upload.name, content=upload.read()) for upload in files or ()]
 
