@@ -78,6 +78,29 @@ def people(db):
 
 
 @pytest.fixture
+def public_setup(settings, tmp_path):
+    """For tests that reach the citizen's pages (the public app's and others'): uploads in a temporary folder,
+    SMS kept in memory, rate-limit counters fresh before and after."""
+    from django.core.cache import cache
+
+    from wenming.public.tests import sms
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.WENMING_SMS_BACKEND = "wenming.public.tests.sms.RecordingSMSBackend"
+    sms.OUTBOX.clear()
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def english(client):
+    """Pages in English so messages can be matched (the UI is Chinese by default)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
 def media_and_english(settings, tmp_path):
     """Uploads into a temporary folder; messages in English, so tests match them (the UI shows Chinese)."""
     from django.utils import translation

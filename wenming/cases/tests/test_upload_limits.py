@@ -18,25 +18,9 @@ from wenming.common.tests.test_images import bomb_png
 from wenming.conftest import photo_bytes
 from wenming.public.models import PublicReport
 
-pytestmark = pytest.mark.django_db
+# The citizen's report is one of the routes: its uploads, SMS and rate limits set up as in the public app's tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_setup")]
 BOMB_SAYS = "bomb.png has more than 40 megapixels"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.WENMING_SMS_BACKEND = "wenming.public.tests.sms.RecordingSMSBackend"
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 @pytest.fixture

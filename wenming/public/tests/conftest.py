@@ -1,30 +1,14 @@
 import pytest
-from django.core.cache import cache
 
 from wenming.cases.services.routing import case_route
 from wenming.org.models import Area, Unit
-
-from . import sms
 
 UNIT_CODE = "CGJ-131102"
 
 
 @pytest.fixture(autouse=True)
-def _public_setup(settings, tmp_path):
-    """Uploads in a temporary folder, SMS kept in memory, rate-limit counters fresh."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.WENMING_SMS_BACKEND = "wenming.public.tests.sms.RecordingSMSBackend"
-    sms.OUTBOX.clear()
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def english(client):
-    """Pages in English so messages can be matched (the UI is Chinese by default)."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def _public_setup(public_setup):
+    """Every test here: wenming/conftest.py's public_setup (uploads, SMS, rate-limit counters)."""
 
 
 @pytest.fixture
