@@ -1,16 +1,37 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wenming.cases.services.errors import WorkflowError
 from wenming.common.admin_base import ScopedAdmin
 
 from .models import ApiKey, Open311Report
-from .services.keys import _hash, api_key_revoke, new_secret
+from .services.keys import _hash, api_key_channel_check, api_key_revoke, new_secret
+
+
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ["name", "person", "channel", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        channel = cleaned.get("channel")
+        if channel and "person" not in self.errors:
+            try:
+                api_key_channel_check(person=cleaned.get("person"), channel=channel)
+            except WorkflowError as exc:
+                self.add_error("channel", str(exc))
+        return cleaned
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(ScopedAdmin):
-    """Issue a key by adding one: the key is shown once, on the next page, and only its hash is kept."""
+    """Issue a key by adding one: the key is shown once, on the next page, and only its hash is kept. Its channel is
+    one its person's roles report on (``api_key_channel_check``)."""
+
+    form = ApiKeyForm
 
     list_display = ["name", "prefix", "person", "channel", "is_active", "created_at", "revoked_at"]
     list_filter = ["channel", "is_active"]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wenming.api.models import ApiKey
-from wenming.cases.models.case import Channel
+from wenming.cases.models.case import Channel, channels_for
 from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import scope_for
 from wenming.common.services.audit import audit_event_record
@@ -61,6 +61,26 @@ def api_key_issue(*, name: str, person=None, channel: str = Channel.API) -> tupl
         key = ApiKey.objects.create(name=name.strip(), prefix=prefix, key_hash=_hash(secret), person=person,
                                     channel=channel)
     return key, f"{prefix}.{secret}"
+
+
+def api_key_channel_check(*, person, channel: str) -> None:
+    """Refuse (WorkflowError) a key acting as ``person`` on a channel their roles do not report on: the intake
+    would refuse every report it posted. A key of nobody takes any channel; a person who reports nothing keeps
+    "other system", the channel that claims no source. Checked where keys are issued by hand (the admin); the
+    intake checks again on every report, since roles change after a key is issued."""
+    if person is None:
+        return
+    labels = dict(Channel.choices)
+    allowed = channels_for(scope_for(person).roles)
+    if not allowed:
+        if channel != Channel.API:
+            raise WorkflowError(_("%(person)s reports no cases: a key acting as them keeps the channel “%(api)s”.")
+                                % {"person": person, "api": labels[Channel.API]})
+        return
+    if channel not in allowed:
+        raise WorkflowError(_("%(person)s reports only on %(allowed)s; a key acting as them cannot report on "
+                              "“%(channel)s”.") % {"person": person, "channel": labels.get(channel, channel),
+                                                   "allowed": "、".join(str(labels[c]) for c in allowed)})
 
 
 def _lookup(prefix: str, digest: str) -> ApiKey | None:
