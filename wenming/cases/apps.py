@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from wenming.common.files import stored_files_register
+
 
 class CasesConfig(AppConfig):
     name = "wenming.cases"
@@ -9,3 +11,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+
+        # Evidence and exposure renders are named by functions (evidence_path, rendered_path), so the orphan-file
+        # sweep cannot read these folders off the fields.
+        stored_files_register(folders=["evidence/", "exposure/"])

@@ -3,7 +3,9 @@ upload without trusting it, and serving a stored file so the browser cannot be t
 
 Files live outside the database, so a rolled-back transaction would leave them behind (and, on SQLite, a
 reused id would put them beside the next case's). ``storage_save`` gives every name a random part and
-deletes the file again when the transaction, or the savepoint, it was written in rolls back.
+deletes the file again when the transaction, or the savepoint, it was written in rolls back. A worker killed
+(``kill -9``) between writing and committing runs no rollback at all: ``files_sweep``
+(``wenming.common.services.files``) removes such files later, under the folders registered here.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import secrets
 import unicodedata
 import weakref
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
@@ -26,6 +29,30 @@ HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"
 # Types a browser may show in the page; anything else is offered as a download.
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 READ_CHUNK = 256 * 1024
+
+# What the sweep may look at beyond the FileFields it finds itself: folders the app writes under (a FileField whose
+# upload_to is a function names no folder) and text columns that hold a stored file's name. Filled by the owning
+# apps in their AppConfig.ready, so common never imports them.
+_SWEPT_FOLDERS: set[str] = set()
+_NAME_COLUMNS: set[tuple[str, str]] = set()
+
+
+def stored_files_register(*, folders: Iterable[str] = (), name_columns: Iterable[str] = ()) -> None:
+    """Declare folders of the storage that only this app writes (``"evidence/"``), and columns other than
+    FileFields that hold a stored name (``"app_label.Model.field"``), so the sweep keeps what they point to."""
+    for folder in folders:
+        clean = folder.strip("/")
+        if not clean or clean.startswith(".") or ".." in clean.split("/"):
+            raise ValueError(f"not a folder under the storage: {folder!r}")
+        _SWEPT_FOLDERS.add(clean + "/")
+    for column in name_columns:
+        app_label, model, field = column.split(".")
+        _NAME_COLUMNS.add((f"{app_label}.{model}", field))
+
+
+def stored_files_registered() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """(folders, name columns) registered so far."""
+    return frozenset(_SWEPT_FOLDERS), frozenset(_NAME_COLUMNS)
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
