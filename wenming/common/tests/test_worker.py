@@ -6,11 +6,12 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 
-def test_worker_once_runs_every_periodic_job():
+def test_worker_once_runs_every_periodic_job(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the file sweep must never look at a developer's own media folder
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)
     lines = [line.split(":")[0] for line in out.getvalue().splitlines()]
-    assert lines == ["escalations", "campaign", "notifications", "webhooks", "daily counts", "snapshots"]
+    assert lines == ["escalations", "campaign", "notifications", "webhooks", "daily counts", "snapshots", "files"]
 
 
 def _alive(pid: int) -> bool:
@@ -30,7 +31,9 @@ def test_the_demo_worker_stops_when_its_server_is_killed(tmp_path):
     import sys
     import time
 
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}", WENMING_TESTING="1")
+    # Its own media folder: the worker's file sweep on an empty database would take a real one for orphans.
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}", WENMING_TESTING="1",
+               WENMING_MEDIA_ROOT=str(tmp_path / "media"))
     subprocess.run([sys.executable, "-m", "wenming.cli", "migrate", "-v0"], env=env, check=True)
     # A stand-in for the server: starts the worker as `wenming serve --with-worker` does, then dies.
     parent = subprocess.run([sys.executable, "-c", (

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = ("Run background work: the task queue worker, and the periodic escalation and campaign scans, "
-            "notification and webhook retries, dashboard counts and score snapshots.")
+            "notification and webhook retries, dashboard counts, score snapshots and the orphan-file sweep.")
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=60.0, help="seconds between periodic scans (default 60)")
@@ -34,6 +34,9 @@ class Command(BaseCommand):
 
             self.stdout.write(f"daily counts: {refresh_daily_counts.call()}")
             self.stdout.write(f"snapshots: {compute_snapshots.call()}")
+            from wenming.common.tasks import sweep_files
+
+            self.stdout.write(f"files: {sweep_files.call()}")
             return
         # The queue itself is worked by django-tasks-db's worker; this process schedules the periodic jobs.
         child = subprocess.Popen([sys.executable, "-m", "wenming.cli", "db_worker"], env=os.environ.copy())
@@ -49,11 +52,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         from wenming.cases.tasks import deliver_webhooks, scan_escalations
-        from wenming.common.tasks import deliver_notifications
+        from wenming.common.tasks import deliver_notifications, sweep_files
         from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
 
-        # Slower jobs: the dashboards' daily counts hourly, the score snapshots daily (both at start too).
-        every = {refresh_daily_counts: 3600.0, compute_snapshots: 86400.0}
+        # Slower jobs: the dashboards' daily counts and the orphan-file sweep hourly, the score snapshots daily (all
+        # at start too).
+        every = {refresh_daily_counts: 3600.0, compute_snapshots: 86400.0, sweep_files: 3600.0}
         last_run = dict.fromkeys(every, float("-inf"))
 
         try:
