@@ -108,7 +108,7 @@ def _sweep_plan() -> list[tuple[Storage, list[str]]]:
 
 
 def _key(name: str) -> int:
-    # A name as 8 bytes of its digest keeps the snapshot small (a city's millions of files); a collision could only
+    # A name as 8 bytes of its digest keeps the snapshot small (~75 MB per million files); a collision could only
     # keep an orphan, and every removal is confirmed against the database first.
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
 
