@@ -61,7 +61,9 @@ class Step:
 
 def tracked_case(code: str) -> Case | None:
     code = (code or "").strip().upper()
-    if not code or len(code) > 12:
+    # Codes are ASCII letters and digits; anything else (a NUL byte PostgreSQL refuses, full-width letters) is
+    # simply no code, answered like an unknown one.
+    if not code or len(code) > 12 or not (code.isascii() and code.isalnum()):
         return None
     return Case.objects.select_related("category").filter(tracking_code=code).first()
 

@@ -156,7 +156,7 @@ class ProgressReport(models.Model):
 
 class ProgressEvidence(models.Model):
     report = models.ForeignKey(ProgressReport, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("report"))
-    file = models.FileField(_("file"), upload_to="progress/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="progress/%Y/%m/", max_length=200)
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=64)
 

@@ -23,6 +23,7 @@ from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.common.access import restrict, scope_for
 from wenming.common.files import random_name, storage_save
 from wenming.common.images import ImageRefused, image_decode
+from wenming.common.input import strip_controls
 from wenming.common.services.audit import audit_event_record
 from wenming.org.models import Area
 
@@ -67,7 +68,8 @@ def _check_text(label: str, text: str) -> None:
 def exposure_save(*, case_id: int, actor, headline: str, summary: str = "") -> Exposure:
     """Create the case's exposure as a draft, or change its text (a published one stays published)."""
     _publisher(actor)
-    headline, summary = headline.strip(), summary.strip()
+    # Public text goes to feeds and XML: no control character may reach the row, whoever calls.
+    headline, summary = strip_controls(headline).strip(), strip_controls(summary).strip()
     if not headline:
         raise WorkflowError(_("Give a headline."))
     limit = Exposure._meta.get_field("headline").max_length
