@@ -104,7 +104,7 @@ def test_a_request_with_too_many_files_is_a_400_not_a_crash(english, people, gri
     english.force_login(people["shouli"])
     photos = [SimpleUploadedFile(f"p{i}.png", photo_bytes(), "image/png") for i in range(13)]
     response = english.post(reverse("cases:new"), intake(grid, photos=photos))
-    assert response.status_code == 400 and "choose fewer files" in response.content.decode()
+    assert response.status_code == 400 and "choose fewer photos" in response.content.decode()
     assert not Case.objects.filter(description="小区门口流动摊贩").exists()
 
 
@@ -123,7 +123,7 @@ def test_the_400_page_names_no_figure_of_its_own(english, people, grid, settings
     english.force_login(people["shouli"])
     photos = [SimpleUploadedFile(f"p{i}.png", photo_bytes(), "image/png") for i in range(13)]
     page = english.post(reverse("cases:new"), intake(grid, photos=photos)).content.decode()
-    assert "under its file field how many it takes" in page
+    assert "under its photos field how many it takes" in page
     assert "9 photos" not in page
 
 
