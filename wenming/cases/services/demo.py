@@ -25,6 +25,7 @@ from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import Upload
 from wenming.org.models import Area, Person, Role, RoleAssignment, Unit
+from wenming.org.services.demo import DEMO_PASSWORD
 
 CHANNELS = ["citizen"] * 4 + ["hotline"] * 3 + ["12345"] * 3 + ["grid"] * 4 + ["provincial", "media", "inspection"]
 DESCRIPTIONS = {
@@ -61,17 +62,19 @@ def _photo(rng: random.Random, tint: tuple[int, int, int]) -> bytes:
 
 class _Handlers(dict):
     """The handler of each unit cases are dispatched to: the demo's own login where there is one, else a
-    person who cannot log in (an administrator sets a password to use it), made when first needed."""
+    handler made when first needed, who logs in with the demo password like every account the demo prints."""
 
     def __init__(self):
         super().__init__()
+        self.password = ""
         for assignment in RoleAssignment.objects.filter(role=Role.UNIT_HANDLER).select_related("person"):
             self.setdefault(assignment.unit_id, assignment.person)
 
     def __missing__(self, unit_id: int) -> Person:
         unit = Unit.objects.get(pk=unit_id)
+        self.password = self.password or make_password(DEMO_PASSWORD)  # one hash for all: hashing is slow
         person = Person.objects.create(username=f"h-{unit.code.lower()}"[:150], display_name=f"{unit.name} 处置员",
-                                       unit=unit, password=make_password(None), is_staff=True)
+                                       unit=unit, password=self.password, is_staff=True)
         RoleAssignment.objects.create(person=person, role=Role.UNIT_HANDLER, unit=unit)
         self[unit_id] = person
         return person

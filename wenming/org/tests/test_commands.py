@@ -65,3 +65,26 @@ def test_demo_logins_names_the_address_the_demo_serves_on(monkeypatch):
     text = out.getvalue()
     assert "http://127.0.0.1:8765/login/" in text
     assert "shouli" in text and "wenming2026" in text
+
+
+def test_every_account_demo_logins_prints_logs_in_with_the_demo_password(client, monkeypatch):
+    """The task forces' leaders and the handlers made for cases too (they once had no usable password)."""
+    from django.contrib.auth.hashers import check_password
+
+    from wenming.campaign.services.demo import campaign_demo_build
+    from wenming.cases.services.demo import demo_cases_build
+    from wenming.org.models import Person
+
+    campaign_demo_build()
+    demo_cases_build(count=40, exposures=0)
+    out = StringIO()
+    call_command("demo-logins", stdout=out)
+    printed = [line.split()[0] for line in out.getvalue().splitlines() if line.startswith("  ")]
+    assert any(name.startswith("zb") for name in printed) and any(name.startswith("h-") for name in printed)
+    people = Person.objects.filter(username__in=printed)
+    assert people.count() == len(printed)
+    # One check per distinct hash (hashing is slow); every printed account has one of them.
+    hashes = set(people.values_list("password", flat=True))
+    assert all(check_password("wenming2026", encoded) for encoded in hashes), "an account printed cannot log in"
+    for username in (next(n for n in printed if n.startswith("zb")), next(n for n in printed if n.startswith("h-"))):
+        assert client.login(username=username, password="wenming2026"), username
