@@ -433,13 +433,16 @@ def _url(name: str, row: Row, role: str, world) -> str:
 
 
 def _body(response) -> str:
+    # Never response.close() here: it sends request_finished, whose close_old_connections (reconnected once the
+    # test client is done) closes the PostgreSQL connection in the middle of the test. The client closes a
+    # response itself, a streamed one when its content has been read to the end.
     content_type = response.get("Content-Type", "")
     if not content_type.startswith(TEXT_TYPES):
         if getattr(response, "streaming", False):
-            response.close()
+            for _chunk in response.streaming_content:
+                pass
         return ""
     raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
-    response.close()
     return raw.decode("utf-8", errors="replace")
 
 
