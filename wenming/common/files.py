@@ -114,12 +114,15 @@ def storage_save(*, storage: Storage, name: str, content: bytes, using: str | No
 
 def _delete_unless_committed(storage: Storage, name: str, using: str | None) -> None:
     state = {"committed": False}
+    connection = transaction.get_connection(using)
 
     def committed() -> None:
         state["committed"] = True
 
     def sweep() -> None:
-        if state["committed"]:
+        # Django also drops the hooks still queued when an earlier one raises (a task queue down) after the commit;
+        # its flag "a commit's hooks are due" is still set then, and the rows naming the file exist.
+        if state["committed"] or getattr(connection, "run_commit_hooks_on_set_autocommit_on", False):
             return
         try:
             storage.delete(name)

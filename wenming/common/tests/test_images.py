@@ -127,3 +127,18 @@ def test_served_files_take_their_type_from_their_bytes(tmp_path):
 
 def test_content_disposition_quotes_nothing_it_should_not():
     assert content_disposition("attachment", 'a"b\\c.pdf') == "attachment; filename=\"a_b_c.pdf\"; filename*=UTF-8''a%22b%5Cc.pdf"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_stays_when_an_earlier_commit_hook_fails(tmp_path):
+    # Django drops the remaining commit hooks when one raises: the transaction committed all the same, so the row
+    # naming the file exists and the file must stay.
+    storage = FileSystemStorage(location=tmp_path)
+
+    def enqueue_failed():
+        raise ConnectionError("the task queue is down")
+
+    with pytest.raises(ConnectionError), transaction.atomic():
+        transaction.on_commit(enqueue_failed)
+        name = storage_save(storage=storage, name="a/x.jpg", content=b"data")
+    assert storage.exists(name)
