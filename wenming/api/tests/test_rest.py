@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from wenming.api.services.keys import api_key_issue, api_key_revoke
 from wenming.cases.models import Case, CaseEvent
@@ -282,25 +284,14 @@ def test_a_second_report_of_the_same_external_id_is_409_with_the_first_case(clie
     assert _report(client, auth, grid, external_id="12345-2026-000778").status_code == 201
 
 
-def test_a_duplicate_found_by_the_constraint_under_a_race_is_409(client, token, grid, monkeypatch):
-    """Two posts at once: both look, neither finds the other, both insert; the constraint refuses the second,
-    which then answers 409 with the winner (simulated: the first look finds nothing)."""
-    from wenming.api.services import intake
-
+def test_a_new_report_reads_no_case_before_inserting(client, token, grid):
+    """The constraint is the one duplicate check (it also settles two posts at once): a new external id costs no
+    look-up on the hot path, and the refused second post leaves the connection working (its savepoint)."""
     auth = token("shouli")
-    first = _report(client, auth, grid).json()
-    looks = []
-    real = intake._existing
-
-    def racing(**kwargs):
-        looks.append(kwargs)
-        return None if len(looks) == 1 else real(**kwargs)
-
-    monkeypatch.setattr(intake, "_existing", racing)
-    second = _report(client, auth, grid)
-    assert second.status_code == 409, second.content
-    assert second.json()["case"]["number"] == first["number"] and len(looks) == 2
-    # The refused insert rolled back to its savepoint: the connection still works and nothing half-written stays.
+    with CaptureQueriesContext(connection) as ctx:
+        assert _report(client, auth, grid).status_code == 201
+    assert not [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT') and '"cases_case"' in q["sql"]]
+    assert _report(client, auth, grid).status_code == 409
     assert Case.objects.filter(external_id="12345-2026-000777").count() == 1
 
 
