@@ -30,29 +30,23 @@ HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 READ_CHUNK = 256 * 1024
 
-# What the sweep may look at beyond the FileFields it finds itself: folders the app writes under (a FileField whose
-# upload_to is a function names no folder) and text columns that hold a stored file's name. Filled by the owning
-# apps in their AppConfig.ready, so common never imports them.
+# Folders the sweep walks beyond those it reads off the FileFields (a FileField whose upload_to is a function names
+# no folder). Filled by the owning apps in their AppConfig.ready, so common never imports them.
 _SWEPT_FOLDERS: set[str] = set()
-_NAME_COLUMNS: set[tuple[str, str]] = set()
 
 
-def stored_files_register(*, folders: Iterable[str] = (), name_columns: Iterable[str] = ()) -> None:
-    """Declare folders of the storage that only this app writes (``"evidence/"``), and columns other than
-    FileFields that hold a stored name (``"app_label.Model.field"``), so the sweep keeps what they point to."""
+def stored_files_register(*, folders: Iterable[str]) -> None:
+    """Declare folders of the storage that only this app writes (``"evidence/"``), for the orphan-file sweep."""
     for folder in folders:
         clean = folder.strip("/")
         if not clean or clean.startswith(".") or ".." in clean.split("/"):
             raise ValueError(f"not a folder under the storage: {folder!r}")
         _SWEPT_FOLDERS.add(clean + "/")
-    for column in name_columns:
-        app_label, model, field = column.split(".")
-        _NAME_COLUMNS.add((f"{app_label}.{model}", field))
 
 
-def stored_files_registered() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    """(folders, name columns) registered so far."""
-    return frozenset(_SWEPT_FOLDERS), frozenset(_NAME_COLUMNS)
+def stored_files_registered() -> frozenset[str]:
+    """The folders registered so far."""
+    return frozenset(_SWEPT_FOLDERS)
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:

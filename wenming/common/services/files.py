@@ -5,9 +5,9 @@ file and committing runs no rollback, and a database restored from a backup take
 the files of the rows it lost. ``files_sweep`` removes such files once they are older than any request can be, so a
 file whose request is still writing its row is never touched.
 
-What references a file is found generically: every FileField (ImageField too) of every installed model, and the text
-columns apps register with ``stored_files_register``. Only folders the app writes are walked: the fixed part of each
-FileField's ``upload_to`` and the registered folders, never the whole storage.
+What references a file is found generically: every FileField (ImageField too) of every installed model. Only folders
+the app writes are walked: the fixed part of each FileField's ``upload_to`` and the folders apps register with
+``stored_files_register``, never the whole storage.
 """
 
 from __future__ import annotations
@@ -58,20 +58,14 @@ class SweepResult:
 
 
 def _file_columns() -> list[tuple[type[models.Model], list[str]]]:
-    """(model, columns) for every model with a column holding a stored file's name."""
-    _folders, registered = stored_files_registered()
-    extra: dict[str, set[str]] = {}
-    for label, field in registered:
-        model = apps.get_model(label)  # a registration naming no model or field stops the sweep: it would keep nothing
-        extra.setdefault(model._meta.label_lower, set()).add(model._meta.get_field(field).attname)
+    """(model, columns) for every model with a FileField."""
     columns = []
     for model in apps.get_models():
         if model._meta.proxy:  # its table is its parent's, walked once
             continue
-        names = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)}
-        names |= extra.get(model._meta.label_lower, set())
+        names = sorted(f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField))
         if names:
-            columns.append((model, sorted(names)))
+            columns.append((model, names))
     return columns
 
 
@@ -90,8 +84,7 @@ def _fixed_folder(upload_to) -> str:
 def _sweep_plan() -> list[tuple[Storage, list[str]]]:
     """Each storage the FileFields write to, with the folders to walk in it (a folder inside another is walked
     with it). Registered folders are in the default storage."""
-    registered, _columns = stored_files_registered()
-    plan: dict[int, tuple[Storage, set[str]]] = {id(default_storage): (default_storage, set(registered))}
+    plan: dict[int, tuple[Storage, set[str]]] = {id(default_storage): (default_storage, set(stored_files_registered()))}
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if isinstance(field, models.FileField) and (folder := _fixed_folder(field.upload_to)):

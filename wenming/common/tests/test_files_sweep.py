@@ -167,24 +167,6 @@ def test_a_database_that_names_no_file_removes_nothing(tmp_path):
     assert orphan.exists()
 
 
-def test_a_registered_name_column_keeps_its_file(stored, tmp_path, monkeypatch):
-    # ProgressEvidence.name is the client's file name; here it stands in for a text column holding a stored name.
-    monkeypatch.setattr(files_mod, "_NAME_COLUMNS", set())
-    named = _write(tmp_path, "progress/2026/01/named-7.pdf")
-    ProgressEvidence.objects.filter(pk=ProgressEvidence.objects.first().pk).update(name="progress/2026/01/named-7.pdf")
-    assert files_sweep(older_than=HOUR, dry_run=True).orphans == 1
-    files_mod.stored_files_register(name_columns=["campaign.ProgressEvidence.name"])
-    result = files_sweep(older_than=HOUR)
-    assert named.exists() and result.orphans == 0
-
-
-def test_a_registration_naming_no_column_stops_the_sweep(monkeypatch):
-    monkeypatch.setattr(files_mod, "_NAME_COLUMNS", set())
-    files_mod.stored_files_register(name_columns=["campaign.ProgressEvidence.nothing"])
-    with pytest.raises(Exception, match="nothing"):
-        files_sweep(older_than=HOUR)
-
-
 @pytest.mark.parametrize("folder", ["", "/", "../etc", "a/../../b", ".hidden"])
 def test_a_folder_outside_the_storage_cannot_be_registered(folder):
     with pytest.raises(ValueError):
