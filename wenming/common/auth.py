@@ -109,8 +109,9 @@ class ThrottledModelBackend(ModelBackend):
 
 
 class LoginThrottleMixin:
-    """For a login form: while locked, say so and when to try again (the backend refuses anyway); the failure
-    that locks says so at once rather than "wrong password"."""
+    """For a login form: while locked, say so and when to try again; the failure that locks says so at once
+    rather than "wrong password". Asked only when the login failed: the backend already checked (and refused a
+    locked login as a wrong one), so a good login checks once."""
 
     def _refuse_if_throttled(self):
         try:
@@ -119,7 +120,6 @@ class LoginThrottleMixin:
             raise ValidationError(str(exc), code="throttled") from None
 
     def clean(self):
-        self._refuse_if_throttled()
         try:
             return super().clean()
         except ValidationError as exc:

@@ -2,7 +2,9 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import authenticate
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -111,3 +113,12 @@ def test_the_old_password_on_the_password_change_page_is_throttled_like_a_login(
     people["zhiban"].refresh_from_db()
     assert people["zhiban"].check_password(PASSWORD)
     assert AuditEvent.objects.filter(action="login.locked", data__kind="login_account").count() == 1
+
+
+def test_a_good_login_reads_each_counter_once_and_writes_none(client, people):
+    """The backend's check is the one check on a login that succeeds (the form asks again only after a failure)."""
+    with CaptureQueriesContext(connection) as ctx:
+        _login(client, "zhiban", PASSWORD)
+    assert _logged_in(client)
+    counters = [q["sql"] for q in ctx.captured_queries if "common_ratecounter" in q["sql"]]
+    assert len(counters) == 2 and all(sql.startswith("SELECT") for sql in counters), counters
