@@ -106,6 +106,13 @@ def storage_save(*, storage: Storage, name: str, content: bytes, using: str | No
     return saved
 
 
+def field_file_save(field_file, *, stem: str, extension: str, content: bytes) -> None:
+    """``storage_save`` for a model's file field: named by the field's ``upload_to`` (the one place a folder is
+    chosen), with a random part after ``stem``."""
+    name = field_file.field.generate_filename(field_file.instance, random_name(stem, extension))
+    field_file.name = storage_save(storage=field_file.storage, name=name, content=content)
+
+
 def _delete_unless_committed(storage: Storage, name: str, using: str | None) -> None:
     state = {"committed": False}
     connection = transaction.get_connection(using)

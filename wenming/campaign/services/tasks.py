@@ -35,7 +35,7 @@ from wenming.campaign.models import (
 )
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import COMMAND, scope_for
-from wenming.common.files import display_name, random_name, sniff, storage_save
+from wenming.common.files import display_name, field_file_save, sniff
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import DATE_MAX, DATE_MIN
 
@@ -179,13 +179,11 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
                 raise NotAllowed(_("Only the lead and cooperating units report progress on this task."))
         report = ProgressReport.objects.create(task=task, unit_id=unit_id, reported_by=actor, value=number,
                                                narrative=narrative, reported_at=now)
-        storage = ProgressEvidence._meta.get_field("file").storage
         for upload, (content_type, extension) in checked:
             digest = hashlib.sha256(upload.content).hexdigest()
             evidence = ProgressEvidence(report=report, name=display_name(upload.name, limit=200), content_type=content_type)
             # A random part in the name, and deleted again if this transaction rolls back (no orphan files).
-            evidence.file.name = storage_save(storage=storage, content=upload.content,
-                                              name=f"progress/{now:%Y/%m}/{random_name(digest, extension)}")
+            field_file_save(evidence.file, stem=digest, extension=extension, content=upload.content)
             evidence.save()
         before = task_status(task, now=now)
         task.current_value = number

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def evidence_path(instance, filename: str) -> str:
-    return f"evidence/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+    return f"evidence/{instance.case_id}/{instance.sha256[:2]}/{filename}"
 
 
 class Evidence(models.Model):

@@ -37,7 +37,7 @@ class Exposure(TimeStampedModel):
 
 
 def rendered_path(instance, filename: str) -> str:
-    return f"exposure/{instance.exposure_id}/{instance.evidence_id}-{instance.revision}.jpg"
+    return f"exposure/{instance.exposure_id}/{filename}"
 
 
 class ExposurePhoto(models.Model):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from wenming.cases.models import Case, CaseEvent, Evidence
 from wenming.cases.services.errors import EvidenceError
-from wenming.common.files import display_name, random_name, sniff, storage_save
+from wenming.common.files import display_name, field_file_save, sniff
 from wenming.common.geo import haversine_m
 from wenming.common.images import THUMB_SIZE, ImageRefused, image_decode, image_jpeg
 
@@ -30,7 +30,6 @@ __all__ = ["evidence_add", "evidence_warnings", "sniff"]
 SAME_PICTURE_DISTANCE = 3  # Hamming distance between 64-bit perceptual hashes
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
 DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 36867, 36881
-COPY_FOLDERS = {"public_file": "public", "thumbnail": "thumbs"}
 
 
 def _rational(value) -> float:
@@ -92,16 +91,12 @@ def evidence_add(*, case: Case, kind: str, name: str, content: bytes, actor=None
         sha256=digest, uploaded_by=actor,
     )
     copies = _read_photo(evidence, name, content) if is_photo else {}
-    storage = Evidence._meta.get_field("file").storage
     # Written inside a transaction of its own (joined to the caller's, if any) so that a failed insert, or any
     # later rollback, deletes the files again.
     with transaction.atomic(savepoint=False):
-        evidence.file.name = storage_save(storage=storage, content=content,
-                                          name=f"evidence/{case.pk}/{digest[:2]}/{random_name(digest, extension)}")
+        field_file_save(evidence.file, stem=digest, extension=extension, content=content)
         for field, data in copies.items():
-            folder = COPY_FOLDERS[field]
-            getattr(evidence, field).name = storage_save(storage=storage, content=data,
-                                                         name=f"evidence/{folder}/{random_name(digest, 'jpg')}")
+            field_file_save(getattr(evidence, field), stem=digest, extension="jpg", content=data)
         evidence.save()
     return evidence
 

@@ -21,7 +21,7 @@ from PIL import ImageDraw
 from wenming.cases.models import Case, CaseState, Evidence, Exposure, ExposurePhoto
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.common.access import restrict, scope_for
-from wenming.common.files import random_name, storage_save
+from wenming.common.files import field_file_save
 from wenming.common.images import ImageRefused, image_decode
 from wenming.common.input import strip_controls
 from wenming.common.services.audit import audit_event_record
@@ -147,9 +147,8 @@ def exposure_photos_set(*, exposure_id: int, actor, photos: Iterable[tuple[int, 
                 continue
             photo.boxes, photo.revision = boxes, photo.revision + 1
             # A random part in the name, and deleted again if this transaction rolls back.
-            photo.rendered.name = storage_save(
-                storage=ExposurePhoto._meta.get_field("rendered").storage, content=_render(evidence[evidence_id], boxes),
-                name=f"exposure/{exposure.pk}/{random_name(f'{evidence_id}-{photo.revision}', 'jpg')}")
+            field_file_save(photo.rendered, stem=f"{evidence_id}-{photo.revision}", extension="jpg",
+                            content=_render(evidence[evidence_id], boxes))
             photo.save()
         for photo in existing.values():
             photo.delete()
