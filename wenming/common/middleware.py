@@ -1,10 +1,11 @@
 """Responses with personal data are never stored by a browser or a proxy, and a staff session ends after a
 working day without activity.
 
-``no-store`` goes on every response to a logged-in person, every tracking page (the code is the citizen's key),
-every REST and Open311 answer and every page that read a non-empty session (a verified phone, the reports made
-from this browser), unless the view declared the response public (``Cache-Control: public``: the exposure board's
-published photos). Static files are answered by WhiteNoise before this runs and keep their long caching.
+``no-store`` goes on every page that read a non-empty session (every page a logged-in person sees asks who they
+are; a citizen's verified phone, the reports made from this browser), every tracking page (the code is the
+citizen's key) and every REST and Open311 answer, unless the view declared the response public
+(``Cache-Control: public``: the exposure board's published photos). Static files are answered by WhiteNoise before
+this runs and keep their long caching.
 
 Sessions last ``SESSION_COOKIE_AGE`` (8 hours) from the last activity: the session is saved again, which moves its
 expiry and the cookie's, at most once every ``WENMING_SESSION_REFRESH_SECONDS`` rather than on every request.
@@ -30,17 +31,13 @@ class PrivateResponsesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        authenticated = bool(user is not None and user.is_authenticated)
+        # Only what the view read: asking for request.user here would load the session for pages that never look
+        # at it, and would start a session for each request an API key signed (no cookie).
         session = getattr(request, "session", None)
-        if authenticated and session is not None:
+        read_session = session is not None and session.accessed and not session.is_empty()
+        if read_session and request.user.is_authenticated:
             self._keep_alive(session)
-        personal = (
-            authenticated
-            or request.path.startswith(PRIVATE_PREFIXES)
-            or (session is not None and session.accessed and not session.is_empty())
-        )
-        if personal and not _declared_public(response):
+        if (read_session or request.path.startswith(PRIVATE_PREFIXES)) and not _declared_public(response):
             response["Cache-Control"] = "private, no-store"
         return response
 

@@ -40,18 +40,33 @@ def test_public_pages_and_static_assets_keep_their_caching(client):
 
 
 def test_a_response_declared_public_stays_public(rf, people):
+    from django.contrib.sessions.backends.db import SessionStore
     from django.http import HttpResponse
 
     from wenming.common.middleware import PrivateResponsesMiddleware
 
     def view(request):
+        request.session["seen"] = 1  # a view that read a non-empty session: personal unless declared public
         response = HttpResponse("published")
-        response["Cache-Control"] = "public, max-age=600"
+        if request.GET.get("public"):
+            response["Cache-Control"] = "public, max-age=600"
         return response
 
-    request = rf.get("/exposure/photo.jpg")
-    request.user = people["chengguan"]
-    assert PrivateResponsesMiddleware(view)(request)["Cache-Control"] == "public, max-age=600"
+    for query, expected in (({"public": "1"}, "public, max-age=600"), ({}, "private, no-store")):
+        request = rf.get("/exposure/photo.jpg", query)
+        request.user, request.session = people["chengguan"], SessionStore()
+        assert PrivateResponsesMiddleware(view)(request)["Cache-Control"] == expected
+
+
+def test_a_request_signed_by_an_api_key_starts_no_session(client, people):
+    from wenming.api.services.keys import api_key_issue
+
+    _key, raw = api_key_issue(name="12345 platform", person=people["shouli"])
+    for _ in range(2):
+        response = client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {raw}")
+        assert response.status_code == 200 and _no_store(response)
+        assert "sessionid" not in response.cookies
+    assert not Session.objects.exists()
 
 
 def _expiry(client) -> dt.datetime:
