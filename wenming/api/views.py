@@ -176,8 +176,9 @@ class CaseViewSet(viewsets.GenericViewSet):
                         status=status.HTTP_409_CONFLICT)
 
     def _get(self, pk) -> Case:
-        # ASCII digits only, no larger than a row id: "٣" is not case 3, and SQLite cannot compare a 40-digit id.
-        pk = db_id(pk) if str(pk).isascii() else None
+        # ASCII digits only, no larger than a row id (db_id): "٣" is not case 3, and SQLite cannot compare a
+        # 40-digit id.
+        pk = db_id(pk)
         if pk is None:
             raise Http404
         events = Prefetch("events", queryset=CaseEvent.objects.order_by("seq"))
