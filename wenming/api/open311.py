@@ -343,8 +343,7 @@ def requests_view(request, fmt):
     cases = list(_with_details(qs.order_by("-reported_at", "-id"))[:MAX_ROWS])
     if numbers is not None:
         cases = [case for case in cases if case.number in numbers]  # the date part must match too
-        for _miss in range(len(numbers) - len(cases)):
-            limit_hit(what="open311_request_ip", who=client_ip(request))
+        limit_hit(what="open311_request_ip", who=client_ip(request), times=len(numbers) - len(cases))
     return render(fmt, _rows(request, cases), root="service_requests", item="request")
 
 

@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.evidence import evidence_add
 from wenming.cases.services.workflow import Upload
+from wenming.common.models import RateCounter
 from wenming.conftest import photo_bytes
 
 pytestmark = pytest.mark.django_db
@@ -410,6 +413,17 @@ def test_token_and_request_lookups_are_rate_limited_counting_misses(client, sett
     assert_error(refused, fmt, 429)
     assert int(refused["Retry-After"]) > 0
     assert_error(client.get(f"{BASE}/requests.{fmt}", {"service_request_id": case.number}), fmt, 429)
+
+
+def test_the_misses_of_one_list_lookup_are_counted_in_one_write(client, settings, exposed):
+    settings.WENMING_PUBLIC_LIMITS = {"open311_request_ip": (60, 3600)}
+    case = exposed()
+    missing = [f"{case.number[:8]}{9_999_990 + n:07d}" for n in range(5)]
+    with CaptureQueriesContext(connection) as ctx:
+        listed = client.get(f"{BASE}/requests.json", {"service_request_id": ",".join([case.number, *missing])})
+    assert listed.status_code == 200
+    assert len([q for q in ctx.captured_queries if q["sql"].startswith("INSERT INTO \"common_ratecounter\"")]) == 1
+    assert RateCounter.objects.get().count == 5
 
 
 # -- a second post of the same external id --------------------------------------------------------------------

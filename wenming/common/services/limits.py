@@ -115,30 +115,31 @@ def limit_check(*, what: str, who: str, now: float | None = None) -> None:
         _refuse(what, limit, window, slot, now)
 
 
-def limit_hit(*, what: str, who: str, now: float | None = None) -> int:
-    """Count one request of kind ``what`` by ``who`` (a phone number, an IP address, an account); raise
-    ``RateLimited`` when it goes over the limit of the current window. Answers the count so far."""
-    if not who:
+def limit_hit(*, what: str, who: str, now: float | None = None, times: int = 1) -> int:
+    """Count one request of kind ``what`` by ``who`` (a phone number, an IP address, an account), or ``times``
+    of them at once (the misses of one lookup: one write, not one each); raise ``RateLimited`` when it goes over
+    the limit of the current window. Answers the count so far."""
+    if not who or times < 1:
         return 0
     limit, window, key, slot, now = _window(what, who, now)
-    count = _cache_hit(key, slot, window) if _use_cache() else _db_hit(key, slot, window, now)
+    count = _cache_hit(key, slot, window, times) if _use_cache() else _db_hit(key, slot, window, now, times)
     if count > limit:
         _refuse(what, limit, window, slot, now)
     return count
 
 
-def _cache_hit(key: str, slot: int, window: int) -> int:
+def _cache_hit(key: str, slot: int, window: int, times: int) -> int:
     key = f"wenming:limit:{key}:{slot}"
-    if cache.add(key, 1, timeout=window + 5):
-        return 1
+    if cache.add(key, times, timeout=window + 5):
+        return times
     try:
-        return cache.incr(key)
+        return cache.incr(key, times)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 5)
-        return 1
+        cache.add(key, times, timeout=window + 5)
+        return times
 
 
-def _db_hit(key: str, slot: int, window: int, now: float) -> int:
+def _db_hit(key: str, slot: int, window: int, now: float, times: int) -> int:
     """One statement, atomic on its own in SQLite and PostgreSQL: insert the counter or add one to it, restarted
     when its window is over. A row whose window is ahead (another process's clock a moment ahead at the boundary)
     keeps counting rather than go back."""
@@ -146,9 +147,9 @@ def _db_hit(key: str, slot: int, window: int, now: float) -> int:
     table, q = RateCounter._meta.db_table, connection.ops.quote_name
     sql = (
         f"INSERT INTO {q(table)} ({q('key')}, {q('window_start')}, {q('expires')}, {q('count')}) "
-        f"VALUES (%s, %s, %s, 1) ON CONFLICT ({q('key')}) DO UPDATE SET "
+        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({q('key')}) DO UPDATE SET "
         f"{q('count')} = CASE WHEN {q(table)}.{q('window_start')} >= excluded.{q('window_start')} "
-        f"THEN {q(table)}.{q('count')} + 1 ELSE 1 END, "
+        f"THEN {q(table)}.{q('count')} + excluded.{q('count')} ELSE excluded.{q('count')} END, "
         f"{q('window_start')} = CASE WHEN {q(table)}.{q('window_start')} >= excluded.{q('window_start')} "
         f"THEN {q(table)}.{q('window_start')} ELSE excluded.{q('window_start')} END, "
         f"{q('expires')} = CASE WHEN {q(table)}.{q('expires')} >= excluded.{q('expires')} "
@@ -161,7 +162,7 @@ def _db_hit(key: str, slot: int, window: int, now: float) -> int:
     with transaction.atomic() if fast else nullcontext(), connection.cursor() as cursor:
         if fast:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(sql, [key, start, start + window])
+        cursor.execute(sql, [key, start, start + window, times])
         count = cursor.fetchone()[0]
     if random.random() * PURGE_ONE_IN < 1:  # noqa: S311 - sampling, not a secret
         limits_purge(now=now)

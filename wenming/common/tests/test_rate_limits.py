@@ -40,6 +40,23 @@ def test_check_counts_nothing_and_an_empty_sender_is_not_limited(settings):
     assert not RateCounter.objects.exists()
 
 
+@pytest.mark.parametrize("redis", [False, True])
+def test_several_requests_are_counted_in_one_hit(settings, redis):
+    """The misses of one lookup count as one write each way (database and cache), restarting with the window."""
+    from django.core.cache import cache
+
+    settings.REDIS_URL = "redis://configured" if redis else ""
+    settings.WENMING_PUBLIC_LIMITS = {"login_ip": (5, 900)}
+    cache.clear()
+    assert lim.limit_hit(what="login_ip", who=WHO, now=NOW, times=3) == 3
+    assert lim.limit_hit(what="login_ip", who=WHO, now=NOW, times=0) == 0
+    with pytest.raises(lim.RateLimited):
+        lim.limit_hit(what="login_ip", who=WHO, now=NOW, times=3)
+    assert lim.limit_hit(what="login_ip", who=WHO, now=NOW + 900, times=2) == 2
+    assert RateCounter.objects.count() == (0 if redis else 1)
+    cache.clear()
+
+
 def test_the_sender_is_kept_only_as_a_keyed_hash():
     lim.limit_hit(what="login_ip", who=WHO, now=NOW)
     assert WHO not in RateCounter.objects.get().key

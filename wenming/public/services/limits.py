@@ -35,9 +35,9 @@ def limit_check(*, what: str, who: str, now: float | None = None) -> None:
         raise RateLimited(str(exc), retry_after=exc.retry_after) from None
 
 
-def limit_hit(*, what: str, who: str, now: float | None = None) -> int:
+def limit_hit(*, what: str, who: str, now: float | None = None, times: int = 1) -> int:
     """See ``wenming.common.services.limits.limit_hit``."""
     try:
-        return _common.limit_hit(what=what, who=who, now=now)
+        return _common.limit_hit(what=what, who=who, now=now, times=times)
     except _common.RateLimited as exc:
         raise RateLimited(str(exc), retry_after=exc.retry_after) from None
