@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
 from wenming.cases.services.errors import WorkflowError
 from wenming.common.admin_base import ScopedAdmin
@@ -49,20 +48,13 @@ class IndexVersionAdmin(ScopedAdmin):
 
 @admin.register(ScoreSnapshot)
 class ScoreSnapshotAdmin(ScopedAdmin):
-    """Read-only. Rows come through the access path (an inspectors' ranking is the command centre's); one
-    outside it answers 404 like the score pages, not the admin's "perhaps it was deleted" redirect."""
+    """Read-only. Rows come through the access path (an inspectors' ranking is the command centre's)."""
 
     list_display = ["subject", "period", "start", "status", "index_version", "published_at"]
     list_filter = ["subject", "period", "status"]
     # The per-case evidence is read on the explanation pages, not here.
     exclude = ["evidence"]
     readonly_fields = [f.name for f in ScoreSnapshot._meta.fields if f.name != "evidence"]
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
-        return obj
 
     def has_add_permission(self, request, *args):
         return False

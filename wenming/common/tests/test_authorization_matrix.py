@@ -104,14 +104,13 @@ def post(answers, **kw) -> Row:
 
 # -- the admin: six patterns per model, from who sees the model, who sees the chosen object, who changes ----------
 
-def admin_rows(label: str, *, view, sees, change=ADMIN, add=None, delete=None, missing=302,
-               obj: str = "") -> dict[str, tuple[Row, ...]]:
+def admin_rows(label: str, *, view, sees, change=ADMIN, add=None, delete=None, obj: str = "") -> dict[str, tuple[Row, ...]]:
     """The rows of one model's admin pages: changelist, add, change (GET and an empty POST), history, delete
     and the bare ``<id>/`` redirect.
 
     ``view``: roles the admin lets look at the model; ``sees``: roles whose scope (``access.RULES``) holds the
     chosen object; ``change``/``add``/``delete``: who may do that. An object outside the role's scope gets the
-    admin's answer for a missing one, ``missing``: its redirect (302), or 404 where the admin says so.
+    admin's answer for a missing one, its redirect (302), the same for every model.
     """
     app, model = label.split(".")
     add = change if add is None else add
@@ -122,16 +121,11 @@ def admin_rows(label: str, *, view, sees, change=ADMIN, add=None, delete=None, m
     def answers(*overrides):
         return expect(LOGIN, *overrides)
 
-    if missing == 404:  # get_object answers 404 before any permission is looked at
-        change_get = answers((STAFF, 404), (sees & STAFF, 403), (sees & looks, 200))
-        change_post = answers((STAFF, 404), (sees & STAFF, 403), (sees & change, 200))
-        history = answers((STAFF, 404), (sees & STAFF, 403), (sees & looks, 200))
-        delete_get = answers((STAFF, 404), (sees & STAFF, 403), (sees & delete, 200))
-    else:
-        change_get = answers((STAFF, 403), (looks, missing), (sees & looks, 200))
-        change_post = answers((STAFF, 403), (STAFF & change, missing), (sees & change, 200))
-        history = answers((STAFF, missing), (sees & STAFF, 403), (sees & looks, 200))
-        delete_get = answers((STAFF, 403), (STAFF & delete, missing), (sees & delete, 200))
+    missing = 302
+    change_get = answers((STAFF, 403), (looks, missing), (sees & looks, 200))
+    change_post = answers((STAFF, 403), (STAFF & change, missing), (sees & change, 200))
+    history = answers((STAFF, missing), (sees & STAFF, 403), (sees & looks, 200))
+    delete_get = answers((STAFF, 403), (STAFF & delete, missing), (sees & delete, 200))
     kw = {"object_id": key}
     prefix = f"admin:{app}_{model}"
     return {
@@ -188,17 +182,15 @@ ADMIN_MODELS = {
     # A version a snapshot used is frozen: the city adds a new one.
     **admin_rows("scoring.indexversion", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=NOBODY, add=ADMIN),
     # Snapshots: the unit ranking is every scoring reader's; the inspectors' is the command centre's (finding 1).
-    **admin_rows("scoring.scoresnapshot", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=NOBODY, missing=404),
-    **admin_rows("scoring.redblacklist", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=NOBODY, missing=404),
-    **admin_rows("scoring.accountabilityrecord", view=NOT_INSPECTORS, sees=HQ | CG | {"taocheng"}, change=NOBODY,
-                 missing=404),
+    **admin_rows("scoring.scoresnapshot", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=NOBODY),
+    **admin_rows("scoring.redblacklist", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=NOBODY),
+    **admin_rows("scoring.accountabilityrecord", view=NOT_INSPECTORS, sees=HQ | CG | {"taocheng"}, change=NOBODY),
     **admin_rows("public.publicreport", view=HQ, sees=HQ, change=NOBODY),
     **admin_rows("api.apikey", view=ADMIN, sees=ADMIN),
     **admin_rows("api.open311report", view=HQ, sees=HQ, delete=NOBODY),
 }
 # The inspectors' snapshot in the admin: the command centre's only.
-_insp = admin_rows("scoring.scoresnapshot", view=NOT_INSPECTORS, sees=HQ, change=NOBODY, missing=404,
-                   obj="snapshot_insp")
+_insp = admin_rows("scoring.scoresnapshot", view=NOT_INSPECTORS, sees=HQ, change=NOBODY, obj="snapshot_insp")
 for _name in ("admin:scoring_scoresnapshot_change", "admin:scoring_scoresnapshot_history",
               "admin:scoring_scoresnapshot_delete"):
     ADMIN_MODELS[_name] = ADMIN_MODELS[_name] + _insp[_name]

@@ -65,10 +65,14 @@ def test_the_inspectors_ranking_is_the_command_centres(client, people, week):
         "detail": reverse("scoring:snapshot", args=[ranking.pk]),
         "explain": reverse("scoring:explain", args=[ranking.pk, anfang]),
         "explain_grid_worker": reverse("scoring:explain", args=[ranking.pk, str(people["wangge"].pk)]),
-        "admin": reverse("admin:scoring_scoresnapshot_change", args=[ranking.pk]),
-        "admin_history": reverse("admin:scoring_scoresnapshot_history", args=[ranking.pk]),
         "board": reverse("scoring:board", args=[board.pk]),
-        "admin_board": reverse("admin:scoring_redblacklist_change", args=[board.pk]),
+    }
+    # In the admin, out of scope answers exactly like a row that does not exist (the admin's redirect).
+    missing = 10**9
+    admin_pages = {
+        "admin": ("admin:scoring_scoresnapshot_change", ranking.pk),
+        "admin_history": ("admin:scoring_scoresnapshot_history", ranking.pk),
+        "admin_board": ("admin:scoring_redblacklist_change", board.pk),
     }
     lists = [reverse("scoring:snapshots"), reverse("scoring:snapshots") + "?subject=inspector",
              reverse("admin:scoring_scoresnapshot_changelist"), reverse("admin:scoring_redblacklist_changelist"),
@@ -78,6 +82,10 @@ def test_the_inspectors_ranking_is_the_command_centres(client, people, week):
         _login(client, username)
         for name, url in pages.items():
             assert client.get(url).status_code == 404, (username, name)
+        for name, (view, pk) in admin_pages.items():
+            response, absent = client.get(reverse(view, args=[pk])), client.get(reverse(view, args=[missing]))
+            assert response.status_code == 302, (username, name)
+            assert response["Location"] == absent["Location"] == reverse("admin:index"), (username, name)
         for action in ("publish", "recompute", "board"):
             assert client.post(reverse("scoring:snapshot_act", args=[ranking.pk, action])).status_code == 404
         for url in lists:
@@ -94,8 +102,11 @@ def test_the_inspectors_ranking_is_the_command_centres(client, people, week):
         _login(client, username)
         page = client.get(pages["detail"]).content.decode()
         assert all(name in page for name in _secret_names(people)), username
-        for name in ("explain", "admin", "board"):
+        for name in ("explain", "board"):
             assert client.get(pages[name]).status_code == 200, (username, name)
+        for name in ("admin", "admin_board"):
+            view, pk = admin_pages[name]
+            assert client.get(reverse(view, args=[pk])).status_code == 200, (username, name)
         assert pages["detail"] in client.get(reverse("scoring:snapshots")).content.decode()
 
 
