@@ -9,7 +9,6 @@ number or a number plate is refused. Every step is recorded in the audit log.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 
@@ -22,7 +21,7 @@ from wenming.cases.models import Case, CaseState, Evidence, Exposure, ExposurePh
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.common.access import restrict, scope_for
 from wenming.common.files import field_file_save
-from wenming.common.images import ImageRefused, image_decode
+from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import strip_controls
 from wenming.common.services.audit import audit_event_record
 from wenming.org.models import Area
@@ -118,10 +117,7 @@ def _render(evidence: Evidence, boxes: list[list[float]]) -> bytes:
     width, height = image.size
     for x, y, w, h in boxes:
         draw.rectangle([int(x * width), int(y * height), int((x + w) * width) + 1, int((y + h) * height) + 1], fill=(0, 0, 0))
-    image.thumbnail((RENDER_SIDE, RENDER_SIDE))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85)
-    return out.getvalue()
+    return image_jpeg(image)  # image_decode already shrank it to RENDER_SIDE
 
 
 def exposure_photos_set(*, exposure_id: int, actor, photos: Iterable[tuple[int, list]]) -> Exposure:
