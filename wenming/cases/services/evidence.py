@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import imagehash
@@ -25,7 +26,7 @@ from wenming.common.files import display_name, field_file_save, sniff
 from wenming.common.geo import haversine_m
 from wenming.common.images import THUMB_SIZE, ImageRefused, image_decode, image_jpeg
 
-__all__ = ["evidence_add", "evidence_warnings", "sniff"]
+__all__ = ["evidence_add", "evidence_read", "evidence_store", "evidence_warnings", "sniff"]
 
 SAME_PICTURE_DISTANCE = 3  # Hamming distance between 64-bit perceptual hashes
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
@@ -71,7 +72,22 @@ def _taken_at(exif) -> dt.datetime | None:
     return naive.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
+@dataclass(frozen=True)
+class EvidenceRead:
+    """An upload checked and, for a photo, decoded: everything ``evidence_store`` writes, read without the database."""
+
+    fields: dict  # Evidence's fields but its case, event and uploader
+    content: bytes
+    copies: dict[str, bytes]  # a photo's shared copy and thumbnail (JPEG), by field
+
+
 def evidence_add(*, case: Case, kind: str, name: str, content: bytes, actor=None, event: CaseEvent | None = None) -> Evidence:
+    """Check, read and store one upload. A caller holding a lock reads first (``evidence_read``) and stores under the
+    lock (``evidence_store``), so no photo is decoded while others wait."""
+    return evidence_store(case=case, read=evidence_read(kind=kind, name=name, content=content), actor=actor, event=event)
+
+
+def evidence_read(*, kind: str, name: str, content: bytes) -> EvidenceRead:
     limit = settings.WENMING_MAX_UPLOAD_BYTES
     shown = display_name(name)
     if not content:
@@ -85,36 +101,38 @@ def evidence_add(*, case: Case, kind: str, name: str, content: bytes, actor=None
     if sniffed is None or (kind != Evidence.Kind.DOCUMENT and not is_photo):
         raise EvidenceError(_("%(name)s is not a JPEG, PNG, WebP or HEIC photo.") % {"name": shown})
     content_type, extension = sniffed
-    digest = hashlib.sha256(content).hexdigest()
-    evidence = Evidence(
-        case=case, event=event, kind=kind, content_type=content_type, extension=extension, size=len(content),
-        sha256=digest, uploaded_by=actor,
-    )
-    copies = _read_photo(evidence, name, content) if is_photo else {}
+    fields = {"kind": kind, "content_type": content_type, "extension": extension, "size": len(content),
+              "sha256": hashlib.sha256(content).hexdigest()}
+    copies = _read_photo(fields, name, content) if is_photo else {}
+    return EvidenceRead(fields=fields, content=content, copies=copies)
+
+
+def evidence_store(*, case: Case, read: EvidenceRead, actor=None, event: CaseEvent | None = None) -> Evidence:
+    evidence = Evidence(case=case, event=event, uploaded_by=actor, **read.fields)
     # Written inside a transaction of its own (joined to the caller's, if any) so that a failed insert, or any
     # later rollback, deletes the files again.
     with transaction.atomic(savepoint=False):
-        field_file_save(evidence.file, stem=digest, extension=extension, content=content)
-        for field, data in copies.items():
-            field_file_save(getattr(evidence, field), stem=digest, extension="jpg", content=data)
+        field_file_save(evidence.file, stem=evidence.sha256, extension=evidence.extension, content=read.content)
+        for field, data in read.copies.items():
+            field_file_save(getattr(evidence, field), stem=evidence.sha256, extension="jpg", content=data)
         evidence.save()
     return evidence
 
 
-def _read_photo(evidence: Evidence, name: str, content: bytes) -> dict[str, bytes]:
-    """Read what the photo says about itself; return its shared copy and thumbnail (JPEG bytes)."""
+def _read_photo(fields: dict, name: str, content: bytes) -> dict[str, bytes]:
+    """Add what the photo says about itself to ``fields``; return its shared copy and thumbnail (JPEG bytes)."""
     try:
         decoded = image_decode(content=content, name=name)
     except ImageRefused as exc:
         raise EvidenceError(str(exc)) from None
-    evidence.taken_at = _taken_at(decoded.exif)
+    fields["taken_at"] = _taken_at(decoded.exif)
     position = _gps(decoded.exif)
     if position:
-        evidence.gps_lng, evidence.gps_lat = position
-    evidence.width, evidence.height = decoded.width, decoded.height
+        fields["gps_lng"], fields["gps_lat"] = position
+    fields["width"], fields["height"] = decoded.width, decoded.height
     phash = str(imagehash.phash(decoded.image))
-    evidence.phash = phash
-    evidence.phash_b0, evidence.phash_b1, evidence.phash_b2, evidence.phash_b3 = (phash[i : i + 4] for i in range(0, 16, 4))
+    fields["phash"] = phash
+    fields.update(zip(("phash_b0", "phash_b1", "phash_b2", "phash_b3"), (phash[i : i + 4] for i in range(0, 16, 4)), strict=True))
     return {"public_file": image_jpeg(decoded.image), "thumbnail": image_jpeg(decoded.image, size=THUMB_SIZE)}
 
 

@@ -40,7 +40,7 @@ from wenming.cases.services.errors import (
     StaleCase,
     WorkflowError,
 )
-from wenming.cases.services.evidence import evidence_add
+from wenming.cases.services.evidence import evidence_read, evidence_store
 from wenming.cases.services.insert import case_insert_reported
 from wenming.cases.services.routing import case_route
 from wenming.cases.services.webhooks import webhooks_enqueue, webhooks_for
@@ -154,8 +154,8 @@ def case_intake(
         case=case, seq=case.version, action="report", actor=case.reported_by, from_state="", to_state=case.state,
         note="", data={"channel": channel, "routing_rule": case.routing.get("rule"), **(source or {})}, created_at=now,
     )
-    photos = tuple(photos)
-    if not photos and not webhooks_for(action=event.action):
+    read = [evidence_read(kind=Evidence.Kind.BEFORE, name=p.name, content=p.content) for p in photos]  # decoded unlocked
+    if not read and not webhooks_for(action=event.action):
         # Two rows and nothing else: one statement on PostgreSQL, a transaction of its own when no caller's is
         # open (see case_insert_reported).
         case_insert_reported(case=case, event=event)
@@ -165,8 +165,8 @@ def case_intake(
     with transaction.atomic(savepoint=False):
         case_insert_reported(case=case, event=event)
         webhooks_enqueue(event=event)
-        for photo in photos:
-            evidence_add(case=case, kind=Evidence.Kind.BEFORE, name=photo.name, content=photo.content, actor=case.reported_by, event=event)
+        for photo in read:
+            evidence_store(case=case, read=photo, actor=case.reported_by, event=event)
     return case
 
 
@@ -230,6 +230,7 @@ def _transition(
     photo_kind: str = Evidence.Kind.AFTER,
 ) -> Case:
     allowed_from = set(allowed_from)
+    read = [evidence_read(kind=photo_kind, name=p.name, content=p.content) for p in photos]  # decoded before the lock
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).first()
         if case is None or not restrict(Case.objects.filter(pk=case_id), actor).exists():
@@ -250,8 +251,8 @@ def _transition(
         case.version += 1
         case.save()
         event = _event(case, action=action, actor=actor, from_state=from_state, note=note, data=data, at=now)
-        for photo in photos:
-            evidence_add(case=case, kind=photo_kind, name=photo.name, content=photo.content, actor=actor, event=event)
+        for photo in read:
+            evidence_store(case=case, read=photo, actor=actor, event=event)
         _notify(case, action)
     return case
 

@@ -210,3 +210,20 @@ def test_case_documents_are_downloads_and_photos_are_shown(client, people, grid)
     photo = case.evidence.get(kind="before")
     response = client.get(reverse("cases:evidence", args=[photo.pk, "thumb"]))
     assert response["Content-Type"] == "image/jpeg" and response["Content-Disposition"].startswith("inline;")
+
+
+def test_photos_are_decoded_before_the_case_is_locked(people, grid, monkeypatch):
+    # Decoding a 12 MP photo takes a fraction of a second: under the case's row lock (and SQLite's write lock) every
+    # other change waits for it.
+    from django.db import connection
+
+    from wenming.cases.services import evidence as ev
+
+    case = wf.case_intake(channel="grid", description="墙面小广告", lng=grid.lng, lat=grid.lat, category="SJ0401")
+    depth, decoded_at, real = len(connection.atomic_blocks), [], ev.image_decode
+    monkeypatch.setattr(ev, "image_decode", lambda **kw: decoded_at.append(len(connection.atomic_blocks)) or real(**kw))
+    wf.case_intake(channel="grid", description="墙面小广告", lng=grid.lng, lat=grid.lat, category="SJ0401",
+                   photos=[wf.Upload("a.png", photo_bytes())])
+    wf._transition(case_id=case.pk, actor=people["shouli"], action="note", allowed_from=[case.state], to_state=None,
+                   who=lambda c: True, photos=[wf.Upload("b.png", photo_bytes(pattern=4))])
+    assert decoded_at == [depth, depth] and Evidence.objects.count() == 2
