@@ -88,3 +88,8 @@ def test_every_account_demo_logins_prints_logs_in_with_the_demo_password(client,
     assert all(check_password("wenming2026", encoded) for encoded in hashes), "an account printed cannot log in"
     for username in (next(n for n in printed if n.startswith("zb")), next(n for n in printed if n.startswith("h-"))):
         assert client.login(username=username, password="wenming2026"), username
+    # A deactivated account (停用) is not offered either.
+    Person.objects.filter(username=printed[0]).update(is_active=False)
+    out = StringIO()
+    call_command("demo-logins", stdout=out)
+    assert f"  {printed[0]} " not in out.getvalue() and f"  {printed[1]} " in out.getvalue()

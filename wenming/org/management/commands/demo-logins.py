@@ -10,8 +10,9 @@ class Command(BaseCommand):
     help = "Print the demo accounts and their roles."
 
     def handle(self, *args, **options):
-        # Only accounts that can log in: an unusable password is "!" followed by anything.
-        people = Person.objects.exclude(password__startswith="!").prefetch_related("roles").order_by("id")
+        # Only accounts that can log in: not deactivated (停用), and an unusable password is "!" followed by anything.
+        people = (Person.objects.filter(is_active=True).exclude(password__startswith="!")
+                  .prefetch_related("roles").order_by("id"))
         # The address `wenming serve` will listen on (make demo passes its PORT along).
         host, port = os.environ.get("WENMING_HOST", "127.0.0.1"), os.environ.get("WENMING_PORT", "8000")
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}) at http://{host}:{port}/login/\n")
