@@ -168,25 +168,14 @@ def db_id(raw) -> int | None:
     return value if 0 < value <= ID_MAX else None
 
 
-class IdField(forms.IntegerField):
-    """A row id posted in a (usually hidden) field: a positive integer the database can hold. Anything else is
-    one error naming the field by its ``label`` (the limits of a 64-bit integer mean nothing to a person)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", ID_MAX)
-        super().__init__(**kwargs)
+class IdField(forms.Field):
+    """A row id posted in a (usually hidden) field, read as ``db_id`` reads one. Anything else is one error naming
+    the field by its ``label`` (the limits of a 64-bit integer mean nothing to a person)."""
 
     def to_python(self, value):
-        if isinstance(value, str) and not value.strip().isascii():  # "１２" is no id a page wrote
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
-    def clean(self, value):
-        try:
-            return super().clean(value)
-        except forms.ValidationError as exc:
-            if {e.code for e in exc.error_list} & {"required"}:
-                raise
-            raise forms.ValidationError(_("%(field)s: no such record.") % {"field": self.label or "id"},
-                                        code="invalid") from None
+        if value in self.empty_values:
+            return None
+        pk = db_id(value)
+        if pk is None:
+            raise forms.ValidationError(_("%(field)s: no such record.") % {"field": self.label or "id"}, code="invalid")
+        return pk
