@@ -211,9 +211,9 @@ def supervision_list(request):
 def evidence_file(request, pk: int):
     """Progress evidence through the access path, never a public media URL."""
     evidence = get_or_404(ProgressEvidence.objects.all(), request.user, pk=pk)
-    try:  # a download with the type its bytes show: never a page the browser would run
-        response = file_response(evidence.file, name=evidence.name, inline_types=frozenset())
+    # A download with the type its bytes show: never a page the browser would run, nor one it stores
+    # (PrivateResponsesMiddleware, as for every staff page).
+    try:
+        return file_response(evidence.file, name=evidence.name, inline_types=frozenset())
     except FileNotFoundError:
         raise Http404 from None
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

@@ -533,12 +533,12 @@ def evidence_file(request, pk: int, variant: str):
         field = evidence.file  # documents carry no position to strip
     else:
         raise Http404
-    try:  # served as what its bytes are: a photo inline, a document as a download
-        response = file_response(field, name=f"evidence-{evidence.pk}")
+    # Served as what its bytes are: a photo inline, a document as a download; never stored by the browser
+    # (PrivateResponsesMiddleware, as for every staff page).
+    try:
+        return file_response(field, name=f"evidence-{evidence.pk}")
     except FileNotFoundError:
         raise Http404 from None
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @login_required

@@ -668,6 +668,7 @@ def test_evidence_goes_through_the_access_path(client, people, make_case):
     for variant in ("original", "shared", "thumb"):
         response = client.get(url(variant))
         assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        assert response["Cache-Control"] == "private, no-store"  # a staff photo stays in no browser's cache
         body = b"".join(response.streaming_content)
         assert b"PhoneMaker" not in body and Image.open(io.BytesIO(body)).format == "JPEG"
     assert client.get(url("raw")).status_code == 404
