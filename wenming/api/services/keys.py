@@ -156,5 +156,5 @@ def api_key_revoke(*, key_id: int, actor=None) -> ApiKey:
                            data={"api_key": key.pk})
         # Once committed (a caller's outer transaction included): before that, another thread could cache the
         # key again as it still reads active.
-        transaction.on_commit(api_key_cache_clear)
+        transaction.on_commit(api_key_cache_clear, robust=True)
     return key

@@ -44,7 +44,7 @@ def webhooks_enqueue(*, event: CaseEvent) -> int:
     WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(webhook_id=hook_id, event=event, next_attempt_at=now) for hook_id in hooks], ignore_conflicts=True
     )
-    transaction.on_commit(_enqueue_delivery)
+    transaction.on_commit(_enqueue_delivery, robust=True)
     return len(hooks)
 
 
@@ -170,5 +170,5 @@ def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
         if delivery.state == WebhookDelivery.State.FAILED:
             delivery.state, delivery.attempts, delivery.next_attempt_at = WebhookDelivery.State.PENDING, 0, timezone.now()
             delivery.save(update_fields=["state", "attempts", "next_attempt_at"])
-            transaction.on_commit(_enqueue_delivery)
+            transaction.on_commit(_enqueue_delivery, robust=True)
     return delivery

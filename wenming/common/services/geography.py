@@ -31,7 +31,7 @@ def routing_config_bump() -> None:
 
         reset_routing_config()
 
-    transaction.on_commit(_reset_local)
+    transaction.on_commit(_reset_local, robust=True)
 
 
 def geography_version_bump() -> None:
@@ -43,7 +43,7 @@ def geography_version_bump() -> None:
 
         reset_index()
 
-    transaction.on_commit(_reset_local)
+    transaction.on_commit(_reset_local, robust=True)
 
 
 def credentials_bump() -> None:

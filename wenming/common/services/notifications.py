@@ -40,7 +40,7 @@ def notifications_enqueue(
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     created = Notification.objects.filter(key=key[:120]).count() - before
     if any(r.channel != Notification.Channel.IN_APP for r in rows):
-        transaction.on_commit(_enqueue_delivery)
+        transaction.on_commit(_enqueue_delivery, robust=True)
     return created
 
 
@@ -55,7 +55,7 @@ def notifications_enqueue_sms(*, phones: Iterable[str], key: str, text: str) -> 
     before = Notification.objects.filter(key=key[:120]).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
-        transaction.on_commit(_enqueue_delivery)
+        transaction.on_commit(_enqueue_delivery, robust=True)
     return Notification.objects.filter(key=key[:120]).count() - before
 
 
