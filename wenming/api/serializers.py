@@ -23,7 +23,7 @@ from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import TimeUnit, Urgency
 from wenming.common.access import ADMIN, COMMAND, scope_for
-from wenming.common.input import ID_MAX, date_in_bounds
+from wenming.common.input import ID_MAX, date_in_bounds, db_id
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Site, Unit
 
@@ -404,9 +404,11 @@ class AsciiIdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and not data.strip().isascii():
+        # The one rule for an id (wenming.common.input.db_id); the bounds above are kept for the schema.
+        value = None if isinstance(data, bool | float) else db_id(data)
+        if value is None:
             self.fail("invalid")
-        return super().to_internal_value(data)
+        return value
 
 
 class MergeSerializer(ActionSerializer):

@@ -208,6 +208,5 @@ def photo(request, code: str, pk: int):
         handle = evidence.public_file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    # Cache-Control: no-store comes from wenming.common.middleware (a tracking page is personal).
+    return FileResponse(handle, content_type="image/jpeg")
