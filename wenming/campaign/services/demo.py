@@ -6,12 +6,11 @@ each action its own task force, led by the department that would plausibly lead 
 
 from __future__ import annotations
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from wenming.campaign.models import Campaign, Task, TaskForce
 from wenming.common.services.audit import audit_event_record
-from wenming.org.services.demo import DEMO_PASSWORD
+from wenming.org.services.demo import demo_password_hash
 
 # action code → (lead unit code, cooperating unit codes). The lead unit's branches cooperate too.
 DEMO_UNITS = {
@@ -45,7 +44,6 @@ def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
     campaign = Campaign.objects.get(code=campaign_code)
     units = {u.code: u for u in Unit.objects.all()}
     counts = {"task_forces": 0, "tasks": 0, "leaders": 0}
-    password = ""
     with transaction.atomic():
         task_targets_refresh(campaign=campaign)
         for sort, action in enumerate(campaign.actions.order_by("sort")):
@@ -58,9 +56,8 @@ def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
             leader = Person.objects.filter(username=username).first()
             if leader is None:
                 # Every account the demo prints logs in with the demo password (one hash for all: hashing is slow).
-                password = password or make_password(DEMO_PASSWORD)
                 leader = Person(username=username, display_name=f"{action.name[:-2]}专班 组长", unit=lead, is_staff=True,
-                                password=password)
+                                password=demo_password_hash())
                 leader.save()
                 if lead is not None:
                     RoleAssignment.objects.create(person=leader, role="unit_leader", unit=lead)

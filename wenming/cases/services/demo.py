@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import random
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -25,7 +24,7 @@ from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import Upload
 from wenming.org.models import Area, Person, Role, RoleAssignment, Unit
-from wenming.org.services.demo import DEMO_PASSWORD
+from wenming.org.services.demo import demo_password_hash
 
 CHANNELS = ["citizen"] * 4 + ["hotline"] * 3 + ["12345"] * 3 + ["grid"] * 4 + ["provincial", "media", "inspection"]
 DESCRIPTIONS = {
@@ -66,15 +65,13 @@ class _Handlers(dict):
 
     def __init__(self):
         super().__init__()
-        self.password = ""
         for assignment in RoleAssignment.objects.filter(role=Role.UNIT_HANDLER).select_related("person"):
             self.setdefault(assignment.unit_id, assignment.person)
 
     def __missing__(self, unit_id: int) -> Person:
         unit = Unit.objects.get(pk=unit_id)
-        self.password = self.password or make_password(DEMO_PASSWORD)  # one hash for all: hashing is slow
         person = Person.objects.create(username=f"h-{unit.code.lower()}"[:150], display_name=f"{unit.name} 处置员",
-                                       unit=unit, password=self.password, is_staff=True)
+                                       unit=unit, password=demo_password_hash(), is_staff=True)
         RoleAssignment.objects.create(person=person, role=Role.UNIT_HANDLER, unit=unit)
         self[unit_id] = person
         return person

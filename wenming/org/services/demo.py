@@ -9,6 +9,7 @@ inside its ancestors, as real boundary data does; the counties sit around Hengsh
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 from dataclasses import dataclass, field
@@ -48,6 +49,12 @@ COMMUNITY_W, COMMUNITY_H = 6, 4  # grids per community: 24
 COMMUNITIES_PER_STREET = 8
 BATCH = 2000
 DEMO_PASSWORD = "wenming2026"
+
+
+@functools.cache
+def demo_password_hash() -> str:
+    """The demo password hashed once per process (hashing takes a good fraction of a second) for every account."""
+    return make_password(DEMO_PASSWORD)
 
 # GB/T 2260 codes for the districts and counties; the two development zones carry the statistical codes
 # used for them (1311 71/72), which the national list does not define — treat them as local codes.
@@ -198,7 +205,7 @@ class _Builder:
         self.logins: list[tuple[str, str, str]] = []
         self.units: dict[str, Unit] = {}
         self.site_types: dict[str, SiteType] = {}
-        self.password = make_password(DEMO_PASSWORD)
+        self.password = demo_password_hash()
         self.stem_i = 0
         self.stems = STEMS[:]
         rng.shuffle(self.stems)
