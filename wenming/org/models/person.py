@@ -3,22 +3,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wenming.common.roles import UNIT_ROLES, Role
 
-class Role(models.TextChoices):
-    INTAKE = "intake", _("Intake operator (受理员)")
-    SHIFT_LEADER = "shift_leader", _("Shift leader (值班长)")
-    DISPATCHER = "dispatcher", _("Dispatcher (派遣员)")
-    UNIT_HANDLER = "unit_handler", _("Unit handler")
-    UNIT_LEADER = "unit_leader", _("Unit leader")
-    AREA_LEADER = "area_leader", _("Area leader")
-    GRID_WORKER = "grid_worker", _("Grid worker (网格员)")
-    INSPECTOR = "inspector", _("Inspector (暗访员)")
-    ADMIN = "admin", _("Administrator")
-
-
-# Roles whose scope is a unit; every other role is scoped to an area.
-UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_LEADER})
-COMMAND_ROLES = frozenset({Role.INTAKE, Role.SHIFT_LEADER, Role.DISPATCHER})
+__all__ = ["Person", "Role", "RoleAssignment", "UNIT_ROLES"]
 
 
 class Person(AbstractUser):

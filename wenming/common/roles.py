@@ -1,0 +1,42 @@
+"""The one role vocabulary: the ``Role`` enum and the named groups of roles every rule is written with.
+
+It lives in ``common`` (the bottom layer) so the access table, the workflows of every app and the templates read
+the same names; ``org.models.RoleAssignment`` stores these values. No module writes a role as a string literal
+or builds its own set of them: add a named group here instead.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    INTAKE = "intake", _("Intake operator (受理员)")
+    SHIFT_LEADER = "shift_leader", _("Shift leader (值班长)")
+    DISPATCHER = "dispatcher", _("Dispatcher (派遣员)")
+    UNIT_HANDLER = "unit_handler", _("Unit handler")
+    UNIT_LEADER = "unit_leader", _("Unit leader")
+    AREA_LEADER = "area_leader", _("Area leader")
+    GRID_WORKER = "grid_worker", _("Grid worker (网格员)")
+    INSPECTOR = "inspector", _("Inspector (暗访员)")
+    ADMIN = "admin", _("Administrator")
+
+
+def roles(*members: Role) -> frozenset[str]:
+    """A group of roles as plain strings (what ``Scope.roles`` holds), so ``&`` and ``in`` need no enum lookups."""
+    return frozenset(str(m.value) for m in members)
+
+
+ALL_ROLES = roles(*Role)
+# The command centre (指挥中心): takes cases in, registers, dispatches, decides, closes. Without the administrator.
+COMMAND = roles(Role.INTAKE, Role.SHIFT_LEADER, Role.DISPATCHER)
+# The command centre and the administrator: who manages city-wide records and sees what names inspectors.
+COMMAND_OR_ADMIN = COMMAND | roles(Role.ADMIN)
+ADMIN_ONLY = roles(Role.ADMIN)
+# Roles whose scope is a unit; every other role is scoped to an area.
+UNIT_ROLES = roles(Role.UNIT_HANDLER, Role.UNIT_LEADER)
+# Field reporters outside the command centre.
+FIELD_REPORTERS = roles(Role.GRID_WORKER, Role.INSPECTOR)
+# Every staff role but the undercover inspectors and the grid workers: scores, people lists, meetings.
+NOT_FIELD = ALL_ROLES - FIELD_REPORTERS
