@@ -1,5 +1,6 @@
 """Settings come from the environment; the defaults are safe, or demo-only where marked."""
 
+import math
 import os
 from pathlib import Path
 
@@ -11,11 +12,57 @@ BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 
 
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _bad(name: str, raw: str, wanted: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}={raw!r} is not valid: {wanted}.")
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting; a value that is neither (a typo like "ture") is refused rather than read as no."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in TRUE | FALSE:
+        raise _bad(name, value, "use 1, true, yes or on; 0, false, no or off")
+    return word in TRUE
+
+
+def _bounded(name: str, raw: str, value, lo, hi):
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        span = " and ".join(part for part in (f"at least {lo}" if lo is not None else "",
+                                              f"at most {hi}" if hi is not None else "") if part)
+        raise _bad(name, raw, f"it must be {span}")
+    return value
+
+
+def env_int(name: str, default: int, *, min: int | None = None, max: int | None = None) -> int:
+    """A whole number from the environment, within its bounds; anything else stops the start with the name."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise _bad(name, raw, "it must be a whole number") from None
+    return _bounded(name, raw, value, min, max)
+
+
+def env_float(name: str, default: float, *, min: float | None = None, max: float | None = None) -> float:
+    """A number from the environment, finite and within its bounds."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise _bad(name, raw, "it must be a number") from None
+    if not math.isfinite(value):
+        raise _bad(name, raw, "it must be a finite number")
+    return _bounded(name, raw, value, min, max)
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -103,7 +150,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'wenming.sqlite3'}",
-        conn_max_age=int(os.environ.get("WENMING_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("WENMING_DB_CONN_MAX_AGE", 60, min=0),
     )
 }
 # Intake's insert is prepared once per connection (wenming/cases/services/insert.py); 0 behind a pooler that
@@ -167,11 +214,11 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 # A session ends after a working day without activity (the expiry moves on activity, saved at most every 5 minutes).
-SESSION_COOKIE_AGE = int(float(os.environ.get("WENMING_SESSION_IDLE_HOURS", "8")) * 3600)
+SESSION_COOKIE_AGE = int(env_float("WENMING_SESSION_IDLE_HOURS", 8, min=0.1, max=24 * 365) * 3600)
 WENMING_SESSION_REFRESH_SECONDS = 300
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("WENMING_BEHIND_PROXY", False) else None
 SECURE_SSL_REDIRECT = env_bool("WENMING_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("WENMING_HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = env_int("WENMING_HSTS_SECONDS", 0, min=0)
 # Only sent with HSTS on; docs/deployment.md turns both on for a host that serves nothing but Wenming.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WENMING_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("WENMING_HSTS_PRELOAD", False)
@@ -206,21 +253,21 @@ CONTENT_SECURITY_POLICY = {
 # The city's working hours, as comma-separated HH:MM-HH:MM periods (Hengshui offices: 8:30-12:00, 14:30-17:30).
 WENMING_WORKING_HOURS = os.environ.get("WENMING_WORKING_HOURS", "08:30-12:00,14:30-17:30")
 # Working hours a unit has to sign for (签收) a dispatched case.
-WENMING_SIGN_LIMIT_HOURS = float(os.environ.get("WENMING_SIGN_LIMIT_HOURS", "1"))
+WENMING_SIGN_LIMIT_HOURS = env_float("WENMING_SIGN_LIMIT_HOURS", 1, min=0)
 # Evidence uploads: largest file and largest image in pixels (checked from the header, before decoding; phones
 # take 12-24 MP, a 40 MP PNG costs a worker ~290 MB while it is read).
-WENMING_MAX_UPLOAD_BYTES = int(os.environ.get("WENMING_MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
-WENMING_MAX_IMAGE_PIXELS = int(os.environ.get("WENMING_MAX_IMAGE_PIXELS", str(40_000_000)))
+WENMING_MAX_UPLOAD_BYTES = env_int("WENMING_MAX_UPLOAD_BYTES", 15 * 1024 * 1024, min=1)
+WENMING_MAX_IMAGE_PIXELS = env_int("WENMING_MAX_IMAGE_PIXELS", 40_000_000, min=1)
 # Per request: photos a staff form takes, all files of one form together, files Django parses at all (above
 # that a request is refused before any view runs), and uploads above 2.5 MB spill to a temporary file.
-WENMING_MAX_PHOTOS = int(os.environ.get("WENMING_MAX_PHOTOS", "9"))
-WENMING_MAX_UPLOAD_TOTAL_BYTES = int(os.environ.get("WENMING_MAX_UPLOAD_TOTAL_BYTES", str(60 * 1024 * 1024)))
+WENMING_MAX_PHOTOS = env_int("WENMING_MAX_PHOTOS", 9, min=1)
+WENMING_MAX_UPLOAD_TOTAL_BYTES = env_int("WENMING_MAX_UPLOAD_TOTAL_BYTES", 60 * 1024 * 1024, min=1)
 DATA_UPLOAD_MAX_NUMBER_FILES = WENMING_MAX_PHOTOS + 3
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # An after-photo whose GPS position is further than this from the case is flagged to the verifier.
-WENMING_EVIDENCE_MAX_DISTANCE_M = float(os.environ.get("WENMING_EVIDENCE_MAX_DISTANCE_M", "150"))
+WENMING_EVIDENCE_MAX_DISTANCE_M = env_float("WENMING_EVIDENCE_MAX_DISTANCE_M", 150, min=0)
 # How often (seconds) a process checks whether the geography changed; tests check on every lookup.
-WENMING_GEO_CHECK_SECONDS = float(os.environ.get("WENMING_GEO_CHECK_SECONDS", "0" if TESTING else "2"))
+WENMING_GEO_CHECK_SECONDS = env_float("WENMING_GEO_CHECK_SECONDS", 0 if TESTING else 2, min=0)
 # Centre of the city, for the local metric projection used in distance queries.
 WENMING_CITY_NAME = os.environ.get("WENMING_CITY_NAME", "衡水市")
 
@@ -243,11 +290,11 @@ CACHES = {
 }
 EMAIL_BACKEND = os.environ.get("WENMING_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("WENMING_FROM_EMAIL", "wenming@localhost")
-WENMING_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("WENMING_NOTIFY_MAX_ATTEMPTS", "6"))
+WENMING_NOTIFY_MAX_ATTEMPTS = env_int("WENMING_NOTIFY_MAX_ATTEMPTS", 6, min=1)
 # Outbound webhooks: attempts before a delivery is marked failed (backoff doubles from one minute), and the
 # seconds a receiver has to answer.
-WENMING_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WENMING_WEBHOOK_MAX_ATTEMPTS", "8"))
-WENMING_WEBHOOK_TIMEOUT = float(os.environ.get("WENMING_WEBHOOK_TIMEOUT", "10"))
+WENMING_WEBHOOK_MAX_ATTEMPTS = env_int("WENMING_WEBHOOK_MAX_ATTEMPTS", 8, min=1)
+WENMING_WEBHOOK_TIMEOUT = env_float("WENMING_WEBHOOK_TIMEOUT", 10, min=0.1)
 
 # REST API v1 (wenming.api): a key for systems, the session for the web; errors as JSON with a code.
 REST_FRAMEWORK = {

@@ -6,6 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from wenming.settings import env_bool, env_float, env_int
+
 ROOT = Path(__file__).resolve().parents[3]
 
 PROBE = """
@@ -68,3 +73,56 @@ def test_postgresql_connections_keep_prepared_statements_unless_a_pooler_cannot(
     pg = {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@db.example:5432/wenming"}
     assert json.loads(_run(pg).stdout)["db_options"]["prepare_threshold"] > 10**6
     assert "prepare_threshold" not in json.loads(_run(pg | {"WENMING_DB_PREPARED_STATEMENTS": "0"}).stdout)["db_options"]
+
+
+# -- values read from the environment are checked ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, 7), ("", 7), (" 12 ", 12), ("0", 0)])
+def test_env_int_reads_whole_numbers_or_the_default(monkeypatch, raw, expected):
+    if raw is None:
+        monkeypatch.delenv("WENMING_PROBE", raising=False)
+    else:
+        monkeypatch.setenv("WENMING_PROBE", raw)
+    assert env_int("WENMING_PROBE", 7, min=0) == expected
+
+
+@pytest.mark.parametrize(("raw", "words"), [("abc", "whole number"), ("1.5", "whole number"), ("-1", "at least 0"),
+                                            ("101", "at most 100")])
+def test_env_int_refuses_naming_the_variable_and_the_value(monkeypatch, raw, words):
+    monkeypatch.setenv("WENMING_PROBE", raw)
+    with pytest.raises(ImproperlyConfigured) as exc:
+        env_int("WENMING_PROBE", 7, min=0, max=100)
+    assert f"WENMING_PROBE={raw!r}" in str(exc.value) and words in str(exc.value)
+
+
+@pytest.mark.parametrize("raw", ["abc", "nan", "inf", "-0.5", "1e400"])
+def test_env_float_refuses_what_is_no_finite_number_in_range(monkeypatch, raw):
+    monkeypatch.setenv("WENMING_PROBE", raw)
+    with pytest.raises(ImproperlyConfigured, match="WENMING_PROBE"):
+        env_float("WENMING_PROBE", 1.0, min=0)
+
+
+def test_env_float_reads_numbers(monkeypatch):
+    monkeypatch.setenv("WENMING_PROBE", "2.5")
+    assert env_float("WENMING_PROBE", 1.0, min=0) == 2.5
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("Yes", True), (" on ", True), ("0", False),
+                                               ("false", False), ("", True)])
+def test_env_bool_reads_yes_and_no(monkeypatch, raw, expected):
+    monkeypatch.setenv("WENMING_PROBE", raw)
+    assert env_bool("WENMING_PROBE", True) is expected
+
+
+def test_env_bool_refuses_a_typo_rather_than_reading_it_as_no(monkeypatch):
+    monkeypatch.setenv("WENMING_PROBE", "ture")
+    with pytest.raises(ImproperlyConfigured, match="WENMING_PROBE='ture'"):
+        env_bool("WENMING_PROBE", False)
+
+
+@pytest.mark.parametrize(("name", "raw"), [("WENMING_MAX_UPLOAD_BYTES", "abc"), ("WENMING_WEBHOOK_TIMEOUT", "nan"),
+                                           ("WENMING_MAX_PHOTOS", "0"), ("WENMING_SECURE_COOKIES", "maybe")])
+def test_a_bad_value_stops_the_start_with_a_message_naming_it(name, raw):
+    result = _run({"SECRET_KEY": "x" * 50, name: raw})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and f"{name}={raw!r}" in result.stderr
