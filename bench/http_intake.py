@@ -4,9 +4,9 @@
                                           [--connections 16] [--duration 20] [--rounds 2] [--build]
 
 Not a test. The server is the production one, started the way ``wenming serve`` starts it (gunicorn,
-``wenming.wsgi``, its default workers and threads), with WENMING_BENCH_ENDPOINT=1 so the bare endpoint
-``/api/v1/bench/insert/`` (one INSERT into ``api_bench_row``, nothing else) is mounted beside the real
-ones, with ``/api/v1/bench/insert-orm/`` (the same row through the ORM's ``create()``). Load comes from ``wrk`` (Debian package ``wrk``) with a Lua script cycling through prepared POST
+``wenming.wsgi``, its default workers and threads), with DJANGO_SETTINGS_MODULE=bench.settings so the bare
+endpoint ``/api/v1/bench/insert/`` (one INSERT into ``bench_row``, nothing else; ``bench/views.py``) is mounted
+beside the real ones, with ``/api/v1/bench/insert-orm/`` (the same row through the ORM's ``create()``). Load comes from ``wrk`` (Debian package ``wrk``) with a Lua script cycling through prepared POST
 bodies: 16 concurrent connections, each body a problem at a different grid of the 3,000-grid demo city
 (category SJ0401, routed). Endpoints take turns in every round, so drift on the shared machine hits each.
 
@@ -67,7 +67,9 @@ end
 
 def env_for(url: str) -> dict:
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
-               WENMING_BENCH_ENDPOINT="1", DJANGO_SETTINGS_MODULE="wenming.settings", WENMING_GEO_CHECK_SECONDS="3600")
+               DJANGO_SETTINGS_MODULE="bench.settings", WENMING_GEO_CHECK_SECONDS="3600",
+               # The server and the children import ``bench`` from the project root, wherever they start.
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     env.pop("WENMING_DEMO", None)
     env.pop("WENMING_TESTING", None)
     return env
@@ -101,7 +103,7 @@ def prepare(url: str, tmp: Path, samples: int) -> dict:
     from wenming.org.models import Area, Person
 
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS api_bench_row (id bigserial PRIMARY KEY, body text NOT NULL, "
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_row (id bigserial PRIMARY KEY, body text NOT NULL, "
                        "created_at timestamptz NOT NULL)")
     person = Person.objects.get(username="shouli")
     # One key per door, on different channels, so the rows each endpoint creates are counted apart.
@@ -129,13 +131,13 @@ def count_rows(url: str) -> dict:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM api_bench_row")
+        cursor.execute("SELECT count(*) FROM bench_row")
         bare = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FILTER (WHERE channel = 'api'), count(*) FILTER (WHERE channel = '12345') "
                        "FROM cases_case")
         rest, open311 = cursor.fetchone()
     connection.close()
-    # Both bare endpoints write api_bench_row; they never run at the same time.
+    # Both bare endpoints write bench_row; they never run at the same time.
     return {"bare": bare, "bare_orm": bare, "rest": rest, "open311": open311}
 
 

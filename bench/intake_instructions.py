@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-import http_intake  # noqa: E402  (the bench folder is not a package)
+import http_intake  # noqa: E402  (run as a script, beside it)
 
 WARMUP = 30  # requests before counting: imports, the routing index, the prepared statement
 ENDPOINTS = ("bare", "bare_orm", "rest", "open311")

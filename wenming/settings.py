@@ -323,8 +323,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
-# A bare insert-one-row endpoint for bench/http_intake.py, only when asked for.
-WENMING_BENCH_ENDPOINT = env_bool("WENMING_BENCH_ENDPOINT", False)
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
@@ -18,11 +17,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
 ]
-if settings.WENMING_BENCH_ENDPOINT:
-    from wenming.api import bench_views
-
-    urlpatterns += [path("bench/insert/", bench_views.insert_one, name="bench_insert"),
-                    path("bench/insert-orm/", bench_views.insert_one_orm, name="bench_insert_orm")]
 
 FMT = r"(?P<fmt>json|xml)"
 open311_patterns = [

@@ -479,8 +479,6 @@ def _address() -> str:
 
 
 def test_every_url_pattern_has_a_row_and_every_row_a_pattern():
-    # WENMING_BENCH_ENDPOINT=1 mounts two anonymous insert endpoints for bench/http_intake.py: they have no row on
-    # purpose, so a run with them on fails here (they must never be on where people can reach the site).
     patterns = {p.key: p.route for p in url_patterns()}
     missing = sorted(f"{key}  ({route})" for key, route in patterns.items() if key not in TABLE)
     stale = sorted(key for key in TABLE if key not in patterns)
