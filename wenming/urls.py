@@ -26,7 +26,7 @@ urlpatterns = [
     path("scoring/", include("wenming.scoring.urls")),
     path("campaign/", include("wenming.campaign.urls")),
     path("reports/", include("wenming.reports.urls")),
-    path("citizen/", include("wenming.public.urls")),
+    path("", include("wenming.public.urls")),  # /citizen/… and the hotline at /cases/hotline/
     path("api/v1/", include("wenming.api.urls")),
     path("open311/v2/", include((open311_patterns, "open311"))),
     path("admin/", admin.site.urls),

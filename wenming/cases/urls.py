@@ -1,13 +1,12 @@
 from django.urls import path
 
-from . import exposure_views, hotline_views, views
+from . import exposure_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("map.geojson", views.workbench_map, name="map"),
     path("new/", views.case_new, name="new"),
-    path("hotline/", hotline_views.hotline, name="hotline"),
     path("import/", views.case_import, name="import"),
     path("batch-dispatch/", views.batch_dispatch, name="batch_dispatch"),
     path("export.<str:fmt>", views.export, name="export"),

@@ -40,3 +40,7 @@ UNIT_ROLES = roles(Role.UNIT_HANDLER, Role.UNIT_LEADER)
 FIELD_REPORTERS = roles(Role.GRID_WORKER, Role.INSPECTOR)
 # Every staff role but the undercover inspectors and the grid workers: scores, people lists, meetings.
 NOT_FIELD = ALL_ROLES - FIELD_REPORTERS
+# Who answers the hotline (创城热线): the operators at the phone; the dispatcher does not take calls.
+HOTLINE_OPERATORS = roles(Role.INTAKE, Role.SHIFT_LEADER)
+# Who sends a registered case to a unit (派遣).
+DISPATCHERS = roles(Role.DISPATCHER, Role.SHIFT_LEADER)

@@ -108,7 +108,7 @@ def test_a_request_with_too_many_files_is_a_400_not_a_crash(english, people, gri
     assert not Case.objects.filter(description="小区门口流动摊贩").exists()
 
 
-@pytest.mark.parametrize("page", ["cases:new", "cases:hotline"])
+@pytest.mark.parametrize("page", ["cases:new", "public:hotline"])
 def test_intake_pages_show_the_photo_limits_under_the_field(english, people, settings, page):
     settings.WENMING_MAX_PHOTOS, settings.WENMING_MAX_UPLOAD_BYTES = 7, 5 * 1024 * 1024
     english.force_login(people["shouli"])

@@ -248,7 +248,7 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "cases:map": (get(STAFF_ONLY),),
     "cases:new": (get(expect(404, (ANON, LOGIN), (CMD | {"wangge", "anfang"}, 200))),
                   post(expect(404, (ANON, LOGIN), (CMD | {"wangge", "anfang"}, 200)), counts=("cases.case",))),
-    "cases:hotline": (get(expect(404, (ANON, LOGIN), ({"shouli", "zhiban"}, 200))),
+    "public:hotline": (get(expect(404, (ANON, LOGIN), ({"shouli", "zhiban"}, 200))),
                       post(expect(404, (ANON, LOGIN), ({"shouli", "zhiban"}, 200)), counts=("cases.case",))),
     "cases:import": (get(expect(404, (ANON, LOGIN), ({"shouli", "zhiban", "admin"}, 200))),
                      post(expect(404, (ANON, LOGIN), ({"shouli", "zhiban", "admin"}, 200)),

@@ -244,7 +244,7 @@ def test_forty_digit_ids_in_case_forms_are_form_errors(client, people, grid):
             response = post(client, case, action, **{field: value})
             assert response.status_code == 200, action
             assert messages_of(response)[-1] == f"{label}: no such record."
-    response = client.post(reverse("cases:hotline"), {
+    response = client.post(reverse("public:hotline"), {
         "reporter_phone": "13800001111", "category": "SJ0401", "address": "人民路1号", "description": "占道经营",
         "urgency": "normal", "crs": "wgs84", "merge_into": BIG})
     assert response.context["form"].errors["merge_into"] == ["Case: no such record."]

@@ -1,15 +1,18 @@
 """Hotline intake (创城热线): operators only, a site found by name, the category typed as a code or a name,
-duplicate hints before taking a call in, and immediate registration and dispatch to the routed unit."""
+duplicate hints before taking a call in, and immediate registration and dispatch to the routed unit; the service
+``hotline_take_in`` on its own (all or nothing)."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from wenming.cases.models import Case, CaseState
+from wenming.cases.models import Case, CaseEvent, CaseState, Category
 from wenming.cases.services import workflow as wf
+from wenming.cases.services.errors import WorkflowError
 from wenming.org.models import Unit
 from wenming.org.tests.factories import SiteFactory, point
+from wenming.public.services.hotline import hotline_take_in
 
 from .conftest import UNIT_CODE
 
@@ -33,7 +36,7 @@ def call(**extra):
 
 
 def test_only_operators_get_the_page_and_it_is_keyboard_ready(english, people):
-    assert reverse("cases:hotline") == URL
+    assert reverse("public:hotline") == URL
     for username in ["chengguan", "anfang", "wangge"]:
         english.force_login(people[username])
         assert english.get(URL).status_code == 404
@@ -137,3 +140,44 @@ def test_the_caller_s_earlier_cases_show_as_the_number_is_typed(english, people,
     # Not for people who do not take calls.
     english.force_login(people["chengguan"])
     assert english.get(URL, {"caller": "13811112222"}).status_code == 404
+
+
+# -- the service on its own -----------------------------------------------------------------------------------
+
+def take_in(actor, **extra):
+    args = {"actor": actor, "description": "市场门口占道经营", "category": Category.objects.get(code="SJ0401"),
+            "urgency": "normal", "reporter_phone": "13811112222"}
+    return hotline_take_in(**(args | extra))
+
+
+def test_the_service_takes_a_call_in_and_dispatches_it_to_the_routed_unit(people, site):
+    case = take_in(people["zhiban"], site=site, point=(site.lng, site.lat), then="dispatch")
+    assert case.state == S.DISPATCHED and case.channel == "hotline" and case.unit.code == UNIT_CODE
+    assert case.address == site.address and case.site == site  # without an address, the site's
+
+
+def test_a_failure_in_the_third_step_leaves_nothing_behind(people, grid, monkeypatch):
+    def refuse(**kwargs):
+        raise WorkflowError("dispatch refused")
+
+    monkeypatch.setattr(wf, "case_dispatch", refuse)
+    cases, events = Case.objects.count(), CaseEvent.objects.count()
+    with pytest.raises(WorkflowError, match="dispatch refused"):
+        take_in(people["zhiban"], point=(grid.lng, grid.lat), then="dispatch")
+    # The intake and the registration before it are rolled back with it.
+    assert Case.objects.count() == cases and CaseEvent.objects.count() == events
+
+
+def test_a_merge_refused_leaves_no_case_behind(people, grid):
+    closed = take_in(people["zhiban"], point=(grid.lng, grid.lat), description="早先的来电")
+    wf.case_reject(case_id=closed.pk, actor=people["zhiban"], note="不属实")
+    with pytest.raises(WorkflowError):
+        take_in(people["shouli"], point=(grid.lng, grid.lat), merge_into=closed.pk)
+    assert not Case.objects.filter(description="市场门口占道经营").exists()
+
+
+def test_only_the_hotline_operators_take_calls_in(people, grid):
+    for username in ("chengguan", "wangge", "anfang"):
+        with pytest.raises(WorkflowError):
+            take_in(people[username], point=(grid.lng, grid.lat))
+    assert not Case.objects.filter(description="市场门口占道经营").exists()

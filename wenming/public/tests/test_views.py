@@ -300,10 +300,10 @@ def test_admin_lists_follow_ups_and_public_reports_read_only(english, walked_cas
 def test_home_links_staff_to_the_review_and_hotline_pages(english, people):
     english.force_login(people["shouli"])
     html = english.get("/").content.decode()
-    assert reverse("public:review") in html and reverse("cases:hotline") in html
+    assert reverse("public:review") in html and reverse("public:hotline") in html
     english.force_login(people["chengguan"])
     html = english.get("/").content.decode()
-    assert reverse("public:review") not in html and reverse("cases:hotline") not in html
+    assert reverse("public:review") not in html and reverse("public:hotline") not in html
 
 
 def test_staff_case_page_names_the_follow_up_steps(english, walked_case, people):
