@@ -16,10 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import xml.etree.ElementTree as ET
-from contextlib import nullcontext
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
@@ -28,14 +26,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from wenming.api.models import Open311Report
-from wenming.api.services.intake import DuplicateReport, api_case_intake
-from wenming.api.services.keys import api_key_check
+from wenming.api.forms import Open311RequestForm, echo
+from wenming.api.services.intake import DuplicateReport
+from wenming.api.services.open311 import open311_request_submit
 from wenming.cases import selectors
 from wenming.cases.models import Case, CaseEvent, Category, Evidence, Exposure, ExposurePhoto
 from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import Urgency
-from wenming.cases.routing_cache import get_routing_config
 from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
@@ -50,9 +47,7 @@ CHANGESET = "2026-11-28T00:00:00Z"
 CLOSED_STATES = frozenset({CaseState.CLOSED, CaseState.REJECTED, CaseState.VOIDED, CaseState.MERGED})
 DEFAULT_DAYS = 90
 MAX_ROWS = 1000
-MAX_MEDIA_BYTES = 15 * 1024 * 1024
 MAX_IDS = 100  # service_request_ids in one list request
-ECHO = 40  # characters of a refused value quoted back in an error
 
 
 def jurisdiction() -> str:
@@ -65,12 +60,6 @@ class Open311Error(Exception):
         self.status = status
         self.description = description
         self.retry_after = retry_after
-
-
-def _echo(value: str) -> str:
-    """A refused value as an error quotes it: shortened, without control characters."""
-    value = strip_controls(value)
-    return value if len(value) <= ECHO else value[:ECHO] + "…"
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
@@ -139,7 +128,7 @@ def _endpoint(view):
         try:
             given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
             if given and given != jurisdiction():
-                raise Open311Error(404, _("Unknown jurisdiction_id %(id)s.") % {"id": _echo(given)})
+                raise Open311Error(404, _("Unknown jurisdiction_id %(id)s.") % {"id": echo(given)})
             return view(request, fmt, **kwargs)
         except Open311Error as exc:
             return error(fmt, exc.status, exc.description, retry_after=exc.retry_after)
@@ -306,7 +295,7 @@ def _ids(raw: str) -> dict[str, int]:
     for part in parts:
         pk = _pk(part)
         if pk is None:
-            raise Open311Error(400, _("service_request_id %(id)s is not a Wenming case number.") % {"id": _echo(part)})
+            raise Open311Error(400, _("service_request_id %(id)s is not a Wenming case number.") % {"id": echo(part)})
         numbers[part] = pk
     return numbers
 
@@ -356,7 +345,7 @@ def request_detail(request, fmt, request_id):
     case = _with_details(public_cases().filter(pk=pk)).first() if pk else None
     if case is None or case.number != request_id:
         limit_hit(what="open311_request_ip", who=who)
-        raise Open311Error(404, _("Unknown service_request_id %(id)s.") % {"id": _echo(request_id)})
+        raise Open311Error(404, _("Unknown service_request_id %(id)s.") % {"id": echo(request_id)})
     return render(fmt, _rows(request, [case]), root="service_requests", item="request")
 
 
@@ -370,7 +359,7 @@ def token_detail(request, fmt, token):
     case = public.tracked_case(token)
     if case is None or case.channel == Channel.INSPECTION:
         limit_hit(what="open311_token_ip", who=who)
-        raise Open311Error(404, _("Unknown token %(token)s.") % {"token": _echo(token)})
+        raise Open311Error(404, _("Unknown token %(token)s.") % {"token": echo(token)})
     return render(fmt, [{"service_request_id": case.number, "token": case.tracking_code}],
                   root="service_requests", item="request")
 
@@ -403,93 +392,24 @@ def request_updates(request, fmt):
 
 # -- posting ------------------------------------------------------------------------------------------------
 
-def _field(request, name: str) -> str:
-    """A posted text without control characters (a NUL is refused by PostgreSQL, the others break XML and
-    exports; the input middleware strips them too, this does not depend on it) nor surrounding blanks."""
-    return strip_controls(request.POST.get(name, "")).strip()
-
-
-def _float(request, name: str) -> float | None:
-    raw = _field(request, name)
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise Open311Error(400, _("%(name)s must be a number.") % {"name": name}) from None
-    limit = 90 if name == "lat" else 180
-    if not -limit <= value <= limit:  # also refuses inf and nan
-        raise Open311Error(400, _("%(name)s is out of range.") % {"name": name})
-    return value
-
-
 def _post_request(request, fmt):
-    key = api_key_check(_field(request, "api_key"))
-    if key is None:
-        raise Open311Error(403, _("api_key is missing, unknown or revoked."))
-    code = _field(request, "service_code")
-    if not code:
-        raise Open311Error(400, _("service_code is required."))
-    # From the in-process routing cache: a service is an active 小类 (no query on the hot path).
-    info = get_routing_config().categories_by_code.get(code)
-    if info is None or not info.is_active or info.parent_id is None:
-        raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": _echo(code)})
-    lat, lng = _float(request, "lat"), _float(request, "long")
-    address = _field(request, "address_string")
-    if (lat is None) != (lng is None):
-        raise Open311Error(400, _("Give both lat and long, or neither."))
-    if lat is None and not address:
-        raise Open311Error(400, _("A location is required: lat and long, or address_string."))
-    if len(address) > 200:
-        raise Open311Error(400, _("address_string is longer than 200 characters."))
-    urgency = _field(request, "attribute[urgency]") or Urgency.NORMAL
-    if urgency not in Urgency.values:
-        raise Open311Error(400, _("attribute[urgency] must be one of %(values)s.") % {"values": ", ".join(Urgency.values)})
-    media_url = _field(request, "media_url")
-    if media_url and not media_url.startswith(("http://", "https://")):
-        raise Open311Error(400, _("media_url must be an http or https address."))
-    email = _field(request, "email")
-    if email and ("@" not in email or len(email) > 254):
-        raise Open311Error(400, _("email is not an email address."))
-    phone = _field(request, "phone")
-    if len(phone) > 30:
-        raise Open311Error(400, _("phone is longer than 30 characters."))
-    external_id = _field(request, "external_id")
-    if len(external_id) > 64:
-        raise Open311Error(400, _("external_id is longer than 64 characters."))
-    name = " ".join(p for p in (_field(request, "first_name"), _field(request, "last_name")) if p)[:50]
-    photos = []
-    if len(request.FILES) > 1 or len(request.FILES.getlist("media")) > 1:
-        raise Open311Error(400, _("media: post one file only."))
-    media = request.FILES.get("media")
-    if media is not None:
-        if media.size > MAX_MEDIA_BYTES:
-            raise Open311Error(400, _("media is larger than 15 MB."))
-        photos.append(wf.Upload(name=media.name, content=media.read()))
-    description = _field(request, "description") or info.name
-    if len(description) > 4000:
-        raise Open311Error(400, _("description is longer than 4000 characters."))
-    account_id = _field(request, "account_id")[:100]
-    extra = {"media_url": media_url[:500], "email": email, "device_id": _field(request, "device_id")[:100],
-             "account_id": account_id}
+    form = Open311RequestForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise Open311Error(*form.first_error())
+    d = form.cleaned_data
+    media = d["media"]
     try:
-        # Only what the case itself cannot hold gets a row (the key is on the report event); without one, intake
-        # needs no transaction around it.
-        with transaction.atomic() if any(extra.values()) else nullcontext():
-            case = api_case_intake(
-                channel=key.channel, description=description, lng=lng, lat=lat, crs="wgs84", category=info.code,
-                urgency=urgency, address=address, reporter_name=name, reporter_phone=phone, external_id=external_id,
-                actor=key.person, photos=photos, source={"api_key": key.pk, "open311": True},
-            )
-            if any(extra.values()):
-                Open311Report.objects.create(case=case, api_key=key, **extra)
+        case = open311_request_submit(
+            key=d["api_key"], service=d["service_code"], description=d["description"], lat=d["lat"], lng=d["long"],
+            address=d["address_string"], urgency=d["urgency"], name=d["name"], phone=d["phone"],
+            external_id=d["external_id"], photos=[wf.Upload(name=media.name, content=media.read())] if media else [],
+            media_url=d["media_url"], email=d["email"], device_id=d["device_id"], account_id=d["account_id"],
+        )
     except DuplicateReport as exc:
         raise Open311Error(409, str(exc)) from None
     except WorkflowError as exc:
         raise Open311Error(400, str(exc)) from None
-    except IntegrityError:
-        raise Open311Error(400, _("The request could not be stored; try again.")) from None
-    row = {"service_request_id": case.number, "service_notice": "", "account_id": account_id}
+    row = {"service_request_id": case.number, "service_notice": "", "account_id": d["account_id"]}
     return render(fmt, [row], root="service_requests", item="request")
 
 
