@@ -17,7 +17,6 @@ illegal parking in a back street is the traffic police's, not the street's 包�
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -107,8 +106,13 @@ class _Place:
     """What every rule reads about one routing question: the point, the category, the areas and sites there,
     and the decision being filled in."""
 
+    # Slots, and rules_here() cached by hand rather than by functools.cached_property (which takes a lock on
+    # Python 3.11): a place is built for every decision, and routing runs on every intake.
+    __slots__ = ("lng", "lat", "cat", "config", "index", "chain", "area_path", "at_sites", "decision", "_rules_here")
+
     def __init__(self, *, lng: float, lat: float, cat, config, index, nearby_radius_m: float):
         self.lng, self.lat, self.cat, self.config, self.index = lng, lat, cat, config, index
+        self._rules_here: list[RuleInfo] | None = None
         area_id = index.locate(lng, lat)
         self.chain = index.chain(area_id)
         grid = self.chain[-1] if self.chain and self.chain[-1].level == "grid" else None
@@ -130,14 +134,15 @@ class _Place:
         if self.at_sites:
             self.decision.site = _site_dict(self.at_sites[0])
 
-    @functools.cached_property
     def rules_here(self) -> list[RuleInfo]:
         """Rules on the 小类, on its 大类, and rules without a category (they cover every category), whose area
         holds the point; only rules of active units."""
-        cat, rules_by_category = self.cat, self.config.rules_by_category
-        category_keys = (cat.id, cat.parent_id, None) if cat.parent_id else (cat.id, None)
-        rules = [r for cid in category_keys for r in rules_by_category.get(cid, ())]
-        return [r for r in rules if r.area_path is None or self.area_path.startswith(r.area_path)]
+        if self._rules_here is None:
+            cat, rules_by_category, area_path = self.cat, self.config.rules_by_category, self.area_path
+            category_keys = (cat.id, cat.parent_id, None) if cat.parent_id else (cat.id, None)
+            rules = [r for cid in category_keys for r in rules_by_category.get(cid, ())]
+            self._rules_here = [r for r in rules if r.area_path is None or area_path.startswith(r.area_path)]
+        return self._rules_here
 
     def decide(self, unit_id: int, rule: str, reason: str, rule_id: int | None = None) -> RoutingDecision:
         decision = self.decision
@@ -172,7 +177,7 @@ def _site_type_rule(place: _Place) -> RoutingDecision | None:
     """2. A rule for this category at the type of site the point is at."""
     cat, config = place.cat, place.config
     for site in place.at_sites:
-        matching = [r for r in place.rules_here if r.site_type_id == site.type_id]
+        matching = [r for r in place.rules_here() if r.site_type_id == site.type_id]
         if matching:
             best = max(matching, key=lambda r: _rule_specificity(r, cat.id))
             return place.decide(
@@ -188,7 +193,7 @@ def _site_type_rule(place: _Place) -> RoutingDecision | None:
 def _area_rule(place: _Place) -> RoutingDecision | None:
     """3. A rule for this category in an area holding the point."""
     cat, config = place.cat, place.config
-    area_rules = [r for r in place.rules_here if r.site_type_id is None]
+    area_rules = [r for r in place.rules_here() if r.site_type_id is None]
     if not area_rules:
         return None
     best = max(area_rules, key=lambda r: _rule_specificity(r, cat.id))
