@@ -43,10 +43,10 @@ def main() -> None:
 
     from wenming.campaign.models import Campaign, Meeting, Task
     from wenming.campaign.services.actions import campaign_load
-    from wenming.campaign.services.demo import campaign_demo_build
     from wenming.campaign.services.meetings import agenda_build, week_start_of
     from wenming.campaign.services.tasks import measured_values_refresh
     from wenming.cases.models import Case
+    from wenming.demo.campaign import campaign_demo_build
     from wenming.reports.meeting import meeting_docx, meeting_xlsx
 
     assert connection.vendor == "postgresql", "the benchmark runs on PostgreSQL"

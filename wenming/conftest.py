@@ -1,6 +1,6 @@
 import pytest
 
-from wenming.org.services.demo import demo_city_build
+from wenming.demo.city import demo_city_build
 
 TEST_GRIDS = 240
 TEST_SEED = 7

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "wenming.api",
+    "wenming.demo",
 ]
 
 MIDDLEWARE = [

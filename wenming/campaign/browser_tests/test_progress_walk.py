@@ -12,9 +12,9 @@ from docx import Document
 
 from wenming.campaign.browser_tests.conftest import browser_thread  # noqa: F401
 from wenming.campaign.models import ProgressReport, Task
-from wenming.campaign.services.demo import campaign_demo_build
 from wenming.campaign.services.tasks import task_status
 from wenming.cases.browser_tests.conftest import EXTRA_SHOTS
+from wenming.demo.campaign import campaign_demo_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "wenming2026"

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from wenming.campaign.models import Meeting, ProgressReport, Task, TaskForce
 from wenming.campaign.services import tasks as svc
-from wenming.campaign.services.demo import campaign_demo_build
+from wenming.demo.campaign import campaign_demo_build
 
 pytestmark = pytest.mark.django_db
 

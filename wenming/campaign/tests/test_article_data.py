@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from wenming.campaign.models import Action, Campaign, Task, TaskForce
-from wenming.campaign.services.demo import campaign_demo_build
+from wenming.demo.campaign import campaign_demo_build
 
 pytestmark = pytest.mark.django_db
 AUG_31 = dt.date(2022, 8, 31)

@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 
 from wenming.campaign.models import Campaign, Meeting, Task
 from wenming.campaign.services import tasks as svc
-from wenming.campaign.services.demo import campaign_demo_build
 from wenming.campaign.services.meetings import agenda_build, meeting_prepare
 from wenming.cases.services import workflow as wf
+from wenming.demo.campaign import campaign_demo_build
 from wenming.org.models import Area
 from wenming.reports.meeting import meeting_docx, meeting_xlsx
 

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from wenming.campaign.models import Campaign, Milestone, ProgressReport, Task, TaskEvent, TaskStatus
 from wenming.campaign.services import tasks as svc
-from wenming.campaign.services.demo import campaign_demo_build
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.models import Notification
 from wenming.conftest import photo_bytes
+from wenming.demo.campaign import campaign_demo_build
 
 pytestmark = pytest.mark.django_db
 START, DUE = dt.date(2026, 1, 1), dt.date(2026, 1, 31)

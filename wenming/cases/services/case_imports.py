@@ -23,7 +23,7 @@ from wenming.cases.models.imports import IMPORT_FIELDS
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.routing import RoutingError
 from wenming.cases.services.workflow import case_intake
-from wenming.org.services.imports import PHONE, ImportReport, read_rows
+from wenming.common.tabular_import import PHONE, ImportReport, read_rows
 
 DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d",
                 "%Y年%m月%d日 %H:%M", "%Y年%m月%d日"]

@@ -1,6 +1,6 @@
 """Routing: which unit answers for a problem at a place, and why.
 
-Precedence, first match wins:
+Precedence, first match wins (``PRECEDENCE`` below: one function per rule, each returning a decision or None):
 
 1. the facility's owner — the category names facility classes and one lies within its radius
    ("谁的设施谁负责"); the maintainer if one is set;
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wenming.cases.models import Category
+from wenming.cases.models import Category, Facility
 from wenming.cases.routing_cache import RuleInfo, get_routing_config
 from wenming.common.geo import CRS, to_wgs84, valid_lnglat
 from wenming.org.spatial import AT_SITE_RADIUS_M, AreaInfo, NearbySite, get_index
@@ -92,8 +92,6 @@ def _facility_unit(config, facility_id: int) -> int | None:
     unit_id = config.facilities[facility_id][3]
     if config.unit_name(unit_id) is not None:
         return unit_id
-    from wenming.cases.models import Facility
-
     owner_id = Facility.objects.filter(pk=facility_id).values_list("owner_unit_id", flat=True).first()
     return owner_id if config.unit_name(owner_id) is not None else None
 
@@ -102,6 +100,172 @@ def _rule_specificity(rule: RuleInfo, category_id: int) -> tuple:
     area_depth = rule.area_path.count("/") if rule.area_path else 0
     category_rank = 2 if rule.category_id == category_id else 1 if rule.category_id else 0
     return (area_depth, category_rank, rule.priority, -rule.id)
+
+
+class _Place:
+    """What every rule reads about one routing question: the point, the category, the areas and sites there,
+    and the decision being filled in."""
+
+    # Slots, and rules_here() cached by hand rather than by functools.cached_property (which takes a lock on
+    # Python 3.11): a place is built for every decision, and routing runs on every intake.
+    __slots__ = ("lng", "lat", "cat", "config", "index", "chain", "area_path", "at_sites", "decision", "_rules_here")
+
+    def __init__(self, *, lng: float, lat: float, cat, config, index, nearby_radius_m: float):
+        self.lng, self.lat, self.cat, self.config, self.index = lng, lat, cat, config, index
+        self._rules_here: list[RuleInfo] | None = None
+        area_id = index.locate(lng, lat)
+        self.chain = index.chain(area_id)
+        grid = self.chain[-1] if self.chain and self.chain[-1].level == "grid" else None
+        self.area_path = self.chain[-1].path if self.chain else ""
+        nearby = index.sites_within(lng, lat, nearby_radius_m)
+        self.at_sites = index.sites_at(lng, lat, nearby=nearby if nearby_radius_m >= AT_SITE_RADIUS_M else None)
+        self.decision = RoutingDecision(
+            lng=round(lng, 7),
+            lat=round(lat, 7),
+            category_code=cat.code,
+            grid=_area_dict(grid) if grid else None,
+            areas=[_area_dict(a) for a in self.chain],
+            unit_id=None,
+            unit_name=None,
+            rule="triage",
+            reason="",
+            nearby_sites=[_site_dict(s) for s in nearby],
+        )
+        if self.at_sites:
+            self.decision.site = _site_dict(self.at_sites[0])
+
+    def rules_here(self) -> list[RuleInfo]:
+        """Rules on the 小类, on its 大类, and rules without a category (they cover every category), whose area
+        holds the point; only rules of active units."""
+        if self._rules_here is None:
+            cat, rules_by_category, area_path = self.cat, self.config.rules_by_category, self.area_path
+            category_keys = (cat.id, cat.parent_id, None) if cat.parent_id else (cat.id, None)
+            rules = [r for cid in category_keys for r in rules_by_category.get(cid, ())]
+            self._rules_here = [r for r in rules if r.area_path is None or area_path.startswith(r.area_path)]
+        return self._rules_here
+
+    def decide(self, unit_id: int, rule: str, reason: str, rule_id: int | None = None) -> RoutingDecision:
+        decision = self.decision
+        decision.unit_id = unit_id
+        decision.unit_name = self.config.unit_name(unit_id, active_only=False)
+        decision.rule, decision.reason, decision.rule_id = rule, reason, rule_id
+        return decision
+
+
+def _facility_owner(place: _Place) -> RoutingDecision | None:
+    """1. The owner of a facility of the category's classes within its radius."""
+    cat, config = place.cat, place.config
+    if not cat.facility_radius_m:
+        return None
+    found = place.index.nearest_facility(place.lng, place.lat, cat.facility_radius_m, set(cat.facility_class_ids) or {cat.id})
+    unit_id = _facility_unit(config, found[0]) if found and found[0] in config.facilities else None
+    if unit_id is None:
+        return None
+    code_, class_name, owner_name, _unit = config.facilities[found[0]]
+    place.decision.facility = {
+        "id": found[0], "code": code_, "class": class_name, "owner": owner_name, "distance_m": round(found[1], 1),
+    }
+    return place.decide(
+        unit_id,
+        "facility_owner",
+        _("Facility %(code)s (%(cls)s) %(dist)s m away belongs to %(unit)s: whoever owns a facility answers for it.")
+        % {"code": code_, "cls": class_name, "dist": round(found[1], 1), "unit": config.unit_name(unit_id)},
+    )
+
+
+def _site_type_rule(place: _Place) -> RoutingDecision | None:
+    """2. A rule for this category at the type of site the point is at."""
+    cat, config = place.cat, place.config
+    for site in place.at_sites:
+        matching = [r for r in place.rules_here() if r.site_type_id == site.type_id]
+        if matching:
+            best = max(matching, key=lambda r: _rule_specificity(r, cat.id))
+            return place.decide(
+                best.unit_id,
+                "site_type_rule",
+                _("Rule: %(cat)s at a %(type)s (%(site)s) goes to %(unit)s.")
+                % {"cat": cat.name, "type": site.type_name, "site": site.name, "unit": config.unit_name(best.unit_id)},
+                best.id,
+            )
+    return None
+
+
+def _area_rule(place: _Place) -> RoutingDecision | None:
+    """3. A rule for this category in an area holding the point."""
+    cat, config = place.cat, place.config
+    area_rules = [r for r in place.rules_here() if r.site_type_id is None]
+    if not area_rules:
+        return None
+    best = max(area_rules, key=lambda r: _rule_specificity(r, cat.id))
+    where = best.area_name if best.area_path else _("the whole city")
+    return place.decide(
+        best.unit_id,
+        "area_rule",
+        _("Rule: %(cat)s in %(where)s goes to %(unit)s.")
+        % {"cat": cat.name, "where": where, "unit": config.unit_name(best.unit_id)},
+        best.id,
+    )
+
+
+def _site_guarantor(place: _Place) -> RoutingDecision | None:
+    """4. The 包保 unit of the site the point is at, for categories of local duty."""
+    if not place.cat.local_duty:
+        return None
+    for site in place.at_sites:
+        name = place.config.unit_name(site.guarantor_unit_id)
+        if name:
+            return place.decide(
+                site.guarantor_unit_id,
+                "site_guarantor",
+                _("The place is at %(site)s (%(type)s), which %(unit)s is responsible for (包保).")
+                % {"site": site.name, "type": site.type_name, "unit": name},
+            )
+    return None
+
+
+def _road_chief(place: _Place) -> RoutingDecision | None:
+    """5. The road chief of the nearest road segment, for categories of local duty."""
+    if not place.cat.local_duty:
+        return None
+    road = place.index.nearest_road(place.lng, place.lat)
+    if not road or road[0] not in place.config.chiefs:
+        return None
+    unit_id, chief, road_name = place.config.chiefs[road[0]]
+    place.decision.road = {"id": road[0], "name": road_name, "distance_m": round(road[1], 1)}
+    return place.decide(
+        unit_id,
+        "road_chief",
+        _("The place is on %(road)s, whose road chief %(chief)s belongs to %(unit)s.")
+        % {"road": road_name, "chief": chief, "unit": place.config.unit_name(unit_id)},
+    )
+
+
+def _area_default(place: _Place) -> RoutingDecision | None:
+    """6. The default unit of the deepest area holding the point that has one (属地兜底)."""
+    for area in reversed(place.chain):
+        name = place.config.unit_name(area.default_unit_id)
+        if name:
+            return place.decide(
+                area.default_unit_id,
+                "area_default",
+                _("No rule names a unit, so %(area)s's default unit %(unit)s takes it (属地兜底).")
+                % {"area": area.name, "unit": name},
+            )
+    return None
+
+
+def _triage(place: _Place) -> RoutingDecision:
+    """7. Nobody: the command centre's triage queue."""
+    place.decision.reason = (
+        _("The place lies outside every grid of the city; the command centre must triage it.")
+        if not place.chain
+        else _("No rule or local duty decides; the command centre must triage it.")
+    )
+    return place.decision
+
+
+# The precedence of the module's docstring, declared once: the first rule that decides wins; triage always does.
+PRECEDENCE = (_facility_owner, _site_type_rule, _area_rule, _site_guarantor, _road_chief, _area_default, _triage)
 
 
 def case_route(
@@ -120,122 +284,9 @@ def case_route(
     if cat is None or not cat.is_active:
         raise RoutingError(_("Unknown category code %(code)s.") % {"code": code})
     lng, lat = to_wgs84(lng, lat, crs)
-    index = get_index()
-
-    area_id = index.locate(lng, lat)
-    chain = index.chain(area_id)
-    grid = chain[-1] if chain and chain[-1].level == "grid" else None
-    area_path = chain[-1].path if chain else ""
-    nearby = index.sites_within(lng, lat, nearby_radius_m)
-    at_sites = index.sites_at(lng, lat, nearby=nearby if nearby_radius_m >= AT_SITE_RADIUS_M else None)
-
-    decision = RoutingDecision(
-        lng=round(lng, 7),
-        lat=round(lat, 7),
-        category_code=cat.code,
-        grid=_area_dict(grid) if grid else None,
-        areas=[_area_dict(a) for a in chain],
-        unit_id=None,
-        unit_name=None,
-        rule="triage",
-        reason="",
-        nearby_sites=[_site_dict(s) for s in nearby],
-    )
-    if at_sites:
-        decision.site = _site_dict(at_sites[0])
-
-    def decide(unit_id: int, rule: str, reason: str, rule_id: int | None = None) -> RoutingDecision:
-        decision.unit_id = unit_id
-        decision.unit_name = config.unit_name(unit_id, active_only=False)
-        decision.rule, decision.reason, decision.rule_id = rule, reason, rule_id
-        return decision
-
-    # 1. The facility's owner.
-    if cat.facility_radius_m:
-        found = index.nearest_facility(lng, lat, cat.facility_radius_m, set(cat.facility_class_ids) or {cat.id})
-        unit_id = _facility_unit(config, found[0]) if found and found[0] in config.facilities else None
-        if unit_id is not None:
-            code_, class_name, owner_name, _unit = config.facilities[found[0]]
-            unit_name = config.unit_name(unit_id)
-            decision.facility = {
-                "id": found[0], "code": code_, "class": class_name, "owner": owner_name, "distance_m": round(found[1], 1),
-            }
-            return decide(
-                unit_id,
-                "facility_owner",
-                _("Facility %(code)s (%(cls)s) %(dist)s m away belongs to %(unit)s: whoever owns a facility answers for it.")
-                % {"code": code_, "cls": class_name, "dist": round(found[1], 1), "unit": unit_name},
-            )
-
-    # Rules on the 小类, on its 大类, and rules without a category (they cover every category).
-    category_keys = (cat.id, cat.parent_id, None) if cat.parent_id else (cat.id, None)
-    rules = [r for cid in category_keys for r in config.rules_by_category.get(cid, ())]  # active units only
-    in_area = [r for r in rules if r.area_path is None or area_path.startswith(r.area_path)]
-
-    # 2. A rule for this category at this type of site.
-    for site in at_sites:
-        matching = [r for r in in_area if r.site_type_id == site.type_id]
-        if matching:
-            best = max(matching, key=lambda r: _rule_specificity(r, cat.id))
-            return decide(
-                best.unit_id,
-                "site_type_rule",
-                _("Rule: %(cat)s at a %(type)s (%(site)s) goes to %(unit)s.")
-                % {"cat": cat.name, "type": site.type_name, "site": site.name, "unit": config.unit_name(best.unit_id)},
-                best.id,
-            )
-
-    # 3. A rule for this category in an area holding the point.
-    area_rules = [r for r in in_area if r.site_type_id is None]
-    if area_rules:
-        best = max(area_rules, key=lambda r: _rule_specificity(r, cat.id))
-        where = best.area_name if best.area_path else _("the whole city")
-        return decide(
-            best.unit_id,
-            "area_rule",
-            _("Rule: %(cat)s in %(where)s goes to %(unit)s.")
-            % {"cat": cat.name, "where": where, "unit": config.unit_name(best.unit_id)},
-            best.id,
-        )
-
-    if cat.local_duty:
-        # 4. The site's 包保 unit.
-        for site in at_sites:
-            name = config.unit_name(site.guarantor_unit_id)
-            if name:
-                return decide(
-                    site.guarantor_unit_id,
-                    "site_guarantor",
-                    _("The place is at %(site)s (%(type)s), which %(unit)s is responsible for (包保).")
-                    % {"site": site.name, "type": site.type_name, "unit": name},
-                )
-        # 5. The road chief.
-        road = index.nearest_road(lng, lat)
-        if road and road[0] in config.chiefs:
-            unit_id, chief, road_name = config.chiefs[road[0]]
-            decision.road = {"id": road[0], "name": road_name, "distance_m": round(road[1], 1)}
-            return decide(
-                unit_id,
-                "road_chief",
-                _("The place is on %(road)s, whose road chief %(chief)s belongs to %(unit)s.")
-                % {"road": road_name, "chief": chief, "unit": config.unit_name(unit_id)},
-            )
-
-    # 6. The area's default unit (属地兜底).
-    for area in reversed(chain):
-        name = config.unit_name(area.default_unit_id)
-        if name:
-            return decide(
-                area.default_unit_id,
-                "area_default",
-                _("No rule names a unit, so %(area)s's default unit %(unit)s takes it (属地兜底).")
-                % {"area": area.name, "unit": name},
-            )
-
-    # 7. Triage.
-    decision.reason = (
-        _("The place lies outside every grid of the city; the command centre must triage it.")
-        if not chain
-        else _("No rule or local duty decides; the command centre must triage it.")
-    )
-    return decision
+    place = _Place(lng=lng, lat=lat, cat=cat, config=config, index=get_index(), nearby_radius_m=nearby_radius_m)
+    for rule in PRECEDENCE:
+        decision = rule(place)
+        if decision is not None:
+            return decision
+    raise AssertionError("triage always decides")  # unreachable: _triage is the last rule

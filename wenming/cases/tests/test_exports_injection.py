@@ -90,8 +90,8 @@ def test_a_control_character_stored_before_input_was_cleaned_does_not_break_the_
 def test_the_meeting_pack_keeps_typed_text_as_text(people, media_and_english):
     from wenming.campaign.models import Campaign, Meeting, Task
     from wenming.campaign.services import tasks as svc
-    from wenming.campaign.services.demo import campaign_demo_build
     from wenming.campaign.services.meetings import meeting_prepare
+    from wenming.demo.campaign import campaign_demo_build
     from wenming.reports.meeting import meeting_docx, meeting_xlsx
 
     campaign_demo_build()

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from wenming.api.services.keys import api_key_issue
 from wenming.campaign.models import Campaign, ProgressEvidence, Task
-from wenming.campaign.services.demo import campaign_demo_build
 from wenming.cases.models import Case, Evidence
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import EvidenceError
@@ -16,6 +15,7 @@ from wenming.cases.services.evidence import evidence_add
 from wenming.cases.tests.test_views import routed_grid
 from wenming.common.tests.test_images import bomb_png
 from wenming.conftest import photo_bytes
+from wenming.demo.campaign import campaign_demo_build
 from wenming.public.models import PublicReport
 
 # The citizen's report is one of the routes: its uploads, SMS and rate limits set up as in the public app's tests.

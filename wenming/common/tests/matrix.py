@@ -109,7 +109,6 @@ def world_build() -> World:
     from wenming.api.services.keys import api_key_issue
     from wenming.campaign.models import Campaign, ProgressEvidence, Task
     from wenming.campaign.services import tasks as task_services
-    from wenming.campaign.services.demo import campaign_demo_build
     from wenming.campaign.services.meetings import meeting_prepare
     from wenming.cases.models import Case, CaseEvent, Evidence, ExposurePhoto, FollowUpChannel, Webhook
     from wenming.cases.services import exposure as ex
@@ -117,6 +116,7 @@ def world_build() -> World:
     from wenming.cases.services.escalation import escalation_policy
     from wenming.cases.services.followup import followup_record
     from wenming.conftest import photo_bytes
+    from wenming.demo.campaign import campaign_demo_build
     from wenming.org.models import Area, Person, Site, Unit
     from wenming.public.services.reports import public_report_submit
     from wenming.scoring.models import IndexVersion

@@ -21,12 +21,12 @@ from wenming.api.models import ApiKey
 from wenming.api.services.keys import api_key_issue
 from wenming.campaign.models import Action, Campaign, Task, TaskEvent
 from wenming.campaign.services import tasks as task_services
-from wenming.campaign.services.demo import campaign_demo_build
 from wenming.cases.models import CaseEvent, Category, EscalationPolicy, RoutingRule, TimeLimit, Webhook
 from wenming.cases.services import workflow as wf
 from wenming.common.admin_base import EVENTED_MODELS
 from wenming.common.models import AuditEvent, CalendarDay
 from wenming.common.services.audit import REDACTED
+from wenming.demo.campaign import campaign_demo_build
 from wenming.org.models import Area, Person, RoleAssignment, SiteType, Unit
 from wenming.scoring.models import IndexVersion
 

@@ -15,7 +15,6 @@ from django.db import models
 
 from wenming.campaign.models import ProgressEvidence, Task
 from wenming.campaign.services import tasks as campaign_svc
-from wenming.campaign.services.demo import campaign_demo_build
 from wenming.cases.models import Evidence, ExposurePhoto
 from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
@@ -25,6 +24,7 @@ from wenming.common.models import AuditEvent
 from wenming.common.services import files as sweep_mod
 from wenming.common.services.files import files_sweep
 from wenming.conftest import photo_bytes
+from wenming.demo.campaign import campaign_demo_build
 from wenming.org.models import Area
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]

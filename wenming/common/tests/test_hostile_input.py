@@ -123,7 +123,7 @@ class City:
     @cached_property
     def campaign(self):
         from wenming.campaign.models import Campaign
-        from wenming.campaign.services.demo import campaign_demo_build
+        from wenming.demo.campaign import campaign_demo_build
 
         campaign_demo_build()
         return Campaign.objects.get(code="HS-2022")

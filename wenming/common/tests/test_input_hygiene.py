@@ -316,7 +316,7 @@ def test_a_request_stored_before_the_bound_cannot_be_granted(people, handling):
 @pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "2026-02-30"])
 def test_a_meeting_cannot_be_prepared_for_a_week_out_of_bounds(client, people, week):
     from wenming.campaign.models import Campaign, Meeting
-    from wenming.campaign.services.demo import campaign_demo_build
+    from wenming.demo.campaign import campaign_demo_build
 
     campaign_demo_build()
     assert Campaign.objects.exists()

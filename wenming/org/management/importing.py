@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from wenming.org.services.imports import ImportFailed
+from wenming.common.tabular_import import ImportFailed
 
 
 class ImportCommand(BaseCommand):

@@ -12,15 +12,12 @@ from openpyxl import Workbook
 
 from wenming.common.geo import to_wgs84
 from wenming.common.models import AuditEvent, GeographyVersion
+from wenming.common.tabular_import import MAX_ERRORS, ImportFailed
 from wenming.org.models import Area, Person, ResponsibilityGrid, RoleAssignment, Site, Unit
-from wenming.org.services.imports import (
-    MAX_ERRORS,
-    ImportFailed,
-    areas_import,
-    people_import,
-    sites_import,
-    units_import,
-)
+from wenming.org.services.imports.areas import areas_import
+from wenming.org.services.imports.people import people_import
+from wenming.org.services.imports.sites import sites_import
+from wenming.org.services.imports.units import units_import
 from wenming.org.spatial import get_index
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
 from wenming.org.management.importing import ImportCommand
-from wenming.org.services.imports import areas_import
+from wenming.org.services.imports.areas import areas_import
 
 
 class Command(ImportCommand):

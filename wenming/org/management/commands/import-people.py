@@ -1,5 +1,5 @@
 from wenming.org.management.importing import ImportCommand
-from wenming.org.services.imports import people_import
+from wenming.org.services.imports.people import people_import
 
 
 class Command(ImportCommand):

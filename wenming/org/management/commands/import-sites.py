@@ -1,5 +1,5 @@
 from wenming.org.management.importing import ImportCommand
-from wenming.org.services.imports import sites_import
+from wenming.org.services.imports.sites import sites_import
 
 
 class Command(ImportCommand):

@@ -1,5 +1,5 @@
 from wenming.org.management.importing import ImportCommand
-from wenming.org.services.imports import units_import
+from wenming.org.services.imports.units import units_import
 
 
 class Command(ImportCommand):

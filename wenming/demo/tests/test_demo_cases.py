@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wenming.cases.models import Case, CaseEvent, Exposure
-from wenming.cases.services.demo import demo_cases_build
+from wenming.demo.cases import demo_cases_build
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from wenming.cases.models import Case
-from wenming.cases.services.demo import demo_cases_build
 from wenming.cases.services.errors import WorkflowError
+from wenming.demo.cases import demo_cases_build
 
 
 class Command(BaseCommand):

@@ -23,8 +23,9 @@ from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import Upload
-from wenming.org.models import Area, Person, Role, RoleAssignment, Unit
-from wenming.org.services.demo import demo_password_hash
+from wenming.common.roles import Role
+from wenming.demo.accounts import demo_password_hash
+from wenming.org.models import Area, Person, RoleAssignment, Unit
 
 CHANNELS = ["citizen"] * 4 + ["hotline"] * 3 + ["12345"] * 3 + ["grid"] * 4 + ["provincial", "media", "inspection"]
 DESCRIPTIONS = {

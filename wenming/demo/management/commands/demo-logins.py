@@ -2,8 +2,8 @@ import os
 
 from django.core.management.base import BaseCommand
 
+from wenming.demo.accounts import DEMO_PASSWORD
 from wenming.org.models import Person
-from wenming.org.services.demo import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

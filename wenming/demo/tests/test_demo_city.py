@@ -1,8 +1,9 @@
 import pytest
 
 from wenming.cases.models import Category, Facility, RoutingRule
+from wenming.demo.city import demo_city_build, demo_city_clear
+from wenming.demo.districts import COUNTIES
 from wenming.org.models import Area, AreaLevel, Person, Role, RoleAssignment, Site, SiteType, Unit
-from wenming.org.services.demo import COUNTIES, demo_city_build, demo_city_clear
 
 pytestmark = pytest.mark.django_db
 

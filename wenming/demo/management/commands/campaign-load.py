@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from wenming.campaign.services.actions import campaign_load
-from wenming.campaign.services.demo import campaign_demo_build
+from wenming.demo.campaign import campaign_demo_build
 
 
 class Command(BaseCommand):

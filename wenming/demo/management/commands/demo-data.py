@@ -5,9 +5,9 @@ from django.db import transaction
 
 from wenming.campaign.models import TaskForce
 from wenming.campaign.services.actions import campaign_load
-from wenming.campaign.services.demo import campaign_demo_build
+from wenming.demo.campaign import campaign_demo_build
+from wenming.demo.city import demo_city_build
 from wenming.org.models import Area
-from wenming.org.services.demo import demo_city_build
 
 
 class Command(BaseCommand):

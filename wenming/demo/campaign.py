@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from wenming.campaign.models import Campaign, Task, TaskForce
+from wenming.common.roles import UNIT_ROLES, Role
 from wenming.common.services.audit import audit_event_record
-from wenming.org.services.demo import demo_password_hash
+from wenming.demo.accounts import demo_password_hash
+from wenming.org.models import Area, Person, RoleAssignment, Site, Unit
 
 # action code → (lead unit code, cooperating unit codes). The lead unit's branches cooperate too.
 DEMO_UNITS = {
@@ -27,8 +29,6 @@ PLACE_SITE_TYPES = ["square", "supermarket", "compound"]
 
 def task_targets_refresh(*, campaign: Campaign) -> None:
     """Per-area targets: how many areas (townships, places) a number-per-area target is multiplied by."""
-    from wenming.org.models import Area, Site
-
     streets = Area.objects.filter(level="street")
     townships = streets.filter(name__regex=r"(镇|乡)$").count() or streets.count()
     places = Site.objects.filter(site_type__code__in=PLACE_SITE_TYPES, is_active=True).count()
@@ -39,8 +39,6 @@ def task_targets_refresh(*, campaign: Campaign) -> None:
 
 def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
     """Task forces, lead and cooperating units and leaders for the demo city. Idempotent."""
-    from wenming.org.models import Person, RoleAssignment, Unit
-
     campaign = Campaign.objects.get(code=campaign_code)
     units = {u.code: u for u in Unit.objects.all()}
     counts = {"task_forces": 0, "tasks": 0, "leaders": 0}
@@ -60,7 +58,7 @@ def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
                                 password=demo_password_hash())
                 leader.save()
                 if lead is not None:
-                    RoleAssignment.objects.create(person=leader, role="unit_leader", unit=lead)
+                    RoleAssignment.objects.create(person=leader, role=Role.UNIT_LEADER, unit=lead)
                 counts["leaders"] += 1
             force, _ = TaskForce.objects.update_or_create(
                 campaign=campaign, code=f"ZB{sort + 1:02d}",
@@ -68,7 +66,7 @@ def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
             )
             force.actions.set([action])
             member_ids = {leader.pk} | set(
-                Person.objects.filter(is_active=True, roles__role__in=["unit_handler", "unit_leader"],
+                Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES,
                                       roles__unit__in=[u for u in [lead, *coop] if u]).values_list("id", flat=True)[:12]
             )
             force.members.set(member_ids)
