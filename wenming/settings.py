@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "wenming.api",
+    "wenming.site",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "wenming.common.context_processors.wenming",
+                "wenming.site.context_processors.wenming",
             ],
         },
     },
