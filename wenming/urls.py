@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/read/", notifications_views.notification_read, name="notifications_read"),
     path("org/", include("wenming.org.urls")),
     path("cases/", include("wenming.cases.urls")),
+    path("", include("wenming.cases.route_urls")),
     path("", include("wenming.public.column_urls")),
     path("scoring/", include("wenming.scoring.urls")),
     path("campaign/", include("wenming.campaign.urls")),
