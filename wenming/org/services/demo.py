@@ -20,8 +20,8 @@ from shapely import box, union_all
 from shapely.geometry import mapping
 
 from wenming.campaign.services.actions import campaign_load
+from wenming.campaign.services.categories import categories_load
 from wenming.cases.models import Category, Facility, RoutingRule
-from wenming.cases.services.categories import categories_load
 from wenming.common.geo import EARTH_RADIUS_M
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import geography_version_bump
