@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from wenming.cases.forms import MultipleFileInput, PhotosField
 from wenming.common.input import BoundedDateField
+from wenming.common.uploads import MultipleFileInput, PhotosField
 
 
 class MultipleFileField(PhotosField):

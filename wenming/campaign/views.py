@@ -17,8 +17,8 @@ from wenming.campaign.forms import DecisionForm, MinutesForm, ProgressForm
 from wenming.campaign.models import Meeting, ProgressEvidence, Task, TaskForce, TaskKind
 from wenming.campaign.services import meetings as meeting_services
 from wenming.campaign.services import tasks as task_services
-from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import CHANGE, can, get_or_404, restrict
+from wenming.common.errors import WorkflowError
 from wenming.common.files import file_response
 from wenming.common.input import date_param
 

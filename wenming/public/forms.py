@@ -7,8 +7,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.forms import PhotosField
 from wenming.cases.models import FollowUpRating
+from wenming.common.uploads import PhotosField
 
 from .categories import citizen_choices
 from .services.verification import VerificationError, phone_normalize
