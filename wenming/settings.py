@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "wenming.api",
     "wenming.demo",
+    "wenming.site",
 ]
 
 MIDDLEWARE = [
@@ -142,7 +143,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "wenming.common.context_processors.wenming",
+                "wenming.site.context_processors.wenming",
             ],
         },
     },

@@ -5,15 +5,15 @@ from django.urls import include, path
 
 from wenming.api.urls import open311_patterns
 from wenming.common import notifications_views
-from wenming.common import views as common_views
 from wenming.common.auth import ThrottledAuthenticationForm
+from wenming.site import views as site_views
 
 admin.site.site_header = settings.WENMING_CITY_NAME + " · 文明城市创建指挥平台"
 admin.site.site_title = "文明 Wenming"
 admin.site.index_title = "配置管理"
 
 urlpatterns = [
-    path("", common_views.home, name="home"),
+    path("", site_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
                                                authentication_form=ThrottledAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -22,7 +22,8 @@ urlpatterns = [
     path("notifications/read/", notifications_views.notification_read, name="notifications_read"),
     path("org/", include("wenming.org.urls")),
     path("cases/", include("wenming.cases.urls")),
-    path("", include("wenming.cases.exposure_urls")),
+    path("", include("wenming.cases.route_urls")),
+    path("", include("wenming.public.column_urls")),
     path("scoring/", include("wenming.scoring.urls")),
     path("campaign/", include("wenming.campaign.urls")),
     path("reports/", include("wenming.reports.urls")),

@@ -3,8 +3,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wenming.cases.services.errors import WorkflowError
 from wenming.common.admin_base import ScopedAdmin
+from wenming.common.errors import WorkflowError
 
 from .models import ApiKey, Open311Report
 from .services.keys import _hash, api_key_channel_check, api_key_revoke, new_secret

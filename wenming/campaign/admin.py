@@ -22,6 +22,7 @@ class ActionAdmin(ScopedAdmin):
     list_display = ["code", "name", "kind", "campaign", "sort"]
     list_filter = ["kind", "campaign"]
     search_fields = ["code", "name"]
+    filter_horizontal = ["categories"]
 
 
 class MilestoneInline(ScopedTabularInline):

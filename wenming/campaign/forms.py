@@ -2,8 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from wenming.cases.forms import MultipleFileInput, PhotosField
 from wenming.common.input import BoundedDateField
+from wenming.common.uploads import MultipleFileInput, PhotosField
+from wenming.org.models import Unit
 
 
 class MultipleFileField(PhotosField):
@@ -42,7 +43,5 @@ class DecisionForm(forms.Form):
                                              "invalid": _("Deadline: enter a date as YYYY-MM-DD.")})
 
     def __init__(self, *args, **kwargs):
-        from wenming.org.models import Unit
-
         super().__init__(*args, **kwargs)
         self.fields["owner_unit"].queryset = Unit.objects.filter(parent__isnull=True).order_by("code")

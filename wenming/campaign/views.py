@@ -17,10 +17,11 @@ from wenming.campaign.forms import DecisionForm, MinutesForm, ProgressForm
 from wenming.campaign.models import Meeting, ProgressEvidence, Task, TaskForce, TaskKind
 from wenming.campaign.services import meetings as meeting_services
 from wenming.campaign.services import tasks as task_services
-from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import CHANGE, can, get_or_404, restrict
+from wenming.common.errors import WorkflowError
 from wenming.common.files import file_response
 from wenming.common.input import date_param
+from wenming.org.models import Area
 
 
 def _campaign_or_404(request):
@@ -99,8 +100,6 @@ def task_report(request, pk: int):
 @login_required
 def battle_map(request):
     campaign = _campaign_or_404(request)
-    from wenming.org.models import Area
-
     return render(request, "campaign/battle_map.html", {
         "campaign": campaign, "actions": campaign.actions.order_by("sort"),
         "areas": restrict(Area.objects.filter(level__in=["county"]), request.user).order_by("code"),

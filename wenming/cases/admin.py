@@ -36,7 +36,7 @@ class CategoryAdmin(ScopedAdmin):
     list_filter = ["kind", "is_active", "actions"]
     search_fields = ["code", "name", "plain_name"]
     autocomplete_fields = ["parent"]
-    filter_horizontal = ["actions", "facility_classes"]
+    filter_horizontal = ["facility_classes"]  # the campaign actions are linked on the action's page (campaign)
     inlines = [TimeLimitInline]
     list_select_related = ["parent"]
 

@@ -10,7 +10,15 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases, categories and routing")
 
     def ready(self) -> None:
+        # These modules import models, which are not loaded yet when this file is imported: hence not at the top.
+        from wenming.common.services.geography import ROUTING_CONFIG, cache_reset_register
+        from wenming.org.spatial import facility_source_register
+
         from . import signals  # noqa: F401
+        from .routing_cache import facility_points, reset_routing_config
+
+        cache_reset_register(ROUTING_CONFIG, reset_routing_config)
+        facility_source_register(facility_points)
 
         # Evidence and exposure renders are named by functions (evidence_path, rendered_path), so the orphan-file
         # sweep cannot read these folders off the fields.

@@ -14,6 +14,10 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from wenming.cases.models import Category, Facility, RoutingRule, TimeLimit, Webhook
+from wenming.common.services.geography import ROUTING_CONFIG, version_read
+from wenming.org.models import RoadChief, Unit
+
 
 @dataclass(frozen=True, slots=True)
 class CategoryInfo:
@@ -60,8 +64,6 @@ class RoutingConfig:
 
     @classmethod
     def load(cls, version: int) -> RoutingConfig:
-        from wenming.cases.models import Category, Facility, RoutingRule, TimeLimit, Webhook
-        from wenming.org.models import RoadChief, Unit
 
         config = cls(version=version)
         classes: dict[int, set[int]] = {}
@@ -108,8 +110,6 @@ _checked_at = 0.0
 
 def get_routing_config() -> RoutingConfig:
     global _config, _checked_at
-    from wenming.common.services.geography import ROUTING_CONFIG, version_read
-
     now = time.monotonic()
     if _config is not None and now - _checked_at < settings.WENMING_GEO_CHECK_SECONDS:
         return _config
@@ -126,3 +126,9 @@ def reset_routing_config() -> None:
     with _lock:
         _config = None
         _checked_at = 0.0
+
+
+def facility_points() -> list[tuple]:
+    """The facilities in use, for org's spatial index (registered in CasesConfig.ready): (id, code, category_id,
+    lng, lat)."""
+    return list(Facility.objects.filter(in_use=True).values_list("id", "code", "category_id", "lng", "lat"))

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from wenming.campaign.services.actions import campaign_load
+from wenming.campaign.services.categories import categories_load
 from wenming.cases.models import Facility, RoutingRule
-from wenming.cases.services.categories import categories_load
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import geography_version_bump
 from wenming.demo.accounts import demo_password_hash

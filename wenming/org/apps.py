@@ -8,4 +8,10 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation and geography")
 
     def ready(self) -> None:
+        # These modules import models, which are not loaded yet when this file is imported: hence not at the top.
+        from wenming.common.services.geography import GEOGRAPHY, cache_reset_register
+
         from . import signals  # noqa: F401
+        from .spatial import reset_index
+
+        cache_reset_register(GEOGRAPHY, reset_index)

@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import Category
 from wenming.common.geo import CRS
 from wenming.common.pagination import PAGE_SIZE
 
@@ -49,13 +48,3 @@ class UnitFilterForm(ListFilterForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds"))] + list(UnitKind.choices), required=False)
     field_order = ["q", "kind", "per_page"]
 
-
-class RouteForm(forms.Form):
-    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90, widget=forms.NumberInput(attrs={"step": "any"}))
-    lng = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180, widget=forms.NumberInput(attrs={"step": "any"}))
-    crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES, initial=CRS.WGS84.value)
-    category = forms.ModelChoiceField(
-        label=_("Category"),
-        queryset=Category.objects.filter(is_active=True, parent__isnull=False).order_by("code"),
-        to_field_name="code",
-    )

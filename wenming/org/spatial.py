@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,8 @@ from shapely import STRtree
 from shapely.geometry import shape
 
 from wenming.common.geo import LocalProjection
+from wenming.common.services.geography import GEOGRAPHY, version_read
+from wenming.org.models import Area, AreaLevel, RoadSegment, Site
 
 # How close a point must be to a point-like or line-like site to count as "at" it.
 AT_SITE_POINT_M = 50.0
@@ -271,10 +274,6 @@ class SpatialIndex:
     # -- building ---------------------------------------------------------------------------------------------
     @classmethod
     def build(cls) -> SpatialIndex:
-        from wenming.cases.models import Facility
-        from wenming.common.services.geography import GEOGRAPHY, version_read
-        from wenming.org.models import Area, AreaLevel, RoadSegment, Site
-
         version = version_read(GEOGRAPHY)
         index = cls(version=version)
         city = Area.objects.filter(parent__isnull=True).exclude(lng=None).values_list("lng", "lat").first()
@@ -326,9 +325,7 @@ class SpatialIndex:
         if road_geoms:
             index._road_tree = STRtree(road_geoms)
 
-        facilities = list(
-            Facility.objects.filter(in_use=True).values_list("id", "code", "category_id", "lng", "lat")
-        )
+        facilities = [row for source in _facility_sources for row in source()]
         if facilities:
             xy = np.array([index.projection.forward(f[3], f[4]) for f in facilities])
             index._facility_tree = STRtree(shapely.points(xy))
@@ -438,6 +435,17 @@ class SpatialIndex:
         return int(self._facilities[int(hits[best])][0]), float(distances[best])
 
 
+# Where the facilities come from: the apps that own them (cases) register a source in their AppConfig.ready, since
+# org does not import the apps above it. A source returns rows (id, code, category_id, lng, lat) of facilities in use.
+_facility_sources: list[Callable[[], Iterable[tuple]]] = []
+
+
+def facility_source_register(source: Callable[[], Iterable[tuple]]) -> None:
+    """Add a source of facilities to every index built from now on (``nearest_facility`` finds them)."""
+    if source not in _facility_sources:
+        _facility_sources.append(source)
+
+
 _lock = threading.Lock()
 _index: SpatialIndex | None = None
 _checked_at = 0.0
@@ -449,8 +457,6 @@ def get_index(*, force_check: bool = False) -> SpatialIndex:
     The version is read at most every WENMING_GEO_CHECK_SECONDS (default 2 s) so lookups stay in memory.
     """
     global _index, _checked_at
-    from wenming.common.services.geography import GEOGRAPHY, version_read
-
     now = time.monotonic()
     interval = settings.WENMING_GEO_CHECK_SECONDS
     if _index is not None and not force_check and now - _checked_at < interval:

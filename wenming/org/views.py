@@ -1,18 +1,14 @@
-"""Areas, units, sites and the routing check. Thin: validate the query → selector or service → render."""
+"""Areas, units and sites. Thin: validate the query → selector or service → render."""
 
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from wenming.cases.models import RoutingRule
-from wenming.cases.services.routing import RoutingError, case_route
-from wenming.common.access import can
 from wenming.common.pagination import paginate
 
 from . import selectors
-from .forms import AreaFilterForm, RouteForm, SiteFilterForm, UnitFilterForm
+from .forms import AreaFilterForm, SiteFilterForm, UnitFilterForm
 
 
 def _list_page(request, form_class, selector, template: str):
@@ -74,42 +70,7 @@ def site_detail(request, code):
         {
             "site": site,
             "geometry_json": _geojson(site),
-            "can_route": can(request.user, RoutingRule),
             **selectors.site_links(user=request.user, site=site),
         },
     )
 
-
-@login_required
-def route(request):
-    # The check shows what the routing rules decide, so it is for those who may read the rules.
-    if not can(request.user, RoutingRule):
-        raise PermissionDenied
-    # Coordinates alone (from a site's page or a map click) fill the form without complaining about the category.
-    form = RouteForm(request.GET) if "category" in request.GET else RouteForm(initial=request.GET.dict())
-    check, error = None, None
-    if form.is_valid():
-        try:
-            decision = case_route(
-                lng=form.cleaned_data["lng"],
-                lat=form.cleaned_data["lat"],
-                category=form.cleaned_data["category"],
-                crs=form.cleaned_data["crs"],
-            )
-        except RoutingError as exc:
-            error = str(exc)
-        else:
-            check = selectors.route_check(user=request.user, decision=decision)
-    return render(
-        request,
-        "org/route.html",
-        {
-            "form": form,
-            "check": check,
-            "decision": check.decision if check else None,
-            "error": error,
-            "decision_json": json.dumps(check.as_dict(), ensure_ascii=False, indent=2) if check else "",
-            "features_json": json.dumps(check.features, ensure_ascii=False) if check else "",
-            "outlines_json": json.dumps(selectors.area_outlines(user=request.user), ensure_ascii=False),
-        },
-    )

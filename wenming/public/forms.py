@@ -9,12 +9,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.forms import CategoryField, IntakeForm, PhotosField
+from wenming.cases.forms import CategoryField, IntakeForm
 from wenming.cases.models import FollowUpRating
 from wenming.common.access import restrict, scope_for
 from wenming.common.geo import to_wgs84
 from wenming.common.input import IdField
 from wenming.common.roles import COMMAND, DISPATCHERS
+from wenming.common.uploads import PhotosField
 from wenming.org.models import Site
 
 from .categories import citizen_choices

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from wenming.cases.models import Evidence, FollowUpChannel
-from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.followup import followup_record
 from wenming.cases.services.workflow import Upload
+from wenming.common.errors import WorkflowError
 from wenming.common.net import client_ip
 from wenming.org.models import Area
 from wenming.org.selectors import public_outlines_json

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from wenming.cases.services.errors import WorkflowError
 from wenming.common.admin_base import ScopedAdmin
+from wenming.common.errors import WorkflowError
 
 from .models import AccountabilityRecord, IndexVersion, RedBlackList, ScoreSnapshot
 from .services.scores import validate_weights

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from wenming.cases.models import Case, CaseEvent
-from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import can, get_or_404, restrict, scope_for
+from wenming.common.errors import WorkflowError
 from wenming.scoring import selectors
 from wenming.scoring.forms import (
     AccountabilityForm,

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from wenming.api.models import ApiKey
 from wenming.cases.models.case import Channel, channels_for
-from wenming.cases.services.errors import WorkflowError
 from wenming.common.access import scope_for
+from wenming.common.errors import WorkflowError
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import CREDENTIALS, version_read
 

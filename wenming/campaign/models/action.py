@@ -34,6 +34,12 @@ class Action(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=16, choices=ActionKind.choices)
     summary = models.TextField(_("summary"), blank=True)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The problems each action takes on (category.actions from the other side). It was declared on Category, which
+    # made cases import campaign; the table kept its name when it moved here (migration 0005).
+    categories = models.ManyToManyField(
+        "cases.Category", blank=True, related_name="actions", verbose_name=_("categories"),
+        db_table="cases_category_actions",
+    )
 
     class Meta:
         verbose_name = _("action")

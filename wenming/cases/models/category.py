@@ -18,9 +18,6 @@ class Category(TimeStampedModel):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("major class")
     )
-    actions = models.ManyToManyField(
-        "campaign.Action", blank=True, related_name="categories", verbose_name=_("campaign actions")
-    )
     plain_name = models.CharField(
         _("name in plain words"), max_length=100, blank=True, help_text=_("What a citizen would call it.")
     )

@@ -1,20 +1,13 @@
-"""Refusals from case services, each with a message for the person who tried."""
+"""Refusals from case services, each with a message for the person who tried. The shared ones live in
+``wenming.common.errors`` and are re-exported here for the case services."""
 
+from wenming.common.errors import IllegalTransition, NotAllowed, WorkflowError
 
-class WorkflowError(Exception):
-    code = "refused"
+__all__ = ["CaseNotFound", "EvidenceError", "IllegalTransition", "NotAllowed", "StaleCase", "WorkflowError"]
 
 
 class CaseNotFound(WorkflowError):
     code = "not_found"
-
-
-class NotAllowed(WorkflowError):
-    code = "not_allowed"
-
-
-class IllegalTransition(WorkflowError):
-    code = "illegal_transition"
 
 
 class StaleCase(WorkflowError):

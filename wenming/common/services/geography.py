@@ -1,4 +1,5 @@
 import secrets
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -7,6 +8,22 @@ from wenming.common.models import GeographyVersion
 GEOGRAPHY = 1  # the row whose token tracks areas, sites, roads and facilities (the spatial index)
 ROUTING_CONFIG = 2  # the row whose token tracks categories, time limits, rules, units, chiefs, facilities
 CREDENTIALS = 3  # the row whose token tracks API keys, people, roles, units and areas (see ``api.services.keys``)
+
+# The in-process caches to drop when a version row moves, by row: each cache registers its own reset in its app's
+# AppConfig.ready (org: the spatial index; cases: the routing configuration), so common never imports them.
+_resets: dict[int, list[Callable[[], None]]] = {}
+
+
+def cache_reset_register(row: int, reset: Callable[[], None]) -> None:
+    """Call ``reset`` in this process after a commit that bumped ``row`` (other processes see the new token)."""
+    resets = _resets.setdefault(row, [])
+    if reset not in resets:
+        resets.append(reset)
+
+
+def _reset_local(row: int) -> None:
+    for reset in _resets.get(row, ()):
+        transaction.on_commit(reset, robust=True)  # each on its own: one failing reset does not skip the others
 
 
 def version_bump(row: int) -> None:
@@ -25,25 +42,13 @@ def version_read(row: int) -> int:
 def routing_config_bump() -> None:
     """Tell every process's routing configuration cache to reload on its next check."""
     version_bump(ROUTING_CONFIG)
-
-    def _reset_local():
-        from wenming.cases.routing_cache import reset_routing_config
-
-        reset_routing_config()
-
-    transaction.on_commit(_reset_local, robust=True)
+    _reset_local(ROUTING_CONFIG)
 
 
 def geography_version_bump() -> None:
     """Tell every process's spatial index that the geography changed (it rebuilds on its next check)."""
     version_bump(GEOGRAPHY)
-
-    def _reset_local():
-        from wenming.org.spatial import reset_index
-
-        reset_index()
-
-    transaction.on_commit(_reset_local, robust=True)
+    _reset_local(GEOGRAPHY)
 
 
 def credentials_bump() -> None:

@@ -348,18 +348,28 @@ def test_additions_and_inline_rows_are_audited_with_secrets_redacted(client, peo
 
     # Many-to-many fields and inline rows changed on one page: one entry, old and new values of each.
     category = Category.objects.filter(time_limits__isnull=False).order_by("code").first()
-    old_actions = sorted(category.actions.values_list("pk", flat=True))
-    action = Action.objects.exclude(pk__in=old_actions).order_by("pk").first()
+    # (The campaign actions are linked on the action's page since the relation moved to campaign.)
+    old_classes = sorted(category.facility_classes.values_list("pk", flat=True))
+    facility_class = Category.objects.exclude(pk__in=old_classes).exclude(pk=category.pk).order_by("pk").first()
     page = client.get(url(Category, "change", category.pk))
     data = change_page_data(page)
     [inline] = page.context["inline_admin_formsets"]
     limit = inline.formset.forms[0].instance
-    data.update({"actions": [action.pk], f"{inline.formset.prefix}-0-amount": "7.50"})
+    data.update({"facility_classes": [facility_class.pk], f"{inline.formset.prefix}-0-amount": "7.50"})
     assert client.post(url(Category, "change", category.pk), data).status_code == 302
     [audit] = audits("change", category)
-    assert audit.data["changes"] == {"actions": [old_actions, [action.pk]]}
+    assert audit.data["changes"] == {"facility_classes": [old_classes, [facility_class.pk]]}
     assert audit.data["related"] == [{"model": "cases.timelimit", "verb": "change", "object": limit.pk,
                                       "changes": {"amount": [f"{limit.amount:.2f}", "7.50"]}}]
+
+    # The category↔action links are edited on the action's page now, audited the same way.
+    action = Action.objects.order_by("pk").first()
+    old_categories = sorted(action.categories.values_list("pk", flat=True))
+    data = change_page_data(client.get(url(Action, "change", action.pk)))
+    data["categories"] = [category.pk]
+    assert client.post(url(Action, "change", action.pk), data).status_code == 302
+    [audit] = audits("change", action)
+    assert audit.data["changes"] == {"categories": [old_categories, [category.pk]]}
 
     # Adding and deleting configuration.
     day = {"date": "2031-05-04", "is_workday": "on", "name": "调休上班"}

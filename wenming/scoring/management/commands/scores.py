@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from wenming.cases.services.errors import WorkflowError
+from wenming.common.errors import WorkflowError
 from wenming.org.models import Person
 from wenming.scoring.models import Period
 from wenming.scoring.services import kpi, scores

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wenming.cases.services.categories import DEFAULT_FILE, CategoryDataError, categories_load
+from wenming.campaign.services.categories import DEFAULT_FILE, CategoryDataError, categories_load
 
 
 class Command(BaseCommand):

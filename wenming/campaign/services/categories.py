@@ -1,4 +1,7 @@
-"""Loading a category table (code list, time limits, action tags) from a data file."""
+"""Loading a category table (code list, time limits, action tags) from a data file.
+
+It lives in campaign, not cases, because it links each category to the campaign actions it names (cases does not
+import campaign); the shipped table stays with cases' data."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from pathlib import Path
 
 from django.db import transaction
 
+import wenming.cases
 from wenming.campaign.models import Action
 from wenming.cases.models import Category, Stage, TimeLimit, TimeUnit, Urgency
 from wenming.common.services.audit import audit_event_record
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "categories.json"
+DEFAULT_FILE = Path(wenming.cases.__file__).resolve().parent / "data" / "categories.json"
 STAGES = [Stage.REGISTER, Stage.DISPATCH, Stage.HANDLE, Stage.VERIFY]
 
 

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import exposure_views as views
+from . import column_views as views
 
+# The namespace keeps the name it had in cases: the URLs and their names did not change with the move.
 app_name = "exposure"
 urlpatterns = [
     path("exposure/", views.board, name="board"),

@@ -1,23 +1,25 @@
+"""The home page: staff get their role's page (their queues with counts, their panels); everyone else the public
+landing. It composes pages from several apps, so it sits in the site package on top of them."""
+
 from django.shortcuts import render
 
+from wenming.cases import selectors as case_selectors
 from wenming.cases.models import RoutingRule
+from wenming.cases.services.exposure import exposure_board, showcase_entries
 from wenming.common.access import can, scope_for
-from wenming.org.models import Role
+from wenming.common.roles import COMMAND_OR_ADMIN, Role, roles
+from wenming.scoring import selectors as scoring_selectors
+from wenming.scoring.models import ScoreSnapshot
+
+# The hotline page's own check (its operators): the tile shows only to those it would let in.
+HOTLINE_OPERATORS = roles(Role.INTAKE, Role.SHIFT_LEADER)
 
 
 def home(request):
-    """Staff get their role's home page (their queues with counts, their panels); everyone else the public
-    landing: report, follow, the public columns."""
     if not request.user.is_authenticated:
-        from wenming.cases.services.exposure import exposure_board, showcase_entries
-
-        return render(request, "common/public_home.html", {
+        return render(request, "site/public_home.html", {
             "board": list(exposure_board()[:3]), "showcase": list(showcase_entries()[:3]),
         })
-    from wenming.cases import selectors as case_selectors
-    from wenming.scoring import selectors as scoring_selectors
-    from wenming.scoring.models import ScoreSnapshot
-
     scope = scope_for(request.user)
     labels = dict(Role.choices)
     queues = case_selectors.queues_for(request.user)
@@ -27,11 +29,13 @@ def home(request):
               if can(request.user, ScoreSnapshot) else None)
     return render(
         request,
-        "common/home.html",
+        "site/home.html",
         {
             "scope": scope,
             "role_labels": [labels.get(r, r) for r in sorted(scope.roles)],
             "can_route": can(request.user, RoutingRule),
+            "can_review": bool(scope.roles & COMMAND_OR_ADMIN),
+            "can_hotline": bool(scope.roles & HOTLINE_OPERATORS),
             "queues": [(q, counts.get(q.key)) for q in queues],
             "data": panels,
         },

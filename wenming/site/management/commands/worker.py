@@ -6,6 +6,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from wenming.campaign.tasks import scan_campaign
+from wenming.cases.services.escalation import escalations_scan
+from wenming.cases.services.webhooks import webhooks_deliver, webhooks_recover
+from wenming.cases.tasks import deliver_webhooks, scan_escalations
+from wenming.common.services.notifications import notifications_deliver, notifications_recover
+from wenming.common.tasks import deliver_notifications, sweep_files
+from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
+
 
 class Command(BaseCommand):
     help = ("Run background work: the task queue worker, and the periodic escalation and campaign scans, "
@@ -18,11 +26,6 @@ class Command(BaseCommand):
                             help="stop when this process (the one that started us) ends; wenming serve --with-worker")
 
     def handle(self, *args, interval, once, parent_pid=None, **options):
-        from wenming.campaign.tasks import scan_campaign
-        from wenming.cases.services.escalation import escalations_scan
-        from wenming.cases.services.webhooks import webhooks_deliver, webhooks_recover
-        from wenming.common.services.notifications import notifications_deliver, notifications_recover
-
         if once:
             self.stdout.write(f"escalations: {escalations_scan()}")
             self.stdout.write(f"campaign: {scan_campaign.call()}")
@@ -30,12 +33,8 @@ class Command(BaseCommand):
             self.stdout.write(f"notifications: {notifications_deliver()}")
             webhooks_recover()
             self.stdout.write(f"webhooks: {webhooks_deliver()}")
-            from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
-
             self.stdout.write(f"daily counts: {refresh_daily_counts.call()}")
             self.stdout.write(f"snapshots: {compute_snapshots.call()}")
-            from wenming.common.tasks import sweep_files
-
             self.stdout.write(f"files: {sweep_files.call()}")
             return
         # The queue itself is worked by django-tasks-db's worker; this process schedules the periodic jobs.
@@ -51,10 +50,6 @@ class Command(BaseCommand):
         parent = parent_pid
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        from wenming.cases.tasks import deliver_webhooks, scan_escalations
-        from wenming.common.tasks import deliver_notifications, sweep_files
-        from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
-
         # Slower jobs: the dashboards' daily counts and the orphan-file sweep hourly, the score snapshots daily (all
         # at start too).
         every = {refresh_daily_counts: 3600.0, compute_snapshots: 86400.0, sweep_files: 3600.0}

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from wenming.campaign.models import Action
+from wenming.campaign.services.categories import DEFAULT_FILE, CategoryDataError, categories_load
 from wenming.cases.models import Category, Stage, TimeLimit, TimeUnit, Urgency
-from wenming.cases.services.categories import DEFAULT_FILE, CategoryDataError, categories_load
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +198,15 @@ def test_unreadable_files_are_data_errors(tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(CategoryDataError):
         categories_load(path=bad)
+
+
+def test_the_category_action_links_keep_the_table_they_had_in_cases():
+    """Action.categories took over Category.actions' table (state-only migrations): its columns are the table's."""
+    from django.db import connection
+
+    through = Action.categories.through
+    assert through._meta.db_table == "cases_category_actions"
+    with connection.cursor() as cursor:
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, through._meta.db_table)}
+    assert {f.column for f in through._meta.fields} == columns == {"id", "category_id", "action_id"}
+    assert Category.objects.filter(actions__isnull=False).exists()  # the shipped table links them

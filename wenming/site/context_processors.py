@@ -1,18 +1,17 @@
 from django.conf import settings
 
+from wenming.cases.models import RoutingRule
+from wenming.common.access import can
+from wenming.common.models import Notification
+from wenming.scoring.models import ScoreSnapshot
+
 
 def wenming(request):
     unread = 0
     can_route = can_score = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from wenming.cases.models import RoutingRule
-        from wenming.common.access import can
-        from wenming.common.models import Notification
-
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
-        from wenming.scoring.models import ScoreSnapshot
-
         # The nav offers only what the person may open (the same checks the pages make).
         can_route = can(user, RoutingRule)
         can_score = can(user, ScoreSnapshot)
