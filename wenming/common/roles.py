@@ -40,3 +40,6 @@ UNIT_ROLES = roles(Role.UNIT_HANDLER, Role.UNIT_LEADER)
 FIELD_REPORTERS = roles(Role.GRID_WORKER, Role.INSPECTOR)
 # Every staff role but the undercover inspectors and the grid workers: scores, people lists, meetings.
 NOT_FIELD = ALL_ROLES - FIELD_REPORTERS
+# Who publishes to the units and the public and approves what is published (score snapshots, red/black lists,
+# the exposure board): the shift leader and the administrator.
+PUBLISHERS = roles(Role.SHIFT_LEADER, Role.ADMIN)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from wenming.campaign.models import Campaign, Task, TaskForce
+from wenming.common.roles import UNIT_ROLES, Role
 from wenming.common.services.audit import audit_event_record
 from wenming.org.services.demo import demo_password_hash
 
@@ -60,7 +61,7 @@ def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
                                 password=demo_password_hash())
                 leader.save()
                 if lead is not None:
-                    RoleAssignment.objects.create(person=leader, role="unit_leader", unit=lead)
+                    RoleAssignment.objects.create(person=leader, role=Role.UNIT_LEADER, unit=lead)
                 counts["leaders"] += 1
             force, _ = TaskForce.objects.update_or_create(
                 campaign=campaign, code=f"ZB{sort + 1:02d}",
@@ -68,7 +69,7 @@ def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
             )
             force.actions.set([action])
             member_ids = {leader.pk} | set(
-                Person.objects.filter(is_active=True, roles__role__in=["unit_handler", "unit_leader"],
+                Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES,
                                       roles__unit__in=[u for u in [lead, *coop] if u]).values_list("id", flat=True)[:12]
             )
             force.members.set(member_ids)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import restrict, scope_for
+from wenming.common.roles import PUBLISHERS, UNIT_ROLES, Role, roles
 from wenming.common.services.audit import audit_event_record
 from wenming.scoring.models import (
     AccountabilityFollowUp,
@@ -24,9 +25,9 @@ from wenming.scoring.models import (
     Subject,
 )
 
-DRAFTERS = frozenset({"shift_leader", "dispatcher", "admin"})
-APPROVERS = frozenset({"shift_leader", "admin"})
-UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
+# Any of the command centre but intake drafts a list; the publishers approve it.
+DRAFTERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN)
+APPROVERS = PUBLISHERS
 MAX_SIZE = 20
 BOARD_SUBJECTS = frozenset({Subject.UNIT, Subject.DISTRICT})
 # A follow-up is due within this many days: a later date is a typing slip, not a plan.
@@ -151,7 +152,7 @@ def _notify_unit(record: AccountabilityRecord) -> None:
     from wenming.common.services.notifications import notifications_enqueue
     from wenming.org.models import Person
 
-    leaders = Person.objects.filter(is_active=True, roles__role="unit_leader", roles__unit_id=record.unit_id)
+    leaders = Person.objects.filter(is_active=True, roles__role=Role.UNIT_LEADER, roles__unit_id=record.unit_id)
     notifications_enqueue(
         recipients=[*leaders, *record.people.all()], key=f"accountability:{record.pk}",
         subject=_("%(kind)s: %(title)s") % {"kind": record.get_kind_display(), "title": record.title},
