@@ -250,3 +250,17 @@ def get_or_404(queryset: QuerySet, user, action: str = VIEW, **lookup):
         return restrict(queryset, user, action).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
+
+
+def locked_in_scope(queryset: QuerySet, user, pk, action: str = VIEW):
+    """The row ``pk`` in the person's scope, locked (SELECT … FOR UPDATE) until the transaction ends.
+
+    The one way a workflow takes its lock: a single query with the scope in it, so a row out of scope is neither
+    found nor locked (``DoesNotExist``, as if missing) and every workflow locks in the same order. Only the row
+    itself is locked, not the rows its scope joins through. The role the step needs is the service's to check:
+    ``VIEW`` here, since a rule's change roles are the admin screens'.
+    """
+    scoped = restrict(queryset, user, action)
+    if scoped.query.distinct:  # PostgreSQL refuses FOR UPDATE with DISTINCT: lock the row among the distinct ids
+        scoped = queryset.filter(pk__in=scoped.values("pk"))
+    return scoped.select_for_update(of=("self",)).get(pk=pk)

@@ -34,7 +34,7 @@ from wenming.campaign.models import (
     TaskStatus,
 )
 from wenming.cases.services.errors import NotAllowed, WorkflowError
-from wenming.common.access import scope_for
+from wenming.common.access import locked_in_scope, scope_for
 from wenming.common.files import display_name, field_file_save, sniff
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import DATE_MAX, DATE_MIN
@@ -157,7 +157,8 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
             upload, sniffed = Upload(upload.name, content), ("image/jpeg", "jpg")
         checked.append((upload, sniffed))
     with transaction.atomic():
-        task = Task.objects.select_for_update().get(pk=task_id)
+        # Locked through the scope like every workflow step; which unit reports is checked on the locked row.
+        task = locked_in_scope(Task.objects.all(), actor, task_id)
         if task.target_kind == TargetKind.PERCENT and number > 100:
             raise WorkflowError(_("Value: a percentage cannot exceed 100."))
         if task.target_kind == TargetKind.DONE and number not in (0, 1):
