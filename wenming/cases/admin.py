@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.common.access import scope_for
 from wenming.common.admin_base import ScopedAdmin, ScopedTabularInline
+from wenming.common.roles import COMMAND_OR_ADMIN
 
 from .models import (
     Case,
@@ -99,9 +100,6 @@ class FacilityAdmin(ScopedAdmin):
     list_select_related = ["category", "owner_unit", "maintainer_unit"]
 
 
-CASE_ADMIN_ROLES = frozenset({"intake", "shift_leader", "dispatcher", "admin"})
-
-
 # -- cases: read-only here. Cases change only through the workflow services; events are append-only. -------
 
 class ReadOnlyMixin:
@@ -112,10 +110,10 @@ class ReadOnlyMixin:
     """
 
     def has_module_permission(self, request):
-        return bool(scope_for(request.user).roles & CASE_ADMIN_ROLES)
+        return bool(scope_for(request.user).roles & COMMAND_OR_ADMIN)
 
     def has_view_permission(self, request, obj=None):
-        return bool(scope_for(request.user).roles & CASE_ADMIN_ROLES)
+        return bool(scope_for(request.user).roles & COMMAND_OR_ADMIN)
 
     def has_add_permission(self, request, obj=None):
         return False

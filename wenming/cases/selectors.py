@@ -16,6 +16,7 @@ from wenming.cases.models import Case, CaseState, Category
 from wenming.cases.models.case import STAGE_DUE_FIELDS
 from wenming.common.access import restrict, scope_for
 from wenming.common.input import DATE_MAX, DATE_MIN, ID_MAX
+from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, Role, roles
 
 S = CaseState
 STAGE_DUE = STAGE_DUE_FIELDS
@@ -92,11 +93,6 @@ class Queue:
     label: str
 
 
-COMMAND = frozenset({"intake", "shift_leader", "dispatcher", "admin"})
-UNIT = frozenset({"unit_handler", "unit_leader"})
-AREA = frozenset({"area_leader", "grid_worker"})
-INSPECTOR = frozenset({"inspector"})
-
 _Q = {
     "reported": Queue("reported", _("To register (待受理)")),
     "to_dispatch": Queue("to_dispatch", _("To dispatch (待派遣)")),
@@ -117,18 +113,18 @@ QUEUES = list(_Q.values())
 # Each role group's tabs, in order; the first is where the workbench opens. A person with several roles
 # gets the union, in this order. Area leaders open on everything in their area, the overdue first.
 ROLE_QUEUES = [
-    (COMMAND, ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "not_fixed", "overdue", "all"]),
-    (UNIT, ["to_sign", "handling", "due_soon", "overdue", "returned", "all"]),
-    (INSPECTOR, ["to_verify", "all"]),
-    (AREA, ["all", "overdue"]),
+    (COMMAND_OR_ADMIN, ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "not_fixed", "overdue", "all"]),
+    (UNIT_ROLES, ["to_sign", "handling", "due_soon", "overdue", "returned", "all"]),
+    (roles(Role.INSPECTOR), ["to_verify", "all"]),
+    (roles(Role.AREA_LEADER, Role.GRID_WORKER), ["all", "overdue"]),
 ]
 
 
 def queues_for(user) -> list[Queue]:
-    roles = scope_for(user).roles
+    held = scope_for(user).roles
     keys: list[str] = []
     for group, queue_keys in ROLE_QUEUES:
-        if roles & group:
+        if held & group:
             keys += [k for k in queue_keys if k not in keys]
     return [_Q[k] for k in keys]
 

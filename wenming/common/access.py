@@ -15,16 +15,23 @@ from operator import or_
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from wenming.common.roles import (
+    ADMIN_ONLY,
+    ALL_ROLES,
+    COMMAND,  # noqa: F401 (re-exported, see ADMIN)
+    COMMAND_OR_ADMIN,
+    NOT_FIELD,
+    Role,
+    roles,
+)
+
 VIEW = "view"
 CHANGE = "change"
 # Deleting is a right of its own: administrators only (``Rule.delete_roles``), and nobody for evented records.
 DELETE = "delete"
 
-ADMIN = "admin"
-COMMAND = frozenset({"intake", "shift_leader", "dispatcher"})
-ALL_ROLES = frozenset(
-    {"intake", "shift_leader", "dispatcher", "unit_handler", "unit_leader", "area_leader", "grid_worker", "inspector", "admin"}
-)
+# ADMIN and COMMAND stay importable from here for ``api.serializers``; new code imports from ``common.roles``.
+ADMIN = Role.ADMIN.value
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,8 @@ class Rule:
     """How one model is scoped: which roles see it at all, and the lookups to an area path and a unit path."""
 
     view_roles: frozenset[str] = ALL_ROLES
-    change_roles: frozenset[str] = frozenset({ADMIN})
-    delete_roles: frozenset[str] = frozenset({ADMIN})
+    change_roles: frozenset[str] = ADMIN_ONLY
+    delete_roles: frozenset[str] = ADMIN_ONLY
     area_lookups: tuple[str, ...] = ()
     unit_lookups: tuple[str, ...] = ()
     # Reference data (categories, site types…) is visible to every role in full.
@@ -73,20 +80,18 @@ class Rule:
     extra: dict = field(default_factory=dict)
 
 
-_NOT_INSPECTORS = ALL_ROLES - {"inspector", "grid_worker"}
-
 RULES: dict[str, Rule] = {
     "org.area": Rule(area_lookups=("path",), jurisdiction=True),
     "org.responsibilitygrid": Rule(area_lookups=("community__path",), jurisdiction=True),
     "org.unit": Rule(area_lookups=("area__path",), unit_lookups=("path",)),
     "org.person": Rule(
-        view_roles=_NOT_INSPECTORS,
+        view_roles=NOT_FIELD,
         area_lookups=("roles__area__path", "unit__area__path"),
         unit_lookups=("unit__path",),
         distinct=True,
     ),
     "org.roleassignment": Rule(
-        view_roles=_NOT_INSPECTORS, area_lookups=("area__path", "unit__area__path"), unit_lookups=("unit__path",)
+        view_roles=NOT_FIELD, area_lookups=("area__path", "unit__area__path"), unit_lookups=("unit__path",)
     ),
     "org.site": Rule(area_lookups=("area__path",), unit_lookups=("guarantor_unit__path",)),
     "org.sitetype": Rule(reference=True),
@@ -107,55 +112,55 @@ RULES: dict[str, Rule] = {
     "cases.followup": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
     # Public intake: phone codes are nobody's to read; the public-report marks (network hash, verified phone)
     # are the command centre's, for moderation.
-    "public.phoneverification": Rule(reference=True, view_roles=frozenset({ADMIN})),
-    "public.publicreport": Rule(view_roles=COMMAND | {ADMIN}, area_lookups=("case__area_path",)),
+    "public.phoneverification": Rule(reference=True, view_roles=ADMIN_ONLY),
+    "public.publicreport": Rule(view_roles=COMMAND_OR_ADMIN, area_lookups=("case__area_path",)),
     "cases.supervisionnotice": Rule(area_lookups=("case__area_path",), unit_lookups=("unit__path",)),
     "cases.escalationpolicy": Rule(reference=True),
     "cases.category": Rule(reference=True),
     "cases.timelimit": Rule(reference=True),
-    "cases.routingrule": Rule(reference=True, view_roles=ALL_ROLES - {"inspector"}),
+    "cases.routingrule": Rule(reference=True, view_roles=ALL_ROLES - roles(Role.INSPECTOR)),
     # Outbound integrations hold signing secrets: administrators only.
-    "cases.webhook": Rule(reference=True, view_roles=frozenset({ADMIN})),
-    "cases.webhookdelivery": Rule(reference=True, view_roles=frozenset({ADMIN})),
+    "cases.webhook": Rule(reference=True, view_roles=ADMIN_ONLY),
+    "cases.webhookdelivery": Rule(reference=True, view_roles=ADMIN_ONLY),
     # Bulk imports are the command centre's; their logs name files and row numbers, no personal data.
-    "cases.caseimportmapping": Rule(reference=True, view_roles=COMMAND | {ADMIN}),
-    "cases.caseimport": Rule(reference=True, view_roles=COMMAND | {ADMIN}),
+    "cases.caseimportmapping": Rule(reference=True, view_roles=COMMAND_OR_ADMIN),
+    "cases.caseimport": Rule(reference=True, view_roles=COMMAND_OR_ADMIN),
     "campaign.campaign": Rule(reference=True),
     "campaign.action": Rule(reference=True),
     # Campaign tasks and task forces are visible to all staff; admin and the command centre manage them. A unit
     # reports progress only on tasks it leads or cooperates on (checked in campaign.services.tasks).
-    "campaign.taskforce": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
-    "campaign.task": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
-    "campaign.milestone": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
-    "campaign.progressreport": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
-    "campaign.progressevidence": Rule(reference=True, change_roles=COMMAND | {ADMIN}),
+    "campaign.taskforce": Rule(reference=True, change_roles=COMMAND_OR_ADMIN),
+    "campaign.task": Rule(reference=True, change_roles=COMMAND_OR_ADMIN),
+    "campaign.milestone": Rule(reference=True, change_roles=COMMAND_OR_ADMIN),
+    "campaign.progressreport": Rule(reference=True, change_roles=COMMAND_OR_ADMIN),
+    "campaign.progressevidence": Rule(reference=True, change_roles=COMMAND_OR_ADMIN),
     "campaign.taskevent": Rule(reference=True, change_roles=frozenset()),
-    "campaign.meeting": Rule(reference=True, view_roles=_NOT_INSPECTORS, change_roles=COMMAND | {ADMIN}),
+    "campaign.meeting": Rule(reference=True, view_roles=NOT_FIELD, change_roles=COMMAND_OR_ADMIN),
     "common.calendarday": Rule(reference=True),
     # API keys for other systems (REST and Open311): administrators only. What an Open311 post carried beyond the
     # case (media link, the reporter's email) follows the case.
-    "api.apikey": Rule(reference=True, view_roles=frozenset({ADMIN})),
-    "api.open311report": Rule(view_roles=COMMAND | {ADMIN}, area_lookups=("case__area_path",)),
-    "common.auditevent": Rule(view_roles=frozenset({ADMIN}), reference=True),
+    "api.apikey": Rule(reference=True, view_roles=ADMIN_ONLY),
+    "api.open311report": Rule(view_roles=COMMAND_OR_ADMIN, area_lookups=("case__area_path",)),
+    "common.auditevent": Rule(view_roles=ADMIN_ONLY, reference=True),
     # Scores and rankings are the city's, read by every staff role but inspectors and grid workers. The ranking of
     # inspectors and grid workers (subject "inspector") names them beside the cases they reported and verified:
     # the command centre's and administrators' only, its corrections and lists with it.
-    "scoring.indexversion": Rule(reference=True, view_roles=_NOT_INSPECTORS),
-    "scoring.scoresnapshot": Rule(reference=True, view_roles=_NOT_INSPECTORS,
-                                  limits=(RowLimit(Q(subject="inspector"), COMMAND | {ADMIN}),)),
-    "scoring.scorecorrection": Rule(reference=True, view_roles=_NOT_INSPECTORS,
-                                    limits=(RowLimit(Q(snapshot__subject="inspector"), COMMAND | {ADMIN}),)),
-    "scoring.redblacklist": Rule(reference=True, view_roles=_NOT_INSPECTORS,
-                                 limits=(RowLimit(Q(snapshot__subject="inspector"), COMMAND | {ADMIN}),)),
+    "scoring.indexversion": Rule(reference=True, view_roles=NOT_FIELD),
+    "scoring.scoresnapshot": Rule(reference=True, view_roles=NOT_FIELD,
+                                  limits=(RowLimit(Q(subject="inspector"), COMMAND_OR_ADMIN),)),
+    "scoring.scorecorrection": Rule(reference=True, view_roles=NOT_FIELD,
+                                    limits=(RowLimit(Q(snapshot__subject="inspector"), COMMAND_OR_ADMIN),)),
+    "scoring.redblacklist": Rule(reference=True, view_roles=NOT_FIELD,
+                                 limits=(RowLimit(Q(snapshot__subject="inspector"), COMMAND_OR_ADMIN),)),
     "scoring.accountabilityrecord": Rule(
-        view_roles=_NOT_INSPECTORS, area_lookups=("unit__area__path",), unit_lookups=("unit__path",)
+        view_roles=NOT_FIELD, area_lookups=("unit__area__path",), unit_lookups=("unit__path",)
     ),
     "scoring.accountabilityfollowup": Rule(
-        view_roles=_NOT_INSPECTORS, area_lookups=("record__unit__area__path",), unit_lookups=("record__unit__path",)
+        view_roles=NOT_FIELD, area_lookups=("record__unit__area__path",), unit_lookups=("record__unit__path",)
     ),
     # Dashboard aggregates are read through the panels (scoped there), never listed directly.
-    "scoring.dailyeventcount": Rule(view_roles=frozenset({ADMIN}), reference=True),
-    "scoring.dailyeventcountday": Rule(view_roles=frozenset({ADMIN}), reference=True),
+    "scoring.dailyeventcount": Rule(view_roles=ADMIN_ONLY, reference=True),
+    "scoring.dailyeventcountday": Rule(view_roles=ADMIN_ONLY, reference=True),
 }
 
 
@@ -167,14 +172,14 @@ def scope_for(user) -> Scope:
     if cached is not None:
         return cached
     if user.is_superuser:
-        scope = Scope(roles=frozenset({ADMIN}), everything=True)
+        scope = Scope(roles=ADMIN_ONLY, everything=True)
     else:
-        roles, area_paths, unit_paths, jurisdiction_paths, everything = set(), set(), set(), set(), False
+        held, area_paths, unit_paths, jurisdiction_paths, everything = set(), set(), set(), set(), False
         # Only paths and parents are needed: leave the areas' geometry behind (the city's outline is large, and this
         # runs on every request).
         assignments = user.roles.select_related("area", "unit", "unit__area").defer("area__geometry", "unit__area__geometry")
         for assignment in assignments:
-            roles.add(assignment.role)
+            held.add(assignment.role)
             if assignment.area_id:
                 # A role held for the whole city (the root area) sees the whole city: city departments and rows
                 # no area holds included. Which kinds of rows a role sees at all is still up to ``Rule.view_roles``.
@@ -186,7 +191,7 @@ def scope_for(user) -> Scope:
                 if assignment.unit.area_id:
                     jurisdiction_paths.add(assignment.unit.area.path)
         scope = Scope(
-            roles=frozenset(roles),
+            roles=frozenset(held),
             everything=everything,
             area_paths=tuple(sorted(area_paths)),
             unit_paths=tuple(sorted(unit_paths)),
@@ -245,3 +250,17 @@ def get_or_404(queryset: QuerySet, user, action: str = VIEW, **lookup):
         return restrict(queryset, user, action).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
+
+
+def locked_in_scope(queryset: QuerySet, user, pk, action: str = VIEW):
+    """The row ``pk`` in the person's scope, locked (SELECT … FOR UPDATE) until the transaction ends.
+
+    The one way a workflow takes its lock: a single query with the scope in it, so a row out of scope is neither
+    found nor locked (``DoesNotExist``, as if missing) and every workflow locks in the same order. Only the row
+    itself is locked, not the rows its scope joins through. The role the step needs is the service's to check:
+    ``VIEW`` here, since a rule's change roles are the admin screens'.
+    """
+    scoped = restrict(queryset, user, action)
+    if scoped.query.distinct:  # PostgreSQL refuses FOR UPDATE with DISTINCT: lock the row among the distinct ids
+        scoped = queryset.filter(pk__in=scoped.values("pk"))
+    return scoped.select_for_update(of=("self",)).get(pk=pk)

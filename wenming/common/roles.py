@@ -44,3 +44,6 @@ NOT_FIELD = ALL_ROLES - FIELD_REPORTERS
 HOTLINE_OPERATORS = roles(Role.INTAKE, Role.SHIFT_LEADER)
 # Who sends a registered case to a unit (派遣).
 DISPATCHERS = roles(Role.DISPATCHER, Role.SHIFT_LEADER)
+# Who publishes to the units and the public and approves what is published (score snapshots, red/black lists,
+# the exposure board): the shift leader and the administrator.
+PUBLISHERS = roles(Role.SHIFT_LEADER, Role.ADMIN)

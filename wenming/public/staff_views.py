@@ -18,8 +18,8 @@ from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.cases.services.followup import DECIDERS, followup_decide
 from wenming.common.access import get_or_404, restrict, scope_for
+from wenming.common.roles import COMMAND_OR_ADMIN
 
-COMMAND = frozenset({"intake", "shift_leader", "dispatcher"})
 SPAM_NOTE = gettext_lazy("Not accepted: spam or not a real problem.")
 
 
@@ -35,7 +35,7 @@ class DecideForm(VersionForm):
 
 
 def _command_only(user) -> None:
-    if not scope_for(user).roles & (COMMAND | {"admin"}):
+    if not scope_for(user).roles & COMMAND_OR_ADMIN:
         raise Http404
 
 

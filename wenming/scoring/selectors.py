@@ -20,6 +20,7 @@ from django.utils import timezone
 from wenming.cases.models import Case, CaseEvent, Category, SupervisionNotice
 from wenming.cases.models.case import ACTION_LABELS, OPEN_STATES
 from wenming.common.access import can, restrict, scope_for
+from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, Role, roles
 from wenming.scoring.models import ScoreSnapshot, SnapshotStatus, Subject
 from wenming.scoring.services.kpi import day_start as kpi_day_start
 
@@ -29,9 +30,9 @@ PANELS = ("trend", "by_action", "by_category", "heatmap", "overdue", "escalation
 # What each role's home page shows first (the dashboard and the big screen carry every panel). A person with
 # several roles gets the first group that matches, in this order.
 HOME_PANELS = [
-    (frozenset({"intake", "shift_leader", "dispatcher", "admin"}), ("trend", "overdue", "escalations", "heatmap")),
-    (frozenset({"area_leader"}), ("heatmap", "overdue", "by_category", "rankings")),
-    (frozenset({"unit_handler", "unit_leader"}), ("trend", "overdue", "by_category", "rankings")),
+    (COMMAND_OR_ADMIN, ("trend", "overdue", "escalations", "heatmap")),
+    (roles(Role.AREA_LEADER), ("heatmap", "overdue", "by_category", "rankings")),
+    (UNIT_ROLES, ("trend", "overdue", "by_category", "rankings")),
 ]
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from wenming.cases.models import Case, CaseEvent
 from wenming.common.access import can, get_or_404, restrict, scope_for
 from wenming.common.errors import WorkflowError
+from wenming.common.roles import COMMAND_OR_ADMIN, PUBLISHERS
 from wenming.scoring import selectors
 from wenming.scoring.forms import (
     AccountabilityForm,
@@ -30,8 +31,6 @@ from wenming.scoring.models import (
     Subject,
 )
 from wenming.scoring.services import boards, kpi, scores
-
-COMMAND = frozenset({"intake", "shift_leader", "dispatcher", "admin"})
 
 
 def _staff_or_404(request):
@@ -70,7 +69,7 @@ def snapshot_list(request):
     if subject in Subject.values:  # anything else (a NUL byte on PostgreSQL…) is no filter
         snapshots = snapshots.filter(subject=subject)
     return render(request, "scoring/snapshot_list.html", {
-        "snapshots": snapshots[:200], "can_compute": bool(scope_for(request.user).roles & COMMAND),
+        "snapshots": snapshots[:200], "can_compute": bool(scope_for(request.user).roles & COMMAND_OR_ADMIN),
         "subjects": ScoreSnapshot._meta.get_field("subject").choices,
         "periods": ScoreSnapshot._meta.get_field("period").choices,
     })
@@ -79,7 +78,7 @@ def snapshot_list(request):
 @require_POST
 @login_required
 def snapshot_compute(request):
-    if not scope_for(request.user).roles & COMMAND:
+    if not scope_for(request.user).roles & COMMAND_OR_ADMIN:
         raise Http404
     form = SnapshotComputeForm(request.POST)
     if not form.is_valid():
@@ -119,7 +118,7 @@ def snapshot_detail(request, pk: int):
     return render(request, "scoring/snapshot_detail.html", {
         "snapshot": snapshot, "rows": rows, "correction": correction,
         "labels": [kpi.INDICATORS[c]["label"] for c in codes],
-        "can_publish": bool(scope_for(request.user).roles & scores.PUBLISHERS),
+        "can_publish": bool(scope_for(request.user).roles & PUBLISHERS),
         "board": snapshot.boards.exclude(status=BoardStatus.WITHDRAWN).first(),
     })
 
@@ -133,7 +132,7 @@ def snapshot_act(request, pk: int, action: str):
             scores.snapshot_publish(snapshot_id=snapshot.pk, actor=request.user)
             messages.success(request, _("Published: these figures will not change any more."))
         elif action == "recompute":
-            if not scope_for(request.user).roles & scores.PUBLISHERS:
+            if not scope_for(request.user).roles & PUBLISHERS:
                 raise Http404
             if snapshot.is_published:
                 found = scores.snapshot_recompute(snapshot_id=snapshot.pk)

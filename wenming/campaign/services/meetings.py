@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from wenming.campaign.models import Action, Campaign, Meeting, Task, TaskForce, TaskKind, TaskStatus
 from wenming.campaign.services.tasks import _today, measured_values_refresh, task_status
 from wenming.cases.services.errors import NotAllowed, WorkflowError
-from wenming.common.access import COMMAND, scope_for
+from wenming.common.access import scope_for
+from wenming.common.roles import COMMAND_OR_ADMIN
 from wenming.common.services.audit import audit_event_record
 
 OPEN_STATES = ["reported", "registered", "dispatched", "return_requested", "handling", "submitted"]
@@ -118,7 +119,7 @@ def agenda_build(*, campaign: Campaign, week_start: dt.date, now: dt.datetime | 
 
 def meeting_prepare(*, campaign: Campaign, week_start: dt.date, actor, chair: str = "", now: dt.datetime | None = None) -> Meeting:
     """Create (or refresh the figures of) the week's meeting."""
-    if not scope_for(actor).roles & (COMMAND | {"admin"}):
+    if not scope_for(actor).roles & COMMAND_OR_ADMIN:
         raise NotAllowed(_("Only the command centre and administrators prepare the weekly meeting."))
     week_start = week_start_of(week_start)
     measured_values_refresh(campaign_id=campaign.pk)
@@ -136,7 +137,7 @@ def meeting_prepare(*, campaign: Campaign, week_start: dt.date, actor, chair: st
 
 
 def meeting_minutes_record(*, meeting_id: int, actor, minutes: str, chair: str = "") -> Meeting:
-    if not scope_for(actor).roles & (COMMAND | {"admin"}):
+    if not scope_for(actor).roles & COMMAND_OR_ADMIN:
         raise NotAllowed(_("Only the command centre and administrators record the minutes."))
     minutes = (minutes or "").strip()
     if not minutes:

@@ -34,13 +34,13 @@ from wenming.campaign.models import (
     TaskStatus,
 )
 from wenming.cases.services.errors import NotAllowed, WorkflowError
-from wenming.common.access import COMMAND, scope_for
+from wenming.common.access import locked_in_scope, scope_for
 from wenming.common.files import display_name, field_file_save, sniff
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import DATE_MAX, DATE_MIN
+from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES
 
 REMIND_DAYS_BEFORE = 1
-UNIT_ROLES = {"unit_handler", "unit_leader"}
 
 
 @dataclass
@@ -109,7 +109,7 @@ def _event(task: Task, *, action: str, actor=None, note: str = "", data: dict | 
 
 def can_report(user, task: Task) -> bool:
     """Admin and the command centre may report on any task; a unit only on tasks it leads or cooperates on."""
-    if scope_for(user).roles & (COMMAND | {"admin"}):
+    if scope_for(user).roles & COMMAND_OR_ADMIN:
         return True
     return bool(_reporting_unit_ids(user, task))
 
@@ -157,7 +157,8 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
             upload, sniffed = Upload(upload.name, content), ("image/jpeg", "jpg")
         checked.append((upload, sniffed))
     with transaction.atomic():
-        task = Task.objects.select_for_update().get(pk=task_id)
+        # Locked through the scope like every workflow step; which unit reports is checked on the locked row.
+        task = locked_in_scope(Task.objects.all(), actor, task_id)
         if task.target_kind == TargetKind.PERCENT and number > 100:
             raise WorkflowError(_("Value: a percentage cannot exceed 100."))
         if task.target_kind == TargetKind.DONE and number not in (0, 1):
@@ -169,13 +170,13 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
         if unit is None:
             if unit_ids:
                 unit_id = unit_ids[0]
-            elif scope.roles & (COMMAND | {"admin"}) and task.lead_unit_id:
+            elif scope.roles & COMMAND_OR_ADMIN and task.lead_unit_id:
                 unit_id = task.lead_unit_id
             else:
                 raise NotAllowed(_("Only the lead and cooperating units report progress on this task."))
         else:
             unit_id = unit.pk if hasattr(unit, "pk") else int(unit)
-            if unit_id not in unit_ids and not scope.roles & (COMMAND | {"admin"}):
+            if unit_id not in unit_ids and not scope.roles & COMMAND_OR_ADMIN:
                 raise NotAllowed(_("Only the lead and cooperating units report progress on this task."))
         report = ProgressReport.objects.create(task=task, unit_id=unit_id, reported_by=actor, value=number,
                                                narrative=narrative, reported_at=now)
@@ -262,7 +263,7 @@ def supervision_item_create(*, meeting_id: int | None, actor, title: str, owner_
     if owner_unit is None and owner is None:
         raise WorkflowError(_("Owner: name the unit or the person responsible."))
     scope = scope_for(actor)
-    if not scope.roles & (COMMAND | {"admin"}):
+    if not scope.roles & COMMAND_OR_ADMIN:
         raise NotAllowed(_("Only the command centre and administrators record meeting decisions."))
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting_id) if meeting_id else None

@@ -23,10 +23,10 @@ from wenming.common.access import restrict, scope_for
 from wenming.common.files import field_file_save
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import strip_controls
+from wenming.common.roles import PUBLISHERS
 from wenming.common.services.audit import audit_event_record
 from wenming.org.models import Area
 
-PUBLISHERS = frozenset({"shift_leader", "admin"})
 MAX_BOXES = 40
 MAX_PHOTOS = 12
 RENDER_SIDE = 1600  # longest side of a published photo

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wenming.cases.services.errors import NotAllowed, WorkflowError
-from wenming.common.access import restrict, scope_for
+from wenming.common.access import locked_in_scope, restrict, scope_for
+from wenming.common.roles import PUBLISHERS, UNIT_ROLES, Role, roles
 from wenming.common.services.audit import audit_event_record
 from wenming.scoring.models import (
     AccountabilityFollowUp,
@@ -24,9 +25,9 @@ from wenming.scoring.models import (
     Subject,
 )
 
-DRAFTERS = frozenset({"shift_leader", "dispatcher", "admin"})
-APPROVERS = frozenset({"shift_leader", "admin"})
-UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
+# Any of the command centre but intake drafts a list; the publishers approve it.
+DRAFTERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN)
+APPROVERS = PUBLISHERS
 MAX_SIZE = 20
 BOARD_SUBJECTS = frozenset({Subject.UNIT, Subject.DISTRICT})
 # A follow-up is due within this many days: a later date is a typing slip, not a plan.
@@ -46,6 +47,18 @@ def _check_due(due_date: dt.date, *, now: dt.datetime) -> None:
         raise WorkflowError(_("Follow-up due: choose a date within a year from today."))
 
 
+def _board_logged(board: RedBlackList, *, actor, verb: str, **data) -> None:
+    """The one record of a board change: an audit event (a board has no event table of its own)."""
+    audit_event_record(actor=actor, action=f"scoring.board_{verb}", summary=str(board), data={"board": board.pk, **data})
+
+
+def _follow_up_append(record: AccountabilityRecord, *, actor, note: str, from_status: str, due_date: dt.date | None,
+                      at: dt.datetime) -> AccountabilityFollowUp:
+    """The one record of an accountability change: an append-only follow-up, to the record's status now."""
+    return AccountabilityFollowUp.objects.create(record=record, note=note, from_status=from_status, to_status=record.status,
+                                                 due_date=due_date, author=actor, created_at=at)
+
+
 def _entry(row: dict) -> dict:
     return {"key": row["key"], "name": row["name"], "index": row["index"], "grade": row["grade"], "rank": row["rank"],
             "volume": row["volume"]}
@@ -58,7 +71,7 @@ def red_black_list_draft(*, snapshot_id: int, actor, size: int = 3, note: str = 
     if not 1 <= int(size) <= MAX_SIZE:
         raise WorkflowError(_("Entries per list: choose between 1 and %(max)s.") % {"max": MAX_SIZE})
     with transaction.atomic():
-        snapshot = ScoreSnapshot.objects.select_for_update().get(pk=snapshot_id)
+        snapshot = locked_in_scope(ScoreSnapshot.objects.all(), actor, snapshot_id)
         if not snapshot.is_published:
             raise WorkflowError(_("Publish the snapshot before drafting its red/black list."))
         # A red/black list is published to units and the public; the inspectors' ranking names undercover
@@ -75,7 +88,7 @@ def red_black_list_draft(*, snapshot_id: int, actor, size: int = 3, note: str = 
         black = [r for r in reversed(ranked[-size:]) if r not in red]
         board = RedBlackList.objects.create(snapshot=snapshot, size=size, red=[_entry(r) for r in red],
                                             black=[_entry(r) for r in black], note=note, drafted_by=actor)
-        audit_event_record(actor=actor, action="scoring.board_draft", summary=str(board), data={"board": board.pk})
+        _board_logged(board, actor=actor, verb="draft")
     return board
 
 
@@ -84,7 +97,7 @@ def red_black_list_publish(*, board_id: int, actor, note: str = "", now: dt.date
     alone unless they hold the approving role."""
     _require(actor, APPROVERS)
     with transaction.atomic():
-        board = RedBlackList.objects.select_for_update().get(pk=board_id)
+        board = locked_in_scope(RedBlackList.objects.all(), actor, board_id)
         if board.status != BoardStatus.DRAFT:
             raise WorkflowError(_("Only a draft can be approved; this list is %(status)s.")
                                 % {"status": board.get_status_display()})
@@ -92,7 +105,7 @@ def red_black_list_publish(*, board_id: int, actor, note: str = "", now: dt.date
         if note:
             board.note = (board.note + "\n" + note).strip()
         board.save()
-        audit_event_record(actor=actor, action="scoring.board_publish", summary=str(board), data={"board": board.pk})
+        _board_logged(board, actor=actor, verb="publish")
     return board
 
 
@@ -101,14 +114,13 @@ def red_black_list_withdraw(*, board_id: int, actor, note: str) -> RedBlackList:
     if not note.strip():
         raise WorkflowError(_("Give a reason."))
     with transaction.atomic():
-        board = RedBlackList.objects.select_for_update().get(pk=board_id)
+        board = locked_in_scope(RedBlackList.objects.all(), actor, board_id)
         if board.status == BoardStatus.WITHDRAWN:
             raise WorkflowError(_("This list is already withdrawn."))
         board.status = BoardStatus.WITHDRAWN
         board.note = (board.note + "\n" + note).strip()
         board.save()
-        audit_event_record(actor=actor, action="scoring.board_withdraw", summary=str(board),
-                           data={"board": board.pk, "note": note})
+        _board_logged(board, actor=actor, verb="withdraw", note=note)
     return board
 
 
@@ -140,8 +152,7 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
                                                      due_date=due_date, snapshot=snapshot, created_by=actor)
         record.people.set(people)
         record.cases.set(cases)
-        AccountabilityFollowUp.objects.create(record=record, note=reason.strip(), from_status="",
-                                              to_status=record.status, due_date=due_date, author=actor, created_at=now)
+        _follow_up_append(record, actor=actor, note=reason.strip(), from_status="", due_date=due_date, at=now)
         _notify_unit(record)
     return record
 
@@ -151,7 +162,7 @@ def _notify_unit(record: AccountabilityRecord) -> None:
     from wenming.common.services.notifications import notifications_enqueue
     from wenming.org.models import Person
 
-    leaders = Person.objects.filter(is_active=True, roles__role="unit_leader", roles__unit_id=record.unit_id)
+    leaders = Person.objects.filter(is_active=True, roles__role=Role.UNIT_LEADER, roles__unit_id=record.unit_id)
     notifications_enqueue(
         recipients=[*leaders, *record.people.all()], key=f"accountability:{record.pk}",
         subject=_("%(kind)s: %(title)s") % {"kind": record.get_kind_display(), "title": record.title},
@@ -172,9 +183,10 @@ def accountability_follow_up(*, record_id: int, actor, note: str, status: str | 
     if not note or not note.strip():
         raise WorkflowError(_("Note: this field is required."))
     with transaction.atomic():
-        record = restrict(AccountabilityRecord.objects.select_for_update(), actor).filter(pk=record_id).first()
-        if record is None:
-            raise WorkflowError(_("No such record."))
+        try:
+            record = locked_in_scope(AccountabilityRecord.objects.all(), actor, record_id)
+        except AccountabilityRecord.DoesNotExist:
+            raise WorkflowError(_("No such record.")) from None
         command = bool(scope_for(actor).roles & APPROVERS)
         if not command and not _is_unit_member(actor, record.unit):
             raise NotAllowed(_("Your role may not do this."))
@@ -187,12 +199,10 @@ def accountability_follow_up(*, record_id: int, actor, note: str, status: str | 
             raise NotAllowed(_("Only the command centre closes a record or moves its due date."))
         if due_date is not None:
             _check_due(due_date, now=now)
-        follow_up = AccountabilityFollowUp.objects.create(
-            record=record, note=note.strip(), from_status=record.status, to_status=status, due_date=due_date,
-            author=actor, created_at=now,
-        )
-        record.status = status
+        from_status, record.status = record.status, status
         if due_date is not None:
             record.due_date = due_date
         record.save(update_fields=["status", "due_date", "updated_at"])
+        follow_up = _follow_up_append(record, actor=actor, note=note.strip(), from_status=from_status, due_date=due_date,
+                                      at=now)
     return follow_up

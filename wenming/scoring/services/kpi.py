@@ -45,9 +45,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wenming.cases.models import SATISFIED_RATINGS, Case, CaseEvent, Channel, Stage
+from wenming.common.roles import FIELD_REPORTERS
 
 PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.MEDIA})
-REPORTER_ROLES = ("inspector", "grid_worker")
 # Cases whose current handling deadline lies in the period or up to this margin after it are replayed too:
 # one handled early has no events in the period but is due in it, and extensions, rework and reopening only
 # ever move a deadline later.
@@ -418,7 +418,7 @@ def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
 
     people = {
         p.pk: p
-        for p in Person.objects.filter(roles__role__in=REPORTER_ROLES).distinct()
+        for p in Person.objects.filter(roles__role__in=FIELD_REPORTERS).distinct()
     }
     out = {str(pk): SubjectKpis(key=str(pk), name=p.display_name or p.username) for pk, p in people.items()}
     for case_id, case_events in events.items():

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import scope_for
+from wenming.common.roles import PUBLISHERS
 from wenming.common.services.audit import audit_event_record
 from wenming.scoring.models import IndexVersion, Period, ScoreCorrection, ScoreSnapshot, SnapshotStatus
 from wenming.scoring.services import kpi
 
-PUBLISHERS = frozenset({"shift_leader", "admin"})
 FIRST_DAY = dt.date(2000, 1, 1)
 GRADE_BANDS = [(90, "A"), (75, "B"), (60, "C"), (40, "D")]
 # Fields compared between a published snapshot and a recomputation.
