@@ -40,3 +40,14 @@ UNIT_ROLES = roles(Role.UNIT_HANDLER, Role.UNIT_LEADER)
 FIELD_REPORTERS = roles(Role.GRID_WORKER, Role.INSPECTOR)
 # Every staff role but the undercover inspectors and the grid workers: scores, people lists, meetings.
 NOT_FIELD = ALL_ROLES - FIELD_REPORTERS
+# -- the case workflow's groups (wenming.cases.services.actions: who may take which case action) -----------------
+# Dispatch (派遣) and close (结案): the dispatchers and their shift leader.
+DISPATCHERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER)
+# The command centre's decisions: void, returns, extension and shelving requests, resume, reopen, follow-ups.
+SHIFT_LEADERS = roles(Role.SHIFT_LEADER)
+# Who checks a rectification on site (核查): intake, the shift leader and the undercover inspectors.
+VERIFIERS = roles(Role.INTAKE, Role.SHIFT_LEADER, Role.INSPECTOR)
+# Who issues and closes a supervision notice (督办单): the command centre's leaders and the area leaders.
+NOTICE_ISSUERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.AREA_LEADER)
+# Told of a late case beyond its unit (a red card, or no unit yet): the area leaders and the shift leaders.
+LATE_CASE_WATCHERS = roles(Role.AREA_LEADER, Role.SHIFT_LEADER)
