@@ -293,7 +293,7 @@ _DATETIME = serializers.DateTimeField()
 class CaseDetailSerializer(CaseSerializer):
     events = EventSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField(
-        help_text="The workflow actions you may take on the case now (their endpoints' names), from the action table.")
+        help_text=_("The workflow actions you may take on the case now (their endpoints' names), from the action table."))
 
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "events", "actions"]
