@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wenming.common.models import TimeStampedModel
-from wenming.org.models import Role
+from wenming.common.roles import Role
 
 from .category import Urgency
 
