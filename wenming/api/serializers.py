@@ -22,8 +22,9 @@ from wenming.cases.forms import photos_check
 from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import TimeUnit, Urgency
-from wenming.common.access import ADMIN, COMMAND, scope_for
+from wenming.common.access import scope_for
 from wenming.common.input import ID_MAX, date_in_bounds, db_id
+from wenming.common.roles import COMMAND_OR_ADMIN
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Site, Unit
 
@@ -241,7 +242,7 @@ class CaseSerializer(serializers.ModelSerializer):
         the case page), so a unit cannot rate its own work as the citizen."""
         request = self.context.get("request")
         roles = scope_for(request.user).roles if request is not None else frozenset()
-        return case.tracking_code if roles & (COMMAND | {ADMIN}) else None
+        return case.tracking_code if roles & COMMAND_OR_ADMIN else None
 
 
 class CaseCreatedSerializer(serializers.Serializer):
@@ -291,10 +292,15 @@ _DATETIME = serializers.DateTimeField()
 
 class CaseDetailSerializer(CaseSerializer):
     events = EventSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text=_("The workflow actions you may take on the case now (their endpoints' names), from the action table."))
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "events"]
+        fields = [*CaseSerializer.Meta.fields, "events", "actions"]
         read_only_fields = fields
+
+    def get_actions(self, case) -> list[str]:
+        return list(self.context.get("actions", ()))
 
 
 def active_category(code: str):

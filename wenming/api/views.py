@@ -24,14 +24,13 @@ from wenming.api import serializers as ser
 from wenming.api.services.intake import DuplicateReport, api_case_intake
 from wenming.cases import selectors
 from wenming.cases.models import Case, CaseEvent, Category
-from wenming.cases.models.case import Channel, channels_for
+from wenming.cases.models.case import Channel
 from wenming.cases.services import workflow as wf
-from wenming.common.access import get_or_404, restrict, scope_for
+from wenming.cases.services.actions import actions_for
+from wenming.common.access import get_or_404, restrict
 from wenming.common.files import display_name, upload_read
 from wenming.common.input import CleanFormParser, CleanJSONParser, CleanMultiPartParser, db_id
 from wenming.org.models import Area, Site, Unit
-
-REPORTERS = wf.REPORTERS | {"admin"}
 
 ERROR = inline_serializer("Error", fields={
     "code": s.CharField(), "message": s.CharField(),
@@ -53,7 +52,7 @@ def _channel(request) -> str:
     key = request.auth
     if getattr(key, "channel", None):
         return key.channel
-    allowed = channels_for(scope_for(request.user).roles)
+    allowed = wf.intake_channels(request.user)
     return Channel.API if Channel.API in allowed or not allowed else allowed[0]
 
 
@@ -80,7 +79,8 @@ def _note_only(service):
     return lambda common, d: service(**common, note=d["note"])
 
 
-# key: (input serializer, how to call the service)
+# key: (input serializer, how to call the service). Who may take which, and when, is the action table's
+# (cases.services.actions); each case's ``actions`` lists those the caller may take now.
 ACTIONS = {
     "register": (ser.RegisterSerializer, lambda common, d: wf.case_register(
         **common, category=d.get("category"), urgency=d.get("urgency") or None, note=d["note"])),
@@ -138,14 +138,13 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: ser.CaseDetailSerializer, **ERRORS})
     def retrieve(self, request, pk=None):
-        case = self._get(pk)
-        return Response(ser.CaseDetailSerializer(case, context={"request": request}).data)
+        return self._detail(request, self._get(pk))
 
     @extend_schema(request=ser.CaseCreateSerializer, responses={201: ser.CaseCreatedSerializer, **ERRORS, 409: DUPLICATE},
                    description="Report a case. An `external_id` already reported on the same channel is refused with "
                                "409 `duplicate`, naming the case the first post made (`case`).")
     def create(self, request):
-        if not scope_for(request.user).roles & REPORTERS:
+        if not wf.intake_channels(request.user):  # the intake service's rule: who reports at all
             raise PermissionDenied(_("Your roles do not include reporting cases."))
         form = ser.CaseCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -196,7 +195,11 @@ class CaseViewSet(viewsets.GenericViewSet):
             raise ValidationError({"into": [_("No such case.")]})
         common = {"case_id": case.pk, "actor": request.user, "expected_version": d.get("version")}
         run(common, d)
-        return Response(ser.CaseDetailSerializer(self._get(case.pk), context={"request": request}).data)
+        return self._detail(request, self._get(case.pk))
+
+    def _detail(self, request, case: Case) -> Response:
+        actions = [a.key for a in actions_for(case, request.user) if a.key in ACTIONS]
+        return Response(ser.CaseDetailSerializer(case, context={"request": request, "actions": actions}).data)
 
 
 def _make_action(key: str, form_class):

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,33 +31,39 @@ from wenming.cases.models import (
     CaseImportMapping,
     CaseState,
     Channel,
+    EventAction,
     Evidence,
     SupervisionNotice,
 )
-from wenming.cases.models.case import channels_for
 from wenming.cases.services import escalation as esc
 from wenming.cases.services import workflow as wf
+from wenming.cases.services.actions import (
+    CASE_ACTIONS,
+    ON_CASE,
+    CaseAction,
+    action_who_allows,
+    actions_for,
+)
 from wenming.cases.services.case_imports import CaseImportRefused, cases_import
 from wenming.cases.services.duplicates import duplicates_suggest
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.cases.services.evidence import evidence_warnings
+from wenming.cases.services.exposure import OFF_BOARD, PUBLISHERS
 from wenming.cases.services.routing import RULE_LABELS
 from wenming.common.access import get_or_404, restrict, scope_for
 from wenming.common.files import file_response
 from wenming.common.input import db_id
 from wenming.common.pagination import PAGE_SIZES, paginate
+from wenming.common.roles import COMMAND_OR_ADMIN, Role, roles
 from wenming.org import selectors as org_selectors
-from wenming.org.models import Role, RoleAssignment
+from wenming.org.models import RoleAssignment
 
 S = CaseState
-COMMAND = frozenset({"intake", "shift_leader", "dispatcher"})
-REPORTERS = COMMAND | {"grid_worker", "inspector"}
-UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
 # Who may see which undercover inspector did what: the command centre, administrators and the inspectors;
 # never the units or the areas they inspect (DESIGN.md section 1).
 # Who learns which person reported a case (the name and phone of a citizen, which grid worker or inspector): the
 # command centre, which calls back and follows up. Everyone else reads "citizen" or the channel.
-SEES_REPORTER = COMMAND | {"admin"}
+SEES_REPORTER = COMMAND_OR_ADMIN
 SEES_INSPECTORS = SEES_REPORTER
 # Channels on which a member of the public reports.
 PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.PROVINCIAL, Channel.MEDIA})
@@ -69,117 +74,60 @@ def _uploads(files) -> list[wf.Upload]:
 
 
 # -- the actions on a case ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Action:
-    """One action form on the case page: when it is offered, and which service it calls.
-
-    Offering is a convenience for the page; the service checks again and has the last word.
-    """
-
-    key: str
-    title: str
-    form: type[f.ActionForm]
-    states: frozenset[str]
-    who: frozenset[str] | str  # roles, or "unit": a member of the case's unit
-    run: Callable
-    when: Callable[[Case], bool] | None = None
-    photos: bool = False
-
+# Who may take which action, from which states, is the action table's (cases.services.actions); the page keeps
+# only each action's form and how it calls its service. Offering is a convenience; the service has the last word.
 
 def _note_only(service):
     return lambda case, user, d, common: service(**common, note=d["note"])
 
 
-ACTIONS = {a.key: a for a in [
-    Action("register", gettext_lazy("Register (立案)"), f.RegisterForm, frozenset({S.REPORTED}), COMMAND,
-           lambda case, user, d, common: wf.case_register(**common, category=d["category"],
-                                                          urgency=d["urgency"] or None, note=d["note"])),
-    Action("reject", gettext_lazy("Reject (不予受理)"), f.ReasonForm, frozenset({S.REPORTED}), COMMAND,
-           _note_only(wf.case_reject)),
-    Action("dispatch", gettext_lazy("Dispatch (派遣)"), f.DispatchForm, frozenset({S.REGISTERED}),
-           frozenset({"dispatcher", "shift_leader"}),
-           lambda case, user, d, common: wf.case_dispatch(**common, unit=d["unit"], note=d["note"])),
-    Action("void", gettext_lazy("Void (作废)"), f.ReasonForm, frozenset({S.REGISTERED}), frozenset({"shift_leader"}),
-           _note_only(wf.case_void)),
-    Action("decide_return", gettext_lazy("Decide the return request"), f.DecisionForm,
-           frozenset({S.RETURN_REQUESTED}), frozenset({"shift_leader"}),
-           lambda case, user, d, common: wf.case_decide_return(**common, approve=d["approve"], note=d["note"])),
-    Action("sign", gettext_lazy("Sign for it (签收)"), f.ActionForm, frozenset({S.DISPATCHED}), "unit",
-           _note_only(wf.case_sign)),
-    Action("request_return", gettext_lazy("Ask to return it (申请退回)"), f.ReasonForm, frozenset({S.DISPATCHED}),
-           "unit", _note_only(wf.case_request_return)),
-    Action("request_extension", gettext_lazy("Ask for more time (申请延期)"), f.ExtensionForm,
-           frozenset({S.HANDLING}), "unit",
-           lambda case, user, d, common: wf.case_request_extension(**common, amount=d["amount"], unit=d["time_unit"],
-                                                                   note=d["note"]),
-           when=lambda c: not c.pending_request),
-    Action("request_shelving", gettext_lazy("Ask to shelve it (申请挂账)"), f.ReasonForm, frozenset({S.HANDLING}),
-           "unit", _note_only(wf.case_request_shelving), when=lambda c: not c.pending_request),
-    Action("submit", gettext_lazy("Report it done (反馈)"), f.SubmitForm, frozenset({S.HANDLING}), "unit",
-           lambda case, user, d, common: wf.case_submit(**common, note=d["note"], photos=_uploads(d["photos"])),
-           when=lambda c: not c.pending_request, photos=True),
-    Action("decide_request", gettext_lazy("Decide the request"), f.DecisionForm, frozenset({S.HANDLING}),
-           frozenset({"shift_leader"}),
-           lambda case, user, d, common: wf.case_decide_request(**common, approve=d["approve"], note=d["note"]),
-           when=lambda c: bool(c.pending_request)),
-    Action("resume", gettext_lazy("Resume (恢复)"), f.ActionForm, frozenset({S.SHELVED}), frozenset({"shift_leader"}),
-           _note_only(wf.case_resume)),
-    Action("verify", gettext_lazy("Verify (核查)"), f.VerifyForm, frozenset({S.SUBMITTED}),
-           frozenset({"intake", "shift_leader", "inspector"}),
-           lambda case, user, d, common: wf.case_verify(**common, passed=d["passed"], note=d["note"],
-                                                        photos=_uploads(d["photos"])),
-           photos=True),
-    Action("close", gettext_lazy("Close (结案)"), f.ActionForm, frozenset({S.VERIFIED}),
-           frozenset({"shift_leader", "dispatcher"}), _note_only(wf.case_close)),
-    Action("reopen", gettext_lazy("Reopen (重新立案)"), f.ReasonForm, frozenset({S.CLOSED}), frozenset({"shift_leader"}),
-           _note_only(wf.case_reopen)),
-    # A notice goes to the unit that holds the case: once dispatched, while it is the unit's to act on.
-    Action("notice", gettext_lazy("Issue a supervision notice (督办单)"), f.NoticeForm,
-           frozenset({S.DISPATCHED, S.HANDLING}),
-           esc.ISSUERS,
-           lambda case, user, d, common: esc.notice_issue(case_id=case.pk, actor=user, demand=d["demand"],
-                                                          answer_within_hours=d["hours"]),
-           when=lambda c: c.unit_id is not None),
-]}
-
-# Forms posted from elsewhere on the page (duplicates, supervision notices), not offered as action cards.
-SIDE_FORMS = {
-    "merge": (f.MergeForm, lambda case, user, d, common: wf.case_merge(case_id=case.pk, into_id=d["into"], actor=user,
-                                                                       note=d["note"], expected_version=d["version"])),
-    "answer": (f.AnswerForm, lambda case, user, d, common: esc.notice_answer(notice_id=d["notice"], actor=user,
-                                                                             answer=d["answer"])),
-    "notice_close": (f.NoticeCloseForm, lambda case, user, d, common: esc.notice_close(notice_id=d["notice"], actor=user,
-                                                                                       note=d["note"])),
+# key: (form, how to call the service), for every action posted from the case page.
+ACTIONS: dict[str, tuple[type[f.ActionForm], Callable]] = {
+    "register": (f.RegisterForm, lambda case, user, d, common: wf.case_register(
+        **common, category=d["category"], urgency=d["urgency"] or None, note=d["note"])),
+    "reject": (f.ReasonForm, _note_only(wf.case_reject)),
+    "dispatch": (f.DispatchForm, lambda case, user, d, common: wf.case_dispatch(**common, unit=d["unit"], note=d["note"])),
+    "void": (f.ReasonForm, _note_only(wf.case_void)),
+    "decide_return": (f.DecisionForm, lambda case, user, d, common: wf.case_decide_return(
+        **common, approve=d["approve"], note=d["note"])),
+    "sign": (f.ActionForm, _note_only(wf.case_sign)),
+    "request_return": (f.ReasonForm, _note_only(wf.case_request_return)),
+    "request_extension": (f.ExtensionForm, lambda case, user, d, common: wf.case_request_extension(
+        **common, amount=d["amount"], unit=d["time_unit"], note=d["note"])),
+    "request_shelving": (f.ReasonForm, _note_only(wf.case_request_shelving)),
+    "submit": (f.SubmitForm, lambda case, user, d, common: wf.case_submit(
+        **common, note=d["note"], photos=_uploads(d["photos"]))),
+    "decide_request": (f.DecisionForm, lambda case, user, d, common: wf.case_decide_request(
+        **common, approve=d["approve"], note=d["note"])),
+    "resume": (f.ActionForm, _note_only(wf.case_resume)),
+    "verify": (f.VerifyForm, lambda case, user, d, common: wf.case_verify(
+        **common, passed=d["passed"], note=d["note"], photos=_uploads(d["photos"]))),
+    "close": (f.ActionForm, _note_only(wf.case_close)),
+    "reopen": (f.ReasonForm, _note_only(wf.case_reopen)),
+    "notice": (f.NoticeForm, lambda case, user, d, common: esc.notice_issue(
+        case_id=case.pk, actor=user, demand=d["demand"], answer_within_hours=d["hours"])),
+    # Posted from elsewhere on the page: the duplicates' merge, each supervision notice's answer and acceptance.
+    "merge": (f.MergeForm, lambda case, user, d, common: wf.case_merge(
+        case_id=case.pk, into_id=d["into"], actor=user, note=d["note"], expected_version=d["version"])),
+    "answer": (f.AnswerForm, lambda case, user, d, common: esc.notice_answer(
+        notice_id=d["notice"], actor=user, answer=d["answer"])),
+    "notice_close": (f.NoticeCloseForm, lambda case, user, d, common: esc.notice_close(
+        notice_id=d["notice"], actor=user, note=d["note"])),
 }
 
 
-def available_actions(case: Case, user) -> list[Action]:
-    """The actions this person may take on this case now."""
-    roles = scope_for(user).roles
-    unit_member = None
-    found = []
-    for action in ACTIONS.values():
-        if case.state not in action.states or (action.when and not action.when(case)):
-            continue
-        if action.who == "unit":
-            if unit_member is None:
-                unit_member = bool(roles & UNIT_ROLES) and wf.case_unit_member(user, case)
-            allowed = unit_member
-        else:
-            allowed = bool(roles & action.who)
-        if allowed:
-            found.append(action)
-    return found
+def page_actions(case: Case, user) -> list[CaseAction]:
+    """The action forms the case page offers this person now (the table's, less the merge by the duplicates)."""
+    return actions_for(case, user, offered=frozenset({ON_CASE}))
 
 
-def _blank_form(action: Action, case: Case):
+def _blank_form(action: CaseAction, case: Case):
     initial = {"version": case.version}
     if action.key == "dispatch":
         initial["unit"] = case.unit_id or case.routing.get("unit_id")
     elif action.key == "register":
         initial.update(category=case.category.code if case.category else "", urgency=case.urgency)
-    return action.form(initial=initial, prefix=action.key)
+    return ACTIONS[action.key][0](initial=initial, prefix=action.key)
 
 
 # -- the case page ------------------------------------------------------------------------------------------
@@ -221,13 +169,13 @@ def _actor_labels(user, people) -> dict[int, str]:
 def _event_detail(event) -> str:
     """A short line from an event's data: where it was dispatched, how much time was asked or given."""
     data = event.data or {}
-    if event.action == "dispatch" and data.get("unit_name"):
+    if event.action == EventAction.DISPATCH and data.get("unit_name"):
         return f"→ {data['unit_name']}"
-    if event.action == "extension_request" and data.get("amount"):
+    if event.action == EventAction.EXTENSION_REQUEST and data.get("amount"):
         unit = dict(f.TimeUnit.choices).get(data.get("unit"), data.get("unit") or "")
         return f"{Decimal(data['amount']).normalize():f} {unit}"
     due = data.get("handle_due")
-    if event.action in {"request_granted", "resume"} and isinstance(due, list) and due[-1]:
+    if event.action in {EventAction.REQUEST_GRANTED, EventAction.RESUME} and isinstance(due, list) and due[-1]:
         moved = timezone.localtime(dt.datetime.fromisoformat(due[-1]))
         return f"{_('handling due')} {moved:%Y-%m-%d %H:%M}"
     return ""
@@ -245,10 +193,13 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
     user = request.user
     roles = scope_for(user).roles
     now = timezone.now()
+    offered = actions_for(case, user)
     forms = []
-    for action in available_actions(case, user):
-        form = failed[1] if failed and failed[0] == action.key else _blank_form(action, case)
-        forms.append((action, form))
+    for action in offered:
+        if action.offered == ON_CASE:
+            form = failed[1] if failed and failed[0] == action.key else _blank_form(action, case)
+            forms.append((action, form))
+    offered_keys = {action.key for action in offered}
     events = list(case.events.select_related("actor").order_by("seq"))
     evidence = list(case.evidence.order_by("id"))
     by_event: dict[int, list[Evidence]] = {}
@@ -258,19 +209,20 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
     for event in events:
         event.shown_evidence = by_event.get(event.pk, [])
         event.actor_label = hidden.get(event.actor_id) or (str(event.actor) if event.actor else "")
-        if event.action == "report" and not roles & SEES_REPORTER:
+        if event.action == EventAction.REPORT and not roles & SEES_REPORTER:
             event.actor_label = _reporter_label(case, named=False)
         event.detail = _event_detail(event)
     notices = list(case.notices.select_related("unit"))
-    unit_member = bool(roles & UNIT_ROLES) and wf.case_unit_member(user, case)
+    answers = bool(notices) and action_who_allows(CASE_ACTIONS["answer"], user, case, fresh=False)
+    accepts = bool(notices) and action_who_allows(CASE_ACTIONS["notice_close"], user, case, fresh=False)
     for notice in notices:
         notice.form = None
-        if notice.state == SupervisionNotice.State.ISSUED and unit_member:
+        if notice.state == SupervisionNotice.State.ISSUED and answers:
             notice.form = f.AnswerForm(initial={"version": case.version, "notice": notice.pk}, prefix="answer")
-        elif notice.state == SupervisionNotice.State.ANSWERED and roles & esc.ISSUERS:
+        elif notice.state == SupervisionNotice.State.ANSWERED and accepts:
             notice.form = f.NoticeCloseForm(initial={"version": case.version, "notice": notice.pk}, prefix="notice_close")
     duplicates = []
-    if case.state == S.REPORTED and case.category_id and case.lng is not None and roles & COMMAND:
+    if "merge" in offered_keys and case.category_id and case.lng is not None:
         duplicates = duplicates_suggest(lng=case.lng, lat=case.lat, category=case.category, user=user, exclude_id=case.pk)
     routing = dict(case.routing or {})
     if routing:
@@ -284,16 +236,16 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
         "before": [e for e in evidence if e.kind == Evidence.Kind.BEFORE],
         "after": [e for e in evidence if e.kind == Evidence.Kind.AFTER],
         "documents": [e for e in evidence if e.kind == Evidence.Kind.DOCUMENT],
-        "warnings": evidence_warnings(case=case) if case.state == S.SUBMITTED and roles & (COMMAND | {"inspector"}) else [],
+        "warnings": evidence_warnings(case=case) if "verify" in offered_keys else [],  # what to check before verifying
         "notices": notices, "duplicates": duplicates, "pending_unit_label": pending_unit_label,
         "merge_form": f.MergeForm(initial={"version": case.version}, prefix="merge") if duplicates else None,
         "point_json": (f'{{"type": "Point", "coordinates": [{case.lng:.7f}, {case.lat:.7f}]}}'
                        if case.lng is not None else ""),
         "failed_action": failed[0] if failed else "",
-        "can_expose": bool(roles & {"shift_leader", "admin"}) and case.state not in {S.REJECTED, S.VOIDED, S.MERGED},
+        "can_expose": bool(roles & PUBLISHERS) and case.state not in OFF_BOARD,
         # The tracking code is the reporter's key to the public status page and the rating: the command
         # centre reads it to a caller; nobody else needs it (a unit could otherwise rate its own work).
-        "show_tracking": bool(roles & (COMMAND | {"admin"})),
+        "show_tracking": bool(roles & COMMAND_OR_ADMIN),
     })
 
 
@@ -313,12 +265,9 @@ def case_detail(request, pk: int):
 def case_action(request, pk: int, action: str):
     """Validate the action's form, call its service with the version the page showed, redirect back."""
     case = get_or_404(Case.objects.all(), request.user, pk=pk)
-    if action in ACTIONS:
-        form_class, run = ACTIONS[action].form, ACTIONS[action].run
-    elif action in SIDE_FORMS:
-        form_class, run = SIDE_FORMS[action]
-    else:
+    if action not in ACTIONS:
         raise Http404
+    form_class, run = ACTIONS[action]
     form = form_class(request.POST, request.FILES, prefix=action)
     if form.is_valid():
         common = {"case_id": case.pk, "actor": request.user, "expected_version": form.cleaned_data["version"]}
@@ -339,7 +288,7 @@ def case_action(request, pk: int, action: str):
     data = request.POST.copy()
     data[f"{action}-version"] = str(case.version)
     form.data = data
-    if action not in {a.key for a in available_actions(case, request.user)}:
+    if action not in {a.key for a in page_actions(case, request.user)}:
         for message in form.non_field_errors() or [e for errs in form.errors.values() for e in errs]:
             messages.error(request, message)
     return _case_page(request, case, failed=(action, form))
@@ -382,6 +331,8 @@ def workbench(request):
     roles = scope_for(request.user).roles
     counts = selectors.queue_counts(user=request.user, queues=queues, filters=filters, now=now)
     view = "map" if request.GET.get("view") == "map" else "list"
+    # The batch actions each row offers (the table's ``batch`` entries this person may take on it now).
+    batch_ids = {c.pk for c in page if any(a.batch for a in actions_for(c, request.user))} if queue == "to_dispatch" else set()
     return render(request, "cases/workbench.html", {
         "queues": [(q, counts.get(q.key)) for q in queues], "queue": queue,
         "view": view, "limit": selectors.MAP_LIMIT,
@@ -389,9 +340,9 @@ def workbench(request):
         "overdue_ids": {c.pk for c in page if c.is_overdue(now)}, "query": query.urlencode(),
         "filter_query": filter_query.urlencode(), "filtered": any(v for k, v in filter_query.items() if k != "per_page"),
         "per_page": page.paginator.per_page, "page_sizes": PAGE_SIZES,
-        "can_batch": queue == "to_dispatch" and bool(roles & {"dispatcher", "shift_leader"}),
-        "can_report": bool(roles & REPORTERS), "can_import": bool(roles & IMPORTERS),
-        "command": bool(roles & (COMMAND | {"admin"})),  # sees whether a report came from the public, verified or not
+        "can_batch": bool(batch_ids), "batch_ids": batch_ids,
+        "can_report": bool(wf.intake_channels(request.user)), "can_import": bool(roles & IMPORTERS),
+        "command": bool(roles & COMMAND_OR_ADMIN),  # sees whether a report came from the public, verified or not
     })
 
 
@@ -451,7 +402,8 @@ def batch_dispatch(request):
 
 # -- bulk import ------------------------------------------------------------------------------------------
 
-IMPORTERS = frozenset({"intake", "shift_leader", "admin"})
+# Who imports the provincial platform's and 12345's files: intake, the shift leader and the administrator.
+IMPORTERS = roles(Role.INTAKE, Role.SHIFT_LEADER, Role.ADMIN)
 IMPORT_STATUS = {"accepted": gettext_lazy("imported"), "skipped": gettext_lazy("already imported"),
                  "refused": gettext_lazy("refused"), "not_imported": gettext_lazy("not imported")}
 
@@ -489,10 +441,10 @@ def case_import(request):
 
 @login_required
 def case_new(request):
-    roles = scope_for(request.user).roles
-    if not roles & REPORTERS:
+    channels = wf.intake_channels(request.user)  # the service's rule: who reports, and on which channels
+    if not channels:
         raise Http404
-    form = f.IntakeForm(request.POST or None, request.FILES or None, channels=channels_for(roles))
+    form = f.IntakeForm(request.POST or None, request.FILES or None, channels=channels)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -521,7 +473,7 @@ def evidence_file(request, pk: int, variant: str):
     """Evidence through the access path, never a public media URL. The original (with its EXIF position)
     only for the command centre; everyone else gets the copy without metadata."""
     evidence = get_or_404(Evidence.objects.all(), request.user, pk=pk)
-    command = bool(scope_for(request.user).roles & (COMMAND | {"admin"}))
+    command = bool(scope_for(request.user).roles & COMMAND_OR_ADMIN)
     is_image = evidence.content_type.startswith("image/")
     if variant == "thumb" and evidence.thumbnail:
         field = evidence.thumbnail
@@ -560,7 +512,7 @@ def export(request, fmt: str):
                      "date range, one state or one unit) and export again.") % {"total": total, "max": exports.MAX_ROWS})
     else:
         return exports.export_response(rows, fmt=fmt,
-                                       tracking=bool(scope_for(request.user).roles & (COMMAND | {"admin"})))
+                                       tracking=bool(scope_for(request.user).roles & COMMAND_OR_ADMIN))
     # Back to the list, where a wrong filter is marked.
     messages.error(request, refusal)
     query = request.GET.copy()

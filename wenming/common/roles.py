@@ -42,8 +42,17 @@ FIELD_REPORTERS = roles(Role.GRID_WORKER, Role.INSPECTOR)
 NOT_FIELD = ALL_ROLES - FIELD_REPORTERS
 # Who answers the hotline (创城热线): the operators at the phone; the dispatcher does not take calls.
 HOTLINE_OPERATORS = roles(Role.INTAKE, Role.SHIFT_LEADER)
-# Who sends a registered case to a unit (派遣).
-DISPATCHERS = roles(Role.DISPATCHER, Role.SHIFT_LEADER)
 # Who publishes to the units and the public and approves what is published (score snapshots, red/black lists,
 # the exposure board): the shift leader and the administrator.
 PUBLISHERS = roles(Role.SHIFT_LEADER, Role.ADMIN)
+# -- the case workflow's groups (wenming.cases.services.actions: who may take which case action) -----------------
+# Dispatch (派遣) and close (结案): the dispatchers and their shift leader.
+DISPATCHERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER)
+# The command centre's decisions: void, returns, extension and shelving requests, resume, reopen, follow-ups.
+SHIFT_LEADERS = roles(Role.SHIFT_LEADER)
+# Who checks a rectification on site (核查): intake, the shift leader and the undercover inspectors.
+VERIFIERS = roles(Role.INTAKE, Role.SHIFT_LEADER, Role.INSPECTOR)
+# Who issues and closes a supervision notice (督办单): the command centre's leaders and the area leaders.
+NOTICE_ISSUERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.AREA_LEADER)
+# Told of a late case beyond its unit (a red card, or no unit yet): the area leaders and the shift leaders.
+LATE_CASE_WATCHERS = roles(Role.AREA_LEADER, Role.SHIFT_LEADER)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import Case, CaseState, Evidence, FollowUp
+from wenming.cases.models import Case, CaseState, EventAction, Evidence, FollowUp
 
 S = CaseState
 
@@ -32,21 +32,22 @@ PLAIN_STATES = {
     S.MERGED: _("Merged with an earlier report of the same problem"),
 }
 
+# The steps the public sees of a case, in plain words (the rest are between staff).
 PLAIN_STEPS = {
-    "report": _("Received"),
-    "register": _("Accepted as a case"),
-    "reject": _("Not accepted"),
-    "void": _("Cancelled"),
-    "merge": _("Merged with an earlier report of the same problem"),
-    "dispatch": _("Dispatched to %(unit)s"),
-    "return_approved": _("Being sent to the right department"),
-    "sign": _("Being fixed"),
-    "rework": _("The on-site check found it not fixed: being fixed again"),
-    "submit": _("Reported fixed"),
-    "verify_passed": _("Fixed: checked on site"),
-    "close": _("Closed"),
-    "reopen": _("Reopened"),
-    "follow_up": _("Your rating was received"),
+    EventAction.REPORT: _("Received"),
+    EventAction.REGISTER: _("Accepted as a case"),
+    EventAction.REJECT: _("Not accepted"),
+    EventAction.VOID: _("Cancelled"),
+    EventAction.MERGE: _("Merged with an earlier report of the same problem"),
+    EventAction.DISPATCH: _("Dispatched to %(unit)s"),
+    EventAction.RETURN_APPROVED: _("Being sent to the right department"),
+    EventAction.SIGN: _("Being fixed"),
+    EventAction.REWORK: _("The on-site check found it not fixed: being fixed again"),
+    EventAction.SUBMIT: _("Reported fixed"),
+    EventAction.VERIFY_PASSED: _("Fixed: checked on site"),
+    EventAction.CLOSE: _("Closed"),
+    EventAction.REOPEN: _("Reopened"),
+    EventAction.FOLLOW_UP: _("Your rating was received"),
 }
 
 

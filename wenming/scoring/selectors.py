@@ -18,7 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from wenming.cases.models import Case, CaseEvent, Category, SupervisionNotice
-from wenming.cases.models.case import ACTION_LABELS, OPEN_STATES
+from wenming.cases.models.case import OPEN_STATES, EventAction
 from wenming.common.access import can, restrict, scope_for
 from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, Role, roles
 from wenming.scoring.models import ScoreSnapshot, SnapshotStatus, Subject
@@ -110,7 +110,7 @@ def panel_by_action(user, *, now: dt.datetime, days: int = DEFAULT_DAYS) -> dict
     totals: dict[str, int] = {}
     for (_day, action), n in _event_counts(user, now=now, days=days).items():
         totals[action] = totals.get(action, 0) + n
-    return {"rows": [{"code": a, "name": str(ACTION_LABELS.get(a, a)), "n": n}
+    return {"rows": [{"code": a, "name": str(EventAction(a).label if a in EventAction.values else a), "n": n}
                      for a, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]}
 
 

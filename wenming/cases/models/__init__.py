@@ -1,4 +1,4 @@
-from .case import OPEN_STATES, Case, CaseEvent, CaseState, Channel, PendingRequest
+from .case import OPEN_STATES, Case, CaseEvent, CaseState, Channel, EventAction, PendingRequest
 from .category import Category, CategoryKind, Stage, TimeLimit, TimeUnit, Urgency
 from .escalation import EscalationLevel, EscalationPolicy, SupervisionNotice
 from .evidence import Evidence
@@ -27,6 +27,7 @@ __all__ = [
     "Facility",
     "FollowUp",
     "FollowUpChannel",
+    "EventAction",
     "FollowUpDecision",
     "FollowUpRating",
     "PendingRequest",

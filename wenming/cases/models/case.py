@@ -4,20 +4,43 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wenming.common.models import TimeStampedModel
-from wenming.org.models import Role
+from wenming.common.roles import Role
 
 from .category import Urgency
 
-ACTION_LABELS = {
-    "report": _("Reported"), "register": _("Registered"), "reject": _("Rejected"), "dispatch": _("Dispatched"),
-    "void": _("Voided"), "return_request": _("Asked to return"), "return_approved": _("Return approved"),
-    "return_refused": _("Return refused"), "sign": _("Signed for"), "extension_request": _("Asked for an extension"),
-    "shelving_request": _("Asked to shelve"), "request_granted": _("Request granted"), "request_refused": _("Request refused"),
-    "resume": _("Resumed"), "submit": _("Reported done"), "rework": _("Verification failed: rework"),
-    "verify_passed": _("Verified"), "close": _("Closed"), "reopen": _("Reopened"), "merge": _("Merged"),
-    "me_too": _("Another report merged in"), "notice_issued": _("Supervision notice issued"),
-    "notice_answered": _("Supervision notice answered"), "notice_closed": _("Supervision notice closed"),
-}
+
+class EventAction(models.TextChoices):
+    """Every action a ``CaseEvent`` records, with the timeline's label. Services, webhooks' filters, the public
+    status page and the KPI replay all name events through these members."""
+
+    REPORT = "report", _("Reported")
+    REGISTER = "register", _("Registered")
+    REJECT = "reject", _("Rejected")
+    DISPATCH = "dispatch", _("Dispatched")
+    VOID = "void", _("Voided")
+    RETURN_REQUEST = "return_request", _("Asked to return")
+    RETURN_APPROVED = "return_approved", _("Return approved")
+    RETURN_REFUSED = "return_refused", _("Return refused")
+    SIGN = "sign", _("Signed for")
+    EXTENSION_REQUEST = "extension_request", _("Asked for an extension")
+    SHELVING_REQUEST = "shelving_request", _("Asked to shelve")
+    REQUEST_GRANTED = "request_granted", _("Request granted")
+    REQUEST_REFUSED = "request_refused", _("Request refused")
+    RESUME = "resume", _("Resumed")
+    SUBMIT = "submit", _("Reported done")
+    REWORK = "rework", _("Verification failed: rework")
+    VERIFY_PASSED = "verify_passed", _("Verified")
+    CLOSE = "close", _("Closed")
+    REOPEN = "reopen", _("Reopened")
+    MERGE = "merge", _("Merged")
+    ME_TOO = "me_too", _("Another report merged in")
+    NOTICE_ISSUED = "notice_issued", _("Supervision notice issued")
+    NOTICE_ANSWERED = "notice_answered", _("Supervision notice answered")
+    NOTICE_CLOSED = "notice_closed", _("Supervision notice closed")
+    FOLLOW_UP = "follow_up", _("Follow-up rating (回访)")
+    FOLLOW_UP_REOPEN = "follow_up_reopen", _("Reopened after the follow-up")
+    FOLLOW_UP_CONFIRMED = "follow_up_confirmed", _("Confirmed closed after the follow-up")
+
 
 
 class Channel(models.TextChoices):
@@ -246,7 +269,7 @@ class CaseEvent(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"),
                              db_index=False)
     seq = models.PositiveIntegerField(_("sequence"))
-    action = models.CharField(_("action"), max_length=32)
+    action = models.CharField(_("action"), max_length=32, choices=EventAction.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
     )
@@ -275,7 +298,7 @@ class CaseEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        return str(ACTION_LABELS.get(self.action, self.action))
+        return str(self.get_action_display())
 
     @property
     def from_label(self) -> str:

@@ -10,8 +10,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .case import ACTION_LABELS
-
 
 class FollowUpRating(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
@@ -63,10 +61,3 @@ class FollowUp(models.Model):
     def satisfied(self) -> bool:
         return self.rating in SATISFIED_RATINGS
 
-
-# The timeline's labels for the follow-up events (kept beside the model that makes them).
-ACTION_LABELS.update({
-    "follow_up": _("Follow-up rating (回访)"),
-    "follow_up_reopen": _("Reopened after the follow-up"),
-    "follow_up_confirmed": _("Confirmed closed after the follow-up"),
-})

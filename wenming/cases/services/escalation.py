@@ -9,16 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wenming.cases.models import Case, CaseEvent, EscalationLevel, EscalationPolicy, SupervisionNotice
+from wenming.cases.models import Case, CaseState, EscalationLevel, EscalationPolicy, SupervisionNotice
+from wenming.cases.services.actions import CASE_ACTIONS, unit_role_paths
 from wenming.cases.services.errors import CaseNotFound, IllegalTransition, NotAllowed, WorkflowError
-from wenming.common.access import restrict, scope_for
+from wenming.cases.services.workflow import case_step
 from wenming.common.calendar import WORKING_HOURS, deadline_add, working_time_between
+from wenming.common.roles import LATE_CASE_WATCHERS, UNIT_ROLES
 
-ISSUERS = frozenset({"shift_leader", "dispatcher", "area_leader"})
+S = CaseState
+# Who issues and closes notices: the action table's entry (kept under this name for the pages that ask).
+ISSUERS = CASE_ACTIONS["notice"].who
 # A notice's answer time, in working hours: at most 60 working days of 8 hours (the working calendar the deadline
 # is computed on stops at three years). The form offers the same bounds.
 NOTICE_HOURS_MIN, NOTICE_HOURS_MAX = Decimal("0.5"), Decimal(480)
@@ -47,35 +51,24 @@ def escalation_level(case: Case, *, now: dt.datetime | None = None, policy: Esca
     return EscalationLevel.NONE
 
 
-def _event(case: Case, *, action: str, actor, note: str, data: dict) -> None:
-    case.version += 1
-    case.save(update_fields=["version", "updated_at"])
-    CaseEvent.objects.create(case=case, seq=case.version, action=action, actor=actor, from_state=case.state,
-                             to_state=case.state, note=note, data=data, created_at=timezone.now())
-
-
 def notice_issue(*, case_id: int, actor, demand: str, answer_within_hours: Decimal | float = 4,
                  level: int = EscalationLevel.YELLOW) -> SupervisionNotice:
     """Issue a 督办单 on any open case to its unit; the answer is due in working hours."""
     if not demand.strip():
         raise WorkflowError(_("Say what the unit must do."))
     hours = notice_hours_check(answer_within_hours)
-    with transaction.atomic():
-        case = restrict(Case.objects.select_for_update(), actor).filter(pk=case_id).first()
-        if case is None:
-            raise CaseNotFound(_("No such case."))
-        if not scope_for(actor).roles & ISSUERS:
-            raise NotAllowed(_("Your role may not do this on this case."))
-        if not case.is_open or case.unit_id is None:
-            raise IllegalTransition(_("Only an open case with a responsible unit can be supervised."))
-        now = timezone.now()
+    made: list[SupervisionNotice] = []
+
+    def mutate(case: Case, now):
         notice = SupervisionNotice.objects.create(
             case=case, unit_id=case.unit_id, level=level, demand=demand.strip(), issued_by=actor,
             answer_due=deadline_add(now, hours, WORKING_HOURS),
         )
-        _event(case, action="notice_issued", actor=actor, note=demand.strip(),
-               data={"notice": notice.pk, "level": int(level), "answer_due": notice.answer_due.isoformat()})
-    return notice
+        made.append(notice)
+        return {"notice": notice.pk, "level": int(level), "answer_due": notice.answer_due.isoformat()}
+
+    case_step(case_id=case_id, actor=actor, action_key="notice", note=demand.strip(), mutate=mutate)
+    return made[0]
 
 
 def notice_hours_check(hours: Decimal | float | str) -> Decimal:
@@ -90,44 +83,56 @@ def notice_hours_check(hours: Decimal | float | str) -> Decimal:
     return value
 
 
+def _notice_case_id(notice_id: int) -> int:
+    case_id = SupervisionNotice.objects.filter(pk=notice_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise CaseNotFound(_("No such case."))
+    return case_id
+
+
+def _notice_locked(notice_id: int) -> SupervisionNotice:
+    # After its case: every step locks the case first, so two steps on one case queue in one order.
+    return SupervisionNotice.objects.select_for_update().select_related("unit").get(pk=notice_id)
+
+
 def notice_answer(*, notice_id: int, actor, answer: str) -> SupervisionNotice:
-    """The unit answers the notice (what it did, by when)."""
+    """The unit answers the notice (what it did, by when): a member of the unit the notice went to."""
     if not answer.strip():
         raise WorkflowError(_("Write the answer."))
-    with transaction.atomic():
-        notice = SupervisionNotice.objects.select_for_update().filter(pk=notice_id).select_related("unit").first()
-        if notice is None or not restrict(Case.objects.filter(pk=notice.case_id), actor).exists():
-            raise CaseNotFound(_("No such case."))
-        member = actor.roles.filter(role__in=["unit_handler", "unit_leader"], unit__isnull=False)
-        if not any(notice.unit.path.startswith(a.unit.path) for a in member.select_related("unit")):
+    notices: list[SupervisionNotice] = []
+
+    def mutate(case: Case, now):
+        notice = _notice_locked(notice_id)
+        if not any(notice.unit.path.startswith(path) for path in unit_role_paths(actor, fresh=True)):
             raise NotAllowed(_("Your role may not do this on this case."))
         if notice.state != SupervisionNotice.State.ISSUED:
             raise IllegalTransition(_("This notice has already been answered."))
         notice.state, notice.answer, notice.answered_at, notice.answered_by = (
-            SupervisionNotice.State.ANSWERED, answer.strip(), timezone.now(), actor,
+            SupervisionNotice.State.ANSWERED, answer.strip(), now, actor,
         )
         notice.save()
-        case = Case.objects.select_for_update().get(pk=notice.case_id)
-        _event(case, action="notice_answered", actor=actor, note=answer.strip(),
-               data={"notice": notice.pk, "on_time": notice.answered_at <= notice.answer_due})
-    return notice
+        notices.append(notice)
+        return {"notice": notice.pk, "on_time": notice.answered_at <= notice.answer_due}
+
+    case_step(case_id=_notice_case_id(notice_id), actor=actor, action_key="answer", note=answer.strip(), mutate=mutate)
+    return notices[0]
 
 
 def notice_close(*, notice_id: int, actor, note: str = "") -> SupervisionNotice:
     """The centre accepts the answer."""
-    with transaction.atomic():
-        notice = SupervisionNotice.objects.select_for_update().filter(pk=notice_id).first()
-        if notice is None or not restrict(Case.objects.filter(pk=notice.case_id), actor).exists():
-            raise CaseNotFound(_("No such case."))
-        if not scope_for(actor).roles & ISSUERS:
-            raise NotAllowed(_("Your role may not do this on this case."))
+    notices: list[SupervisionNotice] = []
+
+    def mutate(case: Case, now):
+        notice = _notice_locked(notice_id)
         if notice.state != SupervisionNotice.State.ANSWERED:
             raise IllegalTransition(_("Only an answered notice can be closed."))
         notice.state = SupervisionNotice.State.CLOSED
         notice.save(update_fields=["state", "updated_at"])
-        case = Case.objects.select_for_update().get(pk=notice.case_id)
-        _event(case, action="notice_closed", actor=actor, note=note, data={"notice": notice.pk})
-    return notice
+        notices.append(notice)
+        return {"notice": notice.pk}
+
+    case_step(case_id=_notice_case_id(notice_id), actor=actor, action_key="notice_close", note=note, mutate=mutate)
+    return notices[0]
 
 
 def escalations_scan(*, now: dt.datetime | None = None) -> dict:
@@ -143,13 +148,13 @@ def escalations_scan(*, now: dt.datetime | None = None) -> dict:
     policy = escalation_policy()
     horizon = deadline_add(now, policy.remind_before_hours, WORKING_HOURS)
     counts = {L.label: 0 for L in EscalationLevel if L}
-    open_states = ["reported", "registered", "dispatched", "handling", "submitted", "return_requested"]
+    open_states = [S.REPORTED, S.REGISTERED, S.DISPATCHED, S.HANDLING, S.SUBMITTED, S.RETURN_REQUESTED]
     candidates = Case.objects.filter(state__in=open_states).filter(
-        models.Q(register_due__lte=horizon, state="reported")
-        | models.Q(dispatch_due__lte=horizon, state="registered")
-        | models.Q(sign_due__lte=horizon, state="dispatched")
-        | models.Q(handle_due__lte=horizon, state__in=["handling", "return_requested"])
-        | models.Q(verify_due__lte=horizon, state="submitted")
+        models.Q(register_due__lte=horizon, state=S.REPORTED)
+        | models.Q(dispatch_due__lte=horizon, state=S.REGISTERED)
+        | models.Q(sign_due__lte=horizon, state=S.DISPATCHED)
+        | models.Q(handle_due__lte=horizon, state__in=[S.HANDLING, S.RETURN_REQUESTED])
+        | models.Q(verify_due__lte=horizon, state=S.SUBMITTED)
     )
     for case in candidates.iterator(chunk_size=500):
         level = escalation_level(case, now=now, policy=policy)
@@ -157,10 +162,9 @@ def escalations_scan(*, now: dt.datetime | None = None) -> dict:
             continue
         recipients = set()
         if case.unit_id:
-            roles = ["unit_handler", "unit_leader"] if level == EscalationLevel.REMINDER else ["unit_leader", "unit_handler"]
-            recipients |= set(Person.objects.filter(is_active=True, roles__role__in=roles, roles__unit_id=case.unit_id))
+            recipients |= set(Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES, roles__unit_id=case.unit_id))
         if level == EscalationLevel.RED or case.unit_id is None:
-            for person in Person.objects.filter(is_active=True, roles__role__in=["area_leader", "shift_leader"]).prefetch_related("roles__area"):
+            for person in Person.objects.filter(is_active=True, roles__role__in=LATE_CASE_WATCHERS).prefetch_related("roles__area"):
                 if any(r.area and case.area_path.startswith(r.area.path) for r in person.roles.all()):
                     recipients.add(person)
         due = case.current_due()

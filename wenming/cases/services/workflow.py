@@ -1,10 +1,11 @@
 """The case workflow: intake and every transition of DESIGN.md section 3, one service each.
 
-Each transition locks the case row, checks that the actor may see the case (else it is "not found"),
-holds the right role for this step, that the case is still in a state the step starts from and, when
-the caller says which version it saw, that nobody changed it since. It then changes the case, raises
-its version and appends one ``CaseEvent`` — all in one transaction, so two people acting on the same
-case at once cannot both succeed.
+Every step goes through ``case_step``: it locks the case row through the person's scope (out of scope is "not
+found"), checks the step's entry in the action table (``actions.CASE_ACTIONS``: the role, the states it leaves
+from, its further condition) and, when the caller says which version it saw, that nobody changed it since. It
+then changes the case, raises its version and appends one ``CaseEvent`` with ``event_append``, which also fills
+the outbox (webhooks, notifications) — all in one transaction, so two people acting on the same case at once
+cannot both succeed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wenming.cases.models import (
     Case,
@@ -25,6 +27,7 @@ from wenming.cases.models import (
     CaseState,
     Category,
     Channel,
+    EventAction,
     Evidence,
     PendingRequest,
     Stage,
@@ -32,6 +35,15 @@ from wenming.cases.models import (
 )
 from wenming.cases.models.case import channels_for
 from wenming.cases.routing_cache import get_routing_config
+from wenming.cases.services.actions import (
+    CASE_ACTIONS,
+    PHOTOS_NONE,
+    PHOTOS_REQUIRED,
+    REPORTER,
+    CaseAction,
+    action_who_allows,
+    case_unit_member,
+)
 from wenming.cases.services.deadlines import sign_due, stage_due
 from wenming.cases.services.errors import (
     CaseNotFound,
@@ -46,13 +58,11 @@ from wenming.cases.services.routing import case_route
 from wenming.cases.services.webhooks import webhooks_enqueue, webhooks_for
 from wenming.common.access import restrict, scope_for
 from wenming.common.calendar import deadline_add, seconds_per_working_day, working_time_between
+from wenming.common.roles import DISPATCHERS, UNIT_ROLES
 from wenming.org.models import Site, Unit
 
 S = CaseState
-INTAKE, SHIFT_LEADER, DISPATCHER = "intake", "shift_leader", "dispatcher"
-UNIT_ROLES = frozenset({"unit_handler", "unit_leader"})
-COMMAND = frozenset({INTAKE, SHIFT_LEADER, DISPATCHER})
-REPORTERS = COMMAND | {"grid_worker", "inspector"}
+E = EventAction
 CHANNELS = frozenset(Channel.values)  # Choices.values builds a new list on every read
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
@@ -70,15 +80,6 @@ def _now() -> dt.datetime:
 def _tracking_code() -> str:
     # 32 letters: each random byte's low five bits pick one, uniformly (256 is a multiple of 32).
     return "".join(TRACKING_ALPHABET[b & 31] for b in secrets.token_bytes(10))
-
-
-def _event(case: Case, *, action: str, actor, from_state: str, note: str = "", data: dict | None = None, at=None) -> CaseEvent:
-    event = CaseEvent.objects.create(
-        case=case, seq=case.version, action=action, actor=actor, from_state=from_state, to_state=case.state,
-        note=note, data=data or {}, created_at=at or _now(),
-    )
-    webhooks_enqueue(event=event)
-    return event
 
 
 # -- intake --------------------------------------------------------------------------------------------------
@@ -151,11 +152,11 @@ def case_intake(
             case.site_id = decision.site["id"]
     case.register_due = stage_due(category=category, urgency=urgency, stage=Stage.REGISTER, start=now)
     event = CaseEvent(
-        case=case, seq=case.version, action="report", actor=case.reported_by, from_state="", to_state=case.state,
+        case=case, seq=case.version, action=E.REPORT, actor=case.reported_by, from_state="", to_state=case.state,
         note="", data={"channel": channel, "routing_rule": case.routing.get("rule"), **(source or {})}, created_at=now,
     )
     read = [evidence_read(kind=Evidence.Kind.BEFORE, name=p.name, content=p.content) for p in photos]  # decoded unlocked
-    if not read and not webhooks_for(action=event.action):
+    if not read and not webhooks_for(action=event.action) and event.action not in _NOTIFY:
         # Two rows and nothing else: one statement on PostgreSQL, a transaction of its own when no caller's is
         # open (see case_insert_reported).
         case_insert_reported(case=case, event=event)
@@ -164,16 +165,22 @@ def case_intake(
     # and intake is the hot path (a savepoint is two more round trips).
     with transaction.atomic(savepoint=False):
         case_insert_reported(case=case, event=event)
-        webhooks_enqueue(event=event)
+        event_outbox(case=case, event=event)
         for photo in read:
             evidence_store(case=case, read=photo, actor=case.reported_by, event=event)
     return case
 
 
+def intake_channels(actor) -> list[str]:
+    """The channels this person reports on (none: they do not report cases at all). The web and REST intake ask
+    this, so both agree with the service on who reports where."""
+    return channels_for(scope_for(actor).roles)
+
+
 def _check_reporting_channel(actor, channel: str) -> None:
     """A person reports on their roles' own channels only (``REPORTING_CHANNELS``); a system without a person
     (an Open311 key of nobody, the demo) reports on the channel it was configured with."""
-    allowed = channels_for(scope_for(actor).roles)
+    allowed = intake_channels(actor)
     if channel in allowed:
         return
     if not allowed:
@@ -198,103 +205,131 @@ def get_area_path(area_id: int) -> str:
     return Area.objects.filter(pk=area_id).values_list("path", flat=True).first() or ""
 
 
-# -- the transition machinery -------------------------------------------------------------------------------
+# -- the step machinery: lock, check, change, event, outbox -------------------------------------------------
 
-def _has_role(actor, roles: frozenset[str]) -> bool:
-    return bool(scope_for(actor).roles & roles)
+def case_lock(*, case_id: int, actor, scoped: bool = True) -> Case:
+    """The case row, locked, through the person's scope: one query, so a case out of scope is never locked and
+    reads as missing (``CaseNotFound``). ``scoped=False`` only for the reporter's own steps (no staff scope)."""
+    rows = restrict(Case.objects.all(), actor) if scoped else Case.objects.all()
+    # Only the case row: the scope's unit lookup may join the unit table from its nullable side.
+    case = rows.select_for_update(of=("self",)).filter(pk=case_id).first()
+    if case is None:
+        raise CaseNotFound(_("No such case."))
+    return case
 
 
-def case_unit_member(actor, case: Case) -> bool:
-    """A unit handler or leader of the case's unit (or of a unit above it)."""
-    if case.unit_id is None:
-        return False
-    unit_path = Unit.objects.filter(pk=case.unit_id).values_list("path", flat=True).first() or ""
-    return any(
-        unit_path.startswith(assignment.unit.path)
-        for assignment in actor.roles.select_related("unit").filter(role__in=UNIT_ROLES, unit__isnull=False)
+def case_check(case: Case, *, action: CaseAction, actor, expected_version: int | None = None) -> None:
+    """The action table's entry, enforced on the locked case: role, then version, then state, then ``when``."""
+    if not action_who_allows(action, actor, case):
+        raise NotAllowed(_("Your role may not do this on this case."))
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase(_("Someone else changed this case meanwhile; reload it and try again."))
+    if case.state not in action.states:
+        raise IllegalTransition(str(action.state_refusal) if action.state_refusal else (
+            _("This case is %(state)s; that cannot be done now.") % {"state": CaseState(case.state).label}))
+    if action.when is not None and not action.when(case):
+        raise IllegalTransition(str(action.refusal))
+
+
+def event_append(case: Case, *, action: EventAction, actor, from_state: str | None = None, note: str = "",
+                 data: dict | None = None, at: dt.datetime | None = None) -> CaseEvent:
+    """Append the event of the change just saved (``seq`` is the case's new version), then its outbox: the
+    webhooks that want it and the people told of it, in the caller's transaction. Every ``CaseEvent`` but the
+    report (written with the case itself, see ``case_intake``) is written here."""
+    event = CaseEvent.objects.create(
+        case=case, seq=case.version, action=action, actor=actor,
+        from_state=case.state if from_state is None else from_state, to_state=case.state,
+        note=note, data=data or {}, created_at=at or _now(),
     )
+    event_outbox(case=case, event=event)
+    return event
 
 
-def _transition(
+def event_outbox(*, case: Case, event: CaseEvent) -> None:
+    """Queue what an event sends: its webhook deliveries and its notifications (the worker sends both)."""
+    webhooks_enqueue(event=event)
+    _notify(case, event.action)
+
+
+def case_step(
     *,
     case_id: int,
     actor,
-    action: str,
-    allowed_from: Iterable[str],
-    to_state: str | None,
-    who: Callable[[Case], bool],
+    action_key: str,
     expected_version: int | None = None,
     note: str = "",
     mutate: Callable[[Case, dt.datetime], dict | None] | None = None,
     photos: Iterable[Upload] = (),
-    photo_kind: str = Evidence.Kind.AFTER,
+    approved: bool = True,
 ) -> Case:
-    allowed_from = set(allowed_from)
-    read = [evidence_read(kind=photo_kind, name=p.name, content=p.content) for p in photos]  # decoded before the lock
+    """One step of the action table on one case: lock it through the person's scope, check the entry, let
+    ``mutate`` change it (and return the event's data), move it to the entry's ``to_state``, raise its version,
+    append the event (a decision's first event when ``approved``, else its second) and store the photos."""
+    action = CASE_ACTIONS[action_key]
+    if action.note_required(approved):
+        _require_note(note)
+    photos = list(photos)
+    if action.photos == PHOTOS_REQUIRED and not photos:
+        raise WorkflowError(_("Attach at least one after-photo of the rectification."))
+    if photos and action.photos == PHOTOS_NONE:
+        raise WorkflowError(_("This step takes no photos."))
+    read = [evidence_read(kind=Evidence.Kind.AFTER, name=p.name, content=p.content) for p in photos]  # before the lock
     with transaction.atomic():
-        case = Case.objects.select_for_update().filter(pk=case_id).first()
-        if case is None or not restrict(Case.objects.filter(pk=case_id), actor).exists():
-            raise CaseNotFound(_("No such case."))
-        if not who(case):
-            raise NotAllowed(_("Your role may not do this on this case."))
-        if expected_version is not None and case.version != expected_version:
-            raise StaleCase(_("Someone else changed this case meanwhile; reload it and try again."))
-        if case.state not in allowed_from:
-            raise IllegalTransition(
-                _("This case is %(state)s; that cannot be done now.") % {"state": CaseState(case.state).label}
-            )
+        case = case_lock(case_id=case_id, actor=actor, scoped=action.who != REPORTER)
+        case_check(case, action=action, actor=actor, expected_version=expected_version)
         now = _now()
         from_state = case.state
         data = (mutate(case, now) if mutate else None) or {}
-        if to_state is not None:
-            case.state = to_state
+        if action.to_state is not None:
+            case.state = action.to_state
         case.version += 1
         case.save()
-        event = _event(case, action=action, actor=actor, from_state=from_state, note=note, data=data, at=now)
+        event = event_append(case, action=action.event(approved), actor=actor, from_state=from_state, note=note,
+                             data=data, at=now)
         for photo in read:
             evidence_store(case=case, read=photo, actor=actor, event=event)
-        _notify(case, action)
     return case
 
 
-# Who hears of each step: the unit that must act next, or the command centre.
-_NOTIFY_UNIT = {"dispatch": "dispatched to your unit", "rework": "sent back for rework", "return_refused": "return refused",
-                "request_granted": "request granted", "request_refused": "request refused", "resume": "resumed"}
-_NOTIFY_COMMAND = {"return_request": "return requested", "extension_request": "extension requested",
-                   "shelving_request": "shelving requested", "submit": "rectification submitted"}
+# Who is told of each step, and how: the unit that must act next (by SMS too when it has work to do), or the
+# command centre. Each text is a whole message in the catalogue, so it is translated.
+_TO_UNIT, _TO_COMMAND = "unit", "command"
+_NOTIFY = {
+    E.DISPATCH: (_TO_UNIT, gettext_lazy("Case %(number)s: dispatched to your unit"), ("in_app", "sms")),
+    E.REWORK: (_TO_UNIT, gettext_lazy("Case %(number)s: sent back for rework"), ("in_app", "sms")),
+    E.RETURN_REFUSED: (_TO_UNIT, gettext_lazy("Case %(number)s: return refused"), ("in_app",)),
+    E.REQUEST_GRANTED: (_TO_UNIT, gettext_lazy("Case %(number)s: request granted"), ("in_app",)),
+    E.REQUEST_REFUSED: (_TO_UNIT, gettext_lazy("Case %(number)s: request refused"), ("in_app",)),
+    E.RESUME: (_TO_UNIT, gettext_lazy("Case %(number)s: resumed"), ("in_app",)),
+    E.RETURN_REQUEST: (_TO_COMMAND, gettext_lazy("Case %(number)s: return requested"), ("in_app",)),
+    E.EXTENSION_REQUEST: (_TO_COMMAND, gettext_lazy("Case %(number)s: extension requested"), ("in_app",)),
+    E.SHELVING_REQUEST: (_TO_COMMAND, gettext_lazy("Case %(number)s: shelving requested"), ("in_app",)),
+    E.SUBMIT: (_TO_COMMAND, gettext_lazy("Case %(number)s: rectification submitted"), ("in_app",)),
+}
 
 
 def _notify(case: Case, action: str) -> None:
     from wenming.common.services.notifications import notifications_enqueue
     from wenming.org.models import Person
 
-    if action in _NOTIFY_UNIT and case.unit_id:
+    if action not in _NOTIFY:
+        return
+    to, subject, channels = _NOTIFY[action]
+    if to == _TO_UNIT:
+        if not case.unit_id:
+            return
         recipients = Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES, roles__unit_id=case.unit_id)
-        what, channels = _NOTIFY_UNIT[action], ("in_app", "sms") if action in {"dispatch", "rework"} else ("in_app",)
-    elif action in _NOTIFY_COMMAND:
+    else:
         recipients = [
-            p for p in Person.objects.filter(is_active=True, roles__role__in=[SHIFT_LEADER, DISPATCHER])
+            p for p in Person.objects.filter(is_active=True, roles__role__in=DISPATCHERS)
             .select_related(None).prefetch_related("roles__area")
             if any(r.area and case.area_path.startswith(r.area.path) or (r.area and r.area.parent_id is None)
                    for r in p.roles.all())
         ]
-        what, channels = _NOTIFY_COMMAND[action], ("in_app",)
-    else:
-        return
     notifications_enqueue(
         recipients=recipients, key=f"case:{case.pk}:{case.version}", channels=channels,
-        subject=_("Case %(number)s: %(what)s") % {"number": case.number, "what": _(what)},
-        body=case.description[:140], link=f"/cases/{case.pk}/",
+        subject=str(subject) % {"number": case.number}, body=case.description[:140], link=f"/cases/{case.pk}/",
     )
-
-
-def _command(actor, *roles: str) -> Callable[[Case], bool]:
-    wanted = frozenset(roles)
-    return lambda case: _has_role(actor, wanted)
-
-
-def _unit_side(actor) -> Callable[[Case], bool]:
-    return lambda case: case_unit_member(actor, case)
 
 
 # -- command-centre steps -----------------------------------------------------------------------------------
@@ -321,17 +356,14 @@ def case_register(*, case_id: int, actor, category: Category | None = None, urge
         case.dispatch_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.DISPATCH, start=now)
         return changed
 
-    return _transition(case_id=case_id, actor=actor, action="register", allowed_from=[S.REPORTED], to_state=S.REGISTERED,
-                       who=_command(actor, INTAKE, SHIFT_LEADER, DISPATCHER), note=note, mutate=mutate,
-                       expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="register", note=note, mutate=mutate,
+                     expected_version=expected_version)
 
 
 def case_reject(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
     """不予受理: not a case; the reason is required and is what the reporter is told."""
-    _require_note(note)
-    return _transition(case_id=case_id, actor=actor, action="reject", allowed_from=[S.REPORTED], to_state=S.REJECTED,
-                       who=_command(actor, INTAKE, SHIFT_LEADER, DISPATCHER), note=note,
-                       mutate=lambda c, now: _closing(c, now), expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="reject", note=note, mutate=_closing,
+                     expected_version=expected_version)
 
 
 def case_dispatch(*, case_id: int, actor, unit: Unit | None = None, note: str = "",
@@ -354,17 +386,14 @@ def case_dispatch(*, case_id: int, actor, unit: Unit | None = None, note: str = 
         data["handle_due"] = case.handle_due.isoformat() if case.handle_due else None
         return data
 
-    return _transition(case_id=case_id, actor=actor, action="dispatch", allowed_from=[S.REGISTERED], to_state=S.DISPATCHED,
-                       who=_command(actor, DISPATCHER, SHIFT_LEADER), note=note, mutate=mutate,
-                       expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="dispatch", note=note, mutate=mutate,
+                     expected_version=expected_version)
 
 
 def case_void(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
     """作废: a registered case that should not go on (a duplicate found late, a mistaken entry)."""
-    _require_note(note)
-    return _transition(case_id=case_id, actor=actor, action="void", allowed_from=[S.REGISTERED], to_state=S.VOIDED,
-                       who=_command(actor, SHIFT_LEADER), note=note, mutate=lambda c, now: _closing(c, now),
-                       expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="void", note=note, mutate=_closing,
+                     expected_version=expected_version)
 
 
 def case_decide_return(*, case_id: int, actor, approve: bool, note: str = "",
@@ -383,9 +412,8 @@ def case_decide_return(*, case_id: int, actor, approve: bool, note: str = "",
             case.state = S.DISPATCHED
         return data
 
-    return _transition(case_id=case_id, actor=actor, action="return_approved" if approve else "return_refused",
-                       allowed_from=[S.RETURN_REQUESTED], to_state=None, who=_command(actor, SHIFT_LEADER), note=note,
-                       mutate=mutate, expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="decide_return", approved=approve, note=note,
+                     mutate=mutate, expected_version=expected_version)
 
 
 def case_decide_request(*, case_id: int, actor, approve: bool, note: str = "",
@@ -393,9 +421,7 @@ def case_decide_request(*, case_id: int, actor, approve: bool, note: str = "",
     """Grant or refuse the unit's pending extension (延期) or shelving (挂账) request."""
 
     def mutate(case: Case, now):
-        kind = case.pending_request
-        if not kind:
-            raise IllegalTransition(_("There is no pending request on this case."))
+        kind = case.pending_request  # the table's ``when``: there is one
         data = {"request": kind, "approved": approve, "amount": str(case.pending_amount or ""), "unit": case.pending_unit}
         if approve and kind == PendingRequest.EXTENSION:
             extension_check(amount=case.pending_amount, unit=case.pending_unit)  # asked before the bound existed
@@ -409,9 +435,8 @@ def case_decide_request(*, case_id: int, actor, approve: bool, note: str = "",
         case.pending_request, case.pending_amount, case.pending_unit, case.pending_note = "", None, "", ""
         return data
 
-    return _transition(case_id=case_id, actor=actor, action="request_granted" if approve else "request_refused",
-                       allowed_from=[S.HANDLING], to_state=None, who=_command(actor, SHIFT_LEADER), note=note,
-                       mutate=mutate, expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="decide_request", approved=approve, note=note,
+                     mutate=mutate, expected_version=expected_version)
 
 
 def case_resume(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
@@ -427,15 +452,13 @@ def case_resume(*, case_id: int, actor, note: str = "", expected_version: int | 
         return {"paused_working_hours": round(paused.total_seconds() / 3600, 2),
                 "handle_due": [before.isoformat() if before else None, case.handle_due.isoformat() if case.handle_due else None]}
 
-    return _transition(case_id=case_id, actor=actor, action="resume", allowed_from=[S.SHELVED], to_state=S.HANDLING,
-                       who=_command(actor, SHIFT_LEADER), note=note, mutate=mutate, expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="resume", note=note, mutate=mutate,
+                     expected_version=expected_version)
 
 
 def case_verify(*, case_id: int, actor, passed: bool, note: str = "", photos: Iterable[Upload] = (),
                 expected_version: int | None = None) -> Case:
     """核查: the verifier checks the rectification on site; failing sends it back to the same unit (返工)."""
-    if not passed:
-        _require_note(note)
 
     def mutate(case: Case, now):
         if passed:
@@ -449,10 +472,8 @@ def case_verify(*, case_id: int, actor, passed: bool, note: str = "", photos: It
             return {"passed": False, "handle_due": case.handle_due.isoformat() if case.handle_due else None}
         return {"passed": True}
 
-    return _transition(case_id=case_id, actor=actor, action="verify_passed" if passed else "rework",
-                       allowed_from=[S.SUBMITTED], to_state=None, who=_command(actor, INTAKE, SHIFT_LEADER, "inspector"),
-                       note=note, mutate=mutate, photos=photos, photo_kind=Evidence.Kind.AFTER,
-                       expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="verify", approved=passed, note=note, mutate=mutate,
+                     photos=photos, expected_version=expected_version)
 
 
 def case_close(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
@@ -469,14 +490,12 @@ def case_close(*, case_id: int, actor, note: str = "", expected_version: int | N
         )
         return {"reporters_told": told}
 
-    return _transition(case_id=case_id, actor=actor, action="close", allowed_from=[S.VERIFIED], to_state=S.CLOSED,
-                       who=_command(actor, SHIFT_LEADER, DISPATCHER), note=note, mutate=mutate,
-                       expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="close", note=note, mutate=mutate,
+                     expected_version=expected_version)
 
 
 def case_reopen(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
     """重新立案: a closed case that turns out not fixed goes back to registered for dispatch."""
-    _require_note(note)
 
     def mutate(case: Case, now):
         case.reopen_count += 1
@@ -486,8 +505,8 @@ def case_reopen(*, case_id: int, actor, note: str, expected_version: int | None 
         case.sign_due = case.handle_due = case.verify_due = None
         return {}
 
-    return _transition(case_id=case_id, actor=actor, action="reopen", allowed_from=[S.CLOSED], to_state=S.REGISTERED,
-                       who=_command(actor, SHIFT_LEADER), note=note, mutate=mutate, expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="reopen", note=note, mutate=mutate,
+                     expected_version=expected_version)
 
 
 def case_merge(*, case_id: int, into_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
@@ -495,7 +514,10 @@ def case_merge(*, case_id: int, into_id: int, actor, note: str = "", expected_ve
     if case_id == into_id:
         raise WorkflowError(_("A case cannot be merged into itself."))
     with transaction.atomic():
-        parent = restrict(Case.objects.select_for_update(), actor).filter(pk=into_id).first()
+        # Both rows locked at once, in id order, through the scope: two merges of a pair cannot deadlock.
+        locked = {c.pk: c for c in restrict(Case.objects.all(), actor).select_for_update(of=("self",))
+                  .filter(pk__in=[case_id, into_id]).order_by("pk")}
+        parent = locked.get(into_id)
         if parent is None:
             raise CaseNotFound(_("No such case."))
         if not parent.is_open or parent.parent_id:
@@ -506,13 +528,12 @@ def case_merge(*, case_id: int, into_id: int, actor, note: str = "", expected_ve
             case.closed_at = now
             return {"into": parent.pk}
 
-        case = _transition(case_id=case_id, actor=actor, action="merge", allowed_from=[S.REPORTED], to_state=S.MERGED,
-                           who=_command(actor, INTAKE, SHIFT_LEADER, DISPATCHER), note=note, mutate=mutate,
-                           expected_version=expected_version)
+        case = case_step(case_id=case_id, actor=actor, action_key="merge", note=note, mutate=mutate,
+                         expected_version=expected_version)
         parent.me_too_count += 1
         parent.version += 1
         parent.save(update_fields=["me_too_count", "version", "updated_at"])
-        _event(parent, action="me_too", actor=actor, from_state=parent.state, data={"merged": case.pk})
+        event_append(parent, action=E.ME_TOO, actor=actor, data={"merged": case.pk})
     return case
 
 
@@ -520,9 +541,8 @@ def case_merge(*, case_id: int, into_id: int, actor, note: str = "", expected_ve
 
 def case_request_return(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
     """申请退回: the unit says the case is not theirs (职能不符 / 属地不符); the reason is required."""
-    _require_note(note)
-    return _transition(case_id=case_id, actor=actor, action="return_request", allowed_from=[S.DISPATCHED],
-                       to_state=S.RETURN_REQUESTED, who=_unit_side(actor), note=note, expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="request_return", note=note,
+                     expected_version=expected_version)
 
 
 def case_sign(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
@@ -532,8 +552,8 @@ def case_sign(*, case_id: int, actor, note: str = "", expected_version: int | No
         case.signed_at = now
         return {"on_time": case.sign_due is None or now <= case.sign_due}
 
-    return _transition(case_id=case_id, actor=actor, action="sign", allowed_from=[S.DISPATCHED], to_state=S.HANDLING,
-                       who=_unit_side(actor), note=note, mutate=mutate, expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="sign", note=note, mutate=mutate,
+                     expected_version=expected_version)
 
 
 # The most one extension may add: work that needs longer is shelved (挂账), not extended; and a deadline years
@@ -568,44 +588,35 @@ def case_request_extension(*, case_id: int, actor, amount: Decimal | float, unit
     if not amount.is_finite():
         raise WorkflowError(_("Ask for a positive amount of working hours, working days or clock hours."))
     extension_check(amount=amount, unit=unit)
-    return _pending(case_id=case_id, actor=actor, kind=PendingRequest.EXTENSION, amount=amount, unit=unit, note=note,
-                    expected_version=expected_version)
+    return _pending(case_id=case_id, actor=actor, action_key="request_extension", kind=PendingRequest.EXTENSION,
+                    amount=amount, unit=unit, note=note, expected_version=expected_version)
 
 
 def case_request_shelving(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
     """申请挂账: long-term work that cannot finish in time (funding, construction season…)."""
-    _require_note(note)
-    return _pending(case_id=case_id, actor=actor, kind=PendingRequest.SHELVING, amount=None, unit="", note=note,
-                    expected_version=expected_version)
+    return _pending(case_id=case_id, actor=actor, action_key="request_shelving", kind=PendingRequest.SHELVING,
+                    amount=None, unit="", note=note, expected_version=expected_version)
 
 
-def _pending(*, case_id, actor, kind, amount, unit, note, expected_version) -> Case:
+def _pending(*, case_id, actor, action_key, kind, amount, unit, note, expected_version) -> Case:
     def mutate(case: Case, now):
-        if case.pending_request:
-            raise IllegalTransition(_("A request is already waiting for a decision."))
         case.pending_request, case.pending_amount, case.pending_unit, case.pending_note = kind, amount, unit, note[:500]
         return {"request": kind, "amount": str(amount) if amount else None, "unit": unit}
 
-    return _transition(case_id=case_id, actor=actor, action=f"{kind}_request", allowed_from=[S.HANDLING], to_state=None,
-                       who=_unit_side(actor), note=note, mutate=mutate, expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key=action_key, note=note, mutate=mutate,
+                     expected_version=expected_version)
 
 
 def case_submit(*, case_id: int, actor, note: str, photos: Iterable[Upload], expected_version: int | None = None) -> Case:
-    """反馈: the unit says it is done; after-photos are mandatory."""
-    photos = list(photos)
-    if not photos:
-        raise WorkflowError(_("Attach at least one after-photo of the rectification."))
+    """反馈: the unit says it is done; after-photos are mandatory (the action table says so)."""
 
     def mutate(case: Case, now):
-        if case.pending_request:
-            raise IllegalTransition(_("A request is still waiting for a decision."))
         case.submitted_at = now
         case.verify_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.VERIFY, start=now)
         return {"on_time": case.handle_due is None or now <= case.handle_due}
 
-    return _transition(case_id=case_id, actor=actor, action="submit", allowed_from=[S.HANDLING], to_state=S.SUBMITTED,
-                       who=_unit_side(actor), note=note, mutate=mutate, photos=photos, photo_kind=Evidence.Kind.AFTER,
-                       expected_version=expected_version)
+    return case_step(case_id=case_id, actor=actor, action_key="submit", note=note, mutate=mutate, photos=photos,
+                     expected_version=expected_version)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
@@ -621,5 +632,5 @@ def _require_note(note: str) -> None:
 
 
 __all__ = [
-    "CaseNotFound", "IllegalTransition", "NotAllowed", "StaleCase", "Upload", "WorkflowError",
+    "CaseNotFound", "IllegalTransition", "NotAllowed", "StaleCase", "Upload", "WorkflowError", "case_unit_member",
 ]

@@ -158,14 +158,30 @@ def test_a_refused_citizen_report_leaves_no_file_and_no_row(grid, tmp_path, monk
     assert not Case.objects.filter(description="人行道被摊贩占满").exists() and not Evidence.objects.exists()
 
 
-def test_a_transition_that_fails_after_its_photos_leaves_no_file(people, grid, tmp_path, monkeypatch):
+def _submitted(people, grid) -> Case:
+    """A case the unit reported done, waiting for the on-site check (which takes photos)."""
     case = wf.case_intake(channel="grid", description="墙面小广告", lng=grid.lng, lat=grid.lat, category="SJ0401")
-    monkeypatch.setattr(wf, "_notify", lambda case, action: (_ for _ in ()).throw(RuntimeError("notify failed")))
-    before = stored_files(tmp_path)
-    with pytest.raises(RuntimeError, match="notify failed"), transaction.atomic():
-        wf._transition(case_id=case.pk, actor=people["shouli"], action="note", allowed_from=[case.state], to_state=None,
-                       who=lambda c: True, photos=[wf.Upload("a.png", photo_bytes(pattern=4))])
-    assert stored_files(tmp_path) == before and not Evidence.objects.filter(case=case).exists()
+    wf.case_register(case_id=case.pk, actor=people["shouli"])
+    wf.case_dispatch(case_id=case.pk, actor=people["paiqian"])
+    wf.case_sign(case_id=case.pk, actor=people["chengguan"])
+    return wf.case_submit(case_id=case.pk, actor=people["chengguan"], note="已清理",
+                          photos=[wf.Upload("done.png", photo_bytes(pattern=3))])
+
+
+def test_a_transition_that_fails_after_its_photos_leaves_no_file(people, grid, tmp_path, monkeypatch):
+    case = _submitted(people, grid)
+    real = wf.evidence_store
+
+    def store_then_fail(**kwargs):
+        real(**kwargs)
+        raise RuntimeError("failed after the file")
+
+    monkeypatch.setattr(wf, "evidence_store", store_then_fail)
+    before, evidence = stored_files(tmp_path), Evidence.objects.filter(case=case).count()
+    with pytest.raises(RuntimeError, match="failed after the file"), transaction.atomic():
+        wf.case_verify(case_id=case.pk, actor=people["shouli"], passed=True,
+                       photos=[wf.Upload("a.png", photo_bytes(pattern=4))])
+    assert stored_files(tmp_path) == before and Evidence.objects.filter(case=case).count() == evidence
 
 
 def test_stored_names_have_a_random_part(people, grid):
@@ -219,11 +235,10 @@ def test_photos_are_decoded_before_the_case_is_locked(people, grid, monkeypatch)
 
     from wenming.cases.services import evidence as ev
 
-    case = wf.case_intake(channel="grid", description="墙面小广告", lng=grid.lng, lat=grid.lat, category="SJ0401")
+    case = _submitted(people, grid)
     depth, decoded_at, real = len(connection.atomic_blocks), [], ev.image_decode
     monkeypatch.setattr(ev, "image_decode", lambda **kw: decoded_at.append(len(connection.atomic_blocks)) or real(**kw))
     wf.case_intake(channel="grid", description="墙面小广告", lng=grid.lng, lat=grid.lat, category="SJ0401",
                    photos=[wf.Upload("a.png", photo_bytes())])
-    wf._transition(case_id=case.pk, actor=people["shouli"], action="note", allowed_from=[case.state], to_state=None,
-                   who=lambda c: True, photos=[wf.Upload("b.png", photo_bytes(pattern=4))])
-    assert decoded_at == [depth, depth] and Evidence.objects.count() == 2
+    wf.case_verify(case_id=case.pk, actor=people["shouli"], passed=True, photos=[wf.Upload("b.png", photo_bytes(pattern=4))])
+    assert decoded_at == [depth, depth] and Evidence.objects.count() == 3

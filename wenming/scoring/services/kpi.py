@@ -44,9 +44,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import SATISFIED_RATINGS, Case, CaseEvent, Channel, Stage
+from wenming.cases.models import SATISFIED_RATINGS, Case, CaseEvent, Channel, EventAction, Stage
 from wenming.common.roles import FIELD_REPORTERS
 
+E = EventAction
 PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.MEDIA})
 # Cases whose current handling deadline lies in the period or up to this margin after it are replayed too:
 # one handled early has no events in the period but is due in it, and extensions, rework and reopening only
@@ -54,7 +55,7 @@ PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_1
 DUE_MARGIN = dt.timedelta(days=14)
 CHUNK = 5000
 # Events that move a case's stored handling or verification deadline.
-DEADLINE_ACTIONS = ("dispatch", "rework", "request_granted", "resume", "reopen", "return_approved", "submit")
+DEADLINE_ACTIONS = (E.DISPATCH, E.REWORK, E.REQUEST_GRANTED, E.RESUME, E.REOPEN, E.RETURN_APPROVED, E.SUBMIT)
 
 INDICATORS: dict[str, dict[str, object]] = {
     "sign_on_time_rate": {"label": _("On-time acknowledgement rate (按时签收率)"), "kind": "rate"},
@@ -170,7 +171,7 @@ def _replay(case_info: dict, events: list[dict]) -> list[Stint]:
     current: Stint | None = None
     for event in events:
         action, at = event["action"], event["created_at"]
-        if action == "dispatch":
+        if action == E.DISPATCH:
             recorded = _recorded_due(event)
             current = Stint(unit_id=event["data"].get("unit"), dispatch=event, due=recorded,
                             due_from=None if recorded else at)
@@ -178,33 +179,33 @@ def _replay(case_info: dict, events: list[dict]) -> list[Stint]:
         if current is None:
             continue
         current.events.append(event["id"])
-        if action == "sign":
+        if action == E.SIGN:
             current.sign = event
-        elif action == "return_approved":
+        elif action == E.RETURN_APPROVED:
             current.returned = event
             current = None
-        elif action == "request_granted" and event["data"].get("handle_due"):
+        elif action == E.REQUEST_GRANTED and event["data"].get("handle_due"):
             current.due, current.due_from = _parse(event["data"]["handle_due"][-1]), None
             if event["data"].get("request") == "shelving":
                 current.shelved = True
-        elif action == "request_granted" and event["data"].get("request") == "shelving":
+        elif action == E.REQUEST_GRANTED and event["data"].get("request") == "shelving":
             current.shelved = True
-        elif action == "resume":
+        elif action == E.RESUME:
             current.shelved = False
             if event["data"].get("handle_due") and event["data"]["handle_due"][-1]:
                 current.due, current.due_from = _parse(event["data"]["handle_due"][-1]), None
-        elif action == "submit":
+        elif action == E.SUBMIT:
             current.last_submit, current.submit_pending = event, True
-        elif action == "rework":
+        elif action == E.REWORK:
             current.reworks.append(event)
             current.submit_pending = False
             recorded = _recorded_due(event)
             current.due, current.due_from = recorded, None if recorded else at
-        elif action == "close":
+        elif action == E.CLOSE:
             current.close = event
-        elif action == "follow_up":
+        elif action == E.FOLLOW_UP:
             current.ratings.append(event)
-        elif action == "reopen":
+        elif action == E.REOPEN:
             current = None
     # Deadlines still to be set: the case's stored one is the last stint's when nothing moved it after the
     # cutoff (the usual case, and exact); otherwise the category's time limit, as the workflow set it.
@@ -404,7 +405,7 @@ def _districts_kpis(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
         for stint in _replay(cases[case_id], case_events):
             _stint_due_facts(tallies, case_id, stint, period, cutoff, district=True)
         for event in case_events:
-            if event["action"] == "register" and period.holds(event["created_at"]):
+            if event["action"] == E.REGISTER and period.holds(event["created_at"]):
                 tallies["public_report_rate"].add(
                     event["id"], case_id=case_id, num=cases[case_id]["channel"] in PUBLIC_CHANNELS, events=[event["id"]]
                 )
@@ -423,9 +424,9 @@ def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
     out = {str(pk): SubjectKpis(key=str(pk), name=p.display_name or p.username) for pk, p in people.items()}
     for case_id, case_events in events.items():
         info = cases[case_id]
-        report = case_events[0] if case_events and case_events[0]["action"] == "report" else None
+        report = case_events[0] if case_events and case_events[0]["action"] == E.REPORT else None
         if report and report["actor_id"] in people and period.holds(report["created_at"]):
-            registered = next((e for e in case_events if e["action"] == "register"), None)
+            registered = next((e for e in case_events if e["action"] == E.REGISTER), None)
             out[str(report["actor_id"])].tallies["valid_report_rate"].add(
                 report["id"], case_id=case_id, num=registered is not None, events=[report["id"], registered["id"] if registered else None]
             )
@@ -433,13 +434,13 @@ def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
                                                                events=[report["id"]])
         last_submit = None
         for event in case_events:
-            if event["action"] == "submit":
+            if event["action"] == E.SUBMIT:
                 last_submit = event
-            elif event["action"] in ("verify_passed", "rework") and event["actor_id"] in people and last_submit:
+            elif event["action"] in (E.VERIFY_PASSED, E.REWORK) and event["actor_id"] in people and last_submit:
                 if not period.holds(event["created_at"]):
                     continue
-                last_of_case = event["action"] == "verify_passed" and "submit" not in info["later"] and not any(
-                    e["action"] == "submit" and e["seq"] > event["seq"] for e in case_events)
+                last_of_case = event["action"] == E.VERIFY_PASSED and E.SUBMIT not in info["later"] and not any(
+                    e["action"] == E.SUBMIT and e["seq"] > event["seq"] for e in case_events)
                 due = info["verify_due"] if last_of_case and info["verify_due"] else stage_due(
                     category=info["category"], urgency=info["urgency"], stage=Stage.VERIFY, start=last_submit["created_at"])
                 out[str(event["actor_id"])].tallies["verify_on_time_rate"].add(
