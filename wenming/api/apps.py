@@ -8,4 +8,4 @@ class ApiConfig(AppConfig):
     verbose_name = _("API access")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import signals  # noqa: F401, PLC0415 — ready(): models load after apps.py is imported

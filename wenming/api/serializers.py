@@ -22,11 +22,13 @@ from wenming.cases.forms import photos_check
 from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import TimeUnit, Urgency
+from wenming.cases.routing_cache import get_routing_config
 from wenming.common.access import scope_for
 from wenming.common.input import ID_MAX, date_in_bounds, db_id
 from wenming.common.roles import COMMAND_OR_ADMIN
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Site, Unit
+from wenming.org.spatial import get_index
 
 
 class FlatFields:
@@ -269,8 +271,6 @@ class CaseCreatedSerializer(serializers.Serializer):
     register_due = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_grid(self, case) -> str | None:
-        from wenming.org.spatial import get_index
-
         info = get_index().areas.get(case.grid_id) if case.grid_id else None
         return info.code if info else None
 
@@ -305,8 +305,6 @@ class CaseDetailSerializer(CaseSerializer):
 
 def active_category(code: str):
     """The active category with this code, from the in-process routing cache (no query on the hot path)."""
-    from wenming.cases.routing_cache import get_routing_config
-
     info = get_routing_config().categories_by_code.get(code)
     return info if info is not None and info.is_active else None
 

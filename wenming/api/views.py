@@ -29,8 +29,10 @@ from wenming.cases.services import workflow as wf
 from wenming.cases.services.actions import actions_for
 from wenming.common.access import get_or_404, restrict
 from wenming.common.files import display_name, upload_read
+from wenming.common.geo import to_wgs84
 from wenming.common.input import CleanFormParser, CleanJSONParser, CleanMultiPartParser, db_id
 from wenming.org.models import Area, Site, Unit
+from wenming.org.spatial import get_index
 
 ERROR = inline_serializer("Error", fields={
     "code": s.CharField(), "message": s.CharField(),
@@ -256,9 +258,6 @@ class LocateView(APIView):
 
     @extend_schema(parameters=[ser.LocateSerializer], responses={200: ser.LocationSerializer, **ERRORS})
     def get(self, request):
-        from wenming.common.geo import to_wgs84
-        from wenming.org.spatial import get_index
-
         form = ser.LocateSerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
         d = form.validated_data

@@ -11,7 +11,9 @@ from django.utils import timezone
 from wenming.campaign.models import Action, Campaign, Task, TaskForce, TaskStatus
 from wenming.campaign.services.meetings import OPEN_STATES
 from wenming.campaign.services.tasks import planned_value, task_status
+from wenming.cases.models import Case, Category
 from wenming.common.access import restrict
+from wenming.org.models import Site
 
 MAP_CASES = 2000
 
@@ -39,8 +41,6 @@ def status_counts(tasks: list[Task]) -> dict:
 
 
 def _actions_of_categories(campaign: Campaign) -> dict[int, list[int]]:
-    from wenming.cases.models import Category
-
     out: dict[int, list[int]] = defaultdict(list)
     for category_id, action_id in Category.actions.through.objects.filter(action__campaign=campaign).values_list(
             "category_id", "action_id"):
@@ -51,8 +51,6 @@ def _actions_of_categories(campaign: Campaign) -> dict[int, list[int]]:
 def cases_by_action(user, campaign: Campaign) -> dict[int, dict]:
     """Open and total cases per action, through the categories each action's problems link to (counted per
     category in scope, then summed onto the actions: no join of every case to the category→action table)."""
-    from wenming.cases.models import Case
-
     actions_of = _actions_of_categories(campaign)
     rows = (restrict(Case.objects.all(), user).filter(category_id__in=list(actions_of)).order_by()
             .values_list("category_id").annotate(total=Count("id"), open=Count("id", filter=Q(state__in=OPEN_STATES)))
@@ -85,9 +83,6 @@ def actions_overview(user, campaign: Campaign) -> list[Action]:
 
 def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str = "") -> dict:
     """Sites in the tasks' scopes, open cases by action, and the tasks' timeline, filtered by action and area."""
-    from wenming.cases.models import Case
-    from wenming.org.models import Site
-
     tasks_qs = restrict(Task.objects.filter(campaign=campaign), user)
     actions = Action.objects.filter(campaign=campaign)
     if action_code:

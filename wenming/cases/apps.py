@@ -10,12 +10,11 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases, categories and routing")
 
     def ready(self) -> None:
-        # These modules import models, which are not loaded yet when this file is imported: hence not at the top.
-        from wenming.common.services.geography import ROUTING_CONFIG, cache_reset_register
-        from wenming.org.spatial import facility_source_register
+        from wenming.common.services.geography import ROUTING_CONFIG, cache_reset_register  # noqa: PLC0415 — ready(): models load after apps.py is imported
+        from wenming.org.spatial import facility_source_register  # noqa: PLC0415 — ready(): models load after apps.py is imported
 
-        from . import signals  # noqa: F401
-        from .routing_cache import facility_points, reset_routing_config
+        from . import signals  # noqa: F401, PLC0415 — ready(): models load after apps.py is imported
+        from .routing_cache import facility_points, reset_routing_config  # noqa: PLC0415 — ready(): models load after apps.py is imported
 
         cache_reset_register(ROUTING_CONFIG, reset_routing_config)
         facility_source_register(facility_points)

@@ -10,7 +10,7 @@ class CommonConfig(AppConfig):
     verbose_name = _("Common")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import signals  # noqa: F401, PLC0415 — ready(): models load after apps.py is imported
 
 
 class WenmingAdminConfig(admin_apps.AdminConfig):

@@ -18,6 +18,8 @@ import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
 
+from wenming.common.models import CalendarDay
+
 WORKING_HOURS = "working_hours"
 WORKING_DAYS = "working_days"
 CLOCK_HOURS = "clock_hours"
@@ -72,8 +74,6 @@ def _city_overrides() -> dict[dt.date, bool]:
     # Read the global once: another thread may invalidate it (set it to None) between a check and a return.
     overrides = _overrides
     if overrides is None or now - _overrides_loaded_at > _OVERRIDES_TTL:
-        from wenming.common.models import CalendarDay
-
         with _overrides_lock:
             overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
             _overrides, _overrides_loaded_at = overrides, now

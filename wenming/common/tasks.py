@@ -1,15 +1,14 @@
 from django_tasks import task
 
+from wenming.common.services.files import SWEEP_AGE, files_sweep
+from wenming.common.services.notifications import notifications_deliver
+
 
 @task()
 def deliver_notifications() -> dict:
-    from wenming.common.services.notifications import notifications_deliver
-
     return notifications_deliver()
 
 
 @task()
 def sweep_files() -> dict:
-    from wenming.common.services.files import SWEEP_AGE, files_sweep
-
     return files_sweep(older_than=SWEEP_AGE).counts()

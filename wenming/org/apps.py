@@ -8,10 +8,9 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation and geography")
 
     def ready(self) -> None:
-        # These modules import models, which are not loaded yet when this file is imported: hence not at the top.
-        from wenming.common.services.geography import GEOGRAPHY, cache_reset_register
+        from wenming.common.services.geography import GEOGRAPHY, cache_reset_register  # noqa: PLC0415 — ready(): models load after apps.py is imported
 
-        from . import signals  # noqa: F401
-        from .spatial import reset_index
+        from . import signals  # noqa: F401, PLC0415 — ready(): models load after apps.py is imported
+        from .spatial import reset_index  # noqa: PLC0415 — ready(): models load after apps.py is imported
 
         cache_reset_register(GEOGRAPHY, reset_index)

@@ -19,9 +19,13 @@ from django.utils import timezone
 
 from wenming.cases.models import Case, CaseEvent, Category, SupervisionNotice
 from wenming.cases.models.case import OPEN_STATES, EventAction
+from wenming.cases.models.escalation import EscalationLevel
 from wenming.common.access import can, restrict, scope_for
 from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, Role, roles
-from wenming.scoring.models import ScoreSnapshot, SnapshotStatus, Subject
+from wenming.org.models import Area, Unit
+from wenming.org.spatial import get_index
+from wenming.scoring.models import DailyEventCount, DailyEventCountDay, ScoreSnapshot, SnapshotStatus, Subject
+from wenming.scoring.services.dashboard import STREET_DEPTH
 from wenming.scoring.services.kpi import day_start as kpi_day_start
 
 DEFAULT_DAYS = 30
@@ -54,10 +58,6 @@ def _event_counts(user, *, now: dt.datetime, days: int) -> Counter:
     Whole days already counted come from ``DailyEventCount`` (when the scope can be read there: the whole
     city, areas down to a street, units); today and any day not counted yet are counted live from the events.
     """
-    from wenming.org.models import Unit
-    from wenming.scoring.models import DailyEventCount, DailyEventCountDay
-    from wenming.scoring.services.dashboard import STREET_DEPTH
-
     start, end = _window(now, days)
     first_day, today = start.date(), timezone.localtime(now).date()
     counts: Counter = Counter()
@@ -147,9 +147,6 @@ _centres: tuple[int, dict] | None = None
 
 def _grid_centres(wanted) -> dict:
     global _centres
-    from wenming.org.models import Area
-    from wenming.org.spatial import get_index
-
     version = get_index().version
     if _centres is None or _centres[0] != version:
         _centres = (version, {pk: (lng, lat) for pk, lng, lat in
@@ -174,8 +171,6 @@ def panel_escalations(user, *, now: dt.datetime) -> dict:
     by_level = notices.order_by().values("level").annotate(
         n=Count("*"), late=Count("id", filter=Q(answer_due__lt=now, state=SupervisionNotice.State.ISSUED))
     )
-    from wenming.cases.models.escalation import EscalationLevel
-
     labels = dict(EscalationLevel.choices)
     return {"rows": [{"level": r["level"], "name": str(labels.get(r["level"], r["level"])), "n": r["n"],
                       "late": r["late"]} for r in sorted(by_level, key=lambda r: r["level"])]}
@@ -191,8 +186,6 @@ def panel_rankings(user, *, now: dt.datetime, limit: int = 10) -> dict:
     scope = scope_for(user)
     own = []
     if not scope.everything and scope.unit_paths:
-        from wenming.org.models import Unit
-
         own_ids = {str(pk) for pk in restrict(Unit.objects.all(), user).values_list("pk", flat=True)}
         own = [r for r in snapshot.figures["rows"].values() if r["key"] in own_ids]
     pick = lambda r: {"key": r["key"], "name": r["name"], "index": r["index"], "grade": r["grade"],  # noqa: E731

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from wenming.campaign.models import Action, Campaign, Meeting, Task, TaskForce, TaskKind, TaskStatus
 from wenming.campaign.services.tasks import _today, measured_values_refresh, task_status
+from wenming.cases.models import Case, Category
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import scope_for
 from wenming.common.roles import COMMAND_OR_ADMIN
@@ -49,8 +50,6 @@ def _task_row(task: Task, status: str) -> dict:
 
 def agenda_build(*, campaign: Campaign, week_start: dt.date, now: dt.datetime | None = None) -> dict:
     """The week's figures, as plain data (stored on the meeting, rendered in the page, the docx and the xlsx)."""
-    from wenming.cases.models import Case, Category
-
     now = now or timezone.now()
     start, end = _bounds(week_start)
     as_of = min(now, end)

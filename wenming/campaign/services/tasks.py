@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wenming.campaign.models import (
+    Campaign,
     Measure,
     Meeting,
     ProgressEvidence,
@@ -33,12 +37,15 @@ from wenming.campaign.models import (
     TaskKind,
     TaskStatus,
 )
+from wenming.cases.models import Case, Category
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import locked_in_scope, scope_for
 from wenming.common.files import display_name, field_file_save, sniff
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import DATE_MAX, DATE_MIN
 from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES
+from wenming.common.services.notifications import notifications_enqueue
+from wenming.org.models import Person, Site
 
 REMIND_DAYS_BEFORE = 1
 
@@ -128,8 +135,6 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
     The value must be a number between 0 and the target (a percentage at most 100); reports are never
     edited, the task's current value is the latest report's.
     """
-    from django.conf import settings
-
     now = now or timezone.now()
     narrative = (narrative or "").strip()
     try:
@@ -219,9 +224,6 @@ def report_due_on(task: Task) -> dt.date:
 def progress_reminders_scan(*, now: dt.datetime | None = None) -> dict:
     """Remind, once per due day, the lead and cooperating units' handlers and leaders of a report that is due
     (from ``REMIND_DAYS_BEFORE`` days before it; a missed report keeps its due day, so it is not repeated)."""
-    from wenming.common.services.notifications import notifications_enqueue
-    from wenming.org.models import Person
-
     now = now or timezone.now()
     today = _today(now)
     counts = {"due": 0, "notified": 0}
@@ -269,8 +271,6 @@ def supervision_item_create(*, meeting_id: int | None, actor, title: str, owner_
         meeting = Meeting.objects.select_for_update().get(pk=meeting_id) if meeting_id else None
         campaign = meeting.campaign if meeting else (action.campaign if action else None)
         if campaign is None:
-            from wenming.campaign.models import Campaign
-
             campaign = Campaign.objects.order_by("-starts_on").first()
         seq = Task.objects.filter(campaign=campaign, kind=TaskKind.SUPERVISION).count() + 1
         today = _today(now)
@@ -296,13 +296,6 @@ def measured_values_refresh(*, campaign_id: int | None = None) -> int:
     Counted per category in one pass per start day (no join to the category→action table over all cases),
     then summed onto each action. An action without cases yet counts 0, not done.
     """
-    from collections import defaultdict
-
-    from django.db.models import Count, Q
-
-    from wenming.cases.models import Case, Category
-    from wenming.org.models import Site
-
     tasks = list(Task.objects.filter(measure=Measure.CASES, action__isnull=False))
     if campaign_id:
         tasks = [t for t in tasks if t.campaign_id == campaign_id]

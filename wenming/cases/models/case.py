@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wenming.common.models import TimeStampedModel
@@ -244,8 +245,6 @@ class Case(TimeStampedModel):
     @property
     def number(self) -> str:
         """The case number people quote: report date and row id, stable and unique."""
-        from django.utils import timezone
-
         return f"{timezone.localtime(self.reported_at):%Y%m%d}{self.pk:07d}" if self.pk else ""
 
     @property

@@ -19,6 +19,8 @@ from wenming.cases.services.errors import CaseNotFound, IllegalTransition, NotAl
 from wenming.cases.services.workflow import case_step
 from wenming.common.calendar import WORKING_HOURS, deadline_add, working_time_between
 from wenming.common.roles import LATE_CASE_WATCHERS, UNIT_ROLES
+from wenming.common.services.notifications import notifications_enqueue
+from wenming.org.models import Person
 
 S = CaseState
 # Who issues and closes notices: the action table's entry (kept under this name for the pages that ask).
@@ -141,9 +143,6 @@ def escalations_scan(*, now: dt.datetime | None = None) -> dict:
     Reminder → the unit; yellow → the unit and its leaders; red → also the area leaders and the
     command centre. The level itself is never stored: it is computed from the deadline when read.
     """
-    from wenming.common.services.notifications import notifications_enqueue
-    from wenming.org.models import Person
-
     now = now or timezone.now()
     policy = escalation_policy()
     horizon = deadline_add(now, policy.remind_before_hours, WORKING_HOURS)

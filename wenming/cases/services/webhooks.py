@@ -49,7 +49,7 @@ def webhooks_enqueue(*, event: CaseEvent) -> int:
 
 
 def _enqueue_delivery() -> None:
-    from wenming.cases.tasks import deliver_webhooks
+    from wenming.cases.tasks import deliver_webhooks  # noqa: PLC0415 — cycle: cases.tasks imports this module at load
 
     deliver_webhooks.enqueue()
 

@@ -58,8 +58,11 @@ from wenming.cases.services.routing import case_route
 from wenming.cases.services.webhooks import webhooks_enqueue, webhooks_for
 from wenming.common.access import restrict, scope_for
 from wenming.common.calendar import deadline_add, seconds_per_working_day, working_time_between
+from wenming.common.geo import to_wgs84
 from wenming.common.roles import DISPATCHERS, UNIT_ROLES
-from wenming.org.models import Site, Unit
+from wenming.common.services.notifications import notifications_enqueue, notifications_enqueue_sms
+from wenming.org.models import Area, Person, Site, Unit
+from wenming.org.spatial import get_index
 
 S = CaseState
 E = EventAction
@@ -140,9 +143,6 @@ def case_intake(
             # The routed unit is a proposal kept in ``routing``; the case becomes the unit's only on dispatch.
             grid_id = decision.areas[-1]["id"] if decision.areas else None
         else:
-            from wenming.common.geo import to_wgs84
-            from wenming.org.spatial import get_index
-
             case.lng, case.lat = to_wgs84(lng, lat, crs)
             grid_id = get_index().locate(case.lng, case.lat)
         if grid_id is not None:
@@ -195,13 +195,9 @@ def _missing_category(code: str):
 
 
 def get_area_path(area_id: int) -> str:
-    from wenming.org.spatial import get_index
-
     info = get_index().areas.get(area_id)
     if info is not None:
         return info.path
-    from wenming.org.models import Area
-
     return Area.objects.filter(pk=area_id).values_list("path", flat=True).first() or ""
 
 
@@ -309,9 +305,6 @@ _NOTIFY = {
 
 
 def _notify(case: Case, action: str) -> None:
-    from wenming.common.services.notifications import notifications_enqueue
-    from wenming.org.models import Person
-
     if action not in _NOTIFY:
         return
     to, subject, channels = _NOTIFY[action]
@@ -478,8 +471,6 @@ def case_verify(*, case_id: int, actor, passed: bool, note: str = "", photos: It
 
 def case_close(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
     """结案; the reporters of the case and of every report merged into it are told by SMS."""
-    from wenming.common.services.notifications import notifications_enqueue_sms
-
     def mutate(case: Case, now):
         _closing(case, now)
         phones = [case.reporter_phone, *case.duplicates.values_list("reporter_phone", flat=True)]

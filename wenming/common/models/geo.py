@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wenming.common.geo import geometry_summary
+
 
 class GeoFeatureModel(models.Model):
     """A GeoJSON geometry in WGS-84, with its bounding box and a representative point kept beside it.
@@ -20,8 +22,6 @@ class GeoFeatureModel(models.Model):
         abstract = True
 
     def set_geometry(self, geometry: dict | None) -> None:
-        from wenming.common.geo import geometry_summary
-
         self.geometry = geometry
         summary = geometry_summary(geometry) if geometry else None
         if summary is None:

@@ -60,7 +60,7 @@ def notifications_enqueue_sms(*, phones: Iterable[str], key: str, text: str) -> 
 
 
 def _enqueue_delivery() -> None:
-    from wenming.common.tasks import deliver_notifications
+    from wenming.common.tasks import deliver_notifications  # noqa: PLC0415 — cycle: common.tasks imports this module at load
 
     deliver_notifications.enqueue()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from wenming.settings import env_bool, env_float, env_int
+from wenming.common.env import env_bool, env_float, env_int
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -126,3 +126,11 @@ def test_a_bad_value_stops_the_start_with_a_message_naming_it(name, raw):
     result = _run({"SECRET_KEY": "x" * 50, name: raw})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and f"{name}={raw!r}" in result.stderr
+
+
+def test_serve_refuses_a_bad_port_naming_the_variable(monkeypatch):
+    from django.core.management import load_command_class
+
+    monkeypatch.setenv("WENMING_PORT", "80a")
+    with pytest.raises(ImproperlyConfigured, match="WENMING_PORT"):
+        load_command_class("wenming.common", "serve").create_parser("wenming", "serve")

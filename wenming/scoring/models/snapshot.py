@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -61,8 +63,6 @@ class ScoreSnapshot(TimeStampedModel):
 
     @property
     def last_day(self):
-        import datetime as dt
-
         return self.end - dt.timedelta(days=1)
 
 

@@ -10,10 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wenming.cases.models import Case
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import locked_in_scope, restrict, scope_for
 from wenming.common.roles import PUBLISHERS, UNIT_ROLES, Role, roles
 from wenming.common.services.audit import audit_event_record
+from wenming.common.services.notifications import notifications_enqueue
+from wenming.org.models import Person
 from wenming.scoring.models import (
     AccountabilityFollowUp,
     AccountabilityKind,
@@ -136,8 +139,6 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
         raise WorkflowError(_("Reason: this field is required."))
     now = now or timezone.now()
     _check_due(due_date, now=now)
-    from wenming.cases.models import Case
-
     cases = list(cases)
     visible = set(restrict(Case.objects.filter(pk__in=[c.pk for c in cases]), actor).values_list("pk", flat=True))
     missing = [c.pk for c in cases if c.pk not in visible]
@@ -159,9 +160,6 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
 
 def _notify_unit(record: AccountabilityRecord) -> None:
     """The unit's leaders (and the people named) hear of the record in the app."""
-    from wenming.common.services.notifications import notifications_enqueue
-    from wenming.org.models import Person
-
     leaders = Person.objects.filter(is_active=True, roles__role=Role.UNIT_LEADER, roles__unit_id=record.unit_id)
     notifications_enqueue(
         recipients=[*leaders, *record.people.all()], key=f"accountability:{record.pk}",

@@ -44,8 +44,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import SATISFIED_RATINGS, Case, CaseEvent, Channel, EventAction, Stage
+from wenming.cases.models import SATISFIED_RATINGS, Case, CaseEvent, Category, Channel, EventAction, Stage
+from wenming.cases.services.deadlines import stage_due
 from wenming.common.roles import FIELD_REPORTERS
+from wenming.org.models import Area, Person, Unit
 
 E = EventAction
 PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.MEDIA})
@@ -160,8 +162,6 @@ def _recorded_due(event: dict) -> dt.datetime | None:
 
 
 def _limit_due(case_info: dict, start: dt.datetime) -> dt.datetime:
-    from wenming.cases.services.deadlines import stage_due
-
     return stage_due(category=case_info["category"], urgency=case_info["urgency"], stage=Stage.HANDLE, start=start)
 
 
@@ -245,8 +245,6 @@ def _chunks(ids, size=CHUNK):
 
 def _load(period: Period, cutoff: dt.datetime):
     """The cases that can count in the period, their facts, and their events before the cutoff."""
-    from wenming.cases.models import Category
-
     # The cases that matter: something happened to them in the period, or a handling deadline of theirs lies
     # near it (a case dispatched earlier and left untouched is still due, and overdue, in the period). Two
     # indexed lookups, then rows by id in chunks (one query with an OR of both plans badly on PostgreSQL).
@@ -279,8 +277,6 @@ def _load(period: Period, cutoff: dt.datetime):
 
 
 def _districts() -> list[tuple[str, str, str]]:
-    from wenming.org.models import Area
-
     return list(Area.objects.filter(level="county").values_list("path", "code", "name").order_by("-path"))
 
 
@@ -359,8 +355,6 @@ def _stint_due_facts(tallies: dict[str, Tally], case_id: int, stint: Stint, peri
 
 
 def _units(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
-    from wenming.org.models import Unit
-
     out: dict[str, SubjectKpis] = {}
 
     def subject(unit_id) -> SubjectKpis:
@@ -413,10 +407,6 @@ def _districts_kpis(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
 
 
 def _inspectors(period, cutoff, cases, events) -> dict[str, SubjectKpis]:
-    from wenming.cases.models import Stage
-    from wenming.cases.services.deadlines import stage_due
-    from wenming.org.models import Person
-
     people = {
         p.pk: p
         for p in Person.objects.filter(roles__role__in=FIELD_REPORTERS).distinct()

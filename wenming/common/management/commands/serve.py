@@ -1,8 +1,11 @@
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+
+from wenming.common.env import env_int
 
 
 class Command(BaseCommand):
@@ -10,9 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("WENMING_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("WENMING_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WENMING_WORKERS", "2")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("WENMING_THREADS", "4")))
+        parser.add_argument("--port", type=int, default=env_int("WENMING_PORT", 8000, min=1, max=65535))
+        parser.add_argument("--workers", type=int, default=env_int("WENMING_WORKERS", 2, min=1))
+        parser.add_argument("--threads", type=int, default=env_int("WENMING_THREADS", 4, min=1))
         parser.add_argument("--with-worker", action="store_true", help="also run the background worker (the demo does)")
 
     def handle(self, *args, host, port, workers, threads, with_worker, **options):
@@ -23,8 +26,6 @@ class Command(BaseCommand):
             "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("WENMING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         if with_worker:
-            import subprocess
-
             # Started in our process group, so Ctrl-C stops both; and it stops by itself when the server (which
             # replaces this process, same pid) ends on a signal sent to it alone.
             subprocess.Popen([sys.executable, "-m", "wenming.cli", "worker", "--parent-pid", str(os.getpid())], env=os.environ.copy())
