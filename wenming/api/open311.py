@@ -31,7 +31,7 @@ from wenming.api.services.intake import DuplicateReport
 from wenming.api.services.open311 import open311_request_submit
 from wenming.cases import selectors
 from wenming.cases.models import Case, CaseEvent, Category, Evidence, Exposure, ExposurePhoto
-from wenming.cases.models.case import CaseState, Channel
+from wenming.cases.models.case import FINAL_STATES, Channel
 from wenming.cases.models.category import Urgency
 from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
@@ -44,7 +44,6 @@ from wenming.public.services.limits import limit_check, limit_hit
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-28T00:00:00Z"
-CLOSED_STATES = frozenset({CaseState.CLOSED, CaseState.REJECTED, CaseState.VOIDED, CaseState.MERGED})
 DEFAULT_DAYS = 90
 MAX_ROWS = 1000
 MAX_IDS = 100  # service_request_ids in one list request
@@ -219,7 +218,7 @@ def _request_row(case: Case, *, place: str, request) -> dict:
     before = [p for p in exposure.photos.all() if p.evidence.kind == Evidence.Kind.BEFORE]
     return {
         "service_request_id": case.number,
-        "status": "closed" if case.state in CLOSED_STATES else "open",
+        "status": "closed" if case.state in FINAL_STATES else "open",
         "status_notes": str(public.PLAIN_STATES.get(case.state, "")),
         "service_name": case.category.name if case.category else "",
         "service_code": case.category.code if case.category else "",
@@ -326,9 +325,9 @@ def requests_view(request, fmt):
             if not wanted <= {"open", "closed"}:
                 raise Open311Error(400, _("status must be open or closed."))
             if wanted == {"open"}:
-                qs = qs.exclude(state__in=CLOSED_STATES)
+                qs = qs.exclude(state__in=FINAL_STATES)
             elif wanted == {"closed"}:
-                qs = qs.filter(state__in=CLOSED_STATES)
+                qs = qs.filter(state__in=FINAL_STATES)
     cases = list(_with_details(qs.order_by("-reported_at", "-id"))[:MAX_ROWS])
     if numbers is not None:
         cases = [case for case in cases if case.number in numbers]  # the date part must match too
@@ -383,7 +382,7 @@ def request_updates(request, fmt):
     rows = [{
         "update_id": e.pk,
         "service_request_id": e.case.number,
-        "status": "closed" if e.to_state in CLOSED_STATES else "open",
+        "status": "closed" if e.to_state in FINAL_STATES else "open",
         "updated_datetime": _w3c(e.created_at),
         "description": public.public_step_text(e),
     } for e in events if numbers is None or e.case.number in numbers]

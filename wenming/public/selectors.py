@@ -75,7 +75,7 @@ def public_step_text(event) -> str | None:
     label = PLAIN_STEPS.get(event.action)
     if label is None:
         return None
-    if event.action == "dispatch":
+    if event.action == EventAction.DISPATCH:
         return str(label) % {"unit": (event.data or {}).get("unit_name") or _("a department")}
     return str(label)
 
@@ -93,14 +93,14 @@ def public_steps(case: Case) -> list[Step]:
         if text is None:
             continue
         step = Step(at=event.created_at, text=text, action=event.action)
-        if event.action == "reject":
+        if event.action == EventAction.REJECT:
             step.detail = event.note
-        if event.action == "submit":
+        if event.action == EventAction.SUBMIT:
             waiting, waiting_photos = step, after.get(event.pk, [])
-        elif event.action == "verify_passed" and waiting is not None:
+        elif event.action == EventAction.VERIFY_PASSED and waiting is not None:
             waiting.photos = waiting_photos + after.get(event.pk, [])
             waiting = None
-        elif event.action == "rework":
+        elif event.action == EventAction.REWORK:
             waiting = None
         steps.append(step)
     return steps

@@ -56,7 +56,7 @@ from wenming.cases.services.evidence import evidence_read, evidence_store
 from wenming.cases.services.insert import case_insert_reported
 from wenming.cases.services.routing import case_route
 from wenming.cases.services.webhooks import webhooks_enqueue, webhooks_for
-from wenming.common.access import restrict, scope_for
+from wenming.common.access import locked_in_scope, restrict, scope_for
 from wenming.common.calendar import deadline_add, seconds_per_working_day, working_time_between
 from wenming.common.geo import to_wgs84
 from wenming.common.roles import DISPATCHERS, UNIT_ROLES
@@ -206,12 +206,13 @@ def get_area_path(area_id: int) -> str:
 def case_lock(*, case_id: int, actor, scoped: bool = True) -> Case:
     """The case row, locked, through the person's scope: one query, so a case out of scope is never locked and
     reads as missing (``CaseNotFound``). ``scoped=False`` only for the reporter's own steps (no staff scope)."""
-    rows = restrict(Case.objects.all(), actor) if scoped else Case.objects.all()
-    # Only the case row: the scope's unit lookup may join the unit table from its nullable side.
-    case = rows.select_for_update(of=("self",)).filter(pk=case_id).first()
-    if case is None:
-        raise CaseNotFound(_("No such case."))
-    return case
+    try:
+        if scoped:
+            return locked_in_scope(Case.objects.all(), actor, case_id)
+        # Only the case row, as locked_in_scope does.
+        return Case.objects.select_for_update(of=("self",)).get(pk=case_id)
+    except Case.DoesNotExist:
+        raise CaseNotFound(_("No such case.")) from None
 
 
 def case_check(case: Case, *, action: CaseAction, actor, expected_version: int | None = None) -> None:
