@@ -213,6 +213,7 @@ def board_detail(request, pk: int):
         raise Http404
     return render(request, "scoring/board_detail.html", {
         "board": board, "can_approve": bool(scope_for(request.user).roles & boards.APPROVERS),
+        "awaits_another": boards.awaits_another_approver(board, request.user),
     })
 
 

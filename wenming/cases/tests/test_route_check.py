@@ -46,6 +46,9 @@ def test_route_shows_the_decision_its_reason_the_area_chain_and_nearby_sites(cli
     check = response.context["check"]
     assert check.decision.unit_name == "桃城区交警大队"
     assert check.decision.reason and check.decision.reason in page
+    # The badge reads the rule's label; its key is only a data attribute, never text or a tooltip.
+    assert f'data-rule="{check.decision.rule}">{check.decision.rule_label}<' in page
+    assert f'title="{check.decision.rule}"' not in page
     assert [link.code for link in check.chain] == [a.code for a in grid.ancestors()]
     for link in check.chain:
         assert link.visible and reverse("org:area_detail", args=[link.code]) in page

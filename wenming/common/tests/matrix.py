@@ -179,7 +179,7 @@ def world_build() -> World:
     insp_snapshot = scores.snapshot_compute(subject="inspector", period="week", day=at(2, 9).date(), now=after)
     insp_snapshot = scores.snapshot_publish(snapshot_id=insp_snapshot.pk, actor=w.p["zhiban"], now=after)
     board = boards.red_black_list_draft(snapshot_id=unit_snapshot.pk, actor=w.p["zhiban"], size=3)
-    board = boards.red_black_list_publish(board_id=board.pk, actor=w.p["zhiban"], note="周例会通过")
+    board = boards.red_black_list_publish(board_id=board.pk, actor=w.p["admin"], note="周例会通过")  # four eyes
     record = boards.accountability_create(kind="talk", title="超期约谈", reason="本周超期", unit=cgj,
                                           due_date=dt.date(2026, 3, 20), actor=w.p["zhiban"], now=after,
                                           cases=[handling])

@@ -12,6 +12,7 @@ from django.urls import reverse
 from wenming.cases.models import Case, CaseState, Evidence, FollowUp
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.followup import followup_record
+from wenming.cases.services.routing import RULE_LABELS
 from wenming.cases.services.workflow import Upload
 from wenming.conftest import photo_bytes
 from wenming.public.models import PublicReport
@@ -89,6 +90,29 @@ def test_something_else_leaves_the_category_to_the_command_centre(english, grid)
     english.post(reverse("public:report"), report_data(grid, category="other", photos=None))
     case = Case.objects.get(channel="citizen")
     assert case.category is None and case.grid_id is not None
+
+
+def test_the_case_page_says_why_the_command_centre_routes_it(english, grid, people):
+    """A pinned report without a category waits to be categorised (not "no location"); a report without a place
+    has no location; a routed one shows its rule's label, never the rule's key."""
+    english.post(reverse("public:report"), report_data(grid, category="other", photos=None))
+    pinned = Case.objects.get(channel="citizen")
+    unplaced = wf.case_intake(channel="hotline", description="电话反映噪音扰民", actor=people["shouli"])
+    english.post(reverse("public:report"), report_data(grid, photos=None, description="路口有流动摊贩"))
+    routed = Case.objects.get(description="路口有流动摊贩")
+    english.force_login(people["shouli"])
+
+    def routing_box(case) -> str:
+        page = english.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        return page.split('id="routing"')[1].split("</div>\n</section>")[0]
+
+    box = routing_box(pinned)
+    assert "No category chosen: the command centre categorises it, then dispatches." in box
+    assert "No location given" not in box
+    assert "No location given: the command centre decides." in routing_box(unplaced)
+    box = routing_box(routed)
+    label = str(RULE_LABELS[routed.routing["rule"]])
+    assert label in box and re.search(r">\s*" + re.escape(routed.routing["rule"]) + r"\s*<|title=", box) is None
 
 
 def test_report_with_sms_code(english, grid):

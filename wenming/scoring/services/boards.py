@@ -28,7 +28,7 @@ from wenming.scoring.models import (
     Subject,
 )
 
-# Any of the command centre but intake drafts a list; the publishers approve it.
+# Any of the command centre but intake drafts a list; the publishers approve it, never the list's own drafter.
 DRAFTERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN)
 APPROVERS = PUBLISHERS
 MAX_SIZE = 20
@@ -91,25 +91,32 @@ def red_black_list_draft(*, snapshot_id: int, actor, size: int = 3, note: str = 
         black = [r for r in reversed(ranked[-size:]) if r not in red]
         board = RedBlackList.objects.create(snapshot=snapshot, size=size, red=[_entry(r) for r in red],
                                             black=[_entry(r) for r in black], note=note, drafted_by=actor)
-        _board_logged(board, actor=actor, verb="draft")
+        _board_logged(board, actor=actor, verb="draft", drafted_by=actor.pk)
     return board
 
 
 def red_black_list_publish(*, board_id: int, actor, note: str = "", now: dt.datetime | None = None) -> RedBlackList:
-    """Approve and publish a draft: only the shift leader or an administrator, and not whoever drafted it
-    alone unless they hold the approving role."""
+    """Approve and publish a draft: only the shift leader or an administrator, and never its drafter (four
+    eyes: a public ranking is drafted by one person and approved by another)."""
     _require(actor, APPROVERS)
     with transaction.atomic():
         board = locked_in_scope(RedBlackList.objects.all(), actor, board_id)
         if board.status != BoardStatus.DRAFT:
             raise WorkflowError(_("Only a draft can be approved; this list is %(status)s.")
                                 % {"status": board.get_status_display()})
+        if awaits_another_approver(board, actor):
+            raise NotAllowed(_("You drafted this red/black list; another approver must publish it."))
         board.status, board.approved_by, board.published_at = BoardStatus.PUBLISHED, actor, now or timezone.now()
         if note:
             board.note = (board.note + "\n" + note).strip()
         board.save()
-        _board_logged(board, actor=actor, verb="publish")
+        _board_logged(board, actor=actor, verb="publish", drafted_by=board.drafted_by_id, approved_by=actor.pk)
     return board
+
+
+def awaits_another_approver(board: RedBlackList, actor) -> bool:
+    """Whether ``actor`` drafted this draft, so someone else must approve it (the page hides the button)."""
+    return board.status == BoardStatus.DRAFT and board.drafted_by_id == actor.pk
 
 
 def red_black_list_withdraw(*, board_id: int, actor, note: str) -> RedBlackList:

@@ -128,8 +128,26 @@ def test_red_black_list_is_drafted_from_a_published_snapshot_and_approved(week, 
     assert board.status == BoardStatus.PUBLISHED and board.approved_by == people["zhiban"] and board.published_at
     with pytest.raises(WorkflowError, match="Only a draft"):
         boards.red_black_list_publish(board_id=board.pk, actor=people["zhiban"])
-    actions = list(AuditEvent.objects.filter(data__board=board.pk).values_list("action", flat=True))
-    assert sorted(actions) == ["scoring.board_draft", "scoring.board_publish"]
+    events = dict(AuditEvent.objects.filter(data__board=board.pk).values_list("action", "data"))
+    assert sorted(events) == ["scoring.board_draft", "scoring.board_publish"]
+    assert events["scoring.board_draft"]["drafted_by"] == people["paiqian"].pk
+    assert (events["scoring.board_publish"]["drafted_by"], events["scoring.board_publish"]["approved_by"]) == (
+        people["paiqian"].pk, people["zhiban"].pk)
+
+
+def test_red_black_list_needs_a_second_person_to_publish(week, people):
+    """Four eyes: the shift leader who drafts a list may not publish it; another approver (the administrator) may."""
+    board = boards.red_black_list_draft(snapshot_id=_published(people).pk, actor=people["zhiban"], size=3)
+    assert boards.awaits_another_approver(board, people["zhiban"])
+    assert not boards.awaits_another_approver(board, people["admin"])
+    with pytest.raises(NotAllowed, match="another approver must publish it"):
+        boards.red_black_list_publish(board_id=board.pk, actor=people["zhiban"])
+    board.refresh_from_db()
+    assert board.status == BoardStatus.DRAFT and board.approved_by is None
+    assert not AuditEvent.objects.filter(action="scoring.board_publish", data__board=board.pk).exists()
+    board = boards.red_black_list_publish(board_id=board.pk, actor=people["admin"])
+    assert board.status == BoardStatus.PUBLISHED and (board.drafted_by, board.approved_by) == (people["zhiban"], people["admin"])
+    assert not boards.awaits_another_approver(board, people["zhiban"])
 
 
 def test_min_volume_keeps_small_units_off_the_lists(week, people):

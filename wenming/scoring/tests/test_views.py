@@ -127,8 +127,33 @@ def test_snapshot_pages_explain_down_to_the_events(client, people):
     client.logout()
     client.login(username="chengguan", password=PASSWORD)
     assert client.get(reverse("scoring:board", args=[board.pk])).status_code == 404  # drafts are not shown to units
-    boards.red_black_list_publish(board_id=board.pk, actor=people["zhiban"])
+    boards.red_black_list_publish(board_id=board.pk, actor=people["admin"])  # four eyes: not its drafter
     assert client.get(reverse("scoring:board", args=[board.pk])).status_code == 200
+
+
+def test_the_drafter_of_a_red_black_list_waits_for_another_approver(client, people):
+    """Four eyes on the page: the shift leader who drafted the list sees no publish button and cannot publish by
+    posting; the administrator sees the button and publishes."""
+    build_week()
+    draft = scores.snapshot_compute(subject="unit", period="week", day=WEEK_START, now=at(10, 9))
+    snapshot = scores.snapshot_publish(snapshot_id=draft.pk, actor=people["zhiban"], now=at(10, 9))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.login(username="zhiban", password=PASSWORD)
+    client.post(reverse("scoring:snapshot_act", args=[snapshot.pk, "board"]), {"size": "2"})
+    board = RedBlackList.objects.get(snapshot=snapshot)
+    page = client.get(reverse("scoring:board", args=[board.pk])).content.decode()
+    assert 'id="awaits-approver"' in page and 'id="approve"' not in page
+    response = client.post(reverse("scoring:board_act", args=[board.pk, "publish"]), follow=True)
+    assert "another approver must publish it" in response.content.decode()
+    board.refresh_from_db()
+    assert board.status == "draft" and board.approved_by is None
+    client.logout()
+    client.login(username="admin", password=PASSWORD)
+    page = client.get(reverse("scoring:board", args=[board.pk])).content.decode()
+    assert 'id="awaits-approver"' not in page and 'id="approve"' in page
+    client.post(reverse("scoring:board_act", args=[board.pk, "publish"]), {"note": "周例会通过"})
+    board.refresh_from_db()
+    assert board.status == "published" and (board.drafted_by, board.approved_by) == (people["zhiban"], people["admin"])
 
 
 def test_accountability_pages_are_scoped(client, people):
