@@ -191,7 +191,8 @@ class NoticeForm(ActionForm):
     hours = forms.DecimalField(label=_("Answer within (working hours)"), min_value=esc.NOTICE_HOURS_MIN,
                                max_value=esc.NOTICE_HOURS_MAX, initial=4, max_digits=6, decimal_places=1)
     # 黄牌 or 红牌; the page offers the case's own level first (escalation.notice_level_default).
-    level = forms.TypedChoiceField(label=_("Level"), coerce=int,
+    # Left out, the service takes the case's level.
+    level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
                                    choices=[(int(v), EscalationLevel(v).label) for v in esc.NOTICE_LEVELS])
     field_order = ["version", "level", "demand", "hours"]
 
