@@ -124,3 +124,14 @@ def test_the_case_page_and_the_api_recall_and_redispatch(dispatched, people, cli
                          content_type="application/json")
     assert answer.status_code == 200, answer.content
     assert Case.objects.get(pk=case.pk).state == S.REGISTERED
+
+
+def test_the_reporter_reads_a_recall_and_a_redispatch_as_a_return_and_a_dispatch(dispatched, people):
+    from wenming.public.selectors import public_steps
+
+    wf.case_recall(case_id=dispatched.pk, actor=people["zhiban"], note="撤回")
+    wf.case_dispatch(case_id=dispatched.pk, actor=people["paiqian"], unit=people["chengguan"].unit)
+    power = people["gongdian"].unit
+    case = wf.case_redispatch(case_id=dispatched.pk, actor=people["zhiban"], unit=power, note="改派")
+    texts = [step.text for step in public_steps(case)]
+    assert "Being sent to the right department" in texts and texts[-1] == f"Dispatched to {power.name}"
