@@ -361,6 +361,10 @@ class DispatchSerializer(ActionSerializer):
                                         allow_null=True, label=_("Unit"))
 
 
+class RedispatchSerializer(ReasonSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all(), label=_("New unit"))
+
+
 class DecisionSerializer(ActionSerializer):
     approve = serializers.BooleanField(label=_("Approve"))
 

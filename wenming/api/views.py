@@ -91,6 +91,9 @@ ACTIONS = {
     "void": (ser.ReasonSerializer, _note_only(wf.case_void)),
     "decide_return": (ser.DecisionSerializer, lambda common, d: wf.case_decide_return(
         **common, approve=d["approve"], note=d["note"])),
+    "recall": (ser.ReasonSerializer, _note_only(wf.case_recall)),
+    "redispatch": (ser.RedispatchSerializer, lambda common, d: wf.case_redispatch(
+        **common, unit=d["unit"], note=d["note"])),
     "sign": (ser.ActionSerializer, _note_only(wf.case_sign)),
     "request_return": (ser.ReasonSerializer, _note_only(wf.case_request_return)),
     "request_extension": (ser.ExtensionSerializer, lambda common, d: wf.case_request_extension(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import CaseState, Category, Channel, TimeUnit, Urgency
+from wenming.cases.models import CaseState, Category, Channel, EscalationLevel, TimeUnit, Urgency
 from wenming.cases.services import escalation as esc
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import extension_check
@@ -138,6 +138,11 @@ class DispatchForm(ActionForm):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
 
 
+class RedispatchForm(ReasonForm):
+    unit = forms.ModelChoiceField(label=_("New unit"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
+    field_order = ["version", "unit", "note"]
+
+
 def _yes_no(label):
     return forms.TypedChoiceField(label=label, coerce=lambda v: v == "yes", choices=[("yes", "yes"), ("no", "no")],
                                   widget=forms.HiddenInput)
@@ -185,7 +190,11 @@ class NoticeForm(ActionForm):
     # The service's bounds (escalation.NOTICE_HOURS_*), so the form names the field before the service refuses.
     hours = forms.DecimalField(label=_("Answer within (working hours)"), min_value=esc.NOTICE_HOURS_MIN,
                                max_value=esc.NOTICE_HOURS_MAX, initial=4, max_digits=6, decimal_places=1)
-    field_order = ["version", "demand", "hours"]
+    # 黄牌 or 红牌; the page offers the case's own level first (escalation.notice_level_default).
+    # Left out, the service takes the case's level.
+    level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
+                                   choices=[(int(v), EscalationLevel(v).label) for v in esc.NOTICE_LEVELS])
+    field_order = ["version", "level", "demand", "hours"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,15 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case as Cond
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import Case, CaseState, Category
+from wenming.cases.models import Case, CaseState, Category, SupervisionNotice
 from wenming.cases.models.case import STAGE_DUE_FIELDS
 from wenming.common.access import restrict, scope_for
 from wenming.common.input import DATE_MAX, DATE_MIN, ID_MAX
-from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, Role, roles
+from wenming.common.roles import COMMAND_OR_ADMIN, NOTICE_FOLLOWERS, UNIT_ROLES, Role, roles
 
 S = CaseState
 STAGE_DUE = STAGE_DUE_FIELDS
@@ -253,3 +254,21 @@ def case_pk_from_number(text: str) -> int | None:
         pk = int(text[8:])
         return pk if pk <= ID_MAX else None
     return None
+
+
+# -- supervision notices (督办单) ----------------------------------------------------------------------------
+
+def notices_follows(user) -> bool:
+    """Whether the person follows up open notices (the list page, its nav and home links)."""
+    return bool(scope_for(user).roles & NOTICE_FOLLOWERS)
+
+
+def notices_open(*, user, now: dt.datetime) -> QuerySet[SupervisionNotice]:
+    """The notices issued and not closed in the person's scope: unanswered past their answer date first (the
+    longest overdue on top), then by answer date; each with ``late`` set."""
+    late = Q(state=SupervisionNotice.State.ISSUED, answer_due__lt=now)
+    return (restrict(SupervisionNotice.objects.exclude(state=SupervisionNotice.State.CLOSED), user)
+            .select_related("case", "unit", "issued_by")
+            .annotate(late=Cond(When(late, then=Value(True)), default=Value(False)),
+                      late_rank=Cond(When(late, then=Value(0)), default=Value(1), output_field=IntegerField()))
+            .order_by("late_rank", "answer_due", "pk"))

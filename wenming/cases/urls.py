@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.case_import, name="import"),
     path("batch-dispatch/", views.batch_dispatch, name="batch_dispatch"),
     path("export.<str:fmt>", views.export, name="export"),
+    path("notices/", views.notice_list, name="notices"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/act/<str:action>/", views.case_action, name="action"),
     path("<int:pk>/exposure/", exposure_views.exposure_edit, name="exposure"),

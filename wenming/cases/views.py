@@ -90,6 +90,9 @@ ACTIONS: dict[str, tuple[type[f.ActionForm], Callable]] = {
     "void": (f.ReasonForm, _note_only(wf.case_void)),
     "decide_return": (f.DecisionForm, lambda case, user, d, common: wf.case_decide_return(
         **common, approve=d["approve"], note=d["note"])),
+    "recall": (f.ReasonForm, _note_only(wf.case_recall)),
+    "redispatch": (f.RedispatchForm, lambda case, user, d, common: wf.case_redispatch(
+        **common, unit=d["unit"], note=d["note"])),
     "sign": (f.ActionForm, _note_only(wf.case_sign)),
     "request_return": (f.ReasonForm, _note_only(wf.case_request_return)),
     "request_extension": (f.ExtensionForm, lambda case, user, d, common: wf.case_request_extension(
@@ -105,7 +108,7 @@ ACTIONS: dict[str, tuple[type[f.ActionForm], Callable]] = {
     "close": (f.ActionForm, _note_only(wf.case_close)),
     "reopen": (f.ReasonForm, _note_only(wf.case_reopen)),
     "notice": (f.NoticeForm, lambda case, user, d, common: esc.notice_issue(
-        case_id=case.pk, actor=user, demand=d["demand"], answer_within_hours=d["hours"])),
+        case_id=case.pk, actor=user, demand=d["demand"], answer_within_hours=d["hours"], level=d["level"])),
     # Posted from elsewhere on the page: the duplicates' merge, each supervision notice's answer and acceptance.
     "merge": (f.MergeForm, lambda case, user, d, common: wf.case_merge(
         case_id=case.pk, into_id=d["into"], actor=user, note=d["note"], expected_version=d["version"])),
@@ -127,6 +130,8 @@ def _blank_form(action: CaseAction, case: Case):
         initial["unit"] = case.unit_id or case.routing.get("unit_id")
     elif action.key == "register":
         initial.update(category=case.category.code if case.category else "", urgency=case.urgency)
+    elif action.key == "notice":
+        initial["level"] = esc.notice_level_default(case)
     return ACTIONS[action.key][0](initial=initial, prefix=action.key)
 
 
@@ -169,8 +174,10 @@ def _actor_labels(user, people) -> dict[int, str]:
 def _event_detail(event) -> str:
     """A short line from an event's data: where it was dispatched, how much time was asked or given."""
     data = event.data or {}
-    if event.action == EventAction.DISPATCH and data.get("unit_name"):
-        return f"→ {data['unit_name']}"
+    if event.action in {EventAction.DISPATCH, EventAction.REDISPATCH} and data.get("unit_name"):
+        return f"{data.get('from_unit_name') or ''} → {data['unit_name']}".strip()
+    if event.action == EventAction.RECALL and data.get("from_unit_name"):
+        return f"← {data['from_unit_name']}"
     if event.action == EventAction.EXTENSION_REQUEST and data.get("amount"):
         unit = dict(f.TimeUnit.choices).get(data.get("unit"), data.get("unit") or "")
         return f"{Decimal(data['amount']).normalize():f} {unit}"
@@ -374,6 +381,18 @@ def workbench_map(request):
         })
     return JsonResponse({"type": "FeatureCollection", "features": features, "truncated": more,
                          "limit": selectors.MAP_LIMIT})
+
+
+@login_required
+@require_safe
+def notice_list(request):
+    """督办单 still open in the person's scope, for the command centre and the area leaders to follow up:
+    unanswered past their answer date first."""
+    if not selectors.notices_follows(request.user):
+        raise Http404
+    now = timezone.now()
+    page = paginate(request, selectors.notices_open(user=request.user, now=now))
+    return render(request, "cases/notice_list.html", {"page": page})
 
 
 @login_required

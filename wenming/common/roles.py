@@ -56,3 +56,5 @@ VERIFIERS = roles(Role.INTAKE, Role.SHIFT_LEADER, Role.INSPECTOR)
 NOTICE_ISSUERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.AREA_LEADER)
 # Told of a late case beyond its unit (a red card, or no unit yet): the area leaders and the shift leaders.
 LATE_CASE_WATCHERS = roles(Role.AREA_LEADER, Role.SHIFT_LEADER)
+# Who follows up the open supervision notices (督办单 list): the command centre and the area leaders.
+NOTICE_FOLLOWERS = COMMAND | roles(Role.AREA_LEADER)

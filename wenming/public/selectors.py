@@ -41,6 +41,9 @@ PLAIN_STEPS = {
     EventAction.MERGE: _("Merged with an earlier report of the same problem"),
     EventAction.DISPATCH: _("Dispatched to %(unit)s"),
     EventAction.RETURN_APPROVED: _("Being sent to the right department"),
+    # The centre's recall and re-dispatch read to the reporter as a return and a dispatch do.
+    EventAction.RECALL: _("Being sent to the right department"),
+    EventAction.REDISPATCH: _("Dispatched to %(unit)s"),
     EventAction.SIGN: _("Being fixed"),
     EventAction.REWORK: _("The on-site check found it not fixed: being fixed again"),
     EventAction.SUBMIT: _("Reported fixed"),
@@ -75,7 +78,7 @@ def public_step_text(event) -> str | None:
     label = PLAIN_STEPS.get(event.action)
     if label is None:
         return None
-    if event.action == EventAction.DISPATCH:
+    if event.action in (EventAction.DISPATCH, EventAction.REDISPATCH):
         return str(label) % {"unit": (event.data or {}).get("unit_name") or _("a department")}
     return str(label)
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from wenming.cases.models import RoutingRule
+from wenming.cases.selectors import notices_follows
 from wenming.common.access import can
 from wenming.common.models import Notification
 from wenming.scoring.models import ScoreSnapshot
@@ -8,17 +9,19 @@ from wenming.scoring.models import ScoreSnapshot
 
 def wenming(request):
     unread = 0
-    can_route = can_score = False
+    can_route = can_score = can_notices = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
         # The nav offers only what the person may open (the same checks the pages make).
         can_route = can(user, RoutingRule)
         can_score = can(user, ScoreSnapshot)
+        can_notices = notices_follows(user)
     return {
         "UNREAD_NOTIFICATIONS": unread,
         "NAV_CAN_ROUTE": can_route,
         "NAV_CAN_SCORE": can_score,
+        "NAV_CAN_NOTICES": can_notices,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

@@ -2,6 +2,7 @@
 landing. It composes pages from several apps, so it sits in the site package on top of them."""
 
 from django.shortcuts import render
+from django.utils import timezone
 
 from wenming.cases import selectors as case_selectors
 from wenming.cases.models import RoutingRule
@@ -37,6 +38,9 @@ def home(request):
             "can_review": bool(scope.roles & COMMAND_OR_ADMIN),
             "can_hotline": bool(scope.roles & HOTLINE_OPERATORS),
             "queues": [(q, counts.get(q.key)) for q in queues],
+            # 督办单 still open, for those who follow them up (None: not theirs to follow).
+            "open_notices": (case_selectors.notices_open(user=request.user, now=timezone.now()).count()
+                             if case_selectors.notices_follows(request.user) else None),
             "data": panels,
         },
     )

@@ -22,6 +22,8 @@ class EventAction(models.TextChoices):
     RETURN_REQUEST = "return_request", _("Asked to return")
     RETURN_APPROVED = "return_approved", _("Return approved")
     RETURN_REFUSED = "return_refused", _("Return refused")
+    RECALL = "recall", _("Recalled by the command centre (撤回)")
+    REDISPATCH = "redispatch", _("Re-dispatched to another unit (改派)")
     SIGN = "sign", _("Signed for")
     EXTENSION_REQUEST = "extension_request", _("Asked for an extension")
     SHELVING_REQUEST = "shelving_request", _("Asked to shelve")

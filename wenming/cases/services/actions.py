@@ -80,6 +80,8 @@ def _has_unit(case: Case) -> bool:
 
 
 _ANY_STATE = frozenset(S.values)
+# A dispatched case its unit has not yet finished with: what the centre may recall or re-dispatch.
+_HELD_BY_UNIT = frozenset({S.DISPATCHED, S.HANDLING, S.RETURN_REQUESTED})
 _BUSY = _("A request is already waiting for a decision.")
 
 CASE_ACTIONS: dict[str, CaseAction] = {a.key: a for a in [
@@ -93,6 +95,13 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.key: a for a in [
                note=NOTE_REQUIRED),
     CaseAction("decide_return", _("Decide the return request"), frozenset({S.RETURN_REQUESTED}), SHIFT_LEADERS,
                (E.RETURN_APPROVED, E.RETURN_REFUSED)),
+    # 撤回 / 改派: the centre takes a dispatched case back from its unit (an absent or wrong unit), to dispatch it
+    # again later or at once to another unit. The shift leader's, like the decisions on returns and requests that
+    # they overrule (a pending request is dropped); a dispatcher asks the shift leader.
+    CaseAction("recall", _("Recall from the unit (撤回)"), _HELD_BY_UNIT, SHIFT_LEADERS, (E.RECALL,), S.REGISTERED,
+               note=NOTE_REQUIRED),
+    CaseAction("redispatch", _("Re-dispatch to another unit (改派)"), _HELD_BY_UNIT, SHIFT_LEADERS, (E.REDISPATCH,),
+               S.DISPATCHED, note=NOTE_REQUIRED),
     # -- the unit ---------------------------------------------------------------------------------------------
     CaseAction("sign", _("Sign for it (签收)"), frozenset({S.DISPATCHED}), CASE_UNIT, (E.SIGN,), S.HANDLING),
     CaseAction("request_return", _("Ask to return it (申请退回)"), frozenset({S.DISPATCHED}), CASE_UNIT,

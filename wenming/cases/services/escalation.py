@@ -53,21 +53,34 @@ def escalation_level(case: Case, *, now: dt.datetime | None = None, policy: Esca
     return EscalationLevel.NONE
 
 
+# The levels a notice is issued at: a 黄牌 or a 红牌 督办单.
+NOTICE_LEVELS = (EscalationLevel.YELLOW, EscalationLevel.RED)
+
+
+def notice_level_default(case: Case, *, now: dt.datetime | None = None) -> int:
+    """The level a notice on this case is offered at: the case's own escalation level, at least yellow."""
+    return max(int(escalation_level(case, now=now)), int(EscalationLevel.YELLOW))
+
+
 def notice_issue(*, case_id: int, actor, demand: str, answer_within_hours: Decimal | float = 4,
-                 level: int = EscalationLevel.YELLOW) -> SupervisionNotice:
-    """Issue a 督办单 on any open case to its unit; the answer is due in working hours."""
+                 level: int | None = None) -> SupervisionNotice:
+    """Issue a 督办单 on any open case to its unit; the answer is due in working hours. ``level``: yellow or red
+    card; by default the case's escalation level when issued, at least yellow. The unit is told (the outbox)."""
     if not demand.strip():
         raise WorkflowError(_("Say what the unit must do."))
+    if level is not None and level not in NOTICE_LEVELS:
+        raise WorkflowError(_("A supervision notice is a yellow or a red card."))
     hours = notice_hours_check(answer_within_hours)
     made: list[SupervisionNotice] = []
 
     def mutate(case: Case, now):
+        chosen = notice_level_default(case, now=now) if level is None else int(level)
         notice = SupervisionNotice.objects.create(
-            case=case, unit_id=case.unit_id, level=level, demand=demand.strip(), issued_by=actor,
+            case=case, unit_id=case.unit_id, level=chosen, demand=demand.strip(), issued_by=actor,
             answer_due=deadline_add(now, hours, WORKING_HOURS),
         )
         made.append(notice)
-        return {"notice": notice.pk, "level": int(level), "answer_due": notice.answer_due.isoformat()}
+        return {"notice": notice.pk, "level": chosen, "answer_due": notice.answer_due.isoformat()}
 
     case_step(case_id=case_id, actor=actor, action_key="notice", note=demand.strip(), mutate=mutate)
     return made[0]

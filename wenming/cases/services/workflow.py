@@ -245,7 +245,7 @@ def event_append(case: Case, *, action: EventAction, actor, from_state: str | No
 def event_outbox(*, case: Case, event: CaseEvent) -> None:
     """Queue what an event sends: its webhook deliveries and its notifications (the worker sends both)."""
     webhooks_enqueue(event=event)
-    _notify(case, event.action)
+    _notify(case, event)
 
 
 def case_step(
@@ -288,42 +288,53 @@ def case_step(
     return case
 
 
-# Who is told of each step, and how: the unit that must act next (by SMS too when it has work to do), or the
-# command centre. Each text is a whole message in the catalogue, so it is translated.
-_TO_UNIT, _TO_COMMAND = "unit", "command"
+# Who is told of each step, and how: the unit that must act next (by SMS too when it has work to do), the unit
+# that lost the case (recall, re-dispatch: the event's ``from_unit``), or the command centre. One or more messages
+# per event; each text is a whole message in the catalogue, so it is translated.
+_TO_UNIT, _TO_LOST_UNIT, _TO_COMMAND = "unit", "lost_unit", "command"
+_DISPATCHED = (_TO_UNIT, gettext_lazy("Case %(number)s: dispatched to your unit"), ("in_app", "sms"))
 _NOTIFY = {
-    E.DISPATCH: (_TO_UNIT, gettext_lazy("Case %(number)s: dispatched to your unit"), ("in_app", "sms")),
-    E.REWORK: (_TO_UNIT, gettext_lazy("Case %(number)s: sent back for rework"), ("in_app", "sms")),
-    E.RETURN_REFUSED: (_TO_UNIT, gettext_lazy("Case %(number)s: return refused"), ("in_app",)),
-    E.REQUEST_GRANTED: (_TO_UNIT, gettext_lazy("Case %(number)s: request granted"), ("in_app",)),
-    E.REQUEST_REFUSED: (_TO_UNIT, gettext_lazy("Case %(number)s: request refused"), ("in_app",)),
-    E.RESUME: (_TO_UNIT, gettext_lazy("Case %(number)s: resumed"), ("in_app",)),
-    E.RETURN_REQUEST: (_TO_COMMAND, gettext_lazy("Case %(number)s: return requested"), ("in_app",)),
-    E.EXTENSION_REQUEST: (_TO_COMMAND, gettext_lazy("Case %(number)s: extension requested"), ("in_app",)),
-    E.SHELVING_REQUEST: (_TO_COMMAND, gettext_lazy("Case %(number)s: shelving requested"), ("in_app",)),
-    E.SUBMIT: (_TO_COMMAND, gettext_lazy("Case %(number)s: rectification submitted"), ("in_app",)),
+    E.DISPATCH: (_DISPATCHED,),
+    E.REWORK: ((_TO_UNIT, gettext_lazy("Case %(number)s: sent back for rework"), ("in_app", "sms")),),
+    E.RETURN_REFUSED: ((_TO_UNIT, gettext_lazy("Case %(number)s: return refused"), ("in_app",)),),
+    E.REQUEST_GRANTED: ((_TO_UNIT, gettext_lazy("Case %(number)s: request granted"), ("in_app",)),),
+    E.REQUEST_REFUSED: ((_TO_UNIT, gettext_lazy("Case %(number)s: request refused"), ("in_app",)),),
+    E.RESUME: ((_TO_UNIT, gettext_lazy("Case %(number)s: resumed"), ("in_app",)),),
+    # A notice goes to the unit holding the case (the notice's unit), which must answer it.
+    E.NOTICE_ISSUED: ((_TO_UNIT, gettext_lazy("Case %(number)s: supervision notice (督办单) to answer"),
+                       ("in_app", "sms")),),
+    E.RECALL: ((_TO_LOST_UNIT, gettext_lazy("Case %(number)s: recalled from your unit by the command centre"),
+                ("in_app", "sms")),),
+    E.REDISPATCH: ((_TO_LOST_UNIT, gettext_lazy("Case %(number)s: re-dispatched to another unit"),
+                    ("in_app", "sms")), _DISPATCHED),
+    E.RETURN_REQUEST: ((_TO_COMMAND, gettext_lazy("Case %(number)s: return requested"), ("in_app",)),),
+    E.EXTENSION_REQUEST: ((_TO_COMMAND, gettext_lazy("Case %(number)s: extension requested"), ("in_app",)),),
+    E.SHELVING_REQUEST: ((_TO_COMMAND, gettext_lazy("Case %(number)s: shelving requested"), ("in_app",)),),
+    E.SUBMIT: ((_TO_COMMAND, gettext_lazy("Case %(number)s: rectification submitted"), ("in_app",)),),
 }
 
 
-def _notify(case: Case, action: str) -> None:
-    if action not in _NOTIFY:
-        return
-    to, subject, channels = _NOTIFY[action]
-    if to == _TO_UNIT:
-        if not case.unit_id:
-            return
-        recipients = Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES, roles__unit_id=case.unit_id)
-    else:
-        recipients = [
-            p for p in Person.objects.filter(is_active=True, roles__role__in=DISPATCHERS)
-            .select_related(None).prefetch_related("roles__area")
-            if any(r.area and case.area_path.startswith(r.area.path) or (r.area and r.area.parent_id is None)
-                   for r in p.roles.all())
-        ]
-    notifications_enqueue(
-        recipients=recipients, key=f"case:{case.pk}:{case.version}", channels=channels,
-        subject=str(subject) % {"number": case.number}, body=case.description[:140], link=f"/cases/{case.pk}/",
-    )
+def _notify(case: Case, event: CaseEvent) -> None:
+    for to, subject, channels in _NOTIFY.get(event.action, ()):
+        key = f"case:{case.pk}:{case.version}"
+        if to in (_TO_UNIT, _TO_LOST_UNIT):
+            unit_id = case.unit_id if to == _TO_UNIT else (event.data or {}).get("from_unit")
+            if not unit_id:
+                continue
+            if to == _TO_LOST_UNIT:
+                key += ":lost"  # one key per message: the same person may be of both units
+            recipients = Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES, roles__unit_id=unit_id)
+        else:
+            recipients = [
+                p for p in Person.objects.filter(is_active=True, roles__role__in=DISPATCHERS)
+                .select_related(None).prefetch_related("roles__area")
+                if any(r.area and case.area_path.startswith(r.area.path) or (r.area and r.area.parent_id is None)
+                       for r in p.roles.all())
+            ]
+        notifications_enqueue(
+            recipients=recipients, key=key, channels=channels,
+            subject=str(subject) % {"number": case.number}, body=case.description[:140], link=f"/cases/{case.pk}/",
+        )
 
 
 # -- command-centre steps -----------------------------------------------------------------------------------
@@ -369,18 +380,65 @@ def case_dispatch(*, case_id: int, actor, unit: Unit | None = None, note: str = 
         target = unit or case.unit or (Unit.objects.filter(pk=routed).first() if routed else None)
         if target is None:
             raise WorkflowError(_("Routing found no unit for this case; choose one."))
-        if not target.is_active:
-            raise WorkflowError(_("%(unit)s is not active.") % {"unit": target.name})
-        data = {"unit": target.pk, "unit_name": target.name, "routed_unit": case.routing.get("unit_id")}
-        case.unit = target
-        case.dispatched_at = now
-        case.sign_due = sign_due(start=now)
-        case.handle_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.HANDLE, start=now)
-        # The deadline as set, kept with the event: scores over an old period read it from there.
-        data["handle_due"] = case.handle_due.isoformat() if case.handle_due else None
-        return data
+        return _dispatch_to(case, target, now)
 
     return case_step(case_id=case_id, actor=actor, action_key="dispatch", note=note, mutate=mutate,
+                     expected_version=expected_version)
+
+
+def _dispatch_to(case: Case, target: Unit, now) -> dict:
+    """Hand the case to ``target`` with fresh sign and handling deadlines; the event's data."""
+    if not target.is_active:
+        raise WorkflowError(_("%(unit)s is not active.") % {"unit": target.name})
+    data = {"unit": target.pk, "unit_name": target.name, "routed_unit": case.routing.get("unit_id")}
+    case.unit = target
+    case.dispatched_at = now
+    case.sign_due = sign_due(start=now)
+    case.handle_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.HANDLE, start=now)
+    # The deadline as set, kept with the event: scores over an old period read it from there.
+    data["handle_due"] = case.handle_due.isoformat() if case.handle_due else None
+    return data
+
+
+def _taken_from_unit(case: Case, now) -> dict:
+    """撤回/改派: the unit holding the case loses it, its deadlines and any request it was waiting on, as after an
+    approved return. The event's data names the unit (it is told) and the request dropped."""
+    data = {"from_unit": case.unit_id, "from_unit_name": case.unit.name if case.unit else ""}
+    if case.state == S.RETURN_REQUESTED:
+        data["cleared_request"] = {"request": "return"}
+    elif case.pending_request:
+        data["cleared_request"] = {"request": case.pending_request, "note": case.pending_note,
+                                   "amount": str(case.pending_amount) if case.pending_amount else None,
+                                   "unit": case.pending_unit}
+    case.pending_request, case.pending_amount, case.pending_unit, case.pending_note = "", None, "", ""
+    case.unit = None
+    case.dispatched_at = case.sign_due = case.signed_at = case.handle_due = None
+    return data
+
+
+def case_recall(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:
+    """撤回: the centre takes a dispatched case back from its unit (absent, or plainly not theirs) to dispatch it
+    again; the reason is required and the unit is told."""
+
+    def mutate(case: Case, now):
+        data = _taken_from_unit(case, now)
+        case.dispatch_due = stage_due(category=case.category, urgency=case.urgency, stage=Stage.DISPATCH, start=now)
+        return data
+
+    return case_step(case_id=case_id, actor=actor, action_key="recall", note=note, mutate=mutate,
+                     expected_version=expected_version)
+
+
+def case_redispatch(*, case_id: int, actor, unit: Unit, note: str, expected_version: int | None = None) -> Case:
+    """改派: the centre moves a dispatched case straight to another unit, with new deadlines; both units are told."""
+
+    def mutate(case: Case, now):
+        if unit.pk == case.unit_id:
+            raise WorkflowError(_("Choose another unit than the one holding the case."))
+        lost = _taken_from_unit(case, now)
+        return {**_dispatch_to(case, unit, now), **lost}
+
+    return case_step(case_id=case_id, actor=actor, action_key="redispatch", note=note, mutate=mutate,
                      expected_version=expected_version)
 
 

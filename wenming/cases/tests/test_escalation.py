@@ -119,3 +119,80 @@ def test_notice_answer_time_is_bounded_by_the_service_naming_the_field(handling_
 def test_notice_answer_time_at_its_bounds_is_taken(handling_case, people, hours):
     notice = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="今日内处理", answer_within_hours=hours)
     assert notice.answer_due == deadline_add(notice.created_at, Decimal(str(hours)), "working_hours")
+
+
+def test_an_issued_notice_reaches_the_units_handlers_and_leaders(handling_case, people):
+    from wenming.common.models import Notification
+
+    esc.notice_issue(case_id=handling_case.pk, actor=people["taocheng"], demand="今日内清理完毕")
+    case = Case.objects.get(pk=handling_case.pk)
+    rows = Notification.objects.filter(key=f"case:{case.pk}:{case.version}")
+    assert {"chengguan", "chengguan_lead"} <= set(rows.filter(channel="in_app").values_list("recipient__username", flat=True))
+    assert {"chengguan", "chengguan_lead"} <= set(rows.filter(channel="sms").values_list("recipient__username", flat=True))
+    assert rows.filter(channel="in_app").first().subject == f"Case {case.number}: supervision notice (督办单) to answer"
+
+
+def test_a_notice_takes_the_cases_level_at_least_yellow_or_the_one_chosen(handling_case, people):
+    from django.utils import timezone
+
+    from wenming.scoring.selectors import panel_escalations
+
+    on_time = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="加快处置")
+    assert on_time.level == L.YELLOW  # not late yet: at least yellow
+    chosen = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="严重", level=L.RED)
+    assert chosen.level == L.RED
+    with pytest.raises(wf.WorkflowError, match="yellow or a red card"):
+        esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="x", level=L.REMINDER)
+    Case.objects.filter(pk=handling_case.pk).update(handle_due=timezone.now() - dt.timedelta(days=10))
+    late = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="已红牌")
+    assert late.level == L.RED and late.case.events.order_by("-seq").first().data["level"] == L.RED
+    # The dashboard counts each notice at its own level.
+    rows = {r["level"]: r["n"] for r in panel_escalations(people["zhiban"], now=timezone.now())["rows"]}
+    assert rows == {L.YELLOW: 1, L.RED: 2}
+
+
+def test_the_case_page_offers_the_cases_level_and_posts_the_chosen_one(handling_case, people, client):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    Case.objects.filter(pk=handling_case.pk).update(handle_due=timezone.now() - dt.timedelta(days=10))
+    client.force_login(people["zhiban"])
+    page = client.get(reverse("cases:detail", args=[handling_case.pk])).content.decode()
+    assert f'<option value="{int(L.RED)}" selected>' in page
+    case = Case.objects.get(pk=handling_case.pk)
+    answer = client.post(reverse("cases:action", args=[case.pk, "notice"]), {
+        "notice-version": case.version, "notice-level": int(L.YELLOW), "notice-demand": "限期整改", "notice-hours": 4})
+    assert answer.status_code == 302
+    assert SupervisionNotice.objects.get(case=case).level == L.YELLOW
+
+
+def test_the_open_notice_list_puts_overdue_answers_first_within_the_scope(handling_case, people, client):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    first = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="第一单", answer_within_hours=8)
+    late = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="逾期未复", answer_within_hours=8)
+    SupervisionNotice.objects.filter(pk=late.pk).update(answer_due=timezone.now() - dt.timedelta(hours=1))
+    done = esc.notice_issue(case_id=handling_case.pk, actor=people["zhiban"], demand="已办结")
+    esc.notice_answer(notice_id=done.pk, actor=people["chengguan"], answer="已处理")
+    esc.notice_close(notice_id=done.pk, actor=people["zhiban"])
+    url = reverse("cases:notices")
+    for name in ("zhiban", "shouli", "paiqian", "taocheng"):
+        client.force_login(people[name])
+        page = client.get(url).content.decode()
+        assert page.index(f'data-notice="{late.pk}"') < page.index(f'data-notice="{first.pk}"'), name
+        assert f'data-notice="{done.pk}"' not in page and 'id="nav-notices"' in page, name
+        assert 'id="home-notices"' in client.get(reverse("home")).content.decode(), name
+    # An area leader of another district: the list is open to them, these notices are not in it.
+    from wenming.org.models import Person, Role, RoleAssignment
+
+    elsewhere = Person.objects.create_user(username="other_district", is_staff=True)
+    RoleAssignment.objects.create(person=elsewhere, role=Role.AREA_LEADER,
+                                  area=Area.objects.filter(level="county").exclude(code="131102").first())
+    client.force_login(elsewhere)
+    page = client.get(url)
+    assert page.status_code == 200 and "data-notice=" not in page.content.decode()
+    for name in ("chengguan", "chengguan_lead", "jiedao", "gongdian", "wangge", "anfang", "admin"):
+        client.force_login(people[name])
+        assert client.get(url).status_code == 404, name
+        assert 'id="nav-notices"' not in client.get(reverse("home")).content.decode(), name

@@ -40,7 +40,7 @@ def test_every_event_label_and_action_label_is_translated():
 
 
 def test_every_notification_text_is_translated():
-    texts = [(str(subject), {"number": NUMBER}) for _to, subject, _channels in wf._NOTIFY.values()]
+    texts = [(str(subject), {"number": NUMBER}) for messages in wf._NOTIFY.values() for _to, subject, _ch in messages]
     texts.append(("Case %(number)s: %(level)s", {"number": NUMBER, "level": EscalationLevel.RED.label}))
     texts.append(("Your report %(number)s has been dealt with and closed. Tracking code: %(code)s.",
                   {"number": NUMBER, "code": CODE}))

@@ -334,10 +334,12 @@ def test_a_unit_cannot_open_a_case_before_it_is_dispatched_to_it(client, people,
     (S.DISPATCHED, "chengguan", {"sign", "request_return"}),
     (S.DISPATCHED, "chengguan_lead", {"sign", "request_return"}),
     (S.DISPATCHED, "taocheng", {"notice"}),
-    (S.RETURN_REQUESTED, "zhiban", {"decide_return"}),
+    (S.RETURN_REQUESTED, "zhiban", {"decide_return", "recall", "redispatch"}),
+    (S.DISPATCHED, "zhiban", {"notice", "recall", "redispatch"}),
+    (S.DISPATCHED, "paiqian", {"notice"}),
     (S.RETURN_REQUESTED, "chengguan", set()),
     (S.HANDLING, "chengguan", {"request_extension", "request_shelving", "submit"}),
-    (S.HANDLING, "zhiban", {"notice"}),
+    (S.HANDLING, "zhiban", {"notice", "recall", "redispatch"}),
     (S.SHELVED, "zhiban", {"resume"}),
     (S.SUBMITTED, "anfang", {"verify"}),
     (S.SUBMITTED, "shouli", {"verify"}),
@@ -359,7 +361,7 @@ def test_a_pending_request_is_decided_not_acted_around(client, people, make_case
     client.force_login(people["chengguan"])
     assert action_ids(client, case) == set()
     client.force_login(people["zhiban"])
-    assert action_ids(client, case) == {"decide_request", "notice"}
+    assert action_ids(client, case) == {"decide_request", "notice", "recall", "redispatch"}
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert 'id="pending-request"' in page and "等材料" in page
 

@@ -255,6 +255,8 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "cases:import": (get(expect(404, (ANON, LOGIN), ({"shouli", "zhiban", "admin"}, 200))),
                      post(expect(404, (ANON, LOGIN), ({"shouli", "zhiban", "admin"}, 200)),
                           counts=("cases.case", "cases.caseimport"))),
+    # The open 督办单 list: the command centre and the area leaders (each sees the notices of their scope).
+    "cases:notices": (get(expect(404, (ANON, LOGIN), (CMD | {"taocheng", "other_district", "other_street"}, 200))),),
     "cases:batch_dispatch": (post(expect(302, (ANON, LOGIN)), counts=("cases.caseevent",)),),
     "cases:export": (get(STAFF_ONLY, kwargs={"fmt": "=csv"}, query="queue=all"),
                      get(STAFF_ONLY, kwargs={"fmt": "=xlsx"}, query="queue=all")),

@@ -1,8 +1,9 @@
 """KPIs of DESIGN.md section 3, computed from case events for any period, with the evidence behind them.
 
 The events of each case are replayed in order into *stints*: the time one unit held the case, from a
-dispatch to the next dispatch. A stint ended by an approved return does not count for the unit (it said
-rightly the case was not theirs); a stint still shelved at the cutoff leaves the denominators (挂账 cases
+dispatch (or re-dispatch) to the next. A stint ended by an approved return, or by the command centre's recall
+(撤回) or re-dispatch (改派), does not count for the unit (the case was rightly not theirs, or was taken from
+them); a re-dispatch opens the new unit's stint like a dispatch; a stint still shelved at the cutoff leaves the denominators (挂账 cases
 leave the denominator). Only events before the cutoff (the end of the period) count, so a figure computed
 again later is the same unless the past changed (late-synced events, a reorganised district, a formula
 fix) — which is exactly what a correction shows.
@@ -57,7 +58,10 @@ PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_1
 DUE_MARGIN = dt.timedelta(days=14)
 CHUNK = 5000
 # Events that move a case's stored handling or verification deadline.
-DEADLINE_ACTIONS = (E.DISPATCH, E.REWORK, E.REQUEST_GRANTED, E.RESUME, E.REOPEN, E.RETURN_APPROVED, E.SUBMIT)
+DEADLINE_ACTIONS = (E.DISPATCH, E.REWORK, E.REQUEST_GRANTED, E.RESUME, E.REOPEN, E.RETURN_APPROVED, E.SUBMIT,
+                    E.RECALL, E.REDISPATCH)
+# The command centre's recall (撤回) and re-dispatch (改派): the holding unit's stint ends like an approved return.
+TAKEN_FROM_UNIT = (E.RECALL, E.REDISPATCH)
 
 INDICATORS: dict[str, dict[str, object]] = {
     "sign_on_time_rate": {"label": _("On-time acknowledgement rate (按时签收率)"), "kind": "rate"},
@@ -171,7 +175,16 @@ def _replay(case_info: dict, events: list[dict]) -> list[Stint]:
     current: Stint | None = None
     for event in events:
         action, at = event["action"], event["created_at"]
-        if action == E.DISPATCH:
+        if action in TAKEN_FROM_UNIT:
+            # 撤回/改派: the unit's stint ends as if its return had been approved (it is not scored for the case);
+            # a re-dispatch then opens the new unit's stint, as a dispatch does.
+            if current is not None:
+                current.events.append(event["id"])
+                current.returned = event
+            current = None
+            if action == E.RECALL:
+                continue
+        if action in (E.DISPATCH, E.REDISPATCH):
             recorded = _recorded_due(event)
             current = Stint(unit_id=event["data"].get("unit"), dispatch=event, due=recorded,
                             due_from=None if recorded else at)

@@ -2,11 +2,12 @@
 
 import pytest
 
+from wenming.cases.services import workflow as wf
 from wenming.org.models import Person
 from wenming.scoring.models import IndexVersion
 from wenming.scoring.services import kpi, scores
 
-from .scenario import DISTRICT_CODE, WEEK_END, WEEK_START, Walk, at, build_week
+from .scenario import DISTRICT_CODE, PNG, WEEK_END, WEEK_START, Walk, at, build_week
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 
@@ -120,3 +121,32 @@ def test_weights_are_validated():
         scores.validate_weights("unit", {"closed_rate": 50})
     with pytest.raises(scores.WorkflowError, match="public_report_rate"):
         scores.validate_weights("unit", {"public_report_rate": 100})
+
+
+def test_recall_and_redispatch_count_like_an_approved_return_then_a_dispatch():
+    """X: dispatched to 城管 09:00, signed 09:05, re-dispatched (改派) 09:30 to the power company, which signs
+    11:00 (late: due 10:30) and is done 12:00 (due 16:00), verified and closed. Y: dispatched 09:00, never
+    signed, recalled (撤回) 10:30 and left with the centre. Neither stint counts for 城管; X counts for the new unit."""
+    w = Walk()
+    power = w.p["gongdian"].unit
+    x, y = w.intake(at(2, 8, 30)), w.intake(at(2, 8, 30))
+    w.to_handling(x)
+    w.step(at(2, 9, 30), wf.case_redispatch, x, "zhiban", unit=power, note="属电力设施，改派供电公司")
+    w.step(at(2, 11, 0), wf.case_sign, x, "gongdian")
+    w.step(at(2, 12, 0), wf.case_submit, x, "gongdian", note="已修复", photos=[wf.Upload("after.png", PNG)])
+    w.verify(at(2, 12, 30), x)
+    w.close(at(3, 9, 0), x)
+    w.to_handling(y, sign=None)
+    w.step(at(2, 10, 30), wf.case_recall, y, "zhiban", note="承办人员外出，撤回另派")
+
+    figures = _figures("unit")
+    lost = figures.get(str(w.unit.pk))
+    if lost is not None:  # the unit that lost both cases is scored on neither
+        assert all(lost[code]["den"] in (0, None) for code in ("sign_on_time_rate", "handled_rate", "closed_rate"))
+        assert lost["overdue_count"]["value"] == 0
+    excluded = kpi.compute_kpis(subject="unit", start=WEEK_START, end=WEEK_END)[str(w.unit.pk)].tallies[kpi.EXCLUDED]
+    assert excluded.den == 2 and {item["case"] for item in excluded.items.values()} == {x.pk, y.pk}
+    new = figures[str(power.pk)]
+    assert _nd(new["sign_on_time_rate"]) == (0, 1)  # signed late for its own, new deadline
+    assert _nd(new["handled_rate"]) == (1, 1) and _nd(new["handled_on_time_rate"]) == (1, 1)
+    assert _nd(new["closed_rate"]) == (1, 1) and new["overdue_count"]["value"] == 0
