@@ -6,6 +6,8 @@ the tests hold whether or not a new msgid is in the catalogue yet; the raw codes
 
 import datetime as dt
 import re
+from gettext import GNUTranslations
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,6 +23,7 @@ from django.utils.translation import gettext
 from wenming.campaign.models import Campaign, Meeting, Task, TaskEventAction
 from wenming.campaign.services import tasks as task_svc
 from wenming.campaign.services.meetings import meeting_prepare
+from wenming.cases.services import workflow as wf
 from wenming.demo.campaign import campaign_demo_build
 from wenming.scoring.services import scores
 from wenming.scoring.tests.scenario import WEEK_START, at, build_week
@@ -116,3 +119,70 @@ def test_case_export_has_a_chinese_name(client, people):
     header = client.get(reverse("cases:export", args=["csv"]))["Content-Disposition"]
     assert header.startswith('attachment; filename="cases-')
     assert f"filename*=UTF-8''{quote(zh('cases'))}-" in header
+
+
+class _VisibleText(HTMLParser):
+    """The text a person reads on a page: text outside scripts and styles, and the attributes shown as text."""
+
+    SHOWN = ("title", "placeholder", "aria-label", "alt")
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.hidden += 1
+        self.parts += [value for name, value in attrs if name in self.SHOWN and value]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _english_msgids() -> list[str]:
+    """The catalogue's English phrases (two words or more, no placeholders) that Chinese replaces."""
+    mo = Path(settings.BASE_DIR) / "locale/zh_Hans/LC_MESSAGES/django.mo"
+    with mo.open("rb") as handle:
+        catalogue = GNUTranslations(handle)._catalog
+    phrases = []
+    for key, msgstr in catalogue.items():
+        msgid = key[0] if isinstance(key, tuple) else key
+        msgid = msgid.split("\x04")[-1]
+        if (re.fullmatch(r"[A-Za-z][A-Za-z ,.'/-]*", msgid) and len(msgid.split()) >= 2
+                and isinstance(msgstr, str) and msgstr != msgid):
+            phrases.append(msgid)
+    return phrases
+
+
+def test_main_staff_pages_in_chinese_show_none_of_the_apps_english(client, campaign, people):
+    """The shift leader's main pages, rendered in Chinese: no English phrase of the app's own catalogue shows."""
+    case = wf.case_intake(channel="hotline", description="占道经营", lng=115.67, lat=37.74, category="SJ0401",
+                          actor=people["shouli"])
+    task = Task.objects.get(campaign=campaign, code="R06-2")
+    urls = [reverse("home"), reverse("cases:workbench"), reverse("cases:workbench") + "?view=map",
+            reverse("cases:detail", args=[case.pk]), reverse("cases:notices"), reverse("notifications"),
+            reverse("scoring:dashboard"), reverse("scoring:snapshots"), reverse("scoring:boards"),
+            reverse("campaign:overview"), reverse("campaign:supervision"), reverse("campaign:map"),
+            reverse("campaign:meetings"), reverse("campaign:task", args=[task.pk]),
+            reverse("org:area_list"), reverse("org:unit_list"), reverse("org:site_list"), reverse("routing:check")]
+    phrases = _english_msgids()
+    assert len(phrases) > 500  # the catalogue was read
+    client.force_login(people["zhiban"])
+
+    def english_on(url, **headers):
+        response = client.get(url, **headers)
+        assert response.status_code == 200, url
+        parser = _VisibleText()
+        parser.feed(response.content.decode())
+        text = " ".join(" ".join(parser.parts).split())
+        return [p for p in phrases if re.search(rf"(?<![A-Za-z]){re.escape(p)}(?![A-Za-z])", text)]
+
+    # The check sees English where there is some: the same page asked for in English.
+    assert "Log out" in english_on(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+    leaks = {url: found for url in urls if (found := english_on(url))}
+    assert leaks == {}
