@@ -165,6 +165,11 @@ class CaseAdmin(ReadOnlyMixin, ScopedAdmin):
     exclude = ["routing"]
     readonly_fields = ["routing_reason"]
 
+    # A model property has no verbose name: without this the column reads "NUMBER" in any language.
+    @admin.display(description=_("Number"))
+    def number(self, obj):
+        return obj.number
+
     @admin.display(description=_("routing decision"))
     def routing_reason(self, obj):
         return (obj.routing or {}).get("reason", "")

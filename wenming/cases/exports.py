@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from wenming.common.files import content_disposition
 from wenming.common.tabular import csv_row, xlsx_row
 
 MAX_ROWS = 100_000
@@ -54,8 +55,10 @@ class _Echo:
         return value
 
 
-def _filename(fmt: str) -> str:
-    return f"cases-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+def _disposition(fmt: str) -> str:
+    """Saved as 案件-<time>.<fmt> in Chinese, with the English name for clients that cannot read RFC 5987."""
+    stamp = f"{timezone.localtime():%Y%m%d-%H%M}"
+    return content_disposition("attachment", f"{_('cases')}-{stamp}.{fmt}", fallback=f"cases-{stamp}.{fmt}")
 
 
 def export_response(queryset, *, fmt: str, tracking: bool = False):
@@ -83,5 +86,5 @@ def export_response(queryset, *, fmt: str, tracking: bool = False):
         response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
     else:
         raise ValueError(fmt)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(fmt)}"'
+    response["Content-Disposition"] = _disposition(fmt)
     return response

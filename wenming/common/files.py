@@ -145,10 +145,10 @@ def download_filename(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-def content_disposition(disposition: str, filename: str) -> str:
+def content_disposition(disposition: str, filename: str, *, fallback: str = "") -> str:
     """``attachment; filename="ascii"; filename*=UTF-8''…`` (RFC 6266 / RFC 5987): the plain name for old
-    clients with anything not printable ASCII replaced, the exact name for the rest."""
-    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
+    clients (``fallback``, else the name) with anything not printable ASCII replaced, the exact name for the rest."""
+    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in fallback or filename)
     return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 

@@ -118,6 +118,9 @@ def snapshot_detail(request, pk: int):
     return render(request, "scoring/snapshot_detail.html", {
         "snapshot": snapshot, "rows": rows, "correction": correction,
         "labels": [kpi.INDICATORS[c]["label"] for c in codes],
+        # The index version's weights by indicator label: its codes are not words a reader knows.
+        "weights": [(kpi.INDICATORS[c]["label"] if c in kpi.INDICATORS else c, w)
+                    for c, w in snapshot.index_version.weights.items()],
         "can_publish": bool(scope_for(request.user).roles & PUBLISHERS),
         "board": snapshot.boards.exclude(status=BoardStatus.WITHDRAWN).first(),
     })

@@ -8,6 +8,7 @@ from .task import (
     TargetKind,
     Task,
     TaskEvent,
+    TaskEventAction,
     TaskForce,
     TaskKind,
     TaskStatus,
@@ -15,5 +16,5 @@ from .task import (
 
 __all__ = [
     "Action", "ActionKind", "Campaign", "Measure", "Meeting", "Milestone", "ProgressEvidence", "ProgressReport",
-    "TargetKind", "Task", "TaskEvent", "TaskForce", "TaskKind", "TaskStatus",
+    "TargetKind", "Task", "TaskEvent", "TaskEventAction", "TaskForce", "TaskKind", "TaskStatus",
 ]

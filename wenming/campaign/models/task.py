@@ -168,11 +168,17 @@ class ProgressEvidence(models.Model):
         return self.name
 
 
+class TaskEventAction(models.TextChoices):
+    PROGRESS = "progress", pgettext_lazy("task event", "Progress reported")
+    REMINDED = "reminded", pgettext_lazy("task event", "Reminder sent")
+    SUPERVISION_CREATED = "supervision_created", pgettext_lazy("task event", "Supervision item created")
+
+
 class TaskEvent(models.Model):
-    """Append-only log of a task's changes (created, reported, completed, reminded…)."""
+    """Append-only log of a task's changes (progress reported, reminded, supervision item created)."""
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="events", verbose_name=_("task"))
-    action = models.CharField(_("action"), max_length=32)
+    action = models.CharField(_("action"), max_length=32, choices=TaskEventAction.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("actor"))
     note = models.TextField(_("note"), blank=True)

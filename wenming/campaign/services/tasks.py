@@ -34,6 +34,7 @@ from wenming.campaign.models import (
     TargetKind,
     Task,
     TaskEvent,
+    TaskEventAction,
     TaskKind,
     TaskStatus,
 )
@@ -198,7 +199,7 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
             task.completed_on = _today(now)
         task.save(update_fields=["current_value", "last_reported_at", "completed_on", "updated_at"])
         after = task_status(task, now=now)
-        _event(task, action="progress", actor=actor, note=narrative[:500], at=now,
+        _event(task, action=TaskEventAction.PROGRESS, actor=actor, note=narrative[:500], at=now,
                data={"report": report.pk, "value": str(number), "unit": unit_id, "files": len(checked),
                      "status_before": str(before), "status_after": str(after)})
     return report
@@ -248,7 +249,7 @@ def progress_reminders_scan(*, now: dt.datetime | None = None) -> dict:
         )
         if new:
             counts["notified"] += new
-            _event(task, action="reminded", data={"due": due.isoformat(), "recipients": new}, at=now)
+            _event(task, action=TaskEventAction.REMINDED, data={"due": due.isoformat(), "recipients": new}, at=now)
     return counts
 
 
@@ -284,7 +285,7 @@ def supervision_item_create(*, meeting_id: int | None, actor, title: str, owner_
             description=description, lead_unit=owner_unit, owner=owner, meeting=meeting, starts_on=today, due_on=due_on,
             target_kind=TargetKind.DONE, target_value=1, measure=Measure.REPORTED,
         )
-        _event(task, action="supervision_created", actor=actor, at=now,
+        _event(task, action=TaskEventAction.SUPERVISION_CREATED, actor=actor, at=now,
                data={"meeting": meeting.pk if meeting else None, "due": due_on.isoformat()})
     return task
 

@@ -6,7 +6,8 @@
   if (!source || typeof echarts === "undefined") { return; }
   var root = document.getElementById("dashboard");
   var dark = root.getAttribute("data-theme") === "dark";
-  var text = function (key) { return root.getAttribute("data-label-" + key) || key; };
+  // Every word a chart shows comes translated from the page's data-label-* attributes, never from here.
+  var text = function (key) { return root.getAttribute("data-label-" + key) || ""; };
   var charts = {};
 
   var chart = function (name) {
@@ -51,7 +52,7 @@
       c.setOption({
         tooltip: { formatter: function (p) { return p.value[2]; } },
         grid: { left: 50, right: 16, top: 8, bottom: 40 },
-        xAxis: { type: "value", scale: true, name: "lng" }, yAxis: { type: "value", scale: true, name: "lat" },
+        xAxis: { type: "value", scale: true, name: text("lng") }, yAxis: { type: "value", scale: true, name: text("lat") },
         visualMap: { min: 0, max: Math.max(d.max, 1), dimension: 2, orient: "horizontal", left: "center", bottom: 0,
                      itemHeight: 80, inRange: { color: ["#ffe08a", "#f08a24", "#c0161d"] } },
         series: [{ type: "scatter", symbolSize: function (v) { return 4 + Math.min(v[2], 20); }, data: d.points }]
