@@ -392,7 +392,13 @@ def request_updates(request, fmt):
 # -- posting ------------------------------------------------------------------------------------------------
 
 def _post_request(request, fmt):
-    form = Open311RequestForm(request.POST, request.FILES)
+    data = request.POST
+    # Some GeoReport clients put the key in the POST's query string, not its body: accept it there too (the body's
+    # wins). Query strings reach access logs, so docs/api.md says to send it in the body.
+    if not data.get("api_key") and request.GET.get("api_key"):
+        data = data.copy()
+        data["api_key"] = request.GET["api_key"]
+    form = Open311RequestForm(data, request.FILES)
     if not form.is_valid():
         raise Open311Error(*form.first_error())
     d = form.cleaned_data

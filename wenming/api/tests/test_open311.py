@@ -173,6 +173,17 @@ def test_post_with_address_only_and_media_upload(client, open311_key):
     assert case.evidence.filter(kind=Evidence.Kind.BEFORE).count() == 1
 
 
+def test_post_takes_the_key_from_the_query_string_too(client, open311_key, grid):
+    """Some GeoReport clients send ``api_key`` in the POST's query string; the body's key wins when both are sent."""
+    body = {"service_code": "SJ0401", "lat": grid.lat, "long": grid.lng, "description": "路灯不亮"}
+    response = client.post(f"{BASE}/requests.json?api_key={open311_key}", body)
+    assert response.status_code == 200, response.content
+    assert Case.objects.get(pk=int(response.json()[0]["service_request_id"][8:])).description == "路灯不亮"
+    refused = client.post(f"{BASE}/requests.json?api_key={open311_key}", {**body, "api_key": "abc.def"})
+    assert_error(refused, "json", 403)
+    assert_error(client.post(f"{BASE}/requests.json?api_key=abc.def", body), "json", 403)
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_errors(client, fmt, open311_key, grid, people):
     where = {"lat": grid.lat, "long": grid.lng}
