@@ -18,7 +18,6 @@ from django.http import Http404
 from wenming.common.roles import (
     ADMIN_ONLY,
     ALL_ROLES,
-    COMMAND,  # noqa: F401 (re-exported, see ADMIN)
     COMMAND_OR_ADMIN,
     NOT_FIELD,
     Role,
@@ -29,9 +28,6 @@ VIEW = "view"
 CHANGE = "change"
 # Deleting is a right of its own: administrators only (``Rule.delete_roles``), and nobody for evented records.
 DELETE = "delete"
-
-# ADMIN and COMMAND stay importable from here for ``api.serializers``; new code imports from ``common.roles``.
-ADMIN = Role.ADMIN.value
 
 
 @dataclass(frozen=True)
