@@ -31,6 +31,7 @@ from wenming.cases.models import (
     Evidence,
     PendingRequest,
     Stage,
+    SupervisionNotice,
     TimeUnit,
 )
 from wenming.cases.models.case import channels_for
@@ -411,6 +412,14 @@ def _taken_from_unit(case: Case, now) -> dict:
                                    "amount": str(case.pending_amount) if case.pending_amount else None,
                                    "unit": case.pending_unit}
     case.pending_request, case.pending_amount, case.pending_unit, case.pending_note = "", None, "", ""
+    # A 督办单 asks the unit that held the case to answer for it; once the case is gone that unit cannot act on
+    # it, so its open notices end here (the event lists them). Lateness under the next unit raises its own.
+    notices = SupervisionNotice.objects.filter(case=case, unit_id=case.unit_id).exclude(
+        state=SupervisionNotice.State.CLOSED)
+    withdrawn = sorted(notices.values_list("pk", flat=True))
+    if withdrawn:
+        notices.update(state=SupervisionNotice.State.CLOSED, updated_at=now)
+        data["notices_withdrawn"] = withdrawn
     case.unit = None
     case.dispatched_at = case.sign_due = case.signed_at = case.handle_due = None
     return data

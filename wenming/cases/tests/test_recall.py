@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from wenming.cases.models import Case, CaseState, EventAction
+from wenming.cases.models import Case, CaseState, EventAction, SupervisionNotice
 from wenming.cases.services import workflow as wf
+from wenming.cases.services.escalation import notice_answer, notice_issue
 from wenming.common.models import Notification
 from wenming.org.models import Area
 
@@ -135,3 +136,21 @@ def test_the_reporter_reads_a_recall_and_a_redispatch_as_a_return_and_a_dispatch
     case = wf.case_redispatch(case_id=dispatched.pk, actor=people["zhiban"], unit=power, note="改派")
     texts = [step.text for step in public_steps(case)]
     assert "Being sent to the right department" in texts and texts[-1] == f"Dispatched to {power.name}"
+
+
+def test_recall_and_redispatch_close_the_notices_the_losing_unit_can_no_longer_answer(dispatched, people):
+    first = notice_issue(case_id=dispatched.pk, actor=people["zhiban"], demand="今日内处置")
+    second = notice_issue(case_id=dispatched.pk, actor=people["zhiban"], demand="说明原因")
+    notice_answer(notice_id=second.pk, actor=people["chengguan"], answer="已安排")
+    case = wf.case_recall(case_id=dispatched.pk, actor=people["zhiban"], note="单位无人值守")
+    event = case.events.order_by("-seq").first()
+    assert event.data["notices_withdrawn"] == sorted([first.pk, second.pk])
+    assert set(SupervisionNotice.objects.filter(case=case).values_list("state", flat=True)) == {"closed"}
+    # The next unit's notices are its own: a re-dispatch closes only those of the unit that loses the case.
+    unit = people["chengguan"].unit
+    case = wf.case_dispatch(case_id=case.pk, actor=people["paiqian"], unit=unit)
+    third = notice_issue(case_id=case.pk, actor=people["zhiban"], demand="再次督办")
+    target = type(unit).objects.exclude(pk=unit.pk).filter(is_active=True).first()
+    case = wf.case_redispatch(case_id=case.pk, actor=people["zhiban"], unit=target, note="职责不符，改派")
+    assert case.events.order_by("-seq").first().data["notices_withdrawn"] == [third.pk]
+    assert SupervisionNotice.objects.get(pk=third.pk).state == "closed"
