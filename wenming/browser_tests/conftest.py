@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from wenming.demo.accounts import DEMO_PASSWORD
+
 CHROMIUM = os.environ.get("WENMING_CHROMIUM", "/usr/bin/chromium")
 # Screenshots go to var/ on every run; WENMING_SCREENSHOTS=docs refreshes the ones the README shows.
 _ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +70,7 @@ def phone_page(browser, live_server, committed_city):
     context.close()
 
 
-def login(page, live_server, username: str, password: str = "wenming2026") -> None:
+def login(page, live_server, username: str, password: str = DEMO_PASSWORD) -> None:
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", username)
