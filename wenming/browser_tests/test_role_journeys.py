@@ -19,6 +19,7 @@ from django.contrib.auth import hashers
 from django.utils import timezone
 
 from wenming.browser_tests.conftest import SHOTS, login
+from wenming.browser_tests.conftest import demo_account as account
 from wenming.campaign.models import ProgressReport, Task, TaskForce
 from wenming.cases.browser_tests.test_case_walk import _grid_routed_to, act
 from wenming.cases.models import Case, CaseState, RoutingRule, SupervisionNotice
@@ -38,16 +39,6 @@ from wenming.scoring.tests.scenario import Walk, at
 
 UNIT_CODE = "CGJ-131102"  # 桃城区城管: the unit of the demo's own handler and leader logins
 OTHER_UNIT_CODE = "POWER"
-
-
-def account(role: Role, *, prefix: str = "", exclude: str = "") -> Person:
-    """The first account the demo prints with this role (and a username starting with ``prefix``)."""
-    for person in demo_logins():
-        name = person.username
-        if name.startswith(prefix) and not (exclude and name.startswith(exclude)) and any(
-                r.role == role for r in person.roles.all()):
-            return person
-    raise AssertionError(f"demo-logins prints no {role.label} account starting with {prefix!r}")
 
 
 def landing(page, live_server, person: Person, role: str) -> str:
@@ -286,7 +277,8 @@ def test_task_force_leader_reports_progress_with_evidence(page, live_server, pho
     landing(page, live_server, leader, "task_force_leader")
     with page.expect_navigation():
         page.click("#nav-campaign")
-    page.goto(f"{live_server.url}/campaign/forces/{force.pk}/")
+    with page.expect_navigation():
+        page.click(f"#forces a[href$='/campaign/forces/{force.pk}/']")
     assert force.name in page.inner_text("main")
     with page.expect_navigation():
         page.click(f"a[href$='/campaign/tasks/{task.pk}/']")
