@@ -118,8 +118,9 @@ SETTLE_SCRIPT = """(() => {
 
 _SETTLED = """([selector, count]) => {
   if (typeof echarts === "undefined") { return false; }
+  // A chart counts once it has data (a series) and has drawn it: one drawn empty while its data loads does not.
   const charts = Array.from(document.querySelectorAll(selector)).map((el) => echarts.getInstanceByDom(el));
-  return charts.length >= count && charts.every((c) => c && c.__settled);
+  return charts.length >= count && charts.every((c) => c && c.__settled && (c.getOption().series || []).length > 0);
 }"""
 
 
@@ -128,13 +129,19 @@ def screen_page(browser, live_server, committed_city):
     """A 1920×1080 page (the big screen's size) whose charts and maps draw without animation."""
     context, page = _open(browser, live_server, viewport=SCREEN)
     page.add_init_script(SETTLE_SCRIPT)
+    # Errors only the console shows (a script or style the content security policy refused); a failed load is
+    # left to the page's own checks (the browser asks for /favicon.ico, which is no problem).
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
     yield page
     context.close()
 
 
 def charts_settled(page, selector: str, *, count: int = 1) -> None:
-    """Wait until at least ``count`` elements match ``selector`` and the ECharts chart of each has drawn its last
-    frame; checked again after two animation frames, in case a chart was handed new data meanwhile."""
+    """Wait until at least ``count`` elements match ``selector`` (ECharts marks the element it draws in with
+    ``[_echarts_instance_]``) and the chart of each has drawn its data to the last frame; checked again after two
+    animation frames, in case a chart was handed new data meanwhile."""
     for _ in range(2):
         page.wait_for_function(_SETTLED, arg=[selector, count])
         page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")

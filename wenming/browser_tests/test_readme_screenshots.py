@@ -54,7 +54,7 @@ def test_battle_map_heat_map_and_big_screen_at_1920x1080(screen_page, live_serve
     # The dashboard's heat map panel: cases per grid on the map.
     page.goto(live_server.url + reverse("scoring:dashboard"))
     page.wait_for_selector("[data-panel=heatmap] canvas, [data-panel=heatmap] svg")
-    charts_settled(page, "[data-panel=heatmap] .chart")
+    charts_settled(page, "[data-panel=heatmap] [_echarts_instance_]")
     heatmap = page.locator("[data-panel=heatmap]")
     heatmap.scroll_into_view_if_needed()
     heatmap.screenshot(path=str(SHOTS / "heat-map.png"))
@@ -63,9 +63,9 @@ def test_battle_map_heat_map_and_big_screen_at_1920x1080(screen_page, live_serve
     page.goto(live_server.url + reverse("scoring:screen"))
     panels = page.locator("[data-panel] .chart").count()
     assert panels >= 6
-    charts_settled(page, "[data-panel] .chart", count=panels)
+    charts_settled(page, "[data-panel] [_echarts_instance_]", count=panels)
     page.screenshot(path=str(SHOTS / "big-screen.png"))
 
-    assert page.js_errors == [], page.js_errors
+    assert page.js_errors == [] and page.console_errors == [], (page.js_errors, page.console_errors)
     assert page.external_requests == [], page.external_requests
     assert {"battle-map.png", "heat-map.png", "big-screen.png"} <= {p.name for p in SHOTS.iterdir()}
