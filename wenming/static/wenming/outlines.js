@@ -45,7 +45,6 @@ window.WenmingMap = (function () {
     el.wenmingMap = map;  // for the browser tests and the console
     var tiles = document.body.getAttribute("data-tiles");
     if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
-    map.createPane("wm-outlines").style.zIndex = 350;
     map.createPane("wm-labels").style.zIndex = 450;
     map.getPane("wm-labels").style.pointerEvents = "none";
     return map;
@@ -75,9 +74,9 @@ window.WenmingMap = (function () {
         var kind = ORDER.indexOf(p.kind) >= 0 ? p.kind : "street";
         if (p.code && drawn[p.code]) { return; }
         if (p.code) { drawn[p.code] = true; }
-        var style = Object.assign({ pane: "wm-outlines", interactive: false }, STYLE[kind]);
+        var style = Object.assign({ interactive: false }, STYLE[kind]);
         if (kind === "county") { style.fillColor = TINTS[countyIndex++ % TINTS.length]; }
-        var layer = L.geoJSON(f, { style: style, interactive: false, pane: "wm-outlines" });
+        var layer = L.geoJSON(f, { style: style, interactive: false });
         layer.addTo(target);
         var bounds = layer.getBounds();
         if (!bounds.isValid()) { return; }
