@@ -95,11 +95,16 @@ window.WenmingMap = (function () {
       labels.clearLayers();
       var view = map.getBounds().pad(0.1), placed = [], zoom = map.getZoom();
       var sorted = features.slice().sort(function (a, b) { return ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind); });
+      // The coarsest level drawn is named even when small on screen, if it has few areas (where labels would
+      // collide, the first placed wins): a map always says which districts (or streets) it shows.
+      var coarsest = sorted.length ? sorted[0].kind : "";
+      var fewCoarse = sorted.filter(function (x) { return x.kind === coarsest; }).length <= 40;
       sorted.forEach(function (x) {
         if (!view.contains(x.at)) { return; }
         var sw = map.latLngToLayerPoint(x.bounds.getSouthWest()), ne = map.latLngToLayerPoint(x.bounds.getNorthEast());
         var width = Math.abs(ne.x - sw.x), height = Math.abs(sw.y - ne.y);
-        if (width < LABEL_MIN_PX[x.kind] || height < FONT_PX[x.kind] * 1.6) { return; }
+        var named = x.kind === coarsest && fewCoarse;
+        if (!named && (width < LABEL_MIN_PX[x.kind] || height < FONT_PX[x.kind] * 1.6)) { return; }
         // A grid narrower than its name shows its serial (the code's last two digits, CJ/T 213), wider ones
         // their full code.
         var label = x.kind === "grid" ? (width < 120 ? x.code.slice(-2) : x.code) || x.name : x.name;
