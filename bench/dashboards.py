@@ -75,10 +75,10 @@ RAW = {
            WHERE c.reported_at >= %(start)s AND c.reported_at <= %(now)s {scope} GROUP BY 1 ORDER BY 2 DESC""",
     ],
     "heatmap": [
-        """SELECT a.lng, a.lat, x.n FROM (SELECT c.grid_id, count(*) AS n FROM cases_case c {join}
+        """SELECT c.grid_id, count(*) AS n FROM cases_case c {join}
            WHERE c.state IN ('reported','registered','dispatched','return_requested','handling','shelved','submitted',
-                             'verified') AND c.grid_id IS NOT NULL {scope} GROUP BY c.grid_id) x
-           JOIN org_area a ON a.id = x.grid_id""",
+                             'verified') AND c.grid_id IS NOT NULL {scope} GROUP BY c.grid_id""",
+        """SELECT code, name, path FROM org_area WHERE level = 'street' ORDER BY path""",
     ],
     "overdue": [
         """SELECT c.unit_id, n.name, count(*) FROM cases_case c {join} LEFT JOIN org_unit n ON n.id = c.unit_id

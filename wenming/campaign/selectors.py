@@ -100,11 +100,15 @@ def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str 
     if area_path:
         sites = sites.filter(area__path__startswith=area_path)
         cases = cases.filter(area_path__startswith=area_path)
+    now = timezone.now()
     return {
-        "sites": [{"name": n, "type": t, "lat": la, "lng": ln} for n, t, la, ln in
-                  sites.values_list("name", "site_type__name", "lat", "lng")[:MAP_CASES]],
-        "cases": [{"id": pk, "action": category_action.get(c, ""), "lat": la, "lng": ln} for pk, c, la, ln in
-                  cases.values_list("pk", "category_id", "lat", "lng").order_by("-reported_at")[:MAP_CASES]],
+        # Each site and case with what its marker needs: its page (code, id), its legend entry (type, action).
+        "sites": [{"code": code, "name": n, "type": t, "type_code": tc, "lat": la, "lng": ln} for code, n, t, tc, la, ln in
+                  sites.values_list("code", "name", "site_type__name", "site_type__code", "lat", "lng")[:MAP_CASES]],
+        "cases": [{"id": pk, "action": category_action.get(c, ""), "lat": la, "lng": ln, "overdue": bool(due and due < now)}
+                  for pk, c, la, ln, due in cases.values_list("pk", "category_id", "lat", "lng", "stage_due")
+                  .order_by("-reported_at")[:MAP_CASES]],
+        "action_names": dict(Action.objects.filter(campaign=campaign).values_list("code", "name")),
         "tasks": [{"id": t.pk, "code": t.code, "title": t.title, "action": t.action.code if t.action_id else "",
                    "start": t.starts_on.isoformat(), "end": (t.due_on or campaign.ends_on or dt.date(t.starts_on.year, 12, 31)).isoformat(),
                    "has_deadline": bool(t.due_on), "status": str(t.status), "status_label": str(t.status_label), "percent": t.percent,

@@ -14,7 +14,7 @@ from wenming.common.access import restrict
 from wenming.common.input import BoundedDateField, IdField
 from wenming.common.uploads import PhotosField, photos_check  # noqa: F401 (photos_check: the REST API imports it here)
 from wenming.org.forms import CRS_CHOICES
-from wenming.org.models import Unit
+from wenming.org.models import Area, Unit
 
 REASON_REQUIRED = _("Give a reason.")
 
@@ -98,11 +98,25 @@ class FilterForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none(), to_field_name="code")
     reported_from = BoundedDateField(label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     reported_to = BoundedDateField(label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # An area code (a grid, a street…): the heat map's click on a grid opens the workbench with it. A text field,
+    # not a list: a city has up to 60,000 grids.
+    area = forms.CharField(label=_("Area code"), required=False, max_length=20)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         # Only units the person may see are offered (and accepted).
         self.fields["unit"].queryset = restrict(Unit.objects.filter(is_active=True), user).order_by("path")
+
+    def clean_area(self) -> Area | None:
+        code = self.cleaned_data["area"].strip()
+        if not code:
+            return None
+        # Only areas in the person's scope: another area's code reads as unknown, as a missing one does.
+        area = restrict(Area.objects.filter(code=code), self.user).defer("geometry").first()
+        if area is None:
+            raise forms.ValidationError(_("No area in your scope has this code."))
+        return area
 
 
 # -- actions on the case page: each is posted with the case version the person saw -----------------------

@@ -213,7 +213,8 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def apply_filters(qs: QuerySet[Case], f: dict) -> QuerySet[Case]:
-    """State, category (a 大类 takes its 小类), channel, unit, reporting dates (local days) and text."""
+    """State, category (a 大类 takes its 小类), channel, unit, area (and what lies inside it), reporting dates (local
+    days) and text."""
     if f.get("state"):
         qs = qs.filter(state=f["state"])
     if f.get("category"):
@@ -225,6 +226,8 @@ def apply_filters(qs: QuerySet[Case], f: dict) -> QuerySet[Case]:
         qs = qs.filter(channel=f["channel"])
     if f.get("unit"):
         qs = qs.filter(unit=f["unit"])
+    if f.get("area"):
+        qs = qs.filter(area_path__startswith=f["area"].path)
     # Day bounds as datetimes, so the index on reported_at is used. The forms refuse dates outside DATE_MIN..DATE_MAX
     # (where the arithmetic overflows: 9999-12-31 has no day after); for any other caller no case lies there, so
     # such a bound is no bound, or nothing.

@@ -375,6 +375,7 @@ def workbench_map(request):
             "geometry": {"type": "Point", "coordinates": [p["lng"], p["lat"]]},
             "properties": {
                 "number": number, "url": reverse("cases:detail", args=[p["pk"]]), "state": str(states.get(p["state"], p["state"])),
+                "state_key": p["state"],
                 "category": p["category__name"] or "", "unit": p["unit__name"] or "",
                 "overdue": bool(p["stage_due"] and p["stage_due"] < now), "urgent": p["urgency"] != "normal",
             },

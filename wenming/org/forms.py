@@ -48,3 +48,54 @@ class UnitFilterForm(ListFilterForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds"))] + list(UnitKind.choices), required=False)
     field_order = ["q", "kind", "per_page"]
 
+
+
+OUTLINE_LEVEL_NAMES = ("county", "street", "community", "grid")
+OUTLINE_WITHIN_MAX = 20
+
+
+class OutlineQueryForm(forms.Form):
+    """What a map asks of the outlines: which levels, within which areas, inside which box. Grids only come
+    within areas or inside a box: a city has up to 60,000 of them and a map never needs them all."""
+
+    level = forms.CharField(label=_("Level"), max_length=60)
+    within = forms.CharField(label=_("Within areas"), required=False, max_length=(20 + 1) * OUTLINE_WITHIN_MAX)
+    bbox = forms.CharField(label=_("Box"), required=False, max_length=120)
+
+    def clean_level(self) -> list[str]:
+        levels = [v.strip() for v in self.cleaned_data["level"].split(",") if v.strip()]
+        unknown = [v for v in levels if v not in OUTLINE_LEVEL_NAMES]
+        if unknown or not levels:
+            raise forms.ValidationError(
+                _("Give levels among %(levels)s, separated by commas."), params={"levels": ", ".join(OUTLINE_LEVEL_NAMES)}
+            )
+        return levels
+
+    def clean_within(self) -> list[str]:
+        codes = [v.strip() for v in self.cleaned_data["within"].split(",") if v.strip()]
+        if len(codes) > OUTLINE_WITHIN_MAX:
+            raise forms.ValidationError(_("At most %(n)d areas at once."), params={"n": OUTLINE_WITHIN_MAX})
+        if any(len(c) > 20 or not c.isascii() or not c.replace("-", "").replace("_", "").isalnum() for c in codes):
+            raise forms.ValidationError(_("Area codes are letters, digits and dashes, at most 20 characters each."))
+        return codes
+
+    def clean_bbox(self) -> tuple[float, float, float, float] | None:
+        raw = self.cleaned_data["bbox"].strip()
+        if not raw:
+            return None
+        try:
+            west, south, east, north = (float(v) for v in raw.split(","))
+        except ValueError:
+            raise forms.ValidationError(_("Give the box as west,south,east,north in degrees.")) from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise forms.ValidationError(_("The box must have west < east within ±180 and south < north within ±90."))
+        return west, south, east, north
+
+    def clean(self):
+        data = super().clean()
+        fine = {"community", "grid"} & set(data.get("level") or [])
+        if fine and not data.get("within") and data.get("bbox") is None and not self.errors:
+            raise forms.ValidationError(
+                {"bbox": _("Communities and grids come only within areas or inside a box: give within or bbox.")}
+            )
+        return data

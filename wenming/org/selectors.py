@@ -117,6 +117,98 @@ def area_child_outlines(*, user, area: Area, tolerance_deg: float = 0.0001) -> d
     return _outlines(rows, tolerance_deg)
 
 
+# -- outlines for the maps, by level, within areas and inside a box ---------------------------------------------
+
+# Levels a map draws, from the coarsest, and how far each is simplified (degrees; ~0.0003° ≈ 30 m): a grid is
+# a few hundred metres across, so its outline keeps more detail than a district's.
+OUTLINE_LEVELS = ("county", "street", "community", "grid")
+OUTLINE_TOLERANCE = {"county": 0.0005, "street": 0.0003, "community": 0.0001, "grid": 0.00002}
+# Districts and streets are public (the citizen's map shows them); communities and grids follow the scope.
+PUBLIC_OUTLINE_LEVELS = frozenset({"county", "street"})
+WITHIN_PUBLIC_LEVELS = PUBLIC_OUTLINE_LEVELS | {"city"}  # the city itself is no secret either
+# The most features one answer carries: a street holds a few hundred grids, a city up to 60,000, so grids are
+# asked for within a street or inside the visible box, and an answer past this says it was cut short.
+OUTLINE_LIMIT = 2500
+_SIMPLIFIED_MAX = 40_000  # simplified outlines kept per process (a 60,000-grid city: the grids seen lately)
+_simplified: tuple[int, dict[int, dict]] = (-1, {})  # (geography version, area id → simplified GeoJSON)
+
+
+def _simplified_geometries(ids: list[int], level_of: dict[int, str]) -> dict[int, dict]:
+    """Simplified outlines of these areas, from a per-process table kept until the geography changes: parsing
+    and simplifying is most of an outline answer's cost, and outlines change only when the geography does."""
+    global _simplified
+    version = version_read(GEOGRAPHY)
+    if _simplified[0] != version or len(_simplified[1]) > _SIMPLIFIED_MAX:
+        _simplified = (version, {})
+    table = _simplified[1]
+    missing = [pk for pk in ids if pk not in table]
+    for start in range(0, len(missing), 500):
+        for pk, geometry in Area.objects.filter(pk__in=missing[start:start + 500]).values_list("pk", "geometry"):
+            geom = shape(geometry).simplify(OUTLINE_TOLERANCE.get(level_of[pk], 0.0001), preserve_topology=True)
+            table[pk] = mapping(shapely.set_precision(geom, 1e-6)) if not geom.is_empty else None
+    return {pk: table.get(pk) for pk in ids}
+
+
+def outline_features(
+    *,
+    user,
+    levels: list[str],
+    within: list[Area] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    limit: int = OUTLINE_LIMIT,
+) -> dict:
+    """Outlines of the areas of these levels, within these areas and touching the box (west, south, east, north),
+    as GeoJSON with each area's code, name, level, parent's code and label point; ``truncated`` when more than
+    ``limit`` matched (none is then sent for the level cut short, so a map never shows half a level).
+
+    Districts and streets are the city's public boundaries; communities and grids only those in the person's
+    scope (one access path: ``restrict``).
+    """
+    features: list[dict] = []
+    truncated: list[str] = []
+    for level in [lv for lv in OUTLINE_LEVELS if lv in levels]:
+        qs = Area.objects.filter(level=level, geometry__isnull=False)
+        if level not in PUBLIC_OUTLINE_LEVELS:
+            qs = restrict(qs, user)
+        if within is not None:
+            paths = Q()
+            for area in within:
+                paths |= Q(path__startswith=area.path)
+            qs = qs.filter(paths)
+        if bbox is not None:
+            west, south, east, north = bbox
+            qs = qs.filter(max_lng__gte=west, min_lng__lte=east, max_lat__gte=south, min_lat__lte=north)
+        rows = list(qs.order_by("path").values("pk", "code", "name", "level", "lng", "lat", "parent__code")[:limit + 1])
+        if len(rows) > limit:
+            truncated.append(level)
+            continue
+        geometries = _simplified_geometries([r["pk"] for r in rows], {r["pk"]: r["level"] for r in rows})
+        for r in rows:
+            if geometries[r["pk"]] is None:
+                continue
+            features.append({
+                "type": "Feature",
+                "geometry": geometries[r["pk"]],
+                "properties": {"kind": r["level"], "code": r["code"], "name": r["name"], "parent": r["parent__code"],
+                               "label": [r["lng"], r["lat"]] if r["lng"] is not None else None},
+            })
+    return {"type": "FeatureCollection", "features": features, "truncated": truncated}
+
+
+def outline_areas(*, user, codes: list[str]) -> list[Area]:
+    """The areas these codes name that the person may see (districts and streets are public), for ``within``;
+    raises ``Area.DoesNotExist`` naming nothing when any is missing or out of scope (the caller answers 404)."""
+    if not codes:
+        return []
+    found = {a.code: a for a in Area.objects.filter(code__in=codes, level__in=WITHIN_PUBLIC_LEVELS).defer("geometry")}
+    rest = [c for c in codes if c not in found]
+    if rest:
+        found.update((a.code, a) for a in restrict(Area.objects.filter(code__in=rest), user).defer("geometry"))
+    if len(found) != len(set(codes)):
+        raise Area.DoesNotExist
+    return list(found.values())
+
+
 def unit_list(*, user, q: str = "", kind: str = "") -> QuerySet[Unit]:
     qs = restrict(Unit.objects.select_related("parent", "area"), user).defer("area__geometry")
     if kind:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("units/<str:code>/", views.unit_detail, name="unit_detail"),
     path("sites/", views.site_list, name="site_list"),
     path("sites/<str:code>/", views.site_detail, name="site_detail"),
+    path("outlines.json", views.outlines_json, name="outlines"),
 ]

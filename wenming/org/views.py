@@ -3,12 +3,16 @@
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from wenming.common.pagination import paginate
 
 from . import selectors
-from .forms import AreaFilterForm, SiteFilterForm, UnitFilterForm
+from .forms import AreaFilterForm, OutlineQueryForm, SiteFilterForm, UnitFilterForm
+from .models import Area
 
 
 def _list_page(request, form_class, selector, template: str):
@@ -74,3 +78,22 @@ def site_detail(request, code):
         },
     )
 
+
+
+@require_safe
+@login_required
+def outlines_json(request):
+    """Area outlines for the maps, as GeoJSON: ``level`` (comma-separated), ``within`` (area codes), ``bbox``
+    (west,south,east,north). An area of ``within`` outside the person's scope answers 404, like a missing one."""
+    form = OutlineQueryForm(request.GET)
+    if not form.is_valid():
+        fields = {name: [f"{form.fields[name].label}: {m}" if name in form.fields else m for m in errors]
+                  for name, errors in form.errors.items()}
+        return JsonResponse({"code": "invalid", "message": _("Check the fields named."), "fields": fields}, status=400)
+    try:
+        within = selectors.outline_areas(user=request.user, codes=form.cleaned_data["within"]) or None
+    except Area.DoesNotExist:
+        raise Http404 from None
+    return JsonResponse(selectors.outline_features(
+        user=request.user, levels=form.cleaned_data["level"], within=within, bbox=form.cleaned_data["bbox"]
+    ))

@@ -22,8 +22,8 @@ from wenming.cases.models.case import OPEN_STATES, EventAction
 from wenming.cases.models.escalation import EscalationLevel
 from wenming.common.access import can, restrict, scope_for
 from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, Role, roles
+from wenming.common.services.geography import GEOGRAPHY, version_read
 from wenming.org.models import Area, Unit
-from wenming.org.spatial import get_index
 from wenming.scoring.models import DailyEventCount, DailyEventCountDay, ScoreSnapshot, SnapshotStatus, Subject
 from wenming.scoring.services.dashboard import STREET_DEPTH
 from wenming.scoring.services.kpi import day_start as kpi_day_start
@@ -129,33 +129,104 @@ def panel_by_category(user, *, now: dt.datetime, days: int = DEFAULT_DAYS) -> di
     return {"rows": [{"name": k, "n": v} for k, v in sorted(totals.items(), key=lambda kv: -kv[1])]}
 
 
-def panel_heatmap(user, *, now: dt.datetime) -> dict:
-    """Open cases per grid, as [lng, lat, count] at the grid's centre."""
-    # Count by grid, then place each grid at its centre from an in-process table (kept until the geography
-    # changes): joining the areas before grouping would join every open case.
-    counts = dict(
-        restrict(Case.objects.all(), user).filter(state__in=OPEN_STATES, grid__isnull=False)
-        .order_by().values("grid_id").annotate(n=Count("*")).values_list("grid_id", "n")
-    )
-    centres = _grid_centres(counts)
-    points = [[centres[pk][0], centres[pk][1], n] for pk, n in counts.items() if centres.get(pk, (None,))[0] is not None]
-    return {"points": points, "max": max((p[2] for p in points), default=0)}
+# The heat map colours, in a view of an area of each level, the areas of a finer level, and draws the outlines
+# of another over them: a city or a district by street (a city of 60,000 grids has ~100 streets, each a few
+# hundred grids: streets read at a glance where grids would be specks), a street or a community by grid.
+HEAT_REGION_LEVEL = {"city": "street", "county": "street", "street": "grid", "community": "grid", "grid": "grid"}
+HEAT_FRAME_LEVEL = {"city": "county", "county": "county", "street": "community", "community": "community",
+                    "grid": "grid"}
+HEAT_VIEWS_MAX = 20  # a person with more separate areas than this sees the first ones (by code)
+_LEVEL_RANK = {"city": 0, "county": 1, "street": 2, "community": 3, "grid": 4}
 
 
-_centres: tuple[int, dict] | None = None
+def heatmap_top_areas(user) -> list[Area]:
+    """Where a person's heat map starts: the city for the city-wide roles and for units without an area, else
+    the outermost areas of the person's scope (a district leader's district, a street office's street)."""
+    scope = scope_for(user)
+    paths = set(scope.area_paths) | set(scope.jurisdiction_paths)
+    if scope.everything or not paths:
+        return list(Area.objects.filter(parent__isnull=True).defer("geometry").order_by("code")[:HEAT_VIEWS_MAX])
+    tops = sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+    return list(Area.objects.filter(path__in=tops).defer("geometry").order_by("path")[:HEAT_VIEWS_MAX])
 
 
-def _grid_centres(wanted) -> dict:
-    global _centres
-    version = get_index().version
-    if _centres is None or _centres[0] != version:
-        _centres = (version, {pk: (lng, lat) for pk, lng, lat in
-                              Area.objects.filter(level="grid").values_list("pk", "lng", "lat")})
-    missing = [pk for pk in wanted if pk not in _centres[1]]
+def heatmap_area(user, *, code: str) -> Area | None:
+    """The area a heat map drills into, if it lies within the person's heat map (their top areas); else None."""
+    area = Area.objects.filter(code=code).defer("geometry").first()
+    if area is None or not any(area.path.startswith(top.path) for top in heatmap_top_areas(user)):
+        return None
+    return area
+
+
+def panel_heatmap(user, *, now: dt.datetime, area: Area | None = None) -> dict:
+    """Open cases in the areas of a view, for the heat map: the person's top areas, or ``area`` (one the caller
+    checked with ``heatmap_area``). Each region carries its count and where a click on it leads: ``to``, the
+    area one level down to drill into ("" at the grids, whose click opens the workbench)."""
+    tops = heatmap_top_areas(user)
+    views = [area] if area is not None else tops
+    if not views:
+        return {"views": [], "chain": [], "level": "", "frame": "", "regions": [], "max": 0, "total": 0}
+    coarsest = min(views, key=lambda a: _LEVEL_RANK.get(a.level, 9)).level
+    level, frame = HEAT_REGION_LEVEL.get(coarsest, "grid"), HEAT_FRAME_LEVEL.get(coarsest, "grid")
+    within = Q()
+    for v in views:
+        within |= Q(path__startswith=v.path)
+    regions = Area.objects.filter(within, level=level)
+    if level not in ("county", "street"):  # districts and streets are public boundaries; finer ones follow scope
+        regions = restrict(regions, user)
+    regions = list(regions.order_by("path").values("code", "name", "path"))
+    by_code = {r["code"]: r for r in regions}
+
+    # Count by grid, then place each grid in its region from an in-process table of grid paths (kept until the
+    # geography changes): joining the areas before grouping would join every open case.
+    cases = restrict(Case.objects.all(), user).filter(state__in=OPEN_STATES, grid__isnull=False)
+    if area is not None or tops[0].parent_id is not None:
+        case_within = Q()
+        for v in views:
+            case_within |= Q(area_path__startswith=v.path)
+        cases = cases.filter(case_within)
+    counts = dict(cases.order_by().values("grid_id").annotate(n=Count("*")).values_list("grid_id", "n"))
+    paths = _grid_paths(counts)
+    totals: Counter = Counter()
+    for pk, n in counts.items():
+        for code in (paths.get(pk) or "").strip("/").split("/"):
+            if code in by_code:
+                totals[code] += n
+                break
+    view_codes = {v.code for v in views}
+    rows = []
+    for r in regions:
+        codes = r["path"].strip("/").split("/")
+        # The area one level below the view on the way to this region: a click drills into it.
+        at = next((i for i, c in enumerate(codes) if c in view_codes), None)
+        to = codes[at + 1] if at is not None and at + 1 < len(codes) and level != "grid" else ""
+        rows.append({"code": r["code"], "name": r["name"], "n": totals.get(r["code"], 0), "to": to})
+    chain = []
+    if area is not None:
+        top = next(t for t in tops if area.path.startswith(t.path))
+        codes = area.path[len(top.path) - len(top.code) - 1:].strip("/").split("/")
+        names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+        chain = [{"code": c, "name": names.get(c, c)} for c in codes]
+    return {
+        "views": [{"code": v.code, "name": v.name, "level": v.level} for v in views],
+        "chain": chain, "level": level, "frame": frame, "regions": rows,
+        "max": max(totals.values(), default=0), "total": sum(totals.values()),
+    }
+
+
+_grid_path_table: tuple[int, dict[int, str]] | None = None
+
+
+def _grid_paths(wanted) -> dict[int, str]:
+    global _grid_path_table
+    version = version_read(GEOGRAPHY)
+    if _grid_path_table is None or _grid_path_table[0] != version:
+        _grid_path_table = (version, dict(Area.objects.filter(level="grid").values_list("pk", "path")))
+    table = _grid_path_table[1]
+    missing = [pk for pk in wanted if pk not in table]
     if missing:  # areas added since (or another city in tests): read them
-        _centres[1].update({pk: (lng, lat) for pk, lng, lat in
-                            Area.objects.filter(pk__in=missing).values_list("pk", "lng", "lat")})
-    return _centres[1]
+        table.update(Area.objects.filter(pk__in=missing).values_list("pk", "path"))
+    return table
 
 
 def panel_overdue(user, *, now: dt.datetime, limit: int = 10) -> dict:

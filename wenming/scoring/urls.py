@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("screen/", views.screen, name="screen"),
     path("panels.json", views.panels_json, name="panels"),
+    path("heatmap.json", views.heatmap_json, name="heatmap"),
     path("snapshots/", views.snapshot_list, name="snapshots"),
     path("snapshots/compute/", views.snapshot_compute, name="snapshot_compute"),
     path("snapshots/<int:pk>/", views.snapshot_detail, name="snapshot"),

@@ -287,3 +287,15 @@ def accountability_detail(request, pk: int):
         "cases": restrict(record.cases.all(), request.user), "people": record.people.all(),
     })
 
+
+
+@require_safe
+@login_required
+def heatmap_json(request):
+    """The heat map one level down: open cases in the areas inside ``area`` (a code within the person's heat
+    map; any other answers 404, like a missing one)."""
+    _staff_or_404(request)
+    area = selectors.heatmap_area(request.user, code=request.GET.get("area", "")[:20])
+    if area is None:
+        raise Http404
+    return JsonResponse(selectors.panel_heatmap(request.user, now=timezone.now(), area=area))

@@ -699,3 +699,21 @@ def test_admin_shows_cases_read_only_and_events_append_only(client, people, make
     assert CaseEvent.objects.get(pk=event.pk).note == event.note
     client.force_login(people["chengguan"])  # units use the workbench: the phone and inspectors stay masked
     assert client.get(reverse("admin:cases_case_changelist")).status_code == 403
+
+
+def test_workbench_filters_by_area_code_within_the_scope(client, people):
+    """The heat map's click on a grid opens the workbench with ?area=<grid>: only that grid's cases; an area
+    outside the person's scope is refused on the filter, naming it."""
+    grids = list(Area.objects.filter(level="grid", code__startswith="131102").order_by("code")[:2])
+    made = [wf.case_intake(channel="hotline", description="占道", lng=g.lng, lat=g.lat, category="SJ0401",
+                           actor=people["shouli"]) for g in grids]
+    client.force_login(people["zhiban"])
+    page = client.get(reverse("cases:workbench"), {"queue": "all", "area": grids[0].code})
+    ids = {c.pk for c in page.context["page"].object_list}
+    assert made[0].pk in ids and made[1].pk not in ids
+    points = client.get(reverse("cases:map"), {"queue": "all", "area": grids[0].code}).json()
+    assert len(points["features"]) == 1 and points["features"][0]["properties"]["state_key"] == "reported"
+    client.force_login(people["taocheng"])
+    other = Area.objects.filter(level="grid").exclude(code__startswith="131102").order_by("code").first()
+    refused = client.get(reverse("cases:map"), {"queue": "all", "area": other.code})
+    assert refused.status_code == 400 and "area" in refused.json()["fields"]

@@ -242,6 +242,10 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "org:site_list": (get(STAFF_ONLY),),
     "org:site_detail": (get(expect(404, (ANON, LOGIN), (HQ | CG | {"taocheng", "anfang", "wangge"}, 200)),
                             kwargs={"code": "site_code"}),),
+    # Outlines for the maps: districts and streets are public boundaries (any staff role); grids come only within
+    # an area or a box (400 without), and only those of the role's scope (the answer is filtered, not refused).
+    "org:outlines": (get(STAFF_ONLY, query="level=county,street"), get(STAFF_ONLY, query="level=grid&within=131102"),
+                     get(expect(400, (ANON, LOGIN)), query="level=grid")),
     # The routing check belongs to cases and kept its /org/route/ address.
     "routing:check": (get(expect(200, (ANON, LOGIN), ({"anfang"}, 403))),),
     # -- cases ---------------------------------------------------------------------------------------------------
@@ -290,6 +294,9 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "scoring:dashboard": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
     "scoring:screen": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
     "scoring:panels": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    # The heat map one level down: 桃城区 lies within the heat map of the city-wide roles, of the district and of
+    # its 城管 branch (its jurisdiction); a street office, another district, inspectors: 404.
+    "scoring:heatmap": (get(expect(404, (ANON, LOGIN), (HQ | CG | {"taocheng", "gongdian"}, 200)), query="area=131102"),),
     "scoring:snapshots": (get(STAFF_ONLY, absent=("=/scoring/snapshots/{snapshot_insp}/",), absent_for=ALL - HQ),),
     "scoring:snapshot_compute": (post(expect(404, (ANON, LOGIN), (HQ, 302)), counts=("scoring.scoresnapshot",)),),
     "scoring:snapshot": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"pk": "snapshot"}),

@@ -50,7 +50,7 @@ def test_dashboard_panels_are_scoped(spread, people):
     assert _reported_today(people["chengguan"]) == 2  # the unit: the cases dispatched to it
     assert _reported_today(people["gongdian"]) == 0
     heat = selectors.panel_heatmap(people["taocheng"], now=timezone.now())
-    assert sum(p[2] for p in heat["points"]) == 3
+    assert heat["total"] == sum(r["n"] for r in heat["regions"]) == 3 and heat["views"][0]["code"] == "131102"
     actions = {r["code"]: r["n"] for r in selectors.panel_by_action(people["chengguan"], now=timezone.now())["rows"]}
     assert actions == {"report": 2, "register": 2, "dispatch": 2}
     assert sum(r["n"] for r in selectors.panel_by_category(people["taocheng"], now=timezone.now())["rows"]) == 3
@@ -95,7 +95,7 @@ def test_each_role_home_page_shows_its_queues_and_panels(client, spread):
     assert 'data-panel="escalations"' in page and 'data-panel="rankings"' not in page
     page, data = _home(client, "taocheng")  # district leader: its district on the map and in the ranking
     assert set(data) == {"heatmap", "overdue", "by_category", "rankings"}
-    assert sum(p[2] for p in data["heatmap"]["points"]) == 3
+    assert sum(r["n"] for r in data["heatmap"]["regions"]) == 3
     page, data = _home(client, "anfang")  # inspectors: their queue, no scores
     assert data is None and 'data-queue="to_verify"' in page and "echarts" not in page
 
@@ -192,3 +192,34 @@ def test_daily_counts_give_the_same_figures_as_the_events(people):
     trend = selectors.panel_trend(people["taocheng"], now=now, days=10)
     assert trend["reported"][1] == 8 and sum(trend["closed"]) == 5  # 2 March: A–H reported; closes of A, B, C, E, F
     assert sum(r["n"] for r in selectors.panel_by_action(people["gongdian"], now=now, days=10)["rows"]) == 0
+
+
+def test_heat_map_drills_from_the_city_to_streets_to_grids(client, spread, people):
+    """The command centre's heat map: the city's streets, each leading to its district; a district's streets, each
+    leading to itself; a street's grids, leading nowhere (a click there opens the workbench)."""
+    city = selectors.panel_heatmap(people["zhiban"], now=timezone.now())
+    assert [v["level"] for v in city["views"]] == ["city"] and city["level"] == "street" and city["frame"] == "county"
+    assert city["total"] == 5 and city["max"] == max(r["n"] for r in city["regions"])
+    busiest = max(city["regions"], key=lambda r: r["n"])
+    street = Area.objects.get(code=busiest["code"])
+    assert busiest["to"] == street.parent.code  # a click on a street at the city's view opens its district
+    client.force_login(people["zhiban"])
+    district = json.loads(client.get(reverse("scoring:heatmap"), {"area": busiest["to"]}).content)
+    assert district["chain"][-1]["code"] == busiest["to"] and district["level"] == "street"
+    inside = next(r for r in district["regions"] if r["code"] == street.code)
+    assert inside["to"] == street.code and inside["n"] == busiest["n"]
+    grids = json.loads(client.get(reverse("scoring:heatmap"), {"area": street.code}).content)
+    assert grids["level"] == "grid" and grids["frame"] == "community"
+    assert {r["to"] for r in grids["regions"]} == {""} and sum(r["n"] for r in grids["regions"]) == inside["n"]
+    assert len(grids["regions"]) == Area.objects.filter(level="grid", path__startswith=street.path).count()
+
+
+def test_heat_map_drills_only_inside_the_persons_areas(client, spread, people):
+    client.force_login(people["taocheng"])  # the district leader of 桃城区
+    own = Area.objects.filter(level="street", code__startswith="131102").order_by("code").first()
+    assert client.get(reverse("scoring:heatmap"), {"area": own.code}).status_code == 200
+    other = Area.objects.filter(level="street").exclude(code__startswith="131102").order_by("code").first()
+    for code in (other.code, other.parent.code, "131100", "NOSUCH", ""):  # the city itself is above her district
+        assert client.get(reverse("scoring:heatmap"), {"area": code}).status_code == 404, code
+    client.force_login(people["anfang"])  # inspectors read no dashboards
+    assert client.get(reverse("scoring:heatmap"), {"area": own.code}).status_code == 404

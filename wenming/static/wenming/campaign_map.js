@@ -1,38 +1,57 @@
 // Battle map (挂图作战): sites in the tasks' scopes and open cases by action on a Leaflet map, and a
 // timeline (Gantt) of tasks and milestones drawn with ECharts. Data comes from the JSON endpoint named
-// in the filter form's data-url; filters reload both.
+// in the filter form's data-url; filters reload both. The map's outlines, labels, legend and clusters of
+// markers are drawn by outlines.js (WenmingMap), as on every map of the app.
 (function () {
   "use strict";
   var form = document.getElementById("map-filters");
   var mapEl = document.getElementById("battle-map");
   var ganttEl = document.getElementById("gantt");
-  if (!form || !mapEl || typeof L === "undefined") { return; }
+  if (!form || !mapEl || !window.WenmingMap) { return; }
+  var W = window.WenmingMap;
   var COLORS = { not_started: "#9e9e9e", on_track: "#1976d2", behind: "#f57c00", done: "#388e3c", overdue: "#d32f2f" };
-  var map = L.map(mapEl, { zoomSnap: 0.5 }).setView([37.74, 115.67], 11);
-  var tiles = document.body.getAttribute("data-tiles");
-  if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
-  var siteLayer = L.layerGroup().addTo(map), caseLayer = L.layerGroup().addTo(map);
+  var map = W.create(mapEl).setView([37.74, 115.67], 11);
+  var outlines = W.outlines(map, {});
+  var sites = W.markers(map, []), cases = W.markers(map, []);
   L.control.layers(null, (function () {
-    var o = {}; o[form.getAttribute("data-label-sites")] = siteLayer; o[form.getAttribute("data-label-cases")] = caseLayer; return o;
-  })()).addTo(map);
+    var o = {}; o[form.getAttribute("data-label-sites")] = sites.layer; o[form.getAttribute("data-label-cases")] = cases.layer; return o;
+  })(), { position: "topright" }).addTo(map);
   var chart = (ganttEl && typeof echarts !== "undefined") ? echarts.init(ganttEl) : null;
   var text = function (value) { var s = document.createElement("span"); s.textContent = value; return s; };
 
+  // Site types in a fixed order of colours (by their code), so a type keeps its colour whatever the filter.
+  var SITE_PALETTE = ["#3949ab", "#00897b", "#8e24aa", "#6d4c41", "#0277bd", "#558b2f", "#5e35b1", "#00838f",
+                      "#ad1457", "#4e342e", "#283593", "#2e7d32"];
+  var CASE_OPEN = "#ef6c00", CASE_LATE = "#c62828";
+  var legend = null;
+
   function drawMap(data) {
-    siteLayer.clearLayers(); caseLayer.clearLayers();
-    var bounds = [];
-    data.sites.forEach(function (s) {
-      L.circleMarker([s.lat, s.lng], { radius: 4, color: "#5c6bc0", weight: 1 }).bindTooltip(text(s.type + " " + s.name)).addTo(siteLayer);
-      bounds.push([s.lat, s.lng]);
-    });
-    var caseUrl = form.getAttribute("data-case-url");
-    data.cases.forEach(function (c) {
-      var m = L.circleMarker([c.lat, c.lng], { radius: 3, color: "#d32f2f", weight: 1 }).bindTooltip(text(c.action + " #" + c.id));
-      m.on("click", function () { window.location.href = caseUrl.replace("/0/", "/" + c.id + "/"); });
-      m.addTo(caseLayer);
-      bounds.push([c.lat, c.lng]);
-    });
-    if (bounds.length) { map.fitBounds(bounds, { maxZoom: 15 }); }
+    var types = {};
+    data.sites.forEach(function (s) { types[s.type_code] = s.type; });
+    var codes = Object.keys(types).sort();
+    var colour = function (code) { return SITE_PALETTE[codes.indexOf(code) % SITE_PALETTE.length]; };
+    var siteUrl = form.getAttribute("data-site-url"), caseUrl = form.getAttribute("data-case-url");
+    var names = data.action_names || {};
+    sites.set(data.sites.map(function (s) {
+      return { lat: s.lat, lng: s.lng, color: colour(s.type_code), radius: 5, title: s.type + " · " + s.name,
+               url: siteUrl.replace("SITE-CODE", encodeURIComponent(s.code)) };
+    }));
+    cases.set(data.cases.map(function (c) {
+      return { lat: c.lat, lng: c.lng, color: c.overdue ? CASE_LATE : CASE_OPEN, radius: 6, stroke: "#fff",
+               title: "#" + c.id + (c.action ? " · " + c.action + " " + (names[c.action] || "") : ""),
+               url: caseUrl.replace("/0/", "/" + c.id + "/") };
+    }));
+    if (legend) { legend.remove(); }
+    legend = W.legend(map, [
+      { color: CASE_OPEN, label: form.getAttribute("data-label-cases") },
+      { color: CASE_LATE, label: form.getAttribute("data-label-overdue") }
+    ].concat(codes.map(function (code) { return { color: colour(code), label: types[code], shape: "square" }; })));
+    var bounds = sites.bounds().extend(cases.bounds());
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, { maxZoom: 15, padding: [24, 24] });
+    } else {
+      outlines.ready.then(function () { W.fit(map, [outlines.bounds()]); });
+    }
     document.getElementById("map-counts").textContent =
       form.getAttribute("data-label-sites") + " " + data.sites.length + " · " + form.getAttribute("data-label-cases") + " " + data.cases.length;
   }

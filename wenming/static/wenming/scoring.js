@@ -48,15 +48,9 @@
       });
     },
     heatmap: function (d) {
-      var c = chart("heatmap"); if (!c) { return; }
-      c.setOption({
-        tooltip: { formatter: function (p) { return p.value[2]; } },
-        grid: { left: 50, right: 16, top: 8, bottom: 40 },
-        xAxis: { type: "value", scale: true, name: text("lng") }, yAxis: { type: "value", scale: true, name: text("lat") },
-        visualMap: { min: 0, max: Math.max(d.max, 1), dimension: 2, orient: "horizontal", left: "center", bottom: 0,
-                     itemHeight: 80, inRange: { color: ["#ffe08a", "#f08a24", "#c0161d"] } },
-        series: [{ type: "scatter", symbolSize: function (v) { return 4 + Math.min(v[2], 20); }, data: d.points }]
-      });
+      // An ECharts map of the areas' outlines, drilled into by a click: heatmap.js.
+      var c = chart("heatmap"); if (!c || !window.WenmingHeatmap) { return; }
+      window.WenmingHeatmap.draw(c, d, document.querySelector("[data-panel=heatmap]"), dark);
     },
     overdue: function (d) {
       var c = chart("overdue"); if (!c) { return; }

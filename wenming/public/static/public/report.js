@@ -17,31 +17,16 @@
     }
   };
 
-  if (mapEl && typeof L !== "undefined") {
+  if (mapEl && window.WenmingMap) {
     var centre = mapEl.getAttribute("data-centre");
     var start = centre ? JSON.parse(centre) : null;  // [lng, lat]
-    map = L.map(mapEl, { zoomSnap: 0.5 });
-    var tiles = document.body.getAttribute("data-tiles");
-    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+    // Districts and streets with their names (outlines.js, as on every map), so the map says where one is even
+    // without tiles; taps go through them.
+    map = window.WenmingMap.create(mapEl);
     map.setView(start ? [start[1], start[0]] : [37.74, 115.67], 13);
-    // District and street outlines, so the map says where one is even without tiles; taps go through them.
     var outlines = mapEl.getAttribute("data-outlines");
-    if (outlines) {
-      L.geoJSON(JSON.parse(outlines), {
-        interactive: false,
-        style: function (f) {
-          return f.properties.kind === "county" ? { color: "#555", weight: 2, fill: false }
-            : { color: "#888", weight: 1, dashArray: "4 4", fill: false };
-        },
-        onEachFeature: function (f, layer) {
-          if (f.properties.kind === "street") {
-            var label = document.createElement("span");
-            label.textContent = f.properties.name;  // a name from the database: text, never HTML
-            layer.bindTooltip(label, { permanent: true, direction: "center", className: "area-label" });
-          }
-        }
-      }).addTo(map);
-    }
+    window.WenmingMap.outlines(map, { geojson: outlines ? JSON.parse(outlines) : null, fine: false, levels: false });
+    window.WenmingMap.legend(map, [{ color: "#2a81cb", label: window.WenmingMap.words("picked"), shape: "dot" }], { lines: ["county", "street"] });
     map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
     if (lat.value && lng.value) { place(parseFloat(lat.value), parseFloat(lng.value)); }
   }
