@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -317,7 +318,20 @@ def _sheet_page(ws: Worksheet, columns: list[Column]) -> None:
     ws.print_title_rows = "1:1"
     total = sum(c.weight for c in columns)
     for index, column in enumerate(columns):
-        ws.column_dimensions[get_column_letter(index + 1)].width = max(8, round(90 * column.weight / total))
+        ws.column_dimensions[get_column_letter(index + 1)].width = max(10, round(90 * column.weight / total))
+
+
+def _row_heights(ws: Worksheet) -> None:
+    """Each row as tall as its longest wrapped cell: spreadsheet programs do not grow rows on opening a file, so a
+    wrapped name would print cut off. A column holds about its width in Latin characters, half as many Chinese."""
+    for cells in ws.iter_rows():
+        lines = 1
+        for cell in cells:
+            text = "" if cell.value is None else str(cell.value)
+            units = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+            room = max(1, int(ws.column_dimensions[cell.column_letter].width or 10) - 1)
+            lines = max(lines, math.ceil(units / room))
+        ws.row_dimensions[cells[0].row].height = 15 * lines
 
 
 def meeting_xlsx(meeting: Meeting) -> bytes:
@@ -333,9 +347,16 @@ def meeting_xlsx(meeting: Meeting) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         for row in rows:
             ws.append(xlsx_row(ws, row))  # typed text never becomes a formula
+        _sheet_page(ws, columns)
+        # Long names wrap inside their column instead of running over the next one on paper.
+        wrap = {index: Alignment(wrap_text=True, vertical="top", horizontal="center" if c.number else None)
+                for index, c in enumerate(columns)}
+        for cells in ws.iter_rows(min_row=2):
+            for index, cell in enumerate(cells):
+                cell.alignment = wrap[index]
+        _row_heights(ws)
         # "&" starts a code in a printed header (&P is the page number): a literal one is doubled.
         ws.oddHeader.center.text = text_cell(f"{title} {subtitle}")[:200].replace("&", "&&")
-        _sheet_page(ws, columns)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
