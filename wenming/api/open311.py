@@ -7,6 +7,14 @@ district and street, not coordinates; never an undercover inspection. Token and 
 like the tracking page, misses counted. Posting needs an ``api_key``; the case goes in through ``case_intake`` on
 the key's channel, so it is routed, timed and logged like any other.
 
+A posted photo is served back, at ``media/<id>.jpg``, only as the exposure board publishes it: the board's copy
+(no EXIF, faces and plates covered) of a photo the command centre chose for a request Open311 shows. The post's
+answer names that address at once; until then it answers 404 like a photo that does not exist, so the address
+leaks nothing: not the reporter's own copy, not a photo the board left out, not an undercover inspection's.
+
+Status changes are served twice from one implementation: ``request_updates`` (this server's first name for them)
+and ``servicerequestupdates`` (the name mySociety's FixMyStreet extension gives them, which its clients ask for).
+
 Wenming categories have no free attribute list: every service's definition is its one attribute, the
 urgency (a singlevaluelist), so ``metadata`` is true for every service.
 """
@@ -19,16 +27,17 @@ import xml.etree.ElementTree as ET
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Prefetch
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from wenming.api.forms import Open311RequestForm, echo
 from wenming.api.services.intake import DuplicateReport
-from wenming.api.services.open311 import open311_request_submit
+from wenming.api.services.open311 import open311_posted_photo, open311_request_submit
 from wenming.cases import selectors
 from wenming.cases.models import Case, CaseEvent, Category, Evidence, Exposure, ExposurePhoto
 from wenming.cases.models.case import FINAL_STATES, Channel
@@ -47,6 +56,7 @@ CHANGESET = "2026-11-28T00:00:00Z"
 DEFAULT_DAYS = 90
 MAX_ROWS = 1000
 MAX_IDS = 100  # service_request_ids in one list request
+MAX_PAGE = 10_000  # pages of updates: 10 million rows, far more than any window a client asks for
 
 
 def jurisdiction() -> str:
@@ -205,6 +215,35 @@ def public_cases():
     return Case.objects.filter(exposure__in=ex.exposures_published()).exclude(channel=Channel.INSPECTION)
 
 
+def published_photos():
+    """The photos Open311 serves: those the exposure board publishes (chosen by the command centre, rendered with
+    faces and plates covered, from the copy without EXIF) of the requests Open311 shows. Never a photo the board
+    left out, one of a draft or withdrawn exposure, or one of an undercover inspection."""
+    return ExposurePhoto.objects.filter(exposure__case__in=public_cases())
+
+
+def media_url(request, evidence_id: int) -> str:
+    """The absolute address of a photo as Open311 serves it (``media``), from the request's own host."""
+    return request.build_absolute_uri(reverse("open311:media", args=[evidence_id]))
+
+
+@require_safe
+def media(request, pk: str):
+    """A request's photo, by its evidence id, as the exposure board publishes it; 404 for every other id, the same
+    as for one that does not exist (an unpublished request's, a photo the board left out)."""
+    photo = published_photos().filter(evidence_id=int(pk)).first() if int(pk) <= ID_MAX else None
+    if photo is None:
+        raise Http404
+    try:
+        handle = photo.rendered.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    # As the board's own photos: published, so shared caches may keep it a while (a withdrawal reaches them late).
+    response["Cache-Control"] = "public, max-age=600"
+    return response
+
+
 def _public_text(exposure: Exposure) -> str:
     """The text the board publishes: its headline and text, never the reporter's description. Text that looks
     like a phone number, an ID number or a plate (stored before the board checked, or by hand) is withheld."""
@@ -215,7 +254,10 @@ def _public_text(exposure: Exposure) -> str:
 def _request_row(case: Case, *, place: str, request) -> dict:
     exposure = case.exposure
     steps = [e for e in case.last_events if public.public_step_text(e) is not None]
-    before = [p for p in exposure.photos.all() if p.evidence.kind == Evidence.Kind.BEFORE]
+    # The board's before-photos, the earliest taken first: a posted photo, once the board publishes it, is the one
+    # its post's answer named.
+    before = sorted((p for p in exposure.photos.all() if p.evidence.kind == Evidence.Kind.BEFORE),
+                    key=lambda p: p.evidence_id)
     return {
         "service_request_id": case.number,
         "status": "closed" if case.state in FINAL_STATES else "open",
@@ -233,7 +275,7 @@ def _request_row(case: Case, *, place: str, request) -> dict:
         "zipcode": "",
         "lat": None,
         "long": None,
-        "media_url": request.build_absolute_uri(reverse("exposure:photo", args=[before[0].pk])) if before else "",
+        "media_url": media_url(request, before[0].evidence_id) if before else "",
     }
 
 
@@ -363,30 +405,86 @@ def token_detail(request, fmt, token):
                   root="service_requests", item="request")
 
 
-@_endpoint
-def request_updates(request, fmt):
-    """Status changes of the public requests since ``start_date`` (default: the last day), oldest first, at most
-    1000: the steps the tracking page shows, in its words."""
+def _whole(request, name: str, *, default: int, most: int) -> int:
+    raw = request.GET.get(name)
+    if not raw:
+        return default
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+    if not 1 <= value <= most:
+        raise Open311Error(400, _("%(name)s must be a whole number from 1 to %(max)d.") % {"name": name, "max": most})
+    return value
+
+
+def _next_page(request, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page + 1)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def _board_photos_by_event(events: list[CaseEvent]) -> dict[int, int]:
+    """For each event, the earliest photo taken with it that the board publishes (its evidence id)."""
+    found: dict[int, int] = {}
+    rows = (published_photos().filter(exposure__case_id__in={e.case_id for e in events}, evidence__event__isnull=False)
+            .order_by("evidence_id").values_list("evidence__event_id", "evidence_id"))
+    for event_id, evidence_id in rows:
+        found.setdefault(event_id, evidence_id)
+    return found
+
+
+def _updates(request, fmt: str, *, root: str) -> HttpResponse:
+    """Status changes of the public requests, oldest first: the steps the tracking page shows, in its words.
+
+    ``start_date`` (default: a day before ``end_date``, or before now) to ``end_date``, both inclusive;
+    ``service_request_id`` (a comma list); ``page`` and ``page_size`` (at most 1000, the default). A full page
+    carries a ``Link: <…>; rel="next"`` header; a shorter one is the last."""
     _method(request, "GET", "HEAD")
     start, end = _parse_date(request, "start_date"), _parse_date(request, "end_date")
     if start is None:
-        start = timezone.now() - dt.timedelta(days=1)
+        start = (end or timezone.now()) - dt.timedelta(days=1)
+    if end is not None and end < start:
+        raise Open311Error(400, _("end_date is before start_date."))
+    page = _whole(request, "page", default=1, most=MAX_PAGE)
+    size = _whole(request, "page_size", default=MAX_ROWS, most=MAX_ROWS)
     events = CaseEvent.objects.filter(created_at__gte=start, case__in=public_cases(),
                                       action__in=list(public.PLAIN_STEPS))
     if end is not None:
         events = events.filter(created_at__lte=end)
-    numbers = _ids(request.GET["service_request_id"]) if request.GET.get("service_request_id") else None
-    if numbers is not None:
-        events = events.filter(case_id__in=numbers.values())
-    events = events.select_related("case").order_by("created_at", "id")[:MAX_ROWS]
+    if request.GET.get("service_request_id"):
+        numbers = _ids(request.GET["service_request_id"])
+        # The whole number must match (its date part too), decided before paging so every page is full but the last.
+        known = Case.objects.filter(pk__in=numbers.values()).only("id", "reported_at")
+        events = events.filter(case_id__in=[case.pk for case in known if case.number in numbers])
+    events = list(events.select_related("case").only("id", "case_id", "action", "data", "to_state", "created_at",
+                                                     "case__id", "case__reported_at")
+                  .order_by("created_at", "id")[(page - 1) * size: page * size])
+    photos = _board_photos_by_event(events) if events else {}
     rows = [{
         "update_id": e.pk,
         "service_request_id": e.case.number,
         "status": "closed" if e.to_state in FINAL_STATES else "open",
         "updated_datetime": _w3c(e.created_at),
         "description": public.public_step_text(e),
-    } for e in events if numbers is None or e.case.number in numbers]
-    return render(fmt, rows, root="request_updates", item="request_update")
+        "media_url": media_url(request, photos[e.pk]) if e.pk in photos else "",
+        # The case's state after the step (Wenming's own code), for clients that map states of their own.
+        "external_status_code": e.to_state,
+    } for e in events]
+    response = render(fmt, rows, root=root, item="request_update")
+    if len(events) == size:
+        response["Link"] = f'<{_next_page(request, page)}>; rel="next"'
+    return response
+
+
+@_endpoint
+def request_updates(request, fmt):
+    """The status changes of the public requests (``_updates``)."""
+    return _updates(request, fmt, root="request_updates")
+
+
+@_endpoint
+def service_request_updates(request, fmt):
+    """The same as ``request_updates``, under the name and root element mySociety's Open311 extension gives them
+    (``servicerequestupdates``, ``<service_request_updates>``), which FixMyStreet and its adapters ask for."""
+    return _updates(request, fmt, root="service_request_updates")
 
 
 # -- posting ------------------------------------------------------------------------------------------------
@@ -414,7 +512,9 @@ def _post_request(request, fmt):
         raise Open311Error(409, str(exc)) from None
     except WorkflowError as exc:
         raise Open311Error(400, str(exc)) from None
-    row = {"service_request_id": case.number, "service_notice": "", "account_id": d["account_id"]}
+    photo = open311_posted_photo(case=case) if media else None
+    row = {"service_request_id": case.number, "service_notice": "", "account_id": d["account_id"],
+           "media_url": media_url(request, photo) if photo else ""}
     return render(fmt, [row], root="service_requests", item="request")
 
 

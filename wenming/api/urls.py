@@ -28,4 +28,7 @@ open311_patterns = [
     re_path(rf"^requests/(?P<request_id>[\w-]+)\.{FMT}$", open311.request_detail, name="request"),
     re_path(rf"^tokens/(?P<token>[\w-]+)\.{FMT}$", open311.token_detail, name="token"),
     re_path(rf"^request_updates\.{FMT}$", open311.request_updates, name="request_updates"),
+    # mySociety's name for the same list (FixMyStreet and its Open311 adapters ask for it).
+    re_path(rf"^servicerequestupdates\.{FMT}$", open311.service_request_updates, name="servicerequestupdates"),
+    re_path(r"^media/(?P<pk>[0-9]{1,19})\.jpg$", open311.media, name="media"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from wenming.api.models import ApiKey, Open311Report
 from wenming.api.services.intake import api_case_intake
-from wenming.cases.models import Case
+from wenming.cases.models import Case, EventAction, Evidence
 from wenming.cases.routing_cache import CategoryInfo
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import Upload
@@ -52,3 +52,9 @@ def open311_request_submit(
     except IntegrityError:
         raise WorkflowError(_("The request could not be stored; try again.")) from None
     return case
+
+
+def open311_posted_photo(*, case: Case) -> int | None:
+    """The id of the photo a post carried (``media``): the case's first before-photo, stored with its report."""
+    return (Evidence.objects.filter(case=case, kind=Evidence.Kind.BEFORE, event__action=EventAction.REPORT)
+            .order_by("id").values_list("id", flat=True).first())

@@ -159,7 +159,7 @@ def test_post_a_request_goes_through_intake(client, fmt, open311_key, grid, peop
     assert item["status"] == "open" and item["service_code"] == "SJ0401"
     assert item["description"] == "路口摊贩占道" and "img.example.com" not in text
     photo = Exposure.objects.get(case=case).photos.get()
-    assert item["media_url"] == f"http://testserver{reverse('exposure:photo', args=[photo.pk])}"
+    assert item["media_url"] == f"http://testserver{reverse('open311:media', args=[photo.evidence_id])}"
     assert not item["lat"] and not item["long"]  # no coordinates: the public pages show none
 
 

@@ -234,6 +234,9 @@ def world_build() -> World:
         "person_idle": str(Person.objects.filter(username__startswith="gw", unit=w.p["jiedao"].unit)
                            .order_by("pk").values_list("pk", flat=True).first()),
     })
+    # Open311's photos (issue 14): the board's published before-photo, and a photo of a request never published.
+    k["before_photo"] = str(before_photo.pk)
+    k["photo_unpublished"] = str(Evidence.objects.filter(case=power_case).values_list("pk", flat=True).first())
     escalation_policy()  # the city's one policy row, made on first use: made now, so its admin pages open it
     _admin_objects(world, {
         "org.area": Area.objects.get(code="131102"), "org.unit": cgj, "org.person": w.p["chengguan"],

@@ -391,6 +391,12 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "open311:token": _open311("token", {"answers": PUBLIC, "kwargs": {"token": "code"}}),
     "open311:request_updates": _open311("request_updates", {"answers": PUBLIC, "query": SINCE,
                                                             "absent": OPEN311_HIDDEN}),
+    # FixMyStreet's name for the updates (issue 14), and a request's photo: the board's copy, once published.
+    "open311:servicerequestupdates": _open311("servicerequestupdates", {"answers": PUBLIC, "query": SINCE,
+                                                                        "absent": OPEN311_HIDDEN}),
+    # The showcase's after-photo is published too; the power company's case never was.
+    "open311:media": (get(PUBLIC, kwargs={"pk": "before_photo"}), get(PUBLIC, kwargs={"pk": "photo"}),
+                      get(expect(404), kwargs={"pk": "photo_unpublished"})),
     # -- the admin's own pages -----------------------------------------------------------------------------------
     "admin:index": (get(expect(200, (ANON, LOGIN))),),
     "admin:login": (get(expect(302, (ANON, 200))),),

@@ -434,6 +434,10 @@ TARGETS: list[Target] = [
             "status": "choice", "jurisdiction_id": "choice"}, style="open311", method="get"),
     Target("Open311 updates", None, "/open311/v2/request_updates.xml", {},
            {"start_date": "date", "end_date": "date", "service_request_id": "id"}, style="open311", method="get"),
+    # FixMyStreet's name for the same list, with its pages (issue 14).
+    Target("Open311 servicerequestupdates", None, "/open311/v2/servicerequestupdates.json", {},
+           {"start_date": "date", "end_date": "date", "service_request_id": "id", "page": "number",
+            "page_size": "number"}, style="open311", method="get"),
 ]
 BY_NAME = {t.name: t for t in TARGETS}
 
