@@ -1,78 +1,16 @@
-// The citizen's report page: the phone's position or a map pin, photo previews, and the SMS code button.
+// The citizen's report page: the phone's position or a map pin and photo previews (wenming/place_pick.js), and the
+// SMS code button.
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
   if (!form) { return; }
-  var lat = form.querySelector("input[name=lat]"), lng = form.querySelector("input[name=lng]");
-  var status = document.getElementById("location-status");
-  var mapEl = document.getElementById("pick-map"), map = null, marker = null;
-
-  var place = function (la, ln, label) {
-    lat.value = la.toFixed(7);
-    lng.value = ln.toFixed(7);
-    status.textContent = (label || status.getAttribute("data-found")) + " (" + la.toFixed(5) + ", " + ln.toFixed(5) + ")";
-    if (map) {
-      if (marker) { marker.setLatLng([la, ln]); } else { marker = L.marker([la, ln]).addTo(map); }
-      map.setView([la, ln], Math.max(map.getZoom(), 16));
-    }
-  };
-
-  if (mapEl && typeof L !== "undefined") {
-    var centre = mapEl.getAttribute("data-centre");
-    var start = centre ? JSON.parse(centre) : null;  // [lng, lat]
-    map = L.map(mapEl, { zoomSnap: 0.5 });
-    var tiles = document.body.getAttribute("data-tiles");
-    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
-    map.setView(start ? [start[1], start[0]] : [37.74, 115.67], 13);
-    // District and street outlines, so the map says where one is even without tiles; taps go through them.
-    var outlines = mapEl.getAttribute("data-outlines");
-    if (outlines) {
-      L.geoJSON(JSON.parse(outlines), {
-        interactive: false,
-        style: function (f) {
-          return f.properties.kind === "county" ? { color: "#555", weight: 2, fill: false }
-            : { color: "#888", weight: 1, dashArray: "4 4", fill: false };
-        },
-        onEachFeature: function (f, layer) {
-          if (f.properties.kind === "street") {
-            var label = document.createElement("span");
-            label.textContent = f.properties.name;  // a name from the database: text, never HTML
-            layer.bindTooltip(label, { permanent: true, direction: "center", className: "area-label" });
-          }
-        }
-      }).addTo(map);
-    }
-    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
-    if (lat.value && lng.value) { place(parseFloat(lat.value), parseFloat(lng.value)); }
-  }
-
-  var locate = document.getElementById("use-location");
-  if (locate) {
-    locate.addEventListener("click", function () {
-      if (!navigator.geolocation) { status.textContent = status.getAttribute("data-failed"); return; }
-      status.textContent = status.getAttribute("data-waiting");
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        place(pos.coords.latitude, pos.coords.longitude);  // the browser gives WGS-84
-      }, function () {
-        status.textContent = status.getAttribute("data-failed");
-      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
-    });
-  }
-
-  var photos = form.querySelector("input[type=file]"), preview = document.getElementById("photo-preview");
-  if (photos && preview && window.FileReader) {
-    // Previews as data: URLs (the content security policy allows those for images, not blob: URLs).
-    photos.addEventListener("change", function () {
-      preview.textContent = "";
-      Array.prototype.slice.call(photos.files, 0, 3).forEach(function (file) {
-        var img = document.createElement("img"), reader = new FileReader();
-        img.alt = file.name;
-        reader.onload = function () { img.src = reader.result; };
-        reader.readAsDataURL(file);
-        preview.appendChild(img);
-      });
-    });
-  }
+  // The map pin, the phone's position and the photo previews: wenming/place_pick.js, shared with the staff's page.
+  WenmingPlacePick({
+    lat: form.querySelector("input[name=lat]"), lng: form.querySelector("input[name=lng]"),
+    status: document.getElementById("location-status"), map: document.getElementById("pick-map"),
+    locate: document.getElementById("use-location")
+  });
+  WenmingPhotoPreview(form.querySelector("input[type=file]"), document.getElementById("photo-preview"), 3);
 
   var anonymous = form.querySelector("input[name=anonymous]"), phoneFields = document.getElementById("phone-fields");
   var sync = function () { phoneFields.hidden = anonymous.checked; };
