@@ -114,7 +114,6 @@ def field_mine(request):
     for case in page:
         case.progress = PROGRESS.get(case.state, "")
         case.step = STEP.get(case.state)
-        case.due = case.current_due()
         case.late = case.is_overdue(now)
         case.photo = case.before_photos[0] if case.before_photos else None
     return render(request, "cases/field_mine.html", {

@@ -4,12 +4,14 @@
   "use strict";
   var form = document.getElementById("field-form");
   if (!form) { return; }
+  form.classList.add("enhanced");
   var mapEl = document.getElementById("pick-map");
   WenmingPlacePick({
     lat: form.querySelector("input[name=lat]"), lng: form.querySelector("input[name=lng]"),
     status: document.getElementById("location-status"), map: mapEl,
     locate: document.getElementById("use-location"),
-    labels: (mapEl.getAttribute("data-labels") || "street").split(" ")
+    labels: (mapEl.getAttribute("data-labels") || "street").split(" "),
+    onPlace: function () { settle("lat"); settle("lng"); }
   });
   WenmingPhotoPreview(form.querySelector("input[type=file]"), document.getElementById("photo-preview"), 9);
 
@@ -49,4 +51,14 @@
   });
   list.addEventListener("change", showChosen);
   showChosen();
+
+  // A field's error from the last post goes once the field is changed (the server checks it again on sending).
+  // (A declaration, hoisted: the map calls it at once when the page comes back with a place set.)
+  function settle(name) {
+    var shown = document.getElementById("id_" + name + "_error");
+    if (shown) { shown.hidden = true; }
+  }
+  var changed = function (e) { if (e.target.name) { settle(e.target.name); } };
+  form.addEventListener("change", changed);
+  form.addEventListener("input", changed);
 })();
