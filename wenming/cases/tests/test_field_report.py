@@ -17,6 +17,7 @@ from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import CaseNotFound
 from wenming.cases.services.routing import case_route
 from wenming.common.access import CHANGE, locked_in_scope, restrict
+from wenming.common.roles import Role
 from wenming.common.tests.hostile import bomb_png
 from wenming.conftest import photo_bytes
 from wenming.org.models import Area, Unit
@@ -288,3 +289,15 @@ def test_rest_lists_my_reports_with_mine(client, people, own_grid, far_grid):
     assert client.get(f"/api/v1/cases/{far.pk}/").status_code == 200
     bad = client.get("/api/v1/cases/", {"mine": "perhaps"})
     assert bad.status_code == 400 and "mine" in bad.json()["fields"]
+
+
+def test_someone_on_two_field_channels_says_which_one(client, english, people, own_grid, community):
+    wangge = people["wangge"]
+    wangge.roles.create(role=Role.INSPECTOR, area=community)
+    client.force_login(wangge)
+    page = client.get(NEW).content.decode()
+    assert 'type="radio" name="channel" value="grid"' in page and 'value="inspection"' in page
+    response = post(client, own_grid)
+    assert response.status_code == 400 and response.context["form"].errors["channel"] == ["Reporting as: choose one."]
+    case = report(client, wangge, own_grid, channel="inspection")
+    assert case.channel == Channel.INSPECTION
