@@ -72,6 +72,7 @@ def grid_worker_walk(browser, base: str, own: tuple, far: tuple) -> dict:
     result: dict = {}
     login(page, base, "wangge")
     result["home_buttons"] = page.locator("#home-field a").count()
+    page.screenshot(path=str(EXTRA_SHOTS / "field-home-phone.png"), full_page=True)
     with page.expect_navigation():
         page.click("#home-report")
     # Sent empty: each field says what it wants, in Chinese.
