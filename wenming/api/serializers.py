@@ -445,6 +445,8 @@ class CaseFilterSerializer(serializers.Serializer):
     reported_from = BoundedDateField(required=False)
     reported_to = BoundedDateField(required=False)
     q = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    mine = serializers.BooleanField(required=False, default=False, help_text=(
+        "Only the cases you reported (我的上报), newest first; those outside your scope are yours to see too."))
 
 
 class LocateSerializer(serializers.Serializer):

@@ -138,6 +138,8 @@ class CaseViewSet(viewsets.GenericViewSet):
         filters = ser.CaseFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = selectors.apply_filters(self.get_queryset(), filters.validated_data).order_by("-reported_at", "-id")
+        if filters.validated_data["mine"]:  # the scope already holds the person's own reports (access.RULES)
+            rows = rows.filter(reported_by=request.user)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ser.CaseSerializer(page, many=True, context={"request": request}).data)
 

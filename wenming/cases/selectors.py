@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wenming.cases.models import Case, CaseState, Category, SupervisionNotice
-from wenming.cases.models.case import STAGE_DUE_FIELDS
+from wenming.cases.models.case import STAGE_DUE_FIELDS, channels_for
 from wenming.common.access import restrict, scope_for
 from wenming.common.input import DATE_MAX, DATE_MIN, ID_MAX
-from wenming.common.roles import COMMAND_OR_ADMIN, NOTICE_FOLLOWERS, UNIT_ROLES, Role, roles
+from wenming.common.roles import COMMAND_OR_ADMIN, FIELD_REPORTERS, NOTICE_FOLLOWERS, UNIT_ROLES, Role, roles
 
 S = CaseState
 STAGE_DUE = STAGE_DUE_FIELDS
@@ -275,3 +275,19 @@ def notices_open(*, user, now: dt.datetime) -> QuerySet[SupervisionNotice]:
             .annotate(late=Cond(When(late, then=Value(True)), default=Value(False)),
                       late_rank=Cond(When(late, then=Value(0)), default=Value(1), output_field=IntegerField()))
             .order_by("late_rank", "answer_due", "pk"))
+
+
+# -- a field reporter's own reports (我的上报) -----------------------------------------------------------------
+
+def field_channels(user) -> list[str]:
+    """The channels this person reports on as field staff (a grid worker's patrol, an inspector's 暗访): the phone
+    report page, 我的上报 and their home and nav links are theirs. None for everyone else, whose intake is the
+    command centre's form."""
+    return channels_for(scope_for(user).roles & FIELD_REPORTERS)
+
+
+def reports_mine(*, user) -> QuerySet[Case]:
+    """The cases this person reported, newest first, through the access path: ``restrict`` lets a person see what
+    they reported even outside their scope (``Rule.reporter_lookups``), so a report from beyond her grid is here."""
+    return (restrict(Case.objects.filter(reported_by=user), user)
+            .select_related("category", "unit").defer("routing").order_by("-reported_at", "-id"))

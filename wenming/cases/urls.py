@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exposure_views, views
+from . import exposure_views, field_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:pk>/act/<str:action>/", views.case_action, name="action"),
     path("<int:pk>/exposure/", exposure_views.exposure_edit, name="exposure"),
     path("evidence/<int:pk>/<str:variant>/", views.evidence_file, name="evidence"),
+    # Field staff on a phone: report (随手拍 for grid workers and inspectors) and 我的上报.
+    path("field/new/", field_views.field_new, name="field_new"),
+    path("field/mine/", field_views.field_mine, name="field_mine"),
 ]

@@ -480,7 +480,8 @@ def case_new(request):
                              % {"number": case.number, "code": case.tracking_code})
             if restrict(Case.objects.filter(pk=case.pk), request.user).exists():
                 return redirect("cases:detail", pk=case.pk)
-            # A grid worker may report a problem outside the area they see: it is in, but not theirs to follow.
+            # A reporter sees what they reported, outside their area too (access.RULES: reporter_lookups); this
+            # is for a report whose reporter may not open cases at all.
             return redirect("cases:new")
     return render(request, "cases/case_new.html", {"form": form})
 

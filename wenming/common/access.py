@@ -73,6 +73,10 @@ class Rule:
     distinct: bool = False
     # Rows left out for anyone holding none of a limit's roles (applied before scope, reference data included).
     limits: tuple[RowLimit, ...] = ()
+    # Lookups to the person who reported the row: they see (VIEW) what they reported even outside their scope (a grid
+    # worker's report from beyond her grid, to follow it in 我的上报). Seeing only: a workflow's lock
+    # (``locked_in_scope``) and any change still take the scope.
+    reporter_lookups: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
 
@@ -102,9 +106,11 @@ RULES: dict[str, Rule] = {
         area_lookups=("area__path", "owner_unit__area__path", "maintainer_unit__area__path"),
         unit_lookups=("owner_unit__path", "maintainer_unit__path"),
     ),
-    "cases.case": Rule(area_lookups=("area_path",), unit_lookups=("unit__path",)),
-    "cases.caseevent": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
-    "cases.evidence": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
+    "cases.case": Rule(area_lookups=("area_path",), unit_lookups=("unit__path",), reporter_lookups=("reported_by",)),
+    "cases.caseevent": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",),
+                            reporter_lookups=("case__reported_by",)),
+    "cases.evidence": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",),
+                           reporter_lookups=("case__reported_by",)),
     "cases.followup": Rule(area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
     # Public intake: phone codes are nobody's to read; the public-report marks (network hash, verified phone)
     # are the command centre's, for moderation.
@@ -215,12 +221,13 @@ def can(user, model: type[Model], action: str = VIEW) -> bool:
     return bool(scope.roles & allowed)
 
 
-def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
+def restrict(queryset: QuerySet, user, action: str = VIEW, *, reported: bool = True) -> QuerySet:
     """The rows of ``queryset`` this person may see (or change).
 
     Nothing when the role may not see the model at all (``Rule.view_roles``/``change_roles``); otherwise the rows
     without a ``Rule.limits`` condition the person holds no role for, then those within the person's scope (all
-    of them for reference data and city-wide roles).
+    of them for reference data and city-wide roles), and, to see (``VIEW``), the rows they reported
+    (``Rule.reporter_lookups``) unless ``reported`` is false (a workflow's lock: see ``locked_in_scope``).
     """
     if not can(user, queryset.model, action):
         return queryset.none()
@@ -234,6 +241,8 @@ def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
     area_paths = scope.area_paths + (scope.jurisdiction_paths if rule.jurisdiction else ())
     conditions = [Q(**{f"{lookup}__startswith": path}) for lookup in rule.area_lookups for path in area_paths]
     conditions += [Q(**{f"{lookup}__startswith": path}) for lookup in rule.unit_lookups for path in scope.unit_paths]
+    if reported and action == VIEW and scope.roles:
+        conditions += [Q(**{lookup: user.pk}) for lookup in rule.reporter_lookups]
     if not conditions:
         return queryset.none()
     restricted = queryset.filter(reduce(or_, conditions))
@@ -254,9 +263,10 @@ def locked_in_scope(queryset: QuerySet, user, pk, action: str = VIEW):
     The one way a workflow takes its lock: a single query with the scope in it, so a row out of scope is neither
     found nor locked (``DoesNotExist``, as if missing) and every workflow locks in the same order. Only the row
     itself is locked, not the rows its scope joins through. The role the step needs is the service's to check:
-    ``VIEW`` here, since a rule's change roles are the admin screens'.
+    ``VIEW`` here, since a rule's change roles are the admin screens'. A row the person reported outside their scope
+    is theirs to see, not to act on: it is not found here.
     """
-    scoped = restrict(queryset, user, action)
+    scoped = restrict(queryset, user, action, reported=False)
     if scoped.query.distinct:  # PostgreSQL refuses FOR UPDATE with DISTINCT: lock the row among the distinct ids
         scoped = queryset.filter(pk__in=scoped.values("pk"))
     return scoped.select_for_update(of=("self",)).get(pk=pk)

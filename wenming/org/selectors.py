@@ -319,3 +319,27 @@ def route_check(*, user, decision) -> RouteCheck:
         site=decision.site if decision.site and decision.site["id"] in visible_sites else None,
         features={"type": "FeatureCollection", "features": features},
     )
+
+
+# More unit grids than this on a field reporter's map would bury the pin: a wider scope gets districts and streets.
+FIELD_GRIDS_MAX = 200
+
+
+def field_outlines(*, user, tolerance_deg: float = 0.00005) -> dict:
+    """The outlines a field reporter's map draws around the pin: the unit grids of the responsibility grids they
+    patrol (责任网格), else those of the communities and grids their roles hold, with those communities; a person
+    whose scope is wider (a city-wide inspector) gets the districts and streets of ``area_outlines``."""
+    grids = restrict(Area.objects.filter(level="grid", geometry__isnull=False, responsibility_grid__workers=user), user)
+    rows = list(grids.order_by("path").values("code", "name", "level", "geometry")[:FIELD_GRIDS_MAX + 1])
+    if not rows:
+        held = list(restrict(Area.objects.filter(role_assignments__person=user, level__in=("community", "grid")), user)
+                    .values_list("path", flat=True))
+        if held:
+            under = Q()
+            for path in held:
+                under |= Q(path__startswith=path)
+            rows = list(restrict(Area.objects.filter(under, level__in=("community", "grid"), geometry__isnull=False), user)
+                        .order_by("path").values("code", "name", "level", "geometry")[:FIELD_GRIDS_MAX + 1])
+    if not rows or len(rows) > FIELD_GRIDS_MAX:
+        return area_outlines(user=user)
+    return _outlines(rows, tolerance_deg)

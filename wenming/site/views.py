@@ -42,5 +42,7 @@ def home(request):
             "open_notices": (case_selectors.notices_open(user=request.user, now=timezone.now()).count()
                              if case_selectors.notices_follows(request.user) else None),
             "data": panels,
+            # Grid workers and inspectors: the big report button and 我的上报 on top.
+            "can_field_report": bool(case_selectors.field_channels(request.user)),
         },
     )

@@ -644,9 +644,10 @@ def test_grid_worker_reports_with_the_patrol_channel(client, people):
     response = client.post(reverse("cases:new"), {**data, "description": "网格内垃圾", "lat": inside.lat, "lng": inside.lng})
     case = Case.objects.get(description="网格内垃圾")
     assert response["Location"] == reverse("cases:detail", args=[case.pk]) and case.channel == "grid"
-    # Outside the worker's community the case is taken in but not theirs to open.
+    # Outside the worker's community the case is taken in, and hers to open as its reporter (issue 14).
     response = client.post(reverse("cases:new"), {**data, "description": "网格外垃圾", "lat": outside.lat, "lng": outside.lng})
-    assert Case.objects.filter(description="网格外垃圾").exists() and response["Location"] == reverse("cases:new")
+    outside_case = Case.objects.get(description="网格外垃圾")
+    assert response["Location"] == reverse("cases:detail", args=[outside_case.pk])
 
 
 # -- evidence files -------------------------------------------------------------------------------------------

@@ -254,6 +254,12 @@ TABLE: dict[str, tuple[Row, ...]] = {
     # Whoever the intake service lets report (its REPORTING_CHANNELS): the administrator too, as over REST.
     "cases:new": (get(expect(404, (ANON, LOGIN), (CMD | {"wangge", "anfang", "admin"}, 200))),
                   post(expect(404, (ANON, LOGIN), (CMD | {"wangge", "anfang", "admin"}, 200)), counts=("cases.case",))),
+    # The field staff's phone report and 我的上报: grid workers and inspectors (FIELD_REPORTERS) only; an empty post
+    # is refused naming its fields (400) and stores nothing.
+    "cases:field_new": (get(expect(404, (ANON, LOGIN), ({"wangge", "anfang"}, 200))),
+                        post(expect(404, (ANON, LOGIN), ({"wangge", "anfang"}, 400)), counts=("cases.case",))),
+    "cases:field_mine": (get(expect(404, (ANON, LOGIN), ({"wangge", "anfang"}, 200))),
+                         get(expect(404, (ANON, LOGIN), ({"wangge", "anfang"}, 200)), query="page=999&new=abc")),
     "public:hotline": (get(expect(404, (ANON, LOGIN), ({"shouli", "zhiban"}, 200))),
                       post(expect(404, (ANON, LOGIN), ({"shouli", "zhiban"}, 200)), counts=("cases.case",))),
     "cases:import": (get(expect(404, (ANON, LOGIN), ({"shouli", "zhiban", "admin"}, 200))),

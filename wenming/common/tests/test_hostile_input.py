@@ -278,6 +278,13 @@ TARGETS: list[Target] = [
             "lat": "number", "lng": "number", "crs": "choice", "reporter_name": "text", "reporter_phone": "text",
             "photos": "files"},
            aliases={"lat": ("latitude",), "lng": ("longitude",), "crs": ("coordinate",), "photos": ("photo",)}),
+    # The field staff's phone report (a grid worker): the channel is hers; the name shown is never taken from the post.
+    Target("field report", "wangge", "/cases/field/new/",
+           lambda city: {"category": "SJ0401", "description": "人行道被摊贩占满", "urgency": "normal",
+                         "address": "建设大街1号", "photos": _png("site.png"), **_point(city)},
+           {"category": "choice", "description": "text", "urgency": "choice", "channel": "choice", "address": "text",
+            "lat": "number", "lng": "number", "reporter_name": "text", "photos": "files"},
+           aliases={"lat": ("location",), "lng": ("location",), "photos": ("photo",), "channel": ("reporting as",)}),
     Target("hotline", "shouli", "/cases/hotline/",
            lambda city: {"reporter_phone": "13812345678", "reporter_name": "王先生", "category": "SJ0401",
                          "address": "建设大街1号", "description": "井盖缺失", "urgency": "normal", "crs": "wgs84",
