@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from wenming.campaign.models import TaskForce
 from wenming.campaign.services.actions import campaign_load
@@ -23,14 +24,15 @@ class Command(BaseCommand):
         if if_empty and Area.objects.exists():
             self.stdout.write("The database already holds a city; demo data left as it is.")
             if not TaskForce.objects.exists():  # a city built before the campaign's tasks existed
-                campaign_demo_build(campaign_code=campaign_load().code)
+                campaign_demo_build(campaign_code=campaign_load().code, today=timezone.localdate())
                 self.stdout.write("Campaign tasks and task forces added.")
             return
         started = time.perf_counter()
         try:
             with transaction.atomic():
                 city = demo_city_build(grids=grids, seed=seed)
-                campaign_demo_build()
+                # The campaign moved to this year (in progress now): today is the demo's reference day.
+                campaign_demo_build(today=timezone.localdate())
                 transaction.set_rollback(dry_run)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
