@@ -51,7 +51,7 @@ SCREEN_REFRESH_RANGE = (2, 3600)
 
 def _refresh_seconds(value: str | None) -> int:
     """?refresh=N within 2 s … 1 h; anything else (text, a NUL byte, a huge number) is the default."""
-    if not value or not value.isdigit() or len(value) > 5:
+    if not value or not (value.isascii() and value.isdigit()) or len(value) > 5:
         return SCREEN_REFRESH
     low, high = SCREEN_REFRESH_RANGE
     return min(max(int(value), low), high)

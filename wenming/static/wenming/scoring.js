@@ -168,6 +168,11 @@
         cell(li, "index", r.index === null ? "—" : r.index); cell(li, "grade", r.grade || "");
         list.appendChild(li);
       });
+      if (!d.rows.length) {  // says so, as the page did before the first poll
+        var none = document.createElement("li");
+        none.className = "none"; none.textContent = text("no-ranking");
+        list.insertBefore(none, list.firstChild);
+      }
     }
   };
 
