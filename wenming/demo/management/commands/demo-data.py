@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if if_empty and Area.objects.exists():
             self.stdout.write("The database already holds a city; demo data left as it is.")
             if not TaskForce.objects.exists():  # a city built before the campaign's tasks existed
-                campaign_demo_build(campaign_code=campaign_load().code, today=timezone.localdate())
+                campaign_demo_build(campaign_code=campaign_load().code)
                 self.stdout.write("Campaign tasks and task forces added.")
             return
         started = time.perf_counter()
