@@ -81,14 +81,36 @@ def actions_overview(user, campaign: Campaign) -> list[Action]:
     return actions
 
 
-def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str = "") -> dict:
-    """Sites in the tasks' scopes, open cases by action, and the tasks' timeline, filtered by action and area."""
+def _task_end(task: Task, campaign: Campaign) -> dt.date:
+    """Where a task's bar ends: its deadline, else the campaign's end, else the end of the year it starts in."""
+    return task.due_on or campaign.ends_on or dt.date(task.starts_on.year, 12, 31)
+
+
+def gantt_rows(tasks: list[Task], campaign: Campaign) -> list[dict]:
+    """The timeline's rows: what a bar, its tooltip and its label need (who owns the task, its status)."""
+    return [{"id": t.pk, "code": t.code, "title": t.title, "action": t.action.code if t.action_id else "",
+             "action_name": t.action.name if t.action_id else "",
+             "force": t.task_force.name if t.task_force_id else "", "lead_unit": t.lead_unit.name if t.lead_unit_id else "",
+             "start": t.starts_on.isoformat(), "end": _task_end(t, campaign).isoformat(),
+             "has_deadline": bool(t.due_on), "status": str(t.status), "status_label": str(t.status_label), "percent": t.percent,
+             "milestones": [{"title": m.title, "day": m.due_on.isoformat()} for m in t.milestones.all()]}
+            for t in tasks]
+
+
+def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str = "",
+             today: dt.date | None = None) -> dict:
+    """Sites in the tasks' scopes, open cases by action, and the tasks' timeline, filtered by action and area.
+
+    The timeline carries the day its statuses were computed for ("today": the server's day, in Beijing time,
+    not the browser's clock) and every status with its label, for the legend.
+    """
+    today = today or timezone.localdate()
     tasks_qs = restrict(Task.objects.filter(campaign=campaign), user)
     actions = Action.objects.filter(campaign=campaign)
     if action_code:
         tasks_qs = tasks_qs.filter(action__code=action_code)
         actions = actions.filter(code=action_code)
-    tasks = tasks_with_status(tasks_qs.order_by("action__sort", "sort", "code"))
+    tasks = tasks_with_status(tasks_qs.order_by("action__sort", "sort", "code"), today=today)
     site_types = sorted({st for t in tasks for st in (t.scope_site_types or [])})
     sites = restrict(Site.objects.filter(site_type__code__in=site_types, is_active=True, lat__isnull=False), user)
     action_ids = set(actions.values_list("pk", flat=True))
@@ -109,9 +131,7 @@ def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str 
                   for pk, c, la, ln, due in cases.values_list("pk", "category_id", "lat", "lng", "stage_due")
                   .order_by("-reported_at")[:MAP_CASES]],
         "action_names": dict(Action.objects.filter(campaign=campaign).values_list("code", "name")),
-        "tasks": [{"id": t.pk, "code": t.code, "title": t.title, "action": t.action.code if t.action_id else "",
-                   "start": t.starts_on.isoformat(), "end": (t.due_on or campaign.ends_on or dt.date(t.starts_on.year, 12, 31)).isoformat(),
-                   "has_deadline": bool(t.due_on), "status": str(t.status), "status_label": str(t.status_label), "percent": t.percent,
-                   "milestones": [{"title": m.title, "day": m.due_on.isoformat()} for m in t.milestones.all()]}
-                  for t in tasks],
+        "tasks": gantt_rows(tasks, campaign),
+        "today": today.isoformat(),
+        "statuses": [{"code": str(code), "label": str(label)} for code, label in TaskStatus.choices],
     }

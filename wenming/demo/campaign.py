@@ -2,13 +2,26 @@
 
 The article says Hengshui set up 19 task forces; it does not name them or their units, so the demo gives
 each action its own task force, led by the department that would plausibly lead it in the demo city.
+
+Given the demo's reference day (``today``), the demo also moves the campaign to that day's year, so it is in
+progress when the demo is looked at (the article's campaign ran in 2022; its deadlines, "by the end of August",
+keep their day and month), and gives the tasks milestones and progress reports as of that day. ``campaign-load``
+without ``--demo`` keeps the article's own dates. The reference day is an argument, never read from the clock
+here: the same day gives the same campaign.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+import hashlib
+from decimal import ROUND_HALF_UP, Decimal
 
-from wenming.campaign.models import Campaign, Task, TaskForce
+from django.db import transaction
+from django.utils import timezone
+
+from wenming.campaign.models import Campaign, Measure, Milestone, TargetKind, Task, TaskForce, TaskKind
+from wenming.campaign.services.tasks import measured_values_refresh, planned_value, progress_report
+from wenming.common.errors import WorkflowError
 from wenming.common.roles import UNIT_ROLES, Role
 from wenming.common.services.audit import audit_event_record
 from wenming.demo.accounts import demo_password_hash
@@ -37,12 +50,18 @@ def task_targets_refresh(*, campaign: Campaign) -> None:
         task.save(update_fields=["target_areas", "updated_at"])
 
 
-def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
-    """Task forces, lead and cooperating units and leaders for the demo city. Idempotent."""
+def campaign_demo_build(*, campaign_code: str = "HS-2022", today: dt.date | None = None) -> dict:
+    """Task forces, lead and cooperating units and leaders for the demo city. Idempotent.
+
+    With ``today`` (the demo's reference day), also the campaign moved to that year, milestones and progress
+    (``campaign_demo_dates``, ``campaign_demo_progress``); without it the article's dates stay as loaded.
+    """
     campaign = Campaign.objects.get(code=campaign_code)
     units = {u.code: u for u in Unit.objects.all()}
     counts = {"task_forces": 0, "tasks": 0, "leaders": 0}
     with transaction.atomic():
+        if today is not None:
+            counts["years_moved"] = campaign_demo_dates(campaign=campaign, today=today)
         task_targets_refresh(campaign=campaign)
         for sort, action in enumerate(campaign.actions.order_by("sort")):
             lead_code, coop_codes = DEMO_UNITS.get(action.code, ("CMD", []))
@@ -77,5 +96,110 @@ def campaign_demo_build(*, campaign_code: str = "HS-2022") -> dict:
                 task.cooperating_units.set(coop)
                 counts["tasks"] += 1
             counts["task_forces"] += 1
+        if today is not None:
+            counts.update(campaign_demo_progress(campaign=campaign, today=today))
         audit_event_record(action="campaign.demo", summary=f"{counts['task_forces']} task forces", data=counts)
+    return counts
+
+
+def _years_later(day: dt.date | None, years: int) -> dt.date | None:
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def campaign_demo_dates(*, campaign: Campaign, today: dt.date) -> int:
+    """Move the campaign and its tasks by whole years so the campaign starts in ``today``'s year.
+
+    Whole years keep every deadline's day and month as the article gives them ("8月底前" stays 31 August).
+    Returns how many years they moved (0 when they are there already: running it twice changes nothing).
+    """
+    if campaign.starts_on is None:
+        return 0
+    years = today.year - campaign.starts_on.year
+    if years == 0:
+        return 0
+    campaign.starts_on = _years_later(campaign.starts_on, years)
+    campaign.ends_on = _years_later(campaign.ends_on, years)
+    campaign.save(update_fields=["starts_on", "ends_on"])
+    for task in Task.objects.filter(campaign=campaign):
+        task.starts_on = _years_later(task.starts_on, years)
+        task.due_on = _years_later(task.due_on, years)
+        task.completed_on = _years_later(task.completed_on, years)
+        task.save(update_fields=["starts_on", "due_on", "completed_on", "updated_at"])
+    return years
+
+
+# Milestones the demo gives a task with a percentage or a number to reach: (title, share of the way from the
+# start to the deadline, share of the target planned by then). A task without a deadline gets a mid-year check.
+DEMO_MILESTONES = [("完成摸底排查、建立台账", Decimal("0.3"), Decimal("0.3")), ("完成过半", Decimal("0.6"), Decimal("0.6"))]
+DEMO_MIDYEAR = ("年中检查：完成一半", Decimal("0.5"))
+
+
+def _draw(code: str) -> int:
+    """A number 0–99 fixed by the task's code: which tasks the demo shows done, on track or behind."""
+    return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % 100
+
+
+def _whole(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def campaign_demo_progress(*, campaign: Campaign, today: dt.date) -> dict:
+    """Milestones and progress reports as of ``today``, so the timeline shows every status as a city would.
+
+    Each task's outcome comes from its code, not a random draw: about 3 in 10 done, 3 in 10 on track, 2 in
+    10 behind, the rest not reported yet; past its deadline, a task not done is overdue. Reports go through
+    the real service, by the task force's leader, dated before ``today``. A task with reports is left as it is.
+    """
+    counts = {"milestones": 0, "reports": 0}
+    tasks = (Task.objects.filter(campaign=campaign, kind=TaskKind.TASK).select_related("task_force__leader")
+             .prefetch_related("milestones").order_by("code"))
+    for task in tasks:
+        target = Decimal(task.target_total)
+        milestones = list(task.milestones.all())
+        if task.target_kind != TargetKind.DONE and not milestones:
+            if task.due_on:
+                span = (task.due_on - task.starts_on).days
+                points = [(title, task.starts_on + dt.timedelta(days=int(span * at)), share) for title, at, share in DEMO_MILESTONES]
+            else:
+                points = [(DEMO_MIDYEAR[0], dt.date(task.starts_on.year, 6, 30), DEMO_MIDYEAR[1])]
+            for title, day, share in points:
+                if day > task.starts_on:
+                    milestones.append(Milestone.objects.create(task=task, title=title, due_on=day,
+                                                               planned_value=_whole(target * share)))
+                    counts["milestones"] += 1
+        leader = task.task_force.leader if task.task_force_id else None
+        if (task.measure != Measure.REPORTED or leader is None or task.reports.exists() or task.starts_on >= today):
+            continue
+        draw = _draw(task.code)
+        planned = planned_value(task, on=today, milestones=milestones)
+        late = task.due_on is not None and task.due_on < today
+        if late:
+            value = target if draw < 60 else _whole(target * Decimal("0.7"))
+        elif draw < 30:
+            value = target
+        elif draw < 65:  # on track: a little ahead of the plan
+            value = min(target - 1, max(_whole(planned * Decimal("1.1")), _whole(target * Decimal("0.2"))))
+        elif draw < 85:  # behind: half of what the plan expects by now
+            value = _whole(planned * Decimal("0.5"))
+        else:  # not reported yet
+            continue
+        if task.target_kind == TargetKind.DONE:
+            value = Decimal(1) if value >= target else Decimal(0)
+        day = max(task.starts_on, today - dt.timedelta(days=1 + draw % 6))
+        at = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+        done = value >= target
+        try:
+            progress_report(task_id=task.pk, actor=leader, value=value, unit=task.lead_unit,
+                            narrative="已全部完成，资料归档备查。" if done else f"按周推进，累计完成 {value} {task.unit_label or ''}".strip(),
+                            now=at)
+        except (WorkflowError, Task.DoesNotExist):  # a leader outside this task's units: no report
+            continue
+        counts["reports"] += 1
+    # Tasks counted from cases and sites show their figures now, not only after the worker's next scan.
+    counts["measured"] = measured_values_refresh(campaign_id=campaign.pk)
     return counts

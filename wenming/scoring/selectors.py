@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wenming.cases.models import Case, CaseEvent, Category, SupervisionNotice
 from wenming.cases.models.case import OPEN_STATES, EventAction
@@ -29,6 +31,8 @@ from wenming.scoring.services.dashboard import STREET_DEPTH
 from wenming.scoring.services.kpi import day_start as kpi_day_start
 
 DEFAULT_DAYS = 30
+# The big screen states its data time in Beijing time whatever the server's zone.
+BEIJING = ZoneInfo("Asia/Shanghai")
 PANELS = ("trend", "by_action", "by_category", "heatmap", "overdue", "escalations", "rankings")
 
 # What each role's home page shows first (the dashboard and the big screen carry every panel). A person with
@@ -121,10 +125,12 @@ def panel_by_category(user, *, now: dt.datetime, days: int = DEFAULT_DAYS) -> di
               .order_by().values("category_id").annotate(n=Count("*")))
     categories = {c.pk: c for c in Category.objects.only("id", "name", "parent_id")}
     totals: dict[str, int] = {}
+    # A citizen's report may come without a category until intake gives it one: named, not a blank "—".
+    uncategorised = _("Not categorised yet")
     for row in counts:
         category = categories.get(row["category_id"])
         top = categories.get(category.parent_id) if category and category.parent_id else category
-        name = top.name if top else "—"
+        name = top.name if top else uncategorised
         totals[name] = totals.get(name, 0) + row["n"]
     return {"rows": [{"name": k, "n": v} for k, v in sorted(totals.items(), key=lambda kv: -kv[1])]}
 
@@ -230,10 +236,16 @@ def _grid_paths(wanted) -> dict[int, str]:
 
 
 def panel_overdue(user, *, now: dt.datetime, limit: int = 10) -> dict:
-    """Open cases past their stage deadline, by unit (the worst first) and the total."""
+    """Open cases past their stage deadline, by unit (the worst first) and the total.
+
+    A case without a unit is still with the command centre (to register or to dispatch, or returned to it):
+    its row says so rather than showing a blank name.
+    """
     overdue = restrict(Case.objects.all(), user).filter(stage_due__lt=now)
-    rows = overdue.order_by().values("unit_id", "unit__name").annotate(n=Count("*")).order_by("-n")[:limit]
-    return {"total": overdue.count(), "rows": [{"name": r["unit__name"] or "—", "n": r["n"]} for r in rows]}
+    rows = overdue.order_by().values("unit_id", "unit__name").annotate(n=Count("*")).order_by("-n", "unit__name")[:limit]
+    undispatched = _("Command centre (not dispatched yet)")
+    return {"total": overdue.count(), "rows": [{"name": r["unit__name"] or undispatched, "n": r["n"],
+                                                "unit": r["unit_id"]} for r in rows]}
 
 
 def panel_escalations(user, *, now: dt.datetime) -> dict:
@@ -271,3 +283,9 @@ def dashboard(user, *, now: dt.datetime | None = None, panels=PANELS) -> dict:
                  "heatmap": panel_heatmap, "overdue": panel_overdue, "escalations": panel_escalations,
                  "rankings": panel_rankings}
     return {name: functions[name](user, now=now) for name in panels}
+
+
+def screen_data(user, *, now: dt.datetime, panels=PANELS) -> dict:
+    """The panels and when they were read, in Beijing time ("as_of"): the big screen shows the time, and a
+    poll that moves it shows the screen is live."""
+    return {**dashboard(user, now=now, panels=panels), "as_of": now.astimezone(BEIJING).isoformat(timespec="seconds")}

@@ -45,12 +45,27 @@ def dashboard(request):
     return render(request, "scoring/dashboard.html", {"data": selectors.dashboard(request.user), "screen": False})
 
 
+SCREEN_REFRESH = 60  # seconds between the big screen's polls unless ?refresh= says otherwise
+SCREEN_REFRESH_RANGE = (2, 3600)
+
+
+def _refresh_seconds(value: str | None) -> int:
+    """?refresh=N within 2 s … 1 h; anything else (text, a NUL byte, a huge number) is the default."""
+    if not value or not (value.isascii() and value.isdigit()) or len(value) > 5:
+        return SCREEN_REFRESH
+    low, high = SCREEN_REFRESH_RANGE
+    return min(max(int(value), low), high)
+
+
 @require_safe
 @login_required
 def screen(request):
-    """大屏: the same panels on a full-screen page that refreshes itself."""
+    """大屏: the same panels on one 1920×1080 screen that polls panels.json and redraws without reloading."""
     _staff_or_404(request)
-    return render(request, "scoring/screen.html", {"data": selectors.dashboard(request.user), "screen": True})
+    return render(request, "scoring/screen.html", {
+        "data": selectors.screen_data(request.user, now=timezone.now()), "screen": True,
+        "refresh": _refresh_seconds(request.GET.get("refresh")),
+    })
 
 
 @require_safe
@@ -58,7 +73,7 @@ def screen(request):
 def panels_json(request):
     _staff_or_404(request)
     wanted = [p for p in request.GET.get("panels", "").split(",") if p in selectors.PANELS] or list(selectors.PANELS)
-    return JsonResponse(selectors.dashboard(request.user, panels=wanted))
+    return JsonResponse(selectors.screen_data(request.user, now=timezone.now(), panels=wanted))
 
 
 @require_safe

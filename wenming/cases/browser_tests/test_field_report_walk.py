@@ -49,7 +49,7 @@ def _report(page, base: str, *, search: str, code: str, text: str, shot: str = "
     seen = {
         "shown": shown, "total": page.locator("#category-list label.choice").count(), "chosen": chosen,
         "outlines": page.locator("#pick-map .leaflet-overlay-pane path").count(),
-        "pin": page.locator("#pick-map .leaflet-marker-icon").count(),
+        "pin": page.locator("#pick-map .leaflet-marker-pane .leaflet-marker-icon:not(.area-label)").count(),
         "map_above_button": page.evaluate(
             "() => document.getElementById('pick-map').getBoundingClientRect().bottom"
             " <= document.getElementById('submit-report').getBoundingClientRect().top"),

@@ -61,7 +61,7 @@ def test_dashboard_pages_and_json(client, spread, people):
     page = client.get(reverse("scoring:dashboard"))
     assert page.status_code == 200 and b'id="dashboard-data"' in page.content and b"<script>" not in page.content
     data = json.loads(client.get(reverse("scoring:panels") + "?panels=trend,heatmap").content)
-    assert set(data) == {"trend", "heatmap"} and sum(data["trend"]["reported"]) == 3
+    assert set(data) == {"trend", "heatmap", "as_of"} and sum(data["trend"]["reported"]) == 3
     screen = client.get(reverse("scoring:screen")).content.decode()
     assert 'data-figure="reported_today">3<' in screen and 'data-refresh="60"' in screen
     client.logout()

@@ -56,43 +56,110 @@
       form.getAttribute("data-label-sites") + " " + data.sites.length + " · " + form.getAttribute("data-label-cases") + " " + data.cases.length;
   }
 
+  // The timeline (Gantt): one row per task, the first task on top, labelled with its code and short title;
+  // one bar series per status (so the legend names and toggles them), a filled part for progress, milestones
+  // as diamonds, a dashed 今天 line at the server's date. Rows past ROWS scroll with the slider on the right.
+  var ROWS = 18, ROW_HEIGHT = 28;
+  var label = function (key) { return ganttEl.getAttribute("data-label-" + key) || ""; };
+  var html = function (s) { return echarts.format.encodeHTML(String(s)); };
+  var shortTitle = function (t) { return t.title.length > 14 ? t.title.slice(0, 13) + "…" : t.title; };
+
+  function renderBar(params, api) {
+    var row = api.value(0), from = api.coord([api.value(1), row]), to = api.coord([api.value(2), row]);
+    var h = api.size([0, 1])[1] * 0.62, width = Math.max(3, to[0] - from[0]), percent = api.value(3);
+    var box = params.coordSys, area = { x: box.x, y: box.y, width: box.width, height: box.height };
+    var whole = echarts.graphic.clipRectByRect({ x: from[0], y: from[1] - h / 2, width: width, height: h }, area);
+    if (!whole) { return null; }
+    var color = api.visual("color"), dashed = !api.value(4);
+    var done = echarts.graphic.clipRectByRect({ x: from[0], y: from[1] - h / 2, width: width * percent / 100, height: h }, area);
+    var children = [{ type: "rect", shape: whole, style: { fill: color, opacity: 0.3, stroke: color, lineWidth: 1, lineDash: dashed ? [4, 3] : null } }];
+    if (done) { children.push({ type: "rect", shape: done, style: { fill: color } }); }
+    var words = api.value(5);
+    if (words && whole.width > words.length * 12 + 16) {
+      children.push({ type: "text", x: whole.x + 6, y: from[1], style: { text: words, fill: "#1b1b1b", font: "12px sans-serif", verticalAlign: "middle" } });
+    }
+    return { type: "group", children: children };
+  }
+
+  // The dashed 今天 line across the rows, labelled with the day.
+  function todayRenderer(words) {
+    return function (params, api) {
+      var x = api.coord([api.value(0), 0])[0], box = params.coordSys;
+      if (x < box.x || x > box.x + box.width) { return null; }
+      return { type: "group", children: [
+        { type: "line", shape: { x1: x, y1: box.y, x2: x, y2: box.y + box.height }, style: { stroke: "#d32f2f", lineWidth: 2, lineDash: [6, 4] } },
+        // Left of the line near the right edge, so the label is never cut.
+        { type: "text", x: x + (x > box.x + box.width - 90 ? -4 : 4), y: box.y + 2,
+          style: { text: words, fill: "#d32f2f", font: "bold 13px sans-serif", verticalAlign: "top",
+                   align: x > box.x + box.width - 90 ? "right" : "left", backgroundColor: "rgba(255,255,255,.85)", padding: [1, 3] } }
+      ] };
+    };
+  }
+
+  function tip(t) {
+    var lines = ["<b>" + html(t.code + " " + t.title) + "</b>"];
+    if (t.force) { lines.push(html(label("force") + "：" + t.force)); }
+    if (t.lead_unit) { lines.push(html(label("lead") + "：" + t.lead_unit)); }
+    lines.push(html(label("status") + "：" + t.status_label + " · " + label("progress") + " " + t.percent + "%"));
+    lines.push(html(label("plan") + "：" + t.start + " – " + t.end + (t.has_deadline ? "" : "（" + label("no-deadline") + "）")));
+    t.milestones.forEach(function (m) { lines.push(html("◆ " + m.day + " " + m.title)); });
+    return lines.join("<br>");
+  }
+
   function drawGantt(data) {
     if (!chart) { return; }
     var tasks = data.tasks.slice().reverse();
-    var names = tasks.map(function (t) { return t.code; });
     var day = function (s) { return new Date(s + "T00:00:00").getTime(); };
-    var bars = tasks.map(function (t, i) {
-      return { value: [i, day(t.start), day(t.end), t.percent], name: t.code + " " + t.title + " · " + t.status_label + " · " + t.percent + "%",
-               itemStyle: { color: COLORS[t.status] || "#999", opacity: t.has_deadline ? 1 : 0.4 } };
+    var today = day(data.today), week = 7 * 86400000;
+    var first = Math.min.apply(null, tasks.map(function (t) { return day(t.start); }).concat([today - 2 * week]));
+    var last = Math.max.apply(null, tasks.map(function (t) { return day(t.end); }).concat([today + 2 * week]));
+    var series = data.statuses.map(function (st) {
+      return { type: "custom", name: st.label, renderItem: renderBar, encode: { x: [1, 2], y: 0 }, clip: true,
+               itemStyle: { color: COLORS[st.code] || "#999" },
+               data: tasks.map(function (t, i) {
+                 return t.status !== st.code ? null : { value: [i, day(t.start), day(t.end), t.percent, t.has_deadline ? 1 : 0,
+                                                              (t.force || t.lead_unit) + " · " + t.percent + "%"], task: t };
+               }).filter(Boolean) };
     });
     var marks = [];
-    tasks.forEach(function (t, i) { t.milestones.forEach(function (m) { marks.push({ value: [day(m.day), i], name: t.code + " " + m.title }); }); });
-    ganttEl.style.height = Math.max(240, tasks.length * 18 + 60) + "px";
+    tasks.forEach(function (t, i) { t.milestones.forEach(function (m) { marks.push({ value: [day(m.day), i], task: t, milestone: m }); }); });
+    series.push({ type: "scatter", name: label("milestone"), symbol: "diamond", symbolSize: 12, data: marks, z: 5,
+                  itemStyle: { color: "#263238", borderColor: "#fff", borderWidth: 1 } });
+    series.push({ type: "custom", id: "today", name: form.getAttribute("data-label-today"), silent: true, z: 6,
+                  renderItem: todayRenderer(form.getAttribute("data-label-today") + " " + data.today.slice(5)),
+                  encode: { x: 0, y: 1 }, tooltip: { show: false }, data: [[today, 0]] });
+    var rows = Math.min(ROWS, Math.max(tasks.length, 1));
+    var scroll = tasks.length > ROWS;
+    ganttEl.style.height = (rows * ROW_HEIGHT + 120) + "px";
     chart.resize();
     chart.setOption({
       animation: false,
-      tooltip: { formatter: function (p) { return echarts.format.encodeHTML(p.name); } },
-      grid: { left: 70, right: 20, top: 20, bottom: 30 },
-      xAxis: { type: "time" },
-      yAxis: { type: "category", data: names, axisLabel: { fontSize: 10 } },
-      series: [
-        { type: "custom", encode: { x: [1, 2], y: 0 }, data: bars, renderItem: function (params, api) {
-            var start = api.coord([api.value(1), api.value(0)]), end = api.coord([api.value(2), api.value(0)]);
-            var h = api.size([0, 1])[1] * 0.6;
-            return { type: "rect", shape: { x: start[0], y: start[1] - h / 2, width: Math.max(2, end[0] - start[0]), height: h },
-                     style: api.style() };
-          } },
-        { type: "scatter", symbol: "diamond", symbolSize: 9, data: marks, itemStyle: { color: "#000" } },
-        { type: "line", data: [], markLine: { symbol: "none", label: { formatter: form.getAttribute("data-label-today") },
-                                               data: [{ xAxis: Date.now() }],
-                                               lineStyle: { color: "#d32f2f", type: "dashed" } } }
-      ]
+      legend: { top: 0, left: 0, data: data.statuses.map(function (st) { return st.label; }).concat([label("milestone")]) },
+      tooltip: { confine: true, formatter: function (p) {
+        if (!p.data || !p.data.task) { return ""; }
+        return p.data.milestone ? html("◆ " + p.data.milestone.day + " " + p.data.milestone.title) + "<br>" + tip(p.data.task) : tip(p.data.task);
+      } },
+      grid: { left: 8, right: scroll ? 48 : 16, top: 40, bottom: 64, outerBoundsMode: "same", outerBoundsContain: "all" },
+      xAxis: { type: "time", min: first - week, max: last + week, position: "top", splitLine: { show: true, lineStyle: { color: "#eee" } },
+               axisLabel: { formatter: { year: "{yyyy}", month: "{M}月", day: "{MM}-{dd}" } } },
+      yAxis: { type: "category", data: tasks.map(function (t) { return t.code + " " + shortTitle(t); }),
+               axisTick: { show: false }, axisLabel: { width: 250, overflow: "truncate", fontSize: 12 } },
+      dataZoom: [
+        { type: "slider", xAxisIndex: 0, filterMode: "none", bottom: 8, height: 22, showDataShadow: false, labelFormatter: function (v) { return echarts.time.format(v, "{yyyy}-{MM}-{dd}", false); } },
+        { type: "inside", xAxisIndex: 0, filterMode: "none", zoomOnMouseWheel: "ctrl", moveOnMouseWheel: false },
+        { type: "slider", yAxisIndex: 0, show: scroll, filterMode: "none", right: 8, width: 18, zoomLock: true, showDetail: false,
+          showDataShadow: false, brushSelect: false,
+          startValue: Math.max(0, tasks.length - ROWS), endValue: tasks.length - 1 },
+        { type: "inside", yAxisIndex: 0, disabled: !scroll, filterMode: "none", zoomOnMouseWheel: false, moveOnMouseWheel: true }
+      ],
+      series: series
     }, true);
     chart.off("click");
     var taskUrl = form.getAttribute("data-task-url");
     chart.on("click", function (p) {
-      if (p.seriesIndex === 0) { window.location.href = taskUrl.replace("/0/", "/" + tasks[p.value[0]].id + "/"); }
+      if (p.data && p.data.task) { window.location.href = taskUrl.replace("/0/", "/" + p.data.task.id + "/"); }
     });
+    ganttEl.setAttribute("data-rows", String(tasks.length));
   }
 
   function load() {

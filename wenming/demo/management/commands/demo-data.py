@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from wenming.campaign.models import TaskForce
 from wenming.campaign.services.actions import campaign_load
@@ -30,7 +31,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 city = demo_city_build(grids=grids, seed=seed)
-                campaign_demo_build()
+                # The campaign moved to this year (in progress now): today is the demo's reference day.
+                campaign_demo_build(today=timezone.localdate())
                 transaction.set_rollback(dry_run)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
