@@ -8,11 +8,9 @@ nothing fetched from outside the app.
 
 from __future__ import annotations
 
-import importlib
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -30,8 +28,6 @@ def demo_city(committed_city, settings, tmp_path):
     """The session's small city with what `make demo` adds: the campaign's task forces, six weeks of cases,
     the daily counts the dashboards read and a published week of rankings."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    # An earlier live-server test's flush took the default index versions a data migration adds: put them back.
-    importlib.import_module("wenming.scoring.migrations.0002_default_index_versions").add(apps, None)
     campaign_demo_build()
     demo_cases_build(count=CASES, exposures=0)
     leader = demo_account(Role.SHIFT_LEADER)
