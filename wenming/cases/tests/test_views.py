@@ -346,7 +346,9 @@ def test_a_unit_cannot_open_a_case_before_it_is_dispatched_to_it(client, people,
     (S.SUBMITTED, "chengguan", set()),
     (S.VERIFIED, "zhiban", {"close"}),
     (S.VERIFIED, "paiqian", {"close"}),
-    (S.CLOSED, "zhiban", {"reopen"}),
+    (S.CLOSED, "zhiban", {"reopen", "callback"}),  # 电话回访: the hotline's shift leader calls the caller back
+    (S.CLOSED, "shouli", {"callback"}),
+    (S.CLOSED, "paiqian", set()),  # the dispatcher does not take or make calls
     (S.CLOSED, "chengguan", set()),
 ])
 def test_the_page_offers_exactly_the_allowed_actions(client, people, make_case, state, username, expected):
