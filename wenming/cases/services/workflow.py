@@ -546,9 +546,10 @@ def case_close(*, case_id: int, actor, note: str = "", expected_version: int | N
 
 
 def rating_link(case: Case) -> str:
-    """The absolute address of the case's public rating page (the tracking code is its key), for messages sent
-    outside any request: built on ``WENMING_PUBLIC_URL``."""
-    return f"{settings.WENMING_PUBLIC_URL}{reverse('public:rate', args=[case.tracking_code])}"
+    """The absolute address where the reporter rates the case (the tracking code is its key), for messages sent
+    outside any request, built on ``WENMING_PUBLIC_URL``: the status page at its rating form. (``public:rate``
+    itself only takes the form's POST; a link opened from an SMS is a GET.)"""
+    return f"{settings.WENMING_PUBLIC_URL}{reverse('public:status', args=[case.tracking_code])}#rating-form"
 
 
 def closing_sms_text(case: Case) -> str:
