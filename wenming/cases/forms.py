@@ -195,6 +195,7 @@ class UnitChoiceFormMixin:
 
 class DispatchForm(UnitChoiceFormMixin, ActionForm):
     unit = UnitChoiceField(label=_("Unit"))
+    field_order = ["version", "unit", "note"]
 
 
 class RedispatchForm(UnitChoiceFormMixin, ReasonForm):
@@ -260,7 +261,7 @@ class CallbackForm(ActionForm):
     decision_field = "reached"
     buttons = (("reached", "yes", _("Reached: record the rating"), ""),
                ("reached", "no", _("Not reached: log the attempt"), "secondary"))
-    field_order = ["version", "rating", "fixed", "note"]
+    field_order = ["version", "fixed", "rating", "note"]  # the public rating form's order: fixed?, then how satisfied
 
     def clean(self):
         data = super().clean()

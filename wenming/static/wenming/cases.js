@@ -122,7 +122,7 @@
     };
     var filter = function () {
       var terms = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var chosen = select.value, shown = 0, first = null, keep = false;
+      var chosen = select.value, shown = 0, rows = blank ? 1 : 0, first = null, keep = false;
       while (select.firstChild) { select.removeChild(select.firstChild); }
       if (blank) { select.appendChild(blank); }
       groups.forEach(function (g) {
@@ -144,7 +144,10 @@
           if (!first) { first = o; }
         });
         shown += hits.length;
+        rows += hits.length + (g.el ? 1 : 0);
       });
+      // The list is as tall as what it shows (group headings are rows too), at most eight rows.
+      select.size = Math.max(2, Math.min(8, rows));
       // The choice stays if it still shows; else the first match is chosen (never a unit the list hides).
       if (keep) { select.value = chosen; } else if (first && terms.length) { select.value = first.value; } else if (blank) { select.value = ""; }
       say(shown);
