@@ -19,7 +19,7 @@ from wenming.cases.services import escalation as esc
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import extension_check
 from wenming.common.access import restrict
-from wenming.common.input import BoundedDateField, IdField
+from wenming.common.input import BoundedDateField, IdField, db_id
 from wenming.common.uploads import PhotosField, photos_check  # noqa: F401 (photos_check: the REST API imports it here)
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Area, AreaLevel, Unit
@@ -161,6 +161,12 @@ class UnitChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, unit: Unit) -> str:
         return f"{unit.name} · {unit.code}"
+
+    def to_python(self, value):
+        # An id as the page wrote it (ASCII digits, ``db_id``): "٣" is not unit 3.
+        if value not in self.empty_values and db_id(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
     def group(self, *, suggested_id: int | None = None) -> None:
         """Offer the units under their district (city-wide ones first), the suggested one alone at the top. One

@@ -72,7 +72,7 @@ def test_validation_is_unchanged(people):
     closed = Unit.objects.get(code="WY-2")
     closed.is_active = False
     closed.save()
-    for value in (closed.pk, 10**9, "CGJ-131102", "1; DROP", "-1"):
+    for value in (closed.pk, 10**9, "9" * 40, "CGJ-131102", "1; DROP", "-1", "٣", "３", "\x00"):
         form = DispatchForm(data={"dispatch-version": 1, "dispatch-unit": value}, prefix="dispatch")
         assert not form.is_valid() and "unit" in form.errors, value
     form = DispatchForm(data={"dispatch-version": 1}, prefix="dispatch")
