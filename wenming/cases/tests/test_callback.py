@@ -94,6 +94,22 @@ def test_unreached_calls_are_logged_until_the_limit(closed, people):
         wf.case_check(Case.objects.get(pk=case.pk), action=CASE_ACTIONS["callback"], actor=people["shouli"])
 
 
+def test_the_to_call_back_queue_holds_exactly_the_cases_a_callback_is_due_on(closed, people):
+    due, rated, tried_out, reached = closed(), closed(), closed(), closed()
+    no_phone, grid = closed(phone=""), closed(channel="grid")
+    followup_record(case_id=rated.pk, rating="satisfied", fixed=True)
+    for _ in range(3):
+        followup_callback(case_id=tried_out.pk, actor=people["shouli"], reached=False)
+    followup_callback(case_id=due.pk, actor=people["shouli"], reached=False)  # one failed call: still due
+    followup_callback(case_id=reached.pk, actor=people["shouli"], reached=True, rating="satisfied", fixed=True)
+    in_queue = [c.pk for c in selectors.case_queue(user=people["shouli"], queue="to_call_back")]
+    assert due.pk in in_queue
+    assert not {rated.pk, tried_out.pk, reached.pk, no_phone.pk, grid.pk} & set(in_queue)
+    # The queue and the page agree, case by case.
+    for case in (due, rated, tried_out, reached, no_phone, grid):
+        assert _offered(case, people["shouli"]) == (case.pk in in_queue), case.pk
+
+
 def test_a_call_that_reaches_after_failed_ones_counts_its_attempt(closed, people):
     case = closed()
     followup_callback(case_id=case.pk, actor=people["shouli"], reached=False, comment="占线")
