@@ -7,7 +7,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from wenming.common.env import env_bool, env_float, env_int, env_list
+from wenming.common.env import env_bool, env_float, env_int, env_list, env_url
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -216,6 +216,13 @@ WENMING_EVIDENCE_MAX_DISTANCE_M = env_float("WENMING_EVIDENCE_MAX_DISTANCE_M", 1
 WENMING_GEO_CHECK_SECONDS = env_float("WENMING_GEO_CHECK_SECONDS", 0 if TESTING else 2, min=0)
 # Centre of the city, for the local metric projection used in distance queries.
 WENMING_CITY_NAME = os.environ.get("WENMING_CITY_NAME", "衡水市")
+# The site's public address, for links sent outside a request (the closing SMS's rating link): by default the
+# first host the site answers to over https; the demo and tests on this machine.
+_PUBLIC_HOST = next((h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "127.0.0.1")
+WENMING_PUBLIC_URL = env_url("WENMING_PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('WENMING_PORT', '8000')}"
+                             if DEMO or DEBUG or TESTING else f"https://{_PUBLIC_HOST}")
+# 回访: phone callbacks to a citizen who was not reached, per closing, before the hotline stops calling.
+WENMING_CALLBACK_ATTEMPTS = env_int("WENMING_CALLBACK_ATTEMPTS", 3, min=1, max=10)
 
 # Background work (notifications, escalation scans) runs through Django Tasks: the database backend by
 # default and in the demo; tests run tasks immediately.

@@ -19,7 +19,7 @@ from rest_framework.fields import empty
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from wenming.cases.forms import photos_check
-from wenming.cases.models import Case, CaseEvent, Category
+from wenming.cases.models import Case, CaseEvent, Category, FollowUpRating
 from wenming.cases.models.case import CaseState, Channel
 from wenming.cases.models.category import TimeUnit, Urgency
 from wenming.cases.routing_cache import get_routing_config
@@ -401,6 +401,27 @@ class SubmitSerializer(PhotosSerializer):
 
 class VerifySerializer(PhotosSerializer):
     passed = serializers.BooleanField(label=_("Passed"))
+
+
+class CallbackSerializer(ActionSerializer):
+    """电话回访: whether the citizen was reached; if so, their rating and whether the problem is fixed (a "not
+    fixed" needs the note: what is still wrong). Not reached: the attempt is logged, the note says why."""
+
+    reached = serializers.BooleanField(label=_("Reached"))
+    rating = serializers.ChoiceField(choices=FollowUpRating.choices, required=False, allow_blank=True, default="",
+                                     label=_("Rating"))
+    fixed = serializers.BooleanField(required=False, allow_null=True, default=None, label=_("Fixed"))
+
+    def validate(self, data):
+        if data["reached"]:
+            errors = {}
+            if not data.get("rating"):
+                errors["rating"] = [_("Rating: choose what the citizen said.")]
+            if data.get("fixed") is None:
+                errors["fixed"] = [_("Fixed: choose what the citizen said.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return data
 
 
 class AsciiIdField(serializers.IntegerField):

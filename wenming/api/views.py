@@ -27,6 +27,7 @@ from wenming.cases.models import Case, CaseEvent, Category
 from wenming.cases.models.case import Channel
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.actions import actions_for
+from wenming.cases.services.followup import followup_callback
 from wenming.common.access import get_or_404, restrict
 from wenming.common.files import display_name, upload_read
 from wenming.common.geo import to_wgs84
@@ -109,6 +110,8 @@ ACTIONS = {
     "close": (ser.ActionSerializer, _note_only(wf.case_close)),
     "reopen": (ser.ReasonSerializer, _note_only(wf.case_reopen)),
     "merge": (ser.MergeSerializer, lambda common, d: wf.case_merge(**common, into_id=d["into"], note=d["note"])),
+    "callback": (ser.CallbackSerializer, lambda common, d: followup_callback(
+        **common, reached=d["reached"], rating=d["rating"], fixed=d["fixed"] is not False, comment=d["note"])),
 }
 
 

@@ -6,15 +6,23 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import CaseState, Category, Channel, EscalationLevel, TimeUnit, Urgency
+from wenming.cases.models import (
+    CaseState,
+    Category,
+    Channel,
+    EscalationLevel,
+    FollowUpRating,
+    TimeUnit,
+    Urgency,
+)
 from wenming.cases.services import escalation as esc
 from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import extension_check
 from wenming.common.access import restrict
-from wenming.common.input import BoundedDateField, IdField
+from wenming.common.input import BoundedDateField, IdField, db_id
 from wenming.common.uploads import PhotosField, photos_check  # noqa: F401 (photos_check: the REST API imports it here)
 from wenming.org.forms import CRS_CHOICES
-from wenming.org.models import Area, Unit
+from wenming.org.models import Area, AreaLevel, Unit
 
 REASON_REQUIRED = _("Give a reason.")
 
@@ -148,13 +156,77 @@ class RegisterForm(CategoryFormMixin, ActionForm):
         self._load_categories()
 
 
-class DispatchForm(ActionForm):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
+class UnitChoiceField(forms.ModelChoiceField):
+    """An active unit, offered grouped by district with the suggested one (the routed unit) first.
+
+    A plain ``<select>`` that works without scripts; ``cases.js`` puts a search box before it (part of the name or
+    the code, shown in every option) for a city of hundreds of units. Validation is ``ModelChoiceField``'s: any
+    active unit, by id."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Unit.objects.filter(is_active=True).order_by("path"))
+        kwargs.setdefault("empty_label", _("— choose a unit —"))
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({
+            "data-unit-search": "", "data-search-label": _("Search units (part of the name or code)"),
+            "data-search-placeholder": _("Type part of a name or code"),
+            "data-count": _("%(n)s units match"), "data-none": _("No unit matches."),
+        })
+
+    def label_from_instance(self, unit: Unit) -> str:
+        return f"{unit.name} · {unit.code}"
+
+    def to_python(self, value):
+        # An id as the page wrote it (ASCII digits, ``db_id``): "٣" is not unit 3.
+        if value not in self.empty_values and db_id(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+    def group(self, *, suggested_id: int | None = None) -> None:
+        """Offer the units under their district (city-wide ones first), the suggested one alone at the top. One
+        query for the units, one for the districts, on the page that shows the form only."""
+        units = list(self.queryset.select_related("area"))
+        districts = list(Area.objects.filter(level=AreaLevel.COUNTY).order_by("code").values_list("path", "name"))
+        groups: dict[str, list] = {str(_("City-wide units")): []}
+        groups.update({name: [] for _path, name in districts})
+        top = []
+        for unit in units:
+            option = (unit.pk, self.label_from_instance(unit))
+            if unit.pk == suggested_id:
+                top.append(option)
+                continue
+            area_path = unit.area.path if unit.area_id else ""
+            district = next((name for path, name in districts if area_path.startswith(path)), None)
+            groups[district or str(_("City-wide units"))].append(option)
+        choices = [("", self.empty_label)] if self.empty_label is not None else []
+        if top:
+            choices.append((str(_("Suggested by routing")), top))
+        choices += [(label, options) for label, options in groups.items() if options]
+        self.widget.choices = choices
 
 
-class RedispatchForm(ReasonForm):
-    unit = forms.ModelChoiceField(label=_("New unit"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
+class UnitChoiceFormMixin:
+    """Forms with a unit chooser: ``suggested`` (a unit id) is offered first."""
+
+    def __init__(self, *args, suggested: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].group(suggested_id=suggested)
+
+
+class DispatchForm(UnitChoiceFormMixin, ActionForm):
+    unit = UnitChoiceField(label=_("Unit"))
     field_order = ["version", "unit", "note"]
+
+
+class RedispatchForm(UnitChoiceFormMixin, ReasonForm):
+    unit = UnitChoiceField(label=_("New unit"))
+    field_order = ["version", "unit", "note"]
+
+
+class BatchDispatchForm(UnitChoiceFormMixin, forms.Form):
+    """The workbench's batch dispatch: the ticked cases, each to its routed unit unless one unit is chosen."""
+
+    unit = UnitChoiceField(label=_("Dispatch to"), required=False, empty_label=_("each case's routed unit"))
 
 
 def _yes_no(label):
@@ -193,6 +265,34 @@ class VerifyForm(ActionForm):
     photos = PhotosField(required=False)
     decision_field = "passed"
     buttons = (("passed", "yes", _("Rectified"), ""), ("passed", "no", _("Not rectified: rework"), "secondary"))
+
+
+class CallbackForm(ActionForm):
+    """电话回访: posted by one of two buttons, the citizen reached (with their rating) or not (the attempt logged)."""
+
+    reached = _yes_no(_("Reached"))
+    rating = forms.ChoiceField(label=_("Rating"), choices=FollowUpRating.choices, required=False,
+                               widget=forms.RadioSelect)
+    fixed = forms.TypedChoiceField(label=_("Is the problem fixed, says the citizen?"), required=False,
+                                   coerce=lambda v: v == "yes", empty_value=None, widget=forms.RadioSelect,
+                                   choices=[("yes", _("Fixed")), ("no", _("Not fixed"))])
+    note = forms.CharField(label=_("What the citizen said (or why not reached)"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    decision_field = "reached"
+    buttons = (("reached", "yes", _("Reached: record the rating"), ""),
+               ("reached", "no", _("Not reached: log the attempt"), "secondary"))
+    field_order = ["version", "fixed", "rating", "note"]  # the public rating form's order: fixed?, then how satisfied
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reached"):  # the rating and the answer are asked only of a citizen who was reached
+            if not data.get("rating"):
+                self.add_error("rating", _("Rating: choose what the citizen said."))
+            if data.get("fixed") is None:
+                self.add_error("fixed", _("Fixed: choose what the citizen said."))
+            elif data["fixed"] is False and not (data.get("note") or "").strip():
+                self.add_error("note", _("Say what is still not fixed."))
+        return data
 
 
 class MergeForm(ActionForm):

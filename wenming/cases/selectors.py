@@ -8,16 +8,36 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Case as Cond
-from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import Case, CaseState, Category, SupervisionNotice
+from wenming.cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    Category,
+    EventAction,
+    FollowUp,
+    SupervisionNotice,
+)
 from wenming.cases.models.case import STAGE_DUE_FIELDS, channels_for
+from wenming.cases.services.actions import RATED_CHANNELS
 from wenming.common.access import restrict, scope_for
 from wenming.common.input import DATE_MAX, DATE_MIN, ID_MAX
-from wenming.common.roles import COMMAND_OR_ADMIN, FIELD_REPORTERS, NOTICE_FOLLOWERS, UNIT_ROLES, Role, roles
+from wenming.common.roles import (
+    COMMAND_OR_ADMIN,
+    FIELD_REPORTERS,
+    HOTLINE_OPERATORS,
+    NOTICE_FOLLOWERS,
+    UNIT_ROLES,
+    Role,
+    roles,
+)
 
 S = CaseState
 STAGE_DUE = STAGE_DUE_FIELDS
@@ -102,6 +122,7 @@ _Q = {
     "to_verify": Queue("to_verify", _("To verify (待核查)")),
     "to_close": Queue("to_close", _("To close (待结案)")),
     "not_fixed": Queue("not_fixed", _("Citizen says not fixed (回访未解决)")),
+    "to_call_back": Queue("to_call_back", _("To call back (待回访)")),
     "to_sign": Queue("to_sign", _("To sign (待签收)")),
     "handling": Queue("handling", _("In hand (处置中)")),
     "due_soon": Queue("due_soon", _("Due within a day")),
@@ -114,7 +135,9 @@ QUEUES = list(_Q.values())
 # Each role group's tabs, in order; the first is where the workbench opens. A person with several roles
 # gets the union, in this order. Area leaders open on everything in their area, the overdue first.
 ROLE_QUEUES = [
-    (COMMAND_OR_ADMIN, ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "not_fixed", "overdue", "all"]),
+    (COMMAND_OR_ADMIN, ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "not_fixed"]),
+    (HOTLINE_OPERATORS, ["to_call_back"]),  # 电话回访: who makes the calls (the action table's ``callback``)
+    (COMMAND_OR_ADMIN, ["overdue", "all"]),
     (UNIT_ROLES, ["to_sign", "handling", "due_soon", "overdue", "returned", "all"]),
     (roles(Role.INSPECTOR), ["to_verify", "all"]),
     (roles(Role.AREA_LEADER, Role.GRID_WORKER), ["all", "overdue"]),
@@ -138,6 +161,17 @@ def queue_for(user, key: str | None) -> str | None:
     return key if key in keys else keys[0]
 
 
+def _callback_due_q() -> Q:
+    """电话回访 due: closed public cases with a reporter's phone, not rated for this closing, with fewer failed
+    calls since it closed than ``WENMING_CALLBACK_ATTEMPTS`` (``actions.callback_refusal``, as one condition)."""
+    rated = FollowUp.objects.filter(case=OuterRef("pk"), round=OuterRef("reopen_count"))
+    failed = (CaseEvent.objects.filter(case=OuterRef("pk"), action=EventAction.CALLBACK_UNREACHED,
+                                       created_at__gte=OuterRef("closed_at"))
+              .order_by().values("case").annotate(n=Count("pk")).values("n"))
+    return (Q(state=S.CLOSED, channel__in=RATED_CHANNELS) & ~Q(reporter_phone="") & ~Q(Exists(rated))
+            & Q(LessThan(Coalesce(Subquery(failed), 0), settings.WENMING_CALLBACK_ATTEMPTS)))
+
+
 def queue_condition(queue: str, now: dt.datetime) -> Q:
     return {
         "reported": Q(state=S.REPORTED),
@@ -149,6 +183,7 @@ def queue_condition(queue: str, now: dt.datetime) -> Q:
         # 回访: the reporter says the closed case is not fixed and nobody has decided yet (this closing only).
         "not_fixed": Q(state=S.CLOSED, follow_ups__fixed=False, follow_ups__decision="",
                        follow_ups__round=F("reopen_count")),
+        "to_call_back": _callback_due_q(),
         "to_sign": Q(state=S.DISPATCHED),
         "handling": Q(state=S.HANDLING),
         "due_soon": Q(state=S.HANDLING, handle_due__gte=now, handle_due__lt=now + dt.timedelta(hours=24)),
@@ -176,6 +211,8 @@ def case_queue(
         return qs.order_by("handle_due", "id")
     if queue == "to_sign":
         return qs.order_by("sign_due", "id")
+    if queue == "to_call_back":
+        return qs.order_by("closed_at", "id")  # the longest waiting first
     return qs.order_by("reported_at", "id")
 
 

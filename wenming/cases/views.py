@@ -49,6 +49,7 @@ from wenming.cases.services.duplicates import duplicates_suggest
 from wenming.cases.services.errors import CaseNotFound, WorkflowError
 from wenming.cases.services.evidence import evidence_warnings
 from wenming.cases.services.exposure import OFF_BOARD, PUBLISHERS
+from wenming.cases.services.followup import callbacks_of, followup_callback
 from wenming.cases.services.routing import RULE_LABELS
 from wenming.common.access import get_or_404, restrict, scope_for
 from wenming.common.files import file_response
@@ -107,6 +108,8 @@ ACTIONS: dict[str, tuple[type[f.ActionForm], Callable]] = {
         **common, passed=d["passed"], note=d["note"], photos=_uploads(d["photos"]))),
     "close": (f.ActionForm, _note_only(wf.case_close)),
     "reopen": (f.ReasonForm, _note_only(wf.case_reopen)),
+    "callback": (f.CallbackForm, lambda case, user, d, common: followup_callback(
+        **common, reached=d["reached"], rating=d["rating"], fixed=d["fixed"] is not False, comment=d["note"])),
     "notice": (f.NoticeForm, lambda case, user, d, common: esc.notice_issue(
         case_id=case.pk, actor=user, demand=d["demand"], answer_within_hours=d["hours"], level=d["level"])),
     # Posted from elsewhere on the page: the duplicates' merge, each supervision notice's answer and acceptance.
@@ -125,14 +128,18 @@ def page_actions(case: Case, user) -> list[CaseAction]:
 
 
 def _blank_form(action: CaseAction, case: Case):
-    initial = {"version": case.version}
+    initial, extra = {"version": case.version}, {}
+    routed = case.routing.get("unit_id")
     if action.key == "dispatch":
-        initial["unit"] = case.unit_id or case.routing.get("unit_id")
+        initial["unit"] = case.unit_id or routed
+        extra["suggested"] = initial["unit"]
+    elif action.key == "redispatch":
+        extra["suggested"] = routed if routed != case.unit_id else None  # the routed unit, when not the holder
     elif action.key == "register":
         initial.update(category=case.category.code if case.category else "", urgency=case.urgency)
     elif action.key == "notice":
         initial["level"] = esc.notice_level_default(case)
-    return ACTIONS[action.key][0](initial=initial, prefix=action.key)
+    return ACTIONS[action.key][0](initial=initial, prefix=action.key, **extra)
 
 
 # -- the case page ------------------------------------------------------------------------------------------
@@ -236,6 +243,8 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
         routing["rule_label"] = str(RULE_LABELS.get(routing.get("rule"), routing.get("rule") or ""))
         routing["differs"] = bool(case.unit_id and routing.get("unit_id") and routing["unit_id"] != case.unit_id)
     pending_unit_label = dict(f.TimeUnit.choices).get(case.pending_unit, case.pending_unit)
+    # What to check before verifying, shown beside the verify buttons; the photos they name are marked.
+    warnings = evidence_warnings(case=case) if "verify" in offered_keys else []
     return render(request, "cases/case_detail.html", {
         "case": case, "events": events, "forms": forms, "now": now, "overdue": case.is_overdue(now),
         "deadlines": _deadlines(case, now), "level": esc.escalation_level(case, now=now), "routing": routing,
@@ -243,7 +252,11 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
         "before": [e for e in evidence if e.kind == Evidence.Kind.BEFORE],
         "after": [e for e in evidence if e.kind == Evidence.Kind.AFTER],
         "documents": [e for e in evidence if e.kind == Evidence.Kind.DOCUMENT],
-        "warnings": evidence_warnings(case=case) if "verify" in offered_keys else [],  # what to check before verifying
+        "warnings": warnings, "warned_ids": {w["evidence"] for w in warnings},
+        # 电话回访: the calls made and, for whoever makes them, whom to call.
+        "callbacks": callbacks_of(case) if case.state == S.CLOSED else [],
+        "callback_phone": (f"{case.reporter_name} {case.reporter_phone}".strip()
+                           if "callback" in offered_keys and roles & SEES_REPORTER else ""),
         "notices": notices, "duplicates": duplicates, "pending_unit_label": pending_unit_label,
         "merge_form": f.MergeForm(initial={"version": case.version}, prefix="merge") if duplicates else None,
         "point_json": (f'{{"type": "Point", "coordinates": [{case.lng:.7f}, {case.lat:.7f}]}}'
@@ -348,6 +361,7 @@ def workbench(request):
         "filter_query": filter_query.urlencode(), "filtered": any(v for k, v in filter_query.items() if k != "per_page"),
         "per_page": page.paginator.per_page, "page_sizes": PAGE_SIZES,
         "can_batch": bool(batch_ids), "batch_ids": batch_ids,
+        "batch_form": f.BatchDispatchForm() if batch_ids else None,
         "can_report": bool(wf.intake_channels(request.user)), "can_import": bool(roles & IMPORTERS),
         "command": bool(roles & COMMAND_OR_ADMIN),  # sees whether a report came from the public, verified or not
     })
@@ -399,14 +413,21 @@ def notice_list(request):
 @login_required
 @require_POST
 def batch_dispatch(request):
-    """Dispatch each selected case to its routed unit, one service call each; say which failed and why."""
+    """Dispatch each selected case to its routed unit, or all to the unit chosen, one service call each; say which
+    failed and why."""
     # Ticked ids only; anything else (letters, a 40-digit number no database holds) is not a case.
     ids = [pk for pk in map(db_id, request.POST.getlist("case")) if pk is not None]
+    form = f.BatchDispatchForm(request.POST)
+    if not form.is_valid():
+        for message in (m for errors in form.errors.values() for m in errors):
+            messages.error(request, f"{form.fields['unit'].label}: {message}")
+        return redirect(f"{reverse('cases:workbench')}?queue=to_dispatch")
+    unit = form.cleaned_data["unit"]  # None: each case to its routed unit
     numbers = {c.pk: c.number for c in restrict(Case.objects.filter(pk__in=ids), request.user).only("pk", "reported_at")}
     done, failed = [], []
     for case_id in ids:
         try:
-            case = wf.case_dispatch(case_id=case_id, actor=request.user)
+            case = wf.case_dispatch(case_id=case_id, actor=request.user, unit=unit)
         except WorkflowError as exc:
             failed.append((numbers.get(case_id, str(case_id)), str(exc)))
         else:

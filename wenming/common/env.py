@@ -3,6 +3,7 @@ no Django app: settings import it, and so may a management command."""
 
 import math
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,3 +62,14 @@ def env_float(name: str, default: float, *, min: float | None = None, max: float
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_url(name: str, default: str) -> str:
+    """An absolute http(s) address (a site's public root), without a trailing slash; a value without a scheme or
+    a host, or with a query or fragment, stops the start with the name (a link in an SMS must work as sent)."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise _bad(name, value, "use an absolute address like https://wenming.example.gov.cn")
+    return value.rstrip("/")

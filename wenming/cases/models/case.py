@@ -43,6 +43,8 @@ class EventAction(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up rating (回访)")
     FOLLOW_UP_REOPEN = "follow_up_reopen", _("Reopened after the follow-up")
     FOLLOW_UP_CONFIRMED = "follow_up_confirmed", _("Confirmed closed after the follow-up")
+    # A phone callback (回访) that did not reach the citizen: logged, so the hotline knows how often it tried.
+    CALLBACK_UNREACHED = "callback_unreached", _("Callback: citizen not reached")
 
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.functional import Promise
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from wenming.cases.models import Case, CaseState, EventAction
+from wenming.cases.models import Case, CaseEvent, CaseState, Channel, EventAction
 from wenming.common.access import scope_for
 from wenming.common.roles import (
     COMMAND,
     DISPATCHERS,
+    HOTLINE_OPERATORS,
     NOTICE_ISSUERS,
     SHIFT_LEADERS,
     UNIT_ROLES,
@@ -77,6 +80,38 @@ def _request(case: Case) -> bool:
 
 def _has_unit(case: Case) -> bool:
     return case.unit_id is not None
+
+
+# Channels through which a member of the public reports, and is asked for a rating (回访) when it closes.
+RATED_CHANNELS = frozenset({Channel.CITIZEN, Channel.HOTLINE, Channel.HOTLINE_12345, Channel.MEDIA})
+
+
+def callback_refusal(case: Case) -> str | None:
+    """Why the hotline may not call this closed case's reporter back now (None: a callback is due).
+
+    12345 practice: every public report is called back once per closing; a call that does not reach the citizen
+    is logged and tried again, up to ``WENMING_CALLBACK_ATTEMPTS`` calls. A rating already given (on the web page
+    the closing SMS links to, or by an earlier call) ends it: one rating per closing. One query, for closed cases
+    only (the case page and the API detail ask once per case; the workbench never asks for closed ones)."""
+    if case.channel not in RATED_CHANNELS:
+        return gettext_now("Only cases reported by the public are rated.")
+    if not case.reporter_phone:
+        return gettext_now("The reporter left no phone number to call back.")
+    since = CaseEvent.objects.filter(case_id=case.pk, action__in=[E.FOLLOW_UP, E.CALLBACK_UNREACHED])
+    if case.closed_at is not None:
+        since = since.filter(created_at__gte=case.closed_at)
+    actions = list(since.values_list("action", flat=True))
+    if E.FOLLOW_UP in actions:
+        return gettext_now("This case has already been rated.")
+    attempts = settings.WENMING_CALLBACK_ATTEMPTS
+    if actions.count(E.CALLBACK_UNREACHED) >= attempts:
+        return gettext_now("The citizen was not reached in %(n)d calls; this closing gets no more callbacks.") % {
+            "n": attempts}
+    return None
+
+
+def _callback_due(case: Case) -> bool:
+    return callback_refusal(case) is None
 
 
 _ANY_STATE = frozenset(S.values)
@@ -139,6 +174,13 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.key: a for a in [
                offered=ELSEWHERE, state_refusal=_("A case can be rated only once it is closed.")),
     CaseAction("follow_up_decide", _("Decide the follow-up"), frozenset({S.CLOSED}), SHIFT_LEADERS,
                (E.FOLLOW_UP_REOPEN, E.FOLLOW_UP_CONFIRMED), note=NOTE_REQUIRED, offered=ELSEWHERE),
+    # 电话回访: the hotline calls the reporter of a closed case back and records the rating as the reporter's own
+    # (the same follow-up, so the same 满意率 and the same "not fixed" decision); a call that does not reach the
+    # citizen is logged (the second event) and may be tried again.
+    CaseAction("callback", _("Phone callback (电话回访)"), frozenset({S.CLOSED}), HOTLINE_OPERATORS,
+               (E.FOLLOW_UP, E.CALLBACK_UNREACHED), when=_callback_due,
+               refusal=_("No callback is due on this case."),
+               state_refusal=_("Only a closed case is called back.")),
 ]}
 
 # The actions ``actions_for`` offers: the case page's forms, the duplicates' merge and the REST endpoints.

@@ -140,6 +140,27 @@ def _hamming(a: str, b: str) -> int:
     return bin(int(a, 16) ^ int(b, 16)).count("1")
 
 
+def _exif_missing(photo: Evidence) -> list[dict]:
+    """A photo that says nothing of when or where it was taken (EXIF stripped by a messaging app, a screenshot,
+    a picture saved from the web) cannot be checked against the case's time and place: the verifier is told."""
+    if not photo.content_type.startswith("image/"):
+        return []
+    no_time, no_place = photo.taken_at is None, photo.gps_lng is None
+    if no_time and no_place:
+        return [{"evidence": photo.pk, "code": "no_exif",
+                 "message": _("Photo %(id)s carries no time and no place (no EXIF): when and where it was taken "
+                              "cannot be checked.") % {"id": photo.pk}}]
+    if no_time:
+        return [{"evidence": photo.pk, "code": "no_exif_time",
+                 "message": _("Photo %(id)s carries no time (EXIF): when it was taken cannot be checked.")
+                 % {"id": photo.pk}}]
+    if no_place:
+        return [{"evidence": photo.pk, "code": "no_exif_place",
+                 "message": _("Photo %(id)s carries no place (EXIF GPS): where it was taken cannot be checked.")
+                 % {"id": photo.pk}}]
+    return []
+
+
 def evidence_warnings(*, case: Case) -> list[dict]:
     """What the verifier should look at twice before passing a rectification."""
     found = []
@@ -147,6 +168,7 @@ def evidence_warnings(*, case: Case) -> list[dict]:
     before = [e for e in case.evidence.filter(kind=Evidence.Kind.BEFORE) if e.phash]
     max_distance = settings.WENMING_EVIDENCE_MAX_DISTANCE_M
     for photo in after:
+        found.extend(_exif_missing(photo))
         if photo.taken_at and case.dispatched_at and photo.taken_at < case.dispatched_at:
             found.append({"evidence": photo.pk, "code": "taken_before_dispatch",
                           "message": _("Photo %(id)s was taken at %(taken)s, before the case was dispatched.")

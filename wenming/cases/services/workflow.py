@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +42,7 @@ from wenming.cases.services.actions import (
     CASE_ACTIONS,
     PHOTOS_NONE,
     PHOTOS_REQUIRED,
+    RATED_CHANNELS,
     REPORTER,
     CaseAction,
     action_who_allows,
@@ -538,19 +541,33 @@ def case_verify(*, case_id: int, actor, passed: bool, note: str = "", photos: It
 
 
 def case_close(*, case_id: int, actor, note: str = "", expected_version: int | None = None) -> Case:
-    """结案; the reporters of the case and of every report merged into it are told by SMS."""
+    """结案; the reporters of the case and of every report merged into it are told by SMS, with the link to rate
+    the result (回访) when the case came from the public."""
     def mutate(case: Case, now):
         _closing(case, now)
         phones = [case.reporter_phone, *case.duplicates.values_list("reporter_phone", flat=True)]
-        told = notifications_enqueue_sms(
-            phones=phones, key=f"closed:{case.pk}:{case.version + 1}",
-            text=_("Your report %(number)s has been dealt with and closed. Tracking code: %(code)s.")
-            % {"number": case.number, "code": case.tracking_code},
-        )
+        told = notifications_enqueue_sms(phones=phones, key=f"closed:{case.pk}:{case.version + 1}",
+                                         text=closing_sms_text(case))
         return {"reporters_told": told}
 
     return case_step(case_id=case_id, actor=actor, action_key="close", note=note, mutate=mutate,
                      expected_version=expected_version)
+
+
+def rating_link(case: Case) -> str:
+    """The absolute address where the reporter rates the case (the tracking code is its key), for messages sent
+    outside any request, built on ``WENMING_PUBLIC_URL``: the status page at its rating form. (``public:rate``
+    itself only takes the form's POST; a link opened from an SMS is a GET.)"""
+    return f"{settings.WENMING_PUBLIC_URL}{reverse('public:status', args=[case.tracking_code])}#rating-form"
+
+
+def closing_sms_text(case: Case) -> str:
+    """The closing SMS: short (one or two SMS segments), with the rating link when the public is asked to rate."""
+    if case.channel in RATED_CHANNELS:
+        return _("Your report %(number)s has been closed. Rate the result: %(url)s") % {
+            "number": case.number, "url": rating_link(case)}
+    return _("Your report %(number)s has been dealt with and closed. Tracking code: %(code)s.") % {
+        "number": case.number, "code": case.tracking_code}
 
 
 def case_reopen(*, case_id: int, actor, note: str, expected_version: int | None = None) -> Case:

@@ -44,12 +44,14 @@ def test_every_notification_text_is_translated():
     texts.append(("Case %(number)s: %(level)s", {"number": NUMBER, "level": EscalationLevel.RED.label}))
     texts.append(("Your report %(number)s has been dealt with and closed. Tracking code: %(code)s.",
                   {"number": NUMBER, "code": CODE}))
+    texts.append(("Your report %(number)s has been closed. Rate the result: %(url)s",
+                  {"number": NUMBER, "url": f"https://x.cn/track/{CODE}/"}))
     for msgid, values in texts:
         with translation.override("en"):
             english = translation.gettext(msgid) % {k: str(v) for k, v in values.items()}
         with translation.override("zh-hans"):
             chinese = translation.gettext(msgid) % {k: str(v) for k, v in values.items()}
-        assert _chinese(english, chinese, codes=(NUMBER, CODE)), msgid
+        assert _chinese(english, chinese, codes=(f"https://x.cn/track/{CODE}/", NUMBER, CODE)), msgid
 
 
 def test_a_unit_is_notified_in_chinese(people):

@@ -117,3 +117,22 @@ def test_warnings_for_old_far_and_reused_photos(case, people):
     evidence_add(case=other, kind="after", name="reuse.jpg", content=same_picture)
     reused = {w["code"]: w for w in evidence_warnings(case=other)}
     assert reused["used_on_other_case"]["other_case"] == case.pk
+
+
+@pytest.mark.parametrize(("exif", "code"), [
+    (None, "no_exif"),  # a screenshot, or a photo a messaging app stripped
+    ({"taken": "NOW"}, "no_exif_place"),
+    ({"lng": "CASE", "lat": "CASE"}, "no_exif_time"),
+])
+def test_an_after_photo_without_exif_time_or_place_is_flagged(case, people, exif, code):
+    now = (dt.datetime.now(TZ) + dt.timedelta(minutes=5)).strftime("%Y:%m:%d %H:%M:%S")
+    kwargs = {}
+    if exif is not None:
+        kwargs["exif"] = exif_for(lng=case.lng if "lng" in exif else None, lat=case.lat if "lat" in exif else None,
+                                  taken=now if "taken" in exif else None)
+    content = photo_bytes(fmt="JPEG", color=(20, 160, 220), pattern=9, **kwargs)
+    case = _submit(case, people, content)
+    after = case.evidence.get(kind="after")
+    warnings = evidence_warnings(case=case)
+    assert [(w["code"], w["evidence"]) for w in warnings] == [(code, after.pk)]
+    assert f"Photo {after.pk}" in warnings[0]["message"] and "EXIF" in warnings[0]["message"]

@@ -156,7 +156,13 @@ def test_command_centre_queues(client, people, city):
     assert set(queue(client, "overdue")) == {n["late"], n["late_report"]}
     assert set(queue(client, "all")) == set(n.values())  # the city-wide command centre sees every county
     tabs = re.findall(r'data-queue="([a-z_]+)"', client.get(reverse("cases:workbench")).content.decode())
-    assert tabs == ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "not_fixed", "overdue", "all"]
+    assert tabs == ["reported", "to_dispatch", "returns", "requests", "to_verify", "to_close", "not_fixed",
+                    "to_call_back", "overdue", "all"]
+    assert queue(client, "to_call_back") == [n[S.CLOSED]]  # closed, from the hotline, with the caller's phone
+    # The dispatcher makes no calls: no such tab.
+    client.force_login(people["paiqian"])
+    tabs = re.findall(r'data-queue="([a-z_]+)"', client.get(reverse("cases:workbench")).content.decode())
+    assert "to_call_back" not in tabs and tabs[-2:] == ["overdue", "all"]
 
 
 def test_unit_queues_hold_only_its_own_cases(client, people, city):
@@ -210,7 +216,7 @@ def test_tabs_show_how_many_cases_each_queue_holds(client, people, city):
     page = client.get(reverse("cases:workbench"), {"queue": "to_dispatch"}).content.decode()
     counts = dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="count[^"]*" data-count="(\d+)"', page))
     assert counts == {"reported": "2", "to_dispatch": "1", "returns": "1", "requests": "1", "to_verify": "1",
-                      "to_close": "1", "not_fixed": "0", "overdue": "2"}
+                      "to_close": "1", "not_fixed": "0", "to_call_back": "1", "overdue": "2"}
     filtered = client.get(reverse("cases:workbench"), {"queue": "reported", "q": "立案超期"}).content.decode()
     assert dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="count[^"]*" data-count="(\d+)"', filtered))["reported"] == "1"
     client.force_login(people["chengguan"])
@@ -346,7 +352,9 @@ def test_a_unit_cannot_open_a_case_before_it_is_dispatched_to_it(client, people,
     (S.SUBMITTED, "chengguan", set()),
     (S.VERIFIED, "zhiban", {"close"}),
     (S.VERIFIED, "paiqian", {"close"}),
-    (S.CLOSED, "zhiban", {"reopen"}),
+    (S.CLOSED, "zhiban", {"reopen", "callback"}),  # 电话回访: the hotline's shift leader calls the caller back
+    (S.CLOSED, "shouli", {"callback"}),
+    (S.CLOSED, "paiqian", set()),  # the dispatcher does not take or make calls
     (S.CLOSED, "chengguan", set()),
 ])
 def test_the_page_offers_exactly_the_allowed_actions(client, people, make_case, state, username, expected):
