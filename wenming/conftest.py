@@ -1,6 +1,6 @@
 import pytest
 
-from wenming.demo.city import demo_city_build
+from wenming.demo.city import LATTICE, demo_city_build
 
 TEST_GRIDS = 240
 TEST_SEED = 7
@@ -10,7 +10,8 @@ TEST_SEED = 7
 def django_db_setup(django_db_setup, django_db_blocker):
     """One small demo city for the whole session; each test runs in a transaction rolled back after it."""
     with django_db_blocker.unblock():
-        demo_city_build(grids=TEST_GRIDS, seed=TEST_SEED)
+        # The lattice, not the real outlines: tests across the apps pin its coordinates and codes.
+        demo_city_build(grids=TEST_GRIDS, seed=TEST_SEED, layout=LATTICE)
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +50,7 @@ def committed_city(django_db_blocker):
     from wenming.org.models import Area
 
     if not Area.objects.exists():
-        demo_city_build(grids=60, seed=3)
+        demo_city_build(grids=60, seed=3, layout=LATTICE)
     yield
 
 
