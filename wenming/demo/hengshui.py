@@ -2,8 +2,9 @@
 and codes come from the installed packages (``divisions``); what no package has is made up inside them, the same
 for the same seed:
 
-- the townships' outlines: each county is cut into its townships by a Voronoi diagram of one seed point per
-  township (街道 close around the county's seat, towns and villages spread out), clipped to the county;
+- the townships' outlines: a district's streets (街道) share a round core around its seat, as sectors; its towns
+  and villages share the rest of it, as the cells of a Voronoi diagram of one seed point each, spread out and
+  clipped to the outline;
 - the two development zones (衡水高新区, 滨湖新区), which have no outline of their own in the data: the cells of
   their townships, cut out of the district that holds them (桃城区, 冀州区);
 - communities and unit grids: the built-up part of each township, blocks of 100 m cells around its seed point,
@@ -31,12 +32,12 @@ SCALE_LAT = 37.72
 # The development zones and the district whose outline holds each.
 ZONE_PARENTS = {"131171": "131102", "131172": "131103"}
 # How densely each kind of township is gridded, per km² of its land: the streets of a district are town; the
-# county seat's town is half town; other towns and villages are mostly fields.
-DENSITY = {"street": 6.0, "seat": 2.0, "town": 1.0, "township": 0.7}
+# county seat's town is partly; other towns and villages are mostly fields.
+DENSITY = {"street": 20.0, "seat": 3.0, "town": 1.0, "township": 0.7}
 # At most this share of a township's land is unit grids (so that its blocks fit inside it); a street is town.
 MAX_COVER = {"street": 0.5, "seat": 0.3, "town": 0.3, "township": 0.3}
 MAX_GRIDS_PER_COMMUNITY = 99  # a grid's code adds a two-digit serial to its community's
-URBAN_RING_M = (2500.0, 3500.0)  # how far from the seat the streets' seed points lie
+CORE_M = 3500.0  # a district's core (its streets) has a radius of this times half the square root of their count
 ZONE_SPREAD_M = 7000.0  # a zone's second township lies this close to its first, so the zone is one piece
 BORDER_M = 30.0  # grids keep this far inside their township
 
@@ -68,9 +69,18 @@ def hengshui_lay_out(build: CityBuild) -> tuple[list[tuple[str, str]], list[Stre
             continue
         zones = [z for z, parent in ZONE_PARENTS.items() if parent == code]
         here = divisions.get(code, []) + [t for z in zones for t in divisions.get(z, [])]
-        points, seat = _seed_points(build, plane[code], here, zone_codes={t.code for z in zones for t in divisions.get(z, [])})
+        county = plane[code]
+        urban = [t for t in here if t.kind == "street"]
+        seat = polylabel(county, tolerance=50.0)
+        # A district's streets share the round core around its seat; its towns and villages share the rest.
+        core = _polygonal(shapely.intersection(_blob(build, seat, CORE_M * math.sqrt(len(urban)) / 2), county)) if urban else None
+        rural = _polygonal(shapely.difference(county, core)) if urban else county
+        points = _seed_points(build, county, here, seat=seat, core=core,
+                              zone_codes={t.code for z in zones for t in divisions.get(z, [])})
         seeds.update(points)
-        cells.update(_cut(plane[code], [(t.code, seeds[t.code]) for t in here]))
+        if urban:
+            cells.update(_cut(core, [(t.code, seeds[t.code]) for t in urban]))
+        cells.update(_cut(rural, [(t.code, seeds[t.code]) for t in here if t.kind != "street"]))
         kinds.update({t.code: _kind(t, here) for t in here})
         # A district's streets fill in from its seat, on one lattice, so that their communities make one town.
         anchors.update({t.code: seat if t.kind == "street" else seeds[t.code] for t in here})
@@ -100,6 +110,18 @@ def _polygonal(g) -> shapely.Geometry:
     return union_all(parts)
 
 
+def _blob(build: CityBuild, centre: Point, radius: float) -> shapely.Geometry:
+    """A roundish town of about ``radius``: its edge wanders between 80 % and 120 % of it."""
+    n = 36
+    noise = [build.rng.uniform(-1, 1) for _ in range(n)]
+    smooth = [(noise[k - 1] + 2 * noise[k] + noise[(k + 1) % n]) / 4 for k in range(n)]
+    return shapely.Polygon([
+        (centre.x + radius * (1 + 0.2 * smooth[k]) * math.cos(2 * math.pi * k / n),
+         centre.y + radius * (1 + 0.2 * smooth[k]) * math.sin(2 * math.pi * k / n))
+        for k in range(n)
+    ])
+
+
 def _kind(t: Township, county_townships: list[Township]) -> str:
     """The township's density class: a county without streets has its first town as its seat."""
     if t.kind == "street":
@@ -109,12 +131,11 @@ def _kind(t: Township, county_townships: list[Township]) -> str:
     return "seat" if not has_streets and first_town is t else t.kind
 
 
-def _seed_points(build: CityBuild, poly, here: list[Township], *, zone_codes: set[str]) -> tuple[dict[str, Point], Point]:
-    """One point per township: the streets around the county's seat, the rest spread out over the county
-    (Mitchell's best candidate: far from the points so far and from the county's border). Returns them and the
-    seat."""
+def _seed_points(build: CityBuild, poly, here: list[Township], *, seat: Point, core, zone_codes: set[str]) -> dict[str, Point]:
+    """One point per township: the streets in a ring around the county's seat (their sectors of the core), the
+    rest spread out over the county outside the core (Mitchell's best candidate: far from the points so far and
+    from the border)."""
     rng = build.rng
-    seat = polylabel(poly, tolerance=50.0)
     points: dict[str, Point] = {}
     urban = [t for t in here if t.kind == "street"]
     for i, t in enumerate(urban):
@@ -122,13 +143,15 @@ def _seed_points(build: CityBuild, poly, here: list[Township], *, zone_codes: se
             points[t.code] = seat
             continue
         angle = 2 * math.pi * i / len(urban) + rng.uniform(-0.3, 0.3)
-        radius = rng.uniform(*URBAN_RING_M)
+        radius = CORE_M * math.sqrt(len(urban)) / 4 * rng.uniform(0.8, 1.2)
         points[t.code] = Point(seat.x + radius * math.cos(angle), seat.y + radius * math.sin(angle))
     rest = [t for t in here if t.kind != "street"]
     if not urban and rest:
         points[rest.pop(0).code] = seat
-    border = poly.boundary
-    shapely.prepare(poly)
+    area = _polygonal(shapely.difference(poly, core)) if core is not None else poly
+    border = area.boundary
+    shapely.prepare(area)
+    poly = area
     first_zone: Point | None = None
     for t in rest:
         near = first_zone if (t.code in zone_codes and first_zone is not None) else None
@@ -140,7 +163,7 @@ def _seed_points(build: CityBuild, poly, here: list[Township], *, zone_codes: se
         points[t.code] = Point(best)
         if t.code in zone_codes and first_zone is None:
             first_zone = points[t.code]
-    return points, seat
+    return points
 
 
 def _inside(rng, poly, n: int, *, near: Point | None) -> np.ndarray:
