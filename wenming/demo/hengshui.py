@@ -94,14 +94,31 @@ def hengshui_lay_out(build: CityBuild) -> tuple[list[tuple[str, str]], list[Stre
         build.county_shapes[code] = union_all([cells[t.code] for t in divisions.get(code, [])])
 
     by_code = {t.code: t for ts in divisions.values() for t in ts}
-    grids = _grids_per_township(build.total_grids, streets, cells, kinds, by_code)
-    communities: list[CommunitySpec] = []
-    for street in streets:
-        anchor = anchors[street.code]
-        if kinds[street.code] != "street":  # a town's main road runs north-south through its centre
-            build.street_axis[street.code] = anchor.x
-        communities.extend(_communities(build, by_code[street.code], cells[street.code], anchor, grids[street.code]))
-    return order, streets, communities
+    # A township whose blocks do not all fit (a narrow one, or a sector near its corner) takes what fits and the
+    # rest of ``--grids`` is shared out again; caps only fall, so this ends.
+    lowered: dict[str, int] = {}
+    while True:
+        grids = _grids_per_township(build.total_grids, streets, cells, kinds, by_code, lowered)
+        build.community_shapes.clear()
+        communities: list[CommunitySpec] = []
+        try:
+            for street in streets:
+                anchor = anchors[street.code]
+                if kinds[street.code] != "street":  # a town's main road runs north-south through its centre
+                    build.street_axis[street.code] = anchor.x
+                communities.extend(_communities(by_code[street.code], cells[street.code], anchor, grids[street.code]))
+        except _Overfull as full:
+            lowered[full.code] = max(1, min(full.fits, grids[full.code] - 1))
+            continue
+        for spec in communities:
+            build.community_shapes[spec.code] = community_shape(spec.x0, spec.y0, spec.grids, spec.w)
+        return order, streets, communities
+
+
+class _Overfull(Exception):
+    def __init__(self, code: str, fits: int):
+        super().__init__(code, fits)
+        self.code, self.fits = code, fits
 
 
 def _polygonal(g) -> shapely.Geometry:
@@ -200,11 +217,12 @@ def _cut(poly, seeds: list[tuple[str, Point]]) -> dict[str, shapely.Geometry]:
 
 
 def _grids_per_township(total: int, streets: list[StreetSpec], cells: dict, kinds: dict,
-                        by_code: dict[str, Township]) -> dict[str, int]:
+                        by_code: dict[str, Township], lowered: dict[str, int]) -> dict[str, int]:
     """``--grids`` shared out: first among the counties by their shares, then among each county's townships by
     land and density; no township gets more than its land and its communities hold (the surplus goes on)."""
     caps = {s.code: max(1, min(int(MAX_COVER[kinds[s.code]] * cells[s.code].area / CELL_M**2),
-                               len(by_code[s.code].communities) * MAX_GRIDS_PER_COMMUNITY)) for s in streets}
+                               len(by_code[s.code].communities) * MAX_GRIDS_PER_COMMUNITY,
+                               lowered.get(s.code, total))) for s in streets}
     if total < len(streets):
         raise ValueError(f"--grids must be at least {len(streets)} for Hengshui's outlines: one grid per township")
     if total > sum(caps.values()):
@@ -242,7 +260,7 @@ def water_fill(total: int, weights: list[float], caps: list[int], *, floors: lis
     return parts
 
 
-def _communities(build: CityBuild, township: Township, cell, anchor: Point, grids: int) -> list[CommunitySpec]:
+def _communities(township: Township, cell, anchor: Point, grids: int) -> list[CommunitySpec]:
     """The township's communities, each a block of grid cells, the blocks nearest the anchor first; the first
     community is the town's centre."""
     n_comm = max(1, min(len(township.communities), math.ceil(grids / (COMMUNITY_W * COMMUNITY_H))))
@@ -251,11 +269,10 @@ def _communities(build: CityBuild, township: Township, cell, anchor: Point, grid
     w = math.ceil(per / rows)
     blocks = _blocks(cell, anchor, n_comm, w * CELL_M, rows * CELL_M)
     if len(blocks) < n_comm:
-        raise ValueError(f"{township.name} ({township.code}) cannot hold {grids} grids; build with fewer --grids")
+        raise _Overfull(township.code, len(blocks) * per)
     specs, left = [], grids
     for k, ((code, name), (x0, y0)) in enumerate(zip(township.communities, blocks, strict=False)):
         here = max(1, min(per, left - (n_comm - k - 1)))
-        build.community_shapes[code] = community_shape(x0, y0, here, w)
         specs.append(CommunitySpec(code, name, township.code, here, x0, y0, w))
         left -= here
     return specs

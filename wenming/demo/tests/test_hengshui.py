@@ -17,7 +17,7 @@ from django.db import transaction
 from shapely.geometry import shape
 
 from wenming.common.geo import gcj02_to_wgs84, haversine_m
-from wenming.demo import divisions
+from wenming.demo import divisions, hengshui
 from wenming.demo.cases import demo_cases_build
 from wenming.demo.city import HENGSHUI, demo_city_build, demo_city_clear
 from wenming.demo.districts import COUNTIES
@@ -177,3 +177,18 @@ def test_water_fill():
 ])
 def test_community_short_names(full, short):
     assert divisions.community_short_name(full) == short
+
+
+def test_a_township_takes_only_the_blocks_that_fit():
+    """Blocks fill from the anchor outwards inside the township (kept off its edge); more than fit is refused
+    with how many grids do fit, which the layout then shares out elsewhere."""
+    strip = shapely.box(0, 0, 1000, 260)  # room for one row of 200 m blocks, 30 m off the edge
+    # The two blocks that fit, equally near the anchor: the western first.
+    assert hengshui._blocks(strip, shapely.Point(500, 30), 4, 300, 200) == [(200.0, 30.0), (500.0, 30.0)]
+    township = divisions.Township("131102950", "测试镇", [(f"131102950{k:03d}", f"测试{k}村") for k in range(1, 5)])
+    cell = shapely.box(0, 0, 2000, 700)
+    specs = hengshui._communities(township, cell, shapely.Point(1000, 40), 8)
+    assert [(s.code, s.grids, s.w, s.x0, s.y0) for s in specs] == [("131102950001", 8, 4, 600.0, 40.0)]
+    with pytest.raises(hengshui._Overfull) as full:  # 4 communities of 50 grids in 900 × 600 m blocks: 2 fit
+        hengshui._communities(township, cell, shapely.Point(1000, 40), 200)
+    assert (full.value.code, full.value.fits) == ("131102950", 100)
