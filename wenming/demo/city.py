@@ -1,10 +1,17 @@
-"""A synthetic Hengshui: the districts and counties, streets, communities, ~10,000 m² unit grids, units,
+"""The demo Hengshui: the districts and counties, streets, communities, ~10,000 m² unit grids, units,
 sites of every type, roads with road chiefs, storefront duties, facilities, routing rules and a demo
 login for every role. The same seed gives the same city.
 
-Geometry is laid out as nested rectangles (grid → community → street → county) so that every grid lies
-inside its ancestors, as real boundary data does; the counties sit around Hengshui's real centre. Each
-level and each kind has its module; ``demo_city_build`` runs them in order.
+Two layouts, each keeping every grid inside its ancestors as real boundary data does:
+
+- ``hengshui`` (the demo's): the real outlines of the districts and counties and the real names and codes of
+  the townships, streets and communities, read from installed packages; the townships' outlines, the
+  communities' blocks and the grids are made up inside them (``hengshui.py``, ``divisions.py``);
+- ``lattice``: nested rectangles (grid → community → street → county) south-west of Hengshui's centre, all
+  names made up. It needs no data package, and the test suite's city is this one because its tests pin its
+  coordinates (a gap between counties, a quiet grid, shared edges).
+
+Each level and each kind has its module; ``demo_city_build`` runs them in order.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ from wenming.common.services.geography import geography_version_bump
 from wenming.demo.accounts import demo_password_hash
 from wenming.demo.districts import COUNTIES, city_and_counties_save, city_create, counties_plan
 from wenming.demo.grids import grids_create, responsibility_grids_create
+from wenming.demo.hengshui import ORIGIN as HENGSHUI_ORIGIN
+from wenming.demo.hengshui import SCALE_LAT as HENGSHUI_SCALE_LAT
+from wenming.demo.hengshui import hengshui_check, hengshui_lay_out
 from wenming.demo.layout import Layout
 from wenming.demo.people import people_create
 from wenming.demo.places import places_create
@@ -44,6 +54,8 @@ from wenming.org.models import (
 )
 
 LEVELS = ["city", "county", "street", "community", "grid"]
+HENGSHUI, LATTICE = "hengshui", "lattice"
+LAYOUTS = [HENGSHUI, LATTICE]
 
 
 @dataclass
@@ -54,34 +66,43 @@ class DemoCity:
     logins: list = field(default_factory=list)
 
 
-def demo_city_build(*, grids: int = 3000, seed: int = 1) -> DemoCity:
+def demo_city_build(*, grids: int = 3000, seed: int = 1, layout: str = HENGSHUI) -> DemoCity:
     """Build the whole demo city in one transaction. The database must hold no areas yet."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"--layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     if grids < len(COUNTIES):
         raise ValueError(f"--grids must be at least {len(COUNTIES)}")
     if Area.objects.exists():
         raise ValueError("the database already holds areas; demo data goes into an empty database")
+    if layout == HENGSHUI:
+        hengshui_check(grids)
     city = DemoCity(seed=seed, grids=grids)
+    plane = Layout(HENGSHUI_ORIGIN, HENGSHUI_SCALE_LAT) if layout == HENGSHUI else Layout()
     with transaction.atomic():
         campaign = campaign_load()
         categories_load(campaign_code=campaign.code)
-        build = CityBuild(rng=random.Random(seed), layout=Layout(), grids=grids, password=demo_password_hash())
-        _build(build)
+        build = CityBuild(rng=random.Random(seed), layout=plane, grids=grids, password=demo_password_hash())
+        _build(build, layout)
         city.counts = build.counts
         city.logins = build.logins
         geography_version_bump()
-        audit_event_record(action="demo.build", summary=f"demo city seed={seed} grids={grids}", data=build.counts)
+        audit_event_record(action="demo.build", summary=f"demo city seed={seed} grids={grids} layout={layout}",
+                           data=build.counts)
     return city
 
 
-def _build(build: CityBuild) -> None:
+def _build(build: CityBuild, layout: str) -> None:
     """Every step in order: the order is the random draws' and the rows' ids', so it makes the city."""
     departments_create(build)
-    # The areas, top down: lay every level out on the plane (counties, then their streets and communities,
-    # which give the counties their shapes), then write them level by level.
+    # The areas, top down: lay every level out on the plane, then write them level by level.
     city_create(build)
-    plan = counties_plan(build)
-    streets, communities = streets_lay_out(build, plan)
-    city_and_counties_save(build, plan)
+    if layout == HENGSHUI:
+        counties, streets, communities = hengshui_lay_out(build)
+    else:  # counties, then their streets and communities, which give the counties their shapes
+        plan = counties_plan(build)
+        streets, communities = streets_lay_out(build, plan)
+        counties = [(c.code, c.name) for c in plan]
+    city_and_counties_save(build, counties)
     streets_and_communities_save(build, streets, communities)
     responsibility_grids_create(build, communities)
     grid_count = grids_create(build, communities)

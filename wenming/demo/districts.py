@@ -75,15 +75,14 @@ def counties_plan(build: CityBuild) -> list[CountyPlan]:
     return plan
 
 
-def city_and_counties_save(build: CityBuild, plan: list[CountyPlan]) -> None:
-    """The city's shape and the counties' rows, once the streets have given the counties their shapes."""
+def city_and_counties_save(build: CityBuild, counties_in_order: list[tuple[str, str]]) -> None:
+    """The city's shape and the counties' rows (code, name), once the counties have their shapes."""
     city = build.city
     build.layout.set_shape(city, union_all(list(build.county_shapes.values())))
     city.save()
     counties = []
-    for county in plan:
-        area = Area(code=county.code, name=county.name, level=AreaLevel.COUNTY, parent=city,
-                    path=f"{city.path}{county.code}/")
-        build.layout.set_shape(area, build.county_shapes[county.code])
+    for code, name in counties_in_order:
+        area = Area(code=code, name=name, level=AreaLevel.COUNTY, parent=city, path=f"{city.path}{code}/")
+        build.layout.set_shape(area, build.county_shapes[code])
         counties.append(area)
     build.counties = {a.code: a for a in Area.objects.bulk_create(counties)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from wenming.demo.layout import BATCH, CELL_M, COMMUNITY_W, feature_fields
+from wenming.demo.layout import BATCH, CELL_M, feature_fields
 from wenming.demo.state import CityBuild
 from wenming.demo.streets import CommunitySpec
 from wenming.org.models import Area, AreaLevel, ResponsibilityGrid
@@ -30,7 +30,7 @@ def grids_create(build: CityBuild, communities: list[CommunitySpec]) -> int:
         community = build.communities[spec.code]
         for g in range(spec.grids):
             serial = g + 1
-            gx, gy = spec.x0 + (g % COMMUNITY_W) * CELL_M, spec.y0 + (g // COMMUNITY_W) * CELL_M
+            gx, gy = spec.x0 + (g % spec.w) * CELL_M, spec.y0 + (g // spec.w) * CELL_M
             code = f"{spec.code}{serial:02d}"
             geometry = layout.rect(gx, gy, gx + CELL_M, gy + CELL_M)
             ring = geometry["coordinates"][0]

@@ -1,4 +1,10 @@
-"""The demo city's plane: nested rectangles in metres around an origin, turned into WGS-84 geometry."""
+"""The demo city's plane: metres east and north of an origin, turned into WGS-84 geometry and back.
+
+Both layouts work on this plane: the lattice of nested rectangles, and Hengshui's real outlines, which are brought
+onto it so that streets, communities and 100 m grid cells can be laid out in metres. The plane is an
+equirectangular projection at one latitude, so a rectangle on it is a rectangle in longitude and latitude (the
+spatial index's fast path for grids) and a 100 m cell is 10,000 m² to within a percent across the city.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +23,20 @@ BATCH = 2000
 
 
 class Layout:
-    """Metres on a plane → WGS-84 degrees, around the layout's origin."""
+    """Metres on a plane ↔ WGS-84 degrees, around the layout's origin (its point 0, 0)."""
 
-    def __init__(self):
-        self.kx = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(ORIGIN[1] + 0.15))
+    def __init__(self, origin: tuple[float, float] = ORIGIN, scale_lat: float | None = None):
+        self.origin = origin
+        scale_lat = origin[1] + 0.15 if scale_lat is None else scale_lat  # the lattice's: the middle of its rows
+        self.kx = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(scale_lat))
         self.ky = math.radians(1) * EARTH_RADIUS_M
 
     def lnglat(self, x: float, y: float) -> tuple[float, float]:
-        return round(ORIGIN[0] + x / self.kx, 7), round(ORIGIN[1] + y / self.ky, 7)
+        return round(self.origin[0] + x / self.kx, 7), round(self.origin[1] + y / self.ky, 7)
+
+    def plane(self, shp):
+        """A WGS-84 shape on the plane, in metres."""
+        return transform(shp, lambda xy: (xy - self.origin) * (self.kx, self.ky))
 
     def rect(self, x0: float, y0: float, x1: float, y1: float) -> dict:
         (a, b), (c, d) = self.lnglat(x0, y0), self.lnglat(x1, y1)

@@ -7,6 +7,8 @@ written in bulk.
 
 from __future__ import annotations
 
+from shapely import union_all
+
 from wenming.cases.models import Facility
 from wenming.demo.facilities import FacilityList, street_furniture_add
 from wenming.demo.layout import BATCH
@@ -20,11 +22,14 @@ def places_create(build: CityBuild) -> None:
     sites, facilities = SiteList(build), FacilityList(build)
     roads: list[Road] = []
     storefronts: list[StorefrontDuty] = []
-    for s_code, street_shape in build.street_shapes.items():
+    first_streets: dict[str, str] = {}  # each county's first street, by the county's code
+    for s_code in build.street_shapes:
+        first_streets.setdefault(s_code[:6], s_code)
         street = build.streets[s_code]
         office = build.offices[street.id]
-        minx, miny, maxx, maxy = street_shape.bounds
-        cx = (minx + maxx) / 2
+        # The built-up part: the street's communities (all of it on the lattice, the town in a real township).
+        minx, miny, maxx, maxy = union_all([build.community_shapes[c] for c in build.street_community_codes[s_code]]).bounds
+        cx = build.street_axis.get(s_code, (minx + maxx) / 2)
         road_name = main_road_name(street)
         roads.append(main_road(build, s_code=s_code, cx=cx, miny=miny, maxy=maxy, office=office))
         street_furniture_add(build, facilities, s_code=s_code, cx=cx, miny=miny, maxy=maxy)
@@ -32,7 +37,7 @@ def places_create(build: CityBuild) -> None:
         street_sites_add(build, sites, s_code=s_code, road_name=road_name, cx=cx, office=office)
         for community, alley in community_sites_add(build, sites, s_code=s_code, road_name=road_name, office=office):
             roads.append(alley_road(community, alley, office))
-        if s_code.endswith("001"):  # county-level sites in each county's first street
+        if first_streets[s_code[:6]] == s_code:  # county-level sites in each county's first street
             county_sites_add(build, sites, s_code=s_code)
 
     # Sites get the most local area holding their point: resolve through the grids laid out above.

@@ -33,6 +33,8 @@ class CityBuild:
         self.street_shapes: dict = {}
         self.community_shapes: dict = {}
         self.street_community_codes: dict[str, list[str]] = {}
+        # Where each street's main road runs (x on the plane), if its layout says; else through its middle.
+        self.street_axis: dict[str, float] = {}
         self.stem_i = 0
         self.stems = STEMS[:]
         rng.shuffle(self.stems)

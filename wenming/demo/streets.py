@@ -28,6 +28,7 @@ class CommunitySpec:
     grids: int
     x0: float  # south-west corner on the plane
     y0: float
+    w: int = COMMUNITY_W  # grid cells per row, filled row by row from the south-west corner
 
 
 def streets_lay_out(build: CityBuild, plan: list[CountyPlan]) -> tuple[list[StreetSpec], list[CommunitySpec]]:
@@ -49,15 +50,7 @@ def streets_lay_out(build: CityBuild, plan: list[CountyPlan]) -> tuple[list[Stre
                 c_name = build.name() + ("社区" if county.urban else "村")
                 cy = county.y0 + c * COMMUNITY_H * CELL_M
                 g_here = max(1, min(COMMUNITY_W * COMMUNITY_H, remaining_grids - (remaining_comm - 1)))
-                full_rows = g_here // COMMUNITY_W
-                parts = []
-                if full_rows:
-                    parts.append(box(sx, cy, sx + block_w, cy + full_rows * CELL_M))
-                if g_here % COMMUNITY_W:
-                    parts.append(
-                        box(sx, cy + full_rows * CELL_M, sx + (g_here % COMMUNITY_W) * CELL_M, cy + (full_rows + 1) * CELL_M)
-                    )
-                poly = union_all(parts) if len(parts) > 1 else parts[0]
+                poly = community_shape(sx, cy, g_here, COMMUNITY_W)
                 build.community_shapes[c_code] = poly
                 communities.append(CommunitySpec(c_code, c_name, s_code, g_here, sx, cy))
                 comm_polys.append(poly)
@@ -69,6 +62,17 @@ def streets_lay_out(build: CityBuild, plan: list[CountyPlan]) -> tuple[list[Stre
             street_polys.append(street_poly)
         build.county_shapes[county.code] = union_all(street_polys)
     return streets, communities
+
+
+def community_shape(x0: float, y0: float, grids: int, w: int):
+    """The cells ``grids`` grid cells fill, ``w`` to a row from the south-west corner (x0, y0): one or two boxes."""
+    full_rows = grids // w
+    parts = []
+    if full_rows:
+        parts.append(box(x0, y0, x0 + w * CELL_M, y0 + full_rows * CELL_M))
+    if grids % w:
+        parts.append(box(x0, y0 + full_rows * CELL_M, x0 + (grids % w) * CELL_M, y0 + (full_rows + 1) * CELL_M))
+    return union_all(parts) if len(parts) > 1 else parts[0]
 
 
 def streets_and_communities_save(build: CityBuild, streets: list[StreetSpec], communities: list[CommunitySpec]) -> None:

@@ -22,9 +22,15 @@ def test_demo_data_refuses_a_city_that_exists_and_dry_run_keeps_nothing():
     assert "left as it is" in out.getvalue()
     demo_city_clear()
     out = StringIO()
-    call_command("demo-data", "--grids", "50", "--dry-run", stdout=out)
+    call_command("demo-data", "--grids", "50", "--layout", "lattice", "--dry-run", stdout=out)
     assert "dry run" in out.getvalue() and "grids 50" in out.getvalue()
     assert not Area.objects.exists()
+    out = StringIO()
+    call_command("demo-data", "--grids", "300", "--dry-run", stdout=out)  # the real outlines by default
+    assert "dry run" in out.getvalue() and "grids 300" in out.getvalue() and "streets 118" in out.getvalue()
+    assert not Area.objects.exists()
+    with pytest.raises(CommandError, match="--grids must be at least"):
+        call_command("demo-data", "--grids", "50", stdout=StringIO())
 
 
 def test_demo_logins_names_the_address_the_demo_serves_on(monkeypatch):
