@@ -48,12 +48,13 @@ def needs_postgresql():
 def committed_city(django_db_blocker):
     """For transactional tests (live server, threads): a city that is really committed.
 
-    The session city is there unless an earlier transactional test flushed it; then a small one is built.
+    The session city is there unless an earlier transactional test flushed it; then the same one is built again,
+    so a test sees the same city whatever ran before it.
     """
     from wenming.org.models import Area
 
     if not Area.objects.exists():
-        demo_city_build(grids=60, seed=3, layout=LATTICE)
+        demo_city_build(grids=TEST_GRIDS, seed=TEST_SEED, layout=LATTICE)
     # A flush also took the rows data migrations add (the default index versions): put them back, idempotently.
     importlib.import_module("wenming.scoring.migrations.0002_default_index_versions").add(django_apps, None)
     yield

@@ -118,9 +118,11 @@ SETTLE_SCRIPT = """(() => {
 
 _SETTLED = """([selector, count]) => {
   if (typeof echarts === "undefined") { return false; }
-  // A chart counts once it has data (a series) and has drawn it: one drawn empty while its data loads does not.
+  // A chart counts once it has data (a series) and has drawn it: one drawn empty while its data loads does not,
+  // one its page marks as having nothing to show (data-empty="1": "暂无数据") does.
   const charts = Array.from(document.querySelectorAll(selector)).map((el) => echarts.getInstanceByDom(el));
-  return charts.length >= count && charts.every((c) => c && c.__settled && (c.getOption().series || []).length > 0);
+  return charts.length >= count && charts.every((c) => c && c.__settled
+    && ((c.getOption().series || []).length > 0 || c.getDom().getAttribute("data-empty") === "1"));
 }"""
 
 

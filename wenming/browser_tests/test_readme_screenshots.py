@@ -8,27 +8,39 @@ nothing fetched from outside the app.
 
 from __future__ import annotations
 
+import importlib
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from wenming.browser_tests.conftest import SHOTS, charts_settled, demo_account, login
 from wenming.common.roles import Role
 from wenming.demo.campaign import campaign_demo_build
 from wenming.demo.cases import demo_cases_build
+from wenming.demo.city import HENGSHUI, demo_city_build
+from wenming.org.spatial import reset_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+REAL_GRIDS = 400  # enough for every township of the real city to hold grids; builds in a few seconds
 CASES = 90  # six weeks of cases, enough for the charts to read (each takes ~0.13 s to walk)
 
 
 @pytest.fixture
 def demo_city(committed_city, settings, tmp_path):
-    """The session's small city with what `make demo` adds: the campaign's task forces, six weeks of cases,
-    the daily counts the dashboards read and a published week of rankings."""
+    """The demo city `make demo` builds, on Hengshui's real outlines (smaller: REAL_GRIDS grids), with the campaign
+    in progress today, six weeks of cases, the daily counts the dashboards read and a published week of rankings.
+    The session's lattice city is flushed first; the live-server test flushes this one after it, and the next
+    transactional test builds the lattice again (committed_city)."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    campaign_demo_build()
+    call_command("flush", "--no-input", verbosity=0)
+    importlib.import_module("wenming.scoring.migrations.0002_default_index_versions").add(django_apps, None)
+    demo_city_build(grids=REAL_GRIDS, seed=1, layout=HENGSHUI)
+    reset_index()
+    campaign_demo_build(today=timezone.localdate())
     demo_cases_build(count=CASES, exposures=0)
     leader = demo_account(Role.SHIFT_LEADER)
     call_command("scores", "--weeks", "1", "--months", "0", "--publish", "--as", leader.username, stdout=StringIO())

@@ -53,6 +53,7 @@
                  title: { text: text("empty"), left: "center", top: "middle", textStyle: { fontSize: fs, fontWeight: "normal", color: "#888" } } };
     }
     c.setOption(option, true);
+    c.getDom().setAttribute("data-empty", empty ? "1" : "0");  // drawn with nothing to show (tests wait on it)
   };
   var grid = function (top) {
     return { left: 4, right: fs * 2, top: top, bottom: 4, outerBoundsMode: "same", outerBoundsContain: "all" };
