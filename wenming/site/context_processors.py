@@ -4,12 +4,13 @@ from wenming.cases.models import RoutingRule
 from wenming.cases.selectors import notices_follows
 from wenming.common.access import can
 from wenming.common.models import Notification
+from wenming.evaluation.models import Criterion
 from wenming.scoring.models import ScoreSnapshot
 
 
 def wenming(request):
     unread = 0
-    can_route = can_score = can_notices = False
+    can_route = can_score = can_notices = can_evaluate = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
@@ -17,11 +18,13 @@ def wenming(request):
         can_route = can(user, RoutingRule)
         can_score = can(user, ScoreSnapshot)
         can_notices = notices_follows(user)
+        can_evaluate = can(user, Criterion)
     return {
         "UNREAD_NOTIFICATIONS": unread,
         "NAV_CAN_ROUTE": can_route,
         "NAV_CAN_SCORE": can_score,
         "NAV_CAN_NOTICES": can_notices,
+        "NAV_CAN_EVALUATE": can_evaluate,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,
