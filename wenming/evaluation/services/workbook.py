@@ -84,7 +84,7 @@ def comparison_bytes(comparison) -> bytes:
     for letter, width in zip("ABCDEFGH", (12, 10, 14, 16, 60, 60, 24, 24), strict=True):
         ws.column_dimensions[letter].width = width
     ws.append(xlsx_row(ws, [comparison.old.name, "→", comparison.new.name]))
-    ws.append(xlsx_row(ws, [_("Change"), _("Level"), _("Code"), _("Kind"), _("Old text (%(code)s)") % {
+    ws.append(xlsx_row(ws, [_("Kind of change"), _("Level"), _("Code"), _("Kind"), _("Old text (%(code)s)") % {
         "code": comparison.old.code}, _("New text (%(code)s)") % {"code": comparison.new.code}, _("Old methods"),
         _("New methods")]))
     kinds = dict(CriterionKind.choices)
