@@ -47,7 +47,7 @@ class TreeFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *CriterionKind.choices])
     method = forms.ChoiceField(label=_("Evaluation method"), required=False,
                                choices=[("", _("All methods")), *Method.choices])
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, to_field_name="code",
+    unit = forms.ModelChoiceField(label=_("Unit"), required=False, to_field_name="code", empty_label=_("All units"),
                                   queryset=Unit.objects.filter(is_active=True).order_by("path"))
     unassigned = forms.BooleanField(label=_("Without a lead unit"), required=False)
 

@@ -24,7 +24,7 @@ def editions(user) -> QuerySet:
         criteria_count=Count("criteria", filter=Q(criteria__kind=CriterionKind.CONTENT), distinct=True),
         negative_count=Count("criteria", filter=Q(criteria__kind=CriterionKind.NEGATIVE), distinct=True),
         opinion_count=Count("criteria", filter=Q(criteria__kind=CriterionKind.OPINION), distinct=True),
-    )
+    ).order_by("-year", "code")  # a grouped query ignores Meta.ordering
 
 
 def current_edition(user) -> Edition | None:

@@ -55,7 +55,7 @@ def edition_list(request):
     return render(request, "evaluation/edition_list.html", {
         "editions": selectors.editions(request.user), "current": selectors.current_edition(request.user),
         "can_keep": resp.can_keep_framework(request.user),
-        "compare_form": CompareForm(editions=restrict(Edition.objects.all(), request.user)),
+        "compare_form": _compare_form(request),
     })
 
 
@@ -150,13 +150,20 @@ def criterion_responsibility(request, pk: int):
                   status=status)
 
 
+def _compare_form(request, data=None) -> CompareForm:
+    """The comparison's choice; opened without one, the newest edition against the one before it."""
+    editions = restrict(Edition.objects.all(), request.user)
+    newest = list(editions.order_by("-year", "-created_at")[:2])
+    initial = {"new": newest[0].code, "old": newest[1].code} if len(newest) == 2 else {}
+    return CompareForm(data, editions=editions, initial=initial)
+
+
 @require_safe
 @login_required
 def compare(request):
     """What changed between two editions: added, removed and reworded criteria and clauses, with the text diff."""
     _keeper(request)
-    editions = restrict(Edition.objects.all(), request.user)
-    form = CompareForm(request.GET or None, editions=editions)
+    form = _compare_form(request, request.GET or None)
     comparison = None
     if form.is_valid():
         comparison = selectors.editions_compare(form.cleaned_data["old"], form.cleaned_data["new"])
