@@ -38,3 +38,9 @@ def demo_framework(db):
     from wenming.evaluation.models import Edition
 
     return Edition.objects.get(code="DEMO-2026")
+
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    """Pages in English so tests match their messages (the UI answers in Chinese by default)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

@@ -182,3 +182,20 @@ def test_the_criterion_page_shows_linked_work(client, demo_framework, people):
     for task in criterion.tasks.all():
         assert task.code in page
     assert criterion.tasks.exists() == Task.objects.filter(criteria=criterion).exists()
+
+
+def test_the_api_filters_and_refuses_an_unknown_edition(client, demo_framework, people):
+    client.force_login(people["ceping"])
+    editions = client.get("/api/v1/evaluation/editions/").json()
+    assert [e["code"] for e in editions["results"]] == ["DEMO-2026", "DEMO-2023"]
+    assert client.get("/api/v1/evaluation/editions/DEMO-2026/").json()["is_current"] is True
+    negative = client.get("/api/v1/evaluation/criteria/", {"edition": "DEMO-2023", "kind": "negative"}).json()
+    assert negative["count"] == 39 and all(row["edition"] == "DEMO-2023" for row in negative["results"])
+    found = client.get("/api/v1/evaluation/criteria/", {"q": "校园周边", "kind": "content"}).json()
+    assert [row["code"] for row in found["results"]] == ["P7.1.1"]
+    clauses = found["results"][0]["clauses"]
+    assert clauses[0]["number"] == 1 and clauses[0]["methods"] == ["field"]
+    assert found["results"][0]["site_types"] == ["school"] and found["results"][0]["radius_m"] == 200
+    unknown = client.get("/api/v1/evaluation/criteria/", {"edition": "NOPE"})
+    assert unknown.status_code == 400 and "no edition has the code NOPE" in unknown.content.decode()
+    assert client.get("/api/v1/evaluation/criteria/", {"kind": "bogus"}).status_code == 400
