@@ -39,7 +39,9 @@ LEADS = {
     "F9": ("JYJ", ["GAJ"], "许静", "市委常委、宣传部部长"),
 }
 # Indicators led by another unit than their project's.
-INDICATOR_LEADS = {"P5.2": ("JJZD", ["JTJ", "GAJ"]), "P5.3": ("ZJJ", ["CGJ"])}
+# The city-management branch of 桃城区 shares the street-scene contents, so the demo's 城管 logins have criteria.
+INDICATOR_LEADS = {"P5.1": ("CGJ", ["ZJJ", "JJZD", "CGJ-131102"]), "P5.2": ("JJZD", ["JTJ", "GAJ"]),
+                   "P5.3": ("ZJJ", ["CGJ"])}
 # Criterion → (case categories, site types, radius in metres).
 LINKS = {
     "P1.1.1": (["SJ0901"], ["hall"], None),

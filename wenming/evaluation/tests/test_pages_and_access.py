@@ -38,15 +38,17 @@ def test_a_unit_sees_only_its_criteria(client, cg_criterion, people):
 
     other = Criterion.objects.get(edition=cg_criterion.edition, code="P1.1.1")
     client.force_login(people["chengguan"])
+    # The demo has the branch share the street-scene contents (P5.1.x); here it leads P5.1.2.
     tree = client.get("/evaluation/editions/DEMO-2026/").content.decode()
-    assert _codes(tree) == {"P5.1.2"}
+    assert _codes(tree) == {"P5.1.1", "P5.1.2", "P5.1.3"}
     mine = client.get("/evaluation/mine/").content.decode()
-    assert 'id="led"' in mine and 'data-code="P5.1.2"' in mine and 'data-code="P1.1.1"' not in mine
+    led, shared = mine.split('id="shared"')
+    assert 'data-code="P5.1.2"' in led and 'data-code="P5.1.1"' in shared and 'data-code="P1.1.1"' not in mine
     assert client.get(f"/evaluation/criteria/{cg_criterion.pk}/").status_code == 200
     assert client.get(f"/evaluation/criteria/{other.pk}/").status_code == 404  # as if missing
     api = client.get("/api/v1/evaluation/criteria/").json()
-    assert [row["code"] for row in api["results"]] == ["P5.1.2"]
-    assert api["results"][0]["lead_unit"] == "CGJ-131102" and api["results"][0]["responsible_units"] == ["POWER"]
+    assert [row["code"] for row in api["results"]] == ["P5.1.1", "P5.1.2", "P5.1.3"]
+    assert api["results"][1]["lead_unit"] == "CGJ-131102" and api["results"][1]["responsible_units"] == ["POWER"]
     assert client.get(f"/api/v1/evaluation/criteria/{other.pk}/").status_code == 404
     # The office's own pages are not the unit's.
     for url in ("/evaluation/import/", "/evaluation/compare/", f"/evaluation/criteria/{cg_criterion.pk}/responsibility/",
