@@ -217,9 +217,15 @@ def sheet_where(sheet: str, number: int, code: str = "") -> str:
     return _('sheet "%(sheet)s", row %(number)d') % {"sheet": sheet, "number": number}
 
 
+# A workbook's size on disk says little about its size unpacked: rows and columns are read up to these bounds.
+WORKBOOK_MAX_ROWS = 50_000
+WORKBOOK_MAX_COLUMNS = 60
+WORKBOOK_MAX_SHEETS = 30
+
+
 def read_workbook(path: Path, report: ImportReport) -> dict[str, list[list]] | None:
     """Every sheet of an XLSX workbook as a table of cell values, by the sheet's title; None (and an error in the
-    report) when the file is no readable workbook."""
+    report) when the file is no readable workbook or holds more than the bounds above."""
     where = path.name
     if not path.is_file():
         report.error(where, _("file"), _("no such file"))
@@ -230,8 +236,20 @@ def read_workbook(path: Path, report: ImportReport) -> dict[str, list[list]] | N
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
         try:
-            return {sheet.title.strip(): [list(values) for values in sheet.iter_rows(values_only=True)]
-                    for sheet in workbook.worksheets}
+            if len(workbook.worksheets) > WORKBOOK_MAX_SHEETS:
+                report.error(where, _("file"), _("more than %(count)d sheets") % {"count": WORKBOOK_MAX_SHEETS})
+                return None
+            tables = {}
+            for sheet in workbook.worksheets:
+                table = []
+                for values in sheet.iter_rows(values_only=True, max_col=WORKBOOK_MAX_COLUMNS):
+                    if len(table) > WORKBOOK_MAX_ROWS:
+                        report.error(where, sheet.title.strip(), _("more than %(count)d rows: split the workbook") % {
+                            "count": WORKBOOK_MAX_ROWS})
+                        return None
+                    table.append(list(values))
+                tables[sheet.title.strip()] = table
+            return tables
         finally:
             workbook.close()
     except Exception as exc:  # openpyxl raises BadZipFile, KeyError, InvalidFileException… on a broken file

@@ -173,6 +173,18 @@ def test_not_a_workbook(tmp_path):
     assert "is not a readable .xlsx workbook" in failed.value.report.errors[0]
 
 
+def test_a_workbook_beyond_the_bounds_is_refused_unread(tmp_path, monkeypatch):
+    from wenming.common import tabular_import
+    from wenming.evaluation.services.imports import edition_import
+
+    monkeypatch.setattr(tabular_import, "WORKBOOK_MAX_ROWS", 5)
+    path = tmp_path / "demo.xlsx"
+    path.write_bytes(demo_bytes(2026))
+    with pytest.raises(tabular_import.ImportFailed) as failed:
+        edition_import(path=path)
+    assert "more than 5 rows: split the workbook" in failed.value.report.errors[0]
+
+
 def test_control_characters_and_long_text(tmp_path, demo_sheets):
     from wenming.common.tabular_import import ImportFailed
     from wenming.evaluation.models import Criterion
