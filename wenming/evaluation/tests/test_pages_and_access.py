@@ -201,3 +201,34 @@ def test_the_api_filters_and_refuses_an_unknown_edition(client, demo_framework, 
     unknown = client.get("/api/v1/evaluation/criteria/", {"edition": "NOPE"})
     assert unknown.status_code == 400 and "no edition has the code NOPE" in unknown.content.decode()
     assert client.get("/api/v1/evaluation/criteria/", {"kind": "bogus"}).status_code == 400
+
+
+def test_the_office_downloads_the_matrix_fills_it_in_and_imports_it(client, demo_framework, people):
+    import io
+
+    from openpyxl import load_workbook
+
+    from wenming.evaluation.models import Criterion
+
+    client.force_login(people["ceping"])
+    export = client.get("/evaluation/editions/DEMO-2026/export.xlsx")
+    assert export.status_code == 200 and export["Content-Disposition"].startswith("attachment")
+    book = load_workbook(io.BytesIO(export.content))
+    sheet = book["责任分工"]
+    header = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "P7.1.1")
+    row[header.index("牵头单位")].value = "衡水市公安局"
+    # Text a person typed that looks like a formula (a string cell, as a spreadsheet stores typed text).
+    leader = row[header.index("包联领导")]
+    leader.value, leader.data_type = "=HYPERLINK(\"http://evil.example\")", "s"
+    out = io.BytesIO()
+    book.save(out)
+    upload = SimpleUploadedFile("责任分工.xlsx", out.getvalue())
+    page = client.post("/evaluation/import/", {"what": "responsibility", "edition": "DEMO-2026", "file": upload})
+    assert page.status_code == 200 and 'data-updated="1"' in page.content.decode()
+    criterion = Criterion.objects.get(edition=demo_framework, code="P7.1.1")
+    assert criterion.lead_unit.code == "GAJ" and criterion.leader_name.startswith("=HYPERLINK")
+    # Written out again, the formula a person typed stays text.
+    again = load_workbook(io.BytesIO(client.get("/evaluation/editions/DEMO-2026/export.xlsx").content))["责任分工"]
+    cell = next(r for r in again.iter_rows(min_row=2) if r[0].value == "P7.1.1")[header.index("包联领导")]
+    assert cell.data_type == "s" and cell.value.startswith("'=")
