@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "wenming.cases",
     "wenming.scoring",
     "wenming.public",
+    "wenming.evaluation",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -3,12 +3,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from wenming.api import open311, views
+from wenming.evaluation import api as evaluation_api
 
 router = SimpleRouter()
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("sites", views.SiteViewSet, basename="site")
+router.register("evaluation/editions", evaluation_api.EditionViewSet, basename="evaluation-edition")
+router.register("evaluation/criteria", evaluation_api.CriterionViewSet, basename="evaluation-criterion")
 
 app_name = "api"
 urlpatterns = [

@@ -141,6 +141,8 @@ ROLE_QUEUES = [
     (UNIT_ROLES, ["to_sign", "handling", "due_soon", "overdue", "returned", "all"]),
     (roles(Role.INSPECTOR), ["to_verify", "all"]),
     (roles(Role.AREA_LEADER, Role.GRID_WORKER), ["all", "overdue"]),
+    # The evaluation office follows the cases of its criteria's categories from the criterion pages (in its scope).
+    (roles(Role.EVAL_OFFICE), ["all", "overdue"]),
 ]
 
 

@@ -19,6 +19,7 @@ from wenming.common.roles import (
     ADMIN_ONLY,
     ALL_ROLES,
     COMMAND_OR_ADMIN,
+    FRAMEWORK_KEEPERS,
     NOT_FIELD,
     Role,
     roles,
@@ -78,6 +79,9 @@ class Rule:
     # (``locked_in_scope``) and any change still take the scope.
     reporter_lookups: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
+    # Roles that see every row of the model whatever their scope: the evaluation office reads the whole framework
+    # and its responsibility matrix, though its own scope is its unit.
+    sees_all: frozenset[str] = frozenset()
 
 
 RULES: dict[str, Rule] = {
@@ -163,6 +167,27 @@ RULES: dict[str, Rule] = {
     # Dashboard aggregates are read through the panels (scoped there), never listed directly.
     "scoring.dailyeventcount": Rule(view_roles=ADMIN_ONLY, reference=True),
     "scoring.dailyeventcountday": Rule(view_roles=ADMIN_ONLY, reference=True),
+    # The evaluation framework (测评体系): editions and their upper levels are reference data for office staff; a
+    # criterion (and its clauses and history) is seen by the units that lead it or share it, the areas those
+    # units lie in, and the evaluation office, which keeps the framework and the responsibility matrix.
+    "evaluation.edition": Rule(reference=True, view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS),
+    "evaluation.domain": Rule(reference=True, view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS),
+    "evaluation.indicator": Rule(reference=True, view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS),
+    "evaluation.criterion": Rule(
+        view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS, sees_all=FRAMEWORK_KEEPERS, distinct=True,
+        area_lookups=("lead_unit__area__path", "responsible_units__area__path"),
+        unit_lookups=("lead_unit__path", "responsible_units__path"),
+    ),
+    "evaluation.clause": Rule(
+        view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS, sees_all=FRAMEWORK_KEEPERS, distinct=True,
+        area_lookups=("criterion__lead_unit__area__path", "criterion__responsible_units__area__path"),
+        unit_lookups=("criterion__lead_unit__path", "criterion__responsible_units__path"),
+    ),
+    "evaluation.criterionevent": Rule(
+        view_roles=NOT_FIELD, change_roles=frozenset(), sees_all=FRAMEWORK_KEEPERS, distinct=True,
+        area_lookups=("criterion__lead_unit__area__path", "criterion__responsible_units__area__path"),
+        unit_lookups=("criterion__lead_unit__path", "criterion__responsible_units__path"),
+    ),
 }
 
 
@@ -236,7 +261,7 @@ def restrict(queryset: QuerySet, user, action: str = VIEW, *, reported: bool = T
     for limit in rule.limits:
         if not scope.roles & limit.roles:
             queryset = queryset.exclude(limit.rows)
-    if scope.everything or rule.reference:
+    if scope.everything or rule.reference or scope.roles & rule.sees_all:
         return queryset
     area_paths = scope.area_paths + (scope.jurisdiction_paths if rule.jurisdiction else ())
     conditions = [Q(**{f"{lookup}__startswith": path}) for lookup in rule.area_lookups for path in area_paths]

@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", _("Grid worker (网格员)")
     INSPECTOR = "inspector", _("Inspector (暗访员)")
     ADMIN = "admin", _("Administrator")
+    # 测评办: keeps the evaluation framework (测评体系) and who answers for each criterion.
+    EVAL_OFFICE = "eval_office", _("Evaluation office (测评办)")
 
 
 def roles(*members: Role) -> frozenset[str]:
@@ -58,3 +60,7 @@ NOTICE_ISSUERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.AREA_LEADER)
 LATE_CASE_WATCHERS = roles(Role.AREA_LEADER, Role.SHIFT_LEADER)
 # Who follows up the open supervision notices (督办单 list): the command centre and the area leaders.
 NOTICE_FOLLOWERS = COMMAND | roles(Role.AREA_LEADER)
+# -- the evaluation app's groups (wenming.evaluation) ---------------------------------------------------------
+# Who imports editions of the framework and sets who answers for each criterion: the evaluation office and the
+# administrator. The evaluation office also sees every criterion whatever its own scope (access.Rule.sees_all).
+FRAMEWORK_KEEPERS = roles(Role.EVAL_OFFICE, Role.ADMIN)

@@ -173,7 +173,15 @@ def read_rows(
     if not table:
         report.error(where, _("file"), _("is empty"))
         return []
+    return table_rows(table, report, columns, required, aliases)
 
+
+def table_rows(
+    table: list[list], report: ImportReport, columns: list[str], required: list[str], aliases: dict[str, str],
+    where=row_where,
+) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a table read whole (header first) by canonical column name, with their row numbers; blank rows
+    skipped. ``where(number)`` names a row in the report (a sheet's importer adds the sheet's name)."""
     header: list[str | None] = []
     for position, cell in enumerate(table[0], 1):
         title = cell_text(cell).lstrip("\ufeff").strip()
@@ -181,20 +189,70 @@ def read_rows(
         if not title:
             header.append(None)
         elif name not in columns:
-            report.warn(row_where(1), _("column %(number)d") % {"number": position},
+            report.warn(where(1), _("column %(number)d") % {"number": position},
                         _('unknown column "%(title)s" is ignored') % {"title": title})
             header.append(None)
         elif name in header:
-            report.error(row_where(1), name, _("the column appears twice"))
+            report.error(where(1), name, _("the column appears twice"))
             header.append(None)
         else:
             header.append(name)
     for name in required:
         if name not in header:
-            report.error(row_where(1), name, _("the column is missing"))
+            report.error(where(1), name, _("the column is missing"))
     rows = []
     for number, values in enumerate(table[1:], 2):
         row = {name: cell_text(value) for name, value in zip(header, values, strict=False) if name}
         if any(row.values()):
             rows.append((number, {name: row.get(name, "") for name in columns}))
     return rows
+
+
+# -- workbooks of several sheets -------------------------------------------------------------------------------
+
+def sheet_where(sheet: str, number: int, code: str = "") -> str:
+    """A row of a named sheet, for a workbook whose sheets each hold one kind of row."""
+    if code:
+        return _('sheet "%(sheet)s", row %(number)d (code %(code)s)') % {"sheet": sheet, "number": number, "code": code}
+    return _('sheet "%(sheet)s", row %(number)d') % {"sheet": sheet, "number": number}
+
+
+# A workbook's size on disk says little about its size unpacked: rows and columns are read up to these bounds.
+WORKBOOK_MAX_ROWS = 50_000
+WORKBOOK_MAX_COLUMNS = 60
+WORKBOOK_MAX_SHEETS = 30
+
+
+def read_workbook(path: Path, report: ImportReport) -> dict[str, list[list]] | None:
+    """Every sheet of an XLSX workbook as a table of cell values, by the sheet's title; None (and an error in the
+    report) when the file is no readable workbook or holds more than the bounds above."""
+    where = path.name
+    if not path.is_file():
+        report.error(where, _("file"), _("no such file"))
+        return None
+    if path.suffix.lower() != ".xlsx":
+        report.error(where, _("file"), _("use an .xlsx workbook"))
+        return None
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            if len(workbook.worksheets) > WORKBOOK_MAX_SHEETS:
+                report.error(where, _("file"), _("more than %(count)d sheets") % {"count": WORKBOOK_MAX_SHEETS})
+                return None
+            tables = {}
+            for sheet in workbook.worksheets:
+                table = []
+                for values in sheet.iter_rows(values_only=True, max_col=WORKBOOK_MAX_COLUMNS):
+                    if len(table) > WORKBOOK_MAX_ROWS:
+                        report.error(where, sheet.title.strip(), _("more than %(count)d rows: split the workbook") % {
+                            "count": WORKBOOK_MAX_ROWS})
+                        return None
+                    table.append(list(values))
+                tables[sheet.title.strip()] = table
+            return tables
+        finally:
+            workbook.close()
+    except Exception as exc:  # openpyxl raises BadZipFile, KeyError, InvalidFileException… on a broken file
+        report.error(where, _("file"), _("is not a readable .xlsx workbook: %(error)s") % {
+            "error": str(exc) or type(exc).__name__})
+        return None

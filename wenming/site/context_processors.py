@@ -4,12 +4,13 @@ from wenming.cases.models import RoutingRule
 from wenming.cases.selectors import field_channels, notices_follows
 from wenming.common.access import can
 from wenming.common.models import Notification
+from wenming.evaluation.models import Criterion
 from wenming.scoring.models import ScoreSnapshot
 
 
 def wenming(request):
     unread = 0
-    can_route = can_score = can_notices = can_field = False
+    can_route = can_score = can_notices = can_field = can_evaluate = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
@@ -18,12 +19,14 @@ def wenming(request):
         can_score = can(user, ScoreSnapshot)
         can_notices = notices_follows(user)
         can_field = bool(field_channels(user))  # grid workers and inspectors report from the phone page
+        can_evaluate = can(user, Criterion)
     return {
         "UNREAD_NOTIFICATIONS": unread,
         "NAV_CAN_ROUTE": can_route,
         "NAV_CAN_SCORE": can_score,
         "NAV_CAN_NOTICES": can_notices,
         "NAV_CAN_FIELD_REPORT": can_field,
+        "NAV_CAN_EVALUATE": can_evaluate,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

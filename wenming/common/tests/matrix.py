@@ -237,6 +237,20 @@ def world_build() -> World:
     # Open311's photos (issue 14): the board's published before-photo, and a photo of a request never published.
     k["before_photo"] = str(before_photo.pk)
     k["photo_unpublished"] = str(Evidence.objects.filter(case=power_case).values_list("pk", flat=True).first())
+    # The evaluation framework: the demo editions and the evaluation office (ceping); one criterion led by
+    # 城管 桃城分局 alone, another by the city's approval bureau only.
+    from wenming.demo.evaluation import evaluation_demo_build
+    from wenming.evaluation.models import Criterion
+    from wenming.evaluation.services.responsibility import Responsibility, criterion_responsibility_set
+
+    evaluation_demo_build()
+    criterion_cg = Criterion.objects.get(edition__code="DEMO-2026", code="P5.1.2")
+    criterion_responsibility_set(criterion_id=criterion_cg.pk, actor=Person.objects.get(username="ceping"),
+                                 expected_version=criterion_cg.version,
+                                 value=Responsibility(lead_unit_id=cgj.pk, fields=frozenset({"lead_unit_id",
+                                                                                             "responsible_unit_ids"})))
+    k.update({"criterion_cg": str(criterion_cg.pk),
+              "criterion_other": str(Criterion.objects.get(edition__code="DEMO-2026", code="P1.1.1").pk)})
     escalation_policy()  # the city's one policy row, made on first use: made now, so its admin pages open it
     _admin_objects(world, {
         "org.area": Area.objects.get(code="131102"), "org.unit": cgj, "org.person": w.p["chengguan"],

@@ -43,7 +43,7 @@ REFUSED = "refused"  # a workflow refusal: 400 (invalid), 403 (not this role's a
 # -- roles ------------------------------------------------------------------------------------------------------
 # anon: nobody, and a citizen who guesses a tracking code; citizen: the reporter, who holds the real code.
 ROLES = ("anon", "citizen", "admin", "shouli", "zhiban", "paiqian", "chengguan", "chengguan_lead", "gongdian",
-         "jiedao", "taocheng", "wangge", "anfang", "other_district", "other_street")
+         "jiedao", "taocheng", "wangge", "anfang", "other_district", "other_street", "ceping")
 ALL = frozenset(ROLES)
 ANON = frozenset({"anon", "citizen"})
 STAFF = ALL - ANON
@@ -59,6 +59,10 @@ SEES_CASE = HQ | CG | {"taocheng", "anfang"}
 SEES_POWER_CASE = HQ | {"gongdian", "anfang", "other_district", "other_street"}
 # Citizen reports not dispatched yet: the command centre and the area (and the city-wide inspector).
 SEES_UNDISPATCHED = HQ | {"taocheng", "anfang"}
+# The evaluation office (测评办, ceping): keeps the framework and sees every criterion; its scope is its unit.
+KEEPERS = frozenset({"ceping", "admin"})
+# Who sees the criterion led by 城管 桃城分局: the city-wide roles, the unit, its district, the evaluation office.
+SEES_CRITERION_CG = HQ | CG | {"taocheng", "ceping"}
 # Who may learn which undercover inspector did what.
 SEES_INSPECTORS = HQ | {"anfang"}
 
@@ -348,6 +352,34 @@ TABLE: dict[str, tuple[Row, ...]] = {
                                  download=True),),
     "reports:meeting_xlsx": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"pk": "meeting"},
                                  download=True),),
+    # -- the evaluation framework: office staff read it; a unit sees the criteria it leads or shares -------------
+    "evaluation:editions": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "evaluation:mine": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "evaluation:edition": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"code": "=DEMO-2026"}),
+                           get(expect(404, (ANON, LOGIN)), kwargs={"code": "=NO-SUCH"})),
+    "evaluation:edition_current": (post(expect(404, (ANON, LOGIN), (KEEPERS, 302)), kwargs={"code": "=DEMO-2026"},
+                                        counts=("evaluation.edition",)),),
+    "evaluation:edition_export": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), kwargs={"code": "=DEMO-2026"},
+                                      download=True),),
+    "evaluation:criterion": (get(expect(404, (ANON, LOGIN), (SEES_CRITERION_CG, 200)), kwargs={"pk": "criterion_cg"}),
+                             get(expect(404, (ANON, LOGIN), (HQ | {"ceping"}, 200)), kwargs={"pk": "criterion_other"})),
+    "evaluation:responsibility": (
+        get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), kwargs={"pk": "criterion_cg"}),
+        post(expect(404, (ANON, LOGIN), (KEEPERS, 400)), kwargs={"pk": "criterion_cg"},
+             counts=("evaluation.criterionevent",))),
+    "evaluation:compare": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), query="old=DEMO-2023&new=DEMO-2026"),),
+    "evaluation:compare_export": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), query="old=DEMO-2023&new=DEMO-2026",
+                                      download=True),),
+    "evaluation:import": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200))),
+                          post(expect(404, (ANON, LOGIN), (KEEPERS, 400)),
+                               counts=("evaluation.edition", "evaluation.criterionevent"))),
+    "evaluation:demo_workbook": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), download=True),),
+    "api:evaluation-edition-list": (get(expect(200, (ANON, 401))),),
+    "api:evaluation-edition-detail": (get(expect(404, (ANON, 401), (NOT_INSPECTORS, 200)), kwargs={"code": "=DEMO-2026"}),),
+    "api:evaluation-criterion-list": (get(expect(200, (ANON, 401))),),
+    "api:evaluation-criterion-detail": (
+        get(expect(404, (ANON, 401), (SEES_CRITERION_CG, 200)), kwargs={"pk": "criterion_cg"}),
+        get(expect(404, (ANON, 401), (HQ | {"ceping"}, 200)), kwargs={"pk": "criterion_other"})),
     # -- the citizen's pages: the tracking code is the key ------------------------------------------------------
     "public:report": (get(PUBLIC), post(expect(400), counts=("cases.case",))),
     "public:code": (post(expect(400), counts=("public.phoneverification",)),),

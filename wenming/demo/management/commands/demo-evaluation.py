@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from wenming.demo.evaluation import evaluation_demo_build
+
+
+class Command(BaseCommand):
+    help = ("Load the demo editions of the evaluation framework (演示版，非官方文本) through the import, the evaluation "
+            "office's login and the demo city's responsibility matrix. Leaves what is there already.")
+
+    def handle(self, *args, **options):
+        counts = evaluation_demo_build()
+        self.stdout.write(self.style.SUCCESS(
+            "Evaluation framework: {editions} demo editions loaded now; current edition: {assigned} criteria with a "
+            "lead unit, {negative} negative-list items, {opinion} evaluation-opinion items.".format(**counts)))
