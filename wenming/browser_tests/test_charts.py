@@ -75,7 +75,7 @@ def test_the_big_screen_fits_1920_by_1080_and_refreshes_itself(page, live_server
     assert "—" not in page.inner_text("[data-panel=overdue]")
     figures = [page.inner_text(f"[data-figure={k}]") for k in ("reported_today", "closed_today", "overdue", "notices")]
     assert all(f.isdigit() for f in figures) and figures[3] == "1", figures
-    page.screenshot(path=str(SHOTS / "big-screen.png"))
+    page.screenshot(path=str(SHOTS / "charts-big-screen.png"))
 
     # The screen polls panels.json and redraws: the data time moves on, the page is the same one.
     first = page.inner_text("[data-figure=as_of]")

@@ -73,7 +73,7 @@ def test_battle_map_draws_outlines_labels_legend_and_a_marker_opens_its_page(pag
     assert seen["legend_rows"] >= 3 + 2  # open, overdue, site types…, and the lines
     assert seen["markers"] + seen["clusters"] >= 1
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "battle-map.png"))
+    page.screenshot(path=str(SHOTS / "maps-battle-map.png"))
     assert _labels_in_a_district(page, "#battle-map") >= 1
     _open_the_marker_in_the_middle(page, "#battle-map")
     assert re.search(r"/(cases/\d+|org/sites/[^/]+)/$", page.url), page.url
@@ -139,7 +139,7 @@ def test_heat_map_is_a_map_drilled_into_down_to_a_grid_that_opens_the_workbench(
     assert page.locator(f"{chart} canvas").count() >= 1
     page.locator("[data-panel=heatmap]").scroll_into_view_if_needed()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "heatmap.png"))
+    page.screenshot(path=str(SHOTS / "maps-heatmap.png"))
     grid = Area.objects.get(pk=open_cases[0].grid_id)
     street, county = grid.path.strip("/").split("/")[2], grid.path.strip("/").split("/")[1]
     _click_region(page, street)  # the city's view: a street's click opens its district
@@ -147,7 +147,7 @@ def test_heat_map_is_a_map_drilled_into_down_to_a_grid_that_opens_the_workbench(
     _click_region(page, street)  # the district's view: the street
     page.wait_for_selector(f"{chart}[data-level=grid][data-view='{street}']")
     assert page.locator("[data-panel=heatmap] .heatmap-crumbs button").count() >= 2  # back to the city, the district
-    page.screenshot(path=str(SHOTS / "heatmap-street.png"))
+    page.screenshot(path=str(SHOTS / "maps-heatmap-street.png"))
     with page.expect_navigation():
         _click_region(page, grid.code)
     assert page.url.endswith(f"?queue=all&area={grid.code}")

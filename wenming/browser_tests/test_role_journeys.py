@@ -337,26 +337,35 @@ def test_citizen_reports_with_suishoupai_on_a_phone_and_tracks_it(browser, live_
     assert case.channel == "citizen" and case.lng is not None
 
 
+def field_report(page, live_server, *, lng: float, lat: float, search: str, code: str, text: str, photo) -> None:
+    """From the home page's 巡查上报 button, as a grid worker or inspector reports on a phone: photo, category
+    found by a word, description, the phone's position; lands on 我的上报 with the new report on top."""
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"longitude": lng, "latitude": lat})
+    with page.expect_navigation():
+        page.click("#home-report")
+    page.set_input_files("input[name=photos]", photo)
+    page.fill("#category-search", search)
+    page.check(f"#category-list input[value={code}]")
+    page.fill("textarea[name=description]", text)
+    page.click("#use-location")
+    page.wait_for_function("() => document.querySelector('input[name=lat]').value !== ''")
+    with page.expect_navigation():
+        page.click("#submit-report")
+    assert page.url.startswith(f"{live_server.url}/cases/field/mine/"), page.url
+    assert text in page.inner_text("#my-reports li.new")
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_grid_worker_reports_from_a_phone(phone_page, live_server, photo):
-    # The lead switches this to the staff phone report page (issue 14) once it is merged; until then the grid
-    # worker reports through the case intake form.
     page = phone_page
     worker = account(Role.GRID_WORKER)
     grid = Area.objects.filter(level="grid", path__startswith=worker.roles.get(role=Role.GRID_WORKER).area.path).first()
-    landing(page, live_server, worker, "grid_worker")
-    page.goto(f"{live_server.url}/cases/")
-    with page.expect_navigation():
-        page.click("#new-case")
-    page.select_option("#id_category", "SJ0101")
-    page.fill("#id_description", "小区东门垃圾桶满溢")
-    page.fill("#id_lat", f"{grid.lat:.7f}")
-    page.fill("#id_lng", f"{grid.lng:.7f}")
-    page.set_input_files("#id_photos", photo)
-    with page.expect_navigation():
-        page.click("#route-form button[type=submit]")
-    assert "已受理" in page.inner_text("ul.messages")
+    text = landing(page, live_server, worker, "grid_worker")
+    assert "巡查上报" in text and "我的上报" in text
+    field_report(page, live_server, lng=grid.lng, lat=grid.lat, search="垃圾", code="SJ0101", text="小区东门垃圾桶满溢",
+                 photo=photo)
     case = Case.objects.get(description="小区东门垃圾桶满溢")
     assert case.channel == "grid" and case.reported_by_id == worker.pk
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -365,23 +374,13 @@ def test_grid_worker_reports_from_a_phone(phone_page, live_server, photo):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_inspector_reports_what_they_found(page, live_server, cgj_grid, photo):
-    # The lead switches this to the staff phone report page (issue 14) once it is merged; until then the
-    # inspector reports through the case intake form.
+def test_inspector_reports_what_they_found(phone_page, live_server, cgj_grid, photo):
+    page = phone_page
     inspector = account(Role.INSPECTOR)
     text = landing(page, live_server, inspector, "inspector")
     assert "暗访员" in text
-    page.goto(f"{live_server.url}/cases/")
-    with page.expect_navigation():
-        page.click("#new-case")
-    page.select_option("#id_category", "SJ0401")
-    page.fill("#id_description", "暗访发现：商户占道经营")
-    page.fill("#id_lat", f"{cgj_grid.lat:.7f}")
-    page.fill("#id_lng", f"{cgj_grid.lng:.7f}")
-    page.set_input_files("#id_photos", photo)
-    with page.expect_navigation():
-        page.click("#route-form button[type=submit]")
-    assert "已受理" in page.inner_text("ul.messages")
+    field_report(page, live_server, lng=cgj_grid.lng, lat=cgj_grid.lat, search="摆摊", code="SJ0401",
+                 text="暗访发现：商户占道经营", photo=photo)
     case = Case.objects.get(description="暗访发现：商户占道经营")
     assert case.channel == "inspection" and case.reported_by_id == inspector.pk
     clean(page)

@@ -73,6 +73,16 @@ def forces_overview(user, campaign: Campaign) -> list[TaskForce]:
     return forces
 
 
+def forces_of(*, user) -> list[TaskForce]:
+    """The current campaign's task forces the person leads or sits on, for their home page: each with its tasks'
+    counts by status."""
+    campaign = current_campaign()
+    if campaign is None or not user.is_authenticated:
+        return []
+    joined = set(TaskForce.objects.filter(campaign=campaign, members=user).values_list("pk", flat=True))
+    return [f for f in forces_overview(user, campaign) if f.leader_id == user.pk or f.pk in joined]
+
+
 def actions_overview(user, campaign: Campaign) -> list[Action]:
     actions = list(Action.objects.filter(campaign=campaign).order_by("sort"))
     counts = cases_by_action(user, campaign)

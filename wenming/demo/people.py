@@ -27,6 +27,9 @@ def people_create(build: CityBuild) -> None:
         ("taocheng", "桃城区 陈区长", Role.AREA_LEADER, None, taocheng, build.govs[taocheng.id]),
         ("wangge", f"{first_community.name}网格员 李娜", Role.GRID_WORKER, None, first_community, build.offices[first_street.id]),
         ("anfang", "第三方暗访员 A01", Role.INSPECTOR, None, build.city, None),
+        # The evaluation office (测评办) sits in the civilisation office; its scope is that unit, its criteria the
+        # whole framework (evaluation access rules).
+        ("ceping", "市文明办测评办 林悦", Role.EVAL_OFFICE, build.units["WMB"], None, build.units["WMB"]),
     ]
     people, assignments = [], []
     for username, display, role, _unit_scope, _area_scope, member_of in demo:

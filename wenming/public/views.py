@@ -11,8 +11,9 @@ import time
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wenming.cases.models import Evidence, FollowUpChannel
 from wenming.cases.services.followup import followup_record
@@ -166,9 +167,12 @@ def status(request, code: str):
     return _status_page(request, case)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def rate(request, code: str):
-    """回访: the reporter rates the closed case; "not fixed" goes to the command centre."""
+    """回访: the reporter rates the closed case; "not fixed" goes to the command centre. A GET (the address typed
+    or followed from an old message) goes to the status page's rating form, which asks nothing it does not show."""
+    if request.method != "POST":
+        return redirect(reverse("public:status", kwargs={"code": code}) + "#rating-form")
     try:
         case = _tracked_or_404(request, code)
         limit_hit(what="rate_ip", who=client_ip(request))

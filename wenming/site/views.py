@@ -4,6 +4,7 @@ landing. It composes pages from several apps, so it sits in the site package on 
 from django.shortcuts import render
 from django.utils import timezone
 
+from wenming.campaign import selectors as campaign_selectors
 from wenming.cases import selectors as case_selectors
 from wenming.cases.models import RoutingRule
 from wenming.cases.services.exposure import exposure_board, showcase_entries
@@ -44,5 +45,7 @@ def home(request):
             "data": panels,
             # Grid workers and inspectors: the big report button and 我的上报 on top.
             "can_field_report": bool(case_selectors.field_channels(request.user)),
+            # Task-force leaders and members: their 专班's board and its tasks, one click away.
+            "my_forces": campaign_selectors.forces_of(user=request.user),
         },
     )

@@ -25,7 +25,7 @@ S = CaseState
 UNIT_CODE = "CGJ-131102"
 # One person per role, and for the unit roles one of the case's unit and one of another unit.
 PEOPLE = ["admin", "shouli", "zhiban", "paiqian", "chengguan", "chengguan_lead", "gongdian", "jiedao", "taocheng",
-          "wangge", "anfang"]
+          "wangge", "anfang", "ceping"]
 CASE_UNIT_MEMBERS = {"chengguan", "chengguan_lead"}  # the demo's handler and leader of 城管 桃城分局
 # Every state, and handling with a request waiting (the table's ``when``).
 STATES = [*S.values, "handling+request"]

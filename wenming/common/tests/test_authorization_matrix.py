@@ -386,7 +386,9 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "public:track": (get(PUBLIC),),
     "public:status": (get(expect(200, ({"anon"}, 404)), kwargs={"code": "code"}, anon_kwargs={"code": "wrong_code"}),),
     "public:rate": (post(expect(400, ({"anon"}, 404)), kwargs={"code": "code"}, anon_kwargs={"code": "wrong_code"},
-                         counts=("cases.followup",)),),
+                         counts=("cases.followup",)),
+                    # A GET (a link from a message) only goes to the status page, which checks the code itself.
+                    get(expect(302), kwargs={"code": "code"}, anon_kwargs={"code": "wrong_code"})),
     "public:photo": (get(expect(200, ({"anon"}, 404)), kwargs={"code": "code", "pk": "photo"},
                          anon_kwargs={"code": "wrong_code"}),),
     "public:review": (get(expect(404, (ANON, LOGIN), (HQ, 200))),),

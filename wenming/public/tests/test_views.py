@@ -262,6 +262,9 @@ def test_rating_form_only_when_closed_and_only_once(english, walked_case, grid):
 
     code = walked_case.tracking_code
     assert 'id="rating-form"' in english.get(reverse("public:status", args=[code])).content.decode()
+    # The rating address opened from a message goes to the status page's form; it rates nothing by itself.
+    opened = english.get(reverse("public:rate", args=[code]))
+    assert opened.status_code == 302 and opened["Location"] == reverse("public:status", args=[code]) + "#rating-form"
     missing = english.post(reverse("public:rate", args=[code]), {"rating": "dissatisfied", "fixed": "no"})
     assert missing.status_code == 400 and "say what is still not fixed" in missing.content.decode()
     done = english.post(reverse("public:rate", args=[code]), {"rating": "satisfied", "fixed": "yes", "comment": "很好"})
