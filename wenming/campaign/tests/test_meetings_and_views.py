@@ -147,3 +147,12 @@ def test_a_decision_deadline_past_the_platforms_last_day_is_refused_naming_the_f
         svc.supervision_item_create(meeting_id=meeting.pk, actor=people["zhiban"], title="飞线整治", owner_unit=unit,
                                     due_on=dt.date(9999, 12, 31))
     assert not meeting.decisions.exists()
+
+
+def test_a_refused_progress_value_is_said_once_on_the_page(client, campaign, people, media_and_english):
+    client.force_login(people["chengguan"])
+    task = Task.objects.get(campaign=campaign, code="R06-2")
+    Task.objects.filter(pk=task.pk).update(target_kind="done", target_value=1)
+    response = client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "3", "narrative": "已完成"})
+    assert response.status_code == 400
+    assert response.content.decode().count("完成填 1") == 1

@@ -305,8 +305,10 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "scoring:screen": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
     "scoring:panels": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
     # The heat map one level down: 桃城区 lies within the heat map of the city-wide roles, of the district and of
-    # its 城管 branch (its jurisdiction); a street office, another district, inspectors: 404.
-    "scoring:heatmap": (get(expect(404, (ANON, LOGIN), (HQ | CG | {"taocheng", "gongdian"}, 200)), query="area=131102"),),
+    # its 城管 branch (its jurisdiction), and of the city-wide units (the power company, the civilisation office's
+    # evaluation office); a street office, another district, inspectors: 404.
+    "scoring:heatmap": (get(expect(404, (ANON, LOGIN), (HQ | CG | {"taocheng", "gongdian", "ceping"}, 200)),
+                            query="area=131102"),),
     "scoring:snapshots": (get(STAFF_ONLY, absent=("=/scoring/snapshots/{snapshot_insp}/",), absent_for=ALL - HQ),),
     "scoring:snapshot_compute": (post(expect(404, (ANON, LOGIN), (HQ, 302)), counts=("scoring.scoresnapshot",)),),
     "scoring:snapshot": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"pk": "snapshot"}),
