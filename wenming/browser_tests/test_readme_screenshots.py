@@ -74,6 +74,12 @@ def test_battle_map_heat_map_and_big_screen_at_1920x1080(screen_page, live_serve
     charts_settled(page, "[data-panel] [_echarts_instance_]", count=panels)
     page.screenshot(path=str(SHOTS / "big-screen.png"))
 
+    # The workbench's list of every case on the map, over the real outlines.
+    page.goto(live_server.url + reverse("cases:workbench") + "?queue=all&view=map")
+    page.wait_for_selector("#case-map[data-loaded]")
+    page.wait_for_selector("#case-map[data-outlines-drawn]")
+    page.screenshot(path=str(SHOTS / "workbench-map.png"))
+
     assert page.js_errors == [] and page.console_errors == [], (page.js_errors, page.console_errors)
     assert page.external_requests == [], page.external_requests
-    assert {"battle-map.png", "heat-map.png", "big-screen.png"} <= {p.name for p in SHOTS.iterdir()}
+    assert {"battle-map.png", "heat-map.png", "big-screen.png", "workbench-map.png"} <= {p.name for p in SHOTS.iterdir()}

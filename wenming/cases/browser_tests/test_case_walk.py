@@ -210,7 +210,7 @@ def walk(browser, base: str, grid: Area, unit: Unit, photos: list[str]) -> dict:
     # Markers that would overlap are merged into clusters showing how many they hold (outlines.js).
     result["map_markers"] = page.locator("#case-map path.leaflet-interactive").count() + sum(
         int(t) for t in page.locator("#case-map .map-cluster-count").all_inner_texts())
-    page.screenshot(path=str(SHOTS / "workbench-map.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "case-walk-workbench-map.png"), full_page=True)
     # 派遣员: batch dispatch of everything waiting, selected with one checkbox.
     as_("paiqian")
     page.goto(f"{base}/cases/?queue=to_dispatch")
