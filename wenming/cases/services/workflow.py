@@ -63,7 +63,7 @@ from wenming.cases.services.webhooks import webhooks_enqueue, webhooks_for
 from wenming.common.access import locked_in_scope, restrict, scope_for
 from wenming.common.calendar import deadline_add, seconds_per_working_day, working_time_between
 from wenming.common.geo import to_wgs84
-from wenming.common.roles import DISPATCHERS, UNIT_ROLES
+from wenming.common.roles import DISPATCHERS, FIELD_REPORTERS, UNIT_ROLES
 from wenming.common.services.notifications import notifications_enqueue, notifications_enqueue_sms
 from wenming.org.models import Area, Person, Site, Unit
 from wenming.org.spatial import get_index
@@ -293,9 +293,10 @@ def case_step(
 
 
 # Who is told of each step, and how: the unit that must act next (by SMS too when it has work to do), the unit
-# that lost the case (recall, re-dispatch: the event's ``from_unit``), or the command centre. One or more messages
-# per event; each text is a whole message in the catalogue, so it is translated.
-_TO_UNIT, _TO_LOST_UNIT, _TO_COMMAND = "unit", "lost_unit", "command"
+# that lost the case (recall, re-dispatch: the event's ``from_unit``), the command centre, or the grid worker or
+# inspector who reported it (in-app, when it closes: 我的上报 shows the rest). One or more messages per event; each
+# text is a whole message in the catalogue, so it is translated.
+_TO_UNIT, _TO_LOST_UNIT, _TO_COMMAND, _TO_REPORTER = "unit", "lost_unit", "command", "reporter"
 _DISPATCHED = (_TO_UNIT, gettext_lazy("Case %(number)s: dispatched to your unit"), ("in_app", "sms"))
 _NOTIFY = {
     E.DISPATCH: (_DISPATCHED,),
@@ -315,6 +316,8 @@ _NOTIFY = {
     E.EXTENSION_REQUEST: ((_TO_COMMAND, gettext_lazy("Case %(number)s: extension requested"), ("in_app",)),),
     E.SHELVING_REQUEST: ((_TO_COMMAND, gettext_lazy("Case %(number)s: shelving requested"), ("in_app",)),),
     E.SUBMIT: ((_TO_COMMAND, gettext_lazy("Case %(number)s: rectification submitted"), ("in_app",)),),
+    E.CLOSE: ((_TO_REPORTER, gettext_lazy("Case %(number)s: the problem you reported has been dealt with and closed"),
+               ("in_app",)),),
 }
 
 
@@ -328,6 +331,11 @@ def _notify(case: Case, event: CaseEvent) -> None:
             if to == _TO_LOST_UNIT:
                 key += ":lost"  # one key per message: the same person may be of both units
             recipients = Person.objects.filter(is_active=True, roles__role__in=UNIT_ROLES, roles__unit_id=unit_id)
+        elif to == _TO_REPORTER:
+            # Field staff only: an intake operator who typed in a citizen's report is not its reporter in this sense.
+            key += ":reporter"
+            recipients = Person.objects.filter(pk=case.reported_by_id, is_active=True,
+                                               roles__role__in=FIELD_REPORTERS).distinct()
         else:
             recipients = [
                 p for p in Person.objects.filter(is_active=True, roles__role__in=DISPATCHERS)

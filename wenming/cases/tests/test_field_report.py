@@ -17,6 +17,7 @@ from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import CaseNotFound
 from wenming.cases.services.routing import case_route
 from wenming.common.access import CHANGE, locked_in_scope, restrict
+from wenming.common.models import Notification
 from wenming.common.roles import Role
 from wenming.common.tests.hostile import bomb_png
 from wenming.conftest import photo_bytes
@@ -234,6 +235,12 @@ def test_progress_shows_the_unit_the_due_time_and_the_closing(client, english, p
     row = _row(client.get(MINE).content.decode(), case)
     assert 'data-state="closed"' in row and "closed" in row and "overdue" not in row
     assert row.count('class="on"') == 5
+    # She is told in-app when her report closes (and nobody else by that message: not the operators who
+    # registered or closed it).
+    told = Notification.objects.filter(key__endswith=":reporter", key__startswith=f"case:{case.pk}:")
+    assert [(n.recipient.username, n.channel) for n in told] == [("wangge", "in_app")]
+    assert told.get().subject == f"Case {case.number}: the problem you reported has been dealt with and closed"
+    assert told.get().link == f"/cases/{case.pk}/"
 
 
 def _row(page: str, case: Case) -> str:
