@@ -79,8 +79,10 @@ def forces_of(*, user) -> list[TaskForce]:
     campaign = current_campaign()
     if campaign is None or not user.is_authenticated:
         return []
-    joined = set(TaskForce.objects.filter(campaign=campaign, members=user).values_list("pk", flat=True))
-    return [f for f in forces_overview(user, campaign) if f.leader_id == user.pk or f.pk in joined]
+    mine = set(TaskForce.objects.filter(Q(leader=user) | Q(members=user), campaign=campaign).values_list("pk", flat=True))
+    if not mine:  # most people: one small query, not the campaign's task statuses, on every home page
+        return []
+    return [f for f in forces_overview(user, campaign) if f.pk in mine]
 
 
 def actions_overview(user, campaign: Campaign) -> list[Action]:

@@ -156,3 +156,22 @@ def test_a_refused_progress_value_is_said_once_on_the_page(client, campaign, peo
     response = client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "3", "narrative": "已完成"})
     assert response.status_code == 400
     assert response.content.decode().count("完成填 1") == 1
+
+
+def test_the_home_page_lists_a_task_force_leaders_forces_and_costs_others_one_query(
+        client, campaign, people, media_and_english, django_assert_max_num_queries):
+    from django.db.models import Q
+
+    from wenming.campaign.models import TaskForce
+    from wenming.campaign.selectors import forces_of
+
+    force = campaign.task_forces.first()
+    force.leader = people["chengguan_lead"]
+    force.save(update_fields=["leader"])
+    lead = people["chengguan_lead"]
+    theirs = {f.pk for f in TaskForce.objects.filter(campaign=campaign).filter(Q(leader=lead) | Q(members=lead))}
+    assert force.pk in theirs and {f.pk for f in forces_of(user=lead)} == theirs
+    client.force_login(people["chengguan_lead"])
+    assert f'data-force="{force.code}"' in client.get("/").content.decode()
+    with django_assert_max_num_queries(2):
+        assert forces_of(user=people["shouli"]) == []
