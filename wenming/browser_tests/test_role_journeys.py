@@ -213,7 +213,7 @@ def test_unit_leader_sees_the_units_cases_and_its_ranking(page, live_server, set
 
     text = landing(page, live_server, leader, "unit_leader")
     assert "单位负责人" in text
-    page.wait_for_function("document.querySelectorAll('[data-panel] canvas').length >= 3")
+    page.wait_for_function("() => document.querySelectorAll('[data-panel] canvas').length >= 3")
     ranking = page.inner_text("[data-panel=rankings]")
     assert w.unit.name in ranking and "单位排名" in ranking
     # The unit's cases, and only the unit's.
