@@ -16,6 +16,7 @@ throwaway key but DEBUG off, as in production.
   "naive": shapely.intersects_xy against every grid polygon, lowest index wins;
   "bbox scan": numpy over every grid's bounding box, then the polygon test on the survivors in index order;
 - an STRtree "intersects" query with a shapely Point per call (how ``locate`` worked before 2026-11-28);
+- shop-front decisions: ``case_route`` for 店外经营 a few metres from every registered shop (门前五包);
 - a whole routing decision: ``case_route`` (spatial lookups, rule matching, the cached configuration), median
   over many points and categories, twice: as configured (the geography and routing versions are re-read from
   the database at most every WENMING_GEO_CHECK_SECONDS, 2 s) and with both versions re-read on every decision
@@ -50,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 SEED = 20261128
 CATEGORIES = ["SJ0101", "SJ0201", "SJ0401", "SJ0404", "SJ0601", "SJ0802", "BJ0104", "BJ0107"]
+SHOP_FRONT_CATEGORY = "SJ0402"  # 店外经营: a storefront duty's category in the demo
 
 
 # -- machine and database helpers (also used by bench/demo_data.py) ------------------------------------------
@@ -162,7 +164,7 @@ def main() -> None:
     from django.test.utils import override_settings
 
     from wenming.cases.services.routing import case_route
-    from wenming.org.models import Area, AreaLevel
+    from wenming.org.models import Area, AreaLevel, StorefrontDuty
     from wenming.org.spatial import SpatialIndex, get_index
 
     call_command("migrate", verbosity=0)
@@ -348,6 +350,17 @@ def main() -> None:
             case_route(lng=x, lat=y, category=CATEGORIES[i % len(CATEGORIES)])
             route0_ns.append(clock() - t0)
     route0_sorted = sorted(route0_ns)
+    # Shop-front problems (店外经营) a few metres in front of the registered shops, as a citizen reports them: the
+    # storefront duty's lookup at its worst (every point near a shop), beside the random points above.
+    shop_points = [(lng + 0.00004, lat) for lng, lat in StorefrontDuty.objects.exclude(lng=None).order_by("id")
+                   .values_list("lng", "lat")[:n_routes]]
+    shop_ns, shop_rules = [], {}
+    for x, y in shop_points * max(1, 5000 // max(len(shop_points), 1)):
+        t0 = clock()
+        decision = case_route(lng=x, lat=y, category=SHOP_FRONT_CATEGORY)
+        shop_ns.append(clock() - t0)
+        shop_rules[decision.rule] = shop_rules.get(decision.rule, 0) + 1
+    shop_sorted = sorted(shop_ns) or [0]
 
     checks = {"single vs bulk": bulk_agrees_single, "index vs scans": naive_agrees,
               "edges and corners": edge_agrees, "locate vs reference": chain_agrees}
@@ -403,6 +416,11 @@ def main() -> None:
         "route_check_every_call_median_us": round(statistics.median(route0_sorted) / 1000, 1),
         "route_check_every_call_p90_us": round(percentile(route0_sorted, 0.90) / 1000, 1),
         "route_check_every_call_queries_per_decision": round(queries["n"] / n_routes0, 2),
+        "shop_front_shops": len(shop_points),
+        "shop_front_decisions": len(shop_ns),
+        "shop_front_median_us": round(statistics.median(shop_sorted) / 1000, 1),
+        "shop_front_p99_us": round(percentile(shop_sorted, 0.99) / 1000, 1),
+        "shop_front_rules": shop_rules,
     }
 
     m = result["machine"]
@@ -442,6 +460,10 @@ def main() -> None:
                                                  f"({result['route_check_every_call_queries_per_decision']} "
                                                  f"queries per decision)"),
         ("case_route rules", ", ".join(f"{k} {v}" for k, v in sorted(rules.items(), key=lambda kv: -kv[1]))),
+        ("case_route at shop fronts, median / p99", f"{result['shop_front_median_us']} / {result['shop_front_p99_us']} µs "
+                                                    f"({len(shop_ns):,} decisions of {SHOP_FRONT_CATEGORY} at "
+                                                    f"{len(shop_points):,} shops)"),
+        ("case_route rules at shop fronts", ", ".join(f"{k} {v}" for k, v in sorted(shop_rules.items(), key=lambda kv: -kv[1]))),
     ])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -33,8 +33,8 @@ class TimeLimitInline(ScopedTabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(ScopedAdmin):
-    list_display = ["code", "name", "kind", "parent", "facility_radius_m", "local_duty", "is_active"]
-    list_filter = ["kind", "is_active", "actions"]
+    list_display = ["code", "name", "kind", "parent", "facility_radius_m", "local_duty", "storefront_duty", "is_active"]
+    list_filter = ["kind", "is_active", "storefront_duty", "actions"]
     search_fields = ["code", "name", "plain_name"]
     autocomplete_fields = ["parent"]
     filter_horizontal = ["facility_classes"]  # the campaign actions are linked on the action's page (campaign)

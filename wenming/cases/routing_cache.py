@@ -29,6 +29,7 @@ class CategoryInfo:
     facility_class_ids: frozenset[int]
     local_duty: bool
     is_active: bool
+    storefront_duty: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +71,10 @@ class RoutingConfig:
         for cat_id, class_id in Category.facility_classes.through.objects.values_list("from_category_id", "to_category_id"):
             classes.setdefault(cat_id, set()).add(class_id)
         for row in Category.objects.values_list(
-            "id", "code", "name", "parent_id", "facility_radius_m", "local_duty", "is_active"
+            "id", "code", "name", "parent_id", "facility_radius_m", "local_duty", "is_active", "storefront_duty"
         ):
-            info = CategoryInfo(row[0], row[1], row[2], row[3], row[4], frozenset(classes.get(row[0], ())), row[5], row[6])
+            info = CategoryInfo(row[0], row[1], row[2], row[3], row[4], frozenset(classes.get(row[0], ())), row[5], row[6],
+                                row[7])
             config.categories[info.id] = info
             config.categories_by_code[info.code] = info
         config.units = {uid: (name, active) for uid, name, active in Unit.objects.values_list("id", "name", "is_active")}

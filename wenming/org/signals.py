@@ -5,12 +5,13 @@ from django.dispatch import receiver
 
 from wenming.common.services.geography import geography_version_bump
 
-from .models import Area, RoadSegment, Site
+from .models import Area, RoadSegment, Site, StorefrontDuty
 
 
 @receiver([post_save, post_delete], sender=Area)
 @receiver([post_save, post_delete], sender=Site)
 @receiver([post_save, post_delete], sender=RoadSegment)
+@receiver([post_save, post_delete], sender=StorefrontDuty)
 def _geography_changed(sender, **kwargs):
     if kwargs.get("raw"):
         return

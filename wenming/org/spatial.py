@@ -21,13 +21,18 @@ from shapely.geometry import shape
 
 from wenming.common.geo import LocalProjection
 from wenming.common.services.geography import GEOGRAPHY, version_read
-from wenming.org.models import Area, AreaLevel, RoadSegment, Site
+from wenming.org.models import Area, AreaLevel, RoadSegment, Site, StorefrontDuty
 
 # How close a point must be to a point-like or line-like site to count as "at" it.
 AT_SITE_POINT_M = 50.0
 AT_SITE_LINE_M = 30.0
 AT_SITE_RADIUS_M = max(AT_SITE_POINT_M, AT_SITE_LINE_M)
 AT_ROAD_M = 30.0
+# A shop's frontage (门前): the area drawn for it, else this close to its frontage line, else to its point.
+FRONTAGE_POLYGON_M = 3.0
+FRONTAGE_LINE_M = 10.0
+FRONTAGE_POINT_M = 15.0
+FRONTAGE_MAX_M = max(FRONTAGE_POLYGON_M, FRONTAGE_LINE_M, FRONTAGE_POINT_M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,20 @@ class NearbySite:
     type_name: str
     guarantor_unit_id: int | None
     distance_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class StorefrontAt:
+    id: int
+    code: str
+    shop_name: str
+    supervising_unit_id: int
+    distance_m: float
+
+
+def frontage_limit_m(geom_type: str) -> float:
+    """How far from a storefront's geometry a point still lies in front of the shop."""
+    return FRONTAGE_POLYGON_M if "Polygon" in geom_type else FRONTAGE_LINE_M if "Line" in geom_type else FRONTAGE_POINT_M
 
 
 class _Lattice:
@@ -267,6 +286,9 @@ class SpatialIndex:
         self._site_kinds: dict[int, str] = {}
         self._road_tree: STRtree | None = None
         self._roads: list[tuple] = []
+        self._storefront_tree: STRtree | None = None
+        self._storefronts: list[tuple] = []
+        self._storefront_limits = np.empty(0, dtype=float)
         self._facility_tree: STRtree | None = None
         self._facilities: list[tuple] = []
         self._facility_cats = np.empty(0, dtype=np.int64)
@@ -324,6 +346,18 @@ class SpatialIndex:
             index._roads.append((road_id, name))
         if road_geoms:
             index._road_tree = STRtree(road_geoms)
+
+        shop_geoms = []
+        shops = StorefrontDuty.objects.exclude(geometry=None).values_list(
+            "id", "code", "shop_name", "supervising_unit_id", "geometry"
+        )
+        for shop_id, code, shop_name, unit_id, geometry in shops.iterator(chunk_size=5000):
+            geom = index.projection.geometry(shape(geometry))
+            shop_geoms.append(geom)
+            index._storefronts.append((shop_id, code, shop_name, unit_id, frontage_limit_m(geom.geom_type)))
+        if shop_geoms:
+            index._storefront_tree = STRtree(shop_geoms)
+            index._storefront_limits = np.array([row[4] for row in index._storefronts], dtype=float)
 
         facilities = [row for source in _facility_sources for row in source()]
         if facilities:
@@ -417,6 +451,26 @@ class SpatialIndex:
         distances = shapely.distance(self._road_tree.geometries.take(hits), point)
         best = int(np.argmin(distances))
         return self._roads[int(hits[best])][0], float(distances[best])
+
+    def storefront_at(self, lng: float, lat: float) -> StorefrontAt | None:
+        """The registered shop whose frontage holds the point (``frontage_limit_m`` of its geometry), nearest
+        first, then by code; None when the point is in front of no shop. One tree query, no scan."""
+        if self._storefront_tree is None:
+            return None
+        point = shapely.Point(*self.projection.forward(lng, lat))
+        hits = self._storefront_tree.query(point, predicate="dwithin", distance=FRONTAGE_MAX_M)
+        if not len(hits):
+            return None
+        distances = shapely.distance(self._storefront_tree.geometries.take(hits), point)
+        inside = distances <= self._storefront_limits[hits]
+        if not inside.any():
+            return None
+        best = min(
+            ((float(d), self._storefronts[int(i)]) for i, d in zip(hits[inside].tolist(), distances[inside].tolist(), strict=True)),
+            key=lambda pair: (pair[0], pair[1][1]),
+        )
+        dist, (shop_id, code, shop_name, unit_id, _limit) = best[0], best[1]
+        return StorefrontAt(shop_id, code, shop_name, unit_id, round(dist, 1))
 
     def nearest_facility(
         self, lng: float, lat: float, radius_m: float, category_ids: set[int]

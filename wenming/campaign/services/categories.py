@@ -98,6 +98,7 @@ def categories_load(*, path: Path = DEFAULT_FILE, campaign_code: str | None = No
                         "plain_name": child.get("plain", ""),
                         "facility_radius_m": child.get("facility", 0),
                         "local_duty": child.get("local_duty", True),
+                        "storefront_duty": child.get("storefront", False),
                         "register_condition": child.get("register", ""),
                         "close_condition": child.get("close", ""),
                         "sort": child_sort,

@@ -37,6 +37,12 @@ class Category(TimeStampedModel):
         default=True,
         help_text=_("The site's 包保 unit and the road chief answer for this problem when no rule names a unit."),
     )
+    storefront_duty = models.BooleanField(
+        _("shop-front problem (门前五包)"),
+        default=False,
+        help_text=_("At the frontage of a registered shop, this problem goes to the unit supervising the shop's "
+                    "storefront duties (门前五包), before any rule, site or road chief."),
+    )
     duplicate_radius_m = models.PositiveIntegerField(
         _("duplicate radius (m)"), default=50, help_text=_("Open cases of this category this close are suggested as duplicates.")
     )

@@ -4,15 +4,21 @@ Precedence, first match wins (``PRECEDENCE`` below: one function per rule, each 
 
 1. the facility's owner — the category names facility classes and one lies within its radius
    ("谁的设施谁负责"); the maintainer if one is set;
-2. a routing rule for the category at the type of site the point is at (most specific first);
-3. a routing rule for the category in an area holding the point (deepest area first) — the 职能 rules;
-4. the 包保 unit of the site the point is at, for categories where local duty applies;
-5. the road chief of the nearest road segment, likewise;
-6. the default unit of the deepest area holding the point that has one (属地兜底);
-7. none: the command centre's triage queue.
+2. the storefront duty (门前五包) — the category is a shop-front problem (``Category.storefront_duty``, set by
+   the administrators) and the point lies in the frontage of a registered shop: the unit supervising the shop;
+3. a routing rule for the category at the type of site the point is at (most specific first);
+4. a routing rule for the category in an area holding the point (deepest area first) — the 职能 rules;
+5. the 包保 unit of the site the point is at, for categories where local duty applies;
+6. the road chief of the nearest road segment, likewise;
+7. the default unit of the deepest area holding the point that has one (属地兜底);
+8. none: the command centre's triage queue.
 
-Explicit rules (2, 3) come before local duty (4, 5) because they encode a department's legal remit:
-illegal parking in a back street is the traffic police's, not the street's 包保 unit's.
+Explicit rules (3, 4) come before local duty (5, 6) because they encode a department's legal remit:
+illegal parking in a back street is the traffic police's, not the street's 包保 unit's. The storefront duty
+(2) comes before them: flagging a category as a shop-front problem is itself the administrators' explicit
+choice that, in front of a registered shop, the shop's supervising unit answers for it (the shop signed for
+its frontage); a category that a department must handle even there is simply not flagged. A broken facility
+in front of a shop is still its owner's (1).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ NEARBY_RADIUS_M = 300.0
 
 RULE_LABELS = {
     "facility_owner": gettext_lazy("Facility owner (谁的设施谁负责)"),
+    "storefront_duty": gettext_lazy("Storefront duty (门前五包)"),
     "site_type_rule": gettext_lazy("Rule for this type of site"),
     "area_rule": gettext_lazy("Rule for this area"),
     "site_guarantor": gettext_lazy("Site's responsible unit (包保)"),
@@ -59,6 +66,7 @@ class RoutingDecision:
     facility: dict | None = None
     site: dict | None = None
     road: dict | None = None
+    storefront: dict | None = None
     nearby_sites: list[dict] = field(default_factory=list)
 
     @property
@@ -173,8 +181,30 @@ def _facility_owner(place: _Place) -> RoutingDecision | None:
     )
 
 
+def _storefront_duty(place: _Place) -> RoutingDecision | None:
+    """2. The unit supervising the storefront duty (门前五包) of the shop whose frontage holds the point, for
+    shop-front categories. One spatial-index query (``storefront_at``), only for those categories."""
+    if not place.cat.storefront_duty:
+        return None
+    shop = place.index.storefront_at(place.lng, place.lat)
+    if shop is None:
+        return None
+    name = place.config.unit_name(shop.supervising_unit_id)
+    if name is None:
+        return None
+    place.decision.storefront = {
+        "id": shop.id, "code": shop.code, "shop_name": shop.shop_name, "distance_m": shop.distance_m,
+    }
+    return place.decide(
+        shop.supervising_unit_id,
+        "storefront_duty",
+        _("门前五包 (%(shop)s): the place is in front of %(shop)s, whose storefront duties %(unit)s supervises.")
+        % {"shop": shop.shop_name, "unit": name},
+    )
+
+
 def _site_type_rule(place: _Place) -> RoutingDecision | None:
-    """2. A rule for this category at the type of site the point is at."""
+    """3. A rule for this category at the type of site the point is at."""
     cat, config = place.cat, place.config
     for site in place.at_sites:
         matching = [r for r in place.rules_here() if r.site_type_id == site.type_id]
@@ -191,7 +221,7 @@ def _site_type_rule(place: _Place) -> RoutingDecision | None:
 
 
 def _area_rule(place: _Place) -> RoutingDecision | None:
-    """3. A rule for this category in an area holding the point."""
+    """4. A rule for this category in an area holding the point."""
     cat, config = place.cat, place.config
     area_rules = [r for r in place.rules_here() if r.site_type_id is None]
     if not area_rules:
@@ -208,7 +238,7 @@ def _area_rule(place: _Place) -> RoutingDecision | None:
 
 
 def _site_guarantor(place: _Place) -> RoutingDecision | None:
-    """4. The 包保 unit of the site the point is at, for categories of local duty."""
+    """5. The 包保 unit of the site the point is at, for categories of local duty."""
     if not place.cat.local_duty:
         return None
     for site in place.at_sites:
@@ -224,7 +254,7 @@ def _site_guarantor(place: _Place) -> RoutingDecision | None:
 
 
 def _road_chief(place: _Place) -> RoutingDecision | None:
-    """5. The road chief of the nearest road segment, for categories of local duty."""
+    """6. The road chief of the nearest road segment, for categories of local duty."""
     if not place.cat.local_duty:
         return None
     road = place.index.nearest_road(place.lng, place.lat)
@@ -241,7 +271,7 @@ def _road_chief(place: _Place) -> RoutingDecision | None:
 
 
 def _area_default(place: _Place) -> RoutingDecision | None:
-    """6. The default unit of the deepest area holding the point that has one (属地兜底)."""
+    """7. The default unit of the deepest area holding the point that has one (属地兜底)."""
     for area in reversed(place.chain):
         name = place.config.unit_name(area.default_unit_id)
         if name:
@@ -255,7 +285,7 @@ def _area_default(place: _Place) -> RoutingDecision | None:
 
 
 def _triage(place: _Place) -> RoutingDecision:
-    """7. Nobody: the command centre's triage queue."""
+    """8. Nobody: the command centre's triage queue."""
     place.decision.reason = (
         _("The place lies outside every grid of the city; the command centre must triage it.")
         if not place.chain
@@ -265,7 +295,9 @@ def _triage(place: _Place) -> RoutingDecision:
 
 
 # The precedence of the module's docstring, declared once: the first rule that decides wins; triage always does.
-PRECEDENCE = (_facility_owner, _site_type_rule, _area_rule, _site_guarantor, _road_chief, _area_default, _triage)
+PRECEDENCE = (
+    _facility_owner, _storefront_duty, _site_type_rule, _area_rule, _site_guarantor, _road_chief, _area_default, _triage,
+)
 
 
 def case_route(

@@ -12,7 +12,17 @@ import factory
 from factory.django import DjangoModelFactory
 
 from wenming.common.geo import EARTH_RADIUS_M
-from wenming.org.models import Area, AreaLevel, RoadChief, RoadSegment, Site, SiteType, Unit, UnitKind
+from wenming.org.models import (
+    Area,
+    AreaLevel,
+    RoadChief,
+    RoadSegment,
+    Site,
+    SiteType,
+    StorefrontDuty,
+    Unit,
+    UnitKind,
+)
 
 M_PER_DEG_LAT = EARTH_RADIUS_M * math.pi / 180
 
@@ -129,3 +139,14 @@ class RoadChiefFactory(DjangoModelFactory):
     level = RoadChief.Level.STREET
     name = factory.Sequence(lambda n: f"路长{n}")
     unit = factory.SubFactory(UnitFactory)
+
+
+class StorefrontDutyFactory(GeoFactory):
+    class Meta:
+        model = StorefrontDuty
+
+    code = factory.Sequence(lambda n: f"TMQ{n:05d}")
+    shop_name = factory.Sequence(lambda n: f"测试商店{n}")
+    duties = factory.LazyFunction(lambda: ["sanitation", "greening", "order", "facilities", "civility"])
+    supervising_unit = factory.SubFactory(UnitFactory)
+    geometry = None
