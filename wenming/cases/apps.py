@@ -18,6 +18,9 @@ class CasesConfig(AppConfig):
 
         cache_reset_register(ROUTING_CONFIG, reset_routing_config)
         facility_source_register(facility_points)
+        from .services.facility_imports import facility_import_register  # noqa: PLC0415 — ready(): models load after apps.py is imported
+
+        facility_import_register()
 
         # Evidence and exposure renders are named by functions (evidence_path, rendered_path), so the orphan-file
         # sweep cannot read these folders off the fields.

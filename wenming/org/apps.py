@@ -14,3 +14,6 @@ class OrgConfig(AppConfig):
         from .spatial import reset_index  # noqa: PLC0415 — ready(): models load after apps.py is imported
 
         cache_reset_register(GEOGRAPHY, reset_index)
+        from .services.imports.registers import register_imports_of_org  # noqa: PLC0415 — ready(): models load after apps.py is imported
+
+        register_imports_of_org()

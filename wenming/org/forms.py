@@ -99,3 +99,28 @@ class OutlineQueryForm(forms.Form):
                 {"bbox": _("Communities and grids come only within areas or inside a box: give within or bbox.")}
             )
         return data
+
+
+REGISTER_IMPORT_MAX_BYTES = 20 * 2**20
+
+
+class RegisterImportForm(forms.Form):
+    """A register of roads, storefronts or facilities to check and import (see ``services/imports/registers.py``)."""
+
+    kind = forms.ChoiceField(label=_("Which register"))
+    file = forms.FileField(label=_("File (.xlsx or .csv)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES, initial=CRS.WGS84.value)
+    dry_run = forms.BooleanField(label=_("Check only (import nothing)"), required=False, initial=True)
+
+    def __init__(self, *args, registers: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, register.label) for kind, register in registers.items()]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Use a .xlsx or a .csv (UTF-8) file."))
+        if upload.size > REGISTER_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)d MB; split it.") % {
+                "mb": REGISTER_IMPORT_MAX_BYTES // 2**20})
+        return upload

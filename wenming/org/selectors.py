@@ -343,3 +343,16 @@ def field_outlines(*, user, tolerance_deg: float = 0.00005) -> dict:
     if not rows or len(rows) > FIELD_GRIDS_MAX:
         return area_outlines(user=user)
     return _outlines(rows, tolerance_deg)
+
+
+def register_imports_recent(*, user, limit: int = 10) -> list:
+    """The last imports of the street registers (roads, storefronts, facilities), from the audit log; only for
+    administrators, who alone may import them."""
+    from wenming.common.access import scope_for  # noqa: PLC0415
+    from wenming.common.models import AuditEvent  # noqa: PLC0415 — only this page reads the audit log here
+    from wenming.common.roles import ADMIN_ONLY  # noqa: PLC0415
+
+    if not scope_for(user).roles & ADMIN_ONLY:
+        return []
+    actions = ["import.roads", "import.storefronts", "import.facilities"]
+    return list(AuditEvent.objects.filter(action__in=actions).select_related("actor")[:limit])

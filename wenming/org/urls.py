@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "org"
 urlpatterns = [
@@ -10,5 +10,6 @@ urlpatterns = [
     path("units/<str:code>/", views.unit_detail, name="unit_detail"),
     path("sites/", views.site_list, name="site_list"),
     path("sites/<str:code>/", views.site_detail, name="site_detail"),
+    path("imports/", import_views.registers_import, name="registers_import"),
     path("outlines.json", views.outlines_json, name="outlines"),
 ]

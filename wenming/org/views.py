@@ -8,7 +8,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from wenming.common.access import scope_for
 from wenming.common.pagination import paginate
+from wenming.common.roles import ADMIN_ONLY
 
 from . import selectors
 from .forms import AreaFilterForm, OutlineQueryForm, SiteFilterForm, UnitFilterForm
@@ -62,7 +64,11 @@ def unit_detail(request, code):
 
 @login_required
 def site_list(request):
-    return _list_page(request, SiteFilterForm, selectors.site_list, "org/site_list.html")
+    form = SiteFilterForm(request.GET or None)
+    page = paginate(request, selectors.site_list(user=request.user, **form.filters()), per_page=form.page_size())
+    return render(request, "org/site_list.html", {
+        "form": form, "page": page, "can_import_registers": bool(scope_for(request.user).roles & ADMIN_ONLY),
+    })
 
 
 @login_required
