@@ -246,6 +246,11 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "org:site_list": (get(STAFF_ONLY),),
     "org:site_detail": (get(expect(404, (ANON, LOGIN), (HQ | CG | {"taocheng", "anfang", "wangge"}, 200)),
                             kwargs={"code": "site_code"}),),
+    # The street registers' import (roads and chiefs, storefronts, facilities): administrators only, 404 for the
+    # rest; an empty POST is a form refused in place (200) that writes nothing.
+    "org:registers_import": (get(expect(404, (ANON, LOGIN), (ADMIN, 200))),
+                             post(expect(404, (ANON, LOGIN), (ADMIN, 200)),
+                                  counts=("org.roadsegment", "org.roadchief", "org.storefrontduty", "cases.facility"))),
     # Outlines for the maps: districts and streets are public boundaries (any staff role); grids come only within
     # an area or a box (400 without), and only those of the role's scope (the answer is filtered, not refused).
     "org:outlines": (get(STAFF_ONLY, query="level=county,street"), get(STAFF_ONLY, query="level=grid&within=131102"),
