@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import shapely
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from shapely.geometry import mapping, shape
 
 from wenming.common.access import get_or_404, restrict
 from wenming.common.services.geography import GEOGRAPHY, version_read
 
-from .models import Area, Person, Site, Unit
+from .models import Area, Person, Site, StorefrontDuty, Unit
 
 
 def area_list(*, user, q: str = "", level: str = "") -> QuerySet[Area]:
@@ -306,6 +307,12 @@ def route_check(*, user, decision) -> RouteCheck:
                 "geometry": row["geometry"],
                 "properties": {"kind": "site", "name": f"{row['name']}（{row['site_type__name']}） {s['distance_m']} m"},
             })
+    shop = getattr(decision, "storefront", None)
+    if shop:  # the shop whose frontage decided (门前五包), drawn like a site
+        row = restrict(StorefrontDuty.objects.filter(pk=shop["id"]), user).values("geometry").first()
+        if row and row["geometry"]:
+            features.append({"type": "Feature", "geometry": row["geometry"], "properties": {
+                "kind": "site", "name": f"{gettext('Storefront duty (门前五包)')}：{shop['shop_name']}"}})
     features.append({
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [decision.lng, decision.lat]},

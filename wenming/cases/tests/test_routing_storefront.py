@@ -160,3 +160,6 @@ def test_the_routing_check_page_shows_the_reason_in_chinese(client, place, stree
     assert 'data-rule="storefront_duty">门前五包<' in page
     assert "门前五包（老王水果店）" in page and "中华街道门前五包办" in page
     assert f"{shop.shop_name} · {shop.code}" in page
+    # The map draws the shop's frontage, named.
+    names = [f["properties"]["name"] for f in response.context["check"].features["features"]]
+    assert "门前五包：老王水果店" in names
