@@ -109,6 +109,14 @@ def test_a_shop_registered_by_its_point_has_a_small_frontage_around_it(place):
     assert route(offset(*place, FRONTAGE_POINT_M + 3, 0), "SJ0409").rule == "area_default"
 
 
+def test_a_frontage_drawn_as_an_area_holds_the_points_inside_it(place):
+    supervisor = UnitFactory()
+    StorefrontDutyFactory(supervising_unit=supervisor, geometry=square(*offset(*place, 20, 0), 8))
+    assert route(offset(*place, 20, 0), "SJ0402").unit_id == supervisor.id
+    assert route(offset(*place, 20, 10), "SJ0402").unit_id == supervisor.id  # 2 m outside: within its 3 m
+    assert route(offset(*place, 20, 15), "SJ0402").rule == "area_default"
+
+
 def test_the_nearest_of_two_shops_decides(place):
     near, far = UnitFactory(), UnitFactory()
     StorefrontDutyFactory(supervising_unit=far, geometry=point(*offset(*place, 8, 0)))
