@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wenming.common.uploads import PhotosField
 from wenming.evaluation.models import INCIDENT_KINDS, Criterion, Domain, RiskLevel
@@ -24,7 +25,8 @@ class FilesField(PhotosField):
 
 
 class BoardFilterForm(forms.Form):
-    STATES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
+    STATES = [("open", pgettext_lazy("risk filter", "Open")), ("closed", pgettext_lazy("risk filter", "Closed")),
+              ("all", _("All"))]
     domain = forms.ModelChoiceField(label=_("Domain"), queryset=Domain.objects.none(), required=False)
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
                                    choices=[("", _("All levels")), *RiskLevel.choices])

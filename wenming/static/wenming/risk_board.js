@@ -43,10 +43,10 @@
     var word = function (key) { return chartEl.getAttribute("data-" + key) || ""; };
     var chart = echarts.init(chartEl);
     chart.setOption({
-      title: { text: word("title"), subtext: word("unit"), left: 0, textStyle: { fontSize: 14 } },
+      title: { text: word("title"), left: 0, top: 0, textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { top: 22, right: 0 },
-      grid: { left: 40, right: 10, top: 60, bottom: 30 },
+      legend: { bottom: 0, left: "center" },
+      grid: { left: 40, right: 10, top: 48, bottom: 56 },
       xAxis: { type: "category", data: rows.map(function (r) { return r.getAttribute("data-domain"); }) },
       yAxis: { type: "value", minInterval: 1, name: word("unit") },
       series: LEVELS.map(function (l) {
