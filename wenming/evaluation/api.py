@@ -184,8 +184,14 @@ class RiskRecordDetailSerializer(RiskRecordSerializer):
         fields = [*RiskRecordSerializer.Meta.fields, "signals", "events", "actions"]
 
     def get_signals(self, obj) -> list[dict]:
-        rows = restrict(obj.signals.select_related("site"), self.context["request"].user).order_by("-at")
-        return RiskSignalSerializer(rows, many=True).data
+        user = self.context["request"].user
+        rows = list(restrict(obj.signals.select_related("site"), user).order_by("-at"))
+        visible = risk_selectors.visible_case_ids(user, rows)
+        data = RiskSignalSerializer(rows, many=True).data
+        for row, signal in zip(data, rows, strict=True):
+            if signal.case_id and signal.case_id not in visible:
+                row["note"] = ""  # a case's words (which may name its reporter) only for those who may open it
+        return data
 
     def get_actions(self, obj) -> list[str]:
         return [a.key for a in risk_actions_for(obj, self.context["request"].user)]

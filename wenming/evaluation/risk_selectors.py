@@ -146,13 +146,21 @@ def map_points(user, filters: BoardFilters, *, edition: Edition | None, now: dt.
     return {"signals": points, "sites": sites}
 
 
+def visible_case_ids(user, signals) -> set[int]:
+    """The ids of the signals' cases this person may open (their words are shown to them only)."""
+    ids = {s.case_id for s in signals if s.case_id}
+    return set(restrict(Case.objects.filter(pk__in=ids), user).values_list("pk", flat=True)) if ids else set()
+
+
 def record_detail(user, record: RiskRecord) -> dict:
     """A record's signals, timeline, evidence and linked cases (those the viewer may open)."""
     signals = list(restrict(record.signals.select_related("site", "case", "reported_by"), user).order_by("-at"))
-    case_ids = {s.case_id for s in signals if s.case_id}
-    visible = set(restrict(Case.objects.filter(pk__in=case_ids), user).values_list("pk", flat=True))
+    visible = visible_case_ids(user, signals)
     cases = [{"id": s.case_id, "number": s.case.number, "visible": s.case_id in visible}
              for s in {s.case_id: s for s in signals if s.case_id}.values()]
+    for s in signals:
+        # A case's words (which may name its reporter) only for those who may open the case.
+        s.shown_note = s.note if not s.case_id or s.case_id in visible else ""
     events = list(record.events.select_related("actor").order_by("seq"))
     return {"signals": signals, "events": events, "cases": cases,
             "evidence": list(record.evidence.order_by("id"))}

@@ -160,3 +160,22 @@ def test_incident_form_and_plan_pages(client, records, people):
     assert client.get(f"/evaluation/risks/plans/files/{attachment.pk}/").status_code == 404
     assert client.get(f"/evaluation/risks/plans/{mine.criterion_id}/").status_code == 404
     assert client.get("/evaluation/risks/plans/").status_code == 200
+
+
+def test_a_case_s_words_are_shown_only_to_those_who_may_open_the_case(client, risk_world, people,  # noqa: F811
+                                                                       django_capture_on_commit_callbacks):
+    """A record's signal from a case the viewer may not open shows no case text (it may name the reporter)."""
+    from wenming.cases.services import workflow as wf
+    from wenming.evaluation.models import RiskSignal
+    from wenming.evaluation.tests.test_risk import _far_point
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = wf.case_intake(channel="hotline", description="占道经营，举报人电话13900009999", lng=_far_point()[0],
+                              lat=_far_point()[1], category="SJ0401", actor=people["shouli"])
+    record = RiskSignal.objects.get(case=case).record
+    client.force_login(people["chengguan"])  # the case is not dispatched to the unit yet
+    page = client.get(f"/evaluation/risks/{record.pk}/").content.decode()
+    api = client.get(f"/api/v1/evaluation/risks/{record.pk}/").content.decode()
+    assert "13900009999" not in page and "13900009999" not in api and "not in your scope" in page
+    client.force_login(people["zhiban"])
+    assert "13900009999" in client.get(f"/evaluation/risks/{record.pk}/").content.decode()
