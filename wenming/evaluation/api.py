@@ -164,6 +164,8 @@ class RiskEventSerializer(serializers.ModelSerializer):
 
 
 class RiskRecordSerializer(serializers.ModelSerializer):
+    # Plain strings in the schema (open, responding, closed): the cases' "state" enum has the name already.
+    state = serializers.CharField(read_only=True, help_text="open, responding or closed")
     criterion = serializers.CharField(source="criterion.code", read_only=True)
     criterion_id = serializers.IntegerField(read_only=True)
     level = serializers.CharField(source="level_key", read_only=True)
@@ -198,11 +200,15 @@ class RiskRecordDetailSerializer(RiskRecordSerializer):
 
 
 class RiskFilterSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=[("open", "open"), ("closed", "closed"), ("all", "all")], required=False,
-                                    default="open")
+    state = serializers.CharField(required=False, default="open", max_length=8, help_text="open (default), closed or all")
     level = serializers.ChoiceField(choices=[(v, k) for k, v in LEVEL_CODES.items()], required=False)
     criterion = serializers.CharField(required=False, max_length=32, help_text="A criterion's code.")
     overdue = serializers.BooleanField(required=False, default=False)
+
+    def validate_state(self, value: str) -> str:
+        if value not in ("open", "closed", "all"):
+            raise serializers.ValidationError(_("Choose open, closed or all."))
+        return value
 
 
 class RiskRecordViewSet(viewsets.GenericViewSet):
