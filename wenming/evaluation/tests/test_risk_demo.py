@@ -19,3 +19,15 @@ def test_the_demo_builds_plans_links_and_records_idempotently(demo_framework, pe
     second = evaluation_risk_demo_build()
     assert second["plans"] == 0 and second["links"] == 0 and RiskSignal.objects.count() == signals
     assert RiskRecord.objects.count() == second["records"]
+
+
+def test_the_demo_s_scan_makes_records_from_the_demo_cases(demo_framework, people):
+    from wenming.demo.cases import demo_cases_build
+    from wenming.demo.evaluation_risk import evaluation_risk_demo_build
+    from wenming.evaluation.models import RiskRecord, RiskSignal
+
+    demo_cases_build(count=40, days=10, exposures=0)
+    built = evaluation_risk_demo_build()
+    assert built["new_cases"] > 0 and RiskRecord.objects.exists()
+    assert RiskSignal.objects.filter(kind="case_new").count() == built["new_cases"]
+    assert RiskSignal.objects.filter(case__isnull=False).count() == built["new_cases"] + built["overdue_cases"]
