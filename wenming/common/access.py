@@ -21,6 +21,7 @@ from wenming.common.roles import (
     COMMAND_OR_ADMIN,
     FRAMEWORK_KEEPERS,
     NOT_FIELD,
+    RISK_READERS,
     Role,
     roles,
 )
@@ -188,6 +189,19 @@ RULES: dict[str, Rule] = {
         area_lookups=("criterion__lead_unit__area__path", "criterion__responsible_units__area__path"),
         unit_lookups=("criterion__lead_unit__path", "criterion__responsible_units__path"),
     ),
+    # The risk watch (负面清单 风险管控): plans, records, signals and events follow their criterion (a unit sees those
+    # of the criteria it leads or shares, the areas those units lie in see them too); the command centre and the
+    # evaluation office see them all. Changed only through the risk services (never in the admin screens).
+    **{label: Rule(
+        view_roles=NOT_FIELD, change_roles=frozenset(), delete_roles=frozenset(), sees_all=RISK_READERS,
+        distinct=True,
+        area_lookups=(f"{prefix}criterion__lead_unit__area__path", f"{prefix}criterion__responsible_units__area__path"),
+        unit_lookups=(f"{prefix}criterion__lead_unit__path", f"{prefix}criterion__responsible_units__path"),
+    ) for label, prefix in (("evaluation.riskplan", ""), ("evaluation.riskplanrevision", "plan__"),
+                            ("evaluation.riskplanattachment", "plan__"), ("evaluation.riskrecord", ""),
+                            ("evaluation.risksignal", ""), ("evaluation.riskevent", "record__"),
+                            ("evaluation.riskevidence", "record__"))},
+    "evaluation.riskscanmark": Rule(reference=True, view_roles=ADMIN_ONLY, change_roles=frozenset()),
 }
 
 

@@ -34,6 +34,7 @@ EVENTED_MODELS = frozenset({
     "scoring.scoresnapshot", "scoring.scorecorrection", "scoring.redblacklist", "scoring.accountabilityrecord",
     "scoring.accountabilityfollowup",
     "evaluation.criterionevent",
+    "evaluation.riskrecord", "evaluation.riskevent", "evaluation.riskevidence", "evaluation.riskplanrevision",
     "common.auditevent",
 })
 # Most rows a deletion's audit entry lists of those that went with it.

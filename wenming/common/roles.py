@@ -64,3 +64,15 @@ NOTICE_FOLLOWERS = COMMAND | roles(Role.AREA_LEADER)
 # Who imports editions of the framework and sets who answers for each criterion: the evaluation office and the
 # administrator. The evaluation office also sees every criterion whatever its own scope (access.Rule.sees_all).
 FRAMEWORK_KEEPERS = roles(Role.EVAL_OFFICE, Role.ADMIN)
+# -- the risk watch (wenming.evaluation: 负面清单 风险管控) ---------------------------------------------------------
+# Who sees every risk record and acts on them from above (督办, raise or lower a level, close, reopen; report an
+# incident on any criterion): the shift leaders and the evaluation office. The rest of the command centre reads
+# every record too (RISK_READERS); a unit sees and acts on the records of the criteria it leads or shares.
+RISK_OFFICE = roles(Role.SHIFT_LEADER, Role.EVAL_OFFICE)
+RISK_READERS = COMMAND | roles(Role.EVAL_OFFICE, Role.ADMIN)
+# Told at once when an item reaches 触发 (beside the lead unit's leaders): the commander on duty and the office.
+RISK_COMMANDERS = roles(Role.SHIFT_LEADER, Role.EVAL_OFFICE)
+# Who reports an incident (serious incident, discipline case, media report) on any criterion: the command centre
+# and the evaluation office; a unit reports on the criteria it leads or shares.
+INCIDENT_REPORTERS = COMMAND | roles(Role.EVAL_OFFICE)
+UNIT_LEADERS = roles(Role.UNIT_LEADER)

@@ -1,17 +1,40 @@
-"""REST v1 reads of the framework (mounted by ``wenming.api.urls``): editions, and criteria with their clauses and
-who answers for them. The same access path as the pages: a unit lists only the criteria it leads or shares."""
+"""REST v1 of the framework (mounted by ``wenming.api.urls``): editions, criteria with their clauses and who answers
+for them, and the risk records with their actions. The same access path as the pages: a unit lists only the
+criteria it leads or shares, and their risk records."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
-from wenming.common.access import restrict
-from wenming.evaluation import selectors
-from wenming.evaluation.models import Clause, Criterion, CriterionKind, Edition
+from wenming.common.access import get_or_404, restrict
+from wenming.common.files import display_name, upload_read
+from wenming.common.input import CleanFormParser, CleanJSONParser, CleanMultiPartParser, db_id
+from wenming.common.uploads import photos_check
+from wenming.evaluation import risk_selectors, selectors
+from wenming.evaluation.models import (
+    LEVEL_KEYS,
+    Clause,
+    Criterion,
+    CriterionKind,
+    Edition,
+    RiskEvent,
+    RiskLevel,
+    RiskRecord,
+    RiskSignal,
+)
+from wenming.evaluation.services import risk
+from wenming.evaluation.services.risk_actions import RISK_ACTIONS, SYSTEM, risk_actions_for
+
+LEVEL_CODES = {key: int(level) for level, key in LEVEL_KEYS.items()}
 
 
 class EditionSerializer(serializers.ModelSerializer):
@@ -94,3 +117,169 @@ class CriterionViewSet(viewsets.ReadOnlyModelViewSet):
             rows = rows.filter(Q(code__icontains=d["q"]) | Q(text__icontains=d["q"]))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# -- the risk watch (负面清单 风险管控) ----------------------------------------------------------------------------
+
+class RiskFilesField(serializers.ListField):
+    """Evidence files (photos or PDFs) under the web forms' rule (``photos_check``), checked before they are read."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.FileField())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        files = super().to_internal_value(data)
+        try:
+            photos_check(files, field=self.label, allow_pdf=True)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return files
+
+
+class RiskActionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=0, required=False, allow_null=True,
+                                       help_text="The version you saw; a changed record is refused as stale.")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    files = RiskFilesField(required=False, default=list, label=_("Evidence"))
+
+
+class RiskSignalSerializer(serializers.ModelSerializer):
+    level = serializers.SerializerMethodField()
+    site = serializers.CharField(source="site.name", default=None, allow_null=True, read_only=True)
+    case = serializers.IntegerField(source="case_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = RiskSignal
+        fields = ["kind", "level", "case", "site", "distance_m", "lng", "lat", "note", "at"]
+
+    def get_level(self, obj) -> str:
+        return LEVEL_KEYS[RiskLevel(obj.level)]
+
+
+class RiskEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RiskEvent
+        fields = ["seq", "action", "from_state", "to_state", "from_level", "to_level", "note", "at"]
+
+
+class RiskRecordSerializer(serializers.ModelSerializer):
+    # Plain strings in the schema (open, responding, closed): the cases' "state" enum has the name already.
+    state = serializers.CharField(read_only=True, help_text="open, responding or closed")
+    criterion = serializers.CharField(source="criterion.code", read_only=True)
+    criterion_id = serializers.IntegerField(read_only=True)
+    level = serializers.CharField(source="level_key", read_only=True)
+    owner_unit = serializers.CharField(source="owner_unit.code", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = RiskRecord
+        fields = ["id", "criterion", "criterion_id", "level", "state", "owner_unit", "opened_at", "response_due",
+                  "responded_at", "closed_at", "triggered_at", "supervised_count", "supervised_at", "version"]
+
+
+class RiskRecordDetailSerializer(RiskRecordSerializer):
+    signals = serializers.SerializerMethodField()
+    events = RiskEventSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta(RiskRecordSerializer.Meta):
+        fields = [*RiskRecordSerializer.Meta.fields, "signals", "events", "actions"]
+
+    def get_signals(self, obj) -> list[dict]:
+        user = self.context["request"].user
+        rows = list(restrict(obj.signals.select_related("site"), user).order_by("-at"))
+        visible = risk_selectors.visible_case_ids(user, rows)
+        data = RiskSignalSerializer(rows, many=True).data
+        for row, signal in zip(data, rows, strict=True):
+            if signal.case_id and signal.case_id not in visible:
+                row["note"] = ""  # a case's words (which may name its reporter) only for those who may open it
+        return data
+
+    def get_actions(self, obj) -> list[str]:
+        return [a.key for a in risk_actions_for(obj, self.context["request"].user)]
+
+
+class RiskFilterSerializer(serializers.Serializer):
+    state = serializers.CharField(required=False, default="open", max_length=8, help_text="open (default), closed or all")
+    level = serializers.ChoiceField(choices=[(v, k) for k, v in LEVEL_CODES.items()], required=False)
+    criterion = serializers.CharField(required=False, max_length=32, help_text="A criterion's code.")
+    overdue = serializers.BooleanField(required=False, default=False)
+
+    def validate_state(self, value: str) -> str:
+        if value not in ("open", "closed", "all"):
+            raise serializers.ValidationError(_("Choose open, closed or all."))
+        return value
+
+
+class RiskRecordViewSet(viewsets.GenericViewSet):
+    """Risk records in your scope (a unit: those of the criteria it leads or shares): list, detail, and the
+    actions of the table (``actions`` lists those you may take now; the service checks again)."""
+
+    serializer_class = RiskRecordSerializer
+    parser_classes = [CleanJSONParser, CleanFormParser, CleanMultiPartParser]
+    queryset = RiskRecord.objects.none()
+
+    def get_queryset(self):
+        return restrict(RiskRecord.objects.select_related("criterion", "owner_unit"), self.request.user)
+
+    @extend_schema(parameters=[RiskFilterSerializer])
+    def list(self, request):
+        filters = RiskFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        d = filters.validated_data
+        rows = risk_selectors.records(request.user, risk_selectors.BoardFilters(
+            state=d["state"], level=LEVEL_CODES.get(d.get("level")), overdue=d["overdue"]))
+        if d.get("criterion"):
+            rows = rows.filter(criterion__code=d["criterion"])
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(RiskRecordSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: RiskRecordDetailSerializer})
+    def retrieve(self, request, pk=None):
+        return self._detail(request, self._get(pk))
+
+    def _get(self, pk) -> RiskRecord:
+        pk = db_id(pk)
+        if pk is None:
+            raise Http404
+        events = Prefetch("events", queryset=RiskEvent.objects.order_by("seq"))
+        return get_or_404(RiskRecord.objects.select_related("criterion", "owner_unit").prefetch_related(events),
+                          self.request.user, pk=pk)
+
+    def _detail(self, request, record: RiskRecord) -> Response:
+        return Response(RiskRecordDetailSerializer(record, context={"request": request}).data)
+
+    def _act(self, request, pk, key):
+        record = self._get(pk)
+        form = RiskActionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        d = form.validated_data
+        files = []
+        for f in d["files"]:
+            content = upload_read(f, limit=settings.WENMING_MAX_UPLOAD_BYTES)
+            if content is None:
+                raise ValidationError({"files": [_("%(name)s is larger than the upload limit.")
+                                                 % {"name": display_name(f.name)}]})
+            files.append(risk.Upload(f.name, content))
+        try:
+            risk.risk_step(record_id=record.pk, actor=request.user, action_key=key,
+                           expected_version=d.get("version"), note=d["note"], files=files)
+        except risk.RiskNotFound:
+            raise Http404 from None
+        return self._detail(request, self._get(record.pk))
+
+
+def _risk_action(key: str):
+    def handler(self, request, pk=None):
+        return self._act(request, pk, key)
+
+    handler.__name__ = f"do_{key}"
+    handler.__doc__ = f"Risk action {key} (the service checks the person's right and the record's state)."
+    handler = extend_schema(request=RiskActionSerializer, responses={200: RiskRecordDetailSerializer})(handler)
+    return action(detail=True, methods=["post"], url_path=key.replace("_", "-"), url_name=key)(handler)
+
+
+# The actions a person takes (the system's are never posted).
+RISK_API_ACTIONS = [key for key, a in RISK_ACTIONS.items() if a.who != SYSTEM]
+for _key in RISK_API_ACTIONS:
+    setattr(RiskRecordViewSet, f"do_{_key}", _risk_action(_key))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import risk_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -15,4 +15,16 @@ urlpatterns = [
     path("editions/<str:code>/export.xlsx", views.edition_export, name="edition_export"),
     path("criteria/<int:pk>/", views.criterion_detail, name="criterion"),
     path("criteria/<int:pk>/responsibility/", views.criterion_responsibility, name="responsibility"),
+    # The risk watch (负面清单 风险管控).
+    path("risks/", risk_views.risk_board, name="risks"),
+    path("risks/<int:pk>/", risk_views.risk_detail, name="risk"),
+    path("risks/<int:pk>/act/<slug:key>/", risk_views.risk_act, name="risk_act"),
+    path("risks/evidence/<int:pk>/", risk_views.risk_evidence, name="risk_evidence"),
+    path("risks/incident/", risk_views.risk_incident, name="risk_incident"),
+    path("risks/plans/", risk_views.risk_plans, name="risk_plans"),
+    path("risks/plans/<int:criterion_pk>/", risk_views.risk_plan, name="risk_plan"),
+    path("risks/plans/<int:criterion_pk>/edit/", risk_views.risk_plan_edit, name="risk_plan_edit"),
+    path("risks/plans/<int:criterion_pk>/revisions/<int:number>/", risk_views.risk_plan_revision,
+         name="risk_plan_revision"),
+    path("risks/plans/files/<int:pk>/", risk_views.risk_plan_file, name="risk_plan_file"),
 ]

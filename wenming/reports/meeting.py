@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from wenming.campaign.models import Meeting, TaskStatus
 from wenming.campaign.services.tasks import task_status
 from wenming.common.tabular import text_cell, xlsx_row
+from wenming.evaluation.risk_selectors import week_section
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Mm(210), Mm(297), Mm(20)
@@ -127,6 +128,25 @@ def _sections(meeting: Meeting) -> list[tuple[str, list[Column], list[list]]]:
           Column(_("Of which by the handling deadline"), 1.4, True), Column(_("On-time handling rate (%)"), 1.2, True)],
          [[r["unit"], r["handled"], r["on_time"], r["rate"]] for r in a.get("ranking", [])]),
     ]
+
+
+def meeting_risk_week(meeting: Meeting, *, now: dt.datetime | None = None) -> dict:
+    """The risk section's figures for the meeting's week (负面清单 风险管控). Read when the pack is written: the risk
+    watch is the evaluation app's and the stored agenda is the campaign's, which does not read it."""
+    start = dt.datetime.combine(meeting.week_start, dt.time.min, tzinfo=timezone.get_current_timezone())
+    return week_section(start=start, end=start + dt.timedelta(days=7), now=now)
+
+
+def _risk_section(meeting: Meeting, *, now: dt.datetime | None = None) -> tuple[str, list[Column], list[list]]:
+    """One row, city-wide counts only (the pack is read by every office role; the records are not all theirs)."""
+    r = meeting_risk_week(meeting, now=now)
+    return (_("Negative-list risks"),
+            [Column(_("Open risk records at 触发"), 1, True), Column(_("Open risk records at 预警"), 1, True),
+             Column(_("Open risk records at 关注"), 1, True), Column(_("Risk records opened this week"), 1, True),
+             Column(_("Risk records reaching 触发 this week"), 1, True),
+             Column(_("Open risk records past their response deadline"), 1, True)],
+            [[r["open"]["triggered"], r["open"]["warning"], r["open"]["watch"], r["new"], r["triggered"],
+              r["overdue"]]])
 
 
 def _decision_columns() -> list[Column]:
@@ -293,7 +313,7 @@ def meeting_docx(meeting: Meeting, *, now: dt.datetime | None = None) -> bytes:
                         "%(sup)s open supervision items.") % {
         "tasks": totals.get("tasks", 0), "behind": totals.get("behind", 0), "overdue": totals.get("overdue", 0),
         "new": totals.get("new_cases", 0), "sup": totals.get("supervision_open", 0)})
-    for title, columns, rows in _sections(meeting):
+    for title, columns, rows in [*_sections(meeting), _risk_section(meeting, now=now)]:
         doc.add_heading(title, level=1)
         _table(doc, columns, rows)
     doc.add_heading(_("Minutes"), level=1)
@@ -338,7 +358,7 @@ def meeting_xlsx(meeting: Meeting) -> bytes:
     wb = Workbook(write_only=False)
     wb.remove(wb.active)
     title, subtitle = _heading(meeting.agenda)
-    for sheet_title, columns, rows in [*_sections(meeting),
+    for sheet_title, columns, rows in [*_sections(meeting), _risk_section(meeting),
                                        (_("Decisions (supervision items)"), _decision_columns(), _decisions(meeting))]:
         ws = wb.create_sheet(re.sub(r"[\\/?*\[\]:]", " ", sheet_title)[:31])
         ws.append(xlsx_row(ws, [c.header for c in columns]))

@@ -4,12 +4,14 @@ Intake is the platform's hottest write (a city's hotline, the provincial platfor
 day). Through the ORM it costs two round trips and two statements PostgreSQL parses and plans afresh each time;
 the 44-column case insert is most of the database's work for a post. Here both rows go in one statement with
 two data-modifying CTEs, bound server-side and prepared once per connection, so PostgreSQL plans it once.
+The case's ``post_save`` (``created=True``) is sent after it, as ``save()`` sends it: the evaluation app's risk
+watch listens for new cases (a dict lookup when the category is linked to no criterion).
 
 The statement is built from the models' own field lists and each value goes through the field's ``pre_save``
-and ``get_db_prep_save``, the same as ``Model.save()``: a new field needs no change here. Neither model has
-save signals or a ``save()`` of its own on insert (``CaseEvent.save`` only refuses updates), so nothing the ORM
-would have run is skipped. Errors arrive as Django's (``IntegrityError`` and so on), and the statement is logged
-like any other query when queries are logged.
+and ``get_db_prep_save``, the same as ``Model.save()``: a new field needs no change here. Neither model has a
+``save()`` of its own on insert (``CaseEvent.save`` only refuses updates) and the case's ``post_save`` is sent here,
+so nothing the ORM would have run is skipped. Errors arrive as Django's (``IntegrityError`` and so on), and the
+statement is logged like any other query when queries are logged.
 
 Set WENMING_DB_PREPARED_STATEMENTS=0 behind a connection pooler that cannot keep prepared statements (PgBouncer
 before 1.21, or without ``max_prepared_statements``): the statement is then still one round trip, unprepared.
@@ -23,6 +25,7 @@ from functools import lru_cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import NOT_PROVIDED
+from django.db.models.signals import post_save
 
 from wenming.cases.models import Case, CaseEvent
 
@@ -118,3 +121,4 @@ def case_insert_reported(*, case: Case, event: CaseEvent) -> None:
     event.case = case
     event.pk = row[-1]
     event._state.adding, event._state.db = False, db.alias
+    post_save.send(sender=Case, instance=case, created=True, update_fields=None, raw=False, using=db.alias)

@@ -251,6 +251,24 @@ def world_build() -> World:
                                                                                              "responsible_unit_ids"})))
     k.update({"criterion_cg": str(criterion_cg.pk),
               "criterion_other": str(Criterion.objects.get(edition__code="DEMO-2026", code="P1.1.1").pk)})
+    # The risk watch: an open record on each of those criteria, the unit's answered with a photo; a plan of
+    # 城管 桃城分局's criterion with an attachment.
+    from wenming.evaluation.models import RiskLevel, RiskPlanAttachment, SignalKind
+    from wenming.evaluation.services import risk as risk_services
+
+    risk_cg = risk_services.risk_signal_record(criterion_id=criterion_cg.pk, kind=SignalKind.MEDIA_REPORT,
+                                               source_id="matrix-cg", level=RiskLevel.WARNING, note="媒体报道").record
+    risk_services.risk_step(record_id=risk_cg.pk, actor=w.p["chengguan"], action_key="respond", note="已处置",
+                            files=[risk_services.Upload("after.png", png)])
+    risk_other = risk_services.risk_signal_record(criterion_id=int(k["criterion_other"]),
+                                                  kind=SignalKind.MEDIA_REPORT, source_id="matrix-other",
+                                                  level=RiskLevel.WATCH, note="窗口投诉").record
+    risk_services.risk_plan_save(criterion_id=criterion_cg.pk, actor=Person.objects.get(username="ceping"),
+                                 expected_revision=0, triggers="学校周边占道", measures="清理", review_cycle_days=30,
+                                 files=[risk_services.Upload("plan.png", png)])
+    k.update({"risk_cg": str(risk_cg.pk), "risk_other": str(risk_other.pk),
+              "risk_evidence": str(risk_cg.evidence.get().pk),
+              "risk_plan_file": str(RiskPlanAttachment.objects.get(plan__criterion=criterion_cg).pk)})
     escalation_policy()  # the city's one policy row, made on first use: made now, so its admin pages open it
     _admin_objects(world, {
         "org.area": Area.objects.get(code="131102"), "org.unit": cgj, "org.person": w.p["chengguan"],

@@ -63,6 +63,13 @@ SEES_UNDISPATCHED = HQ | {"taocheng", "anfang"}
 KEEPERS = frozenset({"ceping", "admin"})
 # Who sees the criterion led by 城管 桃城分局: the city-wide roles, the unit, its district, the evaluation office.
 SEES_CRITERION_CG = HQ | CG | {"taocheng", "ceping"}
+# The risk watch: a record follows its criterion's scope; the command centre and the office see every one.
+SEES_RISK_CG = SEES_CRITERION_CG
+SEES_RISK_OTHER = HQ | {"ceping"}
+# Who reports an incident: the command centre, the office, and the units (on their own criteria).
+INCIDENT_REPORTERS = CMD | CG | {"gongdian", "jiedao", "ceping"}
+# Who edits the plan of 城管 桃城分局's criterion: the office (and the administrator), and the unit.
+PLAN_EDITORS = KEEPERS | CG
 # Who may learn which undercover inspector did what.
 SEES_INSPECTORS = HQ | {"anfang"}
 
@@ -216,6 +223,17 @@ def _open311(name: str, *rows_kw: dict) -> tuple[Row, ...]:
     """One row per format: Open311 answers JSON and XML alike."""
     return tuple(Row(**{**kw, "kwargs": {**kw.get("kwargs", {}), "fmt": f"={fmt}"}})
                  for kw in rows_kw for fmt in ("json", "xml"))
+
+
+def _api_risk_actions() -> dict[str, tuple[Row, ...]]:
+    """Each risk action of the REST API, posted empty on the unit's record: refused for those who see it (a role
+    not the action's, a missing note or evidence, a state it does not leave from), 404 for the others."""
+    from wenming.evaluation.api import RISK_API_ACTIONS
+
+    answers = expect(404, (ANON, 401), (SEES_RISK_CG, REFUSED))
+    return {f"api:evaluation-risk-{key}": (post(answers, kwargs={"pk": "risk_cg"}, counts=("evaluation.riskevent",),
+                                                csrf="api"),)
+            for key in RISK_API_ACTIONS}
 
 
 def _api_actions() -> dict[str, tuple[Row, ...]]:
@@ -387,6 +405,37 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:evaluation-criterion-detail": (
         get(expect(404, (ANON, 401), (SEES_CRITERION_CG, 200)), kwargs={"pk": "criterion_cg"}),
         get(expect(404, (ANON, 401), (HQ | {"ceping"}, 200)), kwargs={"pk": "criterion_other"})),
+    # -- the risk watch: office staff and units read it; a unit sees the records of the criteria it leads -------
+    "evaluation:risks": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "evaluation:risk": (get(expect(404, (ANON, LOGIN), (SEES_RISK_CG, 200)), kwargs={"pk": "risk_cg"}),
+                        get(expect(404, (ANON, LOGIN), (SEES_RISK_OTHER, 200)), kwargs={"pk": "risk_other"})),
+    "evaluation:risk_act": (
+        post(expect(404, (ANON, LOGIN), (SEES_RISK_CG, 400)), kwargs={"pk": "risk_cg", "key": "=respond"},
+             counts=("evaluation.riskevent",)),
+        post(expect(404, (ANON, LOGIN)), kwargs={"pk": "risk_cg", "key": "=late"}, counts=("evaluation.riskevent",)),
+        post(expect(404, (ANON, LOGIN), (SEES_RISK_OTHER, 400)), kwargs={"pk": "risk_other", "key": "=supervise"},
+             counts=("evaluation.riskevent",))),
+    "evaluation:risk_evidence": (get(expect(404, (ANON, LOGIN), (SEES_RISK_CG, 200)), kwargs={"pk": "risk_evidence"},
+                                     download=True),),
+    "evaluation:risk_incident": (get(expect(404, (ANON, LOGIN), (INCIDENT_REPORTERS, 200))),
+                                 post(expect(404, (ANON, LOGIN), (INCIDENT_REPORTERS, 400)),
+                                      counts=("evaluation.risksignal",))),
+    "evaluation:risk_plans": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "evaluation:risk_plan": (get(expect(404, (ANON, LOGIN), (SEES_CRITERION_CG, 200)),
+                                 kwargs={"criterion_pk": "criterion_cg"}),),
+    "evaluation:risk_plan_edit": (
+        get(expect(404, (ANON, LOGIN), (PLAN_EDITORS, 200)), kwargs={"criterion_pk": "criterion_cg"}),
+        post(expect(404, (ANON, LOGIN), (PLAN_EDITORS, 400)), kwargs={"criterion_pk": "criterion_cg"},
+             counts=("evaluation.riskplanrevision",))),
+    "evaluation:risk_plan_revision": (get(expect(404, (ANON, LOGIN), (SEES_CRITERION_CG, 200)),
+                                          kwargs={"criterion_pk": "criterion_cg", "number": "=1"}),),
+    "evaluation:risk_plan_file": (get(expect(404, (ANON, LOGIN), (SEES_CRITERION_CG, 200)),
+                                      kwargs={"pk": "risk_plan_file"}, download=True),),
+    "api:evaluation-risk-list": (get(expect(200, (ANON, 401))),),
+    "api:evaluation-risk-detail": (
+        get(expect(404, (ANON, 401), (SEES_RISK_CG, 200)), kwargs={"pk": "risk_cg"}),
+        get(expect(404, (ANON, 401), (SEES_RISK_OTHER, 200)), kwargs={"pk": "risk_other"})),
+    **_api_risk_actions(),
     # -- the citizen's pages: the tracking code is the key ------------------------------------------------------
     "public:report": (get(PUBLIC), post(expect(400), counts=("cases.case",))),
     "public:code": (post(expect(400), counts=("public.phoneverification",)),),

@@ -11,6 +11,26 @@ from .framework import (
     Indicator,
     Method,
 )
+from .risk import (
+    INCIDENT_KINDS,
+    LEVEL_KEYS,
+    OPEN_RISK_STATES,
+    RiskEvent,
+    RiskEventAction,
+    RiskEvidence,
+    RiskLevel,
+    RiskPlan,
+    RiskPlanAttachment,
+    RiskPlanRevision,
+    RiskRecord,
+    RiskScanMark,
+    RiskSignal,
+    RiskState,
+    SignalKind,
+)
 
 __all__ = ["METHOD_ORDER", "Clause", "Criterion", "CriterionEvent", "CriterionEventAction", "CriterionKind", "Domain",
-           "DomainKind", "Edition", "Indicator", "Method"]
+           "DomainKind", "Edition", "Indicator", "Method",
+           "INCIDENT_KINDS", "LEVEL_KEYS", "OPEN_RISK_STATES", "RiskEvent", "RiskEventAction", "RiskEvidence", "RiskLevel",
+           "RiskPlan", "RiskPlanAttachment", "RiskPlanRevision", "RiskRecord", "RiskScanMark", "RiskSignal", "RiskState",
+           "SignalKind"]

@@ -123,3 +123,31 @@ def test_the_download_is_the_a4_pack(client, meeting, people):
     assert response.status_code == 200
     section = Document(io.BytesIO(response.content)).sections[0]
     assert abs(section.page_width - Mm(210)) < Mm(0.5)
+
+
+def test_the_pack_and_the_page_have_a_risk_section(meeting, people, client):
+    """负面清单 风险管控: open records by level, opened this week, reaching 触发 this week, overdue."""
+    from wenming.demo.evaluation import evaluation_demo_build
+    from wenming.evaluation.models import Criterion, Edition, RiskLevel, SignalKind
+    from wenming.evaluation.services.risk import risk_signal_record
+
+    evaluation_demo_build()
+    demo_framework = Edition.objects.get(code="DEMO-2026")
+
+    week = dt.datetime(2026, 3, 3, 10, 0, tzinfo=dt.UTC)
+    a, b = Criterion.objects.filter(edition=demo_framework).order_by("pk")[:2]
+    risk_signal_record(criterion_id=a.pk, kind=SignalKind.MEDIA_REPORT, source_id="w1", level=RiskLevel.TRIGGERED,
+                       now=week)
+    risk_signal_record(criterion_id=b.pk, kind=SignalKind.MEDIA_REPORT, source_id="w2", level=RiskLevel.WATCH,
+                       now=week - dt.timedelta(days=30))
+    doc = Document(io.BytesIO(meeting_docx(meeting, now=PRINTED)))
+    assert "Negative-list risks" in [p.text for p in doc.paragraphs]
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Open risk records at 触发")
+    # Open: one 触发, no 预警, one 关注; one opened this week and reaching 触发; both past their deadlines by now.
+    assert [c.text for c in table.rows[1].cells] == ["1", "0", "1", "1", "1", "2"]
+    book = load_workbook(io.BytesIO(meeting_xlsx(meeting)))
+    sheet = book["Negative-list risks"]
+    assert [c.value for c in sheet[2]] == [1, 0, 1, 1, 1, 2]
+    client.force_login(people["zhiban"])
+    page = client.get(f"/campaign/meetings/{meeting.pk}/")
+    assert page.status_code == 200 and 'id="meeting-risks"' in page.content.decode()
