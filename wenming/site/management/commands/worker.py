@@ -12,11 +12,12 @@ from wenming.cases.services.webhooks import webhooks_deliver, webhooks_recover
 from wenming.cases.tasks import deliver_webhooks, scan_escalations
 from wenming.common.services.notifications import notifications_deliver, notifications_recover
 from wenming.common.tasks import deliver_notifications, sweep_files
+from wenming.evaluation.tasks import scan_risks
 from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
 
 
 class Command(BaseCommand):
-    help = ("Run background work: the task queue worker, and the periodic escalation and campaign scans, "
+    help = ("Run background work: the task queue worker, and the periodic escalation, campaign and risk scans, "
             "notification and webhook retries, dashboard counts, score snapshots and the orphan-file sweep.")
 
     def add_arguments(self, parser):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         if once:
             self.stdout.write(f"escalations: {escalations_scan()}")
             self.stdout.write(f"campaign: {scan_campaign.call()}")
+            self.stdout.write(f"risks: {scan_risks.call()}")
             notifications_recover()
             self.stdout.write(f"notifications: {notifications_deliver()}")
             webhooks_recover()
@@ -60,6 +62,7 @@ class Command(BaseCommand):
                 notifications_recover()
                 scan_escalations.enqueue()
                 scan_campaign.enqueue()
+                scan_risks.enqueue()
                 deliver_notifications.enqueue()
                 webhooks_recover()
                 deliver_webhooks.enqueue()  # retries whose backoff has run out
