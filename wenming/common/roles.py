@@ -64,3 +64,6 @@ NOTICE_FOLLOWERS = COMMAND | roles(Role.AREA_LEADER)
 # Who imports editions of the framework and sets who answers for each criterion: the evaluation office and the
 # administrator. The evaluation office also sees every criterion whatever its own scope (access.Rule.sees_all).
 FRAMEWORK_KEEPERS = roles(Role.EVAL_OFFICE, Role.ADMIN)
+# Who creates campaign tasks outside a meeting (``campaign.services.tasks.task_create``): the command centre and
+# administrators, and the evaluation office, whose 回头看 rounds turn each criterion not met into a dated measure.
+TASK_CREATORS = COMMAND_OR_ADMIN | roles(Role.EVAL_OFFICE)
