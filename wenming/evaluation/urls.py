@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ledger_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -15,4 +15,14 @@ urlpatterns = [
     path("editions/<str:code>/export.xlsx", views.edition_export, name="edition_export"),
     path("criteria/<int:pk>/", views.criterion_detail, name="criterion"),
     path("criteria/<int:pk>/responsibility/", views.criterion_responsibility, name="responsibility"),
+    # The ledger (台账) and the 回头看 rounds.
+    path("ledger/", ledger_views.ledger, name="ledger"),
+    path("ledger/periods/", ledger_views.ledger_period_create, name="ledger_period_create"),
+    path("ledger/export.xlsx", ledger_views.ledger_export, name="ledger_export"),
+    path("ledger/criteria/<int:pk>/", ledger_views.ledger_entry, name="ledger_entry"),
+    path("ledger/evidence/<int:pk>/", ledger_views.ledger_evidence, name="ledger_evidence"),
+    path("ledger/rounds/", ledger_views.rounds, name="rounds"),
+    path("ledger/rounds/<int:pk>/", ledger_views.round_detail, name="round"),
+    path("ledger/rounds/<int:pk>/record/", ledger_views.round_record, name="round_record"),
+    path("ledger/rounds/<int:pk>/close/", ledger_views.round_close, name="round_close"),
 ]
