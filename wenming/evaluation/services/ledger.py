@@ -411,7 +411,7 @@ def ledger_workbook_bytes(*, rows: list[Criterion], period: AssessmentPeriod) ->
     met, one of those not met or partly met, one of the others (not applicable, not assessed yet). ``rows`` as
     ``ledger_selectors.ledger_rows`` gives them (entry, clauses, units, tasks read). Text made formula-safe."""
     sheets = {"met": (_("Met (已达标)"), []), "not_met": (_("Not met (未达标)"), []),
-              "other": (_("Other (不适用/未评估)"), [])}
+              "other": (_("Other (不适用、未评估)"), [])}
     for c in rows:
         entry = c.entry
         status = entry.status if entry else ""
@@ -420,7 +420,7 @@ def ledger_workbook_bytes(*, rows: list[Criterion], period: AssessmentPeriod) ->
         sheets[key][1].append(c)
     book = Workbook(write_only=True)
     for title, criteria in sheets.values():
-        ws = book.create_sheet(title[:31])
+        ws = book.create_sheet("".join("、" if ch in "[]:*?/\\" else ch for ch in title)[:31])
         for position, width in enumerate(WIDTHS):
             ws.column_dimensions[chr(ord("A") + position)].width = width
         ws.append(xlsx_row(ws, [f"{period.edition.name} · {period.name}"]))

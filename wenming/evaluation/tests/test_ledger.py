@@ -17,8 +17,8 @@ TODAY = dt.date(2026, 11, 10)
 NOW = timezone.make_aware(dt.datetime(2026, 11, 10, 10, 0))
 
 
-@pytest.fixture
-def world(demo_framework, people):
+@pytest.fixture(name="world")
+def world_fixture(demo_framework, people):
     """P5.1.2 led by 城管 桃城分局 (chengguan's unit), shared with the power company; two periods; a campaign."""
     from wenming.campaign.models import Campaign
     from wenming.demo.campaign import campaign_demo_build
@@ -183,7 +183,13 @@ def record_all(review_round, actor, statuses: dict[str, str], default="met", due
 
 def test_a_round_creates_measures_for_the_criteria_not_met_only(world):
     from wenming.campaign.models import TaskEvent, TaskEventAction
-    from wenming.evaluation.models import CriterionEvent, LedgerEntry, LedgerEventAction, ReviewEvent, RoundState
+    from wenming.evaluation.models import (
+        CriterionEvent,
+        LedgerEntry,
+        LedgerEventAction,
+        ReviewEvent,
+        RoundState,
+    )
     from wenming.evaluation.services.ledger import review_round_close
 
     review_round = open_round(world)
