@@ -34,6 +34,8 @@ EVENTED_MODELS = frozenset({
     "scoring.scoresnapshot", "scoring.scorecorrection", "scoring.redblacklist", "scoring.accountabilityrecord",
     "scoring.accountabilityfollowup",
     "evaluation.criterionevent",
+    "evaluation.assessmentperiod", "evaluation.ledgerentry", "evaluation.ledgerevidence", "evaluation.ledgerevent",
+    "evaluation.reviewround", "evaluation.reviewitem", "evaluation.reviewevent",
     "common.auditevent",
 })
 # Most rows a deletion's audit entry lists of those that went with it.

@@ -11,7 +11,14 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from wenming.evaluation.tests.test_ledger import NOW, assess, open_round, record_all, world_fixture  # noqa: F401 — the fixture
+from wenming.evaluation.tests.test_ledger import (  # noqa: F401 — the fixture
+    NOW,
+    assess,
+    measure_title,
+    open_round,
+    record_all,
+    world_fixture,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 
@@ -130,7 +137,7 @@ def test_the_export_is_the_offices_layout_with_formulas_neutralised(client, worl
     row = rows["P5.1.2"]
     assert row[0] >= 1 and row[1].startswith("P5 ") and row[2].startswith("P5.1 ")
     assert row[4].startswith("1. ") and row[5] == world["criterion"].lead_unit.name and row[6] == "国网衡水供电公司"
-    assert row[8] == "Not met (未达标)" and "P5.1.2 rectification measures" in row[10]
+    assert row[8] == "Not met (未达标)" and measure_title("P5.1.2") in row[10]
     assert row[11].date() == dt.date(2026, 12, 20) and row[12] == str(world["office"])
     assert "'=HYPERLINK" in row[9]  # the formula prefix neutralised
     met = {str(r[3]).split()[0] for r in book["Met (已达标)"].iter_rows(min_row=3, values_only=True)}
@@ -168,7 +175,7 @@ def test_the_office_runs_a_round_from_its_pages_and_units_cannot(client, world, 
     assert client.post(f"/evaluation/ledger/rounds/{review_round.pk}/close/").status_code == 302  # idempotent
     page = client.get(f"/evaluation/ledger/rounds/{review_round.pk}/").content.decode()
     task = items["P5.1.2"].criterion.tasks.get(code__startswith="HTK")
-    assert f'href="/campaign/tasks/{task.pk}/"' in page and page.count("rectification measures") == 1
+    assert f'href="/campaign/tasks/{task.pk}/"' in page and page.count(task.title) == 1
     api = client.get(f"/api/v1/evaluation/ledger-rounds/{review_round.pk}/").json()
     assert api["state"] == "closed" and {i["criterion"]: i["measure"] for i in api["items"]}["P5.1.2"] == task.code
     client.force_login(people["chengguan"])
