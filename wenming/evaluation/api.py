@@ -176,6 +176,8 @@ class ReviewRoundSerializer(serializers.ModelSerializer):
     period = serializers.CharField(source="period.name", read_only=True)
     domain = serializers.CharField(source="domain.code", default=None, allow_null=True, read_only=True)
     campaign = serializers.CharField(source="campaign.code", read_only=True)
+    # Plain text in the schema: an enum named "state" would collide with the cases' states there.
+    state = serializers.CharField(read_only=True, help_text="open or closed")
     items = serializers.SerializerMethodField()
 
     class Meta:
