@@ -15,8 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from wenming.campaign.models import Campaign
-from wenming.common.roles import UNIT_ROLES
-from wenming.demo.evaluation import CURRENT, office_account
+from wenming.common.roles import UNIT_ROLES, Role
 from wenming.evaluation.models import AssessmentPeriod, Criterion, Domain, Edition, LedgerStatus, ReviewRound
 from wenming.evaluation.services.ledger import (
     ItemResult,
@@ -57,14 +56,16 @@ def _photo() -> bytes:
 
 
 def evaluation_ledger_demo_build(*, today: dt.date | None = None) -> dict:
-    """Periods, entries and one closed 回头看 round for the current demo edition (after ``evaluation_demo_build``)."""
+    """Periods, entries and one closed 回头看 round for the current edition, by the evaluation office's login: call
+    it at the end of ``evaluation_demo_build`` (it imports nothing from ``wenming.demo.evaluation``, so that module
+    may import it at its top)."""
     counts = {"periods": 0, "entries": 0, "rounds": 0, "measures": 0}
-    edition = Edition.objects.filter(code=CURRENT).first()
-    if edition is None or AssessmentPeriod.objects.filter(edition=edition).exists():
+    edition = Edition.objects.filter(is_current=True).first()
+    office = (Person.objects.filter(is_active=True, roles__role=Role.EVAL_OFFICE).order_by("pk").first())
+    if edition is None or office is None or AssessmentPeriod.objects.filter(edition=edition).exists():
         return counts
     today = today or timezone.localdate()
     now = timezone.now()
-    office = office_account()
     with transaction.atomic():
         periods = []
         for year in (today.year - 2, today.year - 1, today.year):
