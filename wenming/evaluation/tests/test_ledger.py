@@ -320,3 +320,18 @@ def test_the_demo_ledger_builds_once(demo_framework):
     assert {"met", "not_met", "partly"} <= statuses
     assert evaluation_ledger_demo_build(today=TODAY) == {"periods": 0, "entries": 0, "rounds": 0, "measures": 0}
     assert AssessmentPeriod.objects.count() == 12
+
+
+def test_task_create_is_for_the_command_centre_the_office_and_administrators(world, people):
+    from wenming.campaign.models import Task, TaskEvent
+    from wenming.campaign.services.tasks import task_create
+    from wenming.common.errors import NotAllowed, WorkflowError
+
+    kw = {"campaign_id": world["campaign"].pk, "code": "ZG-1", "title": "整改", "now": NOW}
+    with pytest.raises(NotAllowed):
+        task_create(actor=people["chengguan"], due_on=dt.date(2026, 12, 1), **kw)
+    with pytest.raises(WorkflowError, match="Deadline"):
+        task_create(actor=people["zhiban"], due_on=dt.date(2026, 1, 1), **kw)  # before it starts
+    assert not Task.objects.filter(code="ZG-1").exists()
+    task = task_create(actor=people["zhiban"], due_on=dt.date(2026, 12, 1), cooperating_unit_ids=[], **kw)
+    assert TaskEvent.objects.get(task=task).data["due"] == "2026-12-01"
