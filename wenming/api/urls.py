@@ -13,6 +13,8 @@ router.register("sites", views.SiteViewSet, basename="site")
 router.register("evaluation/editions", evaluation_api.EditionViewSet, basename="evaluation-edition")
 router.register("evaluation/criteria", evaluation_api.CriterionViewSet, basename="evaluation-criterion")
 router.register("evaluation/risks", evaluation_api.RiskRecordViewSet, basename="evaluation-risk")
+router.register("evaluation/ledger", evaluation_api.LedgerEntryViewSet, basename="evaluation-ledger")
+router.register("evaluation/ledger-rounds", evaluation_api.ReviewRoundViewSet, basename="evaluation-round")
 
 app_name = "api"
 urlpatterns = [

@@ -202,6 +202,35 @@ RULES: dict[str, Rule] = {
                             ("evaluation.risksignal", ""), ("evaluation.riskevent", "record__"),
                             ("evaluation.riskevidence", "record__"))},
     "evaluation.riskscanmark": Rule(reference=True, view_roles=ADMIN_ONLY, change_roles=frozenset()),
+    # The ledger (台账) and the 回头看 rounds: periods and rounds are reference data for office staff; an entry, its
+    # evidence and history, and a round's items follow their criterion (a unit sees those of its own criteria).
+    # The evaluation office writes them (services.ledger); nobody edits or deletes them on the admin screens.
+    "evaluation.assessmentperiod": Rule(reference=True, view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS),
+    "evaluation.ledgerentry": Rule(
+        view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS, sees_all=FRAMEWORK_KEEPERS, distinct=True,
+        area_lookups=("criterion__lead_unit__area__path", "criterion__responsible_units__area__path"),
+        unit_lookups=("criterion__lead_unit__path", "criterion__responsible_units__path"),
+    ),
+    "evaluation.ledgerevidence": Rule(
+        view_roles=NOT_FIELD, change_roles=frozenset(), delete_roles=frozenset(), sees_all=FRAMEWORK_KEEPERS,
+        distinct=True,
+        area_lookups=("entry__criterion__lead_unit__area__path", "entry__criterion__responsible_units__area__path"),
+        unit_lookups=("entry__criterion__lead_unit__path", "entry__criterion__responsible_units__path"),
+    ),
+    "evaluation.ledgerevent": Rule(
+        view_roles=NOT_FIELD, change_roles=frozenset(), delete_roles=frozenset(), sees_all=FRAMEWORK_KEEPERS,
+        distinct=True,
+        area_lookups=("criterion__lead_unit__area__path", "criterion__responsible_units__area__path"),
+        unit_lookups=("criterion__lead_unit__path", "criterion__responsible_units__path"),
+    ),
+    "evaluation.reviewround": Rule(reference=True, view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS),
+    "evaluation.reviewitem": Rule(
+        view_roles=NOT_FIELD, change_roles=FRAMEWORK_KEEPERS, sees_all=FRAMEWORK_KEEPERS, distinct=True,
+        area_lookups=("criterion__lead_unit__area__path", "criterion__responsible_units__area__path"),
+        unit_lookups=("criterion__lead_unit__path", "criterion__responsible_units__path"),
+    ),
+    "evaluation.reviewevent": Rule(reference=True, view_roles=FRAMEWORK_KEEPERS, change_roles=frozenset(),
+                                   delete_roles=frozenset()),
 }
 
 

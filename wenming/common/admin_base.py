@@ -35,6 +35,8 @@ EVENTED_MODELS = frozenset({
     "scoring.accountabilityfollowup",
     "evaluation.criterionevent",
     "evaluation.riskrecord", "evaluation.riskevent", "evaluation.riskevidence", "evaluation.riskplanrevision",
+    "evaluation.assessmentperiod", "evaluation.ledgerentry", "evaluation.ledgerevidence", "evaluation.ledgerevent",
+    "evaluation.reviewround", "evaluation.reviewitem", "evaluation.reviewevent",
     "common.auditevent",
 })
 # Most rows a deletion's audit entry lists of those that went with it.

@@ -76,3 +76,6 @@ RISK_COMMANDERS = roles(Role.SHIFT_LEADER, Role.EVAL_OFFICE)
 # and the evaluation office; a unit reports on the criteria it leads or shares.
 INCIDENT_REPORTERS = COMMAND | roles(Role.EVAL_OFFICE)
 UNIT_LEADERS = roles(Role.UNIT_LEADER)
+# Who creates campaign tasks outside a meeting (``campaign.services.tasks.task_create``): the command centre and
+# administrators, and the evaluation office, whose 回头看 rounds turn each criterion not met into a dated measure.
+TASK_CREATORS = COMMAND_OR_ADMIN | roles(Role.EVAL_OFFICE)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -26,6 +26,10 @@ from wenming.evaluation.models import (
     Criterion,
     CriterionKind,
     Edition,
+    LedgerEntry,
+    LedgerStatus,
+    ReviewItem,
+    ReviewRound,
     RiskEvent,
     RiskLevel,
     RiskRecord,
@@ -283,3 +287,100 @@ def _risk_action(key: str):
 RISK_API_ACTIONS = [key for key, a in RISK_ACTIONS.items() if a.who != SYSTEM]
 for _key in RISK_API_ACTIONS:
     setattr(RiskRecordViewSet, f"do_{_key}", _risk_action(_key))
+# -- the ledger (台账) and the 回头看 rounds: read-only, the same scope as the pages --------------------------------
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    criterion = serializers.CharField(source="criterion.code", read_only=True)
+    criterion_id = serializers.IntegerField(read_only=True)
+    domain = serializers.CharField(source="criterion.domain.code", read_only=True)
+    edition = serializers.CharField(source="period.edition.code", read_only=True)
+    period = serializers.CharField(source="period.name", read_only=True)
+    period_id = serializers.IntegerField(read_only=True)
+    evidence = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    assessed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "criterion_id", "criterion", "domain", "edition", "period_id", "period", "status", "note",
+                  "case_numbers", "inspection_results", "evidence", "self_assessed", "assessed_by", "assessed_at",
+                  "version"]
+
+    def get_assessed_by(self, entry) -> str | None:
+        return str(entry.assessed_by) if entry.assessed_by_id else None
+
+
+class LedgerFilterSerializer(serializers.Serializer):
+    period = serializers.IntegerField(required=False, min_value=1, max_value=2**62,
+                                      help_text="An assessment period's id; every period when left out.")
+    status = serializers.ChoiceField(choices=LedgerStatus.choices, required=False)
+    domain = serializers.CharField(required=False, max_length=32, help_text="A domain's code.")
+
+
+class LedgerEntryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Ledger (台账) entries in your scope (a unit: those of the criteria it leads or shares)."""
+
+    serializer_class = LedgerEntrySerializer
+    queryset = LedgerEntry.objects.none()
+
+    def get_queryset(self):
+        return (restrict(LedgerEntry.objects.all(), self.request.user)
+                .select_related("criterion", "criterion__domain", "period", "period__edition", "assessed_by")
+                .prefetch_related("evidence").order_by("period__starts_on", "criterion__sort", "criterion__code", "pk"))
+
+    @extend_schema(parameters=[LedgerFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        filters = LedgerFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        d = filters.validated_data
+        rows = self.get_queryset()
+        if d.get("period"):
+            rows = rows.filter(period_id=d["period"])
+        if d.get("status"):
+            rows = rows.filter(status=d["status"])
+        if d.get("domain"):
+            rows = rows.filter(criterion__domain__code=d["domain"])
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ReviewItemSerializer(serializers.ModelSerializer):
+    criterion = serializers.CharField(source="criterion.code", read_only=True)
+    measure = serializers.CharField(source="task.code", default=None, allow_null=True, read_only=True)
+    measure_due_on = serializers.DateField(source="task.due_on", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = ReviewItem
+        fields = ["criterion", "status", "note", "due_on", "recorded_at", "measure", "measure_due_on"]
+
+
+class ReviewRoundSerializer(serializers.ModelSerializer):
+    edition = serializers.CharField(source="edition.code", read_only=True)
+    period = serializers.CharField(source="period.name", read_only=True)
+    domain = serializers.CharField(source="domain.code", default=None, allow_null=True, read_only=True)
+    campaign = serializers.CharField(source="campaign.code", read_only=True)
+    # Plain text in the schema: an enum named "state" would collide with the cases' states there.
+    state = serializers.CharField(read_only=True, help_text="open or closed")
+    items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewRound
+        fields = ["id", "name", "edition", "period", "domain", "campaign", "measure_due_on", "include_partly",
+                  "state", "created_at", "closed_at", "items"]
+
+    @extend_schema_field(ReviewItemSerializer(many=True))
+    def get_items(self, review_round):
+        # The round's items in the reader's scope only (a unit: its own criteria).
+        items = (restrict(ReviewItem.objects.filter(review_round=review_round), self.context["request"].user)
+                 .select_related("criterion", "task").order_by("criterion__sort", "criterion__code"))
+        return ReviewItemSerializer(items, many=True).data
+
+
+class ReviewRoundViewSet(viewsets.ReadOnlyModelViewSet):
+    """回头看 rounds, each with the results and measures of the criteria in your scope."""
+
+    serializer_class = ReviewRoundSerializer
+    queryset = ReviewRound.objects.none()
+
+    def get_queryset(self):
+        return (restrict(ReviewRound.objects.all(), self.request.user)
+                .select_related("edition", "period", "domain", "campaign").order_by("-created_at", "-id"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import risk_views, views
+from . import ledger_views, risk_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -27,4 +27,14 @@ urlpatterns = [
     path("risks/plans/<int:criterion_pk>/revisions/<int:number>/", risk_views.risk_plan_revision,
          name="risk_plan_revision"),
     path("risks/plans/files/<int:pk>/", risk_views.risk_plan_file, name="risk_plan_file"),
+    # The ledger (台账) and the 回头看 rounds.
+    path("ledger/", ledger_views.ledger, name="ledger"),
+    path("ledger/periods/", ledger_views.ledger_period_create, name="ledger_period_create"),
+    path("ledger/export.xlsx", ledger_views.ledger_export, name="ledger_export"),
+    path("ledger/criteria/<int:pk>/", ledger_views.ledger_entry, name="ledger_entry"),
+    path("ledger/evidence/<int:pk>/", ledger_views.ledger_evidence, name="ledger_evidence"),
+    path("ledger/rounds/", ledger_views.rounds, name="rounds"),
+    path("ledger/rounds/<int:pk>/", ledger_views.round_detail, name="round"),
+    path("ledger/rounds/<int:pk>/record/", ledger_views.round_record, name="round_record"),
+    path("ledger/rounds/<int:pk>/close/", ledger_views.round_close, name="round_close"),
 ]

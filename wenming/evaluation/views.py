@@ -19,7 +19,7 @@ from wenming.common.access import can, get_or_404, restrict
 from wenming.common.errors import WorkflowError
 from wenming.common.files import content_disposition
 from wenming.common.tabular_import import ImportFailed
-from wenming.evaluation import selectors
+from wenming.evaluation import ledger_selectors, selectors
 from wenming.evaluation.data.demo_edition import demo_edition_sheets
 from wenming.evaluation.forms import CompareForm, ImportForm, ResponsibilityForm, TreeFilterForm
 from wenming.evaluation.models import Criterion, CriterionKind, Edition
@@ -109,6 +109,7 @@ def criterion_detail(request, pk: int):
         "work": selectors.criterion_work(criterion, timezone.now()),
         "events": restrict(criterion.events.select_related("actor"), request.user).order_by("-at", "-id")[:50],
         "can_keep": resp.can_keep_framework(request.user),
+        "ledger_history": ledger_selectors.criterion_ledger_history(request.user, criterion),
     })
 
 

@@ -172,6 +172,7 @@ class TaskEventAction(models.TextChoices):
     PROGRESS = "progress", pgettext_lazy("task event", "Progress reported")
     REMINDED = "reminded", pgettext_lazy("task event", "Reminder sent")
     SUPERVISION_CREATED = "supervision_created", pgettext_lazy("task event", "Supervision item created")
+    CREATED = "created", pgettext_lazy("task event", "Task created")
 
 
 class TaskEvent(models.Model):

@@ -44,7 +44,7 @@ from wenming.common.access import locked_in_scope, scope_for
 from wenming.common.files import display_name, field_file_save, sniff
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import DATE_MAX, DATE_MIN
-from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES
+from wenming.common.roles import COMMAND_OR_ADMIN, TASK_CREATORS, UNIT_ROLES
 from wenming.common.services.notifications import notifications_enqueue
 from wenming.org.models import Person, Site
 
@@ -287,6 +287,48 @@ def supervision_item_create(*, meeting_id: int | None, actor, title: str, owner_
         )
         _event(task, action=TaskEventAction.SUPERVISION_CREATED, actor=actor, at=now,
                data={"meeting": meeting.pk if meeting else None, "due": due_on.isoformat()})
+    return task
+
+
+def task_create(*, campaign_id: int, actor, code: str, title: str, due_on: dt.date, description: str = "",
+                lead_unit_id: int | None = None, cooperating_unit_ids: Iterable[int] = (),
+                task_force_id: int | None = None, starts_on: dt.date | None = None, data: dict | None = None,
+                now: dt.datetime | None = None) -> Task:
+    """A dated task to be done (target: done or not done) with its owner unit, cooperating units and task force,
+    created with its event (``TaskEventAction.CREATED``, ``data`` added to it). Inside the caller's transaction
+    when there is one (a 回头看 round creates its measures all or none). Refuses an unknown campaign, a code the
+    campaign already has, a past or absurd deadline, and anyone but the command centre, administrators and the
+    evaluation office (``TASK_CREATORS``)."""
+    if actor is not None and not scope_for(actor).roles & TASK_CREATORS:
+        raise NotAllowed(_("Only the command centre, the evaluation office and administrators create tasks."))
+    now = now or timezone.now()
+    today = _today(now)
+    starts_on = starts_on or today
+    title = (title or "").strip()
+    if not title:
+        raise WorkflowError(_("Title: say what must be done."))
+    if due_on is None:
+        raise WorkflowError(_("Deadline: a task needs a deadline."))
+    if due_on < starts_on or due_on > DATE_MAX:
+        raise WorkflowError(_("%(field)s: enter a date between %(min)s and %(max)s.")
+                            % {"field": _("Deadline"), "min": starts_on.isoformat(), "max": DATE_MAX.isoformat()})
+    with transaction.atomic():
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is None:
+            raise WorkflowError(_("Campaign: no such campaign."))
+        if Task.objects.filter(campaign=campaign, code=code).exists():
+            raise WorkflowError(_("Code: the campaign already has a task %(code)s.") % {"code": code})
+        task = Task.objects.create(
+            campaign=campaign, kind=TaskKind.TASK, code=code[:24], title=title[:200], description=description,
+            lead_unit_id=lead_unit_id, task_force_id=task_force_id, starts_on=starts_on, due_on=due_on,
+            target_kind=TargetKind.DONE, target_value=1, measure=Measure.REPORTED,
+        )
+        cooperating = sorted(set(cooperating_unit_ids) - {lead_unit_id, None})
+        if cooperating:
+            task.cooperating_units.set(cooperating)
+        _event(task, action=TaskEventAction.CREATED, actor=actor, at=now,
+               data={"due": due_on.isoformat(), "lead_unit": lead_unit_id, "cooperating_units": cooperating,
+                     **(data or {})})
     return task
 
 

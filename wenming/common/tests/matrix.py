@@ -269,6 +269,7 @@ def world_build() -> World:
     k.update({"risk_cg": str(risk_cg.pk), "risk_other": str(risk_other.pk),
               "risk_evidence": str(risk_cg.evidence.get().pk),
               "risk_plan_file": str(RiskPlanAttachment.objects.get(plan__criterion=criterion_cg).pk)})
+    k.update(_ledger(criterion_cg, campaign))
     escalation_policy()  # the city's one policy row, made on first use: made now, so its admin pages open it
     _admin_objects(world, {
         "org.area": Area.objects.get(code="131102"), "org.unit": cgj, "org.person": w.p["chengguan"],
@@ -280,6 +281,29 @@ def world_build() -> World:
         "api.apikey": key,
     })
     return world
+
+
+def _ledger(criterion, campaign) -> dict[str, str]:
+    """The ledger: a period, the office's assessment of the criterion led by 城管 桃城分局 with a photo, and a closed
+    回头看 round over its domain whose measure (a campaign task) was created."""
+    from wenming.conftest import photo_bytes
+    from wenming.evaluation.services import ledger as svc
+    from wenming.org.models import Person
+
+    office = Person.objects.get(username="ceping")
+    period = svc.period_create(edition_id=criterion.edition_id, actor=office, name="2026年第一季度",
+                               starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 3, 31))
+    entry = svc.ledger_entry_assess(criterion_id=criterion.pk, period_id=period.pk, actor=office, status="partly",
+                                    expected_version=0, files=[svc.Upload(name="现场.png", content=photo_bytes())])
+    review_round = svc.review_round_open(edition_id=criterion.edition_id, period_id=period.pk, actor=office,
+                                         name="一季度回头看", campaign_id=campaign.pk,
+                                         measure_due_on=dt.date(2099, 1, 31), domain_id=criterion.domain_id)
+    results = {i.pk: svc.ItemResult(status="not_met" if i.criterion_id == criterion.pk else "met",
+                                    expected_version=i.version) for i in review_round.items.all()}
+    svc.review_results_record(round_id=review_round.pk, actor=office, results=results)
+    svc.review_round_close(round_id=review_round.pk, actor=office)
+    return {"ledger_entry": str(entry.pk), "ledger_evidence": str(entry.evidence.get().pk),
+            "review_round": str(review_round.pk)}
 
 
 def _admin_objects(world: World, chosen: dict) -> None:

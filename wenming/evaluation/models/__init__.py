@@ -11,6 +11,19 @@ from .framework import (
     Indicator,
     Method,
 )
+from .ledger import (
+    AssessmentPeriod,
+    LedgerEntry,
+    LedgerEvent,
+    LedgerEventAction,
+    LedgerEvidence,
+    LedgerStatus,
+    ReviewEvent,
+    ReviewEventAction,
+    ReviewItem,
+    ReviewRound,
+    RoundState,
+)
 from .risk import (
     INCIDENT_KINDS,
     LEVEL_KEYS,
@@ -33,4 +46,6 @@ __all__ = ["METHOD_ORDER", "Clause", "Criterion", "CriterionEvent", "CriterionEv
            "DomainKind", "Edition", "Indicator", "Method",
            "INCIDENT_KINDS", "LEVEL_KEYS", "OPEN_RISK_STATES", "RiskEvent", "RiskEventAction", "RiskEvidence", "RiskLevel",
            "RiskPlan", "RiskPlanAttachment", "RiskPlanRevision", "RiskRecord", "RiskScanMark", "RiskSignal", "RiskState",
-           "SignalKind"]
+           "SignalKind",
+           "AssessmentPeriod", "LedgerEntry", "LedgerEvent", "LedgerEventAction", "LedgerEvidence", "LedgerStatus",
+           "ReviewEvent", "ReviewEventAction", "ReviewItem", "ReviewRound", "RoundState"]
