@@ -13,6 +13,7 @@ from django.db import transaction
 from wenming.campaign.models import Action, Task, TaskForce
 from wenming.common.roles import Role
 from wenming.demo.accounts import demo_password_hash
+from wenming.demo.evaluation_ledger import evaluation_ledger_demo_build
 from wenming.demo.evaluation_risk import evaluation_risk_demo_build
 from wenming.evaluation.data.demo_edition import YEARS, demo_edition_sheets
 from wenming.evaluation.models import Criterion, CriterionKind, Edition
@@ -142,6 +143,8 @@ def evaluation_demo_build() -> dict:
         counts["assigned"] = Criterion.objects.filter(edition=current, lead_unit__isnull=False).count()
         counts["negative"] = Criterion.objects.filter(edition=current, kind=CriterionKind.NEGATIVE).count()
         counts["opinion"] = Criterion.objects.filter(edition=current, kind=CriterionKind.OPINION).count()
-    # After the framework's transaction: the risk plans and the first scan of the demo cases.
+    # After the framework's transaction: the risk plans and the first scan of the demo cases; the ledger's periods,
+    # entries and a closed 回头看 round (with its measures when the campaign is loaded).
     counts["risks"] = evaluation_risk_demo_build()
+    counts["ledger"] = evaluation_ledger_demo_build()
     return counts
