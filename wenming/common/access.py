@@ -20,6 +20,7 @@ from wenming.common.roles import (
     ALL_ROLES,
     COMMAND_OR_ADMIN,
     FRAMEWORK_KEEPERS,
+    INSPECTION_PLANNERS,
     NOT_FIELD,
     Role,
     roles,
@@ -188,6 +189,22 @@ RULES: dict[str, Rule] = {
         area_lookups=("criterion__lead_unit__area__path", "criterion__responsible_units__area__path"),
         unit_lookups=("criterion__lead_unit__path", "criterion__responsible_units__path"),
     ),
+    # Inspections (暗访): schemes are the planners' and the inspectors' checklists. A round is unannounced: while it
+    # is planned only its planners see it (the row limit); once its findings are released every office role reads
+    # it and its tables, as it reads scores. Assignments and results name the inspectors: the planners' and the
+    # inspector's own (``reporter_lookups``; an inspector's pages also filter on themselves).
+    "inspections.scheme": Rule(reference=True, view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
+                               change_roles=INSPECTION_PLANNERS),
+    "inspections.schemeitem": Rule(reference=True, view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
+                                   change_roles=INSPECTION_PLANNERS),
+    "inspections.round": Rule(reference=True, view_roles=NOT_FIELD, change_roles=INSPECTION_PLANNERS,
+                              limits=(RowLimit(Q(state="planned"), INSPECTION_PLANNERS),)),
+    "inspections.roundevent": Rule(reference=True, view_roles=INSPECTION_PLANNERS, change_roles=frozenset()),
+    "inspections.assignment": Rule(view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
+                                   change_roles=INSPECTION_PLANNERS, sees_all=INSPECTION_PLANNERS,
+                                   reporter_lookups=("inspector",)),
+    "inspections.result": Rule(view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR), change_roles=frozenset(),
+                               sees_all=INSPECTION_PLANNERS, reporter_lookups=("inspector",)),
 }
 
 

@@ -64,3 +64,7 @@ NOTICE_FOLLOWERS = COMMAND | roles(Role.AREA_LEADER)
 # Who imports editions of the framework and sets who answers for each criterion: the evaluation office and the
 # administrator. The evaluation office also sees every criterion whatever its own scope (access.Rule.sees_all).
 FRAMEWORK_KEEPERS = roles(Role.EVAL_OFFICE, Role.ADMIN)
+# -- the inspections app's groups (wenming.inspections) --------------------------------------------------------
+# Who plans the third-party 暗访 rounds, sees them before their findings are released, releases them and follows
+# them up: the command centre, the evaluation office and the administrator. Nobody else learns of a round first.
+INSPECTION_PLANNERS = COMMAND | roles(Role.EVAL_OFFICE, Role.ADMIN)
