@@ -197,7 +197,7 @@ def _followup_page(request, round_: Round, *, notices_form=None, reinspect_form=
     visible = _visible_cases(request, findings)
     for f in findings:
         f.case_shown = f.case if f.case_id in visible else None
-        f.late = bool(f.case and f.case.is_open and f.case.is_overdue(now))
+        f.late = bool(f.case and f.case.unit_id and f.case.state in rs.UNIT_STATES and f.case.is_overdue(now))
         f.recheck = next((a for a in f.reinspections.all()), None)
         f.recheck_result = next(iter(f.recheck.results.all()), None) if f.recheck else None
     choices = selectors.inspectors_choices(request.user)

@@ -230,9 +230,14 @@ def findings(round_: Round):
             .order_by("assignment__site__code", "item__sort"))
 
 
+# The states in which a late case is the unit's doing, and a 督办单 can go to it (the cases app's notice action).
+UNIT_STATES = frozenset({"dispatched", "handling"})
+
+
 def late_findings(round_: Round, now: dt.datetime) -> list[Result]:
-    """Findings whose case is open and past its deadline (handling, or registration/dispatch before that)."""
-    return [f for f in findings(round_) if f.case is not None and f.case.is_open and f.case.is_overdue(now)]
+    """Findings whose case is with its unit (signing or handling it) and past that stage's deadline."""
+    return [f for f in findings(round_)
+            if f.case is not None and f.case.unit_id and f.case.state in UNIT_STATES and f.case.is_overdue(now)]
 
 
 def round_notices_issue(*, round_id: int, actor, demand: str, answer_within_hours=4,
