@@ -18,6 +18,7 @@ from django import forms
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -83,7 +84,7 @@ def _assignment_data(a) -> dict:
 class AssignmentsView(APIView):
     """The inspector's own assignments of a day, with their checklists."""
 
-    @extend_schema(parameters=[DaySerializer])
+    @extend_schema(parameters=[DaySerializer], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         _inspector(request)
         form = DaySerializer(data=request.query_params)
@@ -98,7 +99,7 @@ class AssignmentsView(APIView):
 class ResultsView(APIView):
     """A batch of results, stored exactly once each; the answer says per result what happened."""
 
-    @extend_schema(request=BatchSerializer)
+    @extend_schema(request=BatchSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         _inspector(request)
         payload = request.data

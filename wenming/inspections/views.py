@@ -169,9 +169,11 @@ def round_release(request, pk: int):
     _planner(request)
     round_ = _round(request, pk)
     form = VersionForm(request.POST)
+    if not form.is_valid():  # the page always sends the version it showed: without it, nothing is released
+        messages.error(request, _("Someone changed this round meanwhile: reload the page and try again."))
+        return redirect("inspections:round", pk=round_.pk)
     try:
-        rs.round_release(round_id=round_.pk, actor=request.user,
-                         expected_version=form.cleaned_data["version"] if form.is_valid() else None)
+        rs.round_release(round_id=round_.pk, actor=request.user, expected_version=form.cleaned_data["version"])
     except WorkflowError as exc:
         messages.error(request, str(exc))
     else:

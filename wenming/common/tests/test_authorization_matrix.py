@@ -63,6 +63,8 @@ SEES_UNDISPATCHED = HQ | {"taocheng", "anfang"}
 KEEPERS = frozenset({"ceping", "admin"})
 # Who sees the criterion led by 城管 桃城分局: the city-wide roles, the unit, its district, the evaluation office.
 SEES_CRITERION_CG = HQ | CG | {"taocheng", "ceping"}
+# Who plans the inspection rounds and sees them before their findings are released.
+PLANNERS = HQ | {"ceping"}
 # Who may learn which undercover inspector did what.
 SEES_INSPECTORS = HQ | {"anfang"}
 
@@ -376,6 +378,29 @@ TABLE: dict[str, tuple[Row, ...]] = {
                           post(expect(404, (ANON, LOGIN), (KEEPERS, 400)),
                                counts=("evaluation.edition", "evaluation.criterionevent"))),
     "evaluation:demo_workbook": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), download=True),),
+    # -- inspections: a planned round is its planners' only; an inspector reads their own days ------------------
+    "inspections:rounds": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "inspections:plan": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200))),
+                         post(expect(404, (ANON, LOGIN), (PLANNERS, 400)), counts=("inspections.round",))),
+    "inspections:round": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200)), kwargs={"pk": "insp_round"}),),
+    "inspections:release": (post(expect(404, (ANON, LOGIN), (PLANNERS, 302)), kwargs={"pk": "insp_round"},
+                                 counts=("inspections.roundevent",)),),
+    "inspections:followup": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200)), kwargs={"pk": "insp_round"}),),
+    "inspections:notices": (post(expect(404, (ANON, LOGIN), (PLANNERS, 400)), kwargs={"pk": "insp_round"},
+                                 counts=("cases.supervisionnotice", "inspections.roundevent")),),
+    "inspections:reinspect": (post(expect(404, (ANON, LOGIN), (PLANNERS, 400)), kwargs={"pk": "insp_round"},
+                                   counts=("inspections.assignment",)),),
+    "inspections:schemes": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200))),),
+    "inspections:scheme": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200)), kwargs={"pk": "insp_scheme"}),),
+    "inspections:scheme_import": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200))),
+                                  post(expect(404, (ANON, LOGIN), (PLANNERS, 400)), counts=("inspections.scheme",))),
+    "inspections:my_day": (get(expect(404, (ANON, LOGIN), ({"anfang"}, 200))),),
+    "inspections:assignment": (get(expect(404, (ANON, LOGIN), ({"anfang"}, 200)), kwargs={"pk": "insp_assignment"}),
+                               post(expect(404, (ANON, LOGIN), ({"anfang"}, 400)), kwargs={"pk": "insp_assignment"},
+                                    counts=("inspections.result", "cases.case"))),
+    "api:inspections-assignments": (get(expect(404, (ANON, 401), ({"anfang"}, 200))),),
+    "api:inspections-results": (post(expect(404, (ANON, 401), ({"anfang"}, 400)), counts=("inspections.result",),
+                                     csrf="api"),),
     "api:evaluation-edition-list": (get(expect(200, (ANON, 401))),),
     "api:evaluation-edition-detail": (get(expect(404, (ANON, 401), (NOT_INSPECTORS, 200)), kwargs={"code": "=DEMO-2026"}),),
     "api:evaluation-criterion-list": (get(expect(200, (ANON, 401))),),

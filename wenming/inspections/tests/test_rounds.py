@@ -84,9 +84,9 @@ def test_planning_draws_deals_and_logs(demo_round, people):
 def test_planning_refuses_what_is_wrong(schemes, people):
     county = Area.objects.filter(level=AreaLevel.COUNTY).first()
     street = Area.objects.filter(level=AreaLevel.STREET).first()
-    base = dict(actor=people["zhiban"], code="R9", name="r", starts_on=dt.date(2026, 3, 2),
-                ends_on=dt.date(2026, 3, 3), firm_name="f", inspectors=[people["anfang"]],
-                schemes=list(schemes.values()), seed=1, districts=[county])
+    base = {"actor": people["zhiban"], "code": "R9", "name": "r", "starts_on": dt.date(2026, 3, 2),
+                "ends_on": dt.date(2026, 3, 3), "firm_name": "f", "inspectors": [people["anfang"]],
+                "schemes": list(schemes.values()), "seed": 1, "districts": [county]}
     with pytest.raises(NotAllowed):
         rs.round_plan(**{**base, "actor": people["chengguan"]})
     for change in ({"districts": [street]}, {"districts": []}, {"inspectors": [people["chengguan"]]},
