@@ -288,8 +288,9 @@ def assignment_page(request, pk: int):
     if assignment.finding_id:
         items = [i for i in items if i.pk == assignment.finding.item_id]
     recorded = {r.item_id: r for r in assignment.results.all()}
+    # Every item may be sent (a repeated post is answered by its client id), the ones not recorded yet first.
     form = ResultForm(request.POST or None, request.FILES or None,
-                      items=[i for i in items if i.pk not in recorded] or items)
+                      items=sorted(items, key=lambda i: i.pk in recorded))
     status = 200
     if request.method == "POST":
         status = 400
