@@ -192,7 +192,7 @@ RULES: dict[str, Rule] = {
     # Inspections (暗访): schemes are the planners' and the inspectors' checklists. A round is unannounced: while it
     # is planned only its planners see it (the row limit); once its findings are released every office role reads
     # it and its tables, as it reads scores. Assignments and results name the inspectors: the planners' and the
-    # inspector's own (``reporter_lookups``; an inspector's pages also filter on themselves).
+    # inspector's own (``reporter_lookups``: the assignee, who recorded; an inspector's pages also filter on themselves).
     "inspections.scheme": Rule(reference=True, view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
                                change_roles=INSPECTION_PLANNERS),
     "inspections.schemeitem": Rule(reference=True, view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
@@ -202,9 +202,9 @@ RULES: dict[str, Rule] = {
     "inspections.roundevent": Rule(reference=True, view_roles=INSPECTION_PLANNERS, change_roles=frozenset()),
     "inspections.assignment": Rule(view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
                                    change_roles=INSPECTION_PLANNERS, sees_all=INSPECTION_PLANNERS,
-                                   reporter_lookups=("inspector",)),
+                                   reporter_lookups=("assignee",)),
     "inspections.result": Rule(view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR), change_roles=frozenset(),
-                               sees_all=INSPECTION_PLANNERS, reporter_lookups=("inspector",)),
+                               sees_all=INSPECTION_PLANNERS, reporter_lookups=("recorded_by",)),
 }
 
 

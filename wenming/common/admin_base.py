@@ -34,6 +34,7 @@ EVENTED_MODELS = frozenset({
     "scoring.scoresnapshot", "scoring.scorecorrection", "scoring.redblacklist", "scoring.accountabilityrecord",
     "scoring.accountabilityfollowup",
     "evaluation.criterionevent",
+    "inspections.round", "inspections.roundevent", "inspections.assignment", "inspections.result",
     "common.auditevent",
 })
 # Most rows a deletion's audit entry lists of those that went with it.

@@ -57,7 +57,7 @@ def my_assignments(user, day: dt.date):
     """The inspector's own assignments of a day, with their sites and checklists (of the scheme version the round
     was planned with) and what is recorded already."""
     items = Prefetch("scheme__items", queryset=SchemeItem.objects.select_related("category").order_by("sort", "code"))
-    return (restrict(Assignment.objects.filter(inspector=user, day=day), user)
+    return (restrict(Assignment.objects.filter(assignee=user, day=day), user)
             .select_related("round", "site", "site__site_type", "scheme", "finding__item", "finding__case")
             .prefetch_related(items, Prefetch("results", queryset=Result.objects.select_related("item", "case")))
             .order_by("site__code"))
@@ -69,16 +69,16 @@ def assignment_mine(user, pk: int) -> Assignment | None:
 
 def my_assignments_all(user):
     items = Prefetch("scheme__items", queryset=SchemeItem.objects.select_related("category").order_by("sort", "code"))
-    return (restrict(Assignment.objects.filter(inspector=user), user)
+    return (restrict(Assignment.objects.filter(assignee=user), user)
             .select_related("round", "site", "site__site_type", "scheme", "finding__item", "finding__case")
             .prefetch_related(items, Prefetch("results", queryset=Result.objects.select_related("item", "case"))))
 
 
 def workload(round_: Round, viewer) -> list[dict]:
     """Sites per inspector per day (the planners' view of the assignments)."""
-    rows = (round_.assignments.values("inspector_id", "inspector__display_name", "inspector__username", "day", "kind")
-            .annotate(n=Count("pk"), done=Count("results__assignment", distinct=True)).order_by("day", "inspector_id"))
-    return [{**r, "label": inspector_label(r["inspector_id"], r["inspector__display_name"] or r["inspector__username"],
+    rows = (round_.assignments.values("assignee_id", "assignee__display_name", "assignee__username", "day", "kind")
+            .annotate(n=Count("pk"), done=Count("results__assignment", distinct=True)).order_by("day", "assignee_id"))
+    return [{**r, "label": inspector_label(r["assignee_id"], r["assignee__display_name"] or r["assignee__username"],
                                            viewer)} for r in rows]
 
 

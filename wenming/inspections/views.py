@@ -34,7 +34,7 @@ from wenming.inspections.forms import (
     SchemeImportForm,
     VersionForm,
 )
-from wenming.inspections.models import Round, Scheme
+from wenming.inspections.models import Outcome, Round, Scheme
 from wenming.inspections.models.schemes import FAILING
 from wenming.inspections.services import results as res
 from wenming.inspections.services import rounds as rs
@@ -157,8 +157,12 @@ def round_detail(request, pk: int):
         "finding_count": sum(s.failed + s.severe for s in scores.sites),
     }
     if planner:
+        labels = dict(Outcome.choices)
+        conflicts = [{"at": c.created_at, "site": c.data.get("site"), "item": c.data.get("item"),
+                      "refused": labels.get(c.data.get("outcome"), ""), "kept": labels.get(c.data.get("kept_outcome"), "")}
+                     for c in selectors.conflicts(round_)]
         context.update({"workload": selectors.workload(round_, request.user),
-                        "conflicts": selectors.conflicts(round_), "events": selectors.events(round_),
+                        "conflicts": conflicts, "events": selectors.events(round_),
                         "schemes": round_.schemes.select_related("site_type")})
     return render(request, "inspections/round_detail.html", context)
 
@@ -297,10 +301,10 @@ def assignment_page(request, pk: int):
         if form.is_valid():
             d = form.cleaned_data
             photo = d["photo"][0] if d["photo"] else None
-            answer = res.result_record(actor=request.user, observation=res.Observation(
+            [answer] = res.results_sync(actor=request.user, observations=[res.Observation(
                 client_id=str(d["client_id"]), assignment_id=assignment.pk, item_code=d["item"],
                 outcome=d["outcome"], observed_at=timezone.now(), note=d["note"], lng=d["lng"], lat=d["lat"],
-                photo=wf.Upload(name=photo.name, content=photo.read()) if photo else None))
+                photo=wf.Upload(name=photo.name, content=photo.read()) if photo else None)])
             if answer.status in {res.CREATED, res.DUPLICATE}:
                 if answer.case_number:
                     messages.success(request, _("Recorded; the problem was reported as case %(number)s.")

@@ -211,7 +211,7 @@ def world_build() -> World:
     insp_round = Round.objects.get(code=ROUND_CODE)
     world.keys.update({
         "insp_round": str(insp_round.pk), "insp_scheme": str(insp_round.schemes.order_by("pk").first().pk),
-        "insp_assignment": str(insp_round.assignments.filter(inspector=w.p["anfang"]).order_by("pk")
+        "insp_assignment": str(insp_round.assignments.filter(assignee=w.p["anfang"]).order_by("pk")
                                .values_list("pk", flat=True).last()),
     })
 

@@ -12,7 +12,6 @@ from wenming.cases.browser_tests.conftest import EXTRA_SHOTS
 from wenming.cases.browser_tests.test_case_walk import login, logout
 from wenming.cases.services import workflow as wf
 from wenming.conftest import photo_bytes
-from wenming.inspections.browser_tests.conftest import browser_thread  # noqa: F401
 from wenming.inspections.models import Result, Round
 from wenming.org.models import Person, Unit
 
@@ -122,7 +121,7 @@ def test_an_inspector_records_a_failed_item_on_a_phone_and_the_unit_never_learns
     result = Result.objects.select_related("case").get(assignment=assignment, item__code=walked["item"])
     case = result.case
     assert case.channel == "inspection" and case.evidence.count() == 1 and case.number in walked["message"]
-    assert result.lng is not None and result.inspector == people["anfang"]
+    assert result.lng is not None and result.recorded_by == people["anfang"]
 
     office = browser_thread.run(office_pages, live_server.url, round_.pk)
     assert office["problems"] == [] and office["strata"] == len(round_.method["strata"]) and office["findings"] == 1

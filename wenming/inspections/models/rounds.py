@@ -66,16 +66,16 @@ class AssignmentKind(models.TextChoices):
 class Assignment(models.Model):
     """A site to check on a day by an inspector: the round's first visit, or a re-inspection of one finding."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("round"))
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("round"))
     site = models.ForeignKey("org.Site", on_delete=models.PROTECT, related_name="inspection_assignments",
                              verbose_name=_("site"))
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("scheme"))
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="inspection_assignments", verbose_name=_("inspector"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="inspection_assignments", verbose_name=_("inspector"))
     day = models.DateField(_("day"))
     kind = models.CharField(_("kind"), max_length=16, choices=AssignmentKind.choices, default=AssignmentKind.INSPECT)
     # A re-inspection checks one finding (a failed result) again.
-    finding = models.ForeignKey("Result", on_delete=models.CASCADE, null=True, blank=True,
+    finding = models.ForeignKey("Result", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="reinspections", verbose_name=_("finding"))
     # Where the site lies: its district, for the sample's strata and the round's tables.
     district = models.ForeignKey("org.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -85,14 +85,14 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("inspection assignment")
         verbose_name_plural = _("inspection assignments")
-        ordering = ["day", "inspector", "site__code"]
+        ordering = ["day", "assignee", "site__code"]
         constraints = [
             models.UniqueConstraint(fields=["round", "site"], condition=Q(kind="inspect"),
                                     name="inspections_assignment_site_once"),
             models.UniqueConstraint(fields=["finding"], condition=Q(kind="reinspect"),
                                     name="inspections_reinspection_once"),
         ]
-        indexes = [models.Index(fields=["inspector", "day"], name="inspections_assign_day")]
+        indexes = [models.Index(fields=["assignee", "day"], name="inspections_assign_day")]
 
     def __str__(self) -> str:
         return f"{self.round.code} {self.site.code} {self.day}"
@@ -101,8 +101,8 @@ class Assignment(models.Model):
 class Result(models.Model):
     """What the inspector found for one item at one assigned site, stored once by the client's id."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="results", verbose_name=_("round"))
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="results",
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="results", verbose_name=_("round"))
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="results",
                                    verbose_name=_("assignment"))
     item = models.ForeignKey(SchemeItem, on_delete=models.PROTECT, related_name="results", verbose_name=_("item"))
     outcome = models.CharField(_("result"), max_length=8, choices=Outcome.choices)
@@ -112,8 +112,8 @@ class Result(models.Model):
     observed_at = models.DateTimeField(_("observed at"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     client_id = models.UUIDField(_("client id"), unique=True, default=uuid.uuid4)
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("inspector"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("inspector"))
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="inspection_results", verbose_name=_("case"))
 
@@ -143,7 +143,7 @@ class RoundEventAction(models.TextChoices):
 class RoundEvent(models.Model):
     """The round's log, append-only."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="events", verbose_name=_("round"))
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="events", verbose_name=_("round"))
     action = models.CharField(_("action"), max_length=16, choices=RoundEventAction.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("actor"))

@@ -140,17 +140,18 @@ def result_record(*, actor, observation: Observation) -> Answer:
     key = str(client_id)
     stored = Result.objects.filter(client_id=client_id).select_related("case").first()
     if stored is not None:
-        if stored.inspector_id != actor.pk:
+        if stored.recorded_by_id != actor.pk:
             return Answer(key, ERROR, message=_("This client id belongs to another result."))
         return Answer(key, DUPLICATE, result_id=stored.pk, case_number=stored.case.number if stored.case_id else "")
     obs = Observation(**{**obs.__dict__, "note": strip_controls(obs.note or "").strip()})
     now = timezone.now()
     try:
         with transaction.atomic():
-            # The assignment row is locked, so two results for one site queue and the first stands.
+            # The assignment row is locked, so two results for one site queue and the first stands. Found by its
+            # inspector, not through the scope: an assignment is its inspector's alone, whatever their area.
             assignment = (Assignment.objects.select_for_update(of=("self",))
                           .select_related("round", "site", "scheme", "finding__case")
-                          .filter(pk=obs.assignment_id, inspector=actor).first())
+                          .filter(pk=obs.assignment_id, assignee=actor).first())
             if assignment is None or not actor.roles.filter(role=Role.INSPECTOR).exists():
                 raise NotAllowed(_("No such assignment of yours."))
             item = _check(obs, assignment, now)
@@ -166,7 +167,7 @@ def result_record(*, actor, observation: Observation) -> Answer:
                               message=_("This item was recorded for this site already; the first result stands."))
             result = Result.objects.create(
                 round=assignment.round, assignment=assignment, item=item, outcome=obs.outcome, note=obs.note,
-                lng=obs.lng, lat=obs.lat, observed_at=obs.observed_at, client_id=client_id, inspector=actor)
+                lng=obs.lng, lat=obs.lat, observed_at=obs.observed_at, client_id=client_id, recorded_by=actor)
             if obs.outcome in FAILING:
                 result.case = wf.case_intake(
                     channel="inspection", description=_description(assignment, item, obs.note), lng=obs.lng,
@@ -182,7 +183,7 @@ def result_record(*, actor, observation: Observation) -> Answer:
         # Another request stored the same client id or the same site and item at the same moment: answer as if
         # this one came second.
         stored = Result.objects.filter(client_id=client_id).first()
-        if stored is not None and stored.inspector_id == actor.pk:
+        if stored is not None and stored.recorded_by_id == actor.pk:
             return Answer(key, DUPLICATE, result_id=stored.pk)
         return Answer(key, ERROR, message=_("Stored meanwhile by another request: send it again."))
     except WorkflowError as exc:

@@ -178,7 +178,7 @@ def round_plan(*, actor, code: str, name: str, starts_on: dt.date, ends_on: dt.d
         round_.schemes.set(schemes)
         Assignment.objects.bulk_create([
             Assignment(round=round_, site=by_code[site_code], scheme=scheme_by_type[by_code[site_code].site_type_id],
-                       inspector_id=person, day=day, district_id=district_ids.get(stratum_of[site_code].district),
+                       assignee_id=person, day=day, district_id=district_ids.get(stratum_of[site_code].district),
                        stratum=stratum_of[site_code].key)
             for site_code, person, day in deal
         ])
@@ -283,13 +283,13 @@ def round_reinspections_assign(*, round_id: int, actor, day: dt.date, inspector:
             if not due:
                 continue
             made.append(Assignment.objects.create(
-                round=round_, site=finding.assignment.site, scheme=finding.assignment.scheme, inspector=inspector,
+                round=round_, site=finding.assignment.site, scheme=finding.assignment.scheme, assignee=inspector,
                 day=day, kind=AssignmentKind.REINSPECT, finding=finding, district=finding.assignment.district,
                 stratum=finding.assignment.stratum))
         if not made:
             raise WorkflowError(_("No finding is due for re-inspection."))
         round_.inspectors.add(inspector)
-        return {"assignments": len(made), "inspector": inspector.pk, "day": day.isoformat()}
+        return {"assignments": len(made), "assignee": inspector.pk, "day": day.isoformat()}
 
     round_step(round_id=round_id, actor=actor, action_key="reinspect", mutate=mutate,
                expected_version=expected_version)

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from wenming.cases.models import Case
@@ -80,7 +81,7 @@ def test_a_failure_inside_a_result_writes_nothing_of_it(site, people):
     assert Case.objects.count() == cases and not Result.objects.filter(client_id=broken.client_id).exists()
 
 
-def test_the_same_item_recorded_differently_is_a_conflict_the_first_stands(site, people):
+def test_the_same_item_recorded_differently_is_a_conflict_the_first_stands(client, site, people, demo_round):
     assignment, codes = site
     kept = res.results_sync(actor=people["anfang"], observations=[observation(assignment, codes[0], "fail")])[0]
     other = res.results_sync(actor=people["anfang"], observations=[observation(assignment, codes[0], "pass")])[0]
@@ -91,6 +92,10 @@ def test_the_same_item_recorded_differently_is_a_conflict_the_first_stands(site,
     event = RoundEvent.objects.get(action="conflict")
     assert event.data["outcome"] == "pass" and event.data["kept_outcome"] == "fail"
     assert Result.objects.filter(assignment=assignment).count() == 1
+    client.force_login(people["zhiban"])  # the round page lists it, with the rule
+    page = client.get(reverse("inspections:round", args=[demo_round.pk])).content.decode()
+    conflicts = page.split('id="conflicts"')[1].split("</table>")[0]
+    assert f'data-item="{codes[0]}"' in conflicts and "Compliant" in conflicts and 'id="conflict-rule"' in page
 
 
 def test_what_a_result_must_carry(site, people, demo_round):

@@ -68,7 +68,7 @@ def test_assignments_are_balanced_per_inspector_per_day():
 def test_planning_draws_deals_and_logs(demo_round, people):
     strata = demo_round.method["strata"]
     assert demo_round.assignments.count() == sum(s["size"] for s in strata) > 0
-    assert set(demo_round.assignments.values_list("inspector__username", flat=True)) == {"anfang"}
+    assert set(demo_round.assignments.values_list("assignee__username", flat=True)) == {"anfang"}
     for a in demo_round.assignments.select_related("site__area", "district"):
         assert a.site.area.path.startswith(a.district.path) and a.scheme.site_type_id == a.site.site_type_id
     assert demo_round.events.get().data["seed"] == demo_round.seed
