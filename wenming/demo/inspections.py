@@ -43,7 +43,9 @@ ITEMS = [
 ]
 # The results recorded on the first day: which items fail at the first few sites (by position in the day).
 FAILS = {0: {"农贸市场-01-03": "fail", "学校-01-02": "fail", "背街小巷-01-02": "fail"},
-         2: {"农贸市场-01-01": "severe", "学校-01-01": "severe", "背街小巷-01-01": "fail"}}
+         1: {"农贸市场-02-01": "fail", "学校-01-03": "fail", "背街小巷-01-03": "fail"},
+         2: {"农贸市场-01-01": "severe", "学校-01-01": "severe", "背街小巷-01-01": "fail", "背街小巷-01-02": "severe"},
+         3: {"农贸市场-01-02": "fail", "学校-01-03": "fail", "背街小巷-01-01": "fail"}}
 
 
 def _clause(word: str) -> str:
