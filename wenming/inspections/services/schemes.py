@@ -114,7 +114,9 @@ def scheme_import(*, path: Path, actor, dry_run: bool = False, note: str = "") -
     stop_if_errors(report)
     result = SchemeImport(report=report)
     with transaction.atomic():
-        latest = dict(Scheme.objects.select_for_update().filter(site_type_id__in=by_type).values("site_type")
+        # Two imports at once queue on the site types' rows, so each version number is taken once.
+        list(SiteType.objects.select_for_update().filter(pk__in=by_type).values_list("pk", flat=True))
+        latest = dict(Scheme.objects.filter(site_type_id__in=by_type).values("site_type")
                       .annotate(v=Max("version")).values_list("site_type", "v"))
         for type_id, (site_type, name, items) in by_type.items():
             version = (latest.get(type_id) or 0) + 1
