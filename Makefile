@@ -26,6 +26,7 @@ demo: install
 	WENMING_DEMO=1 $(BIN)/wenming demo-data --grids $(DEMO_GRIDS) --if-empty
 	WENMING_DEMO=1 $(BIN)/wenming demo-cases --if-empty
 	WENMING_DEMO=1 $(BIN)/wenming demo-evaluation
+	WENMING_DEMO=1 $(BIN)/wenming demo-inspections
 	WENMING_DEMO=1 $(BIN)/wenming scores --weeks 4 --months 1 --publish --as zhiban
 	WENMING_DEMO=1 $(BIN)/wenming collectstatic --no-input -v 0
 	WENMING_DEMO=1 WENMING_PORT=$(PORT) $(BIN)/wenming demo-logins

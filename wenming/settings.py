@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "wenming.scoring",
     "wenming.public",
     "wenming.evaluation",
+    "wenming.inspections",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

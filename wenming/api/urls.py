@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from wenming.api import open311, views
 from wenming.evaluation import api as evaluation_api
+from wenming.inspections import api as inspections_api
 
 router = SimpleRouter()
 router.register("cases", views.CaseViewSet, basename="case")
@@ -19,6 +20,8 @@ router.register("evaluation/ledger-rounds", evaluation_api.ReviewRoundViewSet, b
 app_name = "api"
 urlpatterns = [
     path("locate/", views.LocateView.as_view(), name="locate"),
+    path("inspections/assignments/", inspections_api.AssignmentsView.as_view(), name="inspections-assignments"),
+    path("inspections/results/", inspections_api.ResultsView.as_view(), name="inspections-results"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

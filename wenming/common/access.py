@@ -20,6 +20,7 @@ from wenming.common.roles import (
     ALL_ROLES,
     COMMAND_OR_ADMIN,
     FRAMEWORK_KEEPERS,
+    INSPECTION_PLANNERS,
     NOT_FIELD,
     RISK_READERS,
     Role,
@@ -231,6 +232,22 @@ RULES: dict[str, Rule] = {
     ),
     "evaluation.reviewevent": Rule(reference=True, view_roles=FRAMEWORK_KEEPERS, change_roles=frozenset(),
                                    delete_roles=frozenset()),
+    # Inspections (暗访): schemes are the planners' and the inspectors' checklists. A round is unannounced: while it
+    # is planned only its planners see it (the row limit); once its findings are released every office role reads
+    # it and its tables, as it reads scores. Assignments and results name the inspectors: the planners' and the
+    # inspector's own (``reporter_lookups``: the assignee, who recorded; an inspector's pages also filter on themselves).
+    "inspections.scheme": Rule(reference=True, view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
+                               change_roles=INSPECTION_PLANNERS),
+    "inspections.schemeitem": Rule(reference=True, view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
+                                   change_roles=INSPECTION_PLANNERS),
+    "inspections.round": Rule(reference=True, view_roles=NOT_FIELD, change_roles=INSPECTION_PLANNERS,
+                              limits=(RowLimit(Q(state="planned"), INSPECTION_PLANNERS),)),
+    "inspections.roundevent": Rule(reference=True, view_roles=INSPECTION_PLANNERS, change_roles=frozenset()),
+    "inspections.assignment": Rule(view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR),
+                                   change_roles=INSPECTION_PLANNERS, sees_all=INSPECTION_PLANNERS,
+                                   reporter_lookups=("assignee",)),
+    "inspections.result": Rule(view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR), change_roles=frozenset(),
+                               sees_all=INSPECTION_PLANNERS, reporter_lookups=("recorded_by",)),
 }
 
 

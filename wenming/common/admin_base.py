@@ -37,6 +37,7 @@ EVENTED_MODELS = frozenset({
     "evaluation.riskrecord", "evaluation.riskevent", "evaluation.riskevidence", "evaluation.riskplanrevision",
     "evaluation.assessmentperiod", "evaluation.ledgerentry", "evaluation.ledgerevidence", "evaluation.ledgerevent",
     "evaluation.reviewround", "evaluation.reviewitem", "evaluation.reviewevent",
+    "inspections.round", "inspections.roundevent", "inspections.assignment", "inspections.result",
     "common.auditevent",
 })
 # Most rows a deletion's audit entry lists of those that went with it.

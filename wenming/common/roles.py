@@ -79,3 +79,7 @@ UNIT_LEADERS = roles(Role.UNIT_LEADER)
 # Who creates campaign tasks outside a meeting (``campaign.services.tasks.task_create``): the command centre and
 # administrators, and the evaluation office, whose 回头看 rounds turn each criterion not met into a dated measure.
 TASK_CREATORS = COMMAND_OR_ADMIN | roles(Role.EVAL_OFFICE)
+# -- the inspections app's groups (wenming.inspections) --------------------------------------------------------
+# Who plans the third-party 暗访 rounds, sees them before their findings are released, releases them and follows
+# them up: the command centre, the evaluation office and the administrator. Nobody else learns of a round first.
+INSPECTION_PLANNERS = COMMAND | roles(Role.EVAL_OFFICE, Role.ADMIN)

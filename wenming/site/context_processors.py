@@ -5,12 +5,13 @@ from wenming.cases.selectors import field_channels, notices_follows
 from wenming.common.access import can
 from wenming.common.models import Notification
 from wenming.evaluation.models import Criterion
+from wenming.inspections.models import Assignment, Round
 from wenming.scoring.models import ScoreSnapshot
 
 
 def wenming(request):
     unread = 0
-    can_route = can_score = can_notices = can_field = can_evaluate = False
+    can_route = can_score = can_notices = can_field = can_evaluate = can_rounds = can_inspect = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
@@ -20,6 +21,8 @@ def wenming(request):
         can_notices = notices_follows(user)
         can_field = bool(field_channels(user))  # grid workers and inspectors report from the phone page
         can_evaluate = can(user, Criterion)
+        can_rounds = can(user, Round)  # office roles: the released rounds (planners: all)
+        can_inspect = can(user, Assignment) and not can_rounds  # the inspectors' own days
     return {
         "UNREAD_NOTIFICATIONS": unread,
         "NAV_CAN_ROUTE": can_route,
@@ -27,6 +30,8 @@ def wenming(request):
         "NAV_CAN_NOTICES": can_notices,
         "NAV_CAN_FIELD_REPORT": can_field,
         "NAV_CAN_EVALUATE": can_evaluate,
+        "NAV_CAN_ROUNDS": can_rounds,
+        "NAV_CAN_INSPECT": can_inspect,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

@@ -202,6 +202,19 @@ def world_build() -> World:
                                   files=[task_services.Upload("方案.pdf", b"%PDF-1.4\n%%EOF\n")])
     meeting = meeting_prepare(campaign=campaign, week_start=dt.date(2026, 3, 2), actor=w.p["zhiban"])
 
+    # Inspections: the demo schemes and round (planned, so unannounced), anfang's first day recorded with findings
+    # (before the webhook below exists, so its findings queue no deliveries).
+    from wenming.demo.inspections import ROUND_CODE, inspections_demo_build
+    from wenming.inspections.models import Round
+
+    inspections_demo_build()
+    insp_round = Round.objects.get(code=ROUND_CODE)
+    world.keys.update({
+        "insp_round": str(insp_round.pk), "insp_scheme": str(insp_round.schemes.order_by("pk").first().pk),
+        "insp_assignment": str(insp_round.assignments.filter(assignee=w.p["anfang"]).order_by("pk")
+                               .values_list("pk", flat=True).last()),
+    })
+
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
     Open311Report.objects.create(case=hotline, api_key=key, email="caller@example.com")

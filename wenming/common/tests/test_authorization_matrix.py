@@ -70,6 +70,8 @@ SEES_RISK_OTHER = HQ | {"ceping"}
 INCIDENT_REPORTERS = CMD | CG | {"gongdian", "jiedao", "ceping"}
 # Who edits the plan of 城管 桃城分局's criterion: the office (and the administrator), and the unit.
 PLAN_EDITORS = KEEPERS | CG
+# Who plans the inspection rounds and sees them before their findings are released.
+PLANNERS = HQ | {"ceping"}
 # Who may learn which undercover inspector did what.
 SEES_INSPECTORS = HQ | {"anfang"}
 
@@ -426,6 +428,29 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:evaluation-round-list": (get(expect(200, (ANON, 401))),),
     "api:evaluation-round-detail": (get(expect(404, (ANON, 401), (NOT_INSPECTORS, 200)),
                                         kwargs={"pk": "review_round"}),),
+    # -- inspections: a planned round is its planners' only; an inspector reads their own days ------------------
+    "inspections:rounds": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "inspections:plan": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200))),
+                         post(expect(404, (ANON, LOGIN), (PLANNERS, 400)), counts=("inspections.round",))),
+    "inspections:round": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200)), kwargs={"pk": "insp_round"}),),
+    "inspections:release": (post(expect(404, (ANON, LOGIN), (PLANNERS, 302)), kwargs={"pk": "insp_round"},
+                                 counts=("inspections.roundevent",)),),
+    "inspections:followup": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200)), kwargs={"pk": "insp_round"}),),
+    "inspections:notices": (post(expect(404, (ANON, LOGIN), (PLANNERS, 400)), kwargs={"pk": "insp_round"},
+                                 counts=("cases.supervisionnotice", "inspections.roundevent")),),
+    "inspections:reinspect": (post(expect(404, (ANON, LOGIN), (PLANNERS, 400)), kwargs={"pk": "insp_round"},
+                                   counts=("inspections.assignment",)),),
+    "inspections:schemes": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200))),),
+    "inspections:scheme": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200)), kwargs={"pk": "insp_scheme"}),),
+    "inspections:scheme_import": (get(expect(404, (ANON, LOGIN), (PLANNERS, 200))),
+                                  post(expect(404, (ANON, LOGIN), (PLANNERS, 400)), counts=("inspections.scheme",))),
+    "inspections:my_day": (get(expect(404, (ANON, LOGIN), ({"anfang"}, 200))),),
+    "inspections:assignment": (get(expect(404, (ANON, LOGIN), ({"anfang"}, 200)), kwargs={"pk": "insp_assignment"}),
+                               post(expect(404, (ANON, LOGIN), ({"anfang"}, 400)), kwargs={"pk": "insp_assignment"},
+                                    counts=("inspections.result", "cases.case"))),
+    "api:inspections-assignments": (get(expect(404, (ANON, 401), ({"anfang"}, 200))),),
+    "api:inspections-results": (post(expect(404, (ANON, 401), ({"anfang"}, 400)), counts=("inspections.result",),
+                                     csrf="api"),),
     "api:evaluation-edition-list": (get(expect(200, (ANON, 401))),),
     "api:evaluation-edition-detail": (get(expect(404, (ANON, 401), (NOT_INSPECTORS, 200)), kwargs={"code": "=DEMO-2026"}),),
     "api:evaluation-criterion-list": (get(expect(200, (ANON, 401))),),

@@ -1,0 +1,119 @@
+"""The demo's inspections: schemes for three site types (农贸市场, 学校, 背街小巷) loaded through the import, one
+round over 桃城区 and one other district sampled from a fixed seed and dealt to the demo inspector (anfang), and
+results on the round's first day with a few findings that became cases. The round stays unannounced (planned):
+log in as zhiban or ceping to see it, as anfang to see the day's sites."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from wenming.cases.services import workflow as wf
+from wenming.evaluation.models import Clause
+from wenming.inspections.models import Round, Scheme
+from wenming.inspections.services import results as res
+from wenming.inspections.services.rounds import round_plan
+from wenming.inspections.services.schemes import COLUMNS, scheme_import
+from wenming.org.models import Area, AreaLevel, Person
+
+ROUND_CODE = "DEMO-R1"
+SEED = 20260301
+# site type, item code, text, case category, weight, a word to find the 测评标准 clause by, sampling rule, m, count
+ITEMS = [
+    ("market", "农贸市场-01-01", "划行归市，地面干净无积水、无垃圾", "SJ0103", 2, "划行归市", "", None, None),
+    ("market", "农贸市场-01-02", "设置公平秤并定期校验", "SJ0902", 1, "公平秤", "", None, None),
+    ("market", "农贸市场-01-03", "市场周边无占道经营、马路市场", "SJ0403", 2, "", "", None, None),
+    ("market", "农贸市场-02-01", "公益广告数量充足、无破损", "SJ0203", 1, "公益广告设施", "", None, None),
+    ("school", "学校-01-01", "学校周边200米内无网吧、游戏厅等经营场所", "SJ0701", 2, "网吧", "沿学校周边200米步行检查",
+     200, None),
+    ("school", "学校-01-02", "校园周边无销售三无食品和不良文具", "SJ0702", 2, "三无食品", "", None, None),
+    ("school", "学校-01-03", "上下学时段交通秩序良好", "SJ0704", 1, "", "", None, None),
+    ("alley", "背街小巷-01-01", "路面平整、路灯完好", "SJ0304", 1, "路面平整", "", None, None),
+    ("alley", "背街小巷-01-02", "无暴露垃圾、卫生死角", "SJ0101", 2, "", "", None, None),
+    ("alley", "背街小巷-01-03", "公益广告数量充足、内容规范", "SJ0203", 1, "公益广告数量", "沿巷步行300米计数公益广告",
+     300, 5),
+]
+# The results recorded on the first day: which items fail at the first few sites (by position in the day).
+FAILS = {0: {"农贸市场-01-03": "fail", "学校-01-02": "fail", "背街小巷-01-02": "fail"},
+         1: {"农贸市场-02-01": "fail", "学校-01-03": "fail", "背街小巷-01-03": "fail"},
+         2: {"农贸市场-01-01": "severe", "学校-01-01": "severe", "背街小巷-01-01": "fail", "背街小巷-01-02": "severe"},
+         3: {"农贸市场-01-02": "fail", "学校-01-03": "fail", "背街小巷-01-01": "fail"}}
+
+
+def _clause(word: str) -> str:
+    if not word:
+        return ""
+    clause = (Clause.objects.filter(criterion__edition__is_current=True, text__contains=word)
+              .select_related("criterion").order_by("pk").first())
+    return str(clause) if clause else ""
+
+
+def scheme_rows() -> list[dict]:
+    names = {"market": "农贸市场暗访方案", "school": "学校周边暗访方案", "alley": "背街小巷暗访方案"}
+    return [{"site_type": t, "scheme_name": names[t], "code": code, "text": text, "clause": _clause(word),
+             "category": category, "weight": weight, "sampling_rule": rule, "distance_m": m or "", "min_count": n or ""}
+            for t, code, text, category, weight, word, rule, m, n in ITEMS]
+
+
+def scheme_csv(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _photo(n: int) -> wf.Upload:
+    out = io.BytesIO()
+    Image.new("RGB", (96, 72), (150 + 20 * n % 100, 60, 60)).save(out, format="JPEG")
+    return wf.Upload(name=f"finding-{n}.jpg", content=out.getvalue())
+
+
+def inspections_demo_build(*, record: bool = True) -> dict:
+    """Schemes, the demo round and its first day's results (leaves what is there already)."""
+    office = Person.objects.get(username="ceping") if Person.objects.filter(username="ceping").exists() else \
+        Person.objects.get(username="zhiban")
+    inspector = Person.objects.get(username="anfang")
+    counts = {"schemes": 0, "sites": 0, "results": 0, "findings": 0}
+    if not Scheme.objects.exists():
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "schemes.csv"
+            path.write_bytes(scheme_csv(scheme_rows()))
+            counts["schemes"] = len(scheme_import(path=path, actor=office, note="演示方案").schemes)
+    if Round.objects.filter(code=ROUND_CODE).exists():
+        return counts
+    districts = list(Area.objects.filter(level=AreaLevel.COUNTY).order_by("code")[:2])
+    start = timezone.localdate()
+    with transaction.atomic():
+        round_ = round_plan(
+            actor=office, code=ROUND_CODE, name="2026年第一批次第三方暗访（演示）", starts_on=start,
+            ends_on=start + dt.timedelta(days=2), firm_name="演示测评咨询有限公司", inspectors=[inspector],
+            schemes=list(Scheme.objects.filter(site_type__code__in=["market", "school", "alley"])), seed=SEED,
+            districts=districts, default_sample_size=2)
+    counts["sites"] = round_.assignments.count()
+    if not record:
+        return counts
+    now = timezone.now()
+    for position, assignment in enumerate(round_.assignments.filter(day=start).select_related("site")
+                                          .prefetch_related("scheme__items").order_by("site__code")[:4]):
+        observations = []
+        for item in assignment.scheme.items.all():
+            outcome = FAILS.get(position, {}).get(item.code, "pass")
+            failing = outcome != "pass"
+            observations.append(res.Observation(
+                client_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ROUND_CODE}/{assignment.pk}/{item.code}")),
+                assignment_id=assignment.pk, item_code=item.code, outcome=outcome, observed_at=now,
+                note="现场发现问题" if failing else "", lng=assignment.site.lng if failing else None,
+                lat=assignment.site.lat if failing else None, photo=_photo(position) if failing else None))
+        answers = res.results_sync(actor=inspector, observations=observations)
+        counts["results"] += sum(a.status == res.CREATED for a in answers)
+        counts["findings"] += sum(bool(a.case_number) for a in answers)
+    return counts

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from wenming.demo.inspections import inspections_demo_build
+
+
+class Command(BaseCommand):
+    help = ("Load the demo inspection schemes (农贸市场, 学校, 背街小巷) through the import, plan the demo round (unannounced) "
+            "and record its first day's results for the demo inspector anfang. Leaves what is there already.")
+
+    def handle(self, *args, **options):
+        counts = inspections_demo_build()
+        self.stdout.write(self.style.SUCCESS(
+            "Inspections: {schemes} schemes loaded now; demo round: {sites} sampled sites, {results} results, "
+            "{findings} findings filed as cases.".format(**counts)))

@@ -1,0 +1,5 @@
+from .rounds import Assignment, AssignmentKind, Result, Round, RoundEvent, RoundEventAction, RoundState
+from .schemes import Outcome, Scheme, SchemeItem
+
+__all__ = ["Assignment", "AssignmentKind", "Outcome", "Result", "Round", "RoundEvent", "RoundEventAction",
+           "RoundState", "Scheme", "SchemeItem"]

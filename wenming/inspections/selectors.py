@@ -1,0 +1,90 @@
+"""Reads for the inspections pages and API, all through ``restrict``: a planned round is its planners' only; an
+inspector reads only the assignments given to them. Inspectors are named to the command centre and
+administrators only (as on the case page); to anyone else, the evaluation office included, by number."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
+
+from wenming.common.access import restrict, scope_for
+from wenming.common.roles import COMMAND_OR_ADMIN, Role
+from wenming.inspections.models import (
+    Assignment,
+    AssignmentKind,
+    Result,
+    Round,
+    RoundEvent,
+    Scheme,
+    SchemeItem,
+)
+from wenming.org.models import Person
+
+
+def names_inspectors(user) -> bool:
+    return bool(getattr(user, "is_superuser", False) or scope_for(user).roles & COMMAND_OR_ADMIN)
+
+
+def inspector_label(person_id: int, name: str, viewer) -> str:
+    """An inspector as this viewer may know them: by name for the command centre, administrators and themselves;
+    by number for everyone else."""
+    if person_id == viewer.pk or names_inspectors(viewer):
+        return name
+    return _("Inspector no. %(number)d") % {"number": person_id}
+
+
+def inspectors_choices(viewer) -> list[tuple[int, str]]:
+    people = Person.objects.filter(roles__role=Role.INSPECTOR, is_active=True).distinct().order_by("pk")
+    return [(p.pk, inspector_label(p.pk, str(p), viewer)) for p in people]
+
+
+def rounds(user):
+    return restrict(Round.objects.all(), user).annotate(
+        sites=Count("assignments", filter=Q(assignments__kind=AssignmentKind.INSPECT), distinct=True))
+
+
+def schemes(user):
+    return restrict(Scheme.objects.select_related("site_type"), user).annotate(item_count=Count("items"))
+
+
+def scheme_items(scheme: Scheme):
+    return scheme.items.select_related("category", "clause__criterion").order_by("sort", "code")
+
+
+def my_assignments(user, day: dt.date):
+    """The inspector's own assignments of a day, with their sites and checklists (of the scheme version the round
+    was planned with) and what is recorded already."""
+    items = Prefetch("scheme__items", queryset=SchemeItem.objects.select_related("category").order_by("sort", "code"))
+    return (restrict(Assignment.objects.filter(assignee=user, day=day), user)
+            .select_related("round", "site", "site__site_type", "scheme", "finding__item", "finding__case")
+            .prefetch_related(items, Prefetch("results", queryset=Result.objects.select_related("item", "case")))
+            .order_by("site__code"))
+
+
+def assignment_mine(user, pk: int) -> Assignment | None:
+    return my_assignments_all(user).filter(pk=pk).first()
+
+
+def my_assignments_all(user):
+    items = Prefetch("scheme__items", queryset=SchemeItem.objects.select_related("category").order_by("sort", "code"))
+    return (restrict(Assignment.objects.filter(assignee=user), user)
+            .select_related("round", "site", "site__site_type", "scheme", "finding__item", "finding__case")
+            .prefetch_related(items, Prefetch("results", queryset=Result.objects.select_related("item", "case"))))
+
+
+def workload(round_: Round, viewer) -> list[dict]:
+    """Sites per inspector per day (the planners' view of the assignments)."""
+    rows = (round_.assignments.values("assignee_id", "assignee__display_name", "assignee__username", "day", "kind")
+            .annotate(n=Count("pk"), done=Count("results__assignment", distinct=True)).order_by("day", "assignee_id"))
+    return [{**r, "label": inspector_label(r["assignee_id"], r["assignee__display_name"] or r["assignee__username"],
+                                           viewer)} for r in rows]
+
+
+def conflicts(round_: Round):
+    return RoundEvent.objects.filter(round=round_, action="conflict").order_by("-pk")[:200]
+
+
+def events(round_: Round):
+    return RoundEvent.objects.filter(round=round_).order_by("-pk")[:50]

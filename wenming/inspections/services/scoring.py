@@ -1,0 +1,113 @@
+"""A round's scores: per site, then per unit and per district (docs/inspections.md states the formula).
+
+Site score = 100 × Σ w(passed items) / Σ w(applicable items) − 5 × (number of 严重不合格 items), at least 0.
+  An item counts as applicable unless it is 不适用; 符合 passes, 不符合 and 严重不合格 fail. A site none of whose
+  items is applicable (or not visited yet) has no score.
+Unit score = the mean of the scores of the sites the unit guarantees (包保单位); district score = the mean of the
+  scores of the sites in the district. Only the first visit counts (a re-inspection is reported beside it).
+Rankings: highest score first; equal scores share a rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from wenming.inspections.models import AssignmentKind, Result, Round
+from wenming.inspections.models.schemes import Outcome
+
+SEVERE_DEDUCTION = Decimal(5)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+@dataclass
+class SiteScore:
+    site_id: int
+    code: str
+    name: str
+    district: str
+    unit: str
+    applicable_weight: Decimal = Decimal(0)
+    passed_weight: Decimal = Decimal(0)
+    failed: int = 0
+    severe: int = 0
+
+    @property
+    def score(self) -> Decimal | None:
+        if not self.applicable_weight:
+            return None
+        raw = HUNDRED * self.passed_weight / self.applicable_weight - SEVERE_DEDUCTION * self.severe
+        return max(Decimal(0), raw).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class GroupScore:
+    name: str
+    sites: list[SiteScore] = field(default_factory=list)
+    rank: int = 0
+
+    @property
+    def scored(self) -> list[SiteScore]:
+        return [s for s in self.sites if s.score is not None]
+
+    @property
+    def score(self) -> Decimal | None:
+        scored = self.scored
+        if not scored:
+            return None
+        return (sum((s.score for s in scored), Decimal(0)) / len(scored)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def findings(self) -> int:
+        return sum(s.failed + s.severe for s in self.sites)
+
+
+@dataclass
+class RoundScores:
+    sites: list[SiteScore]
+    districts: list[GroupScore]
+    units: list[GroupScore]
+
+
+def _ranked(groups: dict[str, GroupScore]) -> list[GroupScore]:
+    ordered = sorted(groups.values(), key=lambda g: (g.score is None, -(g.score or 0), g.name))
+    previous, rank = None, 0
+    for position, group in enumerate(ordered, 1):
+        if group.score is None:
+            group.rank = 0
+            continue
+        if group.score != previous:
+            rank, previous = position, group.score
+        group.rank = rank
+    return ordered
+
+
+def round_scores(round_: Round) -> RoundScores:
+    """Scores of the round's sites, districts and units from its first-visit results."""
+    sites: dict[int, SiteScore] = {}
+    rows = (Result.objects.filter(round=round_, assignment__kind=AssignmentKind.INSPECT)
+            .values_list("assignment__site_id", "assignment__site__code", "assignment__site__name",
+                         "assignment__district__name", "assignment__site__guarantor_unit__name", "outcome",
+                         "item__weight"))
+    for site_id, code, name, district, unit, outcome, weight in rows.iterator():
+        site = sites.get(site_id)
+        if site is None:
+            site = sites[site_id] = SiteScore(site_id, code, name, district or "", unit or "")
+        if outcome == Outcome.NOT_APPLICABLE:
+            continue
+        site.applicable_weight += weight
+        if outcome == Outcome.PASS:
+            site.passed_weight += weight
+        elif outcome == Outcome.SEVERE:
+            site.severe += 1
+        else:
+            site.failed += 1
+    districts: dict[str, GroupScore] = {}
+    units: dict[str, GroupScore] = {}
+    for site in sites.values():
+        districts.setdefault(site.district, GroupScore(site.district)).sites.append(site)
+        if site.unit:
+            units.setdefault(site.unit, GroupScore(site.unit)).sites.append(site)
+    ordered_sites = sorted(sites.values(), key=lambda s: (s.score is None, s.score or 0, s.code))
+    return RoundScores(sites=ordered_sites, districts=_ranked(districts), units=_ranked(units))
