@@ -12,6 +12,7 @@ router.register("units", views.UnitViewSet, basename="unit")
 router.register("sites", views.SiteViewSet, basename="site")
 router.register("evaluation/editions", evaluation_api.EditionViewSet, basename="evaluation-edition")
 router.register("evaluation/criteria", evaluation_api.CriterionViewSet, basename="evaluation-criterion")
+router.register("evaluation/materials", evaluation_api.MaterialRequirementViewSet, basename="evaluation-material")
 
 app_name = "api"
 urlpatterns = [

@@ -20,6 +20,7 @@ from wenming.common.roles import (
     ALL_ROLES,
     COMMAND_OR_ADMIN,
     FRAMEWORK_KEEPERS,
+    MATERIAL_REVIEWERS,
     NOT_FIELD,
     Role,
     roles,
@@ -187,6 +188,32 @@ RULES: dict[str, Rule] = {
         view_roles=NOT_FIELD, change_roles=frozenset(), sees_all=FRAMEWORK_KEEPERS, distinct=True,
         area_lookups=("criterion__lead_unit__area__path", "criterion__responsible_units__area__path"),
         unit_lookups=("criterion__lead_unit__path", "criterion__responsible_units__path"),
+    ),
+    # The online materials (网报材料): a unit sees the requirements it leads or shares (and their submissions,
+    # files and history), an area the requirements of its units, the evaluation office every one. Units change
+    # them only through the review workflow's services (evaluation.services.materials).
+    "evaluation.submissionwindow": Rule(reference=True, view_roles=NOT_FIELD, change_roles=MATERIAL_REVIEWERS),
+    "evaluation.materialrequirement": Rule(
+        view_roles=NOT_FIELD, change_roles=MATERIAL_REVIEWERS, sees_all=MATERIAL_REVIEWERS, distinct=True,
+        area_lookups=("lead_unit__area__path", "responsible_units__area__path"),
+        unit_lookups=("lead_unit__path", "responsible_units__path"),
+    ),
+    "evaluation.materialsubmission": Rule(
+        view_roles=NOT_FIELD, change_roles=MATERIAL_REVIEWERS, sees_all=MATERIAL_REVIEWERS, distinct=True,
+        area_lookups=("requirement__lead_unit__area__path", "requirement__responsible_units__area__path"),
+        unit_lookups=("requirement__lead_unit__path", "requirement__responsible_units__path"),
+    ),
+    "evaluation.materialfile": Rule(
+        view_roles=NOT_FIELD, change_roles=frozenset(), sees_all=MATERIAL_REVIEWERS, distinct=True,
+        area_lookups=("submission__requirement__lead_unit__area__path",
+                      "submission__requirement__responsible_units__area__path"),
+        unit_lookups=("submission__requirement__lead_unit__path",
+                      "submission__requirement__responsible_units__path"),
+    ),
+    "evaluation.materialevent": Rule(
+        view_roles=NOT_FIELD, change_roles=frozenset(), sees_all=MATERIAL_REVIEWERS, distinct=True,
+        area_lookups=("requirement__lead_unit__area__path", "requirement__responsible_units__area__path"),
+        unit_lookups=("requirement__lead_unit__path", "requirement__responsible_units__path"),
     ),
 }
 

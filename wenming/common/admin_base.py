@@ -33,7 +33,7 @@ EVENTED_MODELS = frozenset({
     "campaign.progressreport", "campaign.progressevidence", "campaign.taskevent", "campaign.meeting",
     "scoring.scoresnapshot", "scoring.scorecorrection", "scoring.redblacklist", "scoring.accountabilityrecord",
     "scoring.accountabilityfollowup",
-    "evaluation.criterionevent",
+    "evaluation.criterionevent", "evaluation.materialevent", "evaluation.materialsubmission", "evaluation.materialfile",
     "common.auditevent",
 })
 # Most rows a deletion's audit entry lists of those that went with it.

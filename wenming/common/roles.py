@@ -64,3 +64,6 @@ NOTICE_FOLLOWERS = COMMAND | roles(Role.AREA_LEADER)
 # Who imports editions of the framework and sets who answers for each criterion: the evaluation office and the
 # administrator. The evaluation office also sees every criterion whatever its own scope (access.Rule.sees_all).
 FRAMEWORK_KEEPERS = roles(Role.EVAL_OFFICE, Role.ADMIN)
+# Who reviews the units' online materials (网报材料), sets their submission window and requirements and downloads
+# the submission package: the evaluation office and the administrator (wenming.evaluation.services.materials).
+MATERIAL_REVIEWERS = roles(Role.EVAL_OFFICE, Role.ADMIN)
