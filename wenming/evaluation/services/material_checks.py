@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PdfReadError, PyPdfError
 
 from wenming.common.errors import WorkflowError
 from wenming.common.files import display_name, sniff
@@ -77,7 +77,7 @@ def pdf_pages(content: bytes, shown: str) -> int:
         pages = len(reader.pages)
     except MaterialRefused:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
+    except (PyPdfError, PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
             AssertionError, NotImplementedError):
         raise MaterialRefused(_("%(name)s is a broken PDF that cannot be opened: export it again and upload the "
                                 "new file.") % {"name": shown}) from None
