@@ -382,6 +382,32 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:evaluation-criterion-detail": (
         get(expect(404, (ANON, 401), (SEES_CRITERION_CG, 200)), kwargs={"pk": "criterion_cg"}),
         get(expect(404, (ANON, 401), (HQ | {"ceping"}, 200)), kwargs={"pk": "criterion_other"})),
+    # -- the online materials (网报材料): a unit sees its own, the evaluation office reviews and packs ------------
+    "evaluation:materials": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "evaluation:material_list": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), query="state=submitted"),),
+    "evaluation:material": (get(expect(404, (ANON, LOGIN), (SEES_CRITERION_CG, 200)), kwargs={"pk": "material_cg"}),),
+    "evaluation:material_step": (
+        post(expect(404, (ANON, LOGIN), (SEES_CRITERION_CG, 400)), kwargs={"pk": "material_cg", "key": "=approve"},
+             counts=("evaluation.materialevent", "evaluation.materialsubmission")),),
+    "evaluation:material_file": (get(expect(404, (ANON, LOGIN), (SEES_CRITERION_CG, 200)),
+                                     kwargs={"pk": "material_file"}, download=True),),
+    "evaluation:material_window": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200))),
+                                   post(expect(404, (ANON, LOGIN), (KEEPERS, 400)),
+                                        counts=("evaluation.submissionwindow",))),
+    "evaluation:material_import": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200))),
+                                   post(expect(404, (ANON, LOGIN), (KEEPERS, 400)),
+                                        counts=("evaluation.materialrequirement",))),
+    "evaluation:material_package": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), download=True),),
+    "evaluation:material_new": (get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), kwargs={"criterion": "criterion_cg"}),
+                                post(expect(404, (ANON, LOGIN), (KEEPERS, 400)), kwargs={"criterion": "criterion_cg"},
+                                     counts=("evaluation.materialrequirement",))),
+    "evaluation:material_edit": (
+        get(expect(404, (ANON, LOGIN), (KEEPERS, 200)), kwargs={"criterion": "criterion_cg", "pk": "material_cg"}),
+        post(expect(404, (ANON, LOGIN), (KEEPERS, 400)), kwargs={"criterion": "criterion_cg", "pk": "material_cg"},
+             counts=("evaluation.materialevent",))),
+    "api:evaluation-material-list": (get(expect(200, (ANON, 401))),),
+    "api:evaluation-material-detail": (get(expect(404, (ANON, 401), (SEES_CRITERION_CG, 200)),
+                                           kwargs={"pk": "material_cg"}),),
     # -- the citizen's pages: the tracking code is the key ------------------------------------------------------
     "public:report": (get(PUBLIC), post(expect(400), counts=("cases.case",))),
     "public:code": (post(expect(400), counts=("public.phoneverification",)),),
