@@ -16,7 +16,13 @@ from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 
 from wenming.common.roles import UNIT_ROLES
-from wenming.evaluation.models import Criterion, CriterionKind, Edition, MaterialRequirement, MaterialSubmission
+from wenming.evaluation.models import (
+    Criterion,
+    CriterionKind,
+    Edition,
+    MaterialRequirement,
+    MaterialSubmission,
+)
 from wenming.evaluation.services import materials as mat
 from wenming.org.models import Person, RoleAssignment
 

@@ -76,7 +76,8 @@ def board(request):
              "title": _("Materials by domain"), "unit": _("materials")}
     return render(request, "evaluation/material_board.html", {
         "edition": edition, "board": data, "window": window, "window_open": svc.window_open(window, now),
-        "can_review": svc.can_review_materials(request.user), "unit_only": ms.is_unit_only(request.user),
+        "can_review": svc.can_review_materials(request.user),
+        "unit_only": ms.is_unit_only(request.user) and not svc.can_review_materials(request.user),
         "chart": chart,
     })
 

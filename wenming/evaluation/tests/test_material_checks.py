@@ -11,6 +11,8 @@ import pytest
 
 from wenming.evaluation.tests.material_world import cg_material, doc_material, pdf_bytes, png, submit, window  # noqa: F401
 
+# The fixtures come from material_world by import (pytest finds them in the module), hence F811 on each use.
+# ruff: noqa: F811
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 
 

@@ -10,8 +10,18 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from wenming.evaluation.tests.material_world import cg_material, doc_material, pdf_bytes, png, review, submit, window  # noqa: F401
+from wenming.evaluation.tests.material_world import (  # noqa: F401
+    cg_material,
+    doc_material,
+    pdf_bytes,
+    png,
+    review,
+    submit,
+    window,
+)
 
+# The fixtures come from material_world by import (pytest finds them in the module), hence F811 on each use.
+# ruff: noqa: F811
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 
 
