@@ -349,11 +349,11 @@ def requirement_check(values: RequirementValues, window: SubmissionWindow | None
     bad = [f for f in values.formats if f not in MaterialFormat.values]
     if bad:
         errors.append((_("allowed formats"), _("unknown: %(formats)s") % {"formats": ", ".join(bad)}))
-    if window is not None and not window.opens_at.date() <= values.due_on <= timezone.localtime(
-            window.closes_at).date():
-        errors.append((_("due on"), _("inside the submission window (%(opens)s to %(closes)s)") % {
-            "opens": timezone.localtime(window.opens_at).date().isoformat(),
-            "closes": timezone.localtime(window.closes_at).date().isoformat()}))
+    if window is not None:
+        opens, closes = timezone.localdate(window.opens_at), timezone.localdate(window.closes_at)
+        if not opens <= values.due_on <= closes:
+            errors.append((_("due on"), _("inside the submission window (%(opens)s to %(closes)s)") % {
+                "opens": opens.isoformat(), "closes": closes.isoformat()}))
     if values.lead_unit_id is not None and values.responsible_unit_ids and \
             values.lead_unit_id in values.responsible_unit_ids:
         errors.append((_("responsible units"), _("the lead unit is already responsible; list only the others")))
