@@ -4,8 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import wenming.evaluation.models.materials
-
 
 class Migration(migrations.Migration):
 
@@ -74,7 +72,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, verbose_name='file name')),
-                ('file', models.FileField(max_length=300, upload_to=wenming.evaluation.models.materials.material_upload_to, verbose_name='file')),
+                ('file', models.FileField(max_length=300, upload_to='materials/', verbose_name='file')),
                 ('format', models.CharField(choices=[('pdf', 'PDF'), ('jpg', 'JPEG'), ('png', 'PNG'), ('webp', 'WebP'), ('heic', 'HEIC'), ('docx', 'Word (.docx)'), ('xlsx', 'Excel (.xlsx)')], max_length=8, verbose_name='format')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size (bytes)')),
                 ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),

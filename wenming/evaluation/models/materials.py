@@ -157,17 +157,14 @@ class MaterialSubmission(models.Model):
         return f"{self.requirement_id} v{self.revision}"
 
 
-def material_upload_to(instance, filename: str) -> str:
-    return f"materials/{filename}"
-
-
 class MaterialFile(models.Model):
     """A file of a submission, as checked on upload: its real type, size, pages or pixels, its digest."""
 
     submission = models.ForeignKey(MaterialSubmission, on_delete=models.PROTECT, related_name="files",
                                    verbose_name=_("submission"))
     name = models.CharField(_("file name"), max_length=200)
-    file = models.FileField(_("file"), upload_to=material_upload_to, max_length=300)
+    # A plain folder: the orphan-file sweep reads it off the field (common.services.files).
+    file = models.FileField(_("file"), upload_to="materials/", max_length=300)
     format = models.CharField(_("format"), max_length=8, choices=MaterialFormat.choices)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
