@@ -116,8 +116,15 @@ class MaterialRequirement(TimeStampedModel):
         verbose_name_plural = _("required materials")
         ordering = ["edition", "criterion", "sort", "id"]
         constraints = [models.UniqueConstraint(fields=["criterion", "title"], name="evaluation_material_title_unique")]
-        indexes = [models.Index(fields=["edition", "state"], name="evaluation_material_state_idx"),
-                   models.Index(fields=["criterion", "state"], name="evaluation_material_crit_idx")]
+        indexes = [
+            # The drill-down lists: one state (or the overdue ones) of an edition, by due date.
+            models.Index(fields=["edition", "state", "due_on"], name="evaluation_material_state_idx"),
+            # The readiness page's counts per criterion.
+            models.Index(fields=["criterion", "state"], name="evaluation_material_crit_idx"),
+            # The completeness board's two grouped queries, each read from its index alone.
+            models.Index(fields=["edition", "lead_unit", "state", "due_on"], name="evaluation_material_unit_idx"),
+            models.Index(fields=["edition", "criterion", "state", "due_on"], name="evaluation_material_board_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.criterion.code} {self.title}"
