@@ -180,9 +180,9 @@ def main() -> None:
         server.wait(timeout=30)
     with zipfile.ZipFile(out) as archive:
         names = archive.namelist()
-        index_size = archive.getinfo(names[0]).file_size
+        index_size = archive.getinfo(names[-1]).file_size
         # The first hundred files read back byte for byte: each is one of the files stored.
-        matches = all(hashlib.sha256(archive.read(name)).hexdigest() in digests for name in names[1:101])
+        matches = all(hashlib.sha256(archive.read(name)).hexdigest() in digests for name in names[:100])
     out.unlink()
     result = {
         "date": time.strftime("%Y-%m-%d"), "database": django.db.connection.vendor, "files": args.files,

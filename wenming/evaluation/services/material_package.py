@@ -1,6 +1,6 @@
 """The submission package (网报材料包): every approved material's latest version in one zip, laid out as
 ``<domain code>/<criterion code>/<requirement>/<file>``, with an index workbook (criterion, requirement, file,
-version, grade, reviewer, SHA-256), streamed.
+version, grade, reviewer, SHA-256) at its end, streamed.
 
 The zip is written by the standard library's ``zipfile`` into a sink that cannot seek (so each entry carries a
 data descriptor instead of sizes rewritten in place), and each file is read from storage in chunks: what the
@@ -126,17 +126,14 @@ def material_package_stream(*, edition: Edition, actor, now: dt.datetime | None 
     if not can_review_materials(actor):
         raise NotAllowed(_("Only the evaluation office downloads the submission package."))
     entries = package_entries(edition)
-    index = package_index_bytes(entries)
     stamp = _stamp(now or timezone.now())
-    return _stream(entries, index, stamp, storage)
+    return _stream(entries, stamp, storage)
 
 
-def _stream(entries: list[PackageEntry], index: bytes, stamp: tuple, storage) -> Iterator[bytes]:
+def _stream(entries: list[PackageEntry], stamp: tuple, storage) -> Iterator[bytes]:
+    """The files first (the first bytes leave at once), the index workbook last."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as package:
-        info = zipfile.ZipInfo(_("index") + ".xlsx", date_time=stamp)
-        package.writestr(info, index)
-        yield sink.take()
         for entry in entries:
             info = zipfile.ZipInfo(entry.path, date_time=stamp)
             info.compress_type = zipfile.ZIP_STORED
@@ -148,4 +145,6 @@ def _stream(entries: list[PackageEntry], index: bytes, stamp: tuple, storage) ->
                     if data:
                         yield data
             yield sink.take()
+        package.writestr(zipfile.ZipInfo(_("index") + ".xlsx", date_time=stamp), package_index_bytes(entries))
+        yield sink.take()
     yield sink.take()
