@@ -16,7 +16,7 @@
     title: { text: data.title, left: "center", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend: { bottom: 0 },
-    grid: { left: 40, right: 10, top: 40, bottom: 50 },
+    grid: { left: 40, right: 10, top: 40, bottom: 70, containLabel: true },
     xAxis: { type: "category", data: data.domains },
     yAxis: { type: "value", name: data.unit, minInterval: 1 },
     series: series
