@@ -16,6 +16,7 @@ router.register("evaluation/criteria", evaluation_api.CriterionViewSet, basename
 router.register("evaluation/risks", evaluation_api.RiskRecordViewSet, basename="evaluation-risk")
 router.register("evaluation/ledger", evaluation_api.LedgerEntryViewSet, basename="evaluation-ledger")
 router.register("evaluation/ledger-rounds", evaluation_api.ReviewRoundViewSet, basename="evaluation-round")
+router.register("evaluation/materials", evaluation_api.MaterialRequirementViewSet, basename="evaluation-material")
 
 app_name = "api"
 urlpatterns = [

@@ -21,6 +21,7 @@ from wenming.common.roles import (
     COMMAND_OR_ADMIN,
     FRAMEWORK_KEEPERS,
     INSPECTION_PLANNERS,
+    MATERIAL_REVIEWERS,
     NOT_FIELD,
     RISK_READERS,
     Role,
@@ -248,6 +249,32 @@ RULES: dict[str, Rule] = {
                                    reporter_lookups=("assignee",)),
     "inspections.result": Rule(view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR), change_roles=frozenset(),
                                sees_all=INSPECTION_PLANNERS, reporter_lookups=("recorded_by",)),
+    # The online materials (网报材料): a unit sees the requirements it leads or shares (and their submissions,
+    # files and history), an area the requirements of its units, the evaluation office every one. Units change
+    # them only through the review workflow's services (evaluation.services.materials).
+    "evaluation.submissionwindow": Rule(reference=True, view_roles=NOT_FIELD, change_roles=MATERIAL_REVIEWERS),
+    "evaluation.materialrequirement": Rule(
+        view_roles=NOT_FIELD, change_roles=MATERIAL_REVIEWERS, sees_all=MATERIAL_REVIEWERS, distinct=True,
+        area_lookups=("lead_unit__area__path", "responsible_units__area__path"),
+        unit_lookups=("lead_unit__path", "responsible_units__path"),
+    ),
+    "evaluation.materialsubmission": Rule(
+        view_roles=NOT_FIELD, change_roles=MATERIAL_REVIEWERS, sees_all=MATERIAL_REVIEWERS, distinct=True,
+        area_lookups=("requirement__lead_unit__area__path", "requirement__responsible_units__area__path"),
+        unit_lookups=("requirement__lead_unit__path", "requirement__responsible_units__path"),
+    ),
+    "evaluation.materialfile": Rule(
+        view_roles=NOT_FIELD, change_roles=frozenset(), sees_all=MATERIAL_REVIEWERS, distinct=True,
+        area_lookups=("submission__requirement__lead_unit__area__path",
+                      "submission__requirement__responsible_units__area__path"),
+        unit_lookups=("submission__requirement__lead_unit__path",
+                      "submission__requirement__responsible_units__path"),
+    ),
+    "evaluation.materialevent": Rule(
+        view_roles=NOT_FIELD, change_roles=frozenset(), sees_all=MATERIAL_REVIEWERS, distinct=True,
+        area_lookups=("requirement__lead_unit__area__path", "requirement__responsible_units__area__path"),
+        unit_lookups=("requirement__lead_unit__path", "requirement__responsible_units__path"),
+    ),
 }
 
 

@@ -38,6 +38,7 @@ EVENTED_MODELS = frozenset({
     "evaluation.assessmentperiod", "evaluation.ledgerentry", "evaluation.ledgerevidence", "evaluation.ledgerevent",
     "evaluation.reviewround", "evaluation.reviewitem", "evaluation.reviewevent",
     "inspections.round", "inspections.roundevent", "inspections.assignment", "inspections.result",
+    "evaluation.materialevent", "evaluation.materialsubmission", "evaluation.materialfile",
     "common.auditevent",
 })
 # Most rows a deletion's audit entry lists of those that went with it.

@@ -83,3 +83,6 @@ TASK_CREATORS = COMMAND_OR_ADMIN | roles(Role.EVAL_OFFICE)
 # Who plans the third-party 暗访 rounds, sees them before their findings are released, releases them and follows
 # them up: the command centre, the evaluation office and the administrator. Nobody else learns of a round first.
 INSPECTION_PLANNERS = COMMAND | roles(Role.EVAL_OFFICE, Role.ADMIN)
+# Who reviews the units' online materials (网报材料), sets their submission window and requirements and downloads
+# the submission package: the evaluation office and the administrator (wenming.evaluation.services.materials).
+MATERIAL_REVIEWERS = roles(Role.EVAL_OFFICE, Role.ADMIN)

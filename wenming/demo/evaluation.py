@@ -14,6 +14,7 @@ from wenming.campaign.models import Action, Task, TaskForce
 from wenming.common.roles import Role
 from wenming.demo.accounts import demo_password_hash
 from wenming.demo.evaluation_ledger import evaluation_ledger_demo_build
+from wenming.demo.evaluation_materials import evaluation_materials_demo_build
 from wenming.demo.evaluation_risk import evaluation_risk_demo_build
 from wenming.evaluation.data.demo_edition import YEARS, demo_edition_sheets
 from wenming.evaluation.models import Criterion, CriterionKind, Edition
@@ -140,6 +141,7 @@ def evaluation_demo_build() -> dict:
             _load({"responsibility": responsibility_rows(current)}, actor=office, responsibility_for=current)
         if not Edition.objects.filter(is_current=True).exists():
             edition_make_current(edition_id=current.pk, actor=office)
+        counts["materials"] = evaluation_materials_demo_build(edition=current, office=office)
         counts["assigned"] = Criterion.objects.filter(edition=current, lead_unit__isnull=False).count()
         counts["negative"] = Criterion.objects.filter(edition=current, kind=CriterionKind.NEGATIVE).count()
         counts["opinion"] = Criterion.objects.filter(edition=current, kind=CriterionKind.OPINION).count()

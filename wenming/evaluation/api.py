@@ -28,6 +28,10 @@ from wenming.evaluation.models import (
     Edition,
     LedgerEntry,
     LedgerStatus,
+    MaterialFile,
+    MaterialRequirement,
+    MaterialState,
+    MaterialSubmission,
     ReviewItem,
     ReviewRound,
     RiskEvent,
@@ -384,3 +388,85 @@ class ReviewRoundViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (restrict(ReviewRound.objects.all(), self.request.user)
                 .select_related("edition", "period", "domain", "campaign").order_by("-created_at", "-id"))
+# -- the online materials (网报材料) ---------------------------------------------------------------------------------
+
+class MaterialFileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MaterialFile
+        fields = ["id", "name", "format", "size", "sha256", "pages", "width", "height", "duplicates"]
+
+
+# The materials' states as plain text in the schema: a second choice set for fields named "state" would make
+# drf-spectacular invent enum names (a warning the deploy check fails on).
+MATERIAL_STATES = "One of " + ", ".join(MaterialState.values) + "."
+
+
+class MaterialSubmissionSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code", read_only=True)
+    state = serializers.CharField(read_only=True, help_text=MATERIAL_STATES)
+    files = MaterialFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MaterialSubmission
+        fields = ["revision", "state", "unit", "submitted_at", "grade", "review_note", "reviewed_at", "files"]
+
+
+class MaterialRequirementSerializer(serializers.ModelSerializer):
+    edition = serializers.CharField(source="edition.code", read_only=True)
+    criterion = serializers.CharField(source="criterion.code", read_only=True)
+    lead_unit = serializers.CharField(source="lead_unit.code", default=None, allow_null=True, read_only=True)
+    responsible_units = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    state = serializers.CharField(read_only=True, help_text=MATERIAL_STATES)
+    submissions = MaterialSubmissionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MaterialRequirement
+        fields = ["id", "edition", "criterion", "kind", "title", "description", "required_count", "formats",
+                  "max_size_mb", "min_side_px", "lead_unit", "responsible_units", "due_on", "state", "version",
+                  "submissions"]
+
+
+class MaterialFilterSerializer(serializers.Serializer):
+    edition = serializers.CharField(required=False, max_length=32,
+                                    help_text="An edition's code; the current edition when left out.")
+    state = serializers.CharField(required=False, max_length=16, help_text=MATERIAL_STATES)
+    criterion = serializers.CharField(required=False, max_length=32, help_text="A criterion's code.")
+
+    def validate_state(self, value: str) -> str:
+        if value not in MaterialState.values:
+            raise serializers.ValidationError(_("one of %(states)s") % {"states": ", ".join(MaterialState.values)})
+        return value
+
+
+class MaterialRequirementViewSet(viewsets.ReadOnlyModelViewSet):
+    """Required materials in your scope (a unit: those it leads or shares), each with its submissions' states,
+    versions and files. Who reviewed is the evaluation office's to see only."""
+
+    serializer_class = MaterialRequirementSerializer
+    queryset = MaterialRequirement.objects.none()
+
+    def get_queryset(self):
+        submissions = MaterialSubmission.objects.select_related("unit").prefetch_related(
+            Prefetch("files", queryset=MaterialFile.objects.order_by("sort", "pk"))).order_by("-revision")
+        return (restrict(MaterialRequirement.objects.all(), self.request.user)
+                .select_related("edition", "criterion", "lead_unit")
+                .prefetch_related("responsible_units", Prefetch("submissions", queryset=submissions)))
+
+    @extend_schema(parameters=[MaterialFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        filters = MaterialFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        d = filters.validated_data
+        if d.get("edition"):
+            edition = restrict(Edition.objects.filter(code=d["edition"]), request.user).first()
+            if edition is None:
+                raise ValidationError({"edition": [_("no edition has the code %(code)s") % {"code": d["edition"]}]})
+        else:
+            edition = selectors.current_edition(request.user)
+        rows = self.get_queryset().filter(edition=edition).order_by("criterion__code", "sort", "pk")
+        if d.get("state"):
+            rows = rows.filter(state=d["state"])
+        if d.get("criterion"):
+            rows = rows.filter(criterion__code=d["criterion"])
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

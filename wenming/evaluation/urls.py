@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ledger_views, risk_views, views
+from . import ledger_views, material_views, risk_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -37,4 +37,15 @@ urlpatterns = [
     path("ledger/rounds/<int:pk>/", ledger_views.round_detail, name="round"),
     path("ledger/rounds/<int:pk>/record/", ledger_views.round_record, name="round_record"),
     path("ledger/rounds/<int:pk>/close/", ledger_views.round_close, name="round_close"),
+    # The online materials (网报材料).
+    path("materials/", material_views.board, name="materials"),
+    path("materials/list/", material_views.drill, name="material_list"),
+    path("materials/window/", material_views.window, name="material_window"),
+    path("materials/import/", material_views.requirements_import, name="material_import"),
+    path("materials/package.zip", material_views.package, name="material_package"),
+    path("materials/<int:pk>/", material_views.detail, name="material"),
+    path("materials/<int:pk>/<str:key>/", material_views.step, name="material_step"),
+    path("materials/files/<int:pk>/", material_views.file_download, name="material_file"),
+    path("criteria/<int:criterion>/materials/new/", material_views.requirement_edit, name="material_new"),
+    path("criteria/<int:criterion>/materials/<int:pk>/edit/", material_views.requirement_edit, name="material_edit"),
 ]

@@ -283,6 +283,23 @@ def world_build() -> World:
               "risk_evidence": str(risk_cg.evidence.get().pk),
               "risk_plan_file": str(RiskPlanAttachment.objects.get(plan__criterion=criterion_cg).pk)})
     k.update(_ledger(criterion_cg, campaign))
+    # The online materials: an open window, a photo set required of P5.1.2 (城管 桃城分局's), submitted by chengguan.
+    import datetime as _dt
+
+    from django.utils import timezone as _tz
+
+    from wenming.evaluation.services import materials as mat
+
+    ceping = Person.objects.get(username="ceping")
+    edition = criterion_cg.edition
+    mat.submission_window_set(edition_id=edition.pk, actor=ceping, opens_at=_tz.now() - _dt.timedelta(days=1),
+                              closes_at=_tz.now() + _dt.timedelta(days=30), expected_version=None)
+    material = mat.material_requirement_save(actor=ceping, criterion_id=criterion_cg.pk, values=mat.RequirementValues(
+        kind="photos", title="背街小巷照片", due_on=_tz.localdate() + _dt.timedelta(days=3)))
+    submitted = mat.material_step(requirement_id=material.pk, actor=w.p["chengguan"], action_key="submit",
+                                  expected_version=material.version,
+                                  files=[mat.MaterialUpload("整治后.png", photo_bytes(size=(640, 480)))])
+    k.update({"material_cg": str(material.pk), "material_file": str(submitted.submission.files.get().pk)})
     escalation_policy()  # the city's one policy row, made on first use: made now, so its admin pages open it
     _admin_objects(world, {
         "org.area": Area.objects.get(code="131102"), "org.unit": cgj, "org.person": w.p["chengguan"],

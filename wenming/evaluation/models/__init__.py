@@ -24,6 +24,20 @@ from .ledger import (
     ReviewRound,
     RoundState,
 )
+from .materials import (
+    DEFAULT_FORMATS,
+    IMAGE_FORMATS,
+    MaterialEvent,
+    MaterialEventAction,
+    MaterialFile,
+    MaterialFormat,
+    MaterialGrade,
+    MaterialKind,
+    MaterialRequirement,
+    MaterialState,
+    MaterialSubmission,
+    SubmissionWindow,
+)
 from .risk import (
     INCIDENT_KINDS,
     LEVEL_KEYS,
@@ -48,4 +62,7 @@ __all__ = ["METHOD_ORDER", "Clause", "Criterion", "CriterionEvent", "CriterionEv
            "RiskPlan", "RiskPlanAttachment", "RiskPlanRevision", "RiskRecord", "RiskScanMark", "RiskSignal", "RiskState",
            "SignalKind",
            "AssessmentPeriod", "LedgerEntry", "LedgerEvent", "LedgerEventAction", "LedgerEvidence", "LedgerStatus",
-           "ReviewEvent", "ReviewEventAction", "ReviewItem", "ReviewRound", "RoundState"]
+           "ReviewEvent", "ReviewEventAction", "ReviewItem", "ReviewRound", "RoundState",
+           "DEFAULT_FORMATS", "IMAGE_FORMATS", "MaterialEvent", "MaterialEventAction", "MaterialFile", "MaterialFormat",
+           "MaterialGrade", "MaterialKind", "MaterialRequirement", "MaterialState", "MaterialSubmission",
+           "SubmissionWindow"]

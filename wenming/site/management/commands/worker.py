@@ -12,6 +12,7 @@ from wenming.cases.services.webhooks import webhooks_deliver, webhooks_recover
 from wenming.cases.tasks import deliver_webhooks, scan_escalations
 from wenming.common.services.notifications import notifications_deliver, notifications_recover
 from wenming.common.tasks import deliver_notifications, sweep_files
+from wenming.evaluation.material_tasks import scan_material_reminders
 from wenming.evaluation.tasks import scan_risks
 from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(f"escalations: {escalations_scan()}")
             self.stdout.write(f"campaign: {scan_campaign.call()}")
             self.stdout.write(f"risks: {scan_risks.call()}")
+            self.stdout.write(f"materials: {scan_material_reminders.call()}")
             notifications_recover()
             self.stdout.write(f"notifications: {notifications_deliver()}")
             webhooks_recover()
@@ -52,9 +54,9 @@ class Command(BaseCommand):
         parent = parent_pid
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        # Slower jobs: the dashboards' daily counts and the orphan-file sweep hourly, the score snapshots daily (all
+        # Slower jobs: the dashboards' daily counts, the materials' due-date reminders and the orphan-file sweep hourly, the score snapshots daily (all
         # at start too).
-        every = {refresh_daily_counts: 3600.0, compute_snapshots: 86400.0, sweep_files: 3600.0}
+        every = {refresh_daily_counts: 3600.0, scan_material_reminders: 3600.0, compute_snapshots: 86400.0, sweep_files: 3600.0}
         last_run = dict.fromkeys(every, float("-inf"))
 
         try:
