@@ -23,6 +23,7 @@ urlpatterns = [
     path("locate/", views.LocateView.as_view(), name="locate"),
     path("inspections/assignments/", inspections_api.AssignmentsView.as_view(), name="inspections-assignments"),
     path("inspections/results/", inspections_api.ResultsView.as_view(), name="inspections-results"),
+    path("evaluation/readiness/", evaluation_api.ReadinessView.as_view(), name="evaluation-readiness"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

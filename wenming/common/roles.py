@@ -86,3 +86,6 @@ INSPECTION_PLANNERS = COMMAND | roles(Role.EVAL_OFFICE, Role.ADMIN)
 # Who reviews the units' online materials (网报材料), sets their submission window and requirements and downloads
 # the submission package: the evaluation office and the administrator (wenming.evaluation.services.materials).
 MATERIAL_REVIEWERS = roles(Role.EVAL_OFFICE, Role.ADMIN)
+# Whose home page shows the edition's readiness (迎检准备) at a glance: the evaluation office, the commander on duty
+# and the administrator.
+READINESS_WATCHERS = roles(Role.EVAL_OFFICE, Role.SHIFT_LEADER, Role.ADMIN)

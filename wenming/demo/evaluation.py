@@ -141,12 +141,16 @@ def evaluation_demo_build() -> dict:
             _load({"responsibility": responsibility_rows(current)}, actor=office, responsibility_for=current)
         if not Edition.objects.filter(is_current=True).exists():
             edition_make_current(edition_id=current.pk, actor=office)
-        counts["materials"] = evaluation_materials_demo_build(edition=current, office=office)
         counts["assigned"] = Criterion.objects.filter(edition=current, lead_unit__isnull=False).count()
         counts["negative"] = Criterion.objects.filter(edition=current, kind=CriterionKind.NEGATIVE).count()
         counts["opinion"] = Criterion.objects.filter(edition=current, kind=CriterionKind.OPINION).count()
-    # After the framework's transaction: the risk plans and the first scan of the demo cases; the ledger's periods,
-    # entries and a closed 回头看 round (with its measures when the campaign is loaded).
-    counts["risks"] = evaluation_risk_demo_build()
-    counts["ledger"] = evaluation_ledger_demo_build()
     return counts
+
+
+def evaluation_work_demo_build() -> dict:
+    """The work on the framework, after it is loaded: the negative-list plans and a first risk scan of the demo
+    cases, the ledger's periods and entries with a closed 回头看 round (its measures when the campaign is loaded),
+    and the online materials' window and requirements with uploads in every state. Each part leaves what is there."""
+    current = Edition.objects.get(code=CURRENT)
+    return {"risks": evaluation_risk_demo_build(), "ledger": evaluation_ledger_demo_build(),
+            "materials": evaluation_materials_demo_build(edition=current, office=office_account())}

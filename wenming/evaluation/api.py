@@ -8,14 +8,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from wenming.common.access import get_or_404, restrict
+from wenming.common.access import can, get_or_404, restrict
 from wenming.common.files import display_name, upload_read
 from wenming.common.input import CleanFormParser, CleanJSONParser, CleanMultiPartParser, db_id
 from wenming.common.uploads import photos_check
@@ -25,6 +27,7 @@ from wenming.evaluation.models import (
     Clause,
     Criterion,
     CriterionKind,
+    Domain,
     Edition,
     LedgerEntry,
     LedgerStatus,
@@ -39,6 +42,7 @@ from wenming.evaluation.models import (
     RiskRecord,
     RiskSignal,
 )
+from wenming.evaluation.readiness_selectors import MATERIAL_KEYS, RISK_KEYS, readiness
 from wenming.evaluation.services import risk
 from wenming.evaluation.services.risk_actions import RISK_ACTIONS, SYSTEM, risk_actions_for
 
@@ -470,3 +474,50 @@ class MaterialRequirementViewSet(viewsets.ReadOnlyModelViewSet):
             rows = rows.filter(criterion__code=d["criterion"])
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+class ReadinessFilterSerializer(serializers.Serializer):
+    edition = serializers.CharField(required=False, max_length=32,
+                                    help_text="An edition's code; the current edition when left out.")
+    domain = serializers.CharField(required=False, max_length=32,
+                                   help_text="A domain's code: its criteria one by one.")
+    kind = serializers.ChoiceField(choices=CriterionKind.choices, required=False)
+
+
+def _figures(f) -> dict:
+    return {"criteria": f.criteria, "ledger": dict(f.ledger), "met_rate": f.met_rate,
+            "risks": {k: f.risks[k] for k in RISK_KEYS},
+            "materials": {k: f.materials[k] for k in MATERIAL_KEYS}, "materials_rate": f.materials_rate,
+            "tasks": dict(f.tasks), "cases": {"open": f.cases["open"], "late": f.cases["late"]}}
+
+
+class ReadinessView(APIView):
+    """Readiness for the evaluation in your scope: per domain (and, with ``domain``, per criterion) the ledger
+    status counts, open risks by level, online materials by state, linked tasks by status and cases."""
+
+    @extend_schema(parameters=[ReadinessFilterSerializer], responses={200: dict})
+    def get(self, request):
+        if not can(request.user, Criterion):
+            raise NotFound
+        filters = ReadinessFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        d = filters.validated_data
+        editions = restrict(Edition.objects.all(), request.user)
+        edition = (editions.filter(code=d["edition"]).first() if d.get("edition")
+                   else selectors.current_edition(request.user))
+        if edition is None:
+            raise ValidationError({"edition": [_("no edition has the code %(code)s") % {"code": d.get("edition", "")}]})
+        domain = None
+        if d.get("domain"):
+            domain = restrict(Domain.objects.filter(edition=edition, code=d["domain"]), request.user).first()
+            if domain is None:
+                raise ValidationError({"domain": [_("no domain has the code %(code)s") % {"code": d["domain"]}]})
+        result = readiness(request.user, edition, now=timezone.now(), domain=domain, kind=d.get("kind", ""))
+        return Response({
+            "edition": edition.code, "period": result.period.name if result.period else None,
+            "total": _figures(result.total),
+            "domains": [{"code": row.domain.code, "name": row.domain.name, "kind": row.domain.kind,
+                         **_figures(row.figures),
+                         "criteria_rows": [{"code": r.criterion.code, "id": r.criterion.pk,
+                                            "ledger": r.ledger["status"] if r.ledger else None,
+                                            **_figures(r.figures)} for r in row.rows]}
+                        for row in result.domains],
+        })

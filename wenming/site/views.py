@@ -9,7 +9,9 @@ from wenming.cases import selectors as case_selectors
 from wenming.cases.models import RoutingRule
 from wenming.cases.services.exposure import exposure_board, showcase_entries
 from wenming.common.access import can, scope_for
-from wenming.common.roles import COMMAND_OR_ADMIN, Role, roles
+from wenming.common.roles import COMMAND_OR_ADMIN, READINESS_WATCHERS, Role, roles
+from wenming.evaluation import selectors as evaluation_selectors
+from wenming.evaluation.readiness_selectors import readiness_headline
 from wenming.scoring import selectors as scoring_selectors
 from wenming.scoring.models import ScoreSnapshot
 
@@ -27,6 +29,7 @@ def home(request):
     queues = case_selectors.queues_for(request.user)
     counts = case_selectors.queue_counts(user=request.user, queues=queues) if queues else {}
     # Inspectors and grid workers see no scores (as on the dashboard): their page is their queues.
+    edition = evaluation_selectors.current_edition(request.user) if scope.roles & READINESS_WATCHERS else None
     panels = (scoring_selectors.dashboard(request.user, panels=scoring_selectors.home_panels(scope.roles))
               if can(request.user, ScoreSnapshot) else None)
     return render(
@@ -47,5 +50,8 @@ def home(request):
             "can_field_report": bool(case_selectors.field_channels(request.user)),
             # Task-force leaders and members: their 专班's board and its tasks, one click away.
             "my_forces": campaign_selectors.forces_of(user=request.user),
+            # The evaluation office and the commander: the current edition's readiness (迎检准备) at a glance.
+            "readiness": readiness_headline(request.user, edition, now=timezone.now()) if edition else None,
+            "readiness_edition": edition,
         },
     )

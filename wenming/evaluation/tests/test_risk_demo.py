@@ -10,9 +10,9 @@ def test_the_demo_builds_plans_links_and_records_idempotently(demo_framework, pe
     from wenming.demo.evaluation_risk import evaluation_risk_demo_build
     from wenming.evaluation.models import Criterion, CriterionKind, RiskPlan, RiskRecord, RiskSignal
 
-    # evaluation_demo_build (the fixture, as make demo) has written them already.
+    first = evaluation_risk_demo_build()
     negative = Criterion.objects.filter(edition=demo_framework, kind=CriterionKind.NEGATIVE).count()
-    assert negative == RiskPlan.objects.count() == 40
+    assert first["plans"] == negative == RiskPlan.objects.count() == 40
     n32 = Criterion.objects.get(edition=demo_framework, code="N32")
     assert n32.categories.count() == 4 and n32.site_types.filter(code="school").exists() and n32.radius_m == 300
     signals = RiskSignal.objects.count()
