@@ -382,6 +382,12 @@ TABLE: dict[str, tuple[Row, ...]] = {
     # -- the evaluation framework: office staff read it; a unit sees the criteria it leads or shares -------------
     "evaluation:editions": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
     "evaluation:mine": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    # Readiness at a glance: every office role reads it, each in its own scope (a unit: its own criteria).
+    "evaluation:readiness": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),
+                             get(expect(404, (ANON, LOGIN)), query="edition=NO-SUCH")),
+    "evaluation:readiness_domain": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"code": "=P5"}),
+                                    get(expect(404, (ANON, LOGIN)), kwargs={"code": "=NO-SUCH"})),
+    "api:evaluation-readiness": (get(expect(404, (ANON, 401), (NOT_INSPECTORS, 200))),),
     "evaluation:edition": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"code": "=DEMO-2026"}),
                            get(expect(404, (ANON, LOGIN)), kwargs={"code": "=NO-SUCH"})),
     "evaluation:edition_current": (post(expect(404, (ANON, LOGIN), (KEEPERS, 302)), kwargs={"code": "=DEMO-2026"},
