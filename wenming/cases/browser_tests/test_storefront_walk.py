@@ -11,7 +11,6 @@ from openpyxl import Workbook
 
 from wenming.cases.browser_tests.test_case_walk import login, logout
 from wenming.org.models import Area, StorefrontDuty
-from wenming.org.tests.pending_po import pending_chinese
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,8 +80,7 @@ def test_an_administrator_imports_shops_and_routing_follows(browser_thread, live
     lng, lat = grid.lng, grid.lat
     good = register(tmp_path / "门前五包.xlsx", [["MQW001", "老王水果店", "中华大街1号", lng, lat, OFFICE, "全部"]])
     broken = register(tmp_path / "broken.xlsx", [["MQW002", "城外店", "", 120.0, 30.0, "NO-SUCH", "包吃饭"]])
-    with pending_chinese(tmp_path):
-        result = browser_thread.run(walk, live_server.url, str(good), str(broken), lng, lat)
+    result = browser_thread.run(walk, live_server.url, str(good), str(broken), lng, lat)
     assert "未导入任何数据" in result["refused"] and "工作表“门前五包”第2行（编码 MQW002）" in result["refused"]
     assert "超出本市范围" in result["refused"] and "NO-SUCH" in result["refused"]
     assert "仅检查" in result["checked"] and "MQW001" in result["checked"]

@@ -12,7 +12,6 @@ from wenming.common.models import AuditEvent
 from wenming.common.tabular_import import ImportFailed
 from wenming.org.models import Area
 from wenming.org.services.imports.registers import REGISTER_IMPORTS
-from wenming.org.tests.pending_po import pending_chinese
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ HEADER = ["部件编码", "部件类别", "经度", "纬度", "权属单位编�
 
 @pytest.fixture(autouse=True)
 def _english(tmp_path):
-    with pending_chinese(tmp_path), translation.override("en"):
+    with translation.override("en"):
         yield
 
 

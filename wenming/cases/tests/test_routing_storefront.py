@@ -25,7 +25,6 @@ from wenming.org.tests.factories import (
     point,
     square,
 )
-from wenming.org.tests.pending_po import pending_chinese
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,7 @@ QUIET = "13110200100205"
 
 @pytest.fixture(autouse=True)
 def _english(tmp_path):
-    with pending_chinese(tmp_path), translation.override("en"):
+    with translation.override("en"):
         yield
 
 

@@ -22,7 +22,6 @@ from wenming.org.services.imports.registers import city_bounds
 from wenming.org.services.imports.roads import roads_import
 from wenming.org.services.imports.storefronts import credit_code_valid, duties_parse, storefronts_import
 from wenming.org.spatial import get_index
-from wenming.org.tests.pending_po import pending_chinese
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ COUNTY_CG = "CGJ-131102"
 
 @pytest.fixture(autouse=True)
 def _english(tmp_path):
-    with pending_chinese(tmp_path), translation.override("en"):
+    with translation.override("en"):
         yield
 
 
