@@ -5,8 +5,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _media_and_english(media_and_english):
-    """Uploads in a temporary folder, messages in English."""
+def _media_and_english(media_and_english, client):
+    """Uploads in a temporary folder, messages in English (the pages too: the UI answers in Chinese by default)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture
