@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wenming.common.files import upload_read
 from wenming.common.input import BoundedDateField
@@ -98,7 +99,7 @@ class RequirementImportForm(forms.Form):
 
 BOARD_STATES = [("", _("All states")), ("missing", MaterialState.MISSING.label),
                 ("submitted", _("Waiting for review")), ("returned", MaterialState.RETURNED.label),
-                ("approved", MaterialState.APPROVED.label), ("overdue", _("Overdue"))]
+                ("approved", MaterialState.APPROVED.label), ("overdue", pgettext_lazy("materials", "Overdue"))]
 
 
 class DrillForm(forms.Form):

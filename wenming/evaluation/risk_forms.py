@@ -27,7 +27,8 @@ class FilesField(PhotosField):
 class BoardFilterForm(forms.Form):
     STATES = [("open", pgettext_lazy("risk filter", "Open")), ("closed", pgettext_lazy("risk filter", "Closed")),
               ("all", _("All"))]
-    domain = forms.ModelChoiceField(label=_("Domain"), queryset=Domain.objects.none(), required=False)
+    domain = forms.ModelChoiceField(label=_("Domain"), queryset=Domain.objects.none(), required=False,
+                                    empty_label=_("All domains"))
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
                                    choices=[("", _("All levels")), *RiskLevel.choices])
     state = forms.ChoiceField(label=_("State"), choices=STATES, required=False)
