@@ -20,15 +20,11 @@ from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import geography_version_bump, routing_config_bump
 from wenming.common.tabular_import import ImportReport, check_length, choice_lookup, stop_if_errors
 from wenming.org.models import Unit
-from wenming.org.services.imports.features import crs_parse
 from wenming.org.services.imports.registers import (
-    Geo,
     RegisterImport,
-    city_bounds,
-    column_label,
     flag_value,
+    register_file_read,
     register_import_add,
-    register_rows,
 )
 from wenming.org.services.imports.shared import BATCH, update_each
 from wenming.org.spatial import get_index
@@ -45,15 +41,9 @@ def facilities_import(*, path: Path, dry_run: bool = False, actor=None, crs: str
     """Facilities (部件) from XLSX or CSV, each placed in the unit grid holding it; all or nothing."""
     path = Path(path)
     file_name = file_name or path.name
-    report = ImportReport(dry_run=dry_run)
-    crs = crs_parse(crs, report)
-    rows, where_of = register_rows(path, report, FACILITY_COLUMNS, ["code"], FACILITY_ALIASES)
-    stop_if_errors(report)
-
-    def col(name: str) -> str:
-        return column_label(name, FACILITY_ALIASES)
-
-    geo = Geo(report, crs, city_bounds())
+    read = register_file_read(path=path, dry_run=dry_run, crs=crs, columns=FACILITY_COLUMNS, required=["code"],
+                              aliases=FACILITY_ALIASES)
+    report, rows, where_of, geo, col = read.report, read.rows, read.where_of, read.geo, read.col
     stored = set(Facility.objects.values_list("code", flat=True))
     unit_ids = dict(Unit.objects.values_list("code", "id"))
     components = {}

@@ -32,9 +32,11 @@ from wenming.common.tabular_import import (
     read_workbook,
     row_where,
     sheet_where,
+    stop_if_errors,
     table_rows,
 )
 from wenming.org.models import Area
+from wenming.org.services.imports.features import crs_parse
 
 # A line longer than this many vertices, or a cell longer than this, is no road segment but a mistake or an attack.
 MAX_VERTICES = 2000
@@ -103,6 +105,32 @@ def register_rows(
         return table_rows(table, report, columns, required, aliases, where=where), where
 
     return read_rows(path, report, columns, required, aliases), row_where
+
+
+@dataclass
+class RegisterFile:
+    """A register file read and its columns checked: how every register import (roads, storefronts, facilities)
+    starts. ``col`` names a column as the file's header does; ``geo`` reads its points and lines."""
+
+    report: ImportReport
+    rows: list[tuple[int, dict[str, str]]]
+    where_of: Callable[..., str]
+    geo: Geo
+    aliases: dict[str, str]
+
+    def col(self, name: str) -> str:
+        return column_label(name, self.aliases)
+
+
+def register_file_read(*, path: Path, dry_run: bool, crs: str, columns: list[str], required: list[str],
+                       aliases: dict[str, str]) -> RegisterFile:
+    """Read a register file; a bad CRS, a missing column or an unreadable file stops here (``stop_if_errors``)."""
+    report = ImportReport(dry_run=dry_run)
+    crs_value = crs_parse(crs, report)
+    rows, where_of = register_rows(path, report, columns, required, aliases)
+    stop_if_errors(report)
+    return RegisterFile(report=report, rows=rows, where_of=where_of, geo=Geo(report, crs_value, city_bounds()),
+                        aliases=aliases)
 
 
 def column_label(name: str, aliases: dict[str, str]) -> str:

@@ -18,8 +18,7 @@ from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import geography_version_bump, routing_config_bump
 from wenming.common.tabular_import import PHONE, ImportReport, check_length, choice_lookup, stop_if_errors
 from wenming.org.models import Area, Person, RoadChief, RoadSegment, Unit
-from wenming.org.services.imports.features import crs_parse
-from wenming.org.services.imports.registers import Geo, city_bounds, column_label, register_rows
+from wenming.org.services.imports.registers import register_file_read
 from wenming.org.services.imports.shared import BATCH, GEOMETRY_FIELDS, update_each
 from wenming.org.spatial import get_index
 
@@ -57,15 +56,9 @@ def roads_import(*, path: Path, dry_run: bool = False, actor=None, crs: str = "w
     """Road segments and their road chiefs (路长) from XLSX or CSV; all or nothing."""
     path = Path(path)
     file_name = file_name or path.name
-    report = ImportReport(dry_run=dry_run)
-    crs = crs_parse(crs, report)
-    rows, where_of = register_rows(path, report, ROAD_COLUMNS, ["road_code"], ROAD_ALIASES)
-    stop_if_errors(report)
-
-    def col(name: str) -> str:
-        return column_label(name, ROAD_ALIASES)
-
-    geo = Geo(report, crs, city_bounds())
+    read = register_file_read(path=path, dry_run=dry_run, crs=crs, columns=ROAD_COLUMNS, required=["road_code"],
+                              aliases=ROAD_ALIASES)
+    report, rows, where_of, geo, col = read.report, read.rows, read.where_of, read.geo, read.col
     stored_roads = set(RoadSegment.objects.values_list("code", flat=True))
     unit_ids = dict(Unit.objects.values_list("code", "id"))
     area_ids = dict(Area.objects.values_list("code", "id"))

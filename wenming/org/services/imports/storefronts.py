@@ -21,8 +21,7 @@ from wenming.common.services.geography import geography_version_bump
 from wenming.common.tabular_import import PHONE, ImportReport, check_length, stop_if_errors
 from wenming.org.models import RoadSegment, StorefrontDuty, Unit
 from wenming.org.models.site import STOREFRONT_DUTIES
-from wenming.org.services.imports.features import crs_parse
-from wenming.org.services.imports.registers import Geo, city_bounds, column_label, register_rows
+from wenming.org.services.imports.registers import register_file_read
 from wenming.org.services.imports.shared import BATCH, GEOMETRY_FIELDS, update_each
 from wenming.org.spatial import get_index
 
@@ -77,15 +76,9 @@ def storefronts_import(*, path: Path, dry_run: bool = False, actor=None, crs: st
     """Storefront duties (门前五包) from XLSX or CSV; all or nothing."""
     path = Path(path)
     file_name = file_name or path.name
-    report = ImportReport(dry_run=dry_run)
-    crs = crs_parse(crs, report)
-    rows, where_of = register_rows(path, report, STOREFRONT_COLUMNS, ["code"], STOREFRONT_ALIASES)
-    stop_if_errors(report)
-
-    def col(name: str) -> str:
-        return column_label(name, STOREFRONT_ALIASES)
-
-    geo = Geo(report, crs, city_bounds())
+    read = register_file_read(path=path, dry_run=dry_run, crs=crs, columns=STOREFRONT_COLUMNS, required=["code"],
+                              aliases=STOREFRONT_ALIASES)
+    report, rows, where_of, geo, col = read.report, read.rows, read.where_of, read.geo, read.col
     stored = set(StorefrontDuty.objects.values_list("code", flat=True))
     unit_ids = dict(Unit.objects.values_list("code", "id"))
     road_ids = dict(RoadSegment.objects.values_list("code", "id"))
