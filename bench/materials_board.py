@@ -118,14 +118,14 @@ PAGES = [("/evaluation/materials/", {}), ("/evaluation/materials/list/", {"state
          ("/evaluation/materials/list/", {"state": "overdue", "page": 3})]
 
 
-def queries(client, users) -> dict:
+def queries(client, users, pages=PAGES) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     found = {}
     for label, user in users.items():
         client.force_login(user)
-        for path, params in PAGES:
+        for path, params in pages:
             with CaptureQueriesContext(connection) as ctx:
                 response = client.get(path, params)
             assert response.status_code == 200, (path, response.status_code)
@@ -133,11 +133,11 @@ def queries(client, users) -> dict:
     return found
 
 
-def timings(client, users, repeat: int) -> list[dict]:
+def timings(client, users, repeat: int, pages=PAGES) -> list[dict]:
     rows = []
     for label, user in users.items():
         client.force_login(user)
-        for path, params in PAGES:
+        for path, params in pages:
             client.get(path, params)  # warm
             times = []
             for _ in range(repeat):

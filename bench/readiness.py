@@ -22,7 +22,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.materials_board import SQLITE, add_materials, build_world, fresh_database  # noqa: E402
+from bench.materials_board import SQLITE, add_materials, build_world, fresh_database, queries, timings  # noqa: E402
 
 PAGES = [("/evaluation/readiness/", {}), ("/evaluation/readiness/P5/", {})]
 STATUSES = ["met", "partly", "not_met", "na"]
@@ -61,40 +60,6 @@ def add_ledger_and_risks(edition, criteria, office) -> dict:
     return {"periods": len(periods), "entries": len(entries), "risks": len(criteria[::3])}
 
 
-def queries(client, users) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    found = {}
-    for label, user in users.items():
-        client.force_login(user)
-        for path, params in PAGES:
-            with CaptureQueriesContext(connection) as ctx:
-                response = client.get(path, params)
-            assert response.status_code == 200, (path, response.status_code)
-            found[f"{label} {path}"] = len(ctx.captured_queries)
-    return found
-
-
-def timings(client, users, repeat: int) -> list[dict]:
-    rows = []
-    for label, user in users.items():
-        client.force_login(user)
-        for path, params in PAGES:
-            client.get(path, params)  # warm
-            times = []
-            for _ in range(repeat):
-                t = time.perf_counter()
-                response = client.get(path, params)
-                times.append((time.perf_counter() - t) * 1000)
-                assert response.status_code == 200
-            times.sort()
-            rows.append({"user": label, "page": path, "median_ms": round(statistics.median(times), 1),
-                         "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)})
-            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--materials", type=int, default=100_000)
@@ -119,13 +84,13 @@ def main() -> None:
     users = {"office": office, "unit": handler}
     client = Client()
     add_materials(edition, criteria, units, 0, 1000)
-    small = queries(client, users)
+    small = queries(client, users, PAGES)
     add_materials(edition, criteria, units, 1000, args.materials)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    large = queries(client, users)
-    rows = timings(client, users, args.repeat)
+    large = queries(client, users, PAGES)
+    rows = timings(client, users, args.repeat, PAGES)
     out = {"date": time.strftime("%Y-%m-%d"), "database": connection.vendor, "criteria": len(criteria), **built,
            "materials": MaterialRequirement.objects.count(), "queries_at_1000": small, "queries_at_full": large,
            "queries_constant": small == large, "pages": rows}
