@@ -9,6 +9,7 @@ import datetime as dt
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
+from wenming.cases.models import Case
 from wenming.common.access import restrict, scope_for
 from wenming.common.roles import COMMAND_OR_ADMIN, Role
 from wenming.inspections.models import (
@@ -20,7 +21,7 @@ from wenming.inspections.models import (
     Scheme,
     SchemeItem,
 )
-from wenming.org.models import Person
+from wenming.org.models import Person, Site
 
 
 def names_inspectors(user) -> bool:
@@ -88,3 +89,35 @@ def conflicts(round_: Round):
 
 def events(round_: Round):
     return RoundEvent.objects.filter(round=round_).order_by("-pk")[:50]
+
+
+def sites_explained(entries: list, viewer) -> list[dict]:
+    """The (round, site) entries behind an index's inspection score (scoring's evidence: round id, site id, score,
+    finding result ids), read for the explanation page: the round, the site, its score and its findings by item,
+    with the finding's case number where the viewer may open the case. Released rounds only; no inspector."""
+    round_ids = {e[0] for e in entries}
+    rounds_by_id = {r.pk: r for r in Round.objects.filter(pk__in=round_ids, released_at__isnull=False)
+                    .only("id", "code", "name", "released_at")}
+    site_ids = {e[1] for e in entries}
+    sites_by_id = {s.pk: s for s in Site.objects.filter(pk__in=site_ids).only("id", "code", "name")}
+    result_ids = {r for e in entries for r in e[3]}
+    results = {r.pk: r for r in Result.objects.filter(pk__in=result_ids).select_related("item")
+               .only("id", "outcome", "case_id", "observed_at", "item__code", "item__text")}
+    visible = {c.pk: c.number for c in restrict(Case.objects.filter(
+        pk__in={r.case_id for r in results.values() if r.case_id}), viewer).only("id", "reported_at")}
+    out = []
+    for round_id, site_id, score, finding_ids in entries:
+        round_ = rounds_by_id.get(round_id)
+        if round_ is None:
+            continue
+        site = sites_by_id.get(site_id)
+        findings = []
+        for pk in finding_ids:
+            result = results.get(pk)
+            if result is not None:
+                findings.append({"code": result.item.code, "text": result.item.text,
+                                 "outcome": result.get_outcome_display(), "severe": result.outcome == "severe",
+                                 "observed": result.observed_at, "case_id": result.case_id if result.case_id in visible
+                                 else None, "case_number": visible.get(result.case_id, "")})
+        out.append({"round": round_, "site": site, "score": score, "findings": findings})
+    return out

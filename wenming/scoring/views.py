@@ -15,6 +15,7 @@ from wenming.cases.models import Case, CaseEvent
 from wenming.common.access import can, get_or_404, restrict, scope_for
 from wenming.common.errors import WorkflowError
 from wenming.common.roles import COMMAND_OR_ADMIN, PUBLISHERS
+from wenming.inspections import selectors as inspection_selectors
 from wenming.scoring import selectors
 from wenming.scoring.forms import (
     AccountabilityForm,
@@ -30,7 +31,7 @@ from wenming.scoring.models import (
     ScoreSnapshot,
     Subject,
 )
-from wenming.scoring.services import boards, kpi, scores
+from wenming.scoring.services import boards, inspection_index, kpi, scores
 
 
 def _staff_or_404(request):
@@ -189,7 +190,8 @@ def explain(request, pk: int, key: str):
     row = snapshot.figures.get("rows", {}).get(key)
     if row is None:
         raise Http404
-    evidence = snapshot.evidence.get(key, {})
+    evidence = dict(snapshot.evidence.get(key, {}))
+    inspected = inspection_selectors.sites_explained(evidence.pop(inspection_index.SITES, []), request.user)
     event_ids = {e for items in evidence.values() for _case, _num, events in items for e in events if e}
     case_ids = {case for items in evidence.values() for case, _num, _events in items}
     numbers = {c.pk: c.number for c in restrict(Case.objects.filter(pk__in=case_ids), request.user).only("id", "reported_at")}
@@ -208,7 +210,8 @@ def explain(request, pk: int, key: str):
         figure = row["indicators"].get(code) or {"num": row["volume"], "den": None, "value": row["volume"]}
         items, hidden = listed(evidence.get(code, []))
         indicators.append({"code": code, "label": kpi.INDICATORS[code]["label"], "figure": figure,
-                           "weight": weights.get(code), "items": items, "hidden": hidden})
+                           "weight": weights.get(code), "items": items, "hidden": hidden,
+                           "sites": inspected if code == inspection_index.CODE else []})
     excluded, excluded_hidden = listed(evidence.get(kpi.EXCLUDED, []))
     return render(request, "scoring/explain.html", {"snapshot": snapshot, "row": row, "indicators": indicators,
                                                     "excluded": excluded, "excluded_hidden": excluded_hidden})

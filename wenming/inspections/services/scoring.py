@@ -32,6 +32,11 @@ class SiteScore:
     passed_weight: Decimal = Decimal(0)
     failed: int = 0
     severe: int = 0
+    # Ids for the indexes (a unit's key is its id, a district's its code) and the findings behind the score.
+    unit_id: int | None = None
+    district_code: str = ""
+    round_id: int | None = None
+    findings: list[int] = field(default_factory=list)
 
     @property
     def score(self) -> Decimal | None:
@@ -83,26 +88,44 @@ def _ranked(groups: dict[str, GroupScore]) -> list[GroupScore]:
     return ordered
 
 
-def round_scores(round_: Round) -> RoundScores:
-    """Scores of the round's sites, districts and units from its first-visit results."""
-    sites: dict[int, SiteScore] = {}
-    rows = (Result.objects.filter(round=round_, assignment__kind=AssignmentKind.INSPECT)
-            .values_list("assignment__site_id", "assignment__site__code", "assignment__site__name",
-                         "assignment__district__name", "assignment__site__guarantor_unit__name", "outcome",
-                         "item__weight"))
-    for site_id, code, name, district, unit, outcome, weight in rows.iterator():
-        site = sites.get(site_id)
+def site_scores(results) -> list[SiteScore]:
+    """The score of each (round, site) from a queryset of first-visit results, in one query."""
+    sites: dict[tuple[int, int], SiteScore] = {}
+    rows = results.values_list(
+        "round_id", "assignment__site_id", "assignment__site__code", "assignment__site__name",
+        "assignment__district__name", "assignment__district__code", "assignment__site__guarantor_unit_id",
+        "assignment__site__guarantor_unit__name", "outcome", "item__weight", "pk")
+    for round_id, site_id, code, name, district, district_code, unit_id, unit, outcome, weight, pk in rows.iterator():
+        site = sites.get((round_id, site_id))
         if site is None:
-            site = sites[site_id] = SiteScore(site_id, code, name, district or "", unit or "")
+            site = sites[round_id, site_id] = SiteScore(
+                site_id, code, name, district or "", unit or "", unit_id=unit_id, district_code=district_code or "",
+                round_id=round_id)
         if outcome == Outcome.NOT_APPLICABLE:
             continue
         site.applicable_weight += weight
         if outcome == Outcome.PASS:
             site.passed_weight += weight
-        elif outcome == Outcome.SEVERE:
+            continue
+        if outcome == Outcome.SEVERE:
             site.severe += 1
         else:
             site.failed += 1
+        site.findings.append(pk)
+    return list(sites.values())
+
+
+def released_site_scores(*, start, end) -> list[SiteScore]:
+    """Site scores of the rounds whose findings were released in [start, end): what the unit and district
+    indexes take as their inspection component (a round counts in the period it was published in)."""
+    return site_scores(Result.objects.filter(round__released_at__gte=start, round__released_at__lt=end,
+                                             assignment__kind=AssignmentKind.INSPECT))
+
+
+def round_scores(round_: Round) -> RoundScores:
+    """Scores of the round's sites, districts and units from its first-visit results."""
+    sites = {s.site_id: s for s in site_scores(Result.objects.filter(round=round_,
+                                                                      assignment__kind=AssignmentKind.INSPECT))}
     districts: dict[str, GroupScore] = {}
     units: dict[str, GroupScore] = {}
     for site in sites.values():

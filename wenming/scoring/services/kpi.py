@@ -76,13 +76,15 @@ INDICATORS: dict[str, dict[str, object]] = {
     "valid_report_rate": {"label": _("Valid report rate (有效上报率)"), "kind": "rate"},
     "verify_on_time_rate": {"label": _("On-time verification rate (按时核查率)"), "kind": "rate"},
     "volume": {"label": _("Volume"), "kind": "count"},
+    # Not from case events: the mean inspection score (services/inspection_index.py), 0–100, taken as score / 100.
+    "inspection_score": {"label": _("Inspection score (暗访得分)"), "kind": "score"},
 }
 # Not an indicator: the stints left out of the denominators (returned to the centre, shelved).
 EXCLUDED = "excluded"
 SUBJECT_INDICATORS = {
     "unit": ["sign_on_time_rate", "handled_rate", "handled_on_time_rate", "closed_rate", "rework_rate",
-             "overdue_count", "satisfaction_rate"],
-    "district": ["closed_rate", "closed_on_time_rate", "public_report_rate"],
+             "overdue_count", "satisfaction_rate", "inspection_score"],
+    "district": ["closed_rate", "closed_on_time_rate", "public_report_rate", "inspection_score"],
     "inspector": ["valid_report_rate", "verify_on_time_rate"],
 }
 
@@ -126,7 +128,9 @@ class SubjectKpis:
         out = {}
         for code in codes:
             tally = self.tallies.get(code) or Tally()
-            if INDICATORS[code]["kind"] == "count":
+            if INDICATORS[code]["kind"] == "score":
+                out[code] = {"num": None, "den": None, "value": None}  # filled in by the index's component
+            elif INDICATORS[code]["kind"] == "count":
                 out[code] = {"num": tally.num, "den": None, "value": tally.num}
             else:
                 out[code] = {"num": tally.num, "den": tally.den,

@@ -13,7 +13,7 @@ from wenming.common.access import scope_for
 from wenming.common.roles import PUBLISHERS
 from wenming.common.services.audit import audit_event_record
 from wenming.scoring.models import IndexVersion, Period, ScoreCorrection, ScoreSnapshot, SnapshotStatus
-from wenming.scoring.services import kpi
+from wenming.scoring.services import inspection_index, kpi
 
 FIRST_DAY = dt.date(2000, 1, 1)
 GRADE_BANDS = [(90, "A"), (75, "B"), (60, "C"), (40, "D")]
@@ -137,10 +137,18 @@ def figures_compute(*, subject: str, start: dt.date, end: dt.date, version: Inde
     """Indicators, index, grade and rank of every subject; and, apart, the cases and events behind each
     indicator (kept in their own column so rankings load without them)."""
     tallies = kpi.compute_kpis(subject=subject, start=start, end=end, cutoff=cutoff)
+    end_at = kpi.Period(start, end).end_at
+    inspected = inspection_index.inspection_component(
+        subject=subject, start_at=kpi.day_start(start), end_at=min(end_at, cutoff or timezone.now()))
+    for key, group in inspected.items():
+        # A unit with inspected sites and no case in the period is still scored (and marked for its volume).
+        tallies.setdefault(key, kpi.SubjectKpis(key=key, name=group["name"]))
     codes = kpi.SUBJECT_INDICATORS[subject]
     rows, evidence = {}, {}
     for key, subject_kpis in tallies.items():
         indicators = subject_kpis.figures(codes)
+        if key in inspected:
+            indicators[inspection_index.CODE] = inspected[key]["figure"]
         volume = subject_kpis.tallies["volume"].num if "volume" in subject_kpis.tallies else 0
         row = {"key": key, "name": subject_kpis.name, "volume": volume, "indicators": indicators}
         row["index"] = score(row, version)
@@ -150,6 +158,8 @@ def figures_compute(*, subject: str, start: dt.date, end: dt.date, version: Inde
             code: [[item["case"], item["num"], item["events"]] for item in tally.items.values()]
             for code, tally in subject_kpis.tallies.items() if code in codes or code == kpi.EXCLUDED
         }
+        if key in inspected:
+            evidence[key][inspection_index.SITES] = inspected[key]["sites"]
     rank_subjects(rows, version.min_volume)
     return {"rows": rows, "cutoff": (cutoff or kpi.Period(start, end).end_at).isoformat()}, evidence
 
