@@ -18,6 +18,7 @@ from wenming.common.errors import IllegalTransition, WorkflowError
 from wenming.common.files import file_response, upload_read
 from wenming.evaluation import ledger_selectors as sel
 from wenming.evaluation import selectors
+from wenming.evaluation.field_results import field_results_for
 from wenming.evaluation.ledger_forms import (
     AssessForm,
     LedgerFilterForm,
@@ -175,6 +176,8 @@ def ledger_entry(request, pk: int):
         "criterion": criterion, "period": period, "periods": sel.periods(criterion.edition), "entry": entry,
         "evidence": evidence, "form": form if may_assess else None, "can_keep": can_keep,
         "self_only": may_assess and not can_keep, "history": sel.criterion_ledger_history(request.user, criterion),
+        "field": field_results_for(criterion_ids=[criterion.pk], starts_on=period.starts_on,
+                                   ends_on=period.ends_on).get(criterion.pk),
     }, status=status)
 
 

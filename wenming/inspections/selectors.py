@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wenming.cases.models import Case
 from wenming.common.access import restrict, scope_for
 from wenming.common.roles import COMMAND_OR_ADMIN, Role
+from wenming.evaluation.field_results import FieldResult
 from wenming.inspections.models import (
     Assignment,
     AssignmentKind,
@@ -21,6 +23,7 @@ from wenming.inspections.models import (
     Scheme,
     SchemeItem,
 )
+from wenming.inspections.models.schemes import FAILING, Outcome
 from wenming.org.models import Person, Site
 
 
@@ -120,4 +123,55 @@ def sites_explained(entries: list, viewer) -> list[dict]:
                                  "observed": result.observed_at, "case_id": result.case_id if result.case_id in visible
                                  else None, "case_number": visible.get(result.case_id, "")})
         out.append({"round": round_, "site": site, "score": score, "findings": findings})
+    return out
+
+
+def findings_citable(*, ids: list[int], unit) -> set[int]:
+    """Of these result ids, the findings an accountability record about ``unit`` may cite: failed items of a
+    released round (an unannounced round stays unannounced) whose case the unit (or a unit under it) held, or at
+    a site it guarantees."""
+    if not ids:
+        return set()
+    about_unit = (Q(case__unit__path__startswith=unit.path)
+                  | Q(assignment__site__guarantor_unit__path__startswith=unit.path))
+    return set(Result.objects.filter(about_unit, pk__in=ids, outcome__in=FAILING, round__released_at__isnull=False)
+               .values_list("pk", flat=True))
+
+
+def findings_cited(results, viewer) -> list[dict]:
+    """Findings as an accountability record shows them: round, site, item, result, when, and the case number where
+    the viewer may open the case. Never the inspector."""
+    rows = list(results.select_related("round", "assignment__site", "item").order_by("round__code", "pk"))
+    visible = {c.pk: c.number for c in restrict(Case.objects.filter(
+        pk__in={r.case_id for r in rows if r.case_id}), viewer).only("id", "reported_at")}
+    return [{"id": r.pk, "round": f"{r.round.code} {r.round.name}", "site": r.assignment.site.name,
+             "item": f"{r.item.code} {r.item.text}", "outcome": r.get_outcome_display(), "observed": r.observed_at,
+             "case_id": r.case_id if r.case_id in visible else None, "case_number": visible.get(r.case_id, "")}
+            for r in rows]
+
+
+def field_results_by_criterion(*, criterion_ids: list[int], starts_on: dt.date, ends_on: dt.date) -> dict:
+    """The ledger's 实地考察 feed (registered in apps.py): per criterion, the first-visit results of the rounds whose
+    findings were released in the period, on the checklist items citing the criterion's clauses. One query."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(starts_on, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(ends_on + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    rows = (Result.objects.filter(item__clause__criterion_id__in=criterion_ids, assignment__kind=AssignmentKind.INSPECT,
+                                  round__released_at__gte=start, round__released_at__lt=end)
+            .values_list("item__clause__criterion_id", "outcome", "item__weight", "assignment__site_id", "round_id",
+                         "round__code", "round__name"))
+    out: dict[int, FieldResult] = {}
+    for criterion_id, outcome, weight, site_id, round_id, code, name in rows.iterator():
+        result = out.setdefault(criterion_id, FieldResult())
+        result.sites.add(site_id)
+        result.rounds[round_id] = f"{code} {name}"
+        if outcome == Outcome.NOT_APPLICABLE:
+            continue
+        result.items += 1
+        result.applicable_weight += weight
+        if outcome == Outcome.PASS:
+            result.passed_weight += weight
+        else:
+            result.findings += 1
+            result.severe += outcome == Outcome.SEVERE
     return out

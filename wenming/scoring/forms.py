@@ -49,6 +49,8 @@ class AccountabilityForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     people = RowsField(label=_("People"), queryset=Person.objects.none(), required=False)
     cases = forms.CharField(label=_("Case ids"), required=False, help_text=_("Row ids, separated by commas."))
+    findings = forms.CharField(label=_("Inspection findings"), required=False, max_length=500,
+                               help_text=_("Finding numbers from a round's follow-up page, separated by commas."))
     due_date = BoundedDateField(label=_("Follow-up due"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
@@ -68,6 +70,13 @@ class AccountabilityForm(forms.Form):
         if missing:
             raise forms.ValidationError(_("Case ids: no such case %(ids)s.") % {"ids": ", ".join(map(str, missing))})
         return found
+
+    def clean_findings(self):
+        raw = [p.strip() for p in (self.cleaned_data.get("findings") or "").replace("，", ",").split(",") if p.strip()]
+        ids = [db_id(part) for part in raw]
+        if None in ids:
+            raise forms.ValidationError(_("Inspection findings: give finding numbers separated by commas."))
+        return ids
 
 
 class FollowUpForm(forms.Form):

@@ -266,7 +266,7 @@ def accountability_list(request):
     form = None
     if can_create:
         # From a red/black list: ?unit=<id>&title=… fill the form in.
-        initial = {k: request.GET[k] for k in ("unit", "title", "kind") if request.GET.get(k)}
+        initial = {k: request.GET[k][:200] for k in ("unit", "title", "kind", "findings") if request.GET.get(k)}
         form = AccountabilityForm(request.POST or None, user=request.user, initial=initial)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -274,6 +274,7 @@ def accountability_list(request):
                 record = boards.accountability_create(
                     kind=data["kind"], title=data["title"], reason=data["reason"], unit=data["unit"],
                     due_date=data["due_date"], actor=request.user, people=data["people"], cases=data["cases"],
+                    findings=data["findings"],
                 )
             except WorkflowError as error:
                 form.add_error(None, str(error))
@@ -303,6 +304,7 @@ def accountability_detail(request, pk: int):
     return render(request, "scoring/accountability_detail.html", {
         "record": record, "form": form, "follow_ups": record.follow_ups.select_related("author"),
         "cases": restrict(record.cases.all(), request.user), "people": record.people.all(),
+        "findings": inspection_selectors.findings_cited(record.findings.all(), request.user),
     })
 
 

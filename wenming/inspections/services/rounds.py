@@ -226,7 +226,7 @@ def round_release(*, round_id: int, actor, expected_version: int | None = None) 
 def findings(round_: Round):
     """The round's findings (failed items of the first visits), with their cases."""
     return (Result.objects.filter(round=round_, outcome__in=FAILING, assignment__kind=AssignmentKind.INSPECT)
-            .select_related("item", "assignment__site", "assignment__district", "case", "case__unit")
+            .select_related("item", "assignment__site__guarantor_unit", "assignment__district", "case", "case__unit")
             .order_by("assignment__site__code", "item__sort"))
 
 

@@ -29,6 +29,9 @@ class AccountabilityRecord(TimeStampedModel):
                                     verbose_name=_("people"))
     cases = models.ManyToManyField("cases.Case", blank=True, related_name="accountability_records",
                                    verbose_name=_("cases"))
+    # Failed items of released 暗访 rounds the record cites (the finding, not the inspector who found it).
+    findings = models.ManyToManyField("inspections.Result", blank=True, related_name="accountability_records",
+                                      verbose_name=_("inspection findings"))
     snapshot = models.ForeignKey("scoring.ScoreSnapshot", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="accountability_records", verbose_name=_("from snapshot"))
     status = models.CharField(_("status"), max_length=16, choices=AccountabilityStatus.choices,

@@ -16,6 +16,7 @@ from wenming.common.access import locked_in_scope, restrict, scope_for
 from wenming.common.roles import PUBLISHERS, UNIT_ROLES, Role, roles
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.notifications import notifications_enqueue
+from wenming.inspections.selectors import findings_citable as citable_findings
 from wenming.org.models import Person
 from wenming.scoring.models import (
     AccountabilityFollowUp,
@@ -135,8 +136,10 @@ def red_black_list_withdraw(*, board_id: int, actor, note: str) -> RedBlackList:
 
 
 def accountability_create(*, kind: str, title: str, reason: str, unit, due_date: dt.date, actor, people=(), cases=(),
-                          snapshot=None, now: dt.datetime | None = None) -> AccountabilityRecord:
-    """Record a 通报, 约谈 or 问责 of a unit; the cases must be ones the actor can see and the unit's."""
+                          findings: list[int] = (), snapshot=None,
+                          now: dt.datetime | None = None) -> AccountabilityRecord:
+    """Record a 通报, 约谈 or 问责 of a unit; the cases must be ones the actor can see and the unit's, the findings
+    (inspection results) failed items of released rounds about the unit (see ``citable_findings``)."""
     _require(actor, APPROVERS)
     if kind not in AccountabilityKind.values:
         raise WorkflowError(_("Kind: choose notice, talk or accountability."))
@@ -151,6 +154,12 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
     missing = [c.pk for c in cases if c.pk not in visible]
     if missing:
         raise WorkflowError(_("Cases: no such case %(ids)s.") % {"ids": ", ".join(map(str, missing))})
+    findings = list(dict.fromkeys(findings))
+    cited = citable_findings(ids=findings, unit=unit)
+    refused = [pk for pk in findings if pk not in cited]
+    if refused:
+        raise WorkflowError(_("Inspection findings: %(ids)s are not findings of a released round about %(unit)s.")
+                            % {"ids": ", ".join(map(str, refused)), "unit": unit.name})
     strangers = [p for p in people if p.unit_id and p.unit_id != unit.pk]
     if strangers:
         raise WorkflowError(_("People: %(names)s do not belong to %(unit)s.")
@@ -160,6 +169,7 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
                                                      due_date=due_date, snapshot=snapshot, created_by=actor)
         record.people.set(people)
         record.cases.set(cases)
+        record.findings.set(findings)
         _follow_up_append(record, actor=actor, note=reason.strip(), from_status="", due_date=due_date, at=now)
         _notify_unit(record)
     return record
