@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def _inspector(request) -> None:
 @login_required
 def app_shell(request):
     _inspector(request)
-    return render(request, "inspections/app.html", {"outcomes": Outcome.choices, "failing": sorted(FAILING)})
+    # "rendered" tells a shell fresh from the server from the worker's cached copy (the offline walk checks it).
+    return render(request, "inspections/app.html", {"outcomes": Outcome.choices, "failing": sorted(FAILING),
+                                                    "rendered": uuid.uuid4().hex})
 
 
 @lru_cache(maxsize=1)
