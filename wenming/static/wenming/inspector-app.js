@@ -199,6 +199,12 @@
         li.dataset.status = local.status;
         state.textContent = stateText(day, local);
         locked = local.status === "synced" || local.status === "conflict";
+        if (local.thumb) { // the photo taken for it, from IndexedDB (a data: URL: the CSP refuses blob: images)
+          const img = li.querySelector("img.thumb");
+          img.src = local.thumb;
+          img.hidden = false;
+          li.insertBefore(img, state);
+        }
       } else if (server) {
         li.dataset.outcome = server.outcome;
         li.dataset.status = "recorded";
