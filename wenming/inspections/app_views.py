@@ -22,6 +22,7 @@ from pathlib import Path
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -65,13 +66,24 @@ def _sw_source() -> str:
     return SW_SOURCE.read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
+def _assets_digest() -> str:
+    """The assets' contents, hashed: their names carry no hash (the static storage does not add one), so a deploy
+    that changes only the CSS must still change the worker, or phones would keep the old CSS from its cache."""
+    digest = hashlib.sha256()
+    for name in APP_ASSETS:
+        path = finders.find(name)
+        digest.update(Path(path).read_bytes() if path else name.encode())
+    return digest.hexdigest()
+
+
 @require_safe
 def service_worker(request):
     assets = [static(name) for name in APP_ASSETS]
     shell = reverse("inspections:app")
     source = _sw_source()
-    # The version names the worker's cache: it changes whenever the worker or an asset's URL does.
-    version = hashlib.sha256(json.dumps([assets, source]).encode()).hexdigest()[:12]
+    # The version names the worker's cache: it changes whenever the worker or an asset (its URL or bytes) does.
+    version = hashlib.sha256(json.dumps([assets, source, _assets_digest()]).encode()).hexdigest()[:12]
     config = json.dumps({"version": version, "shell": shell, "assets": assets}, ensure_ascii=True)
     response = HttpResponse(f"self.WENMING_APP = {config};\n{source}", content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache, max-age=0"
