@@ -354,6 +354,11 @@
       }
     } finally {
       syncing = false;
+      // Results recorded while this sync ran wait for the next one: start it now unless the network is gone.
+      if (!stopped && counts.created + counts.duplicate + counts.conflict + counts.error) {
+        const more = (await myResults()).some(function (r) { return r.status === "pending" && !r.sent; });
+        if (more) setTimeout(function () { sync(true); }, 0);
+      }
       if (stopped) say(stopped);
       else if (counts.created + counts.duplicate + counts.conflict + counts.error) say(fmt(T.tSyncDone, counts));
       await render();
