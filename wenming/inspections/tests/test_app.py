@@ -120,3 +120,36 @@ def test_the_round_page_settles_and_shows_who_when_what(conflict, demo_round, pe
     assert 'data-settled="1"' in row and "Keep the first result" in row and "以首次结果为准" in row
     assert str(people["zhiban"]) in row and 'name="decision"' not in row
     assert "The conflict is settled." in page
+
+
+def test_a_changed_asset_changes_the_worker_so_phones_drop_the_old_copy(client, monkeypatch, tmp_path):
+    from wenming.inspections import app_views
+
+    def version():
+        head = client.get(reverse("inspections:app_sw")).content.decode().split("\n", 1)[0]
+        return json.loads(head.removeprefix("self.WENMING_APP = ").removesuffix(";"))["version"]
+
+    before = version()
+    changed = tmp_path / "inspector-app.css"
+    changed.write_text("/* changed */")
+    real = finders.find
+    monkeypatch.setattr(app_views.finders, "find", lambda name, **kw: str(changed) if name.endswith(".css") else real(name))
+    app_views._assets_digest.cache_clear()
+    try:
+        assert version() != before
+    finally:
+        app_views._assets_digest.cache_clear()
+
+
+def test_the_page_refuses_a_re_inspection_without_inspector_and_writes_nothing(conflict, demo_round, people, client):
+    event, _kept = conflict
+    client.force_login(people["zhiban"])
+    demo_round.refresh_from_db()
+    response = client.post(reverse("inspections:conflict_settle", args=[demo_round.pk, event.pk]),
+                           {"version": demo_round.version, "decision": "reinspect"}, follow=True)
+    assert "A re-inspection needs an inspector and a day." in response.content.decode()
+    assert not RoundEvent.objects.filter(action="settled").exists()
+    assert not Assignment.objects.filter(kind=AssignmentKind.REINSPECT).exists()
+    stale = client.post(reverse("inspections:conflict_settle", args=[demo_round.pk, event.pk]),
+                        {"version": demo_round.version - 1, "decision": "keep", "note": "x"}, follow=True)
+    assert "reload the page" in stale.content.decode() and not RoundEvent.objects.filter(action="settled").exists()
