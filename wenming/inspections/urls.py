@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import app_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
     path("mine/", views.my_day, name="my_day"),
     path("mine/<int:pk>/", views.assignment_page, name="assignment"),
+    path("app/", app_views.app_shell, name="app"),
+    path("app/sw.js", app_views.service_worker, name="app_sw"),
+    path("app/manifest.webmanifest", app_views.manifest, name="app_manifest"),
+    path("rounds/<int:pk>/conflicts/<int:event>/settle/", app_views.conflict_settle, name="conflict_settle"),
 ]

@@ -26,6 +26,7 @@ from wenming.common.errors import WorkflowError
 from wenming.common.roles import Role
 from wenming.common.tabular_import import ImportFailed
 from wenming.inspections import selectors
+from wenming.inspections.app_views import conflict_settling
 from wenming.inspections.forms import (
     NoticesForm,
     ReinspectForm,
@@ -164,6 +165,7 @@ def round_detail(request, pk: int):
         context.update({"workload": selectors.workload(round_, request.user),
                         "conflicts": conflicts, "events": selectors.events(round_),
                         "schemes": round_.schemes.select_related("site_type")})
+        context.update(conflict_settling(round_, request.user))  # the conflicts again, with how each was settled
     return render(request, "inspections/round_detail.html", context)
 
 

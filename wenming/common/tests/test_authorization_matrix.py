@@ -454,6 +454,16 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "inspections:assignment": (get(expect(404, (ANON, LOGIN), ({"anfang"}, 200)), kwargs={"pk": "insp_assignment"}),
                                post(expect(404, (ANON, LOGIN), ({"anfang"}, 400)), kwargs={"pk": "insp_assignment"},
                                     counts=("inspections.result", "cases.case"))),
+    # The offline app: its shell is the inspector's alone; the worker and the manifest hold no data and are
+    # public (browsers fetch the manifest without cookies, and a worker update must not be a login redirect).
+    "inspections:app": (get(expect(404, (ANON, LOGIN), ({"anfang"}, 200))),),
+    "inspections:app_sw": (get(expect(200)),),
+    "inspections:app_manifest": (get(expect(200)),),
+    # Settling a sync conflict: planners only; the world has no conflict event, so the planners' answer is the
+    # redirect back with the error (nothing written).
+    "inspections:conflict_settle": (post(expect(404, (ANON, LOGIN), (PLANNERS, 302)),
+                                         kwargs={"pk": "insp_round", "event": "=999999"},
+                                         counts=("inspections.roundevent", "inspections.assignment")),),
     "api:inspections-assignments": (get(expect(404, (ANON, 401), ({"anfang"}, 200))),),
     "api:inspections-results": (post(expect(404, (ANON, 401), ({"anfang"}, 400)), counts=("inspections.result",),
                                      csrf="api"),),

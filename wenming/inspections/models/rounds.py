@@ -138,6 +138,7 @@ class RoundEventAction(models.TextChoices):
     RELEASED = "released", pgettext_lazy("round event", "Findings released")
     NOTICES = "notices", pgettext_lazy("round event", "Supervision notices issued")
     REINSPECTION = "reinspection", pgettext_lazy("round event", "Re-inspection assigned")
+    SETTLED = "settled", pgettext_lazy("round event", "Sync conflict settled")
 
 
 class RoundEvent(models.Model):

@@ -38,6 +38,9 @@ ROUND_ACTIONS: dict[str, RoundAction] = {a.key: a for a in (
     # 复查: assign findings to be checked again after their deadline.
     RoundAction("reinspect", _("Assign re-inspections"), frozenset({S.PLANNED, S.RELEASED}), INSPECTION_PLANNERS,
                 RoundEventAction.REINSPECTION),
+    # A refused (conflicting) result settled: the first result kept, or its item re-inspected.
+    RoundAction("settle", _("Settle a sync conflict"), frozenset({S.PLANNED, S.RELEASED}), INSPECTION_PLANNERS,
+                RoundEventAction.SETTLED),
 )}
 
 
