@@ -18,7 +18,7 @@
     series: [
       { name: data.labels.points, type: "bar", data: data.points, barGap: "-100%", itemStyle: { color: "#e0e0e0" } },
       { name: data.labels.expected, type: "bar", data: data.expected, itemStyle: { color: "#1565c0" } },
-      { name: data.labels.band, type: "custom", data: band,
+      { name: data.labels.band, type: "custom", data: band, itemStyle: { color: "#c62828" },
         renderItem: function (params, api) {
           var low = api.coord([api.value(0), api.value(1)]);
           var high = api.coord([api.value(0), api.value(2)]);
