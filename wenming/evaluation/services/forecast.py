@@ -9,9 +9,10 @@ Each clause of a 测评内容 takes its number from the evidence of its methods 
 - 材料审核 — the share of the criterion's online materials approved;
 - 问卷调查 / 网络调查 — citizen satisfaction (回访 ratings of the last 90 days: of the criterion's case categories
   where they have ratings, else of the city), with a Wilson band;
-- 听取汇报 / 整体观察 — the ledger's status of the criterion (达标 1, 部分达标 ½, 未达标 0).
+- 听取汇报 / 整体观察 — the ledger's status of the criterion (达标 1, 部分达标 ½, 未达标 0); the ledger also stands in
+  for a clause whose methods have no evidence of their own (labelled so).
 
-A clause whose methods have no evidence is *unknown*: it scores 0 in the forecast and its band reaches its full
+A clause with neither is *unknown*: it scores 0 in the forecast and its band reaches its full
 points, so it is shown, never counted as full marks.
 
 Pure reads. The inspections app sits beside this one and imports it, so its pass rates come in through
@@ -316,11 +317,13 @@ def _estimate(methods: list[str], *, criterion: Criterion, clause_id: int, field
             low, high = wilson(ok, n)
             found.append(Estimate(ok / n, low, high, _("Satisfaction of %(whose)s: %(ok)d of %(n)d ratings")
                                   % {"whose": whose, "ok": ok, "n": n}))
-    if wanted & LEDGER_METHODS and criterion.pk in ledger:
+    # The ledger is the office's assessment of the whole criterion: the evidence of 听取汇报 and 整体观察, and what
+    # stands in for a method with nothing of its own (no inspection item linked, no material required), said so.
+    if criterion.pk in ledger and (wanted & LEDGER_METHODS or not found):
         status = ledger[criterion.pk]
         value = LEDGER_FRACTION.get(status, 0.0)
-        found.append(Estimate(value, value, value,
-                              _("Ledger: %(status)s") % {"status": LedgerStatus(status).label}))
+        words = _("Ledger: %(status)s") if wanted & LEDGER_METHODS else _("Ledger, for want of other evidence: %(status)s")
+        found.append(Estimate(value, value, value, words % {"status": LedgerStatus(status).label}))
     if not found:
         return None
     k = len(found)

@@ -137,6 +137,20 @@ def test_unknown_evidence_is_shown_not_full_marks(tiny, monkeypatch):
     assert f.losers[0].code in {"F2", "M2"}
 
 
+def test_the_ledger_stands_in_for_a_method_without_evidence_and_says_so(tiny, monkeypatch):
+    stub(monkeypatch, lambda *, clause_ids, as_of, round_id: known_strata(tiny)[:2])  # nothing for F2
+    period = AssessmentPeriod.objects.get(edition=tiny["edition"])
+    LedgerEntry.objects.create(criterion=tiny["F2"], period=period, status="partly",
+                               assessed_at=timezone.now() - dt.timedelta(days=1))
+    f = fc.forecast_compute(edition=tiny["edition"])
+    f2 = next(c for c in f.domain("P1").criteria if c.code == "F2")
+    assert (f2.expected, f2.unknown_points) == (7.5, 0)
+    assert "for want of other evidence" in f2.evidence[0]
+    # F1 has its inspections: the ledger does not dilute them.
+    f1 = next(c for c in f.domain("P1").criteria if c.code == "F1")
+    assert f1.expected == approx(11.0) and "Ledger" not in " ".join(f1.evidence)
+
+
 def test_without_a_field_source_field_criteria_are_unknown(tiny, monkeypatch):
     monkeypatch.setattr(fc, "_field_source", None)
     f = fc.forecast_compute(edition=tiny["edition"])
