@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +51,7 @@ from wenming.evaluation.risk_selectors import risk_open_by_criterion
 
 Z = 1.96  # two-sided 95 %
 SATISFACTION_DAYS = 90
+BACKTEST_SECONDS = 3600
 LEDGER_FRACTION = {LedgerStatus.MET: 1.0, LedgerStatus.PARTLY: 0.5, LedgerStatus.NOT_MET: 0.0,
                    LedgerStatus.NOT_APPLICABLE: 1.0}
 SURVEY_METHODS = {Method.QUESTIONNAIRE, Method.ONLINE}
@@ -438,6 +440,13 @@ def forecast_backtest(*, edition: Edition | None = None, as_of: dt.datetime | No
     rows: list[BacktestRow] = []
     if edition is not None and _field_source is not None:
         spans = _field_source.rounds(as_of=as_of or timezone.now())
+        # It reads only the past: kept for an hour per edition, day and history of released rounds (two forecasts
+        # per round cost seconds over a year of rounds; the page would pay them on every visit).
+        key = (f"forecast-backtest:{edition.pk}:{edition.created_at.isoformat()}:"
+               f"{as_of.isoformat() if as_of else timezone.localdate()}:"
+               f"{','.join(f'{s.id}/{s.starts_on}' for s in spans)}")
+        if (kept := cache.get(key)) is not None:
+            return kept
         for span in spans[1:]:
             start = _day_start(span.starts_on)
             before = forecast_compute(edition=edition, as_of=start, losers=0)
@@ -450,7 +459,10 @@ def forecast_backtest(*, edition: Edition | None = None, as_of: dt.datetime | No
     for row in rows:
         for code, (f, m) in row.domains.items():
             domain_mae[code] = domain_mae.get(code, 0.0) + abs(f - m) / len(rows)
-    return Backtest(rows=rows, mae=sum(r.error for r in rows) / len(rows) if rows else None, domain_mae=domain_mae)
+    result = Backtest(rows=rows, mae=sum(r.error for r in rows) / len(rows) if rows else None, domain_mae=domain_mae)
+    if edition is not None and _field_source is not None:
+        cache.set(key, result, BACKTEST_SECONDS)
+    return result
 
 
 def as_decimal(x: float) -> Decimal:
