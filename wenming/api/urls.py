@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from wenming.api import open311, views
 from wenming.evaluation import api as evaluation_api
+from wenming.evaluation import forecast_views as evaluation_forecast
 from wenming.inspections import api as inspections_api
 
 router = SimpleRouter()
@@ -24,6 +25,7 @@ urlpatterns = [
     path("inspections/assignments/", inspections_api.AssignmentsView.as_view(), name="inspections-assignments"),
     path("inspections/results/", inspections_api.ResultsView.as_view(), name="inspections-results"),
     path("evaluation/readiness/", evaluation_api.ReadinessView.as_view(), name="evaluation-readiness"),
+    path("evaluation/forecast/", evaluation_forecast.ForecastView.as_view(), name="evaluation-forecast"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

@@ -1,13 +1,19 @@
 """The demo's inspections: schemes for three site types (农贸市场, 学校, 背街小巷) loaded through the import, one
 round over 桃城区 and one other district sampled from a fixed seed and dealt to the demo inspector (anfang), and
 results on the round's first day with a few findings that became cases. The round stays unannounced (planned):
-log in as zhiban or ceping to see it, as anfang to see the day's sites."""
+log in as zhiban or ceping to see it, as anfang to see the day's sites.
+
+Before it, a history for the mock evaluation's backtest: five released rounds (DEMO-H1…DEMO-H5, one a month, the
+last ending a week ago) over four districts, their pass rates improving unevenly by district and site type, drawn
+from fixed seeds. They hold results only, written in bulk (their failures are not filed as cases, which would cost
+``make demo`` minutes): the forecast page and its backtest read them; the cases and follow-up stay DEMO-R1's."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import random
 import tempfile
 import uuid
 from pathlib import Path
@@ -18,9 +24,9 @@ from PIL import Image
 
 from wenming.cases.services import workflow as wf
 from wenming.evaluation.models import Clause
-from wenming.inspections.models import Round, Scheme
+from wenming.inspections.models import AssignmentKind, Result, Round, RoundState, Scheme
 from wenming.inspections.services import results as res
-from wenming.inspections.services.rounds import round_plan
+from wenming.inspections.services.rounds import round_plan, round_release
 from wenming.inspections.services.schemes import COLUMNS, scheme_import
 from wenming.org.models import Area, AreaLevel, Person
 
@@ -101,6 +107,7 @@ def inspections_demo_build(*, record: bool = True) -> dict:
     counts["sites"] = round_.assignments.count()
     if not record:
         return counts
+    counts["history"] = history_build(office=office, inspector=inspector)
     now = timezone.now()
     for position, assignment in enumerate(round_.assignments.filter(day=start).select_related("site")
                                           .prefetch_related("scheme__items").order_by("site__code")[:4]):
@@ -116,4 +123,57 @@ def inspections_demo_build(*, record: bool = True) -> dict:
         answers = res.results_sync(actor=inspector, observations=observations)
         counts["results"] += sum(a.status == res.CREATED for a in answers)
         counts["findings"] += sum(bool(a.case_number) for a in answers)
+    return counts
+
+
+HISTORY = 5
+HISTORY_SEED = 20251001
+# How fast each district improves from round to round (by position in code order), and each site type's start.
+DISTRICT_PACE = [0.09, 0.03, 0.06, -0.01]
+TYPE_START = {"market": 0.62, "school": 0.78, "alley": 0.55}
+
+
+def history_pass_rate(*, k: int, district: int, site_type: str) -> float:
+    """The chance an item passes in history round k (1…5) in the district at that position, of that site type."""
+    return min(0.97, max(0.3, TYPE_START[site_type] + DISTRICT_PACE[district % len(DISTRICT_PACE)] * (k - 1)))
+
+
+def history_build(*, office: Person, inspector: Person) -> dict:
+    """The released rounds DEMO-H1…H5 before DEMO-R1 (leaves them if there): planned through the service (the
+    sampling is the real one), results written in bulk from a fixed seed, released, and dated back."""
+    counts = {"rounds": 0, "results": 0}
+    if Round.objects.filter(code="DEMO-H1").exists():
+        return counts
+    districts = list(Area.objects.filter(level=AreaLevel.COUNTY).order_by("code")[:4])
+    position = {d.pk: i for i, d in enumerate(districts)}
+    # The latest version of each site type's scheme.
+    schemes = Scheme.objects.filter(site_type__code__in=list(TYPE_START)).order_by("site_type__code", "version")
+    latest = list({s.site_type_id: s for s in schemes}.values())
+    today = timezone.localdate()
+    rng = random.Random(HISTORY_SEED)
+    for k in range(1, HISTORY + 1):
+        starts = today - dt.timedelta(days=130 - 30 * (k - 1))
+        code = f"DEMO-H{k}"
+        with transaction.atomic():
+            round_ = round_plan(actor=office, code=code, name=f"历史第{k}批次第三方暗访（演示）", starts_on=starts,
+                                ends_on=starts + dt.timedelta(days=2), firm_name="演示测评咨询有限公司",
+                                inspectors=[inspector], schemes=latest, seed=HISTORY_SEED + k, districts=districts,
+                                default_sample_size=3)
+            results = []
+            for a in (round_.assignments.filter(kind=AssignmentKind.INSPECT).select_related("site__site_type")
+                      .prefetch_related("scheme__items").order_by("site__code")):
+                rate = history_pass_rate(k=k, district=position.get(a.district_id, 0), site_type=a.site.site_type.code)
+                observed = timezone.make_aware(dt.datetime.combine(a.day, dt.time(10)))
+                for item in a.scheme.items.all():
+                    draw = rng.random()
+                    outcome = "pass" if draw < rate else ("severe" if draw > 0.97 else "fail")
+                    results.append(Result(round=round_, assignment=a, item=item, outcome=outcome, observed_at=observed,
+                                          recorded_by=inspector, note="历史批次" if outcome != "pass" else "",
+                                          client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{code}/{a.pk}/{item.code}")))
+            Result.objects.bulk_create(results)
+            round_release(round_id=round_.pk, actor=office)
+            released = timezone.make_aware(dt.datetime.combine(starts + dt.timedelta(days=5), dt.time(9)))
+            Round.objects.filter(pk=round_.pk).update(state=RoundState.RELEASED, released_at=released)
+        counts["rounds"] += 1
+        counts["results"] += len(results)
     return counts

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from wenming.common.access import can, get_or_404, restrict
 from wenming.evaluation import selectors
+from wenming.evaluation.forecast_views import forecast_allowed
 from wenming.evaluation.models import Criterion, CriterionKind, Domain, Edition
 from wenming.evaluation.readiness_selectors import readiness, status_headers
 
@@ -41,4 +42,5 @@ def readiness_page(request, code: str | None = None):
         "edition": edition, "result": result, "domain": domain, "kind": kind, "kinds": CriterionKind.choices,
         "editions": restrict(Edition.objects.all(), request.user).order_by("-year", "code"),
         "statuses": status_headers(),
+        "can_forecast": forecast_allowed(request.user),
     })

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ledger_views, material_views, readiness_views, risk_views, views
+from . import forecast_views, ledger_views, material_views, readiness_views, risk_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views.my_criteria, name="mine"),
     path("readiness/", readiness_views.readiness_page, name="readiness"),
     path("readiness/<str:code>/", readiness_views.readiness_page, name="readiness_domain"),
+    path("forecast/", forecast_views.forecast_page, name="forecast"),
     path("compare/", views.compare, name="compare"),
     path("compare.xlsx", views.compare_export, name="compare_export"),
     path("import/", views.import_page, name="import"),

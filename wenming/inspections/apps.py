@@ -8,9 +8,10 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections (暗访)")
 
     def ready(self) -> None:
-        # ready(): the selectors import models. Evaluation may not import this app (it imports evaluation), so the
-        # ledger's 实地考察 feed is registered with it instead.
-        from wenming.evaluation.field_results import field_results_register  # noqa: PLC0415
-        from wenming.inspections.selectors import field_results_by_criterion  # noqa: PLC0415
+        # ready(): the selectors read models, which load after apps.py is imported. Evaluation may not import this
+        # app (this one imports evaluation), so what it reads from inspections is registered with it instead: the
+        # ledger's 实地考察 feed and the mock evaluation's pass rates.
+        from wenming.evaluation.field_results import field_source_register  # noqa: PLC0415
+        from wenming.inspections.forecast_selectors import SOURCE  # noqa: PLC0415
 
-        field_results_register(field_results_by_criterion)
+        field_source_register(SOURCE)

@@ -38,6 +38,7 @@ from wenming.campaign.models import Meeting, TaskStatus
 from wenming.campaign.services.tasks import task_status
 from wenming.common.tabular import text_cell, xlsx_row
 from wenming.evaluation.risk_selectors import week_section
+from wenming.evaluation.services.forecast import forecast_week
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Mm(210), Mm(297), Mm(20)
@@ -147,6 +148,22 @@ def _risk_section(meeting: Meeting, *, now: dt.datetime | None = None) -> tuple[
              Column(_("Open risk records past their response deadline"), 1, True)],
             [[r["open"]["triggered"], r["open"]["warning"], r["open"]["watch"], r["new"], r["triggered"],
               r["overdue"]]])
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f}"
+
+
+def _forecast_section(meeting: Meeting, *, now: dt.datetime | None = None) -> tuple[str, list[Column], list[list]]:
+    """The mock evaluation at the end of the meeting's week and its change since the week before: the overall score
+    and each 测评项目 (city-wide figures, as the risk section)."""
+    lines = forecast_week(week_start=meeting.week_start, now=now)
+    return (_("Mock evaluation: the forecast and its change since last week"),
+            [Column(_("Evaluation project"), 2.5), Column(_("Full points"), 1, True),
+             Column(_("Forecast (points)"), 1, True), Column(_("Band (points)"), 1.4, True),
+             Column(_("A week before (points)"), 1, True), Column(_("Change (points)"), 1, True)],
+            [[f"{line.code} {line.name}".strip(), f"{line.points:.2f}", f"{line.now:.2f}",
+              f"{line.low:.2f} – {line.high:.2f}", f"{line.before:.2f}", _signed(line.delta)] for line in lines])
 
 
 def _decision_columns() -> list[Column]:
@@ -313,7 +330,8 @@ def meeting_docx(meeting: Meeting, *, now: dt.datetime | None = None) -> bytes:
                         "%(sup)s open supervision items.") % {
         "tasks": totals.get("tasks", 0), "behind": totals.get("behind", 0), "overdue": totals.get("overdue", 0),
         "new": totals.get("new_cases", 0), "sup": totals.get("supervision_open", 0)})
-    for title, columns, rows in [*_sections(meeting), _risk_section(meeting, now=now)]:
+    for title, columns, rows in [*_sections(meeting), _risk_section(meeting, now=now),
+                                 _forecast_section(meeting, now=now)]:
         doc.add_heading(title, level=1)
         _table(doc, columns, rows)
     doc.add_heading(_("Minutes"), level=1)
@@ -358,7 +376,7 @@ def meeting_xlsx(meeting: Meeting) -> bytes:
     wb = Workbook(write_only=False)
     wb.remove(wb.active)
     title, subtitle = _heading(meeting.agenda)
-    for sheet_title, columns, rows in [*_sections(meeting), _risk_section(meeting),
+    for sheet_title, columns, rows in [*_sections(meeting), _risk_section(meeting), _forecast_section(meeting),
                                        (_("Decisions (supervision items)"), _decision_columns(), _decisions(meeting))]:
         ws = wb.create_sheet(re.sub(r"[\\/?*\[\]:]", " ", sheet_title)[:31])
         ws.append(xlsx_row(ws, [c.header for c in columns]))

@@ -74,6 +74,8 @@ PLAN_EDITORS = KEEPERS | CG
 PLANNERS = HQ | {"ceping"}
 # Who may learn which undercover inspector did what.
 SEES_INSPECTORS = HQ | {"anfang"}
+# The mock evaluation's audience (READINESS_WATCHERS): the evaluation office, the commander on duty, administrators.
+FORECAST_WATCHERS = frozenset({"ceping", "zhiban", "admin"})
 
 
 def expect(default, *overrides) -> dict[str, object]:
@@ -388,6 +390,9 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "evaluation:readiness_domain": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"code": "=P5"}),
                                     get(expect(404, (ANON, LOGIN)), kwargs={"code": "=NO-SUCH"})),
     "api:evaluation-readiness": (get(expect(404, (ANON, 401), (NOT_INSPECTORS, 200))),),
+    # The mock evaluation (模拟测评): its audience only; anyone else 404, as a missing page.
+    "evaluation:forecast": (get(expect(404, (ANON, LOGIN), (FORECAST_WATCHERS, 200))),),
+    "api:evaluation-forecast": (get(expect(404, (ANON, 401), (FORECAST_WATCHERS, 200))),),
     "evaluation:edition": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"code": "=DEMO-2026"}),
                            get(expect(404, (ANON, LOGIN)), kwargs={"code": "=NO-SUCH"})),
     "evaluation:edition_current": (post(expect(404, (ANON, LOGIN), (KEEPERS, 302)), kwargs={"code": "=DEMO-2026"},
