@@ -17,3 +17,17 @@ urlpatterns = [
     path("mine/", views.my_day, name="my_day"),
     path("mine/<int:pk>/", views.assignment_page, name="assignment"),
 ]
+
+# Storefront checks (门前五包): appended (see storefront_views).
+from . import storefront_views as sv  # noqa: E402
+
+urlpatterns += [
+    path("storefronts/", sv.storefront_list, name="storefronts"),
+    path("storefronts/find/", sv.storefront_find, name="storefront_find"),
+    path("storefronts/<int:pk>/", sv.storefront_shop, name="storefront"),
+    path("storefronts/<int:pk>/check/", sv.storefront_check, name="storefront_check"),
+    path("storefronts/notices/<int:pk>/", sv.storefront_notice, name="storefront_notice"),
+    path("storefronts/notices/<int:pk>/serve/", sv.storefront_serve, name="storefront_serve"),
+    path("storefronts/notices/<int:pk>/recheck/", sv.storefront_recheck, name="storefront_recheck"),
+    path("storefronts/photos/<int:pk>/", sv.storefront_photo, name="storefront_photo"),
+]
