@@ -336,7 +336,7 @@ def storefront_notice_recheck(*, actor, notice_id: int, results: list[DutyResult
             notice.case = wf.case_intake(
                 channel=Channel.GRID, channel_configured=True, description=_case_description(notice, unfixed),
                 lng=shop.lng, lat=shop.lat, crs="wgs84", category=DUTY_CATEGORY[unfixed[0]],
-                address=shop.address or shop.shop_name, actor=actor,
+                address=shop.address or shop.shop_name, actor=actor, reported_at=checked_at,
                 photos=[r.photo for r, _p in read if not r.compliant and r.photo is not None],
                 source={"form": "storefront", "notice": notice.number})
             event = StorefrontEventAction.NOT_FIXED
