@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from wenming.cases.services import workflow as wf
 from wenming.common.access import can, get_or_404, restrict
 from wenming.common.errors import WorkflowError
-from wenming.common.files import file_response
+from wenming.common.files import content_disposition, file_response
 from wenming.inspections import storefront_selectors as sel
 from wenming.inspections.models import StorefrontCheck, StorefrontCheckItem, StorefrontNotice
 from wenming.inspections.services import storefront as sf
+from wenming.inspections.storefront_docx import notice_docx
 from wenming.inspections.storefront_forms import (
     BAD,
     CheckForm,
@@ -30,6 +31,8 @@ from wenming.inspections.storefront_forms import (
     ShopFilterForm,
 )
 from wenming.org.models import Area, AreaLevel, RoadSegment, StorefrontDuty, Unit
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _reader(request) -> None:
@@ -150,6 +153,19 @@ def storefront_notice(request, pk: int):
     return render(request, "inspections/storefront_notice.html", {
         "notice": notice, "shop": notice.shop, "rows": rows, "actions": actions,
         "serve_form": ServeForm(initial={"version": notice.version}) if "serve" in actions else None})
+
+
+@require_safe
+@login_required
+def storefront_notice_word(request, pk: int):
+    """The notice as a Word file (A4), for offices that print and stamp from Word."""
+    _reader(request)
+    notice = get_or_404(StorefrontNotice.objects.select_related("shop", "supervising_unit", "source_check"),
+                        request.user, pk=pk)
+    response = HttpResponse(notice_docx(notice), content_type=DOCX)
+    response["Content-Disposition"] = content_disposition(
+        "attachment", f"{_('Storefront notice (告知书)')}-{notice.number}.docx", fallback=f"notice-{notice.number}.docx")
+    return response
 
 
 @require_POST

@@ -27,6 +27,7 @@ urlpatterns += [
     path("storefronts/<int:pk>/", sv.storefront_shop, name="storefront"),
     path("storefronts/<int:pk>/check/", sv.storefront_check, name="storefront_check"),
     path("storefronts/notices/<int:pk>/", sv.storefront_notice, name="storefront_notice"),
+    path("storefronts/notices/<int:pk>/word/", sv.storefront_notice_word, name="storefront_notice_word"),
     path("storefronts/notices/<int:pk>/serve/", sv.storefront_serve, name="storefront_serve"),
     path("storefronts/notices/<int:pk>/recheck/", sv.storefront_recheck, name="storefront_recheck"),
     path("storefronts/photos/<int:pk>/", sv.storefront_photo, name="storefront_photo"),

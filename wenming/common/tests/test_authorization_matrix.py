@@ -471,6 +471,8 @@ TABLE: dict[str, tuple[Row, ...]] = {
         post(expect(404, (ANON, LOGIN), (CHECKS_SHOP, 400)), kwargs={"pk": "sf_shop"},
              counts=("inspections.storefrontcheck", "inspections.storefrontnotice"))),
     "inspections:storefront_notice": (get(expect(404, (ANON, LOGIN), (SEES_SHOP, 200)), kwargs={"pk": "sf_notice"}),),
+    "inspections:storefront_notice_word": (get(expect(404, (ANON, LOGIN), (SEES_SHOP, 200)), kwargs={"pk": "sf_notice"},
+                                              download=True),),
     "inspections:storefront_serve": (post(expect(404, (ANON, LOGIN), (CHECKS_SHOP, 302)), kwargs={"pk": "sf_notice"},
                                           counts=("inspections.storefrontevent",)),),
     "inspections:storefront_recheck": (

@@ -130,3 +130,19 @@ def test_find_by_name_and_nearby(client, people, shop):
     near = client.get(reverse("inspections:storefront_find"), {"lng": shop.lng + 0.0001, "lat": shop.lat}).content.decode()
     assert near.index(f'data-shop="{shop.code}"') == near.index('data-shop="')  # the nearest first
     assert "m away" in near
+
+
+def test_the_notice_downloads_as_a_word_file(client, people, shop):
+    import io
+
+    from docx import Document
+
+    notice = record(people["jiedao"], shop, "order", "civility").issued_notice
+    client.force_login(people["taocheng"])
+    answer = client.get(reverse("inspections:storefront_notice_word", args=[notice.pk]))
+    assert answer.status_code == 200 and answer["Content-Disposition"].startswith("attachment;")
+    text = "\n".join(p.text for p in Document(io.BytesIO(answer.content)).paragraphs)
+    assert notice.number in text and shop.shop_name in text and str(sf.STANDARD["civility"]) in text
+    assert shop.supervising_unit.name in text
+    client.force_login(people["gongdian"])
+    assert client.get(reverse("inspections:storefront_notice_word", args=[notice.pk])).status_code == 404
