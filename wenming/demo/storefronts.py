@@ -103,14 +103,18 @@ def storefronts_demo_build(*, weeks: int = 8) -> dict:
                 if days > 2:
                     _recheck(actor, notice, check.checked_at + dt.timedelta(days=4), fixed=True, n=n)
         # The notice not fixed after its deadline: a case, routed to the street office by the storefront duty.
-        if len(own) > 1:
-            shop, actor = own[1], people["jiedao"]
+        # (On Hengshui's outlines each street office supervises one shop: then a shop of another street, checked by
+        # the dispatcher.)
+        unfixed = own[1:2] or others[:1]
+        if unfixed:
+            shop = unfixed[0]
+            actor = people["jiedao"] if shop in own else people["paiqian"]
             check = _check(actor, shop, {"sanitation", "order"}, now - dt.timedelta(days=20, hours=2), n)
             n += 5
             _serve(actor, check.issued_notice, check.checked_at + dt.timedelta(hours=2), how="posted")
             _recheck(actor, check.issued_notice, check.checked_at + dt.timedelta(days=10), fixed=False, n=n)
         # The rest: a check every week or two, about one in four with a violation.
-        for shop in own[2:] + others:
+        for shop in [s for s in own[2:] + others if s not in unfixed]:
             actor = people["jiedao"] if shop.supervising_unit_id == people["jiedao"].unit_id else people["paiqian"]
             day = start + dt.timedelta(days=rng.randrange(0, 10), hours=rng.randrange(1, 8))
             while day < now - dt.timedelta(hours=1):

@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from wenming.inspections.models import StorefrontNotice
-from wenming.inspections.services.storefront import DUTY_LABELS, STANDARD
+from wenming.inspections.services.storefront import STANDARD
 
 BODY_FONT, TITLE_FONT, LATIN_FONT = "仿宋", "黑体", "Times New Roman"
 
@@ -51,8 +51,7 @@ def notice_docx(notice: StorefrontNotice) -> bytes:
          % {"when": _date(issued), "address": shop.address or shop.code})
     for n, duty in enumerate(notice.duties, 1):
         p = doc.add_paragraph()
-        _run(p, f"{n}. {DUTY_LABELS[duty]}　", bold=True)
-        _run(p, str(STANDARD[duty]))
+        _run(p, f"{n}. {STANDARD[duty]}")  # the standard's wording starts with the duty's name
         item = items.get(duty)
         if item is not None and item.note:
             _run(p, f"（{_('Found')}：{item.note}）")
