@@ -146,3 +146,30 @@ def test_the_notice_downloads_as_a_word_file(client, people, shop):
     assert shop.supervising_unit.name in text
     client.force_login(people["gongdian"])
     assert client.get(reverse("inspections:storefront_notice_word", args=[notice.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("field,value", [
+    ("lng", "1e999"), ("lat", "91"), ("fix_days", "99999"),
+    ("order_result", "maybe"), ("order_note", "x" * 600),
+])
+def test_hostile_fields_are_refused_naming_the_field(client, people, shop, field, value):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people["jiedao"])
+    data = {**form_data(shop, bad=["order"]), field: value,
+            "order_photo": SimpleUploadedFile("p.png", photo_bytes(), content_type="image/png")}
+    answer = client.post(reverse("inspections:storefront_check", args=[shop.pk]), data)
+    assert answer.status_code == 400
+    assert answer.context["form"].errors.get(field), answer.context["form"].errors
+    assert not StorefrontCheck.objects.filter(shop=shop).exists()
+
+
+def test_a_broken_photo_is_refused_naming_the_duty(client, people, shop):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people["jiedao"])
+    broken = SimpleUploadedFile("p.png", photo_bytes()[:40], content_type="image/png")
+    answer = client.post(reverse("inspections:storefront_check", args=[shop.pk]),
+                         {**form_data(shop, bad=["order"]), "order_photo": broken})
+    assert answer.status_code == 400 and "Order (包秩序)" in answer.content.decode()
+    assert not StorefrontCheck.objects.filter(shop=shop).exists()
