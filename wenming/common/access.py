@@ -24,6 +24,7 @@ from wenming.common.roles import (
     MATERIAL_REVIEWERS,
     NOT_FIELD,
     RISK_READERS,
+    STOREFRONT_READERS,
     Role,
     roles,
 )
@@ -249,6 +250,14 @@ RULES: dict[str, Rule] = {
                                    reporter_lookups=("assignee",)),
     "inspections.result": Rule(view_roles=INSPECTION_PLANNERS | roles(Role.INSPECTOR), change_roles=frozenset(),
                                sees_all=INSPECTION_PLANNERS, reporter_lookups=("recorded_by",)),
+    # Storefront checks (门前五包): checks, their items, notices and the log follow their shop (its area; the area of
+    # its supervising unit; the supervising unit itself). Written only through inspections.services.storefront.
+    **{label: Rule(
+        view_roles=STOREFRONT_READERS, change_roles=frozenset(), delete_roles=frozenset(),
+        area_lookups=(f"{prefix}shop__area__path", f"{prefix}shop__supervising_unit__area__path"),
+        unit_lookups=(f"{prefix}shop__supervising_unit__path",),
+    ) for label, prefix in (("inspections.storefrontcheck", ""), ("inspections.storefrontcheckitem", "check_row__"),
+                            ("inspections.storefrontnotice", ""), ("inspections.storefrontevent", ""))},
     # The online materials (网报材料): a unit sees the requirements it leads or shares (and their submissions,
     # files and history), an area the requirements of its units, the evaluation office every one. Units change
     # them only through the review workflow's services (evaluation.services.materials).

@@ -38,6 +38,8 @@ EVENTED_MODELS = frozenset({
     "evaluation.assessmentperiod", "evaluation.ledgerentry", "evaluation.ledgerevidence", "evaluation.ledgerevent",
     "evaluation.reviewround", "evaluation.reviewitem", "evaluation.reviewevent",
     "inspections.round", "inspections.roundevent", "inspections.assignment", "inspections.result",
+    "inspections.storefrontcheck", "inspections.storefrontcheckitem", "inspections.storefrontnotice",
+    "inspections.storefrontevent",
     "evaluation.materialevent", "evaluation.materialsubmission", "evaluation.materialfile",
     "common.auditevent",
 })

@@ -89,3 +89,10 @@ MATERIAL_REVIEWERS = roles(Role.EVAL_OFFICE, Role.ADMIN)
 # Whose home page shows the edition's readiness (迎检准备) at a glance: the evaluation office, the commander on duty
 # and the administrator.
 READINESS_WATCHERS = roles(Role.EVAL_OFFICE, Role.SHIFT_LEADER, Role.ADMIN)
+# -- storefront checks (门前五包, wenming.inspections storefront_*) ---------------------------------------------------
+# Who checks a shop's five duties, serves its notice (告知书) and re-checks it: the supervising unit's staff (a street
+# office's handlers and leaders, scoped to the shops it supervises), the grid workers of the shop's area and the
+# command centre. Area leaders read (STOREFRONT_READERS) but do not check.
+STOREFRONT_CHECKERS = COMMAND | UNIT_ROLES | roles(Role.GRID_WORKER)
+# Who reads the checks, notices and repeat counts: every office role in scope, and the grid workers who check.
+STOREFRONT_READERS = NOT_FIELD | roles(Role.GRID_WORKER)

@@ -21,3 +21,18 @@ urlpatterns = [
     path("app/manifest.webmanifest", app_views.manifest, name="app_manifest"),
     path("rounds/<int:pk>/conflicts/<int:event>/settle/", app_views.conflict_settle, name="conflict_settle"),
 ]
+
+# Storefront checks (门前五包): appended (see storefront_views).
+from . import storefront_views as sv  # noqa: E402
+
+urlpatterns += [
+    path("storefronts/", sv.storefront_list, name="storefronts"),
+    path("storefronts/find/", sv.storefront_find, name="storefront_find"),
+    path("storefronts/<int:pk>/", sv.storefront_shop, name="storefront"),
+    path("storefronts/<int:pk>/check/", sv.storefront_check, name="storefront_check"),
+    path("storefronts/notices/<int:pk>/", sv.storefront_notice, name="storefront_notice"),
+    path("storefronts/notices/<int:pk>/word/", sv.storefront_notice_word, name="storefront_notice_word"),
+    path("storefronts/notices/<int:pk>/serve/", sv.storefront_serve, name="storefront_serve"),
+    path("storefronts/notices/<int:pk>/recheck/", sv.storefront_recheck, name="storefront_recheck"),
+    path("storefronts/photos/<int:pk>/", sv.storefront_photo, name="storefront_photo"),
+]

@@ -215,6 +215,18 @@ def world_build() -> World:
                                .values_list("pk", flat=True).last()),
     })
 
+    # Storefront checks (门前五包): a shop of jiedao's street office checked with one violation: its notice and photo.
+    from wenming.inspections.services import storefront as sf_services
+    from wenming.org.models import StorefrontDuty
+
+    sf_shop = StorefrontDuty.objects.filter(supervising_unit=w.p["jiedao"].unit).order_by("code").first()
+    sf_check = sf_services.storefront_check_record(
+        actor=w.p["jiedao"], shop_id=sf_shop.pk, lng=sf_shop.lng, lat=sf_shop.lat,
+        results=[sf_services.DutyResult(d, d != "order", "", wf.Upload("p.png", photo_bytes()) if d == "order" else None)
+                 for d in sf_services.DUTY_KEYS])
+    world.keys.update({"sf_shop": str(sf_shop.pk), "sf_notice": str(sf_check.issued_notice.pk),
+                       "sf_photo": str(sf_check.items.get(duty="order").pk)})
+
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
     Open311Report.objects.create(case=hotline, api_key=key, email="caller@example.com")

@@ -72,6 +72,11 @@ INCIDENT_REPORTERS = CMD | CG | {"gongdian", "jiedao", "ceping"}
 PLAN_EDITORS = KEEPERS | CG
 # Who plans the inspection rounds and sees them before their findings are released.
 PLANNERS = HQ | {"ceping"}
+# Storefront checks (门前五包): who checks (the command centre, units, grid workers), who sees the shop of the street
+# office jiedao leads (the city-wide roles, the office, its district), and who may check it.
+SF_CHECKERS = CMD | CG | {"gongdian", "jiedao", "wangge"}
+SEES_SHOP = HQ | {"jiedao", "taocheng"}
+CHECKS_SHOP = CMD | {"jiedao"}
 # Who may learn which undercover inspector did what.
 SEES_INSPECTORS = HQ | {"anfang"}
 # The mock evaluation's audience (READINESS_WATCHERS): the evaluation office, the commander on duty, administrators.
@@ -472,6 +477,24 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:inspections-assignments": (get(expect(404, (ANON, 401), ({"anfang"}, 200))),),
     "api:inspections-results": (post(expect(404, (ANON, 401), ({"anfang"}, 400)), counts=("inspections.result",),
                                      csrf="api"),),
+    # -- storefront checks (门前五包): readers in scope; checkers (command centre, the supervising unit) act -------------
+    "inspections:storefronts": (get(expect(404, (ANON, LOGIN), (STAFF - {"anfang"}, 200))),),
+    "inspections:storefront_find": (get(expect(404, (ANON, LOGIN), (SF_CHECKERS, 200))),),
+    "inspections:storefront": (get(expect(404, (ANON, LOGIN), (SEES_SHOP, 200)), kwargs={"pk": "sf_shop"}),),
+    "inspections:storefront_check": (
+        get(expect(404, (ANON, LOGIN), (CHECKS_SHOP, 200)), kwargs={"pk": "sf_shop"}),
+        post(expect(404, (ANON, LOGIN), (CHECKS_SHOP, 400)), kwargs={"pk": "sf_shop"},
+             counts=("inspections.storefrontcheck", "inspections.storefrontnotice"))),
+    "inspections:storefront_notice": (get(expect(404, (ANON, LOGIN), (SEES_SHOP, 200)), kwargs={"pk": "sf_notice"}),),
+    "inspections:storefront_notice_word": (get(expect(404, (ANON, LOGIN), (SEES_SHOP, 200)), kwargs={"pk": "sf_notice"},
+                                              download=True),),
+    "inspections:storefront_serve": (post(expect(404, (ANON, LOGIN), (CHECKS_SHOP, 302)), kwargs={"pk": "sf_notice"},
+                                          counts=("inspections.storefrontevent",)),),
+    "inspections:storefront_recheck": (
+        get(expect(404, (ANON, LOGIN), (CHECKS_SHOP, 200)), kwargs={"pk": "sf_notice"}),
+        post(expect(404, (ANON, LOGIN), (CHECKS_SHOP, 400)), kwargs={"pk": "sf_notice"},
+             counts=("inspections.storefrontcheck", "cases.case"))),
+    "inspections:storefront_photo": (get(expect(404, (ANON, LOGIN), (SEES_SHOP, 200)), kwargs={"pk": "sf_photo"}),),
     "api:evaluation-edition-list": (get(expect(200, (ANON, 401))),),
     "api:evaluation-edition-detail": (get(expect(404, (ANON, 401), (NOT_INSPECTORS, 200)), kwargs={"code": "=DEMO-2026"}),),
     "api:evaluation-criterion-list": (get(expect(200, (ANON, 401))),),

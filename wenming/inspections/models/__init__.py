@@ -3,3 +3,16 @@ from .schemes import Outcome, Scheme, SchemeItem
 
 __all__ = ["Assignment", "AssignmentKind", "Outcome", "Result", "Round", "RoundEvent", "RoundEventAction",
            "RoundState", "Scheme", "SchemeItem"]
+from .storefront import (  # noqa: E402 (appended: storefront checks, 门前五包)
+    CheckKind,
+    NoticeState,
+    ServedHow,
+    StorefrontCheck,
+    StorefrontCheckItem,
+    StorefrontEvent,
+    StorefrontEventAction,
+    StorefrontNotice,
+)
+
+__all__ += ["CheckKind", "NoticeState", "ServedHow", "StorefrontCheck", "StorefrontCheckItem", "StorefrontEvent",
+            "StorefrontEventAction", "StorefrontNotice"]
