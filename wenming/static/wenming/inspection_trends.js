@@ -13,7 +13,7 @@
       title: { text: data.title, left: "center", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" },
       legend: { type: "scroll", bottom: 0 },
-      grid: { left: 40, right: 20, top: 50, bottom: 50, containLabel: true },
+      grid: { left: 40, right: 40, top: 50, bottom: 50, containLabel: true },
       xAxis: { type: "category", data: data.rounds, boundaryGap: false },
       yAxis: { type: "value", name: data.unit, min: 0, max: 100 },
       series: data.series.map(function (s) {
