@@ -226,6 +226,50 @@ class Device(threading.Thread):
             self.bad.extend(r for r in answer.json()["results"] if r["status"] not in {"created", "duplicate"})
 
 
+def bulk_results(round_, inspectors) -> int:
+    """Every item of every assignment recorded (3 % failing), written in bulk: no case, no photo."""
+    from django.utils import timezone
+
+    from wenming.inspections.models import Result
+
+    rng, now, rows = random.Random(3), timezone.now(), []
+    for a in round_.assignments.prefetch_related("scheme__items"):
+        for item in a.scheme.items.all():
+            draw = rng.random()
+            outcome = "pass" if draw >= FAIL_RATE else ("severe" if draw < FAIL_RATE / 6 else "fail")
+            rows.append(Result(round=round_, assignment=a, item=item, outcome=outcome, observed_at=now,
+                               recorded_by_id=a.assignee_id))
+    Result.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def scoring_only(round_, inspectors, args) -> None:
+    from django.db import connection
+
+    from wenming.inspections.services.scoring import round_scores
+    from wenming.inspections.trend_selectors import inspection_trends
+
+    t = time.perf_counter()
+    n = bulk_results(round_, inspectors)
+    print(f"{n} results written in bulk in {time.perf_counter() - t:.0f} s")
+    runs = {"round_scores": [], "inspection_trends": []}
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        scores = round_scores(round_)
+        runs["round_scores"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        inspection_trends(rounds=[round_])
+        runs["inspection_trends"].append(time.perf_counter() - t)
+    summary = {"database": connection.vendor, "results": n, "sites": len(scores.sites),
+               "units": len(scores.units), "districts": len(scores.districts),
+               **{f"{k}_median_s": statistics.median(v) for k, v in runs.items()},
+               **{f"{k}_max_s": max(v) for k, v in runs.items()}}
+    print(json.dumps(summary, indent=2))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).with_name(Path(args.out).stem + f"-scoring-{connection.vendor}.json").write_text(
+        json.dumps(summary, indent=2))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -238,10 +282,17 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=5000)
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scoring-only", action="store_true",
+                        help="no sync: the results written in bulk (findings without cases), to time round_scores "
+                             "and the trends at full size quickly")
+    parser.add_argument("--profile", action="store_true",
+                        help="one device, in the main thread under cProfile: where a batch's time goes")
     parser.add_argument("--out", default=str(ROOT / "bench/results/inspections_round.json"))
     args = parser.parse_args()
     if args.small:
         args.sites, args.devices = 200, 10
+    if args.profile:
+        args.devices = 1
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("WENMING_DEMO", "1")
     os.environ.setdefault("WENMING_DATA_DIR", "/tmp/wenming-bench-inspections-data")
@@ -270,15 +321,26 @@ def main() -> None:
     build_s = time.perf_counter() - t0
     print(f"{connection.vendor}: built in {build_s:.0f} s: {sites} sites × {ITEMS} items, {len(inspectors)} devices")
 
+    if args.scoring_only:
+        return scoring_only(round_, inspectors, args)
     photo = small_jpeg()
-    start = threading.Barrier(len(inspectors) + 1)
+    start = threading.Barrier(len(inspectors) + (0 if args.profile else 1))
     devices = [Device(p, n, photo, start) for n, p in enumerate(inspectors)]
-    for d in devices:
-        d.start()
-    start.wait()
     t1 = time.perf_counter()
-    for d in devices:
-        d.join()
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(devices[0].run)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    else:
+        for d in devices:
+            d.start()
+        start.wait()
+        t1 = time.perf_counter()
+        for d in devices:
+            d.join()
     sync_s = time.perf_counter() - t1
     for d in devices:
         if d.error:

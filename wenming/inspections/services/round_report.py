@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP
 
 from django.db.models import Prefetch
 from django.utils import formats, timezone
@@ -227,7 +228,7 @@ def round_report_docx(*, round_: Round, now: dt.datetime | None = None) -> bytes
             WD_ALIGN_PARAGRAPH.CENTER)
     scope = "、".join([d.name for d in round_.districts.order_by("code")] + [u.name for u in round_.units.order_by("code")])
     facts = [
-        (_("Round"), round_.code),
+        (_("Round code"), round_.code),
         (_("Dates"), _("%(start)s to %(end)s") % {"start": _day(round_.starts_on), "end": _day(round_.ends_on)}),
         (_("Scope"), scope or "—"),
         (_("Third-party firm"), round_.firm_name),
@@ -244,8 +245,8 @@ def round_report_docx(*, round_: Round, now: dt.datetime | None = None) -> bytes
     scored = [s for s in scores.sites if s.score is not None]
     applicable = sum((s.applicable_weight for s in scores.sites), start=0)
     passed = sum((s.passed_weight for s in scores.sites), start=0)
-    rate = (HUNDRED * passed / applicable).quantize(CENT) if applicable else None
-    mean = (sum(s.score for s in scored) / len(scored)).quantize(CENT) if scored else None
+    rate = (HUNDRED * passed / applicable).quantize(CENT, rounding=ROUND_HALF_UP) if applicable else None
+    mean = (sum(s.score for s in scored) / len(scored)).quantize(CENT, rounding=ROUND_HALF_UP) if scored else None
     severe = sum(1 for f in findings if f.outcome == Outcome.SEVERE)
     rectified = sum(1 for f in findings if f.case_id and f.case.state in RECTIFIED_STATES)
     doc.add_paragraph(_(
