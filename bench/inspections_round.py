@@ -5,8 +5,9 @@
 The database is rebuilt (SQLite by default at /tmp/wenming-bench-inspections.sqlite3; a PostgreSQL URL whose
 database name contains "bench" is dropped and created), then ``wenming demo-data --grids 200`` gives the city
 (districts, grids, units, categories, routing). On top: five bench site types with 40-item schemes (weights 1 and
-2), 250 sites per district × site type stratum (5,000 in the four districts), each guaranteed by a unit, and 50
-inspectors; ``round_plan`` samples every site (250 per stratum) and deals them, 100 sites per inspector.
+2), --sites ÷ (districts × 5 site types) sites per stratum (the demo city has 13 districts: 76 each, 4,940 sites
+for 5,000), each guaranteed by a unit, and 50 inspectors; ``round_plan`` samples every site and deals them, about
+100 sites per inspector.
 
 The sync: 50 threads, each a "device" with its own inspector login and its own ``django.test.Client``, which
 downloads its day (``GET /api/v1/inspections/assignments/``) and posts all its results to
