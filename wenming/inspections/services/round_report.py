@@ -1,7 +1,7 @@
 """The round report (暗访通报材料): a Word document, A4, from a round's scores and findings.
 
-It prints like the weekly meeting pack (``reports.meeting``: its styles, page, footer with page numbers and tables,
-reused rather than copied, so the office's documents look alike): the round's title, scope, dates and firm, the
+It prints like the weekly meeting pack (``reports.meeting``: its styles, page and footer with page numbers reused,
+its table layout followed by ``_table`` below, so the office's documents look alike): the round's title, scope, dates and firm, the
 sampling method in one paragraph, the city's pass rate and score, a table per district and per unit (rank, score,
 sites, 不符合 / 严重不合格 counts, rectified so far), the rankings in words, and the worst findings with their photos.
 
