@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import app_views, views
+from . import app_views, report_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("rounds/<int:pk>/followup/", views.round_followup, name="followup"),
     path("rounds/<int:pk>/notices/", views.round_notices, name="notices"),
     path("rounds/<int:pk>/reinspect/", views.round_reinspect, name="reinspect"),
+    path("rounds/<int:pk>/report.docx", report_views.round_report, name="round_report"),
+    path("trends/", report_views.trends, name="trends"),
     path("schemes/", views.scheme_list, name="schemes"),
     path("schemes/import/", views.scheme_import_page, name="scheme_import"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
