@@ -74,6 +74,8 @@ PLAN_EDITORS = KEEPERS | CG
 PLANNERS = HQ | {"ceping"}
 # Who may learn which undercover inspector did what.
 SEES_INSPECTORS = HQ | {"anfang"}
+# Who opens the world's patrol (jiedao's, on a road of 桃城区): its chief, the city-wide office roles, the district.
+SEES_PATROL = HQ | {"jiedao", "taocheng"}
 
 
 def expect(default, *overrides) -> dict[str, object]:
@@ -454,6 +456,20 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "inspections:assignment": (get(expect(404, (ANON, LOGIN), ({"anfang"}, 200)), kwargs={"pk": "insp_assignment"}),
                                post(expect(404, (ANON, LOGIN), ({"anfang"}, 400)), kwargs={"pk": "insp_assignment"},
                                     counts=("inspections.result", "cases.case"))),
+    # -- road chiefs' patrols: jiedao is the street-level chief of the world's road (matrix._patrol_world); the
+    # supervisors' pages are every office role's, each patrol its chief's and, read only, its scope's ----------------
+    "inspections:road_mine": (get(expect(404, (ANON, LOGIN), ({"jiedao"}, 200))),),
+    "inspections:patrol_start": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 302)), kwargs={"chief": "patrol_chief"},
+                                      counts=("inspections.patrol",)),),
+    "inspections:patrol_log": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "inspections:patrol_indicators": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "inspections:patrol": (get(expect(404, (ANON, LOGIN), (SEES_PATROL, 200)), kwargs={"pk": "patrol"}),),
+    "inspections:patrol_checkin": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 302)), kwargs={"pk": "patrol"},
+                                        counts=("inspections.patrolcheckin",)),),
+    "inspections:patrol_finding": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 400)), kwargs={"pk": "patrol"},
+                                        counts=("cases.case", "inspections.patrolfinding")),),
+    "inspections:patrol_finish": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 302)), kwargs={"pk": "patrol"},
+                                       counts=("inspections.patrolevent",)),),
     "api:inspections-assignments": (get(expect(404, (ANON, 401), ({"anfang"}, 200))),),
     "api:inspections-results": (post(expect(404, (ANON, 401), ({"anfang"}, 400)), counts=("inspections.result",),
                                      csrf="api"),),

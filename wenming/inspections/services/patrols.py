@@ -73,6 +73,18 @@ class SegmentLine:
         along = self.line.project(point) if self.line.geom_type in ("LineString", "MultiLineString") else 0.0
         return float(self.line.distance(point)), float(along)
 
+    def point(self, along_m: float, off_m: float = 0.0) -> tuple[float, float]:
+        """The (lng, lat) ``along_m`` metres along the segment and ``off_m`` metres to its left (for the demo and
+        the tests)."""
+        line = self.line
+        p = line.interpolate(along_m)
+        q = line.interpolate(along_m + 1.0) if along_m + 1.0 <= line.length else line.interpolate(along_m - 1.0)
+        sign = 1.0 if along_m + 1.0 <= line.length else -1.0
+        dx, dy = (q.x - p.x) * sign, (q.y - p.y) * sign
+        norm = (dx * dx + dy * dy) ** 0.5 or 1.0
+        x, y = p.x - dy / norm * off_m, p.y + dx / norm * off_m
+        return self.projection.lng0 + x / self.projection.kx, self.projection.lat0 + y / self.projection.ky
+
     @property
     def span_needed_m(self) -> float:
         if self.length_m < SHORT_SEGMENT_M:

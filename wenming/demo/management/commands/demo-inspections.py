@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from wenming.demo.inspections import inspections_demo_build
+from wenming.demo.patrols import patrols_demo_build
 
 
 class Command(BaseCommand):
@@ -12,3 +13,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             "Inspections: {schemes} schemes loaded now; demo round: {sites} sampled sites, {results} results, "
             "{findings} findings filed as cases.".format(**counts)))
+        self.stdout.write("Road chiefs: {chiefs} chiefs, {patrols} patrols, {findings} problems reported.".format(**patrols_demo_build()))
