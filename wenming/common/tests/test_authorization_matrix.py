@@ -468,8 +468,13 @@ TABLE: dict[str, tuple[Row, ...]] = {
                                         counts=("inspections.patrolcheckin",)),),
     "inspections:patrol_finding": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 400)), kwargs={"pk": "patrol"},
                                         counts=("cases.case", "inspections.patrolfinding")),),
+    # jiedao's finish ends the world's patrol (after the start above, which returned it): only the others' must
+    # change nothing, hence no patrol event count here.
     "inspections:patrol_finish": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 302)), kwargs={"pk": "patrol"},
-                                       counts=("inspections.patrolevent",)),),
+                                       counts=("inspections.patrolcheckin", "cases.case")),),
+    "api:inspections-patrols-mine": (get(expect(404, (ANON, 401), ({"jiedao"}, 200))),),
+    "api:inspections-patrols-checkins": (post(expect(400, (ANON, 401)), counts=("inspections.patrolcheckin",),
+                                              csrf="api"),),
     "api:inspections-assignments": (get(expect(404, (ANON, 401), ({"anfang"}, 200))),),
     "api:inspections-results": (post(expect(404, (ANON, 401), ({"anfang"}, 400)), counts=("inspections.result",),
                                      csrf="api"),),

@@ -9,8 +9,9 @@ as an assignment is its inspector's — and anyone else gets ``DoesNotExist`` (4
 be at most ``TOLERANCE_M``; a position beyond it is refused with the distance in the message and the refusal is
 logged on the patrol. **Done**: a patrol is done as soon as it holds at least ``MIN_POINTS`` accepted check-ins
 whose positions along the segment (``LineString.project``) are at least ``COVERAGE_NEEDED`` of the segment's
-length apart (for a segment shorter than ``SHORT_SEGMENT_M``, two check-ins ``SHORT_SEGMENT_SPAN_M`` apart, or its
-whole length if shorter). The coverage kept on the patrol is that span over the length (0…1).
+length apart, and at least ``SHORT_SEGMENT_SPAN_M`` (or ``SHORT_SEGMENT_SHARE`` of a segment shorter than 125 m).
+The coverage kept on the patrol is that span over the length (0…1). A patrol still under way from an earlier day is
+ended (not done) when the chief starts the next one.
 
 **Findings** become cases through the cases app's intake on the road-chief channel (``Channel.ROAD_CHIEF``): photo,
 GPS position (within the tolerance of the segment, like a check-in), category; routed as usual. The intake lets no
@@ -49,9 +50,10 @@ TOLERANCE_M = 50.0
 # A patrol is done with at least this many accepted check-ins spanning this share of the segment's length.
 MIN_POINTS = 2
 COVERAGE_NEEDED = 0.6
-# A short segment (a 60 m alley) cannot ask for 60 % of a GPS error: there two points this far apart do.
-SHORT_SEGMENT_M = 200.0
+# On a short segment 60 % is within a GPS error: there the check-ins must span 100 m, or 80 % of a segment shorter
+# than 125 m (positions along it stop at its ends, so checking in at both ends gives its whole length).
 SHORT_SEGMENT_SPAN_M = 100.0
+SHORT_SEGMENT_SHARE = 0.8
 # A patrol takes at most this many check-ins (a phone stuck in a loop must not fill the table).
 MAX_CHECKINS = 500
 MAX_NOTE = 500
@@ -87,9 +89,7 @@ class SegmentLine:
 
     @property
     def span_needed_m(self) -> float:
-        if self.length_m < SHORT_SEGMENT_M:
-            return min(SHORT_SEGMENT_SPAN_M, self.length_m)
-        return COVERAGE_NEEDED * self.length_m
+        return max(COVERAGE_NEEDED * self.length_m, min(SHORT_SEGMENT_SPAN_M, SHORT_SEGMENT_SHARE * self.length_m))
 
 
 def segment_line(segment: RoadSegment) -> SegmentLine:
@@ -141,9 +141,16 @@ def patrol_start(*, actor, chief_id: int, now: dt.datetime | None = None) -> Pat
         chief = RoadChief.objects.select_for_update(of=("self",)).select_related("segment").get(pk=chief_id,
                                                                                               person=actor)
         segment_line(chief.segment)  # refuses a segment without a geometry before anything is written
-        open_patrol = Patrol.objects.filter(chief=chief, state=PatrolState.OPEN).first()
+        open_patrol = Patrol.objects.select_for_update(of=("self",)).filter(chief=chief, state=PatrolState.OPEN).first()
         if open_patrol is not None:
-            return open_patrol
+            if timezone.localdate(open_patrol.started_at) == timezone.localdate(now):
+                return open_patrol
+            # Left open on an earlier day: it ends not done, so a new day's patrol starts afresh.
+            open_patrol.state, open_patrol.ended_at = PatrolState.INCOMPLETE, now
+            open_patrol.version += 1
+            open_patrol.save(update_fields=["state", "ended_at", "version"])
+            _event(open_patrol, PatrolEventAction.ENDED, actor, now, stale=True, coverage=round(open_patrol.coverage, 3),
+                   points=open_patrol.points)
         patrol = Patrol.objects.create(chief=chief, segment=chief.segment, person=actor, started_at=now)
         _event(patrol, PatrolEventAction.STARTED, actor, now, level=chief.level)
         return patrol

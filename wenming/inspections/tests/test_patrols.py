@@ -23,15 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def at_metres(road: svc.SegmentLine, along: float, off: float = 0.0) -> tuple[float, float]:
-    """The (lng, lat) ``along`` metres along the road and ``off`` metres to its side (perpendicular)."""
-    line = road.line
-    p = line.interpolate(along)
-    q = line.interpolate(min(line.length, along + 1.0)) if along + 1.0 <= line.length else line.interpolate(along - 1.0)
-    dx, dy = q.x - p.x, q.y - p.y
-    norm = (dx * dx + dy * dy) ** 0.5 or 1.0
-    x, y = p.x - dy / norm * off, p.y + dx / norm * off
-    proj = road.projection
-    return proj.lng0 + x / proj.kx, proj.lat0 + y / proj.ky
+    return road.point(along, off)
 
 
 @pytest.fixture
@@ -78,7 +70,7 @@ def test_checkin_within_the_tolerance_is_accepted_and_beyond_refused_and_logged(
 
 
 def test_patrol_is_done_when_two_checkins_span_the_share_of_the_road(chief, road):
-    assert road.length_m > svc.SHORT_SEGMENT_M
+    assert road.length_m > 200  # where 60 % is the rule
     patrol = start(chief)
     checkin(chief, patrol, road, 0.10 * road.length_m)
     checkin(chief, patrol, road, 0.55 * road.length_m)
@@ -104,11 +96,23 @@ def test_one_point_never_completes_and_an_ended_patrol_is_not_done(chief, road):
         svc.patrol_finish(actor=chief.person, patrol_id=patrol.pk)
 
 
-def test_short_segment_needs_two_points_its_span_apart(chief):
-    road = svc.SegmentLine(projection=None, line=None, length_m=150.0)
-    assert road.span_needed_m == svc.SHORT_SEGMENT_SPAN_M
-    assert svc.SegmentLine(projection=None, line=None, length_m=60.0).span_needed_m == 60.0
-    assert svc.SegmentLine(projection=None, line=None, length_m=1000.0).span_needed_m == 600.0
+def test_short_segments_need_a_span_of_100_m_or_80_percent():
+    def needed(length):
+        return svc.SegmentLine(projection=None, line=None, length_m=length).span_needed_m
+
+    assert needed(1000.0) == 600.0  # 60 %
+    assert needed(150.0) == 100.0  # 60 % would be 90 m: 100 m
+    assert needed(100.0) == 80.0 and needed(60.0) == 48.0  # shorter than 125 m: 80 %
+
+
+def test_a_patrol_left_open_on_an_earlier_day_ends_when_the_next_starts(chief, road):
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    old = start(chief, now=yesterday)
+    checkin(chief, old, road, 10, now=yesterday)
+    new = start(chief)
+    old.refresh_from_db()
+    assert new.pk != old.pk and old.state == PatrolState.INCOMPLETE
+    assert old.events.filter(action="ended").get().data["stale"] is True
 
 
 def test_someone_elses_patrol_is_missing(chief, road, people):
@@ -278,3 +282,26 @@ def test_extreme_dates_are_refused_not_crashing(client, people):
     assert client.get(reverse("inspections:patrol_indicators"), {"start": "0001-01-01", "end": "9999-12-31"}
                       ).status_code == 200
     assert client.get(reverse("inspections:patrol_log"), {"end": "9999-12-31"}).status_code == 200
+
+
+# -- API ---------------------------------------------------------------------------------------------------------
+
+def test_api_mine_and_checkin(client, chief, road, people):
+    client.force_login(chief.person)
+    mine = client.get("/api/v1/inspections/patrols/mine/").json()
+    [row] = mine["roads"]
+    assert row["chief"] == chief.pk and row["segment"]["geometry"]["type"] == "LineString" and row["due"] == 1
+    patrol = start(chief)
+    lng, lat = at_metres(road, 0.1 * road.length_m)
+    answer = client.post("/api/v1/inspections/patrols/checkins/", {"patrol": patrol.pk, "lng": lng, "lat": lat},
+                         content_type="application/json")
+    assert answer.status_code == 201 and answer.json()["patrol"]["points"] == 1
+    lng, lat = at_metres(road, 0.1 * road.length_m, off=90)
+    refused = client.post("/api/v1/inspections/patrols/checkins/", {"patrol": patrol.pk, "lng": lng, "lat": lat},
+                          content_type="application/json")
+    assert refused.status_code == 400 and "90 m" in refused.content.decode()
+    client.force_login(people["chengguan"])
+    assert client.get("/api/v1/inspections/patrols/mine/").status_code == 404
+    other = client.post("/api/v1/inspections/patrols/checkins/", {"patrol": patrol.pk, "lng": lng, "lat": lat},
+                        content_type="application/json")
+    assert other.status_code == 404

@@ -33,7 +33,7 @@
     if (b.isValid()) { map.fitBounds(b.pad(0.25), { maxZoom: 17 }); } else { map.setView([37.74, 115.67], 12); }
     var entries = [{ color: ROAD, label: el.getAttribute("data-label-road"), shape: "square" }];
     if (el.getAttribute("data-points")) { entries.push({ color: POINT, label: el.getAttribute("data-label-point"), shape: "dot" }); }
-    W.legend(map, entries);
+    W.legend(map, entries, { position: "topright" });
   }
 
   var status = document.getElementById("position");
