@@ -108,6 +108,7 @@ def _patrol_page(request, patrol: Patrol, own: bool, *, finding_form=None, statu
         "patrol": patrol, "own": own, "can_act": can_act, "can_report": can_report,
         "checkins": checkins, "findings": findings, "events": events,
         "coverage_pct": round(patrol.coverage * 100), "needed_pct": round(svc.COVERAGE_NEEDED * 100),
+        "needed_m": round(svc.segment_line(patrol.segment).span_needed_m) if patrol.segment.geometry else 0,
         "tolerance": round(svc.TOLERANCE_M),
         "checkin_form": CheckinForm() if can_act else None,
         "finding_form": (finding_form or FindingForm()) if can_report else None,
