@@ -241,3 +241,14 @@ def patrol_finding_report(*, actor, patrol_id: int, category: Category | str, de
         _event(patrol, PatrolEventAction.FINDING, actor, now, case=case.number, lng=lng, lat=lat,
                distance_m=round(distance, 1))
         return finding
+
+
+# Whether the person is a road chief, kept in the session at login so the nav offers 我的路段 without a query on
+# every page (the register changes rarely; the page itself always reads the register).
+ROAD_CHIEF_SESSION_KEY = "wenming_road_chief"
+
+
+def road_chief_mark(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver (connected in ``InspectionsConfig.ready``)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[ROAD_CHIEF_SESSION_KEY] = RoadChief.objects.filter(person=user).exists()
