@@ -14,6 +14,7 @@ the road-chief rule routed them) and the open cases filed from a patrol of the s
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -83,10 +84,11 @@ def completion(rule: PatrolRule | None, days: list[dt.date], start: dt.date, end
     if rule is None:
         return Completion(0, 0)
     due = done = 0
+    days = sorted(days)  # each period's count by two bisections, not a scan of every day
     for first, last in periods_starting(start, end, rule.period):
         if first > today:
             break
-        count = min(rule.times, sum(1 for d in days if first <= d <= last))
+        count = min(rule.times, bisect_right(days, last) - bisect_left(days, first))
         if last >= today and count < rule.times:
             continue  # still running and not done yet: not due yet
         due += rule.times
