@@ -111,6 +111,10 @@ class Migration(migrations.Migration):
             model_name='patrol',
             index=models.Index(fields=['chief', 'ended_at'], name='inspections_patrol_chief_end'),
         ),
+        migrations.AddIndex(
+            model_name='patrol',
+            index=models.Index(fields=['-started_at', '-id'], name='inspections_patrol_started'),
+        ),
         migrations.AddConstraint(
             model_name='patrol',
             constraint=models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('chief',), name='inspections_patrol_one_open'),

@@ -68,7 +68,9 @@ class Patrol(models.Model):
             # One patrol under way per chief and segment: a second start returns the open one.
             models.UniqueConstraint(fields=["chief"], condition=Q(state="open"), name="inspections_patrol_one_open"),
         ]
-        indexes = [models.Index(fields=["chief", "ended_at"], name="inspections_patrol_chief_end")]
+        indexes = [models.Index(fields=["chief", "ended_at"], name="inspections_patrol_chief_end"),
+                   # The log: the latest patrols first.
+                   models.Index(fields=["-started_at", "-id"], name="inspections_patrol_started")]
 
     def __str__(self) -> str:
         return f"{self.segment_id} {self.started_at:%Y-%m-%d %H:%M}"
