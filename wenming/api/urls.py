@@ -6,6 +6,7 @@ from wenming.api import open311, views
 from wenming.evaluation import api as evaluation_api
 from wenming.evaluation import forecast_views as evaluation_forecast
 from wenming.inspections import api as inspections_api
+from wenming.inspections import patrol_api
 
 router = SimpleRouter()
 router.register("cases", views.CaseViewSet, basename="case")
@@ -24,6 +25,8 @@ urlpatterns = [
     path("locate/", views.LocateView.as_view(), name="locate"),
     path("inspections/assignments/", inspections_api.AssignmentsView.as_view(), name="inspections-assignments"),
     path("inspections/results/", inspections_api.ResultsView.as_view(), name="inspections-results"),
+    path("inspections/patrols/mine/", patrol_api.MyRoadsView.as_view(), name="inspections-patrols-mine"),
+    path("inspections/patrols/checkins/", patrol_api.CheckinView.as_view(), name="inspections-patrols-checkins"),
     path("evaluation/readiness/", evaluation_api.ReadinessView.as_view(), name="evaluation-readiness"),
     path("evaluation/forecast/", evaluation_forecast.ForecastView.as_view(), name="evaluation-forecast"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

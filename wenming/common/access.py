@@ -258,6 +258,21 @@ RULES: dict[str, Rule] = {
         unit_lookups=(f"{prefix}shop__supervising_unit__path",),
     ) for label, prefix in (("inspections.storefrontcheck", ""), ("inspections.storefrontcheckitem", "check_row__"),
                             ("inspections.storefrontnotice", ""), ("inspections.storefrontevent", ""))},
+    # Road chiefs' patrols (路长巡查): the chief acts on their own patrols through the services (which take the
+    # person's own rows, not this table: a chief need hold no role); supervisors read them in their scope: a district
+    # the patrols of its roads, a unit those of its chiefs, the command centre every one. Changed by services only.
+    "inspections.patrolrule": Rule(reference=True),
+    "inspections.patrol": Rule(view_roles=NOT_FIELD, change_roles=frozenset(), delete_roles=frozenset(),
+                               area_lookups=("segment__area__path",), unit_lookups=("chief__unit__path",)),
+    "inspections.patrolcheckin": Rule(view_roles=NOT_FIELD, change_roles=frozenset(), delete_roles=frozenset(),
+                                      area_lookups=("patrol__segment__area__path",),
+                                      unit_lookups=("patrol__chief__unit__path",)),
+    "inspections.patrolfinding": Rule(view_roles=NOT_FIELD, change_roles=frozenset(), delete_roles=frozenset(),
+                                      area_lookups=("patrol__segment__area__path",),
+                                      unit_lookups=("patrol__chief__unit__path",)),
+    "inspections.patrolevent": Rule(view_roles=NOT_FIELD, change_roles=frozenset(), delete_roles=frozenset(),
+                                    area_lookups=("patrol__segment__area__path",),
+                                    unit_lookups=("patrol__chief__unit__path",)),
     # The online materials (网报材料): a unit sees the requirements it leads or shares (and their submissions,
     # files and history), an area the requirements of its units, the evaluation office every one. Units change
     # them only through the review workflow's services (evaluation.services.materials).

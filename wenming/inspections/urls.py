@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import app_views, report_views, views
+from . import app_views, patrol_views, report_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -37,4 +37,14 @@ urlpatterns += [
     path("storefronts/notices/<int:pk>/serve/", sv.storefront_serve, name="storefront_serve"),
     path("storefronts/notices/<int:pk>/recheck/", sv.storefront_recheck, name="storefront_recheck"),
     path("storefronts/photos/<int:pk>/", sv.storefront_photo, name="storefront_photo"),
+]
+urlpatterns += [
+    path("roads/", patrol_views.road_mine, name="road_mine"),
+    path("roads/<int:chief>/start/", patrol_views.patrol_start, name="patrol_start"),
+    path("patrols/", patrol_views.patrol_log, name="patrol_log"),
+    path("patrols/indicators/", patrol_views.patrol_indicators, name="patrol_indicators"),
+    path("patrols/<int:pk>/", patrol_views.patrol_detail, name="patrol"),
+    path("patrols/<int:pk>/checkin/", patrol_views.patrol_checkin, name="patrol_checkin"),
+    path("patrols/<int:pk>/finding/", patrol_views.patrol_finding, name="patrol_finding"),
+    path("patrols/<int:pk>/finish/", patrol_views.patrol_finish, name="patrol_finish"),
 ]

@@ -5,7 +5,8 @@ from wenming.cases.selectors import field_channels, notices_follows
 from wenming.common.access import can
 from wenming.common.models import Notification
 from wenming.evaluation.models import Criterion
-from wenming.inspections.models import Assignment, Round, StorefrontCheck
+from wenming.inspections.models import Assignment, Patrol, Round, StorefrontCheck
+from wenming.inspections.services.patrols import ROAD_CHIEF_SESSION_KEY
 from wenming.scoring.models import ScoreSnapshot
 
 
@@ -13,6 +14,7 @@ def wenming(request):
     unread = 0
     can_route = can_score = can_notices = can_field = can_evaluate = can_rounds = can_inspect = False
     can_storefronts = False
+    can_patrol = can_patrols = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
@@ -25,6 +27,8 @@ def wenming(request):
         can_rounds = can(user, Round)  # office roles: the released rounds (planners: all)
         can_inspect = can(user, Assignment) and not can_rounds  # the inspectors' own days
         can_storefronts = can(user, StorefrontCheck)  # 门前五包: office roles in scope and grid workers
+        can_patrol = bool(request.session.get(ROAD_CHIEF_SESSION_KEY)) if hasattr(request, "session") else False
+        can_patrols = can(user, Patrol)  # the road chiefs' log and indicators: the office roles in their scope
     return {
         "UNREAD_NOTIFICATIONS": unread,
         "NAV_CAN_ROUTE": can_route,
@@ -35,6 +39,8 @@ def wenming(request):
         "NAV_CAN_ROUNDS": can_rounds,
         "NAV_CAN_INSPECT": can_inspect,
         "NAV_CAN_STOREFRONTS": can_storefronts,
+        "NAV_CAN_PATROL": can_patrol,
+        "NAV_CAN_PATROLS": can_patrols,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

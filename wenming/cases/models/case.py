@@ -58,13 +58,15 @@ class Channel(models.TextChoices):
     INSPECTION = "inspection", _("Undercover inspection (暗访)")
     ASSIGNED = "assigned", _("Assigned from above (上级交办)")
     API = "api", _("Other system (API)")
+    # A road chief's patrol (路长巡查): filed only by wenming.inspections.services.patrols for the chief of the segment.
+    ROAD_CHIEF = "road_chief", _("Road-chief patrol (路长巡查)")
 
 
 # Who reports on which channel: grid workers on their patrol, inspectors undercover, the command centre and
 # administrators on every channel the public and other bodies use. A grid worker filing as the 12345 hotline or
 # as 暗访 would skew the figures (and inspection cases are kept from the public). The intake service enforces
 # this for every way in; the intake form offers only these.
-_COMMAND_CHANNELS = tuple(c for c in Channel if c not in {Channel.GRID, Channel.INSPECTION})
+_COMMAND_CHANNELS = tuple(c for c in Channel if c not in {Channel.GRID, Channel.INSPECTION, Channel.ROAD_CHIEF})
 REPORTING_CHANNELS: dict[str, tuple[str, ...]] = {
     Role.INTAKE: _COMMAND_CHANNELS,
     Role.SHIFT_LEADER: _COMMAND_CHANNELS,

@@ -226,6 +226,7 @@ def world_build() -> World:
                  for d in sf_services.DUTY_KEYS])
     world.keys.update({"sf_shop": str(sf_shop.pk), "sf_notice": str(sf_check.issued_notice.pk),
                        "sf_photo": str(sf_check.items.get(duty="order").pk)})
+    world.keys.update(_patrol_world(w.p["jiedao"]))
 
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
@@ -323,6 +324,21 @@ def world_build() -> World:
         "api.apikey": key,
     })
     return world
+
+
+def _patrol_world(jiedao) -> dict[str, str]:
+    """Road chiefs: jiedao is named the street-level chief of the main road of its street (in 桃城区), with a patrol
+    under way and one check-in on the road."""
+    from wenming.inspections.services import patrols as patrol_services
+    from wenming.org.models import RoadChief
+
+    chief = (RoadChief.objects.filter(level=RoadChief.Level.STREET, unit=jiedao.unit, segment__code__endswith="M")
+             .order_by("segment__code").first())
+    chief.person = jiedao
+    chief.save(update_fields=["person"])
+    patrol = patrol_services.patrol_start(actor=jiedao, chief_id=chief.pk)
+    patrol_services.patrol_checkin(actor=jiedao, patrol_id=patrol.pk, lng=chief.segment.lng, lat=chief.segment.lat)
+    return {"patrol_chief": str(chief.pk), "patrol": str(patrol.pk)}
 
 
 def _ledger(criterion, campaign) -> dict[str, str]:

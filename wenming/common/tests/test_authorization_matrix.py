@@ -81,6 +81,8 @@ CHECKS_SHOP = CMD | {"jiedao"}
 SEES_INSPECTORS = HQ | {"anfang"}
 # The mock evaluation's audience (READINESS_WATCHERS): the evaluation office, the commander on duty, administrators.
 FORECAST_WATCHERS = frozenset({"ceping", "zhiban", "admin"})
+# Who opens the world's patrol (jiedao's, on a road of 桃城区): its chief, the city-wide office roles, the district.
+SEES_PATROL = HQ | {"jiedao", "taocheng"}
 
 
 def expect(default, *overrides) -> dict[str, object]:
@@ -477,6 +479,25 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "inspections:conflict_settle": (post(expect(404, (ANON, LOGIN), (PLANNERS, 302)),
                                          kwargs={"pk": "insp_round", "event": "=999999"},
                                          counts=("inspections.roundevent", "inspections.assignment")),),
+    # -- road chiefs' patrols: jiedao is the street-level chief of the world's road (matrix._patrol_world); the
+    # supervisors' pages are every office role's, each patrol its chief's and, read only, its scope's ----------------
+    "inspections:road_mine": (get(expect(404, (ANON, LOGIN), ({"jiedao"}, 200))),),
+    "inspections:patrol_start": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 302)), kwargs={"chief": "patrol_chief"},
+                                      counts=("inspections.patrol",)),),
+    "inspections:patrol_log": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "inspections:patrol_indicators": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "inspections:patrol": (get(expect(404, (ANON, LOGIN), (SEES_PATROL, 200)), kwargs={"pk": "patrol"}),),
+    "inspections:patrol_checkin": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 302)), kwargs={"pk": "patrol"},
+                                        counts=("inspections.patrolcheckin",)),),
+    "inspections:patrol_finding": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 400)), kwargs={"pk": "patrol"},
+                                        counts=("cases.case", "inspections.patrolfinding")),),
+    # jiedao's finish ends the world's patrol (after the start above, which returned it): only the others' must
+    # change nothing, hence no patrol event count here.
+    "inspections:patrol_finish": (post(expect(404, (ANON, LOGIN), ({"jiedao"}, 302)), kwargs={"pk": "patrol"},
+                                       counts=("inspections.patrolcheckin", "cases.case")),),
+    "api:inspections-patrols-mine": (get(expect(404, (ANON, 401), ({"jiedao"}, 200))),),
+    "api:inspections-patrols-checkins": (post(expect(400, (ANON, 401)), counts=("inspections.patrolcheckin",),
+                                              csrf="api"),),
     "api:inspections-assignments": (get(expect(404, (ANON, 401), ({"anfang"}, 200))),),
     "api:inspections-results": (post(expect(404, (ANON, 401), ({"anfang"}, 400)), counts=("inspections.result",),
                                      csrf="api"),),

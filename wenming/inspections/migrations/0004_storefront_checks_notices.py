@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0021_category_storefront_duty_flag'),
-        ('inspections', '0002_round_event_conflict_settled'),
+        ('inspections', '0003_road_patrols'),
         ('org', '0002_role_evaluation_office'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

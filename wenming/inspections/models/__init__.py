@@ -16,3 +16,16 @@ from .storefront import (  # noqa: E402 (appended: storefront checks, 门前五�
 
 __all__ += ["CheckKind", "NoticeState", "ServedHow", "StorefrontCheck", "StorefrontCheckItem", "StorefrontEvent",
             "StorefrontEventAction", "StorefrontNotice"]
+from .patrols import (  # noqa: E402
+    Patrol,
+    PatrolCheckin,
+    PatrolEvent,
+    PatrolEventAction,
+    PatrolFinding,
+    PatrolPeriod,
+    PatrolRule,
+    PatrolState,
+)
+
+__all__ += ["Patrol", "PatrolCheckin", "PatrolEvent", "PatrolEventAction", "PatrolFinding", "PatrolPeriod",
+            "PatrolRule", "PatrolState"]

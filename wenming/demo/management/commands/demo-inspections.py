@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from wenming.demo.inspections import inspections_demo_build
+from wenming.demo.patrols import patrols_demo_build
 from wenming.demo.storefronts import storefronts_demo_build
 
 
@@ -14,3 +15,4 @@ class Command(BaseCommand):
             "Inspections: {schemes} schemes loaded now; demo round: {sites} sampled sites, {results} results, "
             "{findings} findings filed as cases.".format(**counts)))
         self.stdout.write("Storefront checks (门前五包): {checks} checks, {notices} notices, {cases} unfixed filed as cases, {repeat_offenders} repeat offenders.".format(**storefronts_demo_build()))  # noqa: E501
+        self.stdout.write("Road chiefs: {chiefs} chiefs, {patrols} patrols, {findings} problems reported.".format(**patrols_demo_build()))
