@@ -23,12 +23,15 @@ from django.utils import timezone
 from PIL import Image
 
 from wenming.cases.services import workflow as wf
+from wenming.common.errors import WorkflowError
 from wenming.evaluation.models import Clause
 from wenming.inspections.models import AssignmentKind, Result, Round, RoundState, Scheme
 from wenming.inspections.services import results as res
 from wenming.inspections.services.rounds import round_plan, round_release
 from wenming.inspections.services.schemes import COLUMNS, scheme_import
 from wenming.org.models import Area, AreaLevel, Person
+from wenming.scoring.models import IndexVersion
+from wenming.scoring.services.scores import index_version_create
 
 ROUND_CODE = "DEMO-R1"
 SEED = 20260301
@@ -177,3 +180,30 @@ def history_build(*, office: Person, inspector: Person) -> dict:
         counts["rounds"] += 1
         counts["results"] += len(results)
     return counts
+
+
+# The demo's index versions weighing the inspection score (暗访得分), from the month the history starts: the city's
+# choice, shown so the explanation pages go down to the findings. Cities set their own (docs/scoring.md).
+INSPECTION_WEIGHTS = [
+    ("unit", "结案率25 + 按期处置率25 + (1−返工率)20 + 暗访得分20 + 量10",
+     {"closed_rate": 25, "handled_on_time_rate": 25, "rework_rate": 20, "inspection_score": 20, "volume": 10}),
+    ("district", "结案率30 + 按期结案率30 + 监督举报率15 + 暗访得分25",
+     {"closed_rate": 30, "closed_on_time_rate": 30, "public_report_rate": 15, "inspection_score": 25}),
+]
+
+
+def index_weights_demo_build(*, today: dt.date | None = None) -> int:
+    """Index versions with the inspection score from the first of the month 180 days back; none if one weighs it
+    already, or if a used version from that day on makes it a new version's choice (left to the city)."""
+    today = today or timezone.localdate()
+    start = (today - dt.timedelta(days=180)).replace(day=1)
+    made = 0
+    for subject, name, weights in INSPECTION_WEIGHTS:
+        if IndexVersion.objects.filter(subject=subject, weights__has_key="inspection_score").exists():
+            continue
+        try:
+            index_version_create(subject=subject, name=name, weights=weights, effective_from=start)
+        except WorkflowError:
+            continue
+        made += 1
+    return made

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from wenming.demo.inspections import inspections_demo_build
+from wenming.demo.inspections import index_weights_demo_build, inspections_demo_build
 from wenming.demo.patrols import patrols_demo_build
 from wenming.demo.storefronts import storefronts_demo_build
 
@@ -16,3 +16,4 @@ class Command(BaseCommand):
             "{findings} findings filed as cases.".format(**counts)))
         self.stdout.write("Storefront checks (门前五包): {checks} checks, {notices} notices, {cases} unfixed filed as cases, {repeat_offenders} repeat offenders.".format(**storefronts_demo_build()))  # noqa: E501
         self.stdout.write("Road chiefs: {chiefs} chiefs, {patrols} patrols, {findings} problems reported.".format(**patrols_demo_build()))
+        self.stdout.write(f"Index versions weighing the inspection score (暗访得分): {index_weights_demo_build()} made now.")
