@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from wenming.inspections.models import AssignmentKind, Result, Round
-from wenming.inspections.models.schemes import Outcome
-from wenming.inspections.services.scoring import CENT, HUNDRED, GroupScore, RoundScores, SiteScore, _ranked
+from wenming.inspections.services.scoring import (
+    CENT,
+    HUNDRED,
+    GroupScore,
+    RoundScores,
+    SiteScore,
+    _ranked,
+    site_scores,
+)
 
 
 @dataclass
@@ -52,26 +59,13 @@ def scores_by_round(rounds: list[Round]) -> tuple[dict[int, RoundScores], dict[i
     """``round_scores`` of every round given, and the weights per site type, from one query."""
     sites: dict[int, dict[int, SiteScore]] = {r.pk: {} for r in rounds}
     rates: dict[int, dict[str, _Rate]] = {r.pk: {} for r in rounds}
-    rows = (Result.objects.filter(round__in=[r.pk for r in rounds], assignment__kind=AssignmentKind.INSPECT)
-            .values_list("round_id", "assignment__site_id", "assignment__site__code", "assignment__site__name",
-                         "assignment__district__name", "assignment__site__guarantor_unit__name",
-                         "assignment__site__site_type__name", "outcome", "item__weight"))
-    for round_id, site_id, code, name, district, unit, site_type, outcome, weight in rows.iterator():
-        site = sites[round_id].get(site_id)
-        if site is None:
-            site = sites[round_id][site_id] = SiteScore(site_id, code, name, district or "", unit or "")
-        if outcome == Outcome.NOT_APPLICABLE:
-            continue
-        rate = rates[round_id].setdefault(site_type or "", _Rate())
-        site.applicable_weight += weight
-        rate.applicable += weight
-        if outcome == Outcome.PASS:
-            site.passed_weight += weight
-            rate.passed += weight
-        elif outcome == Outcome.SEVERE:
-            site.severe += 1
-        else:
-            site.failed += 1
+    results = Result.objects.filter(round__in=[r.pk for r in rounds], assignment__kind=AssignmentKind.INSPECT)
+    for site in site_scores(results):
+        sites[site.round_id][site.site_id] = site
+        if site.applicable_weight:
+            rate = rates[site.round_id].setdefault(site.site_type, _Rate())
+            rate.applicable += site.applicable_weight
+            rate.passed += site.passed_weight
     scores = {}
     for round_id, by_site in sites.items():
         districts: dict[str, GroupScore] = {}

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Count, Sum
+
 from wenming.inspections.models import AssignmentKind, Result, Round
-from wenming.inspections.models.schemes import Outcome
+from wenming.inspections.models.schemes import FAILING, Outcome
 
 SEVERE_DEDUCTION = Decimal(5)
 HUNDRED = Decimal(100)
@@ -36,6 +38,7 @@ class SiteScore:
     unit_id: int | None = None
     district_code: str = ""
     round_id: int | None = None
+    site_type: str = ""
     findings: list[int] = field(default_factory=list)
 
     @property
@@ -89,29 +92,33 @@ def _ranked(groups: dict[str, GroupScore]) -> list[GroupScore]:
 
 
 def site_scores(results) -> list[SiteScore]:
-    """The score of each (round, site) from a queryset of first-visit results, in one query."""
+    """The score of each (round, site) from a queryset of first-visit results: the weights summed by the database
+    per site and outcome (a few rows per site, not one per item), and the findings' ids apart (few)."""
     sites: dict[tuple[int, int], SiteScore] = {}
-    rows = results.values_list(
+    grouped = (results.order_by().values_list(
         "round_id", "assignment__site_id", "assignment__site__code", "assignment__site__name",
         "assignment__district__name", "assignment__district__code", "assignment__site__guarantor_unit_id",
-        "assignment__site__guarantor_unit__name", "outcome", "item__weight", "pk")
-    for round_id, site_id, code, name, district, district_code, unit_id, unit, outcome, weight, pk in rows.iterator():
+        "assignment__site__guarantor_unit__name", "assignment__site__site_type__name", "outcome")
+        .annotate(weight=Sum("item__weight"), count=Count("pk")))
+    for (round_id, site_id, code, name, district, district_code, unit_id, unit, site_type, outcome, weight,
+         count) in grouped.iterator():
         site = sites.get((round_id, site_id))
         if site is None:
             site = sites[round_id, site_id] = SiteScore(
                 site_id, code, name, district or "", unit or "", unit_id=unit_id, district_code=district_code or "",
-                round_id=round_id)
+                round_id=round_id, site_type=site_type or "")
         if outcome == Outcome.NOT_APPLICABLE:
             continue
         site.applicable_weight += weight
         if outcome == Outcome.PASS:
             site.passed_weight += weight
-            continue
-        if outcome == Outcome.SEVERE:
-            site.severe += 1
+        elif outcome == Outcome.SEVERE:
+            site.severe += count
         else:
-            site.failed += 1
-        site.findings.append(pk)
+            site.failed += count
+    failing = results.order_by().filter(outcome__in=FAILING).values_list("round_id", "assignment__site_id", "pk")
+    for round_id, site_id, pk in failing.iterator():
+        sites[round_id, site_id].findings.append(pk)
     return list(sites.values())
 
 
