@@ -40,6 +40,7 @@ EVENTED_MODELS = frozenset({
     "inspections.round", "inspections.roundevent", "inspections.assignment", "inspections.result",
     "inspections.storefrontcheck", "inspections.storefrontcheckitem", "inspections.storefrontnotice",
     "inspections.storefrontevent",
+    "inspections.patrol", "inspections.patrolcheckin", "inspections.patrolfinding", "inspections.patrolevent",
     "evaluation.materialevent", "evaluation.materialsubmission", "evaluation.materialfile",
     "common.auditevent",
 })

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wenming.cases.models import FollowUp
 from wenming.cases.services import workflow as wf
@@ -89,6 +89,13 @@ def tiny(people):
     FollowUp.objects.create(case=cases[1], round=0, rating="dissatisfied", created_at=now - dt.timedelta(days=12))
     made["edition"] = edition
     return made
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The forecast words its evidence in the city's language; these tests read the English source."""
+    with translation.override("en"):
+        yield
 
 
 def stub(monkeypatch, strata_for, rounds=()):
