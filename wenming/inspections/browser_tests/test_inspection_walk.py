@@ -5,6 +5,8 @@ whose handler reads it without learning who found it, for which firm, in which r
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 from django.utils import timezone
 
@@ -73,6 +75,12 @@ def office_pages(browser, base: str, round_id: int) -> dict:
     page.goto(f"{base}/inspections/rounds/{round_id}/")
     seen["strata"] = page.locator("#strata tbody tr").count()
     page.screenshot(path=str(SHOTS / "round-planner.png"), full_page=True)
+    # The round report (Word) as the planner downloads it from the round page: its text, every part of the file.
+    with page.expect_download() as download:
+        page.click("#link-round-report")
+    with zipfile.ZipFile(download.value.path()) as docx:
+        seen["report"] = " ".join(docx.read(n).decode("utf-8", "replace") for n in docx.namelist()
+                                  if n.endswith(".xml"))
     page.click("#link-followup")
     seen["findings"] = page.locator("#findings tbody tr[data-item]").count()
     page.screenshot(path=str(SHOTS / "followup.png"), full_page=True)

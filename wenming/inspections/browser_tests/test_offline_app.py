@@ -180,6 +180,10 @@ def test_offline_round_synced_once_when_the_network_returns(browser_thread, live
 
     office = browser_thread.run(office_pages, live_server.url, round_.pk)
     assert office["problems"] == [] and office["findings"] == 2
+    # The round report lists both findings (by item and case number), and names no inspector.
+    for result in results:
+        assert result.item.code in office["report"] and result.case.number in office["report"]
+    assert str(people["anfang"]) not in office["report"] and "anfang" not in office["report"]
 
     case = results[0].case
     wf.case_register(case_id=case.pk, actor=people["shouli"])
