@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 
-from wenming.inspections.models import AssignmentKind, Result, Round
+from wenming.inspections.models import Assignment, AssignmentKind, Result, Round
 from wenming.inspections.models.schemes import FAILING, Outcome
 
 SEVERE_DEDUCTION = Decimal(5)
@@ -92,21 +92,22 @@ def _ranked(groups: dict[str, GroupScore]) -> list[GroupScore]:
 
 
 def site_scores(results) -> list[SiteScore]:
-    """The score of each (round, site) from a queryset of first-visit results: the weights summed by the database
-    per site and outcome (a few rows per site, not one per item), and the findings' ids apart (few)."""
-    sites: dict[tuple[int, int], SiteScore] = {}
-    grouped = (results.order_by().values_list(
-        "round_id", "assignment__site_id", "assignment__site__code", "assignment__site__name",
-        "assignment__district__name", "assignment__district__code", "assignment__site__guarantor_unit_id",
-        "assignment__site__guarantor_unit__name", "assignment__site__site_type__name", "outcome")
-        .annotate(weight=Sum("item__weight"), count=Count("pk")))
-    for (round_id, site_id, code, name, district, district_code, unit_id, unit, site_type, outcome, weight,
-         count) in grouped.iterator():
-        site = sites.get((round_id, site_id))
-        if site is None:
-            site = sites[round_id, site_id] = SiteScore(
-                site_id, code, name, district or "", unit or "", unit_id=unit_id, district_code=district_code or "",
-                round_id=round_id, site_type=site_type or "")
+    """The score of each (round, site) from a queryset of first-visit results, in three reads: the weights summed
+    by the database per assignment and outcome (a few rows per site, no join but the item's weight), the assigned
+    sites' names and places (one row per site), and the findings' ids (few)."""
+    assignments = (Assignment.objects.filter(pk__in=results.order_by().values("assignment_id")).order_by()
+                   .values_list("pk", "round_id", "site_id", "site__code", "site__name", "district__name",
+                                "district__code", "site__guarantor_unit_id", "site__guarantor_unit__name",
+                                "site__site_type__name"))
+    sites: dict[int, SiteScore] = {}
+    for (pk, round_id, site_id, code, name, district, district_code, unit_id, unit,
+         site_type) in assignments.iterator():
+        sites[pk] = SiteScore(site_id, code, name, district or "", unit or "", unit_id=unit_id,
+                              district_code=district_code or "", round_id=round_id, site_type=site_type or "")
+    grouped = (results.order_by().values_list("assignment_id", "outcome")
+               .annotate(weight=Sum("item__weight"), count=Count("pk")))
+    for assignment_id, outcome, weight, count in grouped.iterator():
+        site = sites[assignment_id]
         if outcome == Outcome.NOT_APPLICABLE:
             continue
         site.applicable_weight += weight
@@ -116,9 +117,9 @@ def site_scores(results) -> list[SiteScore]:
             site.severe += count
         else:
             site.failed += count
-    failing = results.order_by().filter(outcome__in=FAILING).values_list("round_id", "assignment__site_id", "pk")
-    for round_id, site_id, pk in failing.iterator():
-        sites[round_id, site_id].findings.append(pk)
+    failing = results.order_by().filter(outcome__in=FAILING).values_list("assignment_id", "pk")
+    for assignment_id, pk in failing.iterator():
+        sites[assignment_id].findings.append(pk)
     return list(sites.values())
 
 

@@ -84,7 +84,7 @@ def test_the_same_queries_whatever_the_number_of_rounds(two_rounds, people):
         inspection_trends(rounds=[first])
     with CaptureQueriesContext(connection) as both:
         inspection_trends(rounds=[first, second])
-    assert len(one) == len(both) == 2  # the weights summed per site and outcome; the findings' ids
+    assert len(one) == len(both) == 3  # the sites, the weights summed per site and outcome, the findings
 
 
 def test_the_page_shows_planners_every_round_and_others_the_released_ones(client, two_rounds, people):
