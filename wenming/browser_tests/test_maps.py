@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from wenming.browser_tests.conftest import SHOTS, login
 from wenming.cases.services import workflow as wf
@@ -129,6 +130,19 @@ def _click_region(page, code: str) -> None:
     page.mouse.click(x, y)
 
 
+def _drill(page, code: str, selector: str) -> None:
+    """Click a region until the heat map shows ``selector``: the map may still be animating into place (on a loaded
+    machine, longer than a first click waits), so the position is read again before each try."""
+    for _ in range(5):
+        _click_region(page, code)
+        try:
+            page.wait_for_selector(selector, timeout=3000)
+            return
+        except PlaywrightTimeout:
+            continue
+    page.wait_for_selector(selector)
+
+
 def test_heat_map_is_a_map_drilled_into_down_to_a_grid_that_opens_the_workbench(page, live_server, open_cases):
     login(page, live_server, "zhiban")
     page.set_viewport_size(WIDE)
@@ -142,10 +156,8 @@ def test_heat_map_is_a_map_drilled_into_down_to_a_grid_that_opens_the_workbench(
     page.screenshot(path=str(SHOTS / "maps-heatmap.png"))
     grid = Area.objects.get(pk=open_cases[0].grid_id)
     street, county = grid.path.strip("/").split("/")[2], grid.path.strip("/").split("/")[1]
-    _click_region(page, street)  # the city's view: a street's click opens its district
-    page.wait_for_selector(f"{chart}[data-view='{county}']")
-    _click_region(page, street)  # the district's view: the street
-    page.wait_for_selector(f"{chart}[data-level=grid][data-view='{street}']")
+    _drill(page, street, f"{chart}[data-view='{county}']")  # the city's view: a street's click opens its district
+    _drill(page, street, f"{chart}[data-level=grid][data-view='{street}']")  # the district's view: the street
     assert page.locator("[data-panel=heatmap] .heatmap-crumbs button").count() >= 2  # back to the city, the district
     page.screenshot(path=str(SHOTS / "maps-heatmap-street.png"))
     with page.expect_navigation():
