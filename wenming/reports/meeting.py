@@ -278,9 +278,13 @@ def _row_flag(row, tag: str) -> None:
 
 
 def _table(doc, columns: list[Column], rows: list[list]) -> None:
+    """The packs' table (the meeting pack, the round report): a grid with set widths, the shaded header repeated on
+    each page, rows never split. The cell style is set by its id: python-docx's ``paragraph.style = …`` searches
+    the styles part twice per cell, which made a 200-unit table take 15 s (docs/benchmarks.md)."""
     if not rows:
         doc.add_paragraph(_("None."))
         return
+    style_id = doc.styles[TABLE_STYLE].style_id
     total = sum(c.weight for c in columns)
     widths = [int(TEXT_WIDTH * c.weight / total) for c in columns]
     table = doc.add_table(rows=1, cols=len(columns))
@@ -289,28 +293,28 @@ def _table(doc, columns: list[Column], rows: list[list]) -> None:
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width  # the grid LibreOffice lays out by; Word reads each cell's width
+
+    def fill(cell, width, text, *, centre: bool, bold: bool = False) -> None:
+        cell.width = width
+        paragraph = cell.paragraphs[0]
+        paragraph._p.get_or_add_pPr().style = style_id
+        if centre:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        # Typed text goes through text_cell: a control character in it would make python-docx refuse the pack.
+        paragraph.add_run(text_cell(text)).bold = bold or None
+
     header = table.rows[0]
     _row_flag(header, "w:tblHeader")  # repeated at the top of every page the table runs onto
     _row_flag(header, "w:cantSplit")
     for cell, column, width in zip(header.cells, columns, widths, strict=True):
-        cell.width = width
-        paragraph = cell.paragraphs[0]
-        paragraph.style = doc.styles[TABLE_STYLE]
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.add_run(column.header).bold = True
+        fill(cell, width, column.header, centre=True, bold=True)
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         _cell_shade(cell, "E7E6E6")
     for values in rows:
         row = table.add_row()
         _row_flag(row, "w:cantSplit")  # a row is never cut in two by a page break
         for cell, column, width, value in zip(row.cells, columns, widths, values, strict=True):
-            cell.width = width
-            paragraph = cell.paragraphs[0]
-            paragraph.style = doc.styles[TABLE_STYLE]
-            if column.number:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            # Typed text goes through text_cell: a control character in it would make python-docx refuse the pack.
-            paragraph.add_run(text_cell(value))
+            fill(cell, width, value, centre=column.number)
 
 
 def meeting_docx(meeting: Meeting, *, now: dt.datetime | None = None) -> bytes:

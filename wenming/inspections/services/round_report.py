@@ -26,7 +26,7 @@ from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from docx import Document
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm
 
@@ -41,11 +41,11 @@ from wenming.reports.meeting import (
     TABLE_STYLE,
     TEXT_WIDTH,
     Column,
-    _cell_shade,
     _footer,
     _page,
     _row_flag,
     _styles,
+    _table,
     beijing_time,
 )
 
@@ -97,45 +97,6 @@ def _group_columns(label: str) -> list[Column]:
     return [Column(_("Rank"), 0.6, True), Column(label, 2.6), Column(_("Score"), 0.9, True),
             Column(_("Sites scored"), 0.9, True), Column(_("Non-compliant items (不符合)"), 1.1, True),
             Column(_("Seriously non-compliant items (严重不合格)"), 1.2, True), Column(_("Rectified so far"), 1, True)]
-
-
-def _table(doc, columns: list[Column], rows: list[list]) -> None:
-    """The meeting pack's table (same grid, widths, shaded header repeated on each page, rows never split), with the
-    cell style set by its id: python-docx's ``paragraph.style = …`` searches the styles part twice per cell, which
-    made a 200-unit table take 15 s (docs/benchmarks.md)."""
-    if not rows:
-        doc.add_paragraph(_("None."))
-        return
-    style_id = doc.styles[TABLE_STYLE].style_id
-    total = sum(c.weight for c in columns)
-    widths = [int(TEXT_WIDTH * c.weight / total) for c in columns]
-    table = doc.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-
-    def fill(cell, width, text, *, centre: bool, bold: bool = False) -> None:
-        cell.width = width
-        paragraph = cell.paragraphs[0]
-        paragraph._p.get_or_add_pPr().style = style_id
-        if centre:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.add_run(text_cell(text)).bold = bold or None
-
-    header = table.rows[0]
-    _row_flag(header, "w:tblHeader")
-    _row_flag(header, "w:cantSplit")
-    for cell, column, width in zip(header.cells, columns, widths, strict=True):
-        fill(cell, width, column.header, centre=True, bold=True)
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _cell_shade(cell, "E7E6E6")
-    for values in rows:
-        row = table.add_row()
-        _row_flag(row, "w:cantSplit")
-        for cell, column, width, value in zip(row.cells, columns, widths, values, strict=True):
-            fill(cell, width, value, centre=column.number)
 
 
 def _group_rows(groups: list[GroupScore], tallies: dict[str, Tally]) -> list[list]:
