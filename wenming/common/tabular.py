@@ -20,6 +20,10 @@ from openpyxl.cell import WriteOnlyCell
 
 from wenming.common.input import strip_controls
 
+# The content types of the files the exports and packs send.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN = (bool, int, float, Decimal, dt.date, dt.datetime, dt.time)
 

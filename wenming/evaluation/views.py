@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from wenming.common.access import can, get_or_404, restrict
 from wenming.common.errors import WorkflowError
 from wenming.common.files import content_disposition
+from wenming.common.tabular import XLSX
 from wenming.common.tabular_import import ImportFailed
 from wenming.evaluation import ledger_selectors, selectors
 from wenming.evaluation.data.demo_edition import demo_edition_sheets
@@ -27,8 +28,6 @@ from wenming.evaluation.services import responsibility as resp
 from wenming.evaluation.services.editions import edition_make_current
 from wenming.evaluation.services.imports import edition_import, responsibility_import
 from wenming.evaluation.services.workbook import comparison_bytes, edition_sheets, workbook_bytes
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _viewer(request) -> None:

@@ -24,14 +24,13 @@ from wenming.cases.services import workflow as wf
 from wenming.common.access import can, get_or_404, restrict
 from wenming.common.errors import WorkflowError
 from wenming.common.files import content_disposition
-from wenming.common.tabular import xlsx_row
+from wenming.common.tabular import XLSX, xlsx_row
 from wenming.inspections import patrol_selectors as sel
 from wenming.inspections.models import Patrol, PatrolFinding, PatrolState
 from wenming.inspections.patrol_forms import CheckinForm, FindingForm, SpanForm
 from wenming.inspections.services import patrols as svc
 from wenming.org.models import RoadChief
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOG_LIMIT = 300
 SORTS = {"completion": lambda r: (r["completion"] is None, r["completion"] or 0),
          "open": lambda r: -r["open_problems"], "name": lambda r: (r["district"], r["unit"], r["name"]),

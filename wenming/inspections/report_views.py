@@ -13,12 +13,11 @@ from django.views.decorators.http import require_safe
 
 from wenming.common.access import can, get_or_404, restrict
 from wenming.common.files import content_disposition
+from wenming.common.tabular import DOCX
 from wenming.inspections.models import Round
 from wenming.inspections.services.actions import can_plan
 from wenming.inspections.services.round_report import round_report_docx
 from wenming.inspections.trend_selectors import inspection_trends
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @require_safe

@@ -18,6 +18,7 @@ from wenming.cases.services import workflow as wf
 from wenming.common.access import can, get_or_404, restrict
 from wenming.common.errors import WorkflowError
 from wenming.common.files import content_disposition, file_response
+from wenming.common.tabular import DOCX
 from wenming.inspections import storefront_selectors as sel
 from wenming.inspections.models import StorefrontCheck, StorefrontCheckItem, StorefrontNotice
 from wenming.inspections.services import storefront as sf
@@ -31,8 +32,6 @@ from wenming.inspections.storefront_forms import (
     ShopFilterForm,
 )
 from wenming.org.models import Area, AreaLevel, RoadSegment, StorefrontDuty, Unit
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _reader(request) -> None:

@@ -8,10 +8,8 @@ from django.views.decorators.http import require_safe
 from wenming.campaign.models import Meeting
 from wenming.common.access import get_or_404
 from wenming.common.files import content_disposition
+from wenming.common.tabular import DOCX, XLSX
 from wenming.reports.meeting import meeting_docx, meeting_xlsx
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _download(content: bytes, content_type: str, meeting: Meeting, extension: str) -> HttpResponse:
