@@ -1,8 +1,9 @@
 """Hostile input handled once, for every page and API: control characters stripped from each request, and the
 parsing helpers the pages share for values no browser sends (a date in year 9999, a 40-digit id).
 
-Control characters (C0 but tab, line feed and carriage return; DEL; lone surrogates; U+FFFE/U+FFFF) are
-never meant text: a vertical tab in a description makes every XML view of it (Atom, Open311) ill-formed,
+Control characters (C0 but tab, line feed and carriage return; DEL; C1; lone surrogates; U+FFFE/U+FFFF) and
+the bidirectional overrides and isolates (U+202A-202E, U+2066-2069: no script the city writes needs them, and they
+let a text show in another order than it is stored, "gpj.exe" shown as "exe.jpg") are never meant text: a vertical tab in a description makes every XML view of it (Atom, Open311) ill-formed,
 a NUL is refused by PostgreSQL, openpyxl refuses both. They are removed where input arrives, so every form
 and serializer sees clean text; ``strip_controls`` defends the output of rows stored before.
 """
@@ -18,7 +19,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
-CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def strip_controls(text: str) -> str:

@@ -64,6 +64,14 @@ def test_strip_controls_keeps_layout_and_returns_clean_text_untouched():
     assert strip_controls("a\ud800b\ufffe") == "ab"
 
 
+def test_bidi_overrides_and_c1_controls_are_stripped_so_text_shows_as_stored():
+    # "照片\u202egpj.exe" would show as "照片exe.jpg"; the isolates and C1 (NEL, CSI) likewise.
+    assert strip_controls("照片\u202egpj.exe") == "照片gpj.exe"
+    assert strip_controls("\u2066井盖\u2069\u0085缺失\u009b") == "井盖缺失"
+    # Marks that only set a direction without reordering stored text are left alone (rare, harmless).
+    assert strip_controls("a\u200eb") == "a\u200eb"
+
+
 def test_a_querydict_is_copied_only_when_it_holds_a_control_character():
     clean = QueryDict("q=占道&state=handling&case=1&case=2")
     assert clean_querydict(clean) is clean
