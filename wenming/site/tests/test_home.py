@@ -25,3 +25,12 @@ def test_the_home_tiles_follow_the_pages_own_checks(client, username, review, ho
     page = client.get(reverse("home")).content.decode()
     assert ('id="public-review"' in page) is review
     assert ('id="hotline-intake"' in page) is hotline
+
+
+def test_every_page_names_the_sites_own_icon_and_it_is_served(client):
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    icon = static("wenming/favicon.svg")
+    assert f'<link rel="icon" href="{icon}"' in client.get(reverse("home")).content.decode()
+    assert finders.find("wenming/favicon.svg").endswith("favicon.svg")
