@@ -2,7 +2,7 @@ from django.conf import settings
 
 from wenming.cases.models import RoutingRule
 from wenming.cases.selectors import field_channels, notices_follows
-from wenming.common.access import can
+from wenming.common.access import can, scope_for
 from wenming.common.models import Notification
 from wenming.evaluation.models import Criterion
 from wenming.inspections.models import Assignment, Patrol, Round, StorefrontCheck
@@ -14,7 +14,7 @@ def wenming(request):
     unread = 0
     can_route = can_score = can_notices = can_field = can_evaluate = can_rounds = can_inspect = False
     can_storefronts = False
-    can_patrol = can_patrols = False
+    can_patrol = can_patrols = can_configure = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
@@ -29,6 +29,7 @@ def wenming(request):
         can_storefronts = can(user, StorefrontCheck)  # 门前五包: office roles in scope and grid workers
         can_patrol = bool(request.session.get(ROAD_CHIEF_SESSION_KEY)) if hasattr(request, "session") else False
         can_patrols = can(user, Patrol)  # the road chiefs' log and indicators: the office roles in their scope
+        can_configure = scope_for(user).is_staff  # the admin site's own test: any role in Wenming
     return {
         "UNREAD_NOTIFICATIONS": unread,
         "NAV_CAN_ROUTE": can_route,
@@ -41,6 +42,7 @@ def wenming(request):
         "NAV_CAN_STOREFRONTS": can_storefronts,
         "NAV_CAN_PATROL": can_patrol,
         "NAV_CAN_PATROLS": can_patrols,
+        "NAV_CAN_CONFIGURE": can_configure,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

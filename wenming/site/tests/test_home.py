@@ -34,3 +34,10 @@ def test_every_page_names_the_sites_own_icon_and_it_is_served(client):
     icon = static("wenming/favicon.svg")
     assert f'<link rel="icon" href="{icon}"' in client.get(reverse("home")).content.decode()
     assert finders.find("wenming/favicon.svg").endswith("favicon.svg")
+
+
+def test_the_configuration_link_is_offered_only_to_those_the_admin_site_lets_in(client):
+    client.force_login(Person.objects.get(username="zhiban"))
+    assert 'id="nav-configuration"' in client.get(reverse("cases:workbench")).content.decode()
+    client.force_login(Person.objects.create_user(username="norole", password="x"))  # holds no role
+    assert 'id="nav-configuration"' not in client.get(reverse("cases:workbench")).content.decode()
