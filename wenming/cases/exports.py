@@ -17,11 +17,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from wenming.common.files import content_disposition
-from wenming.common.tabular import csv_row, xlsx_row
+from wenming.common.tabular import XLSX, csv_row, xlsx_row
 
 MAX_ROWS = 100_000
 CHUNK = 2000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def header() -> list[str]:
@@ -83,7 +82,7 @@ def export_response(queryset, *, fmt: str, tracking: bool = False):
             sheet.append(xlsx_row(sheet, row))
         out = io.BytesIO()
         book.save(out)
-        response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
     else:
         raise ValueError(fmt)
     response["Content-Disposition"] = _disposition(fmt)

@@ -16,6 +16,7 @@ from wenming.cases import exports
 from wenming.cases.models import Case, CaseState
 from wenming.cases.services import workflow as wf
 from wenming.cases.tests.test_views import advance, routed_grid
+from wenming.common.tabular import XLSX
 
 pytestmark = pytest.mark.django_db
 S = CaseState
@@ -64,7 +65,7 @@ def csv_rows(client, params) -> list[list[str]]:
 
 def xlsx_rows(client, params) -> list[tuple]:
     response = client.get(reverse("cases:export", args=["xlsx"]), params)
-    assert response.status_code == 200 and response["Content-Type"] == exports.XLSX_TYPE
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
     return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
 
 

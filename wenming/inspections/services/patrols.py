@@ -56,6 +56,9 @@ SHORT_SEGMENT_SPAN_M = 100.0
 SHORT_SEGMENT_SHARE = 0.8
 # A patrol takes at most this many check-ins (a phone stuck in a loop must not fill the table).
 MAX_CHECKINS = 500
+# Refused check-ins logged per patrol: past it a phone stuck far from the road (or a script) is told to end the
+# patrol instead of filling the log.
+MAX_REFUSALS = 30
 MAX_NOTE = 500
 
 
@@ -170,6 +173,9 @@ def patrol_checkin(*, actor, patrol_id: int, lng, lat, now: dt.datetime | None =
         road = segment_line(patrol.segment)
         distance, along = road.measure(lng, lat)
         if distance > TOLERANCE_M:
+            if patrol.events.filter(action=PatrolEventAction.REFUSED).count() >= MAX_REFUSALS:
+                raise WorkflowError(_("%(count)d check-ins of this patrol were refused as too far from the road: end "
+                                      "it and start again on the road.") % {"count": MAX_REFUSALS})
             # Logged and kept (the transaction commits): a supervisor sees refused check-ins in the log.
             _event(patrol, PatrolEventAction.REFUSED, actor, now, lng=lng, lat=lat, distance_m=round(distance, 1))
             refusal = _too_far(patrol.segment, distance)

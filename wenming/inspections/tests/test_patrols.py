@@ -69,6 +69,19 @@ def test_checkin_within_the_tolerance_is_accepted_and_beyond_refused_and_logged(
     assert 79 <= refusal.data["distance_m"] <= 81
 
 
+def test_refused_checkins_are_logged_up_to_a_cap_then_the_patrol_must_be_ended(chief, road, monkeypatch):
+    monkeypatch.setattr(svc, "MAX_REFUSALS", 3)
+    patrol = start(chief)
+    for _ in range(3):
+        with pytest.raises(svc.CheckinRefused):
+            checkin(chief, patrol, road, 100, off=200)
+    with pytest.raises(WorkflowError) as capped:
+        checkin(chief, patrol, road, 100, off=200)
+    assert not isinstance(capped.value, svc.CheckinRefused)
+    assert PatrolEvent.objects.filter(patrol=patrol, action="refused").count() == 3
+    checkin(chief, patrol, road, 100)  # a position on the road is still taken
+
+
 def test_patrol_is_done_when_two_checkins_span_the_share_of_the_road(chief, road):
     assert road.length_m > 200  # where 60 % is the rule
     patrol = start(chief)
