@@ -498,6 +498,12 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:inspections-patrols-mine": (get(expect(404, (ANON, 401), ({"jiedao"}, 200))),),
     "api:inspections-patrols-checkins": (post(expect(400, (ANON, 401)), counts=("inspections.patrolcheckin",),
                                               csrf="api"),),
+    "api:inspections-patrols-start": (post(expect(400, (ANON, 401)), counts=("inspections.patrol",), csrf="api"),),
+    # After the web finish above the world's patrol has ended: its chief is told so (400), everyone else finds none.
+    "api:inspections-patrols-finish": (post(expect(404, (ANON, 401), ({"jiedao"}, 400)), kwargs={"pk": "patrol"},
+                                            counts=("inspections.patrolevent",), csrf="api"),),
+    "api:inspections-patrols-findings": (post(expect(404, (ANON, 401), ({"jiedao"}, 400)), kwargs={"pk": "patrol"},
+                                              counts=("cases.case", "inspections.patrolfinding"), csrf="api"),),
     "api:inspections-assignments": (get(expect(404, (ANON, 401), ({"anfang"}, 200))),),
     "api:inspections-results": (post(expect(404, (ANON, 401), ({"anfang"}, 400)), counts=("inspections.result",),
                                      csrf="api"),),

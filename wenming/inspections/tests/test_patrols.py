@@ -318,3 +318,32 @@ def test_api_mine_and_checkin(client, chief, road, people):
     other = client.post("/api/v1/inspections/patrols/checkins/", {"patrol": patrol.pk, "lng": lng, "lat": lat},
                         content_type="application/json")
     assert other.status_code == 404
+
+
+def test_api_start_finding_and_finish_on_the_phone(client, chief, road, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(chief.person)
+    started = client.post("/api/v1/inspections/patrols/", {"chief": chief.pk}, content_type="application/json")
+    assert started.status_code == 201 and started.json()["state"] == "open"
+    pk = started.json()["id"]
+    again = client.post("/api/v1/inspections/patrols/", {"chief": chief.pk}, content_type="application/json")
+    assert again.status_code == 200 and again.json()["id"] == pk  # the patrol under way, not a second one
+    lng, lat = at_metres(road, 0.3 * road.length_m, off=10)
+    missing = client.post(f"/api/v1/inspections/patrols/{pk}/findings/",
+                          {"category": "SJ0401", "description": "路边乱堆建筑垃圾", "lng": lng, "lat": lat})
+    assert missing.status_code == 400 and "photo" in missing.json()["fields"]
+    photo = SimpleUploadedFile("p.png", photo_bytes(), content_type="image/png")
+    found = client.post(f"/api/v1/inspections/patrols/{pk}/findings/",
+                        {"category": "SJ0401", "description": "路边乱堆建筑垃圾", "lng": lng, "lat": lat, "photo": photo})
+    assert found.status_code == 201, found.content
+    case = Patrol.objects.get(pk=pk).findings.get().case
+    assert found.json()["case"] == case.number and case.channel == "road_chief"
+    client.force_login(people["chengguan"])  # someone else's patrol is missing to them
+    assert client.post(f"/api/v1/inspections/patrols/{pk}/finish/").status_code == 404
+    assert client.post("/api/v1/inspections/patrols/", {"chief": chief.pk},
+                       content_type="application/json").status_code == 404
+    client.force_login(chief.person)
+    finished = client.post(f"/api/v1/inspections/patrols/{pk}/finish/")
+    assert finished.status_code == 200 and finished.json()["state"] == "incomplete"
+    assert client.post(f"/api/v1/inspections/patrols/{pk}/finish/").status_code == 400
