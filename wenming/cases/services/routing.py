@@ -116,11 +116,13 @@ class _Place:
 
     # Slots, and rules_here() cached by hand rather than by functools.cached_property (which takes a lock on
     # Python 3.11): a place is built for every decision, and routing runs on every intake.
-    __slots__ = ("lng", "lat", "cat", "config", "index", "chain", "area_path", "at_sites", "decision", "_rules_here")
+    __slots__ = ("lng", "lat", "cat", "config", "index", "chain", "area_path", "at_sites", "decision", "_rules_here",
+                 "road_looked_up", "chief_road")
 
     def __init__(self, *, lng: float, lat: float, cat, config, index, nearby_radius_m: float):
         self.lng, self.lat, self.cat, self.config, self.index = lng, lat, cat, config, index
         self._rules_here: list[RuleInfo] | None = None
+        self.road_looked_up, self.chief_road = False, None
         area_id = index.locate(lng, lat)
         self.chain = index.chain(area_id)
         grid = self.chain[-1] if self.chain and self.chain[-1].level == "grid" else None
@@ -253,15 +255,27 @@ def _site_guarantor(place: _Place) -> RoutingDecision | None:
     return None
 
 
-def _road_chief(place: _Place) -> RoutingDecision | None:
-    """6. The road chief of the nearest road segment, for categories of local duty."""
+def _chief_road(place: _Place) -> tuple | None:
+    """The nearest road segment within reach that has a road chief, for categories of local duty (the chief answers
+    for them), recorded on the decision; looked up once per place."""
     if not place.cat.local_duty:
         return None
+    if place.road_looked_up:
+        return place.chief_road
+    place.road_looked_up = True
     road = place.index.nearest_road(place.lng, place.lat)
-    if not road or road[0] not in place.config.chiefs:
+    if road and road[0] in place.config.chiefs:
+        place.chief_road = road
+        place.decision.road = {"id": road[0], "name": place.config.chiefs[road[0]][2], "distance_m": round(road[1], 1)}
+    return place.chief_road
+
+
+def _road_chief(place: _Place) -> RoutingDecision | None:
+    """6. The road chief of the nearest road segment, for categories of local duty."""
+    road = _chief_road(place)
+    if road is None:
         return None
     unit_id, chief, road_name = place.config.chiefs[road[0]]
-    place.decision.road = {"id": road[0], "name": road_name, "distance_m": round(road[1], 1)}
     return place.decide(
         unit_id,
         "road_chief",
@@ -320,5 +334,8 @@ def case_route(
     for rule in PRECEDENCE:
         decision = rule(place)
         if decision is not None:
+            # Whoever takes a local-duty problem, the road it lies on is recorded: the road chief's "open problems"
+            # count it (inspections.patrol_selectors), e.g. when a shop's duty or a site's 包保 unit decided.
+            _chief_road(place)
             return decision
     raise AssertionError("triage always decides")  # unreachable: _triage is the last rule

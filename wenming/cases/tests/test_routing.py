@@ -272,7 +272,13 @@ def test_guarantor_comes_before_road_chief(place):
     SiteFactory(site_type=SiteType.objects.get(code="compound"), guarantor_unit=guarantor, geometry=square(*place, 40))
     road = RoadSegmentFactory(geometry=east_west_line(*place, 150, north_m=10))
     RoadChiefFactory(segment=road, level=RoadChief.Level.STREET)
-    assert route(place, "SJ0101").rule == "site_guarantor"
+    decision = route(place, "SJ0101")
+    assert decision.rule == "site_guarantor"
+    # The road is recorded all the same, so the road chief's open problems count the case.
+    assert decision.road["id"] == road.id and decision.road["distance_m"] == pytest.approx(10.0, abs=0.1)
+    # Not for a category outside local duty: the chief does not answer for it.
+    quiet_dogs = CategoryFactory(parent=cat("SJ06"), local_duty=False)
+    assert route(place, quiet_dogs.code).road is None
 
 
 # -- 6. area default (属地兜底) ------------------------------------------------------------------------------------
