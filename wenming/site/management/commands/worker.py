@@ -13,6 +13,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django_tasks.base import TaskResultStatus
 
 from wenming.campaign.tasks import scan_campaign
 from wenming.cases.services.escalation import escalations_scan
@@ -82,11 +83,20 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _enqueue(job) -> bool:
-    """A periodic job onto the queue. The broker may be down or restarting: log, carry on, and the next round
-    enqueues it again; the outbox rows wait in the database meanwhile."""
+def _enqueue(job, waiting: dict) -> bool:
+    """A periodic job onto the queue, unless the one enqueued last time still waits there (a queue worker that is
+    behind, or down, must not find a pile of copies). The broker may be down or restarting: log, carry on, and the
+    next round enqueues it again; the outbox rows wait in the database meanwhile."""
+    previous = waiting.get(job)
+    if previous is not None:
+        try:
+            previous.refresh()
+            if previous.status == TaskResultStatus.READY:
+                return True
+        except Exception:  # expired, or the broker lost it in a restart: enqueue anew
+            log.debug("worker: the last %s is gone from the queue", job.name, exc_info=True)
     try:
-        job.enqueue()
+        waiting[job] = job.enqueue()
     except Exception:
         log.warning("worker: could not enqueue %s, retried next round", job.name, exc_info=True)
         return False
@@ -149,6 +159,7 @@ class Command(BaseCommand):
         # does not hand it over; a killed holder's is taken over within TTL + one tick.
         tick = min(interval, lease.ttl / 3)
         leading, last_round = False, float("-inf")
+        waiting: dict = {}  # the last result of each periodic job enqueued
 
         try:
             while not stop:
@@ -160,7 +171,7 @@ class Command(BaseCommand):
                         last_run = dict.fromkeys(every, float("-inf"))
                 if leading and time.monotonic() - last_round >= interval:
                     last_round = time.monotonic()
-                    self._round(every, last_run)
+                    self._round(every, last_run, waiting)
                     self._say(f"scheduler: round ({lease.token})")
                 wake = time.monotonic() + tick
                 while not stop and time.monotonic() < wake:
@@ -181,7 +192,7 @@ class Command(BaseCommand):
         self.stdout.write(line)
         self.stdout.flush()
 
-    def _round(self, every: dict, last_run: dict) -> None:
+    def _round(self, every: dict, last_run: dict, waiting: dict) -> None:
         """One scheduling round: leases of dead workers handed back, every periodic job enqueued, the outbox
         delivery tasks too (what a lost 'deliver now' task, or a broker restart, left behind)."""
         try:
@@ -190,7 +201,7 @@ class Command(BaseCommand):
         except Exception:  # the database failing over: the next round recovers
             log.warning("worker: recovering expired delivery leases failed", exc_info=True)
         for job in (scan_escalations, scan_campaign, scan_risks, deliver_notifications, deliver_webhooks):
-            _enqueue(job)
+            _enqueue(job, waiting)
         for job, period in every.items():
-            if time.monotonic() - last_run[job] >= period and _enqueue(job):
+            if time.monotonic() - last_run[job] >= period and _enqueue(job, waiting):
                 last_run[job] = time.monotonic()
