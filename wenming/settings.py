@@ -158,6 +158,33 @@ if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("WENMING_MEDIA_ROOT", DATA_DIR / "media"))
+# Media every app node sees: a folder they all mount (WENMING_MEDIA_ROOT, the default), or S3-compatible object
+# storage (MinIO, a cloud's OSS/COS/OBS with an S3 API) with WENMING_MEDIA_STORAGE=s3 and the extra
+# `pip install 'wenming[s3]'` (docs/deployment.md). Files are private: the app streams them after its access checks,
+# so no public ACL and no bare object URLs.
+WENMING_MEDIA_STORAGE = os.environ.get("WENMING_MEDIA_STORAGE", "filesystem")
+if WENMING_MEDIA_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("WENMING_MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL, keys).")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            # Unset: AWS itself; set for MinIO or another S3-compatible service (https://minio.internal:9000).
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Unset: boto3's own chain (instance role, ~/.aws, AWS_ACCESS_KEY_ID in the environment).
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),  # a prefix inside a shared bucket
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most MinIO setups
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,  # never replace an existing object: a name is taken once, as on disk
+        },
+    }
+elif WENMING_MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured("WENMING_MEDIA_STORAGE must be filesystem or s3.")
 
 # Security: cookies only over HTTPS unless this is the demo or a test run on plain http.
 SECURE_COOKIES = env_bool("WENMING_SECURE_COOKIES", not (DEBUG or TESTING))
