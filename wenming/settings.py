@@ -290,7 +290,7 @@ RQ_QUEUES = {
 # notification or webhook delivery a worker is sending (a killed worker's rows go back to pending after it).
 WENMING_WORKER_INTERVAL = env_float("WENMING_WORKER_INTERVAL", 60, min=0.1)
 WENMING_SCHEDULER_LEASE_SECONDS = env_float("WENMING_SCHEDULER_LEASE_SECONDS", 30, min=1)
-WENMING_DELIVERY_LEASE_SECONDS = env_float("WENMING_DELIVERY_LEASE_SECONDS", 600, min=1)
+WENMING_DELIVERY_LEASE_SECONDS = env_float("WENMING_DELIVERY_LEASE_SECONDS", 120, min=1)
 # Where SMS go: a dotted path to a class with send(phone, text, key). The console backend prints them.
 WENMING_SMS_BACKEND = os.environ.get("WENMING_SMS_BACKEND", "wenming.common.notify.ConsoleSMSBackend")
 # Cache (rate limits of the public pages): Redis when REDIS_URL is set (production, several processes),
