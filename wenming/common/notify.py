@@ -31,10 +31,7 @@ def deliver(notification) -> None:
         phone = notification.to_phone or (person.phone if person else "")
         if not phone:
             raise DeliveryError("recipient has no mobile phone number")
-        # The gateway's idempotency key is the row's: stable across retries (a resend after a worker died is
-        # recognised), distinct per recipient (the event key is shared by everyone the event notifies).
-        sms_backend().send(phone=phone, text=f"{notification.subject} {notification.body}".strip(),
-                           key=f"wenming-{notification.pk}")
+        sms_backend().send(phone=phone, text=f"{notification.subject} {notification.body}".strip(), key=notification.key)
     elif notification.channel == "email":
         if not person.email:
             raise DeliveryError("recipient has no e-mail address")

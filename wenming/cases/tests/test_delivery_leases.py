@@ -95,3 +95,18 @@ def test_enqueueing_with_the_broker_down_is_logged_and_the_rows_stay(people, del
     assert "webhooks: the task queue refused the delivery task" in caplog.text
     assert Notification.objects.get(key="down-1", channel="sms").state == N.PENDING
     assert WebhookDelivery.objects.get().state == D.PENDING
+
+
+
+def test_an_sms_resent_after_a_lost_lease_carries_the_same_key(people, settings):
+    from wenming.public.tests import sms
+
+    settings.WENMING_SMS_BACKEND = "wenming.public.tests.sms.RecordingSMSBackend"
+    sms.OUTBOX.clear()
+    notif.notifications_enqueue_sms(phones=["13800000001"], key="event-9", text="已办结")
+    assert notif.notifications_deliver()["sent"] == 1
+    # As if the worker had died after the gateway took it and before the commit: sent again, same key and phone.
+    Notification.objects.update(state=N.PENDING, next_attempt_at=timezone.now())
+    assert notif.notifications_deliver()["sent"] == 1
+    assert [(m["phone"], m["key"]) for m in sms.OUTBOX] == [("13800000001", "event-9")] * 2
+    sms.OUTBOX.clear()
