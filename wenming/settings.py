@@ -275,14 +275,12 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[WENMING_TASK_BACKEND]}}
 if WENMING_TASK_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")  # the RQ backend's check asks for it; its admin page lists the queues
 # The RQ queue: a connect timeout so that a request enqueueing while Redis restarts waits at most that long (the
-# error is logged and the sweep delivers later); results are kept an hour, failures a week, for the operators.
+# error is logged and the sweep delivers later); a job running past 30 minutes is stopped.
 RQ_QUEUES = {
     "default": {
         "URL": (REDIS_URL or "redis://127.0.0.1:6379/0")
         + ("" if "socket_connect_timeout" in REDIS_URL else ("&" if "?" in REDIS_URL else "?") + "socket_connect_timeout=2"),
         "DEFAULT_TIMEOUT": 1800,
-        "DEFAULT_RESULT_TTL": 3600,
-        "DEFAULT_FAILURE_TTL": 7 * 86400,
     }
 }
 # The worker: seconds between periodic scans; the scheduling lease (only one of several workers schedules; a
