@@ -84,7 +84,7 @@ class Worker:
                         PYTHONPATH=str(ROOT), WENMING_SCHEDULER_LEASE_SECONDS=str(LEASE_TTL),
                         WENMING_DELIVERY_LEASE_SECONDS=str(DELIVERY_LEASE), WENMING_WEBHOOK_TIMEOUT="1.5", **env)
         with self.log_path.open("w") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "wenming.cli", "worker", "--interval", "0.5"],
+            self.process = subprocess.Popen([sys.executable, "-m", "wenming.cli", "worker", "--interval", "0.5", "-v", "2"],
                                             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
                                             start_new_session=True)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 from django_tasks.base import TaskResultStatus
 
 from wenming.campaign.tasks import scan_campaign
@@ -172,7 +173,8 @@ class Command(BaseCommand):
                 if leading and time.monotonic() - last_round >= interval:
                     last_round = time.monotonic()
                     self._round(every, last_run, waiting)
-                    self._say(f"scheduler: round ({lease.token})")
+                    if options["verbosity"] >= 2:
+                        self._say(f"scheduler: round ({lease.token})")
                 wake = time.monotonic() + tick
                 while not stop and time.monotonic() < wake:
                     time.sleep(min(0.1, tick))
@@ -195,6 +197,9 @@ class Command(BaseCommand):
     def _round(self, every: dict, last_run: dict, waiting: dict) -> None:
         """One scheduling round: leases of dead workers handed back, every periodic job enqueued, the outbox
         delivery tasks too (what a lost 'deliver now' task, or a broker restart, left behind)."""
+        # A long-lived process: a connection broken by a database failover or a PgBouncer restart is dropped
+        # here and opened anew, instead of failing every round after it.
+        close_old_connections()
         try:
             notifications_recover()
             webhooks_recover()
