@@ -158,6 +158,33 @@ if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("WENMING_MEDIA_ROOT", DATA_DIR / "media"))
+# Media every app node sees: a folder they all mount (WENMING_MEDIA_ROOT, the default), or S3-compatible object
+# storage (MinIO, a cloud's OSS/COS/OBS with an S3 API) with WENMING_MEDIA_STORAGE=s3 and the extra
+# `pip install 'wenming[s3]'` (docs/deployment.md). Files are private: the app streams them after its access checks,
+# so no public ACL and no bare object URLs.
+WENMING_MEDIA_STORAGE = os.environ.get("WENMING_MEDIA_STORAGE", "filesystem")
+if WENMING_MEDIA_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("WENMING_MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL, keys).")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            # Unset: AWS itself; set for MinIO or another S3-compatible service (https://minio.internal:9000).
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Unset: boto3's own chain (instance role, ~/.aws, AWS_ACCESS_KEY_ID in the environment).
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),  # a prefix inside a shared bucket
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most MinIO setups
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,  # never replace an existing object: a name is taken once, as on disk
+        },
+    }
+elif WENMING_MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured("WENMING_MEDIA_STORAGE must be filesystem or s3.")
 
 # Security: cookies only over HTTPS unless this is the demo or a test run on plain http.
 SECURE_COOKIES = env_bool("WENMING_SECURE_COOKIES", not (DEBUG or TESTING))
@@ -229,18 +256,43 @@ WENMING_PUBLIC_URL = env_url("WENMING_PUBLIC_URL", f"http://127.0.0.1:{os.enviro
 # 回访: phone callbacks to a citizen who was not reached, per closing, before the hotline stops calling.
 WENMING_CALLBACK_ATTEMPTS = env_int("WENMING_CALLBACK_ATTEMPTS", 3, min=1, max=10)
 
-# Background work (notifications, escalation scans) runs through Django Tasks: the database backend by
-# default and in the demo; tests run tasks immediately.
-TASKS = {
+# Background work (notifications, webhooks, escalation scans) runs through Django Tasks: the database backend by
+# default and in the demo, RQ on Redis with WENMING_TASK_BACKEND=rq (several servers, docs/redis.md); tests run
+# tasks immediately unless they ask for a backend. The outbox rows in the database stay the truth either way: a
+# queued task only says "look now", and the worker's periodic sweep finds what a lost task would have done.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+WENMING_TASK_BACKEND = os.environ.get("WENMING_TASK_BACKEND", "immediate" if TESTING else "database")
+if WENMING_TASK_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"WENMING_TASK_BACKEND must be one of {', '.join(_TASK_BACKENDS)}.")
+if WENMING_TASK_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("WENMING_TASK_BACKEND=rq needs REDIS_URL (redis://host:6379/0).")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[WENMING_TASK_BACKEND]}}
+if WENMING_TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")  # the RQ backend's check asks for it; its admin page lists the queues
+# The RQ queue: a connect timeout so that a request enqueueing while Redis restarts waits at most that long (the
+# error is logged and the sweep delivers later); a job running past 30 minutes is stopped.
+RQ_QUEUES = {
     "default": {
-        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
+        "URL": (REDIS_URL or "redis://127.0.0.1:6379/0")
+        + ("" if "socket_connect_timeout" in REDIS_URL else ("&" if "?" in REDIS_URL else "?") + "socket_connect_timeout=2"),
+        "DEFAULT_TIMEOUT": 1800,
     }
 }
+# The worker: seconds between periodic scans; the scheduling lease (only one of several workers schedules; a
+# killed holder's lease runs out after this many seconds and another worker takes over); and the lease on a
+# notification or webhook delivery a worker is sending (a killed worker's rows go back to pending after it).
+WENMING_WORKER_INTERVAL = env_float("WENMING_WORKER_INTERVAL", 60, min=0.1)
+WENMING_SCHEDULER_LEASE_SECONDS = env_float("WENMING_SCHEDULER_LEASE_SECONDS", 30, min=1)
+WENMING_DELIVERY_LEASE_SECONDS = env_float("WENMING_DELIVERY_LEASE_SECONDS", 120, min=1)
 # Where SMS go: a dotted path to a class with send(phone, text, key). The console backend prints them.
 WENMING_SMS_BACKEND = os.environ.get("WENMING_SMS_BACKEND", "wenming.common.notify.ConsoleSMSBackend")
 # Cache (rate limits of the public pages): Redis when REDIS_URL is set (production, several processes),
 # else this process's memory (the demo, tests).
-REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
@@ -253,6 +305,9 @@ WENMING_NOTIFY_MAX_ATTEMPTS = env_int("WENMING_NOTIFY_MAX_ATTEMPTS", 6, min=1)
 # seconds a receiver has to answer.
 WENMING_WEBHOOK_MAX_ATTEMPTS = env_int("WENMING_WEBHOOK_MAX_ATTEMPTS", 8, min=1)
 WENMING_WEBHOOK_TIMEOUT = env_float("WENMING_WEBHOOK_TIMEOUT", 10, min=0.1)
+if WENMING_DELIVERY_LEASE_SECONDS < 2 * WENMING_WEBHOOK_TIMEOUT:
+    # A worker renews its lease on a row just before each post: one post must fit in it with room to spare.
+    raise ImproperlyConfigured("WENMING_DELIVERY_LEASE_SECONDS must be at least twice WENMING_WEBHOOK_TIMEOUT.")
 
 # REST API v1 (wenming.api): a key for systems, the session for the web; errors as JSON with a code.
 REST_FRAMEWORK = {

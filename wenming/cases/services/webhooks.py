@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +26,8 @@ from django.utils import timezone
 
 from wenming.cases.models import CaseEvent, WebhookDelivery
 from wenming.cases.routing_cache import get_routing_config
+
+log = logging.getLogger(__name__)
 
 BATCH = 50
 USER_AGENT = "Wenming-Webhook/1"
@@ -49,9 +52,14 @@ def webhooks_enqueue(*, event: CaseEvent) -> int:
 
 
 def _enqueue_delivery() -> None:
+    """After the commit: ask a worker to post now. The broker may be down or restarting: the request that changed
+    the case must not fail for it, and the rows are already committed, so the worker's periodic sweep posts them."""
     from wenming.cases.tasks import deliver_webhooks  # noqa: PLC0415 — cycle: cases.tasks imports this module at load
 
-    deliver_webhooks.enqueue()
+    try:
+        deliver_webhooks.enqueue()
+    except Exception:
+        log.warning("webhooks: the task queue refused the delivery task; the periodic sweep will post", exc_info=True)
 
 
 def webhook_payload(*, delivery: WebhookDelivery) -> dict:
@@ -104,7 +112,9 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int, str]:
         return exc.code, exc.read(500).decode("utf-8", "replace")
 
 
-def _claim(now: dt.datetime) -> list[int]:
+def _claim(now: dt.datetime, stamp: dt.datetime) -> list[int]:
+    """Take up to BATCH due rows: pending → sending, ``next_attempt_at`` set to ``stamp``, which is both the
+    start of this worker's lease on them and its claim token (see ``_renew``)."""
     with transaction.atomic():
         # A receiver switched off gets nothing more; its pending rows wait (and go out if it is switched back on).
         due = WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now,
@@ -113,25 +123,46 @@ def _claim(now: dt.datetime) -> list[int]:
             due = due.select_for_update(skip_locked=True, of=("self",))  # the delivery rows, not their webhook
         ids = list(due.values_list("id", flat=True)[:BATCH])
         WebhookDelivery.objects.filter(id__in=ids, state=WebhookDelivery.State.PENDING).update(
-            state=WebhookDelivery.State.SENDING, next_attempt_at=now)
+            state=WebhookDelivery.State.SENDING, next_attempt_at=stamp)
     return ids
 
 
+def _renew(delivery_id: int, stamp: dt.datetime) -> dt.datetime | None:
+    """Restart this worker's lease on one row just before posting it, in its own commit; None when the row is no
+    longer ours (the lease ran out while earlier rows of the batch were posted, and ``webhooks_recover`` handed it
+    to another worker). The claim stamp is the token: two workers never claim in the same microsecond."""
+    renewed = timezone.now()
+    if renewed == stamp:
+        renewed += dt.timedelta(microseconds=1)
+    taken = WebhookDelivery.objects.filter(pk=delivery_id, state=WebhookDelivery.State.SENDING,
+                                           next_attempt_at=stamp).update(next_attempt_at=renewed)
+    return renewed if taken else None
+
+
 def webhooks_deliver(*, now: dt.datetime | None = None) -> dict:
-    """Post what is due. Returns counts of delivered, retried and failed deliveries."""
+    """Post what is due. Returns counts of delivered, retried and failed deliveries.
+
+    Each row is marked delivered (or retried) right after the receiver's answer, in its own commit, and only
+    while this worker still holds its lease: a worker killed between the post and that commit is the one case of
+    a second post (at least once); the receiver drops it by its ``X-Wenming-Delivery`` id."""
     counts = {"delivered": 0, "retried": 0, "failed": 0}
     now = now or timezone.now()
-    while ids := _claim(now):
+    stamp = timezone.now()
+    while ids := _claim(now, stamp):
         rows = WebhookDelivery.objects.filter(id__in=ids).select_related(
             "webhook", "event__case__category", "event__case__unit").order_by("id")
         for delivery in rows:
+            lease = _renew(delivery.pk, stamp)
+            if lease is None:
+                log.warning("webhook delivery %s: lease lost before posting, left to the worker that has it", delivery.pk)
+                continue
             delivery.attempts += 1
             body = json.dumps(webhook_payload(delivery=delivery), ensure_ascii=False, separators=(",", ":")).encode()
-            stamp = int(time.time())
+            stamp_s = int(time.time())
             headers = {
                 "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                 "X-Wenming-Event": f"case.{delivery.event.action}", "X-Wenming-Delivery": str(delivery.pk),
-                "X-Wenming-Signature": webhook_signature(secret=delivery.webhook.secret, timestamp=stamp, body=body),
+                "X-Wenming-Signature": webhook_signature(secret=delivery.webhook.secret, timestamp=stamp_s, body=body),
             }
             started = time.perf_counter()
             try:
@@ -143,21 +174,32 @@ def webhooks_deliver(*, now: dt.datetime | None = None) -> dict:
             delivery.last_status, delivery.last_response, delivery.last_error = status, text[:500], error
             if not error:
                 delivery.state, delivery.delivered_at = WebhookDelivery.State.DELIVERED, timezone.now()
-                counts["delivered"] += 1
+                delivery.next_attempt_at = lease
+                outcome = "delivered"
             elif delivery.attempts >= settings.WENMING_WEBHOOK_MAX_ATTEMPTS:
-                delivery.state = WebhookDelivery.State.FAILED
-                counts["failed"] += 1
+                delivery.state, delivery.next_attempt_at = WebhookDelivery.State.FAILED, lease
+                outcome = "failed"
             else:
                 delivery.state = WebhookDelivery.State.PENDING
                 delivery.next_attempt_at = now + dt.timedelta(minutes=2 ** (delivery.attempts - 1))
-                counts["retried"] += 1
-            delivery.save(update_fields=["attempts", "state", "last_status", "last_error", "last_response",
-                                         "duration_ms", "next_attempt_at", "delivered_at"])
+                outcome = "retried"
+            fields = ("attempts", "state", "last_status", "last_error", "last_response", "duration_ms",
+                      "next_attempt_at", "delivered_at")
+            # Only while the lease is still ours: a worker that took the row over after it ran out owns the outcome.
+            if WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDelivery.State.SENDING, next_attempt_at=lease).update(
+                    **{f: getattr(delivery, f) for f in fields}):
+                counts[outcome] += 1
+            else:
+                log.warning("webhook delivery %s: lease lost during the post, outcome left to the worker that has it",
+                            delivery.pk)
     return counts
 
 
-def webhooks_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
-    """Rows left 'sending' by a worker that died go back to pending (at-least-once beats never)."""
+def webhooks_recover(*, older_than: dt.timedelta | None = None) -> int:
+    """Rows left 'sending' by a worker that died (its lease ran out) go back to pending, due now: at least once
+    beats never, and the receiver de-duplicates on the delivery id."""
+    if older_than is None:
+        older_than = dt.timedelta(seconds=settings.WENMING_DELIVERY_LEASE_SECONDS)
     cutoff = timezone.now() - older_than
     return WebhookDelivery.objects.filter(state=WebhookDelivery.State.SENDING, next_attempt_at__lt=cutoff).update(
         state=WebhookDelivery.State.PENDING)

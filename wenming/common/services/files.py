@@ -170,7 +170,7 @@ def files_sweep(*, older_than: dt.timedelta, dry_run: bool = False) -> SweepResu
                 storage.delete(name)
             except FileNotFoundError:  # gone meanwhile: nothing left to remove
                 continue
-            except OSError:
+            except Exception:  # OSError on disk; an object store raises its own client errors
                 result.failed += 1
                 log.warning("files sweep: could not remove %s", name, exc_info=True)
                 continue
@@ -187,7 +187,9 @@ def files_sweep(*, older_than: dt.timedelta, dry_run: bool = False) -> SweepResu
                     continue
                 try:
                     modified = storage.get_modified_time(name)
-                except FileNotFoundError:  # removed meanwhile (a rollback's cleanup)
+                except Exception:  # removed meanwhile (a rollback's cleanup); an object store says so its own way
+                    if storage.exists(name):
+                        raise
                     result.files -= 1
                     continue
                 if modified > cutoff:

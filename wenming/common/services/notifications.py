@@ -2,12 +2,15 @@
 
 In-app notifications are delivered by being written. SMS and e-mail rows wait for the delivery task,
 which claims each row (pending → sending) in its own transaction before sending, so two workers never
-send the same row; a failure is retried with exponential backoff up to WENMING_NOTIFY_MAX_ATTEMPTS.
+send the same row; a failure is retried with exponential backoff up to WENMING_NOTIFY_MAX_ATTEMPTS. A claim is a
+lease (WENMING_DELIVERY_LEASE_SECONDS): the rows of a worker killed mid-send go back to pending when it runs out.
+A row is unique per (recipient or phone, channel, key), the key naming the event: one message per event and person.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -16,6 +19,8 @@ from django.utils import timezone
 
 from wenming.common.models import Notification
 from wenming.common.notify import deliver
+
+log = logging.getLogger(__name__)
 
 BATCH = 100
 
@@ -60,49 +65,86 @@ def notifications_enqueue_sms(*, phones: Iterable[str], key: str, text: str) -> 
 
 
 def _enqueue_delivery() -> None:
+    """After the commit: ask a worker to deliver now. The broker may be down or restarting: the request must not
+    fail for it, and the rows are already committed, so the worker's periodic sweep delivers them."""
     from wenming.common.tasks import deliver_notifications  # noqa: PLC0415 — cycle: common.tasks imports this module at load
 
-    deliver_notifications.enqueue()
+    try:
+        deliver_notifications.enqueue()
+    except Exception:
+        log.warning("notifications: the task queue refused the delivery task; the periodic sweep will deliver",
+                    exc_info=True)
 
 
-def _claim(now: dt.datetime) -> list[int]:
+def _claim(now: dt.datetime, stamp: dt.datetime) -> list[int]:
+    """Take up to BATCH due rows: pending → sending, ``next_attempt_at`` set to ``stamp``, the start of this
+    worker's lease on them and its claim token (see ``_renew``)."""
     with transaction.atomic():
         due = Notification.objects.filter(state=Notification.State.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("id", flat=True)[:BATCH])
-        Notification.objects.filter(id__in=ids, state=Notification.State.PENDING).update(state=Notification.State.SENDING)
+        Notification.objects.filter(id__in=ids, state=Notification.State.PENDING).update(
+            state=Notification.State.SENDING, next_attempt_at=stamp)
     return ids
 
 
+def _renew(notification_id: int, stamp: dt.datetime) -> dt.datetime | None:
+    """Restart the lease on one row just before sending it; None when it is no longer ours (it ran out while the
+    batch's earlier rows were sent and ``notifications_recover`` handed the row on)."""
+    renewed = timezone.now()
+    if renewed == stamp:
+        renewed += dt.timedelta(microseconds=1)
+    taken = Notification.objects.filter(pk=notification_id, state=Notification.State.SENDING,
+                                        next_attempt_at=stamp).update(next_attempt_at=renewed)
+    return renewed if taken else None
+
+
 def notifications_deliver(*, now: dt.datetime | None = None) -> dict:
-    """Deliver what is due. Returns counts of sent, retried and failed rows."""
+    """Deliver what is due. Returns counts of sent, retried and failed rows.
+
+    Each row is marked right after the gateway's answer, in its own commit and only while this worker still holds
+    its lease; a worker killed between the two sends that one row again, with the same idempotency key."""
     counts = {"sent": 0, "retried": 0, "failed": 0}
     now = now or timezone.now()
-    while ids := _claim(now):
+    stamp = timezone.now()
+    while ids := _claim(now, stamp):
         for notification in Notification.objects.filter(id__in=ids).select_related("recipient"):
+            lease = _renew(notification.pk, stamp)
+            if lease is None:
+                log.warning("notification %s: lease lost before sending, left to the worker that has it", notification.pk)
+                continue
             notification.attempts += 1
             try:
                 deliver(notification)
             except Exception as exc:  # any backend failure is retried, never lost
                 notification.last_error = str(exc)[:500]
                 if notification.attempts >= settings.WENMING_NOTIFY_MAX_ATTEMPTS:
-                    notification.state = Notification.State.FAILED
-                    counts["failed"] += 1
+                    notification.state, notification.next_attempt_at = Notification.State.FAILED, lease
+                    outcome = "failed"
                 else:
                     notification.state = Notification.State.PENDING
                     notification.next_attempt_at = now + dt.timedelta(minutes=2**notification.attempts)
-                    counts["retried"] += 1
+                    outcome = "retried"
             else:
-                notification.state = Notification.State.SENT
+                notification.state, notification.next_attempt_at = Notification.State.SENT, lease
                 notification.sent_at = timezone.now()
-                counts["sent"] += 1
-            notification.save(update_fields=["attempts", "state", "last_error", "next_attempt_at", "sent_at"])
+                outcome = "sent"
+            fields = ("attempts", "state", "last_error", "next_attempt_at", "sent_at")
+            if Notification.objects.filter(pk=notification.pk, state=Notification.State.SENDING, next_attempt_at=lease).update(
+                    **{f: getattr(notification, f) for f in fields}):
+                counts[outcome] += 1
+            else:
+                log.warning("notification %s: lease lost while sending, outcome left to the worker that has it",
+                            notification.pk)
     return counts
 
 
-def notifications_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
-    """Rows left 'sending' by a worker that died go back to pending (at-least-once beats never)."""
+def notifications_recover(*, older_than: dt.timedelta | None = None) -> int:
+    """Rows left 'sending' by a worker that died (its lease ran out) go back to pending: at least once beats never,
+    and the gateway gets the same idempotency key again."""
+    if older_than is None:
+        older_than = dt.timedelta(seconds=settings.WENMING_DELIVERY_LEASE_SECONDS)
     cutoff = timezone.now() - older_than
     return Notification.objects.filter(state=Notification.State.SENDING, next_attempt_at__lt=cutoff).update(
         state=Notification.State.PENDING
