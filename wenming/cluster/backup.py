@@ -202,6 +202,13 @@ def pg_value(*, port: int, sql: str, database: str = "postgres", host: str = "12
                  "-tAc", sql], timeout=120).strip()
 
 
+def pg_clock(*, port: int, host: str = "127.0.0.1") -> dt.datetime:
+    """The server's clock now (``clock_timestamp()``, in UTC): the clock restore targets are read against."""
+    text = pg_value(port=port, host=host,
+                    sql="""SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')""")
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
 def pg_init(*, data: Path, port: int, socket_dir: Path, settings: dict[str, str] | None = None) -> None:
     """initdb a scratch cluster listening on 127.0.0.1:``port`` (trust authentication: loopback only), with
     ``settings`` appended to its postgresql.conf."""
