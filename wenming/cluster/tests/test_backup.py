@@ -28,7 +28,7 @@ PORT = 15541
 
 # A child of this checkout connected to the scratch cluster, running the steps named on its command line.
 CHILD = r"""
-import io, json, sys
+import io, json, sys, time
 import django
 django.setup()
 from django.core.management import call_command
@@ -60,6 +60,8 @@ for step in sys.argv[1:]:
             cur.execute(EVENTS, {"after": after})
         for case in Case.objects.filter(id__gt=after).order_by("id")[:photos]:
             evidence_add(case=case, kind="before", name="photo.png", content=photo(case.id))
+    elif name == "sleep":
+        time.sleep(float(arg))
     elif name == "backup":
         call_command("backup", arg)
     elif name == "mark":  # the moment to restore to, on the database's clock, and the counts then
@@ -126,15 +128,14 @@ def test_point_in_time_restore_brings_back_the_counts_and_files_of_the_moment(sc
     env.pop("WENMING_TESTING", None)
     child = [sys.executable, "-c", CHILD]
     # Before the moment: a full backup and its snapshot, more cases, an incremental backup (the restore starts
-    # from it: the latest that ended before the moment), more cases.
-    marked = _run([*child, "migrate", "cases:40:3", "backup:full", "cases:40:3", "backup:incr", "cases:40:3",
-                   "mark"], env, timeout=300)
-    at = json.loads(marked.stdout.strip().splitlines()[-1])
+    # from it: the latest that ended before the moment; the repository keeps whole seconds), more cases.
+    # After it: more cases with photos, and a snapshot (the one a restore to the moment takes).
+    marked = _run([*child, "migrate", "cases:40:3", "backup:full", "cases:40:3", "backup:incr", "sleep:1.2",
+                   "cases:40:3", "mark", "cases:30:2", "backup:media"], env, timeout=300)
+    at = json.loads(next(line for line in marked.stdout.splitlines() if line.startswith("{")))
     target = dt.datetime.fromisoformat(at["time"])
     assert at["cases"] == 120 and at["events"] == 120
-    # After it: more cases with photos, a snapshot (the one a restore to the moment takes), and the WAL archived.
-    _run([*child, "cases:30:2", "backup:media"], env)
-    backup.archive_check(config=config)
+    backup.archive_check(config=config)  # every commit so far is archived, one after the moment included
     assert int(backup.pg_value(port=PORT, database="wenming", sql="SELECT count(*) FROM cases_case")) == 150
     snapshots = backup.media_snapshots(backups=media_backups)
     assert len(snapshots) == 3 and snapshots[1][0] < target < snapshots[2][0]
@@ -143,12 +144,14 @@ def test_point_in_time_restore_brings_back_the_counts_and_files_of_the_moment(sc
     assert len(manifest["files"]) == 3 * 11  # 11 photos, each with its shared copy and thumbnail
     assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in manifest["files"])
 
+    start_from = backup.backup_before(config=config, target_time=target)
+    assert start_from.kind == "incr"  # the latest backup that ended before the moment
     restored = scratch / "pg" / "restored"
+    # The command fails unless the files check it runs on the restored database and media passes.
     done = _run([sys.executable, "-m", "wenming.cli", "backup", "restore", "--time", target.isoformat(),
                  "--into", str(restored), "--port", str(PORT + 1), "--media-into", str(scratch / "media-restored")],
                 env, timeout=300)
-    assert "_" in done.stdout.split("from backup ", 1)[1].split(",")[0]  # an incremental's label: FULL_INCR
-    assert "Every file the database names is in the media storage." in done.stdout
+    assert start_from.label in done.stdout
 
     def count(table: str) -> int:
         return int(backup.pg_value(port=PORT + 1, database="wenming", sql=f"SELECT count(*) FROM {table}"))
