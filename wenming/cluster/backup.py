@@ -133,14 +133,19 @@ def pgbackrest_config(*, path: Path, repo: Path, nodes: Sequence[PgNode], stanza
     return path
 
 
-def archive_parameters(*, config: Path, stanza: str = STANZA, archive_timeout: int = 60) -> dict[str, str]:
+def archive_parameters(*, config: Path, stanza: str = STANZA, archive_timeout: int = 60,
+                       pg_data: Path | None = None) -> dict[str, str]:
     """The server settings that archive every WAL segment into the stanza's repository and fetch them back.
 
     ``archive_timeout`` (seconds) bounds what a quiet server can lose: a segment not yet full is archived after
     it. ``restore_command`` is for a server in recovery (a restore, a replica catching up from the archive; in
-    Patroni it goes under ``postgresql.recovery_conf``, the others under ``postgresql.parameters``).
+    Patroni it goes under ``postgresql.recovery_conf``, the others under ``postgresql.parameters``). With several
+    nodes on one machine, give each its own ``pg_data``: the commands then name that node's data directory rather
+    than the configuration's first one, so a promoted replica archives as itself.
     """
     base = f"{PGBACKREST} --config={shlex.quote(str(config))} --stanza={shlex.quote(stanza)}"
+    if pg_data is not None:
+        base += f" --pg1-path={shlex.quote(str(pg_data))}"
     return {
         "archive_mode": "on",
         "archive_command": f"{base} archive-push %p",

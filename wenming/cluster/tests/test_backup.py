@@ -168,3 +168,38 @@ def test_point_in_time_restore_brings_back_the_counts_and_files_of_the_moment(sc
                                 "WENMING_MEDIA_ROOT": str(early)}, capture_output=True, text=True, timeout=120)
     assert check.returncode == 1
     assert len([line for line in check.stderr.splitlines() if line.startswith("evidence/")]) == 3 * 3
+
+
+def test_one_stanza_over_a_primary_and_its_replica_keeps_archiving_after_a_failover(scratch):
+    """The cluster's shape: both nodes in one configuration, each archiving as itself; after the primary stops
+    and the replica is promoted, WAL still reaches the repository and a backup finds the new primary."""
+    sock = scratch / "sock"
+    first = backup.PgNode(data=scratch / "pg" / "first", port=PORT + 2, socket_dir=sock)
+    second = backup.PgNode(data=scratch / "pg" / "second", port=PORT + 3, socket_dir=sock)
+    config = backup.pgbackrest_config(path=scratch / "pgbackrest" / "pgbackrest.conf", repo=scratch / "repo",
+                                      nodes=[first, second])
+    params = backup.archive_parameters(config=config, pg_data=first.data)
+    assert f"--pg1-path={first.data}" in params["archive_command"]
+    del params["restore_command"]
+    backup.pg_init(data=first.data, port=first.port, socket_dir=sock, settings={**params, "fsync": "off"})
+    with (first.data / "pg_hba.conf").open("a") as hba:
+        hba.write("host replication postgres 127.0.0.1/32 trust\n")
+    backup.pg_start(data=first.data)
+    backup.stanza_create(config=config)
+    backup._run([str(backup.PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(first.port), "-U", "postgres",
+                 "-D", str(second.data), "-R", "-X", "stream"], timeout=120)
+    own = backup.archive_parameters(config=config, pg_data=second.data)
+    with (second.data / "postgresql.auto.conf").open("a") as auto:
+        auto.write(f"port = {second.port}\n" + "".join(f"{k} = '{v.replace(chr(39), chr(39) * 2)}'\n"
+                                                       for k, v in own.items() if k != "archive_mode"))
+    backup.pg_start(data=second.data)
+    assert backup.pg_value(port=second.port, sql="SELECT pg_is_in_recovery()") == "t"
+    full = backup.backup_run(config=config, kind="full")
+
+    backup.pg_stop(data=first.data, mode="immediate")
+    backup._run([str(backup.PG_BIN / "pg_ctl"), "-D", str(second.data), "-w", "promote"], timeout=120)
+    backup.pg_value(port=second.port, sql="CREATE TABLE after_failover AS SELECT 1 AS x")
+    backup.archive_check(config=config)  # the promoted replica's WAL reaches the repository
+    incr = backup.backup_run(config=config, kind="incr")
+    assert incr.kind == "incr" and incr.label.startswith(full.label)
+    assert [b.label for b in backup.backup_list(config=config)] == [full.label, incr.label]
