@@ -247,6 +247,35 @@ def _log_tail(path: Path, lines: int = 15) -> str:
         return ""
 
 
+def pg_state(*, data: Path) -> str:
+    """The cluster's state from its control file ("in production", "in archive recovery", "shut down", …)."""
+    for line in _run([str(PG_BIN / "pg_controldata"), str(data)], timeout=60).splitlines():
+        if line.startswith("Database cluster state:"):
+            return line.split(":", 1)[1].strip()
+    raise BackupError(f"pg_controldata {data} named no state")
+
+
+def _own_config_files(into: Path) -> str:
+    """Server options that make a restored data directory use its own configuration files.
+
+    Patroni writes postgresql.conf into the data directory with ``hba_file`` naming the source node's file: the
+    copy's own is used instead. Debian's clusters keep the files in /etc/postgresql, so the backup holds none:
+    an empty postgresql.conf and a pg_hba.conf for local logins by the operating system's user name (peer) and
+    passwords on loopback are written, nothing looser.
+    """
+    if not (into / "postgresql.conf").exists():
+        (into / "postgresql.conf").write_text("# written by wenming.cluster.backup: the source kept it elsewhere\n")
+    if not (into / "pg_hba.conf").exists():
+        (into / "pg_hba.conf").write_text("local all all peer\nhost all all 127.0.0.1/32 scram-sha-256\n")
+    if not (into / "pg_ident.conf").exists():
+        (into / "pg_ident.conf").write_text("")
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for name in ("postgresql.conf", "pg_hba.conf", "pg_ident.conf"):
+            os.chown(into / name, user.pw_uid, user.pw_gid)
+    return f"-c hba_file={into / 'pg_hba.conf'} -c ident_file={into / 'pg_ident.conf'}"
+
+
 def restore_pitr(*, target_time: dt.datetime, into: Path, port: int, config: Path, stanza: str = STANZA,
                  socket_dir: Path | None = None, timeout: float = 3600) -> BackupSet:
     """Restore the database as it was at ``target_time`` into a new data directory ``into`` and start it on
@@ -268,15 +297,16 @@ def restore_pitr(*, target_time: dt.datetime, into: Path, port: int, config: Pat
     target = target_time.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     _pgbackrest(config, stanza, "restore", f"--pg1-path={into}", f"--set={chosen.label}", "--type=time",
                 f"--target={target}", "--target-action=promote", "--archive-mode=off", timeout=timeout)
-    options = f"-c port={port} -c listen_addresses=127.0.0.1"
+    options = f"-c port={port} -c listen_addresses=127.0.0.1 {_own_config_files(into)}"
     if socket_dir is not None:
         postgres_dir(socket_dir, mode=0o755)
         options += f" -c unix_socket_directories={socket_dir}"
     deadline = time.monotonic() + timeout
     try:
-        # pg_ctl -w returns once a consistent state lets clients in; replay may still run after that.
+        # pg_ctl -w returns once a consistent state lets clients in; replay may still run after that. The control
+        # file says when it has been promoted, whatever the copied pg_hba.conf lets us log in as.
         pg_start(data=into, options=options, timeout=timeout)
-        while pg_value(port=port, sql="SELECT pg_is_in_recovery()") != "f":
+        while pg_state(data=into) != "in production":
             if time.monotonic() > deadline:
                 raise BackupError(f"the restored server on port {port} was still replaying after {timeout:g} s")
             time.sleep(0.2)
