@@ -44,8 +44,8 @@ class Command(BaseCommand):
         parser.add_argument("--stanza", default=os.environ.get("WENMING_PGBACKREST_STANZA", backup.STANZA))
         parser.add_argument("--media-backups", type=Path, default=_path(os.environ.get("WENMING_MEDIA_BACKUPS")),
                             help="folder of the media snapshots (default $WENMING_MEDIA_BACKUPS)")
-        parser.add_argument("--time", help="restore: the moment to restore, ISO 8601 (the server's time zone when "
-                                           "it names none)")
+        parser.add_argument("--time", help="restore: the moment to restore, ISO 8601 (in TIME_ZONE when it names "
+                                           "none)")
         parser.add_argument("--into", type=Path, help="restore: a new, empty data directory")
         parser.add_argument("--port", type=int, help="restore: the port the restored server listens on")
         parser.add_argument("--socket-dir", type=Path, help="restore: its socket directory (default: the source's)")
