@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import pwd
@@ -70,6 +71,46 @@ for step in sys.argv[1:]:
             at = cur.fetchone()[0]
         print(json.dumps({"time": at.isoformat(), "cases": Case.objects.count(), "events": CaseEvent.objects.count()}))
 """
+
+
+def test_archive_parameters_quote_the_paths_they_name():
+    params = backup.archive_parameters(config=Path("/etc/wen ming/pgbackrest.conf"), pg_data=Path("/srv/pg 2"),
+                                       archive_timeout=30)
+    assert params == {
+        "archive_mode": "on",
+        "archive_command": "pgbackrest --config='/etc/wen ming/pgbackrest.conf' --stanza=wenming "
+                           "--pg1-path='/srv/pg 2' archive-push %p",
+        "archive_timeout": "30s",
+        "restore_command": "pgbackrest --config='/etc/wen ming/pgbackrest.conf' --stanza=wenming "
+                           "--pg1-path='/srv/pg 2' archive-get %f \"%p\"",
+    }
+
+
+def test_media_snapshots_are_chosen_at_or_after_the_moment_and_checked_on_restore(tmp_path):
+    media, backups = tmp_path / "media", tmp_path / "backups"
+    (media / "evidence" / "1").mkdir(parents=True)
+    (media / "evidence" / "1" / "a.png").write_bytes(b"first photo")
+    noon = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+    first = backup.media_snapshot(media_root=media, backups=backups, taken_at=noon)
+    (media / "evidence" / "1" / "b.png").write_bytes(b"second photo")
+    second = backup.media_snapshot(media_root=media, backups=backups, taken_at=noon + dt.timedelta(hours=1))
+    (backups / ".partial-20261206T140000.000000Z").mkdir()  # an unfinished snapshot is never chosen
+
+    manifest = json.loads((second / backup.MANIFEST).read_text())
+    assert [(f["name"], f["size"]) for f in manifest["files"]] == [("evidence/1/a.png", 11), ("evidence/1/b.png", 12)]
+    assert manifest["files"][1]["sha256"] == hashlib.sha256(b"second photo").hexdigest()
+    assert [label for label, _path in backup.media_snapshots(backups=backups)] == [noon, noon + dt.timedelta(hours=1)]
+    assert backup.media_snapshot_for(backups=backups, target_time=noon) == first
+    assert backup.media_snapshot_for(backups=backups, target_time=noon + dt.timedelta(minutes=1)) == second
+    with pytest.raises(backup.BackupError):
+        backup.media_snapshot_for(backups=backups, target_time=noon + dt.timedelta(hours=2))
+
+    assert backup.media_restore(snapshot=second, into=tmp_path / "restored") == 2
+    assert (tmp_path / "restored" / "evidence" / "1" / "b.png").read_bytes() == b"second photo"
+    (second / "evidence" / "1" / "a.png").unlink()  # a snapshot damaged since: the restore refuses it
+    (second / "evidence" / "1" / "a.png").write_bytes(b"other photo")
+    with pytest.raises(backup.BackupError, match="does not match"):
+        backup.media_restore(snapshot=second, into=tmp_path / "again")
 
 
 def _tools_missing() -> str | None:
