@@ -82,7 +82,10 @@ def _run(argv: Sequence[str], *, timeout: float = 3600, cwd: Path | None = None)
 
 
 def postgres_dir(path: Path, *, mode: int = 0o700) -> Path:
-    """Create ``path`` (and its parents) owned by postgres, so the server and pgBackRest can write there."""
+    """Create ``path`` (and its parents) owned by postgres, so the server and pgBackRest can write there. A folder
+    that exists and holds anything is left as it is (``/etc`` must not become postgres's)."""
+    if path.is_dir() and any(path.iterdir()):
+        return path
     path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
