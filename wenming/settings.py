@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "wenming.api",
     "wenming.demo",
+    "wenming.cluster",
     "wenming.site",
 ]
 
