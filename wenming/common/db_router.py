@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import ContextDecorator
+from contextlib import ContextDecorator, suppress
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -92,10 +92,8 @@ def _probe() -> float | None:
         return replica_lag_probe()
     except (DatabaseError, OSError) as exc:
         logger.warning("replica unreachable, reading from the primary: %s", exc)
-        try:
+        with suppress(DatabaseError):
             connections[REPLICA].close()  # a broken connection would otherwise be reused by the next probe
-        except DatabaseError:
-            pass
         _health.down_until = time.monotonic() + settings.WENMING_REPLICA_RETRY_SECONDS
         return None
 
@@ -136,10 +134,19 @@ def read_alias() -> str:
     return REPLICA
 
 
+# Read from the primary even inside replica blocks, because reading them late would matter: a session that was
+# logged out, a person deactivated, a role removed or an API key revoked must stop working on every node at once,
+# and the version rows the in-process caches poll (common.GeographyVersion) would add the lag to their bound.
+PRIMARY_ONLY = frozenset({"sessions.session", "org.person", "org.roleassignment", "api.apikey",
+                          "common.geographyversion"})
+
+
 class ReplicaRouter:
     """Installed by settings only when a replica is configured."""
 
     def db_for_read(self, model, **hints):
+        if model._meta.label_lower in PRIMARY_ONLY:
+            return DEFAULT_DB_ALIAS
         return read_alias()
 
     def db_for_write(self, model, **hints):
