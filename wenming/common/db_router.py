@@ -3,7 +3,7 @@
 With ``DATABASE_REPLICA_URL`` set, settings add a ``replica`` alias and this router. Nothing reads from the replica
 unless the code asked for it: a view wrapped in ``@replica_reads`` (dashboards, exports, public columns, Open311
 lists) or a block inside ``with replica_reading():``. Everything else, every write, and every read inside a
-transaction on the primary stays on ``default``. Without a replica the router is not installed at all.
+transaction opened within the block stays on ``default``. Without a replica the router is not installed at all.
 
 Before the first read in such a block the router asks whether the replica may be used, in this order:
 
@@ -36,8 +36,9 @@ REPLICA = "replica"
 PROBE_INTERVAL = 1.0  # seconds between two lag probes in one process
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# True inside code that opted in to replica reads.
-_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("wenming_replica_reading", default=False)
+# Inside code that opted in to replica reads: how many transactions were open on the primary when it did (None:
+# it did not). A transaction opened after that is the code's own: its reads must see its writes.
+_reading: contextvars.ContextVar[int | None] = contextvars.ContextVar("wenming_replica_reading", default=None)
 # Whether this request's person must read from the primary: set by the pin middleware, asked lazily (the cache
 # lookup behind it is only worth paying on a request that would read from the replica).
 _pinned: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("wenming_replica_pinned",
@@ -93,7 +94,8 @@ def _probe() -> float | None:
     except (DatabaseError, OSError) as exc:
         logger.warning("replica unreachable, reading from the primary: %s", exc)
         with suppress(DatabaseError):
-            connections[REPLICA].close()  # a broken connection would otherwise be reused by the next probe
+            if REPLICA in settings.DATABASES:
+                connections[REPLICA].close()  # a broken connection would otherwise be reused by the next probe
         _health.down_until = time.monotonic() + settings.WENMING_REPLICA_RETRY_SECONDS
         return None
 
@@ -124,10 +126,11 @@ def _pinned_now() -> bool:
 
 def read_alias() -> str:
     """Where a read in the current context goes."""
-    if not _reading.get() or not replica_configured():
+    depth = _reading.get()
+    if depth is None or not replica_configured():
         return DEFAULT_DB_ALIAS
-    # Inside a transaction on the primary, reads belong to it (they may need to see its own writes).
-    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+    # Inside a transaction opened on the primary within the block, reads belong to it (they may need its writes).
+    if len(connections[DEFAULT_DB_ALIAS].atomic_blocks) > depth:
         return DEFAULT_DB_ALIAS
     if _pinned_now() or not replica_usable():
         return DEFAULT_DB_ALIAS
@@ -164,7 +167,7 @@ class replica_reading(ContextDecorator):  # noqa: N801 — used like a function:
     """Reads inside may go to the replica (subject to the pin, the lag bound and its health)."""
 
     def __enter__(self):
-        self._token = _reading.set(True)
+        self._token = _reading.set(len(connections[DEFAULT_DB_ALIAS].atomic_blocks))
         return self
 
     def __exit__(self, *exc):

@@ -88,7 +88,8 @@ class ReplicaPinMiddleware:
 
     def _look_up(self, request) -> bool:
         try:
-            until = float(request.get_signed_cookie(COOKIE, salt=SALT, max_age=self._seconds()))
+            # The signature's own timestamp is in whole seconds: the end written in the cookie is the exact bound.
+            until = float(request.get_signed_cookie(COOKIE, salt=SALT, max_age=self._seconds() + 1))
         except (KeyError, ValueError, signing.BadSignature):
             until = 0.0
         if until > time.time():
