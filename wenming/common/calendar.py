@@ -18,6 +18,7 @@ import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
 
+from wenming.common.db_router import primary_reading
 from wenming.common.models import CalendarDay
 from wenming.common.services.geography import CALENDAR, version_read
 
@@ -83,7 +84,8 @@ def _city_overrides() -> dict[dt.date, bool]:
         version = version_read(CALENDAR)
         held = _overrides
         if held is None or held[0] != version:
-            held = (version, dict(CalendarDay.objects.values_list("date", "is_workday")))
+            with primary_reading():
+                held = (version, dict(CalendarDay.objects.values_list("date", "is_workday")))
             _overrides = held
         _checked_at = now
     return held[1]

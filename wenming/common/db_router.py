@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import ContextDecorator, suppress
+from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -163,16 +163,26 @@ class ReplicaRouter:
         return False if db == REPLICA else None
 
 
-class replica_reading(ContextDecorator):  # noqa: N801 — used like a function: ``with replica_reading():``
+@contextmanager
+def replica_reading():
     """Reads inside may go to the replica (subject to the pin, the lag bound and its health)."""
+    token = _reading.set(len(connections[DEFAULT_DB_ALIAS].atomic_blocks))
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
-    def __enter__(self):
-        self._token = _reading.set(len(connections[DEFAULT_DB_ALIAS].atomic_blocks))
-        return self
 
-    def __exit__(self, *exc):
-        _reading.reset(self._token)
-        return False
+@contextmanager
+def primary_reading():
+    """Reads inside go to the primary, even within a replica block. For the in-process caches: what they load is
+    kept under a version token read from the primary, so it must come from the primary too, or a lagging replica's
+    rows would stay cached under the new token until the next change."""
+    token = _reading.set(None)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def replica_reads(view):

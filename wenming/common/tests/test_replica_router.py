@@ -295,3 +295,31 @@ def test_postgresql_read_your_writes_through_the_client(replica, client, setting
     assert replica_queries() == 0  # pinned: every read on the primary
     time.sleep(1.1)
     assert replica_queries() > 0
+
+
+def test_primary_reading_wins_inside_a_replica_block(probe):
+    from wenming.common.db_router import primary_reading
+
+    with replica_reading():
+        with primary_reading():
+            assert read_alias() == DEFAULT_DB_ALIAS
+        assert read_alias() == REPLICA
+
+
+def test_postgresql_an_in_process_cache_filled_inside_a_replica_view_reads_the_primary(replica):
+    """The calendar's overrides (like the spatial index, the routing configuration and the API keys) are kept under
+    a version read from the primary: loading them from a lagging replica would keep stale rows under a new token."""
+    import datetime as dt
+
+    from wenming.cases.routing_cache import get_routing_config
+    from wenming.common.calendar import is_workday
+
+    _marker()  # 2031-02-03, a Monday, made a working day; now a holiday, on the primary only
+    CalendarDay.objects.filter(name="replica test").update(is_workday=False)
+    from wenming.cases.models import Category
+
+    Category.objects.filter(code="SJ0401").update(name="只在主库的名称")
+    with replica_reading():
+        assert not _sees_marker()  # this block does read the replica
+        assert is_workday(dt.date(2031, 2, 3)) is False
+        assert get_routing_config().categories_by_code["SJ0401"].name == "只在主库的名称"
