@@ -105,8 +105,40 @@ DATABASES = {
 # Intake's insert is prepared once per connection (wenming/cases/services/insert.py); 0 behind a pooler that
 # cannot keep prepared statements. Only statements that ask to be prepared are: Django's cursors bind client-side
 # and never prepare, and the threshold at which psycopg would prepare others on its own is out of reach.
-if env_bool("WENMING_DB_PREPARED_STATEMENTS", True) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
+# With 0 the threshold is None, which psycopg reads as "prepare nothing", not even a statement that asks to be.
+WENMING_DB_PREPARED_STATEMENTS = env_bool("WENMING_DB_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        2**31 - 1 if WENMING_DB_PREPARED_STATEMENTS else None
+    )
+    # Behind a pooler in transaction mode (PgBouncer pool_mode=transaction) a server-side cursor would outlive the
+    # transaction that opened it on a server connection the next transaction may not get.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("WENMING_DB_TRANSACTION_POOLING", False)
+
+# Reads that may be a little stale (dashboards, exports, public columns, Open311 lists) go to a streaming replica
+# when one is configured: see wenming/common/db_router.py and docs/postgresql.md. Without DATABASE_REPLICA_URL
+# there is no replica alias, no router and no pin middleware: nothing changes.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+# Above this replay lag (seconds) reads go to the primary; probed at most once a second per process.
+WENMING_REPLICA_MAX_LAG_SECONDS = env_float("WENMING_REPLICA_MAX_LAG_SECONDS", 5, min=0)
+# Read-your-writes: after a change, the person reads from the primary this long (default: the lag bound + 1 s).
+WENMING_REPLICA_PIN_SECONDS = env_float("WENMING_REPLICA_PIN_SECONDS", WENMING_REPLICA_MAX_LAG_SECONDS + 1, min=0)
+# A replica found down (refused, timed out) is not tried again for this long; connecting gives up after
+# WENMING_REPLICA_CONNECT_TIMEOUT seconds.
+WENMING_REPLICA_RETRY_SECONDS = env_float("WENMING_REPLICA_RETRY_SECONDS", 5, min=0)
+WENMING_REPLICA_CONNECT_TIMEOUT = env_int("WENMING_REPLICA_CONNECT_TIMEOUT", 2, min=1)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL,
+                                                 conn_max_age=env_int("WENMING_DB_CONN_MAX_AGE", 60, min=0))
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}),
+                                       "connect_timeout": WENMING_REPLICA_CONNECT_TIMEOUT}
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
+    # Test runs read the test database through it (no second test database is created).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["wenming.common.db_router.ReplicaRouter"]
+    # Read-your-writes (wenming/common/replica_pin.py): after authentication, so it knows who changed something.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                      "wenming.common.replica_pin.ReplicaPinMiddleware")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

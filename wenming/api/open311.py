@@ -45,6 +45,7 @@ from wenming.cases.models.category import Urgency
 from wenming.cases.services import exposure as ex
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.errors import WorkflowError
+from wenming.common.db_router import replica_reads
 from wenming.common.input import DATE_MAX, DATE_MIN, ID_MAX, strip_controls
 from wenming.common.net import client_ip
 from wenming.public import selectors as public
@@ -181,6 +182,7 @@ def _services():
             .order_by("parent__sort", "parent__code", "sort", "code"))
 
 
+@replica_reads
 @_endpoint
 def services(request, fmt):
     _method(request, "GET", "HEAD")
@@ -341,6 +343,7 @@ def _ids(raw: str) -> dict[str, int]:
     return numbers
 
 
+@replica_reads
 @_endpoint
 def requests_view(request, fmt):
     if request.method == "POST":
@@ -474,6 +477,7 @@ def _updates(request, fmt: str, *, root: str) -> HttpResponse:
     return response
 
 
+@replica_reads
 @_endpoint
 def request_updates(request, fmt):
     """The status changes of the public requests (``_updates``)."""

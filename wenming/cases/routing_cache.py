@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from wenming.cases.models import Category, Facility, RoutingRule, TimeLimit, Webhook
+from wenming.common.db_router import primary_reading
 from wenming.common.services.geography import ROUTING_CONFIG, version_read
 from wenming.org.models import RoadChief, Unit
 
@@ -64,6 +65,7 @@ class RoutingConfig:
         return info[0]
 
     @classmethod
+    @primary_reading()
     def load(cls, version: int) -> RoutingConfig:
 
         config = cls(version=version)

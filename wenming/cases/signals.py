@@ -2,7 +2,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from wenming.common.services.geography import geography_version_bump, routing_config_bump
-from wenming.org.models import RoadChief, Unit
+from wenming.org.models import Area, RoadChief, Unit
 
 from .models import Category, Facility, RoutingRule, TimeLimit, Webhook
 
@@ -19,6 +19,7 @@ def _facility_changed(sender, **kwargs):
 @receiver([post_save, post_delete], sender=TimeLimit)
 @receiver([post_save, post_delete], sender=RoutingRule)
 @receiver([post_save, post_delete], sender=Unit)
+@receiver([post_save, post_delete], sender=Area)  # a rule holds its area's path and name
 @receiver([post_save, post_delete], sender=RoadChief)
 @receiver([post_save, post_delete], sender=Webhook)
 @receiver(m2m_changed, sender=Category.facility_classes.through)

@@ -52,6 +52,7 @@ from wenming.cases.services.exposure import OFF_BOARD, PUBLISHERS
 from wenming.cases.services.followup import callbacks_of, followup_callback
 from wenming.cases.services.routing import RULE_LABELS
 from wenming.common.access import get_or_404, restrict, scope_for
+from wenming.common.db_router import replica_reads
 from wenming.common.files import file_response
 from wenming.common.input import db_id
 from wenming.common.pagination import PAGE_SIZES, paginate
@@ -535,6 +536,7 @@ def evidence_file(request, pk: int, variant: str):
         raise Http404 from None
 
 
+@replica_reads
 @login_required
 @require_safe
 def export(request, fmt: str):

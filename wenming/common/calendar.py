@@ -18,7 +18,9 @@ import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
 
+from wenming.common.db_router import primary_reading
 from wenming.common.models import CalendarDay
+from wenming.common.services.geography import CALENDAR, version_read
 
 WORKING_HOURS = "working_hours"
 WORKING_DAYS = "working_days"
@@ -26,11 +28,10 @@ CLOCK_HOURS = "clock_hours"
 
 _MAX_DAYS = 3 * 366  # a deadline further away than this is a configuration error, not a deadline
 
+# The city's overrides, held with the version token they were read under (see ``_city_overrides``).
 _overrides_lock = threading.Lock()
-_overrides: dict[dt.date, bool] | None = None
-_overrides_loaded_at = 0.0
-_OVERRIDES_TTL = 60.0
-
+_overrides: tuple[int, dict[dt.date, bool]] | None = None
+_checked_at = 0.0
 
 def parse_working_hours(spec: str) -> list[tuple[dt.time, dt.time]]:
     periods = []
@@ -63,21 +64,31 @@ def seconds_per_working_day() -> float:
 
 
 def invalidate_overrides() -> None:
-    global _overrides
+    """Forget the overrides in this process (after a commit that changed them, and between tests)."""
+    global _overrides, _checked_at
     with _overrides_lock:
-        _overrides = None
+        _overrides, _checked_at = None, 0.0
 
 
 def _city_overrides() -> dict[dt.date, bool]:
-    global _overrides, _overrides_loaded_at
+    """The ``CalendarDay`` rows, reloaded when their version row moves (any save or delete bumps it, see
+    ``common.signals``), which each process checks at most every WENMING_GEO_CHECK_SECONDS like the other caches:
+    a day changed on one node counts on every node within that bound."""
+    global _overrides, _checked_at
     now = time.monotonic()
     # Read the global once: another thread may invalidate it (set it to None) between a check and a return.
-    overrides = _overrides
-    if overrides is None or now - _overrides_loaded_at > _OVERRIDES_TTL:
-        with _overrides_lock:
-            overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
-            _overrides, _overrides_loaded_at = overrides, now
-    return overrides
+    held = _overrides
+    if held is not None and now - _checked_at < settings.WENMING_GEO_CHECK_SECONDS:
+        return held[1]
+    with _overrides_lock:
+        version = version_read(CALENDAR)
+        held = _overrides
+        if held is None or held[0] != version:
+            with primary_reading():
+                held = (version, dict(CalendarDay.objects.values_list("date", "is_workday")))
+            _overrides = held
+        _checked_at = now
+    return held[1]
 
 
 @lru_cache(maxsize=4096)

@@ -25,7 +25,7 @@ from wenming.campaign.services.actions import campaign_load
 from wenming.campaign.services.categories import categories_load
 from wenming.cases.models import Facility, RoutingRule
 from wenming.common.services.audit import audit_event_record
-from wenming.common.services.geography import geography_version_bump
+from wenming.common.services.geography import caches_bump_all
 from wenming.demo.accounts import demo_password_hash
 from wenming.demo.districts import COUNTIES, city_and_counties_save, city_create, counties_plan
 from wenming.demo.grids import grids_create, responsibility_grids_create
@@ -85,7 +85,7 @@ def demo_city_build(*, grids: int = 3000, seed: int = 1, layout: str = HENGSHUI)
         _build(build, layout)
         city.counts = build.counts
         city.logins = build.logins
-        geography_version_bump()
+        caches_bump_all()  # bulk writes skip the save signals; every in-process cache reloads
         audit_event_record(action="demo.build", summary=f"demo city seed={seed} grids={grids} layout={layout}",
                            data=build.counts)
     return city
@@ -133,5 +133,5 @@ def demo_city_clear() -> None:
         for level in reversed(LEVELS):
             Area.objects.filter(level=level).delete()
         SiteType.objects.all().delete()
-        geography_version_bump()
+        caches_bump_all()
         audit_event_record(action="demo.clear", summary="demo city removed")

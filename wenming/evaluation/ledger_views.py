@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from wenming.common.access import get_or_404, restrict
+from wenming.common.db_router import replica_reads
 from wenming.common.errors import IllegalTransition, WorkflowError
 from wenming.common.files import file_response, upload_read
 from wenming.evaluation import ledger_selectors as sel
@@ -115,6 +116,7 @@ def ledger_period_create(request):
     return redirect(f"{reverse('evaluation:ledger')}?edition={edition.code}")
 
 
+@replica_reads
 @require_safe
 @login_required
 def ledger_export(request):

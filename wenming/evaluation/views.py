@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from wenming.common.access import can, get_or_404, restrict
+from wenming.common.db_router import replica_reads
 from wenming.common.errors import WorkflowError
 from wenming.common.files import content_disposition
 from wenming.common.tabular import XLSX
@@ -87,6 +88,7 @@ def edition_detail(request, code: str):
     })
 
 
+@replica_reads
 @require_safe
 @login_required
 def edition_export(request, code: str):
@@ -171,6 +173,7 @@ def compare(request):
                   status=400 if form.is_bound and not form.is_valid() else 200)
 
 
+@replica_reads
 @require_safe
 @login_required
 def compare_export(request):

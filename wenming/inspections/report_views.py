@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from wenming.common.access import can, get_or_404, restrict
+from wenming.common.db_router import replica_reads
 from wenming.common.files import content_disposition
 from wenming.common.tabular import DOCX
 from wenming.inspections.models import Round
@@ -38,6 +39,7 @@ def _chart(trends, series, title: str, unit: str) -> dict:
                        for s in series]}
 
 
+@replica_reads
 @require_safe
 @login_required
 def trends(request):

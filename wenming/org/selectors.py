@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from shapely.geometry import mapping, shape
 
 from wenming.common.access import get_or_404, restrict
+from wenming.common.db_router import primary_reading
 from wenming.common.services.geography import GEOGRAPHY, version_read
 
 from .models import Area, Person, Site, StorefrontDuty, Unit
@@ -94,6 +95,7 @@ def area_outlines(*, user, tolerance_deg: float = 0.0003) -> dict:
 _public_outlines: tuple[int, str] | None = None  # (geography version, text); replaced whole, never changed
 
 
+@primary_reading()
 def public_outlines_json() -> str:
     """The city's district and street outlines as GeoJSON text, for the citizen's map, so that a map without
     tiles still shows where one is. Administrative boundaries are public; the text is built once per geography
@@ -134,6 +136,7 @@ _SIMPLIFIED_MAX = 40_000  # simplified outlines kept per process (a 60,000-grid 
 _simplified: tuple[int, dict[int, dict]] = (-1, {})  # (geography version, area id → simplified GeoJSON)
 
 
+@primary_reading()
 def _simplified_geometries(ids: list[int], level_of: dict[int, str]) -> dict[int, dict]:
     """Simplified outlines of these areas, from a per-process table kept until the geography changes: parsing
     and simplifying is most of an outline answer's cost, and outlines change only when the geography does."""

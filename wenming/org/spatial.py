@@ -19,6 +19,7 @@ from django.conf import settings
 from shapely import STRtree
 from shapely.geometry import shape
 
+from wenming.common.db_router import primary_reading
 from wenming.common.geo import LocalProjection
 from wenming.common.services.geography import GEOGRAPHY, version_read
 from wenming.org.models import Area, AreaLevel, RoadSegment, Site, StorefrontDuty
@@ -295,6 +296,7 @@ class SpatialIndex:
 
     # -- building ---------------------------------------------------------------------------------------------
     @classmethod
+    @primary_reading()
     def build(cls) -> SpatialIndex:
         version = version_read(GEOGRAPHY)
         index = cls(version=version)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from wenming.cases.models import Case, CaseState, Evidence, Exposure, ExposurePhoto
 from wenming.cases.services import exposure as ex
 from wenming.common.access import get_or_404, scope_for
+from wenming.common.db_router import replica_reads
 from wenming.common.input import CleanAtom1Feed
 from wenming.common.pagination import paginate
 from wenming.scoring.models import RedBlackList
@@ -36,18 +37,21 @@ def _entries(page):
     return page
 
 
+@replica_reads
 @require_safe
 def board(request):
     page = paginate(request, ex.exposure_board(), per_page=20)
     return render(request, "public/columns/board.html", {"page": _entries(page), "column": "board"})
 
 
+@replica_reads
 @require_safe
 def showcase(request):
     page = paginate(request, ex.showcase_entries(), per_page=20)
     return render(request, "public/columns/showcase.html", {"page": _entries(page), "column": "showcase"})
 
 
+@replica_reads
 @require_safe
 def exposure_detail(request, pk: int):
     item = get_object_or_404(ex.exposures_published(), pk=pk)
@@ -79,6 +83,7 @@ def _boards():
             .select_related("snapshot").order_by("-published_at", "-id"))
 
 
+@replica_reads
 @require_safe
 def red_black(request):
     """创城红黑榜: the approved lists, the latest first. Names of units and districts only, with their index."""
@@ -86,6 +91,7 @@ def red_black(request):
     return render(request, "public/columns/red_black.html", {"page": page, "column": "redblack"})
 
 
+@replica_reads
 @require_safe
 def red_black_detail(request, pk: int):
     board = get_object_or_404(_boards(), pk=pk)

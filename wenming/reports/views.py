@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from wenming.campaign.models import Meeting
 from wenming.common.access import get_or_404
+from wenming.common.db_router import replica_reads
 from wenming.common.files import content_disposition
 from wenming.common.tabular import DOCX, XLSX
 from wenming.reports.meeting import meeting_docx, meeting_xlsx
@@ -28,6 +29,7 @@ def meeting_word(request, pk: int):
     return _download(meeting_docx(meeting), DOCX, meeting, "docx")
 
 
+@replica_reads
 @require_safe
 @login_required
 def meeting_figures(request, pk: int):

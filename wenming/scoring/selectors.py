@@ -23,6 +23,7 @@ from wenming.cases.models import Case, CaseEvent, Category, SupervisionNotice
 from wenming.cases.models.case import OPEN_STATES, EventAction
 from wenming.cases.models.escalation import EscalationLevel
 from wenming.common.access import can, restrict, scope_for
+from wenming.common.db_router import primary_reading
 from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, Role, roles
 from wenming.common.services.geography import GEOGRAPHY, version_read
 from wenming.org.models import Area, Unit
@@ -223,6 +224,7 @@ def panel_heatmap(user, *, now: dt.datetime, area: Area | None = None) -> dict:
 _grid_path_table: tuple[int, dict[int, str]] | None = None
 
 
+@primary_reading()
 def _grid_paths(wanted) -> dict[int, str]:
     global _grid_path_table
     version = version_read(GEOGRAPHY)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from wenming.cases.models import Case, CaseEvent
 from wenming.common.access import can, get_or_404, restrict, scope_for
+from wenming.common.db_router import replica_reads
 from wenming.common.errors import WorkflowError
 from wenming.common.roles import COMMAND_OR_ADMIN, PUBLISHERS
 from wenming.inspections import selectors as inspection_selectors
@@ -39,6 +40,7 @@ def _staff_or_404(request):
         raise Http404
 
 
+@replica_reads
 @require_safe
 @login_required
 def dashboard(request):
@@ -58,6 +60,7 @@ def _refresh_seconds(value: str | None) -> int:
     return min(max(int(value), low), high)
 
 
+@replica_reads
 @require_safe
 @login_required
 def screen(request):
@@ -69,6 +72,7 @@ def screen(request):
     })
 
 
+@replica_reads
 @require_safe
 @login_required
 def panels_json(request):
@@ -309,6 +313,7 @@ def accountability_detail(request, pk: int):
 
 
 
+@replica_reads
 @require_safe
 @login_required
 def heatmap_json(request):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from wenming.api.models import ApiKey
 from wenming.cases.models.case import Channel, channels_for
 from wenming.common.access import scope_for
+from wenming.common.db_router import primary_reading
 from wenming.common.errors import WorkflowError
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import CREDENTIALS, version_read
@@ -83,6 +84,7 @@ def api_key_channel_check(*, person, channel: str) -> None:
                                                    "allowed": "、".join(str(labels[c]) for c in allowed)})
 
 
+@primary_reading()
 def _lookup(prefix: str, digest: str) -> ApiKey | None:
     key = ApiKey.objects.select_related("person").filter(prefix=prefix, is_active=True).first()
     if key is None or not hmac.compare_digest(key.key_hash, digest):

@@ -22,6 +22,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import NOT_PROVIDED
@@ -41,7 +42,11 @@ if psycopg is not None:
         """Server-side binding, asking to be prepared (Django's own cursors bind client-side). PostgreSQL keeps the
         plan when the connection allows prepared statements (settings: WENMING_DB_PREPARED_STATEMENTS)."""
 
-        def execute(self, query, params=None, *, prepare=True, binary=None):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            # Asked for only when preparing is on: with WENMING_DB_PREPARED_STATEMENTS=0 nothing is prepared, even
+            # on a connection someone opened with a threshold of their own.
+            if prepare is None:
+                prepare = settings.WENMING_DB_PREPARED_STATEMENTS
             return super().execute(query, params, prepare=prepare, binary=binary)
 
 

@@ -8,6 +8,7 @@ from wenming.common.models import GeographyVersion
 GEOGRAPHY = 1  # the row whose token tracks areas, sites, roads and facilities (the spatial index)
 ROUTING_CONFIG = 2  # the row whose token tracks categories, time limits, rules, units, chiefs, facilities
 CREDENTIALS = 3  # the row whose token tracks API keys, people, roles, units and areas (see ``api.services.keys``)
+CALENDAR = 4  # the row whose token tracks the city's working-calendar overrides (``common.calendar``)
 
 # The in-process caches to drop when a version row moves, by row: each cache registers its own reset in its app's
 # AppConfig.ready (org: the spatial index; cases: the routing configuration), so common never imports them.
@@ -55,3 +56,17 @@ def credentials_bump() -> None:
     """API keys, people, roles, or the units and areas roles hang on changed: every process's API key cache
     (``api.services.keys``) forgets what it holds on its next check."""
     version_bump(CREDENTIALS)
+
+
+def calendar_bump() -> None:
+    """The city's calendar overrides changed: every process reloads them on its next check."""
+    version_bump(CALENDAR)
+    _reset_local(CALENDAR)
+
+
+def caches_bump_all() -> None:
+    """Everything the in-process caches hold may have changed (a bulk rebuild, such as the demo city's)."""
+    geography_version_bump()
+    routing_config_bump()
+    credentials_bump()
+    calendar_bump()

@@ -27,6 +27,13 @@ print(json.dumps({
     "tz": settings.TIME_ZONE,
     "hosts": settings.ALLOWED_HOSTS,
     "db_options": settings.DATABASES["default"].get("OPTIONS", {}),
+    "replica": settings.DATABASES.get("replica"),
+    "routers": settings.DATABASE_ROUTERS,
+    "pin_after_auth": settings.MIDDLEWARE[settings.MIDDLEWARE.index(
+        "django.contrib.auth.middleware.AuthenticationMiddleware") + 1] == "wenming.common.replica_pin.ReplicaPinMiddleware",
+    "pin_seconds": settings.WENMING_REPLICA_PIN_SECONDS,
+    "server_side_cursors_off": [settings.DATABASES[a].get("DISABLE_SERVER_SIDE_CURSORS") for a in ("default", "replica")
+                                if a in settings.DATABASES],
 }))
 """
 
@@ -72,7 +79,20 @@ def test_demo_mode_is_debug_with_plain_http_cookies():
 def test_postgresql_connections_keep_prepared_statements_unless_a_pooler_cannot():
     pg = {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@db.example:5432/wenming"}
     assert json.loads(_run(pg).stdout)["db_options"]["prepare_threshold"] > 10**6
-    assert "prepare_threshold" not in json.loads(_run(pg | {"WENMING_DB_PREPARED_STATEMENTS": "0"}).stdout)["db_options"]
+    # None: psycopg prepares nothing, not even a statement that asks (see test_prepared_statements.py).
+    assert json.loads(_run(pg | {"WENMING_DB_PREPARED_STATEMENTS": "0"}).stdout)["db_options"]["prepare_threshold"] is None
+
+
+def test_a_replica_adds_an_alias_a_router_and_the_pin_and_nothing_without_one():
+    pg = {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@db.example:5432/wenming"}
+    assert json.loads(_run(pg).stdout)["replica"] is None
+    conf = json.loads(_run(pg | {"DATABASE_REPLICA_URL": "postgres://u@replica.example:5432/wenming",
+                                 "WENMING_DB_TRANSACTION_POOLING": "1"}).stdout)
+    assert conf["replica"]["HOST"] == "replica.example" and conf["replica"]["OPTIONS"]["connect_timeout"] == 2
+    assert conf["replica"]["TEST"]["MIRROR"] == "default"
+    assert conf["routers"] == ["wenming.common.db_router.ReplicaRouter"]
+    assert conf["pin_after_auth"] and conf["pin_seconds"] == 6
+    assert conf["server_side_cursors_off"] == [True, True]
 
 
 # -- values read from the environment are checked ---------------------------------------------------------------

@@ -40,6 +40,7 @@ from wenming.cases.models.escalation import EscalationLevel
 from wenming.cases.services.actions import unit_role_paths
 from wenming.common.access import locked_in_scope, restrict, scope_for
 from wenming.common.calendar import WORKING_DAYS, WORKING_HOURS, deadline_add
+from wenming.common.db_router import primary_reading
 from wenming.common.errors import IllegalTransition, NotAllowed, WorkflowError
 from wenming.common.files import display_name, field_file_save, sniff
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
@@ -397,6 +398,7 @@ def linked_categories_invalidate(**_kwargs) -> None:
     _LINKED["map"] = None
 
 
+@primary_reading()
 def linked_categories() -> dict[int, tuple[int, ...]]:
     """Category id → ids of the current edition's criteria linked to it (a linked 大类 covers its 小类). Cached in
     the process, dropped when links or the current edition change here, and at most ``LINKED_TTL`` seconds old

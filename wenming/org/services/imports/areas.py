@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from wenming.common.geo import LocalProjection
 from wenming.common.services.audit import audit_event_record
-from wenming.common.services.geography import credentials_bump, geography_version_bump
+from wenming.common.services.geography import credentials_bump, geography_version_bump, routing_config_bump
 from wenming.common.tabular_import import ImportReport, check_length, stop_if_errors
 from wenming.org.models import Area, AreaLevel, ResponsibilityGrid, Unit
 from wenming.org.models.area import LEVEL_ORDER
@@ -144,6 +144,7 @@ def areas_import(*, path: Path, crs: str = "wgs84", dry_run: bool = False, actor
     with transaction.atomic():
         _areas_write(ordered, existing, levels)
         geography_version_bump()
+        routing_config_bump()  # routing rules carry their area's path and name
         credentials_bump()  # bulk writes skip the save signals that tell the API key caches
         audit_event_record(actor=actor, action="import.areas", summary=f"{path.name}: {report.summary()}",
                            data={"file": path.name, "crs": str(crs), "created": report.created, "updated": report.updated})
