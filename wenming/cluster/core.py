@@ -299,6 +299,9 @@ class Cluster:
         if ids:
             # The root directory must be traversable by postgres; its data and sockets are its own.
             root.chmod(0o755)
+            closed = [str(p) for p in root.parents if not p.stat().st_mode & 0o001]
+            if closed:
+                raise ClusterError(f"PostgreSQL runs as postgres and cannot reach {root}: chmod o+x {closed[0]}")
             for sub in ("pg1", "pg2", "pgbouncer"):
                 for path in [root / sub, *(root / sub).rglob("*")]:
                     os.chown(path, *ids)
@@ -416,7 +419,9 @@ backend app
     balance roundrobin
     option httpchk GET /healthz
     http-check expect status 200
-    retry-on conn-failure
+    # A GET that met a node dying mid-answer is sent again; never a POST (it may have been committed).
+    retry-on conn-failure empty-response response-timeout
+    http-request disable-l7-retry if !METH_GET
     default-server inter 1s fall 2 rise 1
 {apps}
 
@@ -507,6 +512,7 @@ listen stats
             self._database_create(deadline)
             log(f"database ready after {time.monotonic() - started:.1f} s; migrating")
             self._check(self.manage("migrate", "--no-input", "-v", "0"))
+            log(f"migrated after {time.monotonic() - started:.1f} s")
             if demo:
                 log("loading the demo city")
                 self._check(self.manage("demo-data", "--grids", str(demo_grids), "--if-empty"))
