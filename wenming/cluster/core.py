@@ -514,7 +514,9 @@ listen stats
             self._check(self.manage("migrate", "--no-input", "-v", "0"))
             log(f"migrated after {time.monotonic() - started:.1f} s")
             if demo:
-                log("loading the demo city")
+                # The nodes run without DEBUG, so WhiteNoise serves collected files (one directory for all).
+                self._check(self.manage("collectstatic", "--no-input", "-v", "0"))
+                log(f"static files collected after {time.monotonic() - started:.1f} s; loading the demo city")
                 self._check(self.manage("demo-data", "--grids", str(demo_grids), "--if-empty"))
                 self._check(self.manage("demo-cases", "--if-empty"))
             for name in self.services:
@@ -692,14 +694,14 @@ def _wait_gone(pid: int, *, timeout: float) -> bool:
     return True
 
 
-def _stop_group(pid: int, *, timeout: float) -> None:
-    """SIGTERM to the service's process group (gunicorn's workers, the worker's queue child), then SIGKILL."""
+def _stop_group(pid: int, *, timeout: float, sig: int = signal.SIGTERM) -> None:
+    """``sig`` to the service's process group (gunicorn's workers, the worker's queue child), then SIGKILL."""
     try:
         pgid = os.getpgid(pid)
     except ProcessLookupError:
         return
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
+        os.killpg(pgid, sig)
     if not _wait_gone(pid, timeout=timeout):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)

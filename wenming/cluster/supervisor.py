@@ -91,8 +91,24 @@ class Supervisor:
                 state.setdefault("pids", {}).update(started)
 
     def shutdown(self) -> None:
-        """Stop in reverse order: the app first, PostgreSQL through Patroni (which shuts its postmaster down)."""
-        for name in reversed(self.names):
+        """Stop in reverse order: the app processes together, then the proxies, then PostgreSQL through Patroni
+        (the replica before the primary, so nobody promotes), Redis and etcd last."""
+        apps = [n for n in self.names if n.startswith(("app", "worker")) and n in self.children]
+        # gunicorn's graceful stop (SIGTERM) waits up to 30 s for the load balancer's idle keep-alive connections;
+        # SIGINT is its quick stop. The workers finish their task on SIGTERM.
+        signals = {name: signal.SIGINT if name.startswith("app") else signal.SIGTERM for name in apps}
+        for name in apps:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.children[name].pid, signals[name])
+        for name in apps:
+            _stop_group(self.children[name].pid, timeout=15, sig=signals[name])
+        primary = self.cluster.primary()
+        rest = [n for n in reversed(self.names) if n not in apps]
+        if primary in rest:
+            # The primary's Patroni is stopped after its replica's.
+            rest.remove(primary)
+            rest.insert(rest.index("redis"), primary)
+        for name in [*apps, *rest]:
             child = self.children.pop(name, None)
             if child is None:
                 continue
@@ -102,10 +118,9 @@ class Supervisor:
                     child.send_signal(signal.SIGTERM)
                 if not _wait_gone(child.pid, timeout=30):
                     child.kill()
-                child.poll()
             else:
                 _stop_group(child.pid, timeout=15)
-                child.poll()
+            child.poll()
             self.log(f"{name} stopped")
         with self.cluster._locked_state() as state:
             state["pids"] = {}

@@ -1,4 +1,5 @@
 import json
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,7 +29,11 @@ class Command(BaseCommand):
     def handle(self, *args, action, root, port_base, app_nodes, workers, demo, grids, keep, timeout, **options):
         root = Path(root)
         if action == "supervise":
-            Supervisor(root, log=lambda line: (self.stdout.write(line), self.stdout.flush())).run()
+            def log(line: str) -> None:
+                self.stdout.write(f"{time.strftime('%H:%M:%S')} {line}")
+                self.stdout.flush()
+
+            Supervisor(root, log=log).run()
             return
         cluster = Cluster(root, port_base, app_nodes=app_nodes, workers=workers)
         try:
