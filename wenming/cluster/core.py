@@ -185,6 +185,9 @@ class Cluster:
             # statements across server connections, and a named cursor would outlive its transaction's server.
             "WENMING_DB_PREPARED_STATEMENTS": "0",
             "WENMING_DB_DISABLE_SERVER_SIDE_CURSORS": "1",
+            # A connection per request: PgBouncer's are cheap, and one it dropped (a restart, a failover) is never
+            # reused by the next request.
+            "WENMING_DB_CONN_MAX_AGE": "0",
             "REDIS_URL": self.redis_url,
             "WENMING_TASK_BACKEND": "rq",
             "WENMING_MEDIA_ROOT": str(self.media_root),
