@@ -55,8 +55,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "wenming.api",
     "wenming.demo",
-    "wenming.cluster",
     "wenming.site",
+    "wenming.cluster",
 ]
 
 MIDDLEWARE = [
