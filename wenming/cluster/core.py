@@ -2,8 +2,12 @@
 HAProxy, PgBouncer, Redis, app nodes (gunicorn) and task workers, all on 127.0.0.1 ports from ``port_base``.
 
 One supervisor process (``wenming cluster supervise``, started detached by ``up``) is the parent of every service
-and restarts whatever dies; this module is its library and the API the fault and load scripts drive. It does not
-import Django: scripts use it from a plain interpreter.
+and restarts whatever dies; this module is its library and the API the fault and load scripts drive. It needs no
+Django settings: scripts use it from a plain interpreter.
+
+Every node archives its WAL with pgBackRest (``wenming.cluster.backup``) into one repository under the root; ``up``
+creates the stanza and takes a first full backup once the schema is in, so a point-in-time restore is possible from
+the start (``wenming backup …`` with the cluster's environment, docs/backups.md).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from wenming.cluster import backup
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -174,6 +180,15 @@ class Cluster:
         return self.root / "log"
 
     @property
+    def backup_config(self) -> Path:
+        """pgBackRest's configuration: one repository (``backups/repo``) and one stanza over both nodes."""
+        return self.root / "pgbackrest" / "pgbackrest.conf"
+
+    @property
+    def media_backups(self) -> Path:
+        return self.root / "backups" / "media"
+
+    @property
     def env(self) -> dict[str, str]:
         """What every app process and worker gets: one place, so the nodes cannot disagree."""
         secret_file = self.root / "secret_key"
@@ -191,6 +206,9 @@ class Cluster:
             "REDIS_URL": self.redis_url,
             "WENMING_TASK_BACKEND": "rq",
             "WENMING_MEDIA_ROOT": str(self.media_root),
+            # `wenming backup full|incr|restore …` run with this environment backs this cluster up.
+            "WENMING_PGBACKREST_CONFIG": str(self.backup_config),
+            "WENMING_MEDIA_BACKUPS": str(self.media_backups),
             "WENMING_DATA_DIR": str(self.root / "data"),
             # The same key on every node, or a session signed by one is refused by the other.
             "SECRET_KEY": secret,
@@ -293,6 +311,9 @@ class Cluster:
         # trust auth still needs the user listed.
         (root / "pgbouncer" / "userlist.txt").write_text('"postgres" ""\n')
         (root / "haproxy.cfg").write_text(self._haproxy_cfg())
+        backup.pgbackrest_config(path=self.backup_config, repo=root / "backups" / "repo", nodes=[
+            backup.PgNode(data=root / node / "data", port=ports[node], socket_dir=root / node) for node in PG_NODES])
+        self.media_backups.mkdir(parents=True, exist_ok=True)
         (root / "redis.conf").write_text(
             f"bind 127.0.0.1\nport {ports['redis']}\ndir {root / 'redis'}\ndaemonize no\nprotected-mode yes\n"
             # The queue lives here: appended to disk every second, so a restart of Redis loses at most that.
@@ -313,6 +334,7 @@ class Cluster:
 
     def _patroni_yml(self, node: str) -> str:
         root, ports = self.root, self.ports
+        archive = backup.archive_parameters(config=self.backup_config, pg_data=root / node / "data")
         # JSON is YAML: no YAML library needed here.
         config = {
             "scope": f"wenming-{self.port_base}",
@@ -362,7 +384,11 @@ class Cluster:
                 "parameters": {
                     "unix_socket_directories": str(root / node),
                     "shared_buffers": "128MB",
+                    # Each node names its own data directory, so a promoted replica archives as itself.
+                    **{k: v for k, v in archive.items() if k != "restore_command"},
                 },
+                # A replica that fell behind its primary's kept WAL catches up from the archive.
+                "recovery_conf": {"restore_command": archive["restore_command"]},
             },
         }
         return json.dumps(config, indent=2)
@@ -518,6 +544,8 @@ listen stats
             loading = time.monotonic()
             self._check(self.manage("migrate", "--no-input", "-v", "0"))
             log(f"migrated after {time.monotonic() - started:.1f} s")
+            self._backups_start()
+            log(f"WAL archiving checked and a first full backup taken after {time.monotonic() - started:.1f} s")
             if demo:
                 # The nodes run without DEBUG, so WhiteNoise serves collected files (one directory for all).
                 self._check(self.manage("collectstatic", "--no-input", "-v", "0"))
@@ -530,6 +558,13 @@ listen stats
                     self.start(name)
         self.wait_healthy(timeout=max(1.0, deadline - time.monotonic()))
         return time.monotonic() - started
+
+    def _backups_start(self) -> None:
+        """The stanza (once; kept data keeps its own) and a full backup, so the archive has a base to replay from."""
+        if not backup.backup_list(config=self.backup_config):
+            backup.stanza_create(config=self.backup_config)
+            backup.archive_check(config=self.backup_config)
+            backup.backup_run(config=self.backup_config, kind="full")
 
     @staticmethod
     def _check(result: subprocess.CompletedProcess) -> None:

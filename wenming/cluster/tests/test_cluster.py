@@ -143,6 +143,20 @@ def test_intake_through_pgbouncer_in_transaction_mode(world):
     assert count == 24
 
 
+def test_the_cluster_archives_its_wal_and_took_a_first_full_backup(world):
+    from wenming.cluster import backup
+
+    cluster = world[0]
+    backups = backup.backup_list(config=cluster.backup_config)
+    assert [b.kind for b in backups][:1] == ["full"]
+    backup.archive_check(config=cluster.backup_config)  # a WAL switch on the primary reaches the repository
+    # `wenming backup incr` with the cluster's environment: an incremental on top, and a media snapshot.
+    made = cluster.manage("backup", "incr")
+    assert made.returncode == 0, made.stderr
+    assert [b.kind for b in backup.backup_list(config=cluster.backup_config)][-1] == "incr"
+    assert backup.media_snapshots(backups=cluster.media_backups)
+
+
 def test_kill_an_app_node_the_load_balancer_keeps_answering_and_it_comes_back(world):
     cluster = world[0]
     before = cluster.pid("app1")
