@@ -53,7 +53,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.loadgen import NETWORK_ERRORS, Client, HTTPError, Stats, cpu_of, run_clients, step_table  # noqa: E402
+from bench.loadgen import NETWORK_ERRORS, Client, HTTPError, Stats, run_clients, step_table  # noqa: E402
 
 CATEGORY = "SJ0401"
 UNIT = "CGJ-131102"  # the demo's city-management branch: the people "chengguan" (handler) sign and submit for it
@@ -110,6 +110,7 @@ class SingleNode:
                               "WENMING_MEDIA_ROOT": str(self.media_root), "WENMING_PORT": str(port),
                               "WENMING_DATA_DIR": str(root), "DJANGO_SETTINGS_MODULE": "wenming.settings"})
         self.procs: dict[str, subprocess.Popen] = {}
+        self.groups: list[int] = []
         self._stop = threading.Event()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
 
@@ -119,6 +120,9 @@ class SingleNode:
         with (self.root / f"{name}.log").open("ab") as log:
             self.procs[name] = subprocess.Popen([sys.executable, "-m", "wenming.cli", *args], cwd=ROOT, env=self.env,
                                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # Each its own process group, remembered: a killed service's children (gunicorn's workers, the queue
+        # worker) are stopped with their group at the end even when their parent is long gone.
+        self.groups.append(self.procs[name].pid)
 
     def _supervise(self) -> None:
         while not self._stop.wait(0.5):
@@ -139,16 +143,23 @@ class SingleNode:
 
     def down(self) -> None:
         self._stop.set()
-        for proc in self.procs.values():
+        self._supervisor.join(5)
+        for group in self.groups:
             try:
-                os.killpg(proc.pid, signal.SIGTERM)
+                os.killpg(group, signal.SIGTERM)
             except ProcessLookupError:
                 continue
         for proc in self.procs.values():
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                pass
+        time.sleep(1)
+        for group in self.groups:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
 
     def wait_healthy(self, timeout: float = 60) -> float:
         start = time.time()
@@ -233,7 +244,8 @@ class Receiver:
     """A webhook subscriber on a loopback port: counts each delivery id it is sent, answers 200 after ``delay``
     seconds (a delivery stays in flight long enough for a worker to be killed in the middle of it)."""
 
-    def __init__(self, port: int, delay: float = 0.3):
+    def __init__(self, port: int, delay: float = 0.02):
+        self.delay = delay
         self.received: dict[str, int] = {}
         self.events: dict[str, set[str]] = {}  # event id → delivery ids that carried it
         self.in_flight = 0
@@ -246,7 +258,7 @@ class Receiver:
                     receiver.in_flight += 1
                 try:
                     body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                    time.sleep(delay)
+                    time.sleep(receiver.delay)
                     delivery = self.headers.get("X-Wenming-Delivery", "")
                     event = str(json.loads(body or b"{}").get("event", {}).get("id", ""))
                     with receiver.lock:
@@ -438,10 +450,10 @@ def setup(target, receiver_url: str) -> dict:
 CHECKS = {
     "cases without their report event": """
         SELECT count(*) FROM cases_case c WHERE c.id > %(since)s AND NOT EXISTS (
-            SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id AND e.seq = 1 AND e.action = 'report')""",
+            SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id AND e.seq = 0 AND e.action = 'report')""",
     "event chains with a gap": """
         SELECT count(*) FROM (SELECT case_id, min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM cases_caseevent
-            WHERE case_id > %(since)s GROUP BY case_id) s WHERE lo <> 1 OR hi <> n""",
+            WHERE case_id > %(since)s GROUP BY case_id) s WHERE lo <> 0 OR hi <> n - 1""",
     "cases whose state is not their last event's": """
         SELECT count(*) FROM cases_case c JOIN LATERAL (SELECT to_state FROM cases_caseevent e
             WHERE e.case_id = c.id AND e.to_state <> '' ORDER BY seq DESC LIMIT 1) last ON true
@@ -473,7 +485,10 @@ def check(target, dsn: str, since: dict, acked: list[str], steps: list) -> dict:
 
     result: dict = {}
     with psycopg.connect(dsn, connect_timeout=10) as conn:
-        found = {r[0] for r in conn.execute("SELECT number FROM cases_case WHERE number = ANY(%s)", [acked])}
+        # A case number is the report's local date and the row id (Case.number).
+        found = {r[0] for r in conn.execute(
+            "SELECT to_char(reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(id::text, 7, '0') "
+            "FROM cases_case WHERE id = ANY(%s)", [[int(n[8:]) for n in acked]])}
         result["lost reports"] = len(set(acked) - found)
         stepped = {(r[0], r[1]) for r in conn.execute(
             "SELECT case_id, action FROM cases_caseevent WHERE case_id = ANY(%s)", [[s[0] for s in steps]])}
@@ -490,37 +505,57 @@ def check(target, dsn: str, since: dict, acked: list[str], steps: list) -> dict:
     return result
 
 
+SWEEP = ("import datetime, json\nfrom wenming.common.services.files import files_sweep\n"
+         "r = files_sweep(older_than=datetime.timedelta(0), dry_run={dry})\nprint('BENCHJSON' + json.dumps(r.counts()))")
+
+
+def sweep(target, *, dry_run: bool) -> dict:
+    out = target.manage("shell", "-c", SWEEP.format(dry=dry_run))
+    return json.loads(next(x for x in out.splitlines() if x.startswith("BENCHJSON"))[len("BENCHJSON"):])
+
+
 def orphans(target) -> tuple[int, int]:
     """Orphan files now (a dry run without an age bound: the load is stopped, no request is writing), and after
     the sweep removed them."""
-    import re  # noqa: PLC0415
-
-    def count(text: str) -> int:
-        numbers = [int(n) for n in re.findall(r"(\d+)", text.split("referenced", 1)[1])]
-        # "… N without a row but newer than 0 minutes (kept), M orphans": the orphans come after the minutes.
-        return numbers[2]
-
-    before = count(target.manage("files-sweep", "--older-than-minutes", "0", "--dry-run", "-v0").splitlines()[-1])
-    target.manage("files-sweep", "--older-than-minutes", "0")
-    after = count(target.manage("files-sweep", "--older-than-minutes", "0", "--dry-run", "-v0").splitlines()[-1])
-    return before, after
+    before = sweep(target, dry_run=True)["orphans"]
+    if before:
+        sweep(target, dry_run=False)
+    return before, sweep(target, dry_run=True)["orphans"]
 
 
-def wait_deliveries(dsn: str, receiver: Receiver, timeout: float) -> int:
-    """Wait until no webhook delivery is pending or sending (a worker killed mid-delivery leaves its rows
-    'sending' until ``webhooks_recover`` takes them back after its bound); return those still not delivered."""
+RECOVER = ("import datetime\nfrom wenming.cases.services.webhooks import webhooks_recover\n"
+           "print('BENCHJSON', webhooks_recover(older_than=datetime.timedelta(0)))")
+
+
+def _deliveries(dsn: str) -> tuple[int, int]:
     import psycopg  # noqa: PLC0415
 
-    deadline, left = time.time() + timeout, -1
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        return conn.execute(
+            "SELECT count(*) FILTER (WHERE d.state = 'pending'), count(*) FILTER (WHERE d.state = 'sending') "
+            "FROM cases_webhookdelivery d JOIN cases_webhook w ON w.id = d.webhook_id "
+            "WHERE w.name = 'bench faults receiver' AND w.is_active").fetchone()
+
+
+def wait_deliveries(target, receiver: Receiver, timeout: float) -> dict:
+    """Wait until every webhook delivery is out. A worker killed mid-delivery leaves its rows 'sending' until
+    ``webhooks_recover`` takes them back after its bound (10 minutes); once nothing else is pending or in flight,
+    the recovery is run here without the bound instead of waiting, and its rows go out again."""
+    result = {"left sending (recovered)": 0, "undelivered": 0}
+    deadline = time.time() + timeout
     while time.time() < deadline:
-        with psycopg.connect(dsn, connect_timeout=10) as conn:
-            left = conn.execute("SELECT count(*) FROM cases_webhookdelivery d JOIN cases_webhook w ON w.id = "
-                                "d.webhook_id WHERE w.name = 'bench faults receiver' AND w.is_active AND "
-                                "d.state IN ('pending', 'sending')").fetchone()[0]
-        if left == 0:
-            return 0
+        pending, sending = _deliveries(target.primary_dsn)
+        if pending == 0 and receiver.in_flight == 0:
+            time.sleep(1)
+            pending, sending2 = _deliveries(target.primary_dsn)
+            if pending == 0 and sending2 == sending and receiver.in_flight == 0:
+                if sending == 0:
+                    return result
+                result["left sending (recovered)"] += sending
+                target.manage("shell", "-c", RECOVER)
         time.sleep(1)
-    return left
+    result["undelivered"] = sum(_deliveries(target.primary_dsn))
+    return result
 
 
 def recovery_seconds(stats: Stats, fault_at: float, quiet: float = 3.0) -> float:
@@ -554,9 +589,14 @@ def inject(target, fault: str, receiver: Receiver, dsn: str) -> str:
                         wpid = target.pid(name)
                     except (KeyError, ValueError):
                         continue
-                    if any(wpid in (p, parent_of(p)) for p in pids):
-                        target.kill(name)
-                        return f"SIGKILL {name} with a delivery in flight"
+                    sender = next((p for p in pids if wpid in (p, parent_of(p))), None)
+                    if sender is not None:
+                        # The process posting (the queue's worker, a child of the service) first, then the
+                        # service itself, which its supervisor starts again.
+                        os.kill(sender, signal.SIGKILL)
+                        if sender != wpid:
+                            target.kill(name)
+                        return f"SIGKILL {name} (pid {sender} posting a delivery)"
             time.sleep(0.05)
         target.kill("worker1")
         return "SIGKILL worker1 (no delivery seen in flight within 30 s)"
@@ -589,6 +629,8 @@ def run_fault(target, fault: str, spec: dict, receiver: Receiver, *, clients: in
     duplicates_before = receiver.duplicates()
     stop = threading.Event()
     info: dict = {"fault": FAULT_NAMES[fault]}
+    # Slow answers while a worker is to be killed, so a delivery is in flight; quick ones otherwise.
+    receiver.delay = 0.5 if fault == "worker" else 0.02
 
     def conductor():
         try:
@@ -607,17 +649,16 @@ def run_fault(target, fault: str, spec: dict, receiver: Receiver, *, clients: in
 
     thread = threading.Thread(target=conductor, daemon=True)
     thread.start()
-    cpu0 = cpu_of(target.server_pids())
     started = time.time()
     outcome = run_clients(faults_client, spec, clients=clients, seconds=warmup + heal_timeout + settle + 60,
                           stop_event=stop_proxy(stop))
     elapsed = time.time() - started
     thread.join()
-    info["cpu_s"] = cpu_of(target.server_pids()) - cpu0
     after_fault(target, fault, info.get("done", ""))
     target.wait_healthy(heal_timeout)
     dsn = target.primary_dsn  # after a failover, the new primary
-    info["undelivered"] = wait_deliveries(dsn, receiver, timeout=60)
+    receiver.delay = 0.02
+    info.update(wait_deliveries(target, receiver, timeout=180))
     at = info.get("at", started)
     info["recovery_s"] = recovery_seconds(outcome.stats, at)
     info["errors_in_fault"] = outcome.stats.errors_between(at, at + info["recovery_s"] + 3)

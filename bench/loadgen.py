@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 NETWORK_ERRORS = (OSError, http.client.HTTPException)
+IDLE_REOPEN_S = 1.5
 
 
 # -- statistics ------------------------------------------------------------------------------------------------
@@ -170,8 +171,13 @@ class Client:
         self.stats, self.token, self.timeout = stats, token, timeout
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
+        self.last_used = 0.0
 
     def _connection(self) -> http.client.HTTPConnection:
+        # A connection idle longer than the server's keep-alive (gunicorn's is 2 s) may be closed under us: the
+        # request would fail with a broken pipe that says nothing about the server. Open a fresh one instead.
+        if self.conn is not None and time.monotonic() - self.last_used > IDLE_REOPEN_S:
+            self.close()
         if self.conn is None:
             self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         return self.conn
@@ -216,6 +222,7 @@ class Client:
             error = error or type(exc).__name__
             raise
         finally:
+            self.last_used = time.monotonic()
             self.stats.record(step, started, time.perf_counter() - wall, error)
 
     def get(self, step: str, path: str, **kw) -> bytes:
