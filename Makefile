@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_GRIDS ?= 3000
 PORT ?= 8000
 
-.PHONY: install demo test lint bench messages clean
+.PHONY: install demo test lint bench messages clean cluster cluster-deps cluster-down cluster-status
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -31,6 +31,26 @@ demo: install
 	WENMING_DEMO=1 $(BIN)/wenming collectstatic --no-input -v 0
 	WENMING_DEMO=1 WENMING_PORT=$(PORT) $(BIN)/wenming demo-logins
 	WENMING_DEMO=1 $(BIN)/wenming serve --host 127.0.0.1 --port $(PORT) --with-worker
+
+# The cluster on one machine (docs/scaling.md): etcd, two Patroni PostgreSQL nodes, HAProxy, PgBouncer, Redis,
+# two app nodes and two workers on 127.0.0.1 ports from CLUSTER_PORT_BASE; the load balancer answers on the first.
+CLUSTER_PORT_BASE ?= 15400
+CLUSTER_APT := patroni etcd-server haproxy pgbouncer pgbackrest redis-server postgresql-15
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+cluster-deps:
+	@missing=""; for p in $(CLUSTER_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; $(SUDO) apt-get update -qq && \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+cluster: install cluster-deps
+	WENMING_DEMO=1 $(BIN)/wenming cluster up --demo --port-base $(CLUSTER_PORT_BASE)
+
+cluster-status:
+	WENMING_DEMO=1 $(BIN)/wenming cluster status
+
+cluster-down:
+	WENMING_DEMO=1 $(BIN)/wenming cluster down
 
 lint: install
 	$(BIN)/ruff check .

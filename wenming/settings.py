@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "wenming.api",
     "wenming.demo",
     "wenming.site",
+    "wenming.cluster",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,8 @@ DATABASES = {
 # and never prepare, and the threshold at which psycopg would prepare others on its own is out of reach.
 if env_bool("WENMING_DB_PREPARED_STATEMENTS", True) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
+# Behind PgBouncer in transaction mode a named cursor would outlive the server connection it was declared on.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("WENMING_DB_DISABLE_SERVER_SIDE_CURSORS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from wenming.api.urls import open311_patterns
+from wenming.cluster.views import healthz
 from wenming.common import notifications_views
 from wenming.common.auth import ThrottledAuthenticationForm
 from wenming.site import views as site_views
@@ -13,6 +14,7 @@ admin.site.site_title = "文明 Wenming"
 admin.site.index_title = "配置管理"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", site_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
                                                authentication_form=ThrottledAuthenticationForm), name="login"),

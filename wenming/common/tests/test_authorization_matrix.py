@@ -260,6 +260,7 @@ def _api_actions() -> dict[str, tuple[Row, ...]]:
 TABLE: dict[str, tuple[Row, ...]] = {
     # -- the site's own pages ----------------------------------------------------------------------------------
     "home": (get(PUBLIC),),
+    "healthz": (get(PUBLIC), post(expect(405))),
     "login": (get(PUBLIC), post(PUBLIC, counts=("org.person",))),
     "logout": (get(expect(405)), post(expect(LOGIN), relogin=True)),
     "set_language": (post(expect(302)),),
