@@ -34,6 +34,7 @@ After each fault, with the load stopped, on the primary:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.server
 import io
@@ -154,10 +155,8 @@ class SingleNode:
             except ProcessLookupError:
                 continue
         for proc in self.procs.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
         time.sleep(1)
         for group in self.groups:
             try:
@@ -191,35 +190,38 @@ class SingleNode:
 
 
 class ClusterTarget:
-    """The cluster of ``wenming.cluster`` (another part of issue 17), with the names of its services."""
+    """The cluster of ``wenming.cluster`` (docs/scaling.md) with the demo city loaded, named by its services."""
 
     faults = ALL_FAULTS
 
-    def __init__(self, *, root: Path, port_base: int, keep: bool):
+    def __init__(self, *, root: Path, port_base: int, keep: bool, grids: int = 300):
         from wenming.cluster import Cluster  # noqa: PLC0415 — only this target needs it (and its Debian packages)
 
-        self.cluster = Cluster(root=root, port_base=port_base)
-        self.keep = keep
-        self.url = None
+        root.mkdir(parents=True, exist_ok=True)
+        root.chmod(0o755)  # PostgreSQL runs as postgres and must reach its data directory under it
+        self.cluster = Cluster(root / "cluster", port_base=port_base)
+        self.keep, self.grids = keep, grids
 
-    def up(self, timeout: float = 300) -> None:
-        self.cluster.up(timeout)
-        self.url = self.cluster.url
+    @property
+    def url(self) -> str:
+        return self.cluster.url
+
+    def up(self, timeout: float = 600) -> None:
+        self.cluster.up(timeout=timeout, demo=True, demo_grids=self.grids, log=lambda *a: print(*a, flush=True))
 
     def down(self) -> None:
         if not self.keep:
             self.cluster.down()
 
     def manage(self, *args: str) -> str:
-        return self.cluster.manage(*args)
-
-    @property
-    def env(self) -> dict:
-        return self.cluster.env
+        done = self.cluster.manage(*args)
+        if done.returncode:
+            raise RuntimeError(f"wenming {' '.join(args)[:60]} failed: {done.stderr[-2000:]}")
+        return done.stdout
 
     @property
     def media_root(self) -> Path:
-        return Path(self.cluster.env["WENMING_MEDIA_ROOT"])
+        return Path(self.cluster.media_root)
 
     @property
     def primary_dsn(self) -> str:
@@ -233,13 +235,13 @@ class ClusterTarget:
         return self.cluster.wait_healthy(timeout)
 
     def pid(self, name: str) -> int:
-        return self.cluster.pid(name)
+        pid = self.cluster.pid(name)
+        if pid is None:
+            raise KeyError(name)
+        return pid
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         self.cluster.kill(name, sig)
-
-    def server_pids(self) -> list[int]:
-        return [p for name in ("app1", "app2") if (p := self.cluster.pid(name))]
 
 
 # -- the webhook receiver --------------------------------------------------------------------------------------
@@ -714,7 +716,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=15560, help="--single: the node's port")
     parser.add_argument("--receiver-port", type=int, default=15579)
     parser.add_argument("--port-base", type=int, default=15400, help="the cluster's first port")
-    parser.add_argument("--root", type=Path, default=ROOT / "var" / "bench" / "faults")
+    parser.add_argument("--root", type=Path, default=Path("/tmp/wenming-bench-faults"),
+                        help="the cluster's (or the node's) files; not under a private home: PostgreSQL runs as postgres")
     parser.add_argument("--keep", action="store_true", help="leave the cluster running at the end")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--think", type=float, default=0.05, help="seconds each client waits between its steps")
