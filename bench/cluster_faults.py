@@ -174,6 +174,8 @@ class SingleNode:
     def pid(self, name: str) -> int:
         return self.procs[name].pid
 
+    wait_serving = wait_healthy
+
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         os.kill(self.pid(name), sig)
 
@@ -233,6 +235,20 @@ class ClusterTarget:
 
     def wait_healthy(self, timeout: float = 120) -> float:
         return self.cluster.wait_healthy(timeout)
+
+    def wait_serving(self, timeout: float = 120) -> float:
+        """Seconds until the load balancer's health check passes and a primary leads (a replica need not stream
+        yet: after a failover the old primary is still down)."""
+        start = time.time()
+        while time.time() - start < timeout:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:  # noqa: S310 — loopback
+                    if answer.status == 200 and self.cluster.primary() is not None:
+                        return time.time() - start
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"the cluster did not serve again in {timeout:.0f} s")
 
     def pid(self, name: str) -> int:
         pid = self.cluster.pid(name)
@@ -644,7 +660,7 @@ def run_fault(target, fault: str, spec: dict, receiver: Receiver, *, clients: in
             info["at"] = time.time()
             info["done"] = inject(target, fault, receiver, dsn)
             try:
-                target.wait_healthy(heal_timeout)
+                target.wait_serving(heal_timeout)
                 info["healthy_s"] = time.time() - info["at"]
             except Exception as exc:  # noqa: BLE001 — reported in the table, the run goes on to the checks
                 info["healthy_s"] = float("nan")
