@@ -580,18 +580,55 @@ def wait_deliveries(target, receiver: Receiver, timeout: float) -> dict:
     return result
 
 
-def recovery_seconds(stats: Stats, fault_at: float, quiet: float = 3.0) -> float:
-    """Seconds from the fault until requests succeed again: the end of the last failed request after the fault
-    followed by ``quiet`` seconds without one; 0 when none failed."""
-    failures = sorted(t + s for step in stats.steps.values() for t, s, failed in step.timeline if failed and t >= fault_at)
-    if not failures:
-        return 0.0
-    last = failures[0]
-    for end in failures[1:]:
-        if end - last > quiet:
-            break
-        last = end
-    return max(0.0, last - fault_at)
+class Probe:
+    """A report every half second through the load balancer, from the fault on (a REST intake: the write path,
+    through the app, the pooler and the primary), each with a 5 s limit. "Answers again" is the end of the first
+    of three successes in a row after the first failure; 0 when none failed. Its acknowledged numbers join the
+    clients' in the loss check."""
+
+    def __init__(self, url: str, spec: dict):
+        self.client = Client(url, Stats(), token=spec["keys"]["shouli"], timeout=5)
+        self.spec, self.results, self.acked = spec, [], []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        rng = random.Random(5)
+        while not self._stop.is_set():
+            started = time.time()
+            ok = True
+            try:
+                lng, lat = rng.choice(self.spec["points"])
+                created = self.client.post_json("probe", "/api/v1/cases/", {
+                    "description": f"探测 bench probe {rng.randrange(10**9)}", "category": CATEGORY, "lng": lng,
+                    "lat": lat}, expect=(201,))
+                self.acked.append(created["number"])
+            except (HTTPError, ValueError, *NETWORK_ERRORS):
+                ok = False
+            self.results.append((started, time.time(), ok))
+            self._stop.wait(max(0.0, 0.5 - (time.time() - started)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.client.close()
+
+    def recovery(self, fault_at: float) -> float:
+        rows = [r for r in self.results if r[0] >= fault_at]
+        first_fail = next((i for i, r in enumerate(rows) if not r[2]), None)
+        if first_fail is None:
+            return 0.0
+        run = 0
+        for _start, end, ok in rows[first_fail:]:
+            run = run + 1 if ok else 0
+            if run == 1:
+                first_ok_end = end
+            if run == 3:
+                return first_ok_end - fault_at
+        return float("nan")
 
 
 # -- faults --------------------------------------------------------------------------------------------------
@@ -658,6 +695,7 @@ def run_fault(target, fault: str, spec: dict, receiver: Receiver, *, clients: in
         try:
             time.sleep(warmup)
             info["at"] = time.time()
+            probe.start()
             info["done"] = inject(target, fault, receiver, dsn)
             try:
                 target.wait_serving(heal_timeout)
@@ -669,6 +707,7 @@ def run_fault(target, fault: str, spec: dict, receiver: Receiver, *, clients: in
         finally:
             stop.set()
 
+    probe = Probe(target.url, spec)
     thread = threading.Thread(target=conductor, daemon=True)
     thread.start()
     started = time.time()
@@ -676,18 +715,24 @@ def run_fault(target, fault: str, spec: dict, receiver: Receiver, *, clients: in
                           stop_event=stop_proxy(stop))
     elapsed = time.time() - started
     thread.join()
+    probe.stop()
     after_fault(target, fault, info.get("done", ""))
     target.wait_healthy(heal_timeout)
     dsn = target.primary_dsn  # after a failover, the new primary
     receiver.delay = 0.02
     info.update(wait_deliveries(target, receiver, timeout=180))
     at = info.get("at", started)
-    info["recovery_s"] = recovery_seconds(outcome.stats, at)
-    info["errors_in_fault"] = outcome.stats.errors_between(at, at + info["recovery_s"] + 3)
+    info["recovery_s"] = probe.recovery(at)
+    info["probe"] = f"{sum(1 for r in probe.results if not r[2])} of {len(probe.results)} failed"
+    # The clients' errors from the fault until the cluster serves again (the probe's recovery, or the services'
+    # health when the probe saw no failure), and 3 s more.
+    window = max(info["recovery_s"] if info["recovery_s"] == info["recovery_s"] else 0, info.get("healthy_s") or 0)
+    info["errors_in_fault"] = outcome.stats.errors_between(at, at + window + 3)
     info["errors_total"] = sum(s.error_count() for s in outcome.stats.steps.values())
     info["requests"] = sum(len(s.latencies) for s in outcome.stats.steps.values())
-    info["acked"] = len(outcome.kept.get("acked", []))
-    info.update(check(target, dsn, since, outcome.kept.get("acked", []), outcome.kept.get("steps", [])))
+    acked = outcome.kept.get("acked", []) + probe.acked
+    info["acked"] = len(acked)
+    info.update(check(target, dsn, since, acked, outcome.kept.get("steps", [])))
     info["duplicates"]["webhook delivery ids received twice"] = receiver.duplicates() - duplicates_before
     info["orphans"], info["orphans_after_sweep"] = orphans(target)
     info["table"] = step_table(outcome.stats, seconds=elapsed)
@@ -712,15 +757,15 @@ class stop_proxy:  # noqa: N801 — a small adapter with the Event interface the
 
 def fault_table(results: list[dict]) -> str:
     rows = ["| fault | requests (acked reports) | lost | half-written | duplicated | orphan files (after sweep) | "
-            "answers again (s) | all healthy (s) | client errors during the fault |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|---|"]
+            "answers again (s) | serving again (s) | probe failures | client errors during the fault |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in results:
         half = sum(r["half-written"].values())
         dup = sum(r["duplicates"].values())
         errors = ", ".join(f"{k} ×{v}" for k, v in sorted(r["errors_in_fault"].items())) or "0"
         rows.append(f"| {r['fault']} | {r['requests']} ({r['acked']}) | {r['lost reports'] + r['lost workflow steps']} | "
                     f"{half} | {dup} | {r['orphans']} ({r['orphans_after_sweep']}) | {r['recovery_s']:.1f} | "
-                    f"{r['healthy_s']:.1f} | {errors} |")
+                    f"{r['healthy_s']:.1f} | {r['probe']} | {errors} |")
     return "\n".join(rows)
 
 
