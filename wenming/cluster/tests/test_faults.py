@@ -56,7 +56,7 @@ def faults_world():
 @pytest.mark.parametrize("fault", ["app", "worker", "primary"])
 def test_nothing_acknowledged_is_lost_half_written_or_duplicated_and_the_cluster_answers_again(faults_world, fault):
     target, spec, receiver = faults_world
-    result = run_fault(target, fault, spec, receiver, clients=8, warmup=5, settle=5, heal_timeout=90)
+    result = run_fault(target, fault, spec, receiver, clients=8, warmup=4, settle=3, heal_timeout=90)
     summary = {k: v for k, v in result.items() if k != "table"}
     assert result["acked"] > 0 and result["lost reports"] == 0 and result["lost workflow steps"] == 0, summary
     assert not any(result["half-written"].values()), summary
