@@ -259,6 +259,10 @@ class ClusterTarget:
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         self.cluster.kill(name, sig)
 
+    def server_pids(self) -> list[int]:
+        """The app nodes' gunicorn masters (their workers are counted as their children)."""
+        return [pid for name in self.cluster.services if name.startswith("app") and (pid := self.cluster.pid(name))]
+
 
 # -- the webhook receiver --------------------------------------------------------------------------------------
 
