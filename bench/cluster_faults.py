@@ -317,12 +317,23 @@ class Receiver:
 
 
 def connected_pids(port: int) -> list[int]:
-    """The processes with a TCP connection open to a loopback port (``ss`` from iproute2)."""
-    out = subprocess.run(["ss", "-Htnp", "state", "established", f"( dport = :{port} )"], capture_output=True,
-                         text=True).stdout
+    """The processes with an established TCP connection to a loopback port, from /proc (no iproute2 needed):
+    the sockets' inodes in /proc/net/tcp, then the processes holding them."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[2].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED, remote port
+                    inodes.add(f"socket:[{fields[9]}]")
     pids = set()
-    for chunk in out.split("pid=")[1:]:
-        pids.add(int(chunk.split(",", 1)[0]))
+    if inodes:
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            with contextlib.suppress(OSError):
+                for fd in os.listdir(f"/proc/{pid}/fd"):
+                    with contextlib.suppress(OSError):
+                        if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                            pids.add(int(pid))
     return sorted(pids)
 
 
