@@ -578,7 +578,7 @@ def _deliveries(dsn: str) -> tuple[int, int]:
 
 def wait_deliveries(target, receiver: Receiver, timeout: float) -> dict:
     """Wait until every webhook delivery is out. A worker killed mid-delivery leaves its rows 'sending' until
-    ``webhooks_recover`` takes them back after its bound (10 minutes); once nothing else is pending or in flight,
+    ``webhooks_recover`` takes them back after the lease (WENMING_DELIVERY_LEASE_SECONDS, 120 s); once nothing else is pending or in flight,
     the recovery is run here without the bound instead of waiting, and its rows go out again."""
     result = {"left sending (recovered)": 0, "undelivered": 0}
     deadline = time.time() + timeout

@@ -451,7 +451,10 @@ backend app
     # A GET that met a node dying mid-answer is sent again; never a POST (it may have been committed).
     retry-on conn-failure empty-response response-timeout
     http-request disable-l7-retry if !METH_GET
-    default-server inter 1s fall 2 rise 1
+    # A node that is dead refuses the check at once; one that is only busy answers /healthz late, behind the requests
+    # queued in its threads: it must not be marked down for that (with both busy, every request would get a 503).
+    timeout check 10s
+    default-server inter 1s fall 3 rise 1
 {apps}
 
 # Patroni's REST API answers 200 on /primary only on the leader, on /replica only on a streaming replica.
