@@ -16,6 +16,8 @@ ROOT = Path(wenming.__file__).parent
 # The layer of each app; an app may import apps of a lower layer, and of its own layer only without a cycle.
 LAYERS = {
     "common": 0,
+    # Operations (the cluster on one machine, backups): reads the models only through Django's app registry.
+    "cluster": 0,
     "org": 1,
     "cases": 2,
     "campaign": 3, "scoring": 3, "public": 3, "api": 3, "reports": 3,
