@@ -344,6 +344,18 @@ def parent_of(pid: int) -> int:
         return 0
 
 
+def ancestors(pid: int, depth: int = 4) -> set[int]:
+    """The process and its parents up to ``depth`` levels: RQ posts from a work horse forked by its worker, which
+    the worker service started (three levels)."""
+    found = {pid}
+    for _ in range(depth):
+        pid = parent_of(pid)
+        if pid <= 1:
+            break
+        found.add(pid)
+    return found
+
+
 # -- the clients -------------------------------------------------------------------------------------------------
 
 def photos(n: int = 24) -> list[bytes]:
@@ -665,7 +677,7 @@ def inject(target, fault: str, receiver: Receiver, dsn: str) -> str:
                         wpid = target.pid(name)
                     except (KeyError, ValueError):
                         continue
-                    sender = next((p for p in pids if wpid in (p, parent_of(p))), None)
+                    sender = next((p for p in pids if wpid in ancestors(p)), None)
                     if sender is not None:
                         # The process posting (the queue's worker, a child of the service) first, then the
                         # service itself, which its supervisor starts again.
@@ -714,6 +726,9 @@ def run_fault(target, fault: str, spec: dict, receiver: Receiver, *, clients: in
             info["at"] = time.time()
             probe.start()
             info["done"] = inject(target, fault, receiver, dsn)
+            if fault == "worker":
+                # The kill is inject's last act, after waiting for a delivery in flight: the fault starts there.
+                info["at"] = time.time()
             try:
                 target.wait_serving(heal_timeout)
                 info["healthy_s"] = time.time() - info["at"]
