@@ -1,4 +1,5 @@
 import importlib
+import os
 
 import pytest
 from django.apps import apps as django_apps
@@ -42,6 +43,23 @@ def needs_postgresql():
     if os.environ.get("CI") == "true" and os.environ.get("WENMING_PG_PASS_FOLLOWS") != "1":
         pytest.fail("this test needs PostgreSQL: set DATABASE_URL=postgres://… (CI must provide it)")
     pytest.skip("needs PostgreSQL: install it and set DATABASE_URL=postgres://user@host:5432/db")
+
+
+REDIS_TEST_URL = os.environ.get("WENMING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+def needs_redis():
+    """A client of the tests' Redis database (7: nothing else may use it); skip with what to install, except in CI."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"this test needs Redis at {REDIS_TEST_URL} (CI must start redis-server)")
+        pytest.skip(f"needs Redis: apt-get install redis-server (or set WENMING_TEST_REDIS_URL; tried {REDIS_TEST_URL})")
+    return client
 
 
 @pytest.fixture

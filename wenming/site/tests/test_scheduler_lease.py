@@ -1,28 +1,19 @@
 """The scheduling lease of `wenming worker`: one holder at a time on Redis, renewed by its holder only, taken over
 when it runs out, handed over at once on a clean stop."""
 
-import os
 import time
 
 import pytest
 
+from wenming.conftest import REDIS_TEST_URL, needs_redis
 from wenming.site.management.commands.worker import SchedulerLease
 
-REDIS_TEST_URL = os.environ.get("WENMING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 KEY = "wenming:test:scheduler"
 
 
 @pytest.fixture
 def redis_url():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"this test needs Redis at {REDIS_TEST_URL} (CI must start redis-server)")
-        pytest.skip(f"needs Redis: apt-get install redis-server (or set WENMING_TEST_REDIS_URL; tried {REDIS_TEST_URL})")
+    client = needs_redis()
     client.delete(KEY)
     yield REDIS_TEST_URL
     client.delete(KEY)

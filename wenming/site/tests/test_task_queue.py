@@ -28,12 +28,11 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from wenming.conftest import needs_postgresql
+from wenming.conftest import REDIS_TEST_URL, needs_postgresql, needs_redis
 
 pytestmark = [pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_TEST_URL = os.environ.get("WENMING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CLOSED_PORT_URL = "redis://127.0.0.1:15539/7"  # nothing listens there: the broker is down
 LEASE_TTL = 2.0  # the scheduling lease in these tests (30 s by default)
 DELIVERY_LEASE = 3.0  # a delivery's lease (600 s by default)
@@ -48,17 +47,9 @@ def _rq_queues(url: str) -> dict:
 def broker(django_db_setup):
     """PostgreSQL (the workers are other processes: they share the test's database) and Redis database 7, empty
     before and after."""
-    import redis
-
     needs_postgresql()
 
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"this test needs Redis at {REDIS_TEST_URL} (CI must start redis-server)")
-        pytest.skip(f"needs Redis: apt-get install redis-server (or set WENMING_TEST_REDIS_URL; tried {REDIS_TEST_URL})")
+    client = needs_redis()
     client.flushdb()
     yield client
     client.flushdb()
