@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from wenming.campaign.models import Campaign, Measure, ProgressReport, Task, TaskStatus
 from wenming.common.errors import WorkflowError
+from wenming.demo.inspections import TASK_WEIGHTS, task_weights_demo_build
 from wenming.org.models import Unit
 from wenming.scoring.models import IndexVersion, ScoreSnapshot
 from wenming.scoring.services import boards, kpi, scores, task_index
@@ -237,3 +238,10 @@ def test_accountability_cites_the_units_tasks_and_refuses_another_units(client, 
         "due_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat()})
     assert answer.status_code == 200 and not record.unit.accountability_records.exclude(pk=record.pk).exists()
     assert f"{foreign.pk} is not one of the available choices" in answer.content.decode()
+
+
+def test_the_demo_weighs_task_work_from_a_day_in_the_campaign(campaign):
+    assert task_weights_demo_build(today=d(5, 15), after=d(1, 1)) == 1
+    assert scores.index_version_for("unit", d(3, 1)).weights == TASK_WEIGHTS[2]
+    assert task_index.REPORTS not in scores.index_version_for("unit", d(2, 28)).weights
+    assert task_weights_demo_build(today=d(5, 15), after=d(1, 1)) == 0  # once
