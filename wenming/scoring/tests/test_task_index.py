@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from wenming.campaign.models import Campaign, Measure, ProgressReport, Task, TaskStatus
 from wenming.common.errors import WorkflowError
+from wenming.demo.campaign import campaign_demo_build
 from wenming.demo.inspections import TASK_WEIGHTS, task_weights_demo_build
 from wenming.org.models import Unit
 from wenming.scoring.models import IndexVersion, ScoreSnapshot
@@ -245,3 +246,23 @@ def test_the_demo_weighs_task_work_from_a_day_in_the_campaign(campaign):
     assert scores.index_version_for("unit", d(3, 1)).weights == TASK_WEIGHTS[2]
     assert task_index.REPORTS not in scores.index_version_for("unit", d(2, 28)).weights
     assert task_weights_demo_build(today=d(5, 15), after=d(1, 1)) == 0  # once
+
+
+def test_the_demo_campaign_is_scored_and_explained(client, people):
+    """The article's tasks as the demo leaves them (every status, milestones, one report each) score and explain."""
+    today = dt.date(2026, 5, 20)
+    campaign_demo_build(today=today)
+    task_weights_demo_build(today=today, after=d(1, 1))
+    start, end = scores.period_bounds("month", d(5, 1))
+    v = scores.index_version_for("unit", start)
+    figures, evidence = scores.figures_compute(subject="unit", start=start, end=end, version=v,
+                                               cutoff=at(today, 12))
+    tasked = {k: r for k, r in figures["rows"].items() if r["indicators"]["tasks_lagging_rate"]["den"]}
+    assert tasked and any(r["indicators"]["tasks_lagging_rate"]["num"] for r in tasked.values())
+    assert any(r["indicators"]["task_report_on_time_rate"]["den"] for r in tasked.values())
+    snapshot = ScoreSnapshot.objects.create(subject="unit", period="month", start=start, end=end, index_version=v,
+                                            figures=figures, evidence=evidence, computed_at=at(today, 12))
+    client.force_login(people["zhiban"])
+    key = max(tasked, key=lambda k: tasked[k]["indicators"]["tasks_lagging_rate"]["num"])
+    page = client.get(reverse("scoring:explain", args=[snapshot.pk, key]))
+    assert page.status_code == 200 and b'class="task-lagging"' in page.content
