@@ -15,8 +15,8 @@ from wenming.common.access import restrict
 
 
 def _tasks(ids, viewer) -> dict[int, Task]:
-    return {t.pk: t for t in restrict(Task.objects.filter(pk__in=ids), viewer).only("id", "code", "title", "target_kind",
-                                                                                      "target_value", "target_areas")}
+    # Whole rows: the target is a property of several fields (and campaign may add more).
+    return {t.pk: t for t in restrict(Task.objects.filter(pk__in=ids), viewer)}
 
 
 def tasks_explained(*, dues: list, lagging: list, viewer) -> dict:
