@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from wenming.campaign.models import Campaign
 from wenming.cases.services import workflow as wf
 from wenming.common.errors import WorkflowError
 from wenming.evaluation.models import Clause
@@ -192,9 +193,20 @@ INSPECTION_WEIGHTS = [
 ]
 
 
+# Then, within the demo campaign, a unit index that also weighs task work (进度报送及时率, 任务滞后率), so the explanation
+# pages go down to the tasks and their due days. The months before keep the version above: versions are by date.
+TASK_WEIGHTS = (
+    "unit", "结案率20 + 按期处置率20 + (1−返工率)10 + 暗访得分15 + 进度报送及时率15 + (1−任务滞后率)15 + 量5",
+    {"closed_rate": 20, "handled_on_time_rate": 20, "rework_rate": 10, "inspection_score": 15,
+     "task_report_on_time_rate": 15, "tasks_lagging_rate": 15, "volume": 5},
+)
+TASK_WEIGHTS_DAYS_BACK = 60
+
+
 def index_weights_demo_build(*, today: dt.date | None = None) -> int:
     """Index versions with the inspection score from the first of the month 180 days back; none if one weighs it
-    already, or if a used version from that day on makes it a new version's choice (left to the city)."""
+    already, or if a used version from that day on makes it a new version's choice (left to the city). Then the
+    unit version weighing task work (``task_weights_demo_build``)."""
     today = today or timezone.localdate()
     start = (today - dt.timedelta(days=180)).replace(day=1)
     made = 0
@@ -206,4 +218,24 @@ def index_weights_demo_build(*, today: dt.date | None = None) -> int:
         except WorkflowError:
             continue
         made += 1
-    return made
+    return made + task_weights_demo_build(today=today, after=start)
+
+
+def task_weights_demo_build(*, today: dt.date, after: dt.date) -> int:
+    """The unit version weighing task work, from the first of the month ``TASK_WEIGHTS_DAYS_BACK`` days back, but
+    within the demo campaign and after ``after`` (the inspection version's first day). None without a campaign,
+    if one weighs task work already, or if a used version from that day on leaves the choice to the city."""
+    subject, name, weights = TASK_WEIGHTS
+    campaign = Campaign.objects.filter(starts_on__isnull=False).order_by("-starts_on").first()
+    if campaign is None or IndexVersion.objects.filter(subject=subject,
+                                                       weights__has_key="task_report_on_time_rate").exists():
+        return 0
+    day = max((today - dt.timedelta(days=TASK_WEIGHTS_DAYS_BACK)).replace(day=1), campaign.starts_on,
+              after + dt.timedelta(days=1))
+    if campaign.ends_on and day > campaign.ends_on:
+        return 0
+    try:
+        index_version_create(subject=subject, name=name, weights=weights, effective_from=day)
+    except WorkflowError:
+        return 0
+    return 1

@@ -2,12 +2,14 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from wenming.campaign.models import Task
 from wenming.cases.models import Case
 from wenming.common.access import restrict
 from wenming.common.input import BoundedDateField, db_id
 from wenming.org.models import Person, Unit
 from wenming.scoring.models import AccountabilityKind, AccountabilityStatus, Period, Subject
 from wenming.scoring.services.boards import MAX_SIZE
+from wenming.scoring.task_selectors import tasks_of_unit
 
 
 def field_errors(form: forms.Form) -> list[str]:
@@ -51,6 +53,10 @@ class AccountabilityForm(forms.Form):
     cases = forms.CharField(label=_("Case ids"), required=False, help_text=_("Row ids, separated by commas."))
     findings = forms.CharField(label=_("Inspection findings"), required=False, max_length=500,
                                help_text=_("Finding numbers from a round's follow-up page, separated by commas."))
+    # Offered once the unit is known (from 据此问责, or the form sent back): only the tasks it leads or cooperates on.
+    tasks = RowsField(label=_("Tasks"), queryset=Task.objects.none(), required=False,
+                      widget=forms.CheckboxSelectMultiple,
+                      help_text=_("Listed for the unit of a 据此问责 link on a unit's score explanation."))
     due_date = BoundedDateField(label=_("Follow-up due"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
@@ -58,6 +64,11 @@ class AccountabilityForm(forms.Form):
         self.user = user
         self.fields["unit"].queryset = restrict(Unit.objects.filter(is_active=True), user)
         self.fields["people"].queryset = restrict(Person.objects.filter(unit__isnull=False), user)
+        unit_id = db_id(self.data.get("unit") if self.is_bound else self.initial.get("unit"))
+        unit = self.fields["unit"].queryset.filter(pk=unit_id).first() if unit_id else None
+        self.fields["tasks"].queryset = tasks_of_unit(unit, user)
+        if unit is not None:
+            self.fields["tasks"].help_text = _("The tasks %(unit)s leads or cooperates on.") % {"unit": unit.name}
 
     def clean_cases(self):
         raw = [part.strip() for part in (self.cleaned_data.get("cases") or "").replace("，", ",").split(",") if part.strip()]

@@ -15,9 +15,10 @@ from wenming.cases.models import Case, CaseEvent
 from wenming.common.access import can, get_or_404, restrict, scope_for
 from wenming.common.db_router import replica_reads
 from wenming.common.errors import WorkflowError
+from wenming.common.input import db_id
 from wenming.common.roles import COMMAND_OR_ADMIN, PUBLISHERS
 from wenming.inspections import selectors as inspection_selectors
-from wenming.scoring import selectors
+from wenming.scoring import selectors, task_selectors
 from wenming.scoring.forms import (
     AccountabilityForm,
     BoardDraftForm,
@@ -32,7 +33,7 @@ from wenming.scoring.models import (
     ScoreSnapshot,
     Subject,
 )
-from wenming.scoring.services import boards, inspection_index, kpi, scores
+from wenming.scoring.services import boards, inspection_index, kpi, scores, task_index
 
 
 def _staff_or_404(request):
@@ -130,7 +131,7 @@ def snapshot_detail(request, pk: int):
     if correction is not None:
         for change in correction.diff:
             corrected.setdefault(change["key"], []).append(change)
-    codes = kpi.SUBJECT_INDICATORS[snapshot.subject]
+    codes = scores.indicator_codes(snapshot.subject, snapshot.index_version)
     rows = _rows(snapshot.figures)
     for row in rows:
         row["cells"] = [row["indicators"].get(code, {}) for code in codes]
@@ -196,6 +197,8 @@ def explain(request, pk: int, key: str):
         raise Http404
     evidence = dict(snapshot.evidence.get(key, {}))
     inspected = inspection_selectors.sites_explained(evidence.pop(inspection_index.SITES, []), request.user)
+    tasked = task_selectors.tasks_explained(dues=evidence.pop(task_index.TASK_DUES, []),
+                                            lagging=evidence.pop(task_index.TASK_LAGGING, []), viewer=request.user)
     event_ids = {e for items in evidence.values() for _case, _num, events in items for e in events if e}
     case_ids = {case for items in evidence.values() for case, _num, _events in items}
     numbers = {c.pk: c.number for c in restrict(Case.objects.filter(pk__in=case_ids), request.user).only("id", "reported_at")}
@@ -210,15 +213,22 @@ def explain(request, pk: int, key: str):
 
     weights = snapshot.index_version.weights
     indicators = []
-    for code in [*kpi.SUBJECT_INDICATORS[snapshot.subject], "volume"]:
+    for code in [*scores.indicator_codes(snapshot.subject, snapshot.index_version), "volume"]:
         figure = row["indicators"].get(code) or {"num": row["volume"], "den": None, "value": row["volume"]}
         items, hidden = listed(evidence.get(code, []))
         indicators.append({"code": code, "label": kpi.INDICATORS[code]["label"], "figure": figure,
                            "weight": weights.get(code), "items": items, "hidden": hidden,
-                           "sites": inspected if code == inspection_index.CODE else []})
+                           "sites": inspected if code == inspection_index.CODE else [],
+                           "task_dues": tasked["dues"] if code == task_index.REPORTS else [],
+                           "task_lagging": tasked["lagging"] if code == task_index.LAGGING else [],
+                           "tasks_hidden": tasked["hidden"] if code in task_index.CODES else 0})
     excluded, excluded_hidden = listed(evidence.get(kpi.EXCLUDED, []))
-    return render(request, "scoring/explain.html", {"snapshot": snapshot, "row": row, "indicators": indicators,
-                                                    "excluded": excluded, "excluded_hidden": excluded_hidden})
+    return render(request, "scoring/explain.html", {
+        "snapshot": snapshot, "row": row, "indicators": indicators, "excluded": excluded,
+        "excluded_hidden": excluded_hidden,
+        # 据此问责 beside each task: for those who record accountability, on a unit's explanation.
+        "can_cite": snapshot.subject == Subject.UNIT and bool(scope_for(request.user).roles & boards.APPROVERS),
+    })
 
 
 @require_safe
@@ -271,6 +281,8 @@ def accountability_list(request):
     if can_create:
         # From a red/black list: ?unit=<id>&title=… fill the form in.
         initial = {k: request.GET[k][:200] for k in ("unit", "title", "kind", "findings") if request.GET.get(k)}
+        # From a task indicator's explanation: ?tasks=<id>[,<id>] ticks them (the form offers only the unit's).
+        initial["tasks"] = [pk for pk in map(db_id, request.GET.get("tasks", "")[:200].split(",")) if pk]
         form = AccountabilityForm(request.POST or None, user=request.user, initial=initial)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -278,7 +290,7 @@ def accountability_list(request):
                 record = boards.accountability_create(
                     kind=data["kind"], title=data["title"], reason=data["reason"], unit=data["unit"],
                     due_date=data["due_date"], actor=request.user, people=data["people"], cases=data["cases"],
-                    findings=data["findings"],
+                    findings=data["findings"], tasks=data["tasks"],
                 )
             except WorkflowError as error:
                 form.add_error(None, str(error))
@@ -309,6 +321,7 @@ def accountability_detail(request, pk: int):
         "record": record, "form": form, "follow_ups": record.follow_ups.select_related("author"),
         "cases": restrict(record.cases.all(), request.user), "people": record.people.all(),
         "findings": inspection_selectors.findings_cited(record.findings.all(), request.user),
+        "tasks": task_selectors.tasks_cited(restrict(record.tasks.all(), request.user)),
     })
 
 

@@ -32,6 +32,9 @@ class AccountabilityRecord(TimeStampedModel):
     # Failed items of released 暗访 rounds the record cites (the finding, not the inspector who found it).
     findings = models.ManyToManyField("inspections.Result", blank=True, related_name="accountability_records",
                                       verbose_name=_("inspection findings"))
+    # Campaign tasks the unit leads or cooperates on whose reports it missed or that it let slip.
+    tasks = models.ManyToManyField("campaign.Task", blank=True, related_name="accountability_records",
+                                   verbose_name=_("tasks"))
     snapshot = models.ForeignKey("scoring.ScoreSnapshot", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="accountability_records", verbose_name=_("from snapshot"))
     status = models.CharField(_("status"), max_length=16, choices=AccountabilityStatus.choices,

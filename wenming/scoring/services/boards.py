@@ -28,6 +28,7 @@ from wenming.scoring.models import (
     ScoreSnapshot,
     Subject,
 )
+from wenming.scoring.task_selectors import tasks_of_unit
 
 # Any of the command centre but intake drafts a list; the publishers approve it, never the list's own drafter.
 DRAFTERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN)
@@ -136,10 +137,11 @@ def red_black_list_withdraw(*, board_id: int, actor, note: str) -> RedBlackList:
 
 
 def accountability_create(*, kind: str, title: str, reason: str, unit, due_date: dt.date, actor, people=(), cases=(),
-                          findings: list[int] = (), snapshot=None,
+                          findings: list[int] = (), tasks=(), snapshot=None,
                           now: dt.datetime | None = None) -> AccountabilityRecord:
     """Record a 通报, 约谈 or 问责 of a unit; the cases must be ones the actor can see and the unit's, the findings
-    (inspection results) failed items of released rounds about the unit (see ``citable_findings``)."""
+    (inspection results) failed items of released rounds about the unit (see ``citable_findings``), the tasks
+    campaign tasks the unit leads or cooperates on."""
     _require(actor, APPROVERS)
     if kind not in AccountabilityKind.values:
         raise WorkflowError(_("Kind: choose notice, talk or accountability."))
@@ -160,6 +162,12 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
     if refused:
         raise WorkflowError(_("Inspection findings: %(ids)s are not findings of a released round about %(unit)s.")
                             % {"ids": ", ".join(map(str, refused)), "unit": unit.name})
+    task_ids = list(dict.fromkeys(t.pk if hasattr(t, "pk") else int(t) for t in tasks))
+    theirs = set(tasks_of_unit(unit, actor).filter(pk__in=task_ids).values_list("pk", flat=True))
+    foreign = [pk for pk in task_ids if pk not in theirs]
+    if foreign:
+        raise WorkflowError(_("Tasks: %(ids)s are not tasks %(unit)s leads or cooperates on.")
+                            % {"ids": ", ".join(map(str, foreign)), "unit": unit.name})
     strangers = [p for p in people if p.unit_id and p.unit_id != unit.pk]
     if strangers:
         raise WorkflowError(_("People: %(names)s do not belong to %(unit)s.")
@@ -170,6 +178,7 @@ def accountability_create(*, kind: str, title: str, reason: str, unit, due_date:
         record.people.set(people)
         record.cases.set(cases)
         record.findings.set(findings)
+        record.tasks.set(task_ids)
         _follow_up_append(record, actor=actor, note=reason.strip(), from_status="", due_date=due_date, at=now)
         _notify_unit(record)
     return record

@@ -78,12 +78,17 @@ INDICATORS: dict[str, dict[str, object]] = {
     "volume": {"label": _("Volume"), "kind": "count"},
     # Not from case events: the mean inspection score (services/inspection_index.py), 0–100, taken as score / 100.
     "inspection_score": {"label": _("Inspection score (暗访得分)"), "kind": "score"},
+    # Not from case events either: the campaign's tasks and progress reports (services/task_index.py). Weighed
+    # only by a version that names them, so the figures of older versions stay exactly as published.
+    "task_report_on_time_rate": {"label": _("Progress reports on time (进度报送及时率)"), "kind": "task"},
+    "tasks_lagging_rate": {"label": _("Tasks behind or overdue (任务滞后率)"), "kind": "task", "negative": True},
 }
 # Not an indicator: the stints left out of the denominators (returned to the centre, shelved).
 EXCLUDED = "excluded"
 SUBJECT_INDICATORS = {
     "unit": ["sign_on_time_rate", "handled_rate", "handled_on_time_rate", "closed_rate", "rework_rate",
-             "overdue_count", "satisfaction_rate", "inspection_score"],
+             "overdue_count", "satisfaction_rate", "inspection_score", "task_report_on_time_rate",
+             "tasks_lagging_rate"],
     "district": ["closed_rate", "closed_on_time_rate", "public_report_rate", "inspection_score"],
     "inspector": ["valid_report_rate", "verify_on_time_rate"],
 }
@@ -128,7 +133,7 @@ class SubjectKpis:
         out = {}
         for code in codes:
             tally = self.tallies.get(code) or Tally()
-            if INDICATORS[code]["kind"] == "score":
+            if INDICATORS[code]["kind"] in ("score", "task"):
                 out[code] = {"num": None, "den": None, "value": None}  # filled in by the index's component
             elif INDICATORS[code]["kind"] == "count":
                 out[code] = {"num": tally.num, "den": None, "value": tally.num}

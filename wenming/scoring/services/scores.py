@@ -13,7 +13,7 @@ from wenming.common.access import scope_for
 from wenming.common.roles import PUBLISHERS
 from wenming.common.services.audit import audit_event_record
 from wenming.scoring.models import IndexVersion, Period, ScoreCorrection, ScoreSnapshot, SnapshotStatus
-from wenming.scoring.services import inspection_index, kpi
+from wenming.scoring.services import inspection_index, kpi, task_index
 
 FIRST_DAY = dt.date(2000, 1, 1)
 GRADE_BANDS = [(90, "A"), (75, "B"), (60, "C"), (40, "D")]
@@ -62,6 +62,15 @@ def validate_weights(subject: str, weights: dict) -> None:
     if any(float(w) < 0 for w in weights.values()) or abs(total - 100) > 1e-6:
         raise WorkflowError(_("Weights: the weights must be positive and add up to 100 (now %(total)s).")
                             % {"total": round(total, 2)})
+
+
+def indicator_codes(subject: str, version: IndexVersion) -> list[str]:
+    """The indicators a snapshot under ``version`` carries: the task indicators only when the version weighs one
+    of them, so a version set before they existed computes (and recomputes) exactly what it published."""
+    codes = kpi.SUBJECT_INDICATORS[subject]
+    if not set(task_index.CODES) & set(version.weights):
+        codes = [c for c in codes if c not in task_index.CODES]
+    return list(codes)
 
 
 def index_version_for(subject: str, day: dt.date) -> IndexVersion:
@@ -143,12 +152,21 @@ def figures_compute(*, subject: str, start: dt.date, end: dt.date, version: Inde
     for key, group in inspected.items():
         # A unit with inspected sites and no case in the period is still scored (and marked for its volume).
         tallies.setdefault(key, kpi.SubjectKpis(key=key, name=group["name"]))
-    codes = kpi.SUBJECT_INDICATORS[subject]
+    codes = indicator_codes(subject, version)
+    tasked = {}
+    if task_index.REPORTS in codes:
+        tasked = task_index.task_component(subject=subject, start=start, end=end,
+                                           cutoff=min(end_at, cutoff or timezone.now()))
+    for key, group in tasked.items():
+        # Likewise a unit with tasks and no case: its task work is scored.
+        tallies.setdefault(key, kpi.SubjectKpis(key=key, name=group["name"]))
     rows, evidence = {}, {}
     for key, subject_kpis in tallies.items():
         indicators = subject_kpis.figures(codes)
         if key in inspected:
             indicators[inspection_index.CODE] = inspected[key]["figure"]
+        if key in tasked:
+            indicators.update(tasked[key]["figures"])
         volume = subject_kpis.tallies["volume"].num if "volume" in subject_kpis.tallies else 0
         row = {"key": key, "name": subject_kpis.name, "volume": volume, "indicators": indicators}
         row["index"] = score(row, version)
@@ -160,6 +178,9 @@ def figures_compute(*, subject: str, start: dt.date, end: dt.date, version: Inde
         }
         if key in inspected:
             evidence[key][inspection_index.SITES] = inspected[key]["sites"]
+        if key in tasked:
+            evidence[key][task_index.TASK_DUES] = tasked[key]["dues"]
+            evidence[key][task_index.TASK_LAGGING] = tasked[key]["lagging"]
     rank_subjects(rows, version.min_volume)
     return {"rows": rows, "cutoff": (cutoff or kpi.Period(start, end).end_at).isoformat()}, evidence
 

@@ -16,4 +16,4 @@ class Command(BaseCommand):
             "{findings} findings filed as cases.".format(**counts)))
         self.stdout.write("Storefront checks (门前五包): {checks} checks, {notices} notices, {cases} unfixed filed as cases, {repeat_offenders} repeat offenders.".format(**storefronts_demo_build()))  # noqa: E501
         self.stdout.write("Road chiefs: {chiefs} chiefs, {patrols} patrols, {findings} problems reported.".format(**patrols_demo_build()))
-        self.stdout.write(f"Index versions weighing the inspection score (暗访得分): {index_weights_demo_build()} made now.")
+        self.stdout.write(f"Index versions weighing the inspection score (暗访得分) and task work: {index_weights_demo_build()} made now.")
