@@ -225,7 +225,7 @@ def task_workbook(task: Task, *, today: dt.date) -> bytes:
     fields = [
         (_("Code"), t.code), (_("Title"), t.title), (_("Kind"), t.get_kind_display()),
         (_("Action"), f"{t.action.code} {t.action.name}" if t.action_id else ""),
-        (_("Description"), t.description), (_("Scope"), t.scope),
+        (pgettext("task", "Description"), t.description), (_("Scope"), t.scope),
         (_("Lead unit"), t.lead_unit.name if t.lead_unit_id else ""),
         (_("Cooperating units"), "、".join(u.name for u in t.cooperating_units.all())),
         (_("Task force"), t.task_force.name if t.task_force_id else ""),
