@@ -19,17 +19,23 @@ from rest_framework import serializers
 
 from wenming.api.serializers import BoundedDateField
 from wenming.campaign.forms import MultipleFileField
-from wenming.campaign.models import Action, ActionKind, Milestone, ProgressReport, Task, TaskStatus
+from wenming.campaign.models import Action, ActionKind, Milestone, ProgressReport, Task, TaskKind, TaskStatus
 from wenming.common.uploads import photos_check
 
 STATUS_KEYS = [str(s) for s in TaskStatus]
+
+
+# Plain strings in the schema, their values in the description: drf-spectacular names every enum by its field
+# name, and the task's "kind" and "status" would collide with the other apps' enums of those names.
+def _values(choices) -> str:
+    return "One of: " + ", ".join(str(c) for c in choices) + "."
 
 
 class ActionSerializer(serializers.ModelSerializer):
     """One of the campaign's actions, with its tasks (in your scope) counted by status today."""
 
     campaign = serializers.CharField(source="campaign.code", read_only=True)
-    kind = serializers.ChoiceField(choices=ActionKind.choices, read_only=True)
+    kind = serializers.CharField(read_only=True, help_text=_values(ActionKind))
     tasks = serializers.IntegerField(source="task_total", read_only=True, help_text="Tasks of the action.")
     tasks_by_status = serializers.SerializerMethodField(help_text="Tasks by status: " + ", ".join(STATUS_KEYS) + ".")
 
@@ -72,8 +78,8 @@ class TaskSerializer(serializers.ModelSerializer):
     planned_value = serializers.DecimalField(source="planned", max_digits=24, decimal_places=2, read_only=True,
                                              help_text="The value the plan expects today (milestones, else linear).")
     percent = serializers.IntegerField(read_only=True, help_text="Current value as a share of the target, 0–100.")
-    status = serializers.ChoiceField(choices=TaskStatus.choices, read_only=True,
-                                     help_text="Computed for today: " + ", ".join(STATUS_KEYS) + ".")
+    kind = serializers.CharField(read_only=True, help_text=_values(TaskKind))
+    status = serializers.CharField(read_only=True, help_text="Computed for today. " + _values(TaskStatus))
     status_label = serializers.CharField(read_only=True)
     next_report_due = serializers.DateField(read_only=True, allow_null=True,
                                             help_text="Null when nothing is reported (done, or measured otherwise).")
