@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from wenming.api import task_serializers as ser
 from wenming.api.views import ERRORS
 from wenming.campaign import exports
-from wenming.campaign.models import Action, Campaign, ProgressEvidence, ProgressReport, Task
+from wenming.campaign.models import Action, Campaign, Measure, ProgressEvidence, ProgressReport, Task
 from wenming.campaign.services.tasks import Upload, can_report, progress_report
 from wenming.common.access import get_or_404, restrict
 from wenming.common.files import display_name, upload_read
@@ -112,7 +112,9 @@ class TaskViewSet(viewsets.GenericViewSet):
     def _detail(self, request, task: Task) -> Response:
         [task] = exports.task_figures([task], today=timezone.localdate())
         last = task.reports.select_related("unit").order_by("-reported_at", "-id").first()
-        context = {"request": request, "last_report": last, "can_report": can_report(request.user, task)}
+        # As the task page offers the form: a task measured from cases or sites takes no reports.
+        reports = task.measure == Measure.REPORTED and can_report(request.user, task)
+        context = {"request": request, "last_report": last, "can_report": reports}
         return Response(ser.TaskDetailSerializer(task, context=context).data)
 
     @extend_schema(methods=["GET"], responses={200: ser.ReportSerializer(many=True), **ERRORS},

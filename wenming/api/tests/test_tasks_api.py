@@ -254,8 +254,25 @@ def test_bad_reports_are_refused_in_the_apis_format(client, token, made, payload
     assert not ProgressReport.objects.filter(task=task).exists()
 
 
+def test_a_person_without_roles_sees_no_task(client, made):
+    from wenming.api.services.keys import api_key_issue
+    from wenming.org.models import Person
+
+    nobody = Person.objects.create(username="nobody", display_name="无角色")
+    _key, raw = api_key_issue(name="no roles", person=nobody)
+    headers = {"HTTP_AUTHORIZATION": f"Token {raw}"}
+    assert client.get(f"{API}/tasks/", **headers).json()["count"] == 0
+    assert all(a["tasks"] == 0 for a in client.get(f"{API}/actions/", **headers).json()["results"])
+    assert client.get(f"{API}/tasks/{made['behind'].pk}/", **headers).status_code == 404
+    response = client.post(f"{API}/tasks/{made['behind'].pk}/reports/", {"value": "50", "narrative": "x"},
+                           content_type="application/json", **headers)
+    assert response.status_code == 404
+    assert not ProgressReport.objects.exists()
+
+
 def test_a_task_measured_from_cases_refuses_reports(client, token, campaign):
     task = Task.objects.get(campaign=campaign, code="R04-1")
+    assert client.get(f"{API}/tasks/{task.pk}/", **token("paiqian")).json()["can_report"] is False
     response = client.post(f"{API}/tasks/{task.pk}/reports/", {"value": "10", "narrative": "x"},
                            content_type="application/json", **token("paiqian"))
     assert response.status_code == 409 and response.json()["code"] == "refused"
