@@ -35,8 +35,7 @@ from wenming.org.models import Unit
 
 def _campaign(code: str = "") -> Campaign:
     """The campaign of that code, or the current one (the latest to start); 404 when there is none."""
-    qs = Campaign.objects.filter(code=code) if code else Campaign.objects.order_by("-starts_on", "code")
-    campaign = qs.first()
+    campaign = exports.campaign_named(code)
     if campaign is None:
         raise Http404
     return campaign

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from wenming.campaign import exports
-from wenming.campaign.models import Campaign, Task, TaskKind, TaskStatus
+from wenming.campaign.models import Task, TaskKind, TaskStatus
 from wenming.common.access import can, get_or_404
 from wenming.common.db_router import replica_reads
 from wenming.common.files import content_disposition
@@ -48,12 +48,6 @@ def _xlsx(data: bytes, name: str, fallback: str) -> HttpResponse:
     return response
 
 
-def campaign_named(code: str) -> Campaign | None:
-    """The campaign of that code, or the current one (the latest to start) when none is named."""
-    qs = Campaign.objects.filter(code=code) if code else Campaign.objects.order_by("-starts_on", "code")
-    return qs.first()
-
-
 @replica_reads
 @require_safe
 @login_required
@@ -67,7 +61,7 @@ def tasks_export(request):
         messages.error(request, _("Not exported: %(errors)s") % {"errors": errors})
         return redirect("campaign:overview")
     filters = form.cleaned_data
-    campaign = campaign_named(filters["campaign"])
+    campaign = exports.campaign_named(filters["campaign"])
     if campaign is None:
         raise Http404
     today = timezone.localdate()

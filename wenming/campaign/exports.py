@@ -42,6 +42,13 @@ _TOTAL = Case(
 )
 
 
+def campaign_named(code: str = "") -> Campaign | None:
+    """The campaign of that code, or the current one (the latest to start, as the pages take it) when none is
+    named."""
+    qs = Campaign.objects.filter(code=code) if code else Campaign.objects.order_by("-starts_on", "code")
+    return qs.first()
+
+
 def task_rows(*, user, campaign: Campaign | None = None) -> QuerySet[Task]:
     """The tasks the person may see (of one campaign, when given), with what a row shows read in the same
     queries: action, task force, lead unit, cooperating units and milestones. In the list's order: the article's
