@@ -32,7 +32,6 @@ from wenming.org.models import Unit
 
 # More tasks than any campaign has (the article's ~100 and years of supervision items); past it the list is cut.
 MAX_ROWS = 20_000
-FILTER_KEYS = ("action", "status", "lead_unit", "unit", "task_force", "kind", "due_after", "due_before", "q")
 
 # ``Task.target_total`` in SQL (a number per area × the areas, 1 for done, else the value), for the done filter.
 _TOTAL = Case(
