@@ -109,3 +109,14 @@ def test_sql_total_agrees_with_target_total(campaign):
     for t in Task.objects.filter(campaign=campaign):
         assert Decimal(totals[t.pk]) == Decimal(t.target_total), t.code
     assert {t.target_kind for t in Task.objects.filter(campaign=campaign)} == {"count", "percent", "done"}
+
+
+def test_the_pages_link_their_workbooks(client, people, task, campaign):
+    client.force_login(people["chengguan"])
+    overview = client.get(reverse("campaign:overview")).content.decode()
+    assert f'href="{reverse("campaign:tasks_export")}"' in overview
+    page = client.get(reverse("campaign:task", args=[task.pk])).content.decode()
+    assert f'href="{reverse("campaign:task_export", args=[task.pk])}"' in page
+    force = campaign.task_forces.first()
+    board = client.get(reverse("campaign:force", args=[force.pk])).content.decode()
+    assert f'{reverse("campaign:tasks_export")}?task_force={force.code}"' in board
