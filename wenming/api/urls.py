@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from wenming.api import open311, views
+from wenming.api import open311, task_views, views
 from wenming.evaluation import api as evaluation_api
 from wenming.evaluation import forecast_views as evaluation_forecast
 from wenming.inspections import api as inspections_api
@@ -13,6 +13,8 @@ router.register("cases", views.CaseViewSet, basename="case")
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("sites", views.SiteViewSet, basename="site")
+router.register("actions", task_views.ActionViewSet, basename="action")
+router.register("tasks", task_views.TaskViewSet, basename="task")
 router.register("evaluation/editions", evaluation_api.EditionViewSet, basename="evaluation-edition")
 router.register("evaluation/criteria", evaluation_api.CriterionViewSet, basename="evaluation-criterion")
 router.register("evaluation/risks", evaluation_api.RiskRecordViewSet, basename="evaluation-risk")

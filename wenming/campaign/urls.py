@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "campaign"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("forces/<int:pk>/", views.force_board, name="force"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/report/", views.task_report, name="task_report"),
+    path("tasks/export.xlsx", export_views.tasks_export, name="tasks_export"),
+    path("tasks/<int:pk>/export.xlsx", export_views.task_export, name="task_export"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("supervision/", views.supervision_list, name="supervision"),
     path("map/", views.battle_map, name="map"),

@@ -376,6 +376,10 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "campaign:task_report": (post(expect(400, (ANON, LOGIN)), kwargs={"pk": "task"},
                                   counts=("campaign.progressreport",)),),
     "campaign:evidence": (get(STAFF_ONLY, kwargs={"pk": "progress_evidence"}, download=True),),
+    # The task workbooks (issue 18): the list (filtered as the REST list) and one task's, for all staff.
+    "campaign:tasks_export": (get(STAFF_ONLY, download=True), get(STAFF_ONLY, query="status=behind&action=R06",
+                                                                  download=True)),
+    "campaign:task_export": (get(STAFF_ONLY, kwargs={"pk": "task"}, download=True),),
     "campaign:supervision": (get(STAFF_ONLY),),
     "campaign:map": (get(STAFF_ONLY),),
     "campaign:map_data": (get(STAFF_ONLY),),
@@ -616,6 +620,15 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:case-detail": (get(expect(404, (ANON, 401), (SEES_CASE, 200)), kwargs=CASE),
                         get(expect(404, (ANON, 401)), kwargs={"pk": "=999999999"})),
     **_api_actions(),
+    # The campaign (issue 18): tasks are every staff role's to read; an empty report post is invalid for all
+    # (who may report on which task is the service's rule, tested in api/tests/test_tasks_api.py).
+    "api:action-list": (get(expect(200, (ANON, 401))),),
+    "api:task-list": (get(expect(200, (ANON, 401))), get(expect(200, (ANON, 401)), query="status=overdue&unit=CGJ")),
+    "api:task-detail": (get(expect(200, (ANON, 401)), kwargs={"pk": "task"}),
+                        get(expect(404, (ANON, 401)), kwargs={"pk": "=999999999"})),
+    "api:task-reports": (get(expect(200, (ANON, 401)), kwargs={"pk": "task"}),
+                         post(expect(400, (ANON, 401)), kwargs={"pk": "task"}, counts=("campaign.progressreport",),
+                              csrf="api")),
     "api:category-list": (get(expect(200, (ANON, 401))),),
     "api:category-detail": (get(expect(200, (ANON, 401)), kwargs={"code": "category_code"}),),
     "api:unit-list": (get(expect(200, (ANON, 401))),),
