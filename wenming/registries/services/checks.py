@@ -12,7 +12,14 @@ from wenming.cases.models import Case, EventAction
 from wenming.cases.services.workflow import event_append
 from wenming.common.access import locked_in_scope
 from wenming.registries.errors import RegistryError
-from wenming.registries.models import CheckResult, RecordStatus, Registry, RegistryCheck, RegistryKind, RegistryRecord
+from wenming.registries.models import (
+    CheckResult,
+    RecordStatus,
+    Registry,
+    RegistryCheck,
+    RegistryKind,
+    RegistryRecord,
+)
 from wenming.registries.services.imports import number_normalise, number_problem
 
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from wenming.org.models import Area
-from wenming.registries.models import COMPLIANT, RecordStatus, Registry, RegistryFigure, RegistryKind, RegistryRecord
+from wenming.registries.models import (
+    COMPLIANT,
+    RecordStatus,
+    Registry,
+    RegistryFigure,
+    RegistryKind,
+    RegistryRecord,
+)
 
 
 @dataclass

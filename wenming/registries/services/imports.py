@@ -369,6 +369,8 @@ def _counts_import(registry: Registry, job: RegistryImport, log: _Log, path: Pat
             problems.append((titles["area_code"], _("the area %(code)s appears twice") % {"code": code}))
         elif level_given and area[1] != level_given:
             problems.append((titles["area_code"], _("give every area at the same level (the first line's)")))
+        else:
+            level_given = level_given or area[1]
         numbers = {}
         for field_name in ("total", "compliant", "dangerous"):
             text = _cell(values, positions, field_name)
@@ -383,7 +385,6 @@ def _counts_import(registry: Registry, job: RegistryImport, log: _Log, path: Pat
             for column, message in problems:
                 log.error(line, column, message)
             continue
-        level_given = level_given or area[1]
         tallies[area[0]] = Tally(numbers["total"], numbers["compliant"], numbers["dangerous"])
     if job.rows_refused or not tallies:
         log.fatal(_("The counts are taken whole or not at all: nothing was written."))
