@@ -100,8 +100,10 @@ class RegistryImport(models.Model):
 class RegistryRecord(models.Model):
     """One e-bike or dog: its number (plate or licence, normalised), status and community. Nothing personal."""
 
+    # A million rows are upserted per import: no index beyond the unique (register, number) one, which also serves
+    # the register's own lookups, and the community's, which serves the counts and the area filter.
     registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="records",
-                                 verbose_name=_("register"))
+                                 verbose_name=_("register"), db_index=False)
     number = models.CharField(_("number"), max_length=32)
     status = models.CharField(_("status"), max_length=10, choices=RecordStatus.choices)
     dangerous = models.BooleanField(_("dangerous breed (烈性犬)"), default=False)
@@ -111,14 +113,13 @@ class RegistryRecord(models.Model):
     # Absent from the latest full snapshot: kept (a case may have checked it) but counted nowhere.
     active = models.BooleanField(_("active"), default=True)
     last_import = models.ForeignKey(RegistryImport, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("last import"))
+                                    related_name="+", verbose_name=_("last import"), db_index=False)
 
     class Meta:
         ordering = ["registry", "number"]
         verbose_name = _("register record")
         verbose_name_plural = _("register records")
         constraints = [models.UniqueConstraint(fields=["registry", "number"], name="registry_record_number_unique")]
-        indexes = [models.Index(fields=["registry", "active", "area"], name="registry_record_counting")]
 
     def __str__(self) -> str:
         return self.number
