@@ -109,7 +109,7 @@ def registry_import_page(request, kind: str):
     return render(request, "registries/import.html", {
         "registry": registry, "form": form, "job": job,
         "is_dog": registry.kind == RegistryKind.DOG,
-    })
+    }, status=400 if form.errors else 200)
 
 
 @login_required

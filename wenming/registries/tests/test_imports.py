@@ -120,3 +120,14 @@ def test_dogs_from_xlsx(dogs, street, tmp_path):
     assert job.ignored_columns == ["身份证号"]
     assert registry_rates(kind="dog", level="street") == {"T90": (3, 1)}
     assert RegistryFigure.objects.get(area__code="T90", registry=dogs).dangerous == 1
+
+
+def test_the_demo_registers(db):
+    from wenming.demo.registries import registries_demo_build
+
+    assert registries_demo_build(communities=6, per_community=10) == 6
+    assert RegistryImport.objects.filter(status=RegistryImport.Status.DONE).count() == 6
+    for kind in ("ebike", "dog"):
+        assert registry_city_rate(kind=kind) is not None
+        assert RegistryFigure.objects.filter(registry__kind=kind).values("as_of").distinct().count() == 3
+    assert registries_demo_build() == 0  # once only
