@@ -93,9 +93,10 @@ def registry_records(request, kind: str):
 @login_required
 def registry_import_page(request, kind: str):
     registry = _kept(request, kind)
-    form = RegistryImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = RegistryImportForm(request.POST if posted else None, request.FILES if posted else None)
     job = None
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
             for chunk in upload.chunks():
