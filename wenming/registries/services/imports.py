@@ -32,7 +32,7 @@ from openpyxl import load_workbook
 
 from wenming.common.tabular_import import cell_text
 from wenming.org.models import Area, AreaLevel
-from wenming.registries.errors import NotRegistryKeeper
+from wenming.registries.errors import NotRegistryKeeper, RegistryError
 from wenming.registries.models import (
     KIND_STATUSES,
     RecordStatus,
@@ -51,6 +51,8 @@ MAX_ERRORS = 100
 # many refused lines the snapshot retires nothing (documented in docs/registries.md).
 MAX_KEPT = 100_000
 NUMBER_MAX = 32
+# An import still marked running after this long was stopped (killed, crashed): it no longer blocks the next one.
+RUNNING_STALE = dt.timedelta(hours=2)
 NUMBER = re.compile(r"^[0-9A-Z\u3400-\u9fff·.\-_/]+$")
 
 # Canonical column → the titles it is read from (the police systems' own, then English).
@@ -191,11 +193,23 @@ def registry_import(*, registry_id: int, path: Path, kind: str, as_of: dt.date, 
                     file_name: str = "") -> RegistryImport:
     """Import one export into the register (see the module's docstring) and return its log row. ``actor`` None is
     the system (a command, the demo, the benchmark); a person must be of the owning department or an administrator."""
+    if kind not in RegistryImport.Kind.values:
+        raise RegistryError(_("Unknown kind of file %(kind)s.") % {"kind": kind})
     registry = Registry.objects.select_related("owner_unit").get(pk=registry_id)
     if actor is not None and not registry_kept_by(actor, registry):
         raise NotRegistryKeeper(_("Only the department that keeps this register imports into it."))
-    job = RegistryImport.objects.create(registry=registry, kind=kind, file_name=(file_name or path.name)[:200],
-                                        as_of=as_of, imported_by=actor, started_at=timezone.now())
+    with transaction.atomic():
+        # One import of a register at a time: two snapshots interleaved would retire each other's records. The
+        # register's row is the lock; an import still "running" after RUNNING_STALE was killed and no longer counts.
+        Registry.objects.select_for_update().filter(pk=registry.pk).first()
+        now = timezone.now()
+        running = RegistryImport.objects.filter(registry=registry, status=RegistryImport.Status.RUNNING,
+                                                started_at__gte=now - RUNNING_STALE).first()
+        if running is not None:
+            raise RegistryError(_("Another import of this register is running (started %(at)s): wait for it to "
+                                  "end.") % {"at": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M")})
+        job = RegistryImport.objects.create(registry=registry, kind=kind, file_name=(file_name or path.name)[:200],
+                                            as_of=as_of, imported_by=actor, started_at=now)
     log = _Log(job)
     try:
         if kind == RegistryImport.Kind.RECORDS:
@@ -222,23 +236,32 @@ def _communities() -> tuple[dict[str, int], dict[str, int | None]]:
     return by_code, by_name
 
 
+_COLUMNS = ("registry_id", "number", "status", "dangerous", "area_id", "registered_on", "expires_on", "active",
+            "last_import_id")
+# PostgreSQL: each batch is copied into a temporary table (COPY: no statement to parse per row) and upserted from it.
+_BATCH_TABLE = """CREATE TEMPORARY TABLE IF NOT EXISTS registry_import_batch (registry_id bigint, number varchar(32),
+    status varchar(10), dangerous boolean, area_id bigint, registered_on date, expires_on date, active boolean,
+    last_import_id bigint) ON COMMIT DELETE ROWS"""
+
+
 def _upsert(rows: list[tuple]) -> None:
-    """Insert or update the batch's records on (register, number), in one statement or a prepared one repeated."""
+    """Insert or update the batch's records on (register, number), in the caller's transaction."""
     table = connection.ops.quote_name(RegistryRecord._meta.db_table)
-    columns = ["registry_id", "number", "status", "dangerous", "area_id", "registered_on", "expires_on", "active",
-               "last_import_id"]
-    updated = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    columns = ", ".join(_COLUMNS)
+    updated = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
     tail = f" ON CONFLICT (registry_id, number) DO UPDATE SET {updated}"
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement of many rows: far fewer round trips than one per row.
-            for start in range(0, len(rows), 1000):
-                chunk = rows[start:start + 1000]
-                cursor.execute(head + ", ".join([one] * len(chunk)) + tail, [v for row in chunk for v in row])
+            cursor.execute(_BATCH_TABLE)
+            with cursor.cursor.copy(f"COPY registry_import_batch ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM registry_import_batch" + tail)
+            cursor.execute("TRUNCATE registry_import_batch")
         else:
-            cursor.executemany(head + one + tail, rows)
+            # SQLite runs in the process: one prepared statement repeated is as fast as it gets.
+            one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {one}" + tail, rows)
 
 
 def _numbers_touch(registry: Registry, job: RegistryImport, numbers: list[str]) -> None:

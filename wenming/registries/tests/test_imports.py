@@ -131,3 +131,24 @@ def test_the_demo_registers(db):
         assert registry_city_rate(kind=kind) is not None
         assert RegistryFigure.objects.filter(registry__kind=kind).values("as_of").distinct().count() == 3
     assert registries_demo_build() == 0  # once only
+
+
+def test_one_import_of_a_register_at_a_time(ebikes, street, tmp_path):
+    from django.utils import timezone
+
+    from wenming.registries.errors import RegistryError
+
+    running = RegistryImport.objects.create(registry=ebikes, kind="records", file_name="a.csv", as_of=AS_OF,
+                                            started_at=timezone.now())
+    with pytest.raises(RegistryError, match="Another import"):
+        _import(ebikes, _hand_made(tmp_path))
+    # One still "running" hours later was killed: it no longer blocks.
+    RegistryImport.objects.filter(pk=running.pk).update(started_at=timezone.now() - dt.timedelta(hours=3))
+    assert _import(ebikes, _hand_made(tmp_path)).status == RegistryImport.Status.DONE
+
+
+def test_the_command(ebikes, street, tmp_path):
+    from django.core.management import call_command
+
+    call_command("registry-import", "ebike", str(_hand_made(tmp_path)), "--as-of", "2026-06-30")
+    assert registry_rates(kind="ebike", level="street") == {"T90": (6, 4)}

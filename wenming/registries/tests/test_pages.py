@@ -8,6 +8,7 @@ from django.urls import reverse
 from wenming.cases.models import Case, CaseEvent, EventAction
 from wenming.cases.services import workflow as wf
 from wenming.org.models import Area, AreaLevel
+from wenming.public.selectors import public_step_text
 from wenming.registries.models import CheckResult, RegistryCheck, RegistryImport
 from wenming.registries.services.imports import registry_import
 
@@ -95,6 +96,7 @@ def test_case_check_answers_the_status_only_and_is_logged(client, people, ebike_
     assert event.data == {"registry": "ebike", "number": "A4", "result": "unplated"}
     case = Case.objects.get(pk=ebike_case.pk)
     assert case.version == version + 1 and case.state == ebike_case.state
+    assert public_step_text(event) is None  # between staff: not on the public status page
     client.post(reverse("registries:check", args=[ebike_case.pk]), {"registry": imported_registry_id(),
                                                                     "number": "ZZ9"})
     assert RegistryCheck.objects.filter(case=ebike_case).latest("pk").result == CheckResult.UNREGISTERED
