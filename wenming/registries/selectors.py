@@ -131,7 +131,7 @@ def area_trend(*, registry: Registry, area: Area | None) -> list[dict]:
 def area_breadcrumb(area: Area | None) -> list[Area]:
     if area is None:
         return []
-    codes = area.path.strip("/").split("/")
+    codes = area.path.strip("/").split("/")[1:]  # the city is the trail's first link already
     by_code = {a.code: a for a in Area.objects.filter(code__in=codes).defer("geometry")}
     return [by_code[c] for c in codes if c in by_code]
 
