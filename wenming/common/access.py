@@ -304,7 +304,7 @@ RULES: dict[str, Rule] = {
     # role; the records (numbers and their communities) and the import logs only by the owning department (a unit
     # role in the owning unit or a unit above it) and administrators; no area role reaches them. A check made from a
     # case (status only) follows its case. Written only through wenming.registries.services.
-    "registries.registry": Rule(reference=True, view_roles=NOT_FIELD),
+    "registries.registry": Rule(reference=True, view_roles=NOT_FIELD, delete_roles=frozenset()),
     "registries.registryfigure": Rule(reference=True, view_roles=NOT_FIELD, change_roles=frozenset()),
     "registries.registryrecord": Rule(view_roles=REGISTER_KEEPERS, change_roles=frozenset(),
                                       unit_lookups=("registry__owner_unit__path",)),

@@ -190,6 +190,8 @@ ADMIN_MODELS = {
     **admin_rows("campaign.task", view=STAFF, sees=STAFF, change=HQ, delete=NOBODY),
     **admin_rows("campaign.progressreport", view=STAFF, sees=STAFF, change=NOBODY),
     **admin_rows("campaign.meeting", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=HQ, delete=NOBODY),
+    # The police registers: configured by administrators, read by office roles, never deleted (records hang off them).
+    **admin_rows("registries.registry", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, delete=NOBODY),
     **admin_rows("cases.category", view=STAFF, sees=STAFF),
     **admin_rows("cases.timelimit", view=STAFF, sees=STAFF),
     **admin_rows("cases.routingrule", view=NO_INSPECTOR, sees=NO_INSPECTOR),
