@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "wenming.public",
     "wenming.evaluation",
     "wenming.inspections",
+    "wenming.registries",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -30,6 +30,7 @@ urlpatterns = [
     path("campaign/", include("wenming.campaign.urls")),
     path("evaluation/", include("wenming.evaluation.urls")),
     path("inspections/", include("wenming.inspections.urls")),
+    path("registries/", include("wenming.registries.urls")),
     path("reports/", include("wenming.reports.urls")),
     path("", include("wenming.public.urls")),  # /citizen/… and the hotline at /cases/hotline/
     path("api/v1/", include("wenming.api.urls")),

@@ -35,6 +35,7 @@ from wenming.cases.models import (
     Evidence,
     SupervisionNotice,
 )
+from wenming.cases.panels import case_panels
 from wenming.cases.services import escalation as esc
 from wenming.cases.services import workflow as wf
 from wenming.cases.services.actions import (
@@ -267,6 +268,8 @@ def _case_page(request, case: Case, *, failed: tuple[str, object] | None = None)
         # The tracking code is the reporter's key to the public status page and the rating: the command
         # centre reads it to a caller; nobody else needs it (a unit could otherwise rate its own work).
         "show_tracking": bool(roles & COMMAND_OR_ADMIN),
+        # Panels of the apps above cases (the registers' 登记核查): see cases/panels.py.
+        "panels": case_panels(case=case, user=user),
     })
 
 

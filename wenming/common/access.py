@@ -23,6 +23,7 @@ from wenming.common.roles import (
     INSPECTION_PLANNERS,
     MATERIAL_REVIEWERS,
     NOT_FIELD,
+    REGISTER_KEEPERS,
     RISK_READERS,
     STOREFRONT_READERS,
     Role,
@@ -299,6 +300,18 @@ RULES: dict[str, Rule] = {
         area_lookups=("requirement__lead_unit__area__path", "requirement__responsible_units__area__path"),
         unit_lookups=("requirement__lead_unit__path", "requirement__responsible_units__path"),
     ),
+    # The police registers (电动自行车备案, 养犬登记): the registers and their per-area figures are read by every office
+    # role; the records (numbers and their communities) and the import logs only by the owning department (a unit
+    # role in the owning unit or a unit above it) and administrators; no area role reaches them. A check made from a
+    # case (status only) follows its case. Written only through wenming.registries.services.
+    "registries.registry": Rule(reference=True, view_roles=NOT_FIELD, delete_roles=frozenset()),
+    "registries.registryfigure": Rule(reference=True, view_roles=NOT_FIELD, change_roles=frozenset()),
+    "registries.registryrecord": Rule(view_roles=REGISTER_KEEPERS, change_roles=frozenset(),
+                                      unit_lookups=("registry__owner_unit__path",)),
+    "registries.registryimport": Rule(view_roles=REGISTER_KEEPERS, change_roles=frozenset(),
+                                      delete_roles=frozenset(), unit_lookups=("registry__owner_unit__path",)),
+    "registries.registrycheck": Rule(change_roles=frozenset(), delete_roles=frozenset(),
+                                     area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
 }
 
 

@@ -96,3 +96,7 @@ READINESS_WATCHERS = roles(Role.EVAL_OFFICE, Role.SHIFT_LEADER, Role.ADMIN)
 STOREFRONT_CHECKERS = COMMAND | UNIT_ROLES | roles(Role.GRID_WORKER)
 # Who reads the checks, notices and repeat counts: every office role in scope, and the grid workers who check.
 STOREFRONT_READERS = NOT_FIELD | roles(Role.GRID_WORKER)
+# -- the police registers (wenming.registries: 电动自行车备案, 养犬登记) -------------------------------------------------
+# Who may read a register's records and import its exports: the owning department's people (unit roles, scoped to
+# the owning unit in access.RULES) and the administrator. Everyone else reads the per-area figures only.
+REGISTER_KEEPERS = UNIT_ROLES | ADMIN_ONLY

@@ -45,6 +45,9 @@ class EventAction(models.TextChoices):
     FOLLOW_UP_CONFIRMED = "follow_up_confirmed", _("Confirmed closed after the follow-up")
     # A phone callback (回访) that did not reach the citizen: logged, so the hotline knows how often it tried.
     CALLBACK_UNREACHED = "callback_unreached", _("Callback: citizen not reached")
+    # A plate or licence number looked up in a police register from the case (wenming.registries): logged, not a
+    # step of the workflow (the state stays; KPIs and the public status page ignore it).
+    REGISTRY_CHECK = "registry_check", _("Register check (登记核查)")
 
 
 

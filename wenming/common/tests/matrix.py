@@ -227,6 +227,7 @@ def world_build() -> World:
     world.keys.update({"sf_shop": str(sf_shop.pk), "sf_notice": str(sf_check.issued_notice.pk),
                        "sf_photo": str(sf_check.items.get(duty="order").pk)})
     world.keys.update(_patrol_world(w.p["jiedao"]))
+    _registry_world(cgj)
 
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
@@ -339,6 +340,21 @@ def _patrol_world(jiedao) -> dict[str, str]:
     patrol = patrol_services.patrol_start(actor=jiedao, chief_id=chief.pk)
     patrol_services.patrol_checkin(actor=jiedao, patrol_id=patrol.pk, lng=chief.segment.lng, lat=chief.segment.lat)
     return {"patrol_chief": str(chief.pk), "patrol": str(patrol.pk)}
+
+
+def _registry_world(owner) -> None:
+    """The e-bike register kept by ``owner`` (城管 桃城分局 here, so the matrix's unit is the owning department), with
+    one record (MX00001) and its figures."""
+    import datetime as dt
+
+    from wenming.org.models import Area, AreaLevel
+    from wenming.registries.models import RecordStatus, Registry, RegistryKind, RegistryRecord
+    from wenming.registries.services.figures import figures_compute
+
+    registry = Registry.objects.create(code="ebike", kind=RegistryKind.EBIKE, name="电动自行车备案", owner_unit=owner)
+    community = Area.objects.filter(level=AreaLevel.COMMUNITY, path__contains="/131102/").order_by("code").first()
+    RegistryRecord.objects.create(registry=registry, number="MX00001", status=RecordStatus.PLATED, area=community)
+    figures_compute(registry=registry, as_of=dt.date(2026, 3, 1))
 
 
 def _ledger(criterion, campaign) -> dict[str, str]:

@@ -81,6 +81,9 @@ CHECKS_SHOP = CMD | {"jiedao"}
 SEES_INSPECTORS = HQ | {"anfang"}
 # The mock evaluation's audience (READINESS_WATCHERS): the evaluation office, the commander on duty, administrators.
 FORECAST_WATCHERS = frozenset({"ceping", "zhiban", "admin"})
+# The police registers: the world's e-bike register is kept by 城管 桃城分局 (matrix._registry_world); its records and
+# imports are that unit's and the administrators'.
+REGISTER_KEEPERS = CG | ADMIN
 # Who opens the world's patrol (jiedao's, on a road of 桃城区): its chief, the city-wide office roles, the district.
 SEES_PATROL = HQ | {"jiedao", "taocheng"}
 
@@ -187,6 +190,8 @@ ADMIN_MODELS = {
     **admin_rows("campaign.task", view=STAFF, sees=STAFF, change=HQ, delete=NOBODY),
     **admin_rows("campaign.progressreport", view=STAFF, sees=STAFF, change=NOBODY),
     **admin_rows("campaign.meeting", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=HQ, delete=NOBODY),
+    # The police registers: configured by administrators, read by office roles, never deleted (records hang off them).
+    **admin_rows("registries.registry", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, delete=NOBODY),
     **admin_rows("cases.category", view=STAFF, sees=STAFF),
     **admin_rows("cases.timelimit", view=STAFF, sees=STAFF),
     **admin_rows("cases.routingrule", view=NO_INSPECTOR, sees=NO_INSPECTOR),
@@ -593,6 +598,21 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:evaluation-material-list": (get(expect(200, (ANON, 401))),),
     "api:evaluation-material-detail": (get(expect(404, (ANON, 401), (SEES_CRITERION_CG, 200)),
                                            kwargs={"pk": "material_cg"}),),
+    # -- the police registers (电动车·养犬): figures for office roles; records, imports for the owning department ------
+    # (in the world 城管 桃城分局 keeps the e-bike register: matrix._registry_world) and administrators.
+    "registries:list": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), absent=("=MX00001",)),),
+    "registries:detail": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"kind": "=ebike"},
+                              absent=("=MX00001",)),
+                          get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"kind": "=ebike"},
+                              query="area=131102", absent=("=MX00001",))),
+    "registries:records": (get(expect(404, (ANON, LOGIN), (REGISTER_KEEPERS, 200)), kwargs={"kind": "=ebike"},
+                               query="number=MX00001", absent=("=MX00001",), absent_for=ALL - REGISTER_KEEPERS),),
+    "registries:imports": (get(expect(404, (ANON, LOGIN), (REGISTER_KEEPERS, 200)), kwargs={"kind": "=ebike"}),),
+    "registries:import": (get(expect(404, (ANON, LOGIN), (REGISTER_KEEPERS, 200)), kwargs={"kind": "=ebike"}),
+                          post(expect(404, (ANON, LOGIN), (REGISTER_KEEPERS, 400)), kwargs={"kind": "=ebike"},
+                               counts=("registries.registryimport", "registries.registryrecord"))),
+    "registries:check": (post(expect(404, (ANON, LOGIN), (SEES_CASE, 302)), kwargs={"case_pk": "case"},
+                              counts=("registries.registrycheck", "cases.caseevent")),),
     # -- the citizen's pages: the tracking code is the key ------------------------------------------------------
     "public:report": (get(PUBLIC), post(expect(400), counts=("cases.case",))),
     "public:code": (post(expect(400), counts=("public.phoneverification",)),),

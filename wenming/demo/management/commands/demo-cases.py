@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from wenming.cases.models import Case
 from wenming.cases.services.errors import WorkflowError
 from wenming.demo.cases import demo_cases_build
+from wenming.demo.registries import registries_demo_build
 
 
 class Command(BaseCommand):
@@ -22,5 +23,6 @@ class Command(BaseCommand):
             counts = demo_cases_build(count=count, seed=seed, days=days)
         except WorkflowError as exc:
             raise CommandError(str(exc)) from exc
+        registries_demo_build(seed=seed)  # the police registers (电动车·养犬) and their monthly exports
         summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
         self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} demo cases: {summary}"))
