@@ -8,23 +8,11 @@ from shapely import LineString, Point, box
 from wenming.demo.layout import feature_fields
 from wenming.demo.state import CityBuild
 from wenming.org.models import Area, Site, SiteType, Unit
+from wenming.org.services.site_types import site_types_read
 
-# (code, name, radius of its surroundings in metres)
-SITE_TYPES = [
-    ("market", "农贸市场", 300),
-    ("alley", "背街小巷", 0),
-    ("compound", "小区", 0),
-    ("school", "学校", 200),
-    ("station", "车站", 300),
-    ("hospital", "医院", 0),
-    ("park", "公园", 0),
-    ("supermarket", "商超", 300),
-    ("toilet", "公厕", 0),
-    ("square", "广场", 0),
-    ("hall", "政务大厅", 0),
-    ("community_centre", "社区服务中心", 300),
-    ("practice_station", "新时代文明实践站", 0),
-]
+# (code, name, radius of its surroundings in metres): the shipped site types (``wenming load-site-types`` loads
+# the same file into a real city), in the file's order so the first types keep their ids.
+SITE_TYPES = [(t.code, t.name, t.surround_radius_m) for t in site_types_read()]
 
 
 def site_types_create(build: CityBuild) -> None:
@@ -57,7 +45,7 @@ class SiteList(list):
 
 
 def street_sites_add(build: CityBuild, sites: SiteList, *, s_code: str, road_name: str, cx: float, office: Unit) -> None:
-    """A market, a school, a square, a practice station and toilets in the street's first community; a
+    """A market, a school, a square, a practice institute (实践所) and toilets in the street's first community; a
     supermarket further up."""
     street = build.streets[s_code]
     county_code = s_code[:6]
@@ -71,7 +59,7 @@ def street_sites_add(build: CityBuild, sites: SiteList, *, s_code: str, road_nam
               build.communities[communities[0]], build.units["JYJ"])
     sites.add("square", f"{street.name.rstrip('街道镇乡')}文化广场", box(fx0 + 210, fy0 + 200, fx0 + 330, fy0 + 300),
               build.communities[communities[0]], cgj)
-    sites.add("practice_station", f"{street.name.rstrip('街道镇乡')}新时代文明实践所", Point(fx0 + 50, fy0 + 350),
+    sites.add("practice_institute", f"{street.name.rstrip('街道镇乡')}新时代文明实践所", Point(fx0 + 50, fy0 + 350),
               build.communities[communities[0]], office)
     sites.add("toilet", f"{road_name}公厕", Point(cx + 30, fy0 + 260), build.communities[communities[0]], cgj)
     if len(communities) > 1:
