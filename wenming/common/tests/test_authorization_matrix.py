@@ -280,7 +280,8 @@ TABLE: dict[str, tuple[Row, ...]] = {
     # rest; an empty POST is a form refused in place (200) that writes nothing.
     "org:registers_import": (get(expect(404, (ANON, LOGIN), (ADMIN, 200))),
                              post(expect(404, (ANON, LOGIN), (ADMIN, 200)),
-                                  counts=("org.roadsegment", "org.roadchief", "org.storefrontduty", "cases.facility"))),
+                                  counts=("org.roadsegment", "org.roadchief", "org.storefrontduty", "cases.facility",
+                                          "org.site"))),
     # Outlines for the maps: districts and streets are public boundaries (any staff role); grids come only within
     # an area or a box (400 without), and only those of the role's scope (the answer is filtered, not refused).
     "org:outlines": (get(STAFF_ONLY, query="level=county,street"), get(STAFF_ONLY, query="level=grid&within=131102"),
