@@ -206,6 +206,14 @@ def facility_sites_add(build: CityBuild, sites: SiteList) -> dict[str, int]:
                           opened_on=when())
         if first_streets.setdefault(county_code, s_code) == s_code:
             county = build.counties[county_code]
+            # 繁华商业区: a strip by the supermarket's community, clear of the grids' centres; most get a notice board.
+            m = communities[min(3, len(communities) - 1)]
+            mx, my = build.community_shapes[m].bounds[:2]
+            strip = box(mx + 165, my + 5, mx + 260, my + 45)
+            sites.add("commercial_area", f"{county.name}{short}商业街", strip, build.communities[m], None)
+            if rng.random() < NOTICE_BOARD_SHARE:
+                sites.add("notice_board", f"{county.name}{short}商业街公共信息发布栏", _inside(strip), build.communities[m],
+                          None, operator=office)
             c_code = communities[min(1, len(communities) - 1)]
             sites.add("practice_centre", f"{county.name}新时代文明实践中心", spots.take(c_code), build.communities[c_code],
                       None, operator=build.govs[county.id], opened_on=when())
@@ -240,7 +248,7 @@ def facility_sites_add(build: CityBuild, sites: SiteList) -> dict[str, int]:
 
 FACILITY_COUNTED = ("youth_palace", "practice_centre", "practice_station", "practice_base", "parent_school",
                     "minors_centre", "notice_board", "smoking_post", "parking_lot", "dry_toilet", "entertainment",
-                    "internet_cafe")
+                    "internet_cafe", "commercial_area")
 
 
 def _community_at(build: CityBuild, x: float, y: float, default: Area) -> Area:

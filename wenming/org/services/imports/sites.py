@@ -8,6 +8,7 @@ unit (运营单位, by code or name), capacity (parking spaces for a parking lot
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ SITE_ALIASES = {
     "运营单位编码": "operator_unit", "管理单位": "operator_unit", "容量": "capacity", "车位数": "capacity",
     "启用日期": "opened_on", "是否在用": "active",
 }
+DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T\s].*)?$")
 # A capacity above this is a typing mistake (the largest parking garages hold a few thousand cars).
 CAPACITY_MAX = 100_000
 
@@ -124,8 +126,10 @@ class SiteChecker:
     def opened_on(self, where: str, column: str, text: str) -> dt.date | None:
         if not text:
             return None
+        # 2026-03-01, 2026/3/1, 2026.3.1 or 2026年3月1日; an Excel date cell reads as 2026-03-01T00:00:00.
+        match = DATE.match(text)
         try:
-            return dt.date.fromisoformat(text[:10].replace("/", "-").replace(".", "-"))
+            return dt.date(*(int(g) for g in match.groups())) if match else dt.date.fromisoformat(text)
         except ValueError:
             self.report.error(where, column, _('"%(value)s" is not a date like 2026-03-01') % {"value": text[:40]})
             return None
