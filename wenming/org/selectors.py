@@ -255,7 +255,7 @@ def site_list(*, user, q: str = "", site_type=None, area: str = "", unit: str = 
 
 
 def site_get(*, user, code: str) -> Site:
-    return get_or_404(Site.objects.select_related("site_type", "area", "guarantor_unit"), user, code=code)
+    return get_or_404(Site.objects.select_related("site_type", "area", "guarantor_unit", "operator_unit"), user, code=code)
 
 
 def site_links(*, user, site: Site) -> dict:
