@@ -180,7 +180,7 @@ class SiteTypeAdmin(ScopedAdmin):
 
 @admin.register(Site)
 class SiteAdmin(ScopedAdmin):
-    list_display = ["code", "name", "site_type", "area", "guarantor_unit", "operator_unit", "capacity", "is_active"]
+    list_display = ["code", "name", "site_type", "area", "guarantor_unit", "operator_unit", "is_active"]
     list_filter = ["site_type", "is_active"]
     search_fields = ["code", "name", "address"]
     autocomplete_fields = ["area", "guarantor_unit", "operator_unit"]
