@@ -319,3 +319,13 @@ def test_the_register_links_to_the_import_for_administrators_only(client):
     response = client.get(reverse("org:facilities"))
     assert response.status_code == 200 and b'id="facility-import"' not in response.content
     assert b'id="facility-export"' in response.content
+
+
+def test_import_registers_sites_command(tmp_path, grid):
+    path = csv_file(tmp_path, [["编码", "名称", "类型", "经度", "纬度", "车位数"],
+                               ["P-9", "南关停车场", "parking_lot", grid.lng, grid.lat, "60"]])
+    out = StringIO()
+    call_command("import-registers", "sites", str(path), "--dry-run", stdout=out)
+    assert "P-9" in out.getvalue() and not Site.objects.filter(code="P-9").exists()
+    call_command("import-registers", "sites", str(path), stdout=StringIO())
+    assert Site.objects.get(code="P-9").capacity == 60
