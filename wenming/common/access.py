@@ -102,7 +102,8 @@ RULES: dict[str, Rule] = {
     "org.roleassignment": Rule(
         view_roles=NOT_FIELD, area_lookups=("area__path", "unit__area__path"), unit_lookups=("unit__path",)
     ),
-    "org.site": Rule(area_lookups=("area__path",), unit_lookups=("guarantor_unit__path",)),
+    # A unit sees the sites it answers for (包保) and the facilities it runs (运营单位).
+    "org.site": Rule(area_lookups=("area__path",), unit_lookups=("guarantor_unit__path", "operator_unit__path")),
     "org.sitetype": Rule(reference=True),
     "org.roadsegment": Rule(area_lookups=("area__path",), unit_lookups=("chiefs__unit__path",), distinct=True),
     "org.roadchief": Rule(area_lookups=("segment__area__path",), unit_lookups=("unit__path",)),

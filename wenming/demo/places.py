@@ -13,7 +13,13 @@ from wenming.cases.models import Facility
 from wenming.demo.facilities import FacilityList, street_furniture_add
 from wenming.demo.layout import BATCH
 from wenming.demo.roads import Road, alley_road, main_road, main_road_name, roads_create, storefronts_add
-from wenming.demo.sites import SiteList, community_sites_add, county_sites_add, street_sites_add
+from wenming.demo.sites import (
+    SiteList,
+    community_sites_add,
+    county_sites_add,
+    facility_sites_add,
+    street_sites_add,
+)
 from wenming.demo.state import CityBuild
 from wenming.org.models import Site, StorefrontDuty
 
@@ -40,6 +46,7 @@ def places_create(build: CityBuild) -> None:
         if first_streets[s_code[:6]] == s_code:  # county-level sites in each county's first street
             county_sites_add(build, sites, s_code=s_code)
 
+    facility_counts = facility_sites_add(build, sites)  # after the others: they keep their codes
     # Sites get the most local area holding their point: resolve through the grids laid out above.
     Site.objects.bulk_create(sites, batch_size=BATCH)
     segments, chiefs = roads_create(build, roads)
@@ -47,3 +54,4 @@ def places_create(build: CityBuild) -> None:
     Facility.objects.bulk_create(facilities, batch_size=BATCH)
     build.counts.update(sites=len(sites), road_segments=segments, road_chiefs=chiefs,
                         storefront_duties=len(storefronts), facilities=len(facilities))
+    build.counts.update({f"sites_{code}": n for code, n in facility_counts.items()})

@@ -180,12 +180,12 @@ class SiteTypeAdmin(ScopedAdmin):
 
 @admin.register(Site)
 class SiteAdmin(ScopedAdmin):
-    list_display = ["code", "name", "site_type", "area", "guarantor_unit", "is_active"]
+    list_display = ["code", "name", "site_type", "area", "guarantor_unit", "operator_unit", "is_active"]
     list_filter = ["site_type", "is_active"]
     search_fields = ["code", "name", "address"]
-    autocomplete_fields = ["area", "guarantor_unit"]
+    autocomplete_fields = ["area", "guarantor_unit", "operator_unit"]
     readonly_fields = ["lng", "lat"]
-    list_select_related = ["site_type", "area", "guarantor_unit"]
+    list_select_related = ["site_type", "area", "guarantor_unit", "operator_unit"]
 
 
 class RoadChiefInline(ScopedTabularInline):

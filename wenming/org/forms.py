@@ -124,3 +124,24 @@ class RegisterImportForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than %(mb)d MB; split it.") % {
                 "mb": REGISTER_IMPORT_MAX_BYTES // 2**20})
         return upload
+
+
+class FacilityQueryForm(forms.Form):
+    """Which facility register the page shows: a site type (by code; the first facility type when not given) and
+    the area drilled into (by code; the whole city when not given)."""
+
+    type = forms.ChoiceField(label=_("Facility type"), required=False)
+    area = forms.CharField(label=_("Area code"), required=False, max_length=20)
+
+    def __init__(self, *args, site_types: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site_types = {t.code: t for t in site_types}
+        self.fields["type"].choices = [(t.code, t.name) for t in site_types]
+
+    def chosen_type(self):
+        """The site type asked for, else the first one (None when the city has no site types)."""
+        code = self.cleaned_data.get("type") if self.is_bound and self.is_valid() else ""
+        return self.site_types.get(code) or next(iter(self.site_types.values()), None)
+
+    def chosen_area_code(self) -> str:
+        return self.cleaned_data.get("area", "") if self.is_bound and self.is_valid() else ""

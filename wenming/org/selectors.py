@@ -255,7 +255,7 @@ def site_list(*, user, q: str = "", site_type=None, area: str = "", unit: str = 
 
 
 def site_get(*, user, code: str) -> Site:
-    return get_or_404(Site.objects.select_related("site_type", "area", "guarantor_unit"), user, code=code)
+    return get_or_404(Site.objects.select_related("site_type", "area", "guarantor_unit", "operator_unit"), user, code=code)
 
 
 def site_links(*, user, site: Site) -> dict:
@@ -356,7 +356,7 @@ def field_outlines(*, user, tolerance_deg: float = 0.00005) -> dict:
 
 
 def register_imports_recent(*, user, limit: int = 10) -> list:
-    """The last imports of the street registers (roads, storefronts, facilities), from the audit log; only for
+    """The last imports of the street registers (roads, storefronts, facilities, sites), from the audit log; only for
     administrators, who alone may import them."""
     from wenming.common.access import scope_for  # noqa: PLC0415
     from wenming.common.models import AuditEvent  # noqa: PLC0415 — only this page reads the audit log here
@@ -364,5 +364,5 @@ def register_imports_recent(*, user, limit: int = 10) -> list:
 
     if not scope_for(user).roles & ADMIN_ONLY:
         return []
-    actions = ["import.roads", "import.storefronts", "import.facilities"]
+    actions = ["import.roads", "import.storefronts", "import.facilities", "import.sites"]
     return list(AuditEvent.objects.filter(action__in=actions).select_related("actor")[:limit])

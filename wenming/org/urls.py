@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import facility_views, import_views, views
 
 app_name = "org"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("units/<str:code>/", views.unit_detail, name="unit_detail"),
     path("sites/", views.site_list, name="site_list"),
     path("sites/<str:code>/", views.site_detail, name="site_detail"),
+    path("facilities/", facility_views.facilities, name="facilities"),
+    path("facilities/export.xlsx", facility_views.facilities_export, name="facilities_export"),
     path("imports/", import_views.registers_import, name="registers_import"),
     path("outlines.json", views.outlines_json, name="outlines"),
 ]

@@ -114,8 +114,8 @@ def _rows(model) -> dict[int, tuple[list, list]]:
         return table(["roles__area__path", "unit__area__path"], ["unit__path"])
     if model is RoleAssignment:
         return table(["area__path", "unit__area__path"], ["unit__path"])
-    if model is Site:
-        return table(["area__path"], ["guarantor_unit__path"])
+    if model is Site:  # a unit's sites: those it answers for (包保) and the facilities it runs (运营单位)
+        return table(["area__path"], ["guarantor_unit__path", "operator_unit__path"])
     if model is RoadSegment:
         return table(["area__path"], ["chiefs__unit__path"])
     if model is RoadChief:
@@ -203,7 +203,7 @@ def test_urban_management_branch_sees_its_unit_its_sites_and_facilities_and_its_
     user = person("chengguan")
     cgj = Unit.objects.get(code="CGJ-131102")
     assert ids(restrict(Unit.objects.all(), user)) == {u.id for u in Unit.objects.all() if u.path.startswith(cgj.path)}
-    guarded = {s.id for s in Site.objects.all() if s.guarantor_unit_id == cgj.id}
+    guarded = {s.id for s in Site.objects.all() if cgj.id in (s.guarantor_unit_id, s.operator_unit_id)}
     assert guarded and ids(restrict(Site.objects.all(), user)) == guarded
     own = {f.id for f in Facility.objects.all() if cgj.id in (f.owner_unit_id, f.maintainer_unit_id)}
     assert own and ids(restrict(Facility.objects.all(), user)) == own
@@ -231,7 +231,8 @@ def test_street_office_and_grid_worker():
     user = person("jiedao")
     assert ids(restrict(StorefrontDuty.objects.all(), user)) == {
         d.id for d in StorefrontDuty.objects.all() if d.supervising_unit_id == office.id}
-    assert ids(restrict(Site.objects.all(), user)) == {s.id for s in Site.objects.all() if s.guarantor_unit_id == office.id}
+    assert ids(restrict(Site.objects.all(), user)) == {
+        s.id for s in Site.objects.all() if office.id in (s.guarantor_unit_id, s.operator_unit_id)}
     assert ids(restrict(Area.objects.all(), user)) == {a.id for a in Area.objects.all() if a.path.startswith(street.path)}
     assert ids(restrict(ResponsibilityGrid.objects.all(), user)) == {
         g.id for g in ResponsibilityGrid.objects.select_related("community") if g.community.path.startswith(street.path)}

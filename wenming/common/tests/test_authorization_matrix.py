@@ -281,11 +281,16 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "org:site_list": (get(STAFF_ONLY),),
     "org:site_detail": (get(expect(404, (ANON, LOGIN), (HQ | CG | {"taocheng", "anfang", "wangge"}, 200)),
                             kwargs={"code": "site_code"}),),
+    # The facility registers (设施台账) and their export: every staff role, each counting the facilities of its scope
+    # (restrict; org/tests/test_facilities.py tries areas in and out of scope).
+    "org:facilities": (get(STAFF_ONLY), get(STAFF_ONLY, query="type=parking_lot")),
+    "org:facilities_export": (get(STAFF_ONLY, query="type=youth_palace", download=True),),
     # The street registers' import (roads and chiefs, storefronts, facilities): administrators only, 404 for the
     # rest; an empty POST is a form refused in place (200) that writes nothing.
     "org:registers_import": (get(expect(404, (ANON, LOGIN), (ADMIN, 200))),
                              post(expect(404, (ANON, LOGIN), (ADMIN, 200)),
-                                  counts=("org.roadsegment", "org.roadchief", "org.storefrontduty", "cases.facility"))),
+                                  counts=("org.roadsegment", "org.roadchief", "org.storefrontduty", "cases.facility",
+                                          "org.site"))),
     # Outlines for the maps: districts and streets are public boundaries (any staff role); grids come only within
     # an area or a box (400 without), and only those of the role's scope (the answer is filtered, not refused).
     "org:outlines": (get(STAFF_ONLY, query="level=county,street"), get(STAFF_ONLY, query="level=grid&within=131102"),

@@ -1,5 +1,7 @@
 """The lattice city the test session builds (wenming/conftest.py); the real outlines are in test_hengshui.py."""
 
+import math
+
 import pytest
 
 from wenming.cases.models import Category, Facility, RoutingRule
@@ -63,3 +65,37 @@ def test_another_seed_another_city():
 def test_refuses_a_non_empty_database():
     with pytest.raises(ValueError, match="already holds areas"):
         demo_city_build(grids=100, seed=1, layout=LATTICE)
+
+
+def _metres(a: Site, b: Site) -> float:
+    """Between two sites' representative points (equirectangular; the demo city is small)."""
+    dx = (a.lng - b.lng) * 111_320 * math.cos(math.radians((a.lat + b.lat) / 2))
+    return math.hypot(dx, (a.lat - b.lat) * 110_540)
+
+
+def test_facility_registers_have_deliberate_gaps():
+    def per_area(code: str, level: str) -> dict[str, int]:
+        counts = dict.fromkeys(Area.objects.filter(level=level).values_list("path", flat=True), 0)
+        for path in Site.objects.filter(site_type__code=code, is_active=True).values_list("area__path", flat=True):
+            counts[next(p for p in counts if path.startswith(p))] += 1
+        return counts
+
+    palaces = per_area("youth_palace", AreaLevel.STREET)
+    assert 2 in palaces.values() and 4 in palaces.values() and min(palaces.values()) >= 2
+    stations = per_area("practice_station", AreaLevel.COMMUNITY)
+    assert len(stations) / 2 < sum(1 for n in stations.values() if n) < len(stations)
+    institutes = Site.objects.filter(site_type__code="practice_institute")
+    assert institutes.count() == Area.objects.filter(level=AreaLevel.STREET).count()
+    assert not Site.objects.filter(site_type__code="practice_station", name__endswith="实践所").exists()
+    assert set(per_area("practice_centre", AreaLevel.COUNTY).values()) == {1}
+    lots = Site.objects.filter(site_type__code="parking_lot")
+    assert lots.exists() and all(lot.capacity and lot.operator_unit_id for lot in lots)
+    # Notice boards at most squares and compounds, not all.
+    places = Site.objects.filter(site_type__code__in=["square", "compound"]).count()
+    assert places / 2 < Site.objects.filter(site_type__code="notice_board", name__endswith="小区公共信息发布栏").count() + \
+        Site.objects.filter(site_type__code="notice_board", name__endswith="广场公共信息发布栏").count() < places
+    # One internet café within 200 m of a school, one KTV beyond it from another.
+    schools = list(Site.objects.filter(site_type__code="school").order_by("code"))
+    cafe = Site.objects.get(site_type__code="internet_cafe")
+    ktv = Site.objects.get(site_type__code="entertainment")
+    assert 170 < _metres(cafe, schools[0]) < 200 and 380 < _metres(ktv, schools[1]) < 420

@@ -39,6 +39,17 @@ class Site(GeoFeatureModel, TimeStampedModel):
         "org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="guaranteed_sites",
         verbose_name=_("responsible unit (包保单位)"),
     )
+    # The unit that runs the facility (运营/管理单位: the school of a 少年宫, the company of a parking lot), which is
+    # not always the unit that answers for the site in the campaign (包保).
+    operator_unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="operated_sites",
+        verbose_name=_("operating unit (运营单位)"),
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True,
+        help_text=_("Parking spaces for a parking lot; seats or places for other facilities."),
+    )
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -413,7 +413,7 @@ def test_sites_with_an_unknown_unit_and_a_bad_geometry(tmp_path, grid):
     features[1]["geometry"] = {"type": "LineString", "coordinates": [[116.5, 38.5]]}
     features[2]["geometry"] = BOW_TIE
     fails(lambda: sites_import(path=geojson(tmp_path, features, "sites.geojson")),
-          'feature 1 (code NEW-1): guarantor_unit: no unit has code "NOPE"',
+          'feature 1 (code NEW-1): guarantor_unit: no unit has the code or name "NOPE"',
           "feature 2 (code NEW-2): geometry: cannot be read",
           "feature 3 (code NEW-3): geometry: Self-intersection at or near point")
 

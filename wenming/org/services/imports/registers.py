@@ -64,8 +64,9 @@ def register_import_add(register: RegisterImport) -> None:
 
 
 def register_imports_of_org() -> None:
-    """Org's own register imports: roads with their chiefs, storefront duties."""
+    """Org's own register imports: roads with their chiefs, storefront duties, sites and facility registers."""
     from wenming.org.services.imports.roads import roads_import  # noqa: PLC0415 — they import this module
+    from wenming.org.services.imports.sites import register_import_of_sites  # noqa: PLC0415 — likewise
     from wenming.org.services.imports.storefronts import storefronts_import  # noqa: PLC0415 — likewise
 
     register_import_add(RegisterImport(
@@ -79,6 +80,7 @@ def register_imports_of_org() -> None:
         columns=gettext_lazy("编码, 店名, 地址, 统一社会信用代码, 负责人, 联系电话, 经度, 纬度 or 门前范围 (WKT or "
                              "\"lng lat; lng lat\"), 监管单位编码, 所在道路编码, 五包责任 (empty: all five), 签订日期"),
     ))
+    register_import_of_sites()
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
