@@ -122,6 +122,8 @@ class Task(TimeStampedModel):
     def target_total(self):
         """The figure the task must reach: a number per area times the areas, a percentage, or 1 for done."""
         if self.target_kind == TargetKind.COUNT:
+            if self.target_rule == TargetRule.PER_AREA_MAX:  # "at most N in each": every area must be met
+                return self.target_areas
             return self.target_value * self.target_areas
         if self.target_kind == TargetKind.DONE:
             return 1

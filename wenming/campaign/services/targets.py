@@ -244,6 +244,8 @@ def _value(task: Task, *, total: int, ok: int, capped) -> tuple[Decimal, int]:
     n = int(task.target_value)
     if task.target_rule in (TargetRule.PER_AREA_MIN, TargetRule.PER_PLACE):
         return Decimal(capped(n)), max(1, total)
+    if task.target_rule == TargetRule.PER_AREA_MAX:  # the areas within the limit, of all areas
+        return Decimal(ok), max(1, total)
     return Decimal(ok * n), max(1, total)
 
 

@@ -146,14 +146,16 @@ def test_no_dry_toilet_in_a_village(campaign, types, county):
     dirty = AreaFactory(code="992001001", name="甲村", level=AreaLevel.COMMUNITY, parent=town)
     clean = AreaFactory(code="992001002", name="乙村", level=AreaLevel.COMMUNITY, parent=town)
     SiteFactory(site_type=types["dry_toilet"], area=dirty, geometry=at())
-    task = task_with(campaign, "R07-2T", TargetRule.PER_AREA_MAX, target=["dry_toilet"], value=0, per="village")
+    task = task_with(campaign, "R07-2T", TargetRule.PER_AREA_MAX, target=["dry_toilet"], kind="count", value=0,
+                     per="village")
     targets_refresh(task_id=task.pk)
     lines = {line.area_id: line for line in TargetLine.objects.filter(task=task)}
     assert (lines[dirty.pk].status, lines[dirty.pk].gap) == (TargetLineStatus.GAP, 1)
     assert lines[clean.pk].status == TargetLineStatus.MET
     task.refresh_from_db()
     villages = Area.objects.filter(level=AreaLevel.COMMUNITY).count()
-    assert task.current_value == (Decimal(100) * (villages - 1) / villages).quantize(Decimal("0.01"))
+    # Villages without a dry toilet, of all villages.
+    assert (task.current_value, task.target_total) == (villages - 1, villages)
 
 
 def test_a_notice_board_near_each_square(campaign, types):
