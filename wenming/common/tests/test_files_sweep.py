@@ -69,7 +69,7 @@ def stored(people, tmp_path):
     before = case.evidence.get(kind="before")
     ex.exposure_photos_set(exposure_id=exposure.pk, actor=people["zhiban"], photos=[(before.pk, [[0, 0, .5, .5]])])
     campaign_demo_build()
-    campaign_svc.progress_report(task_id=Task.objects.get(code="R06-2").pk, actor=people["chengguan"], value=3,
+    campaign_svc.progress_report(task_id=Task.objects.get(code="R05-1").pk, actor=people["chengguan"], value=3,
                                  narrative="新建3处", files=[campaign_svc.Upload("p.png", photo_bytes(pattern=2)),
                                                             campaign_svc.Upload("r.pdf", PDF)])
     names = _referenced()
