@@ -25,7 +25,7 @@ from wenming.campaign.models import (
     TaskEvent,
     TaskEventAction,
 )
-from wenming.campaign.services.targets import task_figures_refresh
+from wenming.campaign.services.targets import targets_refresh, task_figures_refresh
 from wenming.campaign.services.tasks import Upload, evidence_checked, evidence_store
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import locked_in_scope, scope_for
@@ -155,3 +155,20 @@ def target_line_submit(*, line_id: int, actor, note: str = "", files: Iterable[U
 def target_line_review(*, line_id: int, actor, accept: bool, note: str = "", now: dt.datetime | None = None) -> TargetLine:
     """The task force's review: submitted → accepted, or → returned with a note saying why."""
     return target_line_step(line_id=line_id, actor=actor, action_key="accept" if accept else "return", note=note, now=now)
+
+
+def can_recompute(user, task: Task) -> bool:
+    """The command centre, administrators and the task force's leader may recompute a list on demand."""
+    if scope_for(user).roles & COMMAND_OR_ADMIN:
+        return True
+    return bool(task.task_force_id) and task.task_force.leader_id == user.pk
+
+
+def task_targets_recompute(*, task_id: int, actor, now: dt.datetime | None = None) -> dict:
+    """The "重新计算" button: the task's list computed again from the registers now, not at the worker's next scan."""
+    task = Task.objects.select_related("task_force").filter(pk=task_id).exclude(target_rule="").first()
+    if task is None:
+        raise WorkflowError(_("This task has no target list."))
+    if not can_recompute(actor, task):
+        raise NotAllowed(_("Only the command centre and the task force's leader recompute a target list."))
+    return targets_refresh(task_id=task.pk, now=now)

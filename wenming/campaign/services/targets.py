@@ -19,6 +19,7 @@ marked out of scope. A line worked on keeps its status while it stays in the sco
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -90,10 +91,9 @@ def _sites_load(types: set[str]) -> _Sites:
     for i, r in enumerate(rows):
         geometry = shaped.get(r[0])
         if geometry:
-            try:
+            # A broken shape: its point still places it.
+            with contextlib.suppress(ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException):
                 geoms[i] = projection.geometry(shapely.geometry.shape(geometry))
-            except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException):
-                pass  # a broken shape: its point still places it
     by_type: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_type[r[3]].append(i)
@@ -295,8 +295,8 @@ def targets_refresh(*, task_id: int | None = None, campaign_id: int | None = Non
             stats = _lines_store(task, lines, now=now)
             total = len(lines)
             ok = sum(1 for v in stats["statuses"] if v in OK_STATUSES)
-            value, n_areas = _value(task, total=total, ok=ok,
-                                    capped=lambda cap: sum(min(v["count"], cap) for v in lines.values()))
+            counted = [v["count"] for v in lines.values()]
+            value, n_areas = _value(task, total=total, ok=ok, capped=lambda cap, counted=counted: sum(min(c, cap) for c in counted))
             changed = task_figures_set(task, value=value, areas=n_areas, now=now,
                                        data={"lines": total, "ok": ok, "created": stats["created"],
                                              "out_of_scope": stats["out_of_scope"]})

@@ -30,7 +30,15 @@ from wenming.common.models import Notification
 from wenming.common.roles import Role
 from wenming.conftest import photo_bytes
 from wenming.org.models import Area, AreaLevel, Person, RoleAssignment
-from wenming.org.tests.factories import AreaFactory, SiteFactory, SiteTypeFactory, UnitFactory, offset, point, square
+from wenming.org.tests.factories import (
+    AreaFactory,
+    SiteFactory,
+    SiteTypeFactory,
+    UnitFactory,
+    offset,
+    point,
+    square,
+)
 
 pytestmark = pytest.mark.django_db
 BASE = (100.0, 30.0)
