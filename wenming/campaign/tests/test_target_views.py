@@ -7,8 +7,6 @@ from django.urls import reverse
 from wenming.campaign.models import TargetLine, TargetLineStatus, Task
 from wenming.conftest import photo_bytes
 
-from .test_targets import campaign, types, worked  # noqa: F401 — the hand-made list of test_targets
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 
 

@@ -5,7 +5,6 @@ The session's demo city is around (115.67, 37.74); these sites lie far from it, 
 so the demo's sites never enter these lists.
 """
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -27,56 +26,23 @@ from wenming.campaign.services.tasks import Upload, measured_values_refresh
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import restrict
 from wenming.common.models import Notification
-from wenming.common.roles import Role
 from wenming.conftest import photo_bytes
-from wenming.org.models import Area, AreaLevel, Person, RoleAssignment
+from wenming.org.models import Area, AreaLevel
 from wenming.org.tests.factories import (
     AreaFactory,
     SiteFactory,
-    SiteTypeFactory,
-    UnitFactory,
     offset,
-    point,
     square,
 )
 
+from .conftest import BASE, at, task_with
+
 pytestmark = pytest.mark.django_db
-BASE = (100.0, 30.0)
-
-
-def at(east_m=0.0, north_m=0.0, base=BASE):
-    return point(*offset(*base, east_m=east_m, north_m=north_m))
-
-
-@pytest.fixture
-def campaign(db):
-    return Campaign.objects.create(code="T-TARGETS", name="测试", starts_on=dt.date(2026, 1, 1))
-
-
-@pytest.fixture
-def types(db):
-    return {code: SiteTypeFactory(code=f"t_{code}", name=code) for code in
-            ["market", "compound", "school", "internet_cafe", "youth_palace", "dry_toilet", "square", "notice_board"]}
-
-
-def task_with(campaign, code, rule, *, target, anchors=(), radius=None, kind="percent", value=100, per="", **kw):
-    return Task.objects.create(campaign=campaign, code=code, title=code, starts_on=dt.date(2026, 1, 1),
-                               target_kind=kind, target_value=Decimal(value), target_per=per, measure=Measure.TARGETS,
-                               target_rule=rule, target_site_types=[f"t_{t}" for t in target],
-                               scope_site_types=[f"t_{t}" for t in anchors], scope_radius_m=radius, **kw)
-
-
-def person(username, role, unit):
-    p = Person.objects.create_user(username=username, password="x", display_name=username, is_staff=True)
-    RoleAssignment.objects.create(person=p, role=role, unit=unit)
-    return p
-
-
-def test_compounds_within_300_m_of_a_market_are_listed_not_those_beyond(campaign, types):
+def test_compounds_within_300_m_of_a_market_are_listed_not_those_beyond(target_campaign, types):
     market = SiteFactory(site_type=types["market"], name="老街市场", geometry=at())
     near = SiteFactory(site_type=types["compound"], name="近邻小区", geometry=at(east_m=250))
     far = SiteFactory(site_type=types["compound"], name="远处小区", geometry=at(north_m=350))
-    task = task_with(campaign, "R01-2T", TargetRule.NEAR, target=["compound"], anchors=["market"], radius=300)
+    task = task_with(target_campaign, "R01-2T", TargetRule.NEAR, target=["compound"], anchors=["market"], radius=300)
     counts = targets_refresh(task_id=task.pk)
     assert counts["created"] == 1
     [line] = TargetLine.objects.filter(task=task)
@@ -91,21 +57,21 @@ def test_compounds_within_300_m_of_a_market_are_listed_not_those_beyond(campaign
     assert TaskEvent.objects.filter(task=task, action=TaskEventAction.TARGETS_REFRESHED).count() <= 1
 
 
-def test_distance_is_edge_to_edge_for_drawn_compounds(campaign, types):
+def test_distance_is_edge_to_edge_for_drawn_compounds(target_campaign, types):
     SiteFactory(site_type=types["market"], geometry=at())
     # The compound's centre is 380 m away but its outline (a 200 m square) comes within 280 m.
     compound = SiteFactory(site_type=types["compound"], geometry=square(*offset(*BASE, east_m=380), 100))
-    task = task_with(campaign, "R01-2E", TargetRule.NEAR, target=["compound"], anchors=["market"], radius=300)
+    task = task_with(target_campaign, "R01-2E", TargetRule.NEAR, target=["compound"], anchors=["market"], radius=300)
     targets_refresh(task_id=task.pk)
     line = TargetLine.objects.get(task=task)
     assert line.site_id == compound.pk and line.distance_m == pytest.approx(280, abs=1)
 
 
-def test_a_school_with_an_internet_cafe_at_180_m_is_a_gap_until_the_cafe_closes(campaign, types):
+def test_a_school_with_an_internet_cafe_at_180_m_is_a_gap_until_the_cafe_closes(target_campaign, types):
     school = SiteFactory(site_type=types["school"], name="实验小学", geometry=at())
     cafe = SiteFactory(site_type=types["internet_cafe"], name="极速网吧", geometry=at(east_m=180))
     SiteFactory(site_type=types["internet_cafe"], name="远处网吧", geometry=at(east_m=260))
-    task = task_with(campaign, "R08-2T", TargetRule.CLEAR, target=["internet_cafe"], anchors=["school"], radius=200)
+    task = task_with(target_campaign, "R08-2T", TargetRule.CLEAR, target=["internet_cafe"], anchors=["school"], radius=200)
     targets_refresh(task_id=task.pk)
     line = TargetLine.objects.get(task=task)
     assert (line.site_id, line.status, line.count, line.required) == (school.pk, TargetLineStatus.GAP, 1, 0)
@@ -128,7 +94,7 @@ def county():
     return Area.objects.filter(level=AreaLevel.COUNTY).order_by("code").first()
 
 
-def test_a_surplus_in_one_township_does_not_cover_anothers_gap(campaign, types, county):
+def test_a_surplus_in_one_township_does_not_cover_anothers_gap(target_campaign, types, county):
     two = AreaFactory(code="991001", name="二宫镇", level=AreaLevel.STREET, parent=county)
     four = AreaFactory(code="991002", name="四宫镇", level=AreaLevel.STREET, parent=county)
     village = AreaFactory(code="991002001", name="四宫村", level=AreaLevel.COMMUNITY, parent=four)
@@ -136,7 +102,7 @@ def test_a_surplus_in_one_township_does_not_cover_anothers_gap(campaign, types, 
         SiteFactory(site_type=types["youth_palace"], area=two, geometry=at(east_m=100 * i))
     for i in range(4):  # two in the township itself, two in one of its villages
         SiteFactory(site_type=types["youth_palace"], area=four if i < 2 else village, geometry=at(north_m=100 * i))
-    task = task_with(campaign, "I01-3T", TargetRule.PER_AREA_MIN, target=["youth_palace"], kind="count", value=3,
+    task = task_with(target_campaign, "I01-3T", TargetRule.PER_AREA_MIN, target=["youth_palace"], kind="count", value=3,
                      per="township")
     targets_refresh(task_id=task.pk)
     lines = {line.area_id: line for line in TargetLine.objects.filter(task=task)}
@@ -149,12 +115,12 @@ def test_a_surplus_in_one_township_does_not_cover_anothers_gap(campaign, types, 
     assert task.current_value == 5 and task.target_areas == streets and task.target_total == 3 * streets
 
 
-def test_no_dry_toilet_in_a_village(campaign, types, county):
+def test_no_dry_toilet_in_a_village(target_campaign, types, county):
     town = AreaFactory(code="992001", name="旱厕镇", level=AreaLevel.STREET, parent=county)
     dirty = AreaFactory(code="992001001", name="甲村", level=AreaLevel.COMMUNITY, parent=town)
     clean = AreaFactory(code="992001002", name="乙村", level=AreaLevel.COMMUNITY, parent=town)
     SiteFactory(site_type=types["dry_toilet"], area=dirty, geometry=at())
-    task = task_with(campaign, "R07-2T", TargetRule.PER_AREA_MAX, target=["dry_toilet"], kind="count", value=0,
+    task = task_with(target_campaign, "R07-2T", TargetRule.PER_AREA_MAX, target=["dry_toilet"], kind="count", value=0,
                      per="village")
     targets_refresh(task_id=task.pk)
     lines = {line.area_id: line for line in TargetLine.objects.filter(task=task)}
@@ -166,11 +132,11 @@ def test_no_dry_toilet_in_a_village(campaign, types, county):
     assert (task.current_value, task.target_total) == (villages - 1, villages)
 
 
-def test_a_notice_board_near_each_square(campaign, types):
+def test_a_notice_board_near_each_square(target_campaign, types):
     served = SiteFactory(site_type=types["square"], name="人民广场", geometry=at())
     SiteFactory(site_type=types["notice_board"], geometry=at(east_m=100))
     bare = SiteFactory(site_type=types["square"], name="东广场", geometry=at(east_m=2000))
-    task = task_with(campaign, "R06-2T", TargetRule.PER_PLACE, target=["notice_board"], anchors=["square"], radius=150,
+    task = task_with(target_campaign, "R06-2T", TargetRule.PER_PLACE, target=["notice_board"], anchors=["square"], radius=150,
                      kind="count", value=1, per="place")
     targets_refresh(task_id=task.pk)
     lines = {line.site_id: line for line in TargetLine.objects.filter(task=task)}
@@ -178,26 +144,6 @@ def test_a_notice_board_near_each_square(campaign, types):
     assert (lines[bare.pk].status, lines[bare.pk].gap) == (TargetLineStatus.GAP, 1)
     task.refresh_from_db()
     assert (task.current_value, task.target_areas) == (1, 2)
-
-
-@pytest.fixture
-def worked(campaign, types):
-    """A compound near a market, owned by its 包保 unit, in a task with a task force."""
-    from wenming.campaign.models import TaskForce
-
-    owner, other = UnitFactory(code="T-OWNER"), UnitFactory(code="T-OTHER")
-    lead = UnitFactory(code="T-LEAD")
-    SiteFactory(site_type=types["market"], geometry=at())
-    compound = SiteFactory(site_type=types["compound"], name="幸福小区", guarantor_unit=owner, geometry=at(east_m=100))
-    SiteFactory(site_type=types["compound"], name="别家小区", guarantor_unit=other, geometry=at(north_m=100))
-    leader = person("t_leader", Role.UNIT_LEADER, lead)
-    force = TaskForce.objects.create(campaign=campaign, code="ZB-T", name="测试专班", leader=leader)
-    force.members.add(leader)
-    task = task_with(campaign, "R01-2W", TargetRule.EACH, target=["compound"], lead_unit=lead, task_force=force)
-    targets_refresh(task_id=task.pk)
-    return {"task": task, "line": TargetLine.objects.get(task=task, site=compound), "compound": compound,
-            "handler": person("t_handler", Role.UNIT_HANDLER, owner), "outsider": person("t_out", Role.UNIT_HANDLER, other),
-            "leader": leader}
 
 
 def test_submit_needs_evidence_review_needs_the_task_force_and_a_note_to_return(worked, media_and_english):
@@ -259,9 +205,9 @@ def test_a_unit_sees_only_its_own_lines_the_lead_unit_all(worked):
     assert restrict(TargetLine.objects.filter(task=task), worked["leader"]).count() == 2
 
 
-def test_computed_lines_are_not_worked_on(campaign, types, media_and_english, people):
+def test_computed_lines_are_not_worked_on(target_campaign, types, media_and_english, people):
     SiteFactory(site_type=types["school"], geometry=at())
-    task = task_with(campaign, "R08-2W", TargetRule.CLEAR, target=["internet_cafe"], anchors=["school"], radius=200)
+    task = task_with(target_campaign, "R08-2W", TargetRule.CLEAR, target=["internet_cafe"], anchors=["school"], radius=200)
     targets_refresh(task_id=task.pk)
     line = TargetLine.objects.get(task=task)
     assert lines_svc.line_actions_for(line, people["zhiban"]) == []
