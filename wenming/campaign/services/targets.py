@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import enum
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 import shapely
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -326,19 +327,75 @@ def _lines_store(task: Task, lines: dict[tuple, dict], *, now: dt.datetime) -> d
         values["in_scope"] = True
         statuses.append(values["status"])
         if old is None:
-            created.append(TargetLine(task=task, site_id=key[1] if key[0] == "site" else None,
-                                      computed_at=now, **values))
+            created.append({"task_id": task.pk, "site_id": key[1] if key[0] == "site" else None, "computed_at": now,
+                            **values})
         elif any(old[f] != values[f] for f in LINE_FIELDS):
-            updated.append(TargetLine(id=old["id"], computed_at=now, **values))
+            updated.append({"id": old["id"], "computed_at": now, **values})
     for old in existing.values():
         if old["in_scope"]:
             out += 1
-            updated.append(TargetLine(id=old["id"], computed_at=now, **{f: old[f] for f in LINE_FIELDS if f != "in_scope"},
-                                      in_scope=False))
-    TargetLine.objects.bulk_create(created, batch_size=2000)
-    if updated:
-        TargetLine.objects.bulk_update(updated, [*LINE_FIELDS, "computed_at"], batch_size=1000)
+            updated.append({"id": old["id"], "computed_at": now, **{f: old[f] for f in LINE_FIELDS}, "in_scope": False})
+    _insert_many(created, now=now)
+    _update_many(updated, now=now)
     return {"created": len(created), "updated": len(updated), "out_of_scope": out, "statuses": statuses}
+
+
+# New lines' columns beyond the computed ones (the workflow's start: nothing submitted or reviewed yet).
+INSERT_DEFAULTS = {"note": "", "review_note": "", "version": 0, "submitted_at": None, "reviewed_at": None,
+                   "reviewed_by_id": None}
+WRITE_CHUNK = 2000
+
+
+def _params(row: dict, columns: list[str], prepared: dict) -> list:
+    """A row's values as the database takes them: JSON through its field (a driver's JSON wrapper), the values
+    ``prepared`` once for all rows (the time), statuses as plain strings (a driver may adapt an enum member by its
+    name); the rest are numbers, strings and None as they are."""
+    near = TargetLine._meta.get_field("near")
+    out = []
+    for c in columns:
+        value = row[c]
+        if c in prepared:
+            value = prepared[c]
+        elif c == "near":
+            value = near.get_db_prep_save(value, connection)
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        out.append(value)
+    return out
+
+
+def _prepared(now: dt.datetime) -> dict:
+    return {"computed_at": TargetLine._meta.get_field("computed_at").get_db_prep_save(now, connection)}
+
+
+def _insert_many(rows: list[dict], *, now: dt.datetime) -> None:
+    """New lines in chunks of one executemany each: tens of thousands of rows on a first run, so no model
+    instances and no per-batch parameter limit (SQLite's) as ``bulk_create`` would have."""
+    if not rows:
+        return
+    columns = ["task_id", "site_id", *LINE_FIELDS, "computed_at", *INSERT_DEFAULTS]
+    prepared = _prepared(now)
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(TargetLine._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_CHUNK):
+            cursor.executemany(sql, [_params({**INSERT_DEFAULTS, **row}, columns, prepared)
+                                     for row in rows[start:start + WRITE_CHUNK]])
+
+
+def _update_many(rows: list[dict], *, now: dt.datetime) -> None:
+    """Changed lines, one UPDATE per row by primary key in an executemany (no CASE over the whole batch)."""
+    if not rows:
+        return
+    columns = [*LINE_FIELDS, "computed_at"]
+    prepared = _prepared(now)
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(TargetLine._meta.db_table)} SET {', '.join(f'{quote(c)} = %s' for c in columns)} "
+           f"WHERE {quote('id')} = %s")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_CHUNK):
+            cursor.executemany(sql, [[*_params(row, columns, prepared), row["id"]] for row in rows[start:start + WRITE_CHUNK]])
 
 
 def task_figures_refresh(*, task: Task, now: dt.datetime, actor=None) -> bool:
