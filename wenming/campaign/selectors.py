@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Abs
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from wenming.campaign.models import (
@@ -206,10 +205,9 @@ def target_section(user, task: Task) -> dict:
     counts = line_counts(task, mine)
     units = Unit.objects.filter(pk__in=mine.order_by().values("owner_unit_id").distinct()).order_by("code")
     # The largest gaps first: how many an area lacks (at least N), has too many (at most N), venues near a school.
-    gaps = (mine.filter(in_scope=True, status=TargetLineStatus.GAP).select_related("area", "site", "owner_unit")
-            .defer("area__geometry", "site__geometry").annotate(short=Abs(F("required") - F("count")))
-            .order_by("-short", "area_path", "id"))
-    gap_rows = [{"line": line, "gap": line.short} for line in gaps[:GAP_LIST]]
+    gaps = (mine.filter(in_scope=True, gap__gt=0).select_related("area", "site", "owner_unit")
+            .defer("area__geometry", "site__geometry").order_by("-gap", "area_path"))
+    gap_rows = [{"line": line, "gap": line.gap} for line in gaps[:GAP_LIST]]
     return {"counts": counts, "units": units, "gaps": gap_rows[:GAP_LIST], "gap_total": counts.get("gap", 0),
             "area_rule": task.target_rule in AREA_RULES, "evidence_rule": task.target_rule in EVIDENCE_RULES,
             "statuses": [(s, TargetLineStatus(s).label if s in TargetLineStatus.values else None)

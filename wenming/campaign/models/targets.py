@@ -52,6 +52,9 @@ class TargetLine(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=TargetLineStatus.choices, default=TargetLineStatus.PENDING)
     count = models.PositiveIntegerField(_("counted"), default=0)
     required = models.PositiveIntegerField(_("required"), null=True, blank=True)
+    # How many are missing (at least N), too many (at most N), or venues too near (clear); 0 when met. Stored, so
+    # the gap list is one indexed read, largest first.
+    gap = models.PositiveIntegerField(_("gap"), default=0)
     near = models.JSONField(_("nearby"), default=list, blank=True)
     distance_m = models.FloatField(_("distance (m)"), null=True, blank=True)
     in_scope = models.BooleanField(_("in scope"), default=True)
@@ -76,17 +79,11 @@ class TargetLine(models.Model):
         indexes = [
             models.Index(fields=["task", "status"], name="targetline_task_status_idx"),
             models.Index(fields=["task", "area_path"], name="targetline_task_area_idx"),
+            models.Index(fields=["task", "-gap", "area_path"], name="targetline_task_gap_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.site_id or self.area_id}"
-
-    @property
-    def gap(self) -> int:
-        """How many are missing (at least N) or too many (at most N); 0 when met."""
-        if self.required is None or self.status != TargetLineStatus.GAP:
-            return 0
-        return abs(self.required - self.count)
 
     @property
     def colour(self) -> str:

@@ -53,7 +53,8 @@ from wenming.org.models import Area, AreaLevel, Site
 PER_LEVEL = {"township": AreaLevel.STREET, "village": AreaLevel.COMMUNITY, "street": AreaLevel.STREET,
              "community": AreaLevel.COMMUNITY, "county": AreaLevel.COUNTY, "grid": AreaLevel.GRID}
 NEAR_LIMIT = 10  # sites kept in a line's near-list (the nearest first)
-LINE_FIELDS = ["area_id", "area_path", "owner_unit_id", "status", "count", "required", "near", "distance_m", "in_scope"]
+LINE_FIELDS = ["area_id", "area_path", "owner_unit_id", "status", "count", "required", "gap", "near", "distance_m",
+               "in_scope"]
 
 
 @dataclass
@@ -204,6 +205,9 @@ def _lines_compute(task: Task, sites: _Sites, areas: _Areas, area_counts) -> dic
                 "count": count, "required": required, "near": [], "distance_m": None,
                 "status": TargetLineStatus.MET if met else TargetLineStatus.GAP,
             }
+    for values in lines.values():
+        met = values.get("status") != TargetLineStatus.GAP
+        values["gap"] = 0 if met or values["required"] is None else abs(values["required"] - values["count"])
     return lines
 
 
