@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField(default=0, verbose_name='version')),
                 ('computed_at', models.DateTimeField(blank=True, null=True, verbose_name='computed at')),
                 ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='target_lines', to='org.area', verbose_name='area')),
-                ('owner_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='target_lines', to='org.unit', verbose_name='owner unit')),
+                ('owner_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='target_lines', to='org.unit', verbose_name='owner unit')),
                 ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by')),
                 ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='target_lines', to='org.site', verbose_name='site')),
                 ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='campaign.task', verbose_name='task')),

@@ -47,7 +47,7 @@ class TargetLine(models.Model):
                              verbose_name=_("area"))
     # Copied from the area, so lists filter by area and scope with one prefix match and no join.
     area_path = models.CharField(_("area path"), max_length=255, blank=True)
-    owner_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="target_lines",
+    owner_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="target_lines",
                                    verbose_name=_("owner unit"))
     status = models.CharField(_("status"), max_length=16, choices=TargetLineStatus.choices, default=TargetLineStatus.PENDING)
     count = models.PositiveIntegerField(_("counted"), default=0)

@@ -232,3 +232,17 @@ def test_findings_measure_is_the_share_of_inspection_cases_closed(db, people):
     measured_values_refresh(campaign_id=campaign.pk)
     task.refresh_from_db()
     assert task.current_value == Decimal("33.33")  # 1 closed of 3 counted (the voided one left out)
+
+
+def test_targets_refresh_command_dry_runs(target_campaign, types):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    SiteFactory(site_type=types["market"], geometry=at())
+    task = task_with(target_campaign, "R09-2T", TargetRule.EACH, target=["market"])
+    out = StringIO()
+    call_command("targets-refresh", "--task", str(task.pk), "--dry-run", stdout=out)
+    assert "dry run" in out.getvalue() and "lines=1" in out.getvalue() and not TargetLine.objects.filter(task=task).exists()
+    call_command("targets-refresh", "--task", str(task.pk), stdout=out)
+    assert TargetLine.objects.filter(task=task).count() == 1
