@@ -21,7 +21,7 @@ from wenming.campaign.models import (
     TaskStatus,
 )
 from wenming.campaign.services.meetings import OPEN_STATES
-from wenming.campaign.services.targets import line_counts
+from wenming.campaign.services.targets import PER_LEVEL, line_counts
 from wenming.campaign.services.tasks import planned_value, task_status
 from wenming.cases.models import Case, Category
 from wenming.common.access import restrict
@@ -210,6 +210,8 @@ def target_section(user, task: Task) -> dict:
     gap_rows = [{"line": line, "gap": line.gap} for line in gaps[:GAP_LIST]]
     return {"counts": counts, "units": units, "gaps": gap_rows[:GAP_LIST], "gap_total": counts.get("gap", 0),
             "area_rule": task.target_rule in AREA_RULES, "evidence_rule": task.target_rule in EVIDENCE_RULES,
+            # The level whose outlines the coverage map colours (per-area rules).
+            "level": PER_LEVEL.get(task.target_per, "") if task.target_rule in AREA_RULES else "",
             "statuses": [(s, TargetLineStatus(s).label if s in TargetLineStatus.values else None)
                          for s in LINE_STATUS_FILTERS]}
 
@@ -218,12 +220,13 @@ def coverage_points(user, task: Task, *, limit: int = MAP_CASES) -> list[dict]:
     """The lines as map points (the site, or the area's representative point) with their colour key."""
     rows = (restrict(TargetLine.objects.filter(task=task), user).order_by("status", "id")
             .values_list("id", "status", "in_scope", "count", "required", "site__name", "site__lat", "site__lng",
-                         "area__name", "area__lat", "area__lng", "site_id")[:limit])
+                         "area__name", "area__lat", "area__lng", "site_id", "area__code")[:limit])
     out = []
-    for pk, status, in_scope, count, required, s_name, s_lat, s_lng, a_name, a_lat, a_lng, site_id in rows:
+    for pk, status, in_scope, count, required, s_name, s_lat, s_lng, a_name, a_lat, a_lng, site_id, a_code in rows:
         colour = "out" if not in_scope else "ok" if status in OK_STATUSES else "submitted" \
             if status == TargetLineStatus.SUBMITTED else "todo"
         lat, lng, name = (s_lat, s_lng, s_name) if site_id else (a_lat, a_lng, a_name)
         out.append({"id": pk, "lat": lat, "lng": lng, "name": name or "", "colour": colour,
+                    "area": "" if site_id else a_code,
                     "status": str(TargetLineStatus(status).label), "count": count, "required": required})
     return out

@@ -40,6 +40,12 @@ def leader_sees_the_lists(browser, base: str, task_id: int, gap_task_id: int, li
     result["first_gap"] = page.inner_text("#target-panel-gaps li >> nth=0")
     EXTRA_SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(EXTRA_SHOTS / "campaign-target-gaps.png"), full_page=True)
+    # The task page's coverage map: the townships filled red (none has three palaces yet), with the gap list.
+    page.goto(f"{base}/campaign/tasks/{gap_task_id}/")
+    page.wait_for_selector("#coverage-map[data-areas-filled]")
+    result["areas_filled"] = int(page.get_attribute("#coverage-map", "data-areas-filled"))
+    result["page_gaps"] = page.locator("#gap-list li a").count()
+    page.screenshot(path=str(EXTRA_SHOTS / "campaign-target-coverage.png"), full_page=True)
     result["problems"] = problems
     context.close()
     return result
@@ -121,6 +127,7 @@ def test_leader_sees_the_lists_handler_submits_leader_accepts(browser_thread, li
     assert seen["lines_on_map"] == TargetLine.objects.filter(task=task).count() and seen["panel_visible"]
     assert seen["row_before"] == "todo" and seen["rows"] > 0
     assert seen["gaps"] > 0 and "0 / 3" in seen["first_gap"]  # a township without a palace lacks three
+    assert seen["areas_filled"] == seen["page_gaps"] == gap_task.lines.count()
 
     submitted = browser_thread.run(handler_submits, live_server.url, line.pk, str(photo))
     line.refresh_from_db()

@@ -20,6 +20,29 @@ window.WenmingTargets = (function () {
     var W = window.WenmingMap, lines = JSON.parse(data.textContent);
     var map = W.create(el).setView([37.74, 115.67], 10);
     var outlines = W.outlines(map, {});
+    // Per-area rules: the areas themselves filled green or red (their outlines from the outlines endpoint, whole
+    // levels only: a level too large to send is left to the points).
+    var level = el.getAttribute("data-level"), words = document.getElementById("map-words");
+    var url = words && words.getAttribute("data-url");
+    var byCode = {};
+    lines.forEach(function (l) { if (l.area) { byCode[l.area] = l; } });
+    if (level && url) {
+      fetch(url + "?level=" + encodeURIComponent(level), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+        .then(function (data) {
+          var filled = 0;
+          L.geoJSON(data, {
+            filter: function (f) { return !!byCode[(f.properties || {}).code]; },
+            style: function (f) {
+              var l = byCode[f.properties.code];
+              return { color: "#555", weight: 0.8, fillColor: COLOURS[l.colour] || COLOURS.todo, fillOpacity: 0.4, interactive: false };
+            },
+            onEachFeature: function () { filled += 1; }
+          }).addTo(map).bringToBack();
+          el.setAttribute("data-areas-filled", String(filled));
+        })
+        .catch(function () {});
+    }
     var layer = W.markers(map, markers(lines, el.getAttribute("data-line-url")));
     W.legend(map, ["ok", "todo", "out"].map(function (k) {
       return { color: COLOURS[k], label: el.getAttribute("data-label-" + k) };
