@@ -25,11 +25,13 @@ from wenming.campaign.models import (
     Campaign,
     Measure,
     Milestone,
+    TargetEvidence,
     TargetKind,
     TargetLine,
     TargetLineStatus,
     TargetRule,
     Task,
+    TaskEvent,
     TaskForce,
     TaskKind,
 )
@@ -259,3 +261,12 @@ def campaign_demo_lines(*, campaign: Campaign, today: dt.date) -> int:
                 continue
             worked += 1
     return worked
+
+
+def campaign_targets_clear() -> int:
+    """The target lists computed from the demo city, removed with it (``demo_city_clear``): the lines, their
+    evidence and the events of their steps. The tasks stay; the next ``targets_refresh`` lists the new city."""
+    TaskEvent.objects.filter(line__isnull=False).delete()
+    TargetEvidence.objects.all().delete()
+    removed, _by_model = TargetLine.objects.all().delete()
+    return removed
