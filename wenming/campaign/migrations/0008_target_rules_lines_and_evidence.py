@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='targetline',
-            index=models.Index(fields=['task', 'status'], name='targetline_task_status_idx'),
+            index=models.Index(fields=['task', 'status', 'area_path'], name='targetline_task_status_idx'),
         ),
         migrations.AddIndex(
             model_name='targetline',

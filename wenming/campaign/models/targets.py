@@ -77,7 +77,8 @@ class TargetLine(models.Model):
                                     name="targetline_one_per_area"),
         ]
         indexes = [
-            models.Index(fields=["task", "status"], name="targetline_task_status_idx"),
+            # Lines of a status in list order (the filtered, paginated list).
+            models.Index(fields=["task", "status", "area_path"], name="targetline_task_status_idx"),
             models.Index(fields=["task", "area_path"], name="targetline_task_area_idx"),
             models.Index(fields=["task", "-gap", "area_path"], name="targetline_task_gap_idx"),
         ]

@@ -316,6 +316,10 @@ def targets_refresh(*, task_id: int | None = None, campaign_id: int | None = Non
         counts["updated"] += stats["updated"]
         counts["out_of_scope"] += stats["out_of_scope"]
         counts["changed_tasks"] += int(changed)
+    if connection.vendor == "postgresql" and counts["created"] >= ANALYZE_AFTER:
+        # Fresh statistics at once, not at autovacuum's next pass: the lists' pages plan on them.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(TargetLine._meta.db_table)}")
     return counts
 
 
@@ -365,6 +369,7 @@ def _lines_store(task: Task, lines: dict[tuple, dict], *, now: dt.datetime) -> d
 INSERT_DEFAULTS = {"note": "", "review_note": "", "version": 0, "submitted_at": None, "reviewed_at": None,
                    "reviewed_by_id": None}
 WRITE_CHUNK = 2000
+ANALYZE_AFTER = 10_000  # new lines after which PostgreSQL's statistics of the table are refreshed
 
 
 def _params(row: dict, columns: list[str], prepared: dict) -> list:
@@ -397,8 +402,15 @@ def _insert_many(rows: list[dict], *, now: dt.datetime) -> None:
     columns = ["task_id", "site_id", *LINE_FIELDS, "computed_at", *INSERT_DEFAULTS]
     prepared = _prepared(now)
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(TargetLine._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    table, names = quote(TargetLine._meta.db_table), ", ".join(quote(c) for c in columns)
+    if connection.vendor == "postgresql":
+        # COPY: the first computation of a large city writes tens of thousands of lines at once.
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                values = {**INSERT_DEFAULTS, **row, "near": json.dumps(row["near"]), "computed_at": now}
+                copy.write_row([v.value if isinstance(v, enum.Enum) else v for v in (values[c] for c in columns)])
+        return
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_CHUNK):
             cursor.executemany(sql, [_params({**INSERT_DEFAULTS, **row}, columns, prepared)
