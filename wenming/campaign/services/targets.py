@@ -361,7 +361,7 @@ def _lines_store(task: Task, lines: dict[tuple, dict], *, now: dt.datetime) -> d
             updated.append({"id": old["id"], "computed_at": now, **{f: old[f] for f in plain},
                             "near": json.loads(old["near_text"] or "[]"), "in_scope": False})
     _insert_many(created, now=now)
-    _update_many(updated, now=now)
+    _update_many(updated, now=now, keep_status=evidence_rule)
     return {"created": len(created), "updated": len(updated), "out_of_scope": out, "statuses": statuses}
 
 
@@ -417,11 +417,13 @@ def _insert_many(rows: list[dict], *, now: dt.datetime) -> None:
                                      for row in rows[start:start + WRITE_CHUNK]])
 
 
-def _update_many(rows: list[dict], *, now: dt.datetime) -> None:
-    """Changed lines, one UPDATE per row by primary key in an executemany (no CASE over the whole batch)."""
+def _update_many(rows: list[dict], *, now: dt.datetime, keep_status: bool = False) -> None:
+    """Changed lines, one UPDATE per row by primary key in an executemany (no CASE over the whole batch). With
+    ``keep_status`` the status is not written: a line's workflow owns it (a step taken while the list was being
+    computed is not undone)."""
     if not rows:
         return
-    columns = [*LINE_FIELDS, "computed_at"]
+    columns = [f for f in LINE_FIELDS if not (keep_status and f == "status")] + ["computed_at"]
     prepared = _prepared(now)
     quote = connection.ops.quote_name
     sql = (f"UPDATE {quote(TargetLine._meta.db_table)} SET {', '.join(f'{quote(c)} = %s' for c in columns)} "
