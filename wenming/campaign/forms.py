@@ -45,3 +45,16 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_unit"].queryset = Unit.objects.filter(parent__isnull=True).order_by("code")
+
+
+class LineSubmitForm(forms.Form):
+    note = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    files = MultipleFileField(label=_("Evidence (photos or PDF)"), required=True,
+                              error_messages={"required": _("Evidence: add at least one photo or PDF.")})
+
+
+class LineReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("accept", pgettext_lazy("target line", "Accept")),
+                                                                ("return", pgettext_lazy("target line", "Return"))],
+                                 widget=forms.RadioSelect, error_messages={"required": _("Decision: accept or return.")})
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,12 +8,24 @@ from collections import Counter, defaultdict
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from wenming.campaign.models import Action, Campaign, Task, TaskForce, TaskStatus
+from wenming.campaign.models import (
+    AREA_RULES,
+    EVIDENCE_RULES,
+    OK_STATUSES,
+    Action,
+    Campaign,
+    TargetLine,
+    TargetLineStatus,
+    Task,
+    TaskForce,
+    TaskStatus,
+)
 from wenming.campaign.services.meetings import OPEN_STATES
+from wenming.campaign.services.targets import PER_LEVEL, line_counts
 from wenming.campaign.services.tasks import planned_value, task_status
 from wenming.cases.models import Case, Category
 from wenming.common.access import restrict
-from wenming.org.models import Site
+from wenming.org.models import Site, Unit
 
 MAP_CASES = 2000
 
@@ -98,6 +110,19 @@ def _task_end(task: Task, campaign: Campaign) -> dt.date:
     return task.due_on or campaign.ends_on or dt.date(task.starts_on.year, 12, 31)
 
 
+def _map_targets(user, campaign: Campaign, task_id: int) -> dict | None:
+    """A selected task's lines as coloured markers and its gap list (lines this person sees only)."""
+    task = restrict(Task.objects.filter(campaign=campaign).exclude(target_rule=""), user).filter(pk=task_id).first()
+    if task is None:
+        return None
+    section = target_section(user, task)
+    return {"task": {"id": task.pk, "code": task.code, "title": task.title}, "lines": coverage_points(user, task),
+            "counts": section["counts"],
+            "gaps": [{"id": r["line"].pk, "name": (r["line"].site.name if r["line"].site_id else r["line"].area.name),
+                      "count": r["line"].count, "required": r["line"].required, "gap": r["gap"]}
+                     for r in section["gaps"][:50]]}
+
+
 def gantt_rows(tasks: list[Task], campaign: Campaign) -> list[dict]:
     """The timeline's rows: what a bar, its tooltip and its label need (who owns the task, its status)."""
     return [{"id": t.pk, "code": t.code, "title": t.title, "action": t.action.code if t.action_id else "",
@@ -109,7 +134,7 @@ def gantt_rows(tasks: list[Task], campaign: Campaign) -> list[dict]:
             for t in tasks]
 
 
-def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str = "",
+def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str = "", task_id: int | None = None,
              today: dt.date | None = None) -> dict:
     """Sites in the tasks' scopes, open cases by action, and the tasks' timeline, filtered by action and area.
 
@@ -135,7 +160,9 @@ def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str 
         sites = sites.filter(area__path__startswith=area_path)
         cases = cases.filter(area_path__startswith=area_path)
     now = timezone.now()
+    targets = _map_targets(user, campaign, task_id) if task_id else None
     return {
+        "targets": targets,
         # Each site and case with what its marker needs: its page (code, id), its legend entry (type, action).
         "sites": [{"code": code, "name": n, "type": t, "type_code": tc, "lat": la, "lng": ln} for code, n, t, tc, la, ln in
                   sites.values_list("code", "name", "site_type__name", "site_type__code", "lat", "lng")[:MAP_CASES]],
@@ -147,3 +174,59 @@ def map_data(user, campaign: Campaign, *, action_code: str = "", area_path: str 
         "today": today.isoformat(),
         "statuses": [{"code": str(code), "label": str(label)} for code, label in TaskStatus.choices],
     }
+
+
+# -- target lists ---------------------------------------------------------------------------------------------
+
+LINE_STATUS_FILTERS = [*(str(s) for s in TargetLineStatus), "out_of_scope"]
+GAP_LIST = 200  # areas or places shown in a gap list (the largest gaps first)
+
+
+def target_lines(user, task: Task, *, status: str = "", area_path: str = "", owner_unit: int | None = None,
+                 q: str = ""):
+    """A task's lines this person sees, filtered; stored rows only (no geometry work in the request)."""
+    lines = restrict(TargetLine.objects.filter(task=task), user)
+    if status == "out_of_scope":
+        lines = lines.filter(in_scope=False)
+    elif status in TargetLineStatus.values:
+        lines = lines.filter(status=status, in_scope=True)
+    if area_path:
+        lines = lines.filter(area_path__startswith=area_path)
+    if owner_unit:
+        lines = lines.filter(owner_unit_id=owner_unit)
+    if q:
+        lines = lines.filter(Q(site__name__icontains=q) | Q(site__code=q) | Q(area__name__icontains=q))
+    return lines
+
+
+def target_section(user, task: Task) -> dict:
+    """What the task page shows above its list: counts by status (GROUP BY), the owner units and the gap list."""
+    mine = restrict(TargetLine.objects.filter(task=task), user)
+    counts = line_counts(task, mine)
+    units = Unit.objects.filter(pk__in=mine.order_by().values("owner_unit_id").distinct()).order_by("code")
+    # The largest gaps first: how many an area lacks (at least N), has too many (at most N), venues near a school.
+    gaps = (mine.filter(in_scope=True, gap__gt=0).select_related("area", "site", "owner_unit")
+            .defer("area__geometry", "site__geometry").order_by("-gap", "area_path"))
+    gap_rows = [{"line": line, "gap": line.gap} for line in gaps[:GAP_LIST]]
+    return {"counts": counts, "units": units, "gaps": gap_rows[:GAP_LIST], "gap_total": counts.get("gap", 0),
+            "area_rule": task.target_rule in AREA_RULES, "evidence_rule": task.target_rule in EVIDENCE_RULES,
+            # The level whose outlines the coverage map colours (per-area rules).
+            "level": PER_LEVEL.get(task.target_per, "") if task.target_rule in AREA_RULES else "",
+            "statuses": [(s, TargetLineStatus(s).label if s in TargetLineStatus.values else None)
+                         for s in LINE_STATUS_FILTERS]}
+
+
+def coverage_points(user, task: Task, *, limit: int = MAP_CASES) -> list[dict]:
+    """The lines as map points (the site, or the area's representative point) with their colour key."""
+    rows = (restrict(TargetLine.objects.filter(task=task), user).order_by("status", "id")
+            .values_list("id", "status", "in_scope", "count", "required", "site__name", "site__lat", "site__lng",
+                         "area__name", "area__lat", "area__lng", "site_id", "area__code")[:limit])
+    out = []
+    for pk, status, in_scope, count, required, s_name, s_lat, s_lng, a_name, a_lat, a_lng, site_id, a_code in rows:
+        colour = "out" if not in_scope else "ok" if status in OK_STATUSES else "submitted" \
+            if status == TargetLineStatus.SUBMITTED else "todo"
+        lat, lng, name = (s_lat, s_lng, s_name) if site_id else (a_lat, a_lng, a_name)
+        out.append({"id": pk, "lat": lat, "lng": lng, "name": name or "", "colour": colour,
+                    "area": "" if site_id else a_code,
+                    "status": str(TargetLineStatus(status).label), "count": count, "required": required})
+    return out

@@ -13,14 +13,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from wenming.campaign import selectors
-from wenming.campaign.forms import DecisionForm, MinutesForm, ProgressForm
-from wenming.campaign.models import Meeting, ProgressEvidence, Task, TaskForce, TaskKind
+from wenming.campaign.forms import DecisionForm, LineReviewForm, LineSubmitForm, MinutesForm, ProgressForm
+from wenming.campaign.models import (
+    Meeting,
+    ProgressEvidence,
+    TargetEvidence,
+    TargetLine,
+    Task,
+    TaskForce,
+    TaskKind,
+)
 from wenming.campaign.services import meetings as meeting_services
+from wenming.campaign.services import target_lines as target_line_services
 from wenming.campaign.services import tasks as task_services
 from wenming.common.access import CHANGE, can, get_or_404, restrict
 from wenming.common.errors import WorkflowError
 from wenming.common.files import file_response
 from wenming.common.input import date_param
+from wenming.common.pagination import paginate
 from wenming.org.models import Area
 
 
@@ -70,6 +80,7 @@ def task_detail(request, pk: int):
 def _task_page(request, task, form, status=200):
     [task] = selectors.tasks_with_status(Task.objects.filter(pk=task.pk))
     return render(request, "campaign/task_detail.html", {
+        **(_targets_context(request, task) if task.target_rule else {}),
         "task": task, "form": form, "can_report": task_services.can_report(request.user, task) and task.measure == "reported",
         "reports": task.reports.select_related("unit", "reported_by").prefetch_related("evidence"),
         "events": task.events.select_related("actor").order_by("-at", "-id")[:50],
@@ -96,12 +107,117 @@ def task_report(request, pk: int):
     return _task_page(request, task, form, status=400)
 
 
+def _targets_context(request, task) -> dict:
+    """The task page's 目标清单: counts, the filtered and paginated list, the gap list, the coverage points."""
+    filters = {"status": request.GET.get("status", "")[:16], "area": request.GET.get("area", "")[:255],
+               "unit": request.GET.get("unit", "")[:12], "q": request.GET.get("q", "").strip()[:50]}
+    unit = int(filters["unit"]) if filters["unit"].isdigit() else None
+    lines = (selectors.target_lines(request.user, task, status=filters["status"], area_path=filters["area"], owner_unit=unit,
+                                    q=filters["q"])
+             .select_related("site", "site__site_type", "area", "owner_unit").defer("site__geometry", "area__geometry")
+             .order_by("area_path", "id"))
+    section = selectors.target_section(request.user, task)
+    return {
+        "targets": section, "lines": paginate(request, lines), "filters": filters,
+        "filter_areas": restrict(Area.objects.filter(level__in=["county", "street"]), request.user)
+        .defer("geometry").order_by("path"),
+        "coverage": selectors.coverage_points(request.user, task) if section["area_rule"] else None,
+        "can_recompute": target_line_services.can_recompute(request.user, task),
+    }
+
+
+@require_POST
+@login_required
+def targets_recompute(request, pk: int):
+    _campaign_or_404(request)
+    task = get_or_404(Task.objects.all(), request.user, pk=pk)
+    try:
+        counts = target_line_services.task_targets_recompute(task_id=task.pk, actor=request.user)
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Target list recomputed: %(lines)d lines.") % {"lines": counts["lines"]})
+    return redirect("campaign:task", pk=task.pk)
+
+
+def _line_page(request, line, submit_form=None, review_form=None, status=200):
+    actions = {a.key for a in target_line_services.line_actions_for(line, request.user)}
+    return render(request, "campaign/line_detail.html", {
+        "line": line, "task": line.task, "can_submit": "submit" in actions, "can_review": bool(actions & {"accept", "return"}),
+        "submit_form": submit_form or LineSubmitForm(), "review_form": review_form or LineReviewForm(),
+        "evidence": line.evidence.select_related("uploaded_by").order_by("at", "id"),
+        "events": line.events.select_related("actor").order_by("-at", "-id")[:50],
+    }, status=status)
+
+
+def _line_or_404(request, pk: int):
+    _campaign_or_404(request)
+    return get_or_404(TargetLine.objects.select_related("task", "task__task_force", "site", "site__site_type", "area",
+                                                        "owner_unit").defer("site__geometry", "area__geometry"),
+                      request.user, pk=pk)
+
+
+@require_safe
+@login_required
+def line_detail(request, pk: int):
+    return _line_page(request, _line_or_404(request, pk))
+
+
+@require_POST
+@login_required
+def line_submit(request, pk: int):
+    line = _line_or_404(request, pk)
+    form = LineSubmitForm(request.POST, request.FILES)
+    if form.is_valid():
+        files = [task_services.Upload(f.name, f.read()) for f in form.cleaned_data["files"]]  # count and size checked
+        try:
+            target_line_services.target_line_submit(line_id=line.pk, actor=request.user, note=form.cleaned_data["note"],
+                                                    files=files)
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Evidence submitted."))
+            return redirect("campaign:line", pk=line.pk)
+    return _line_page(request, line, submit_form=form, status=400)
+
+
+@require_POST
+@login_required
+def line_review(request, pk: int):
+    line = _line_or_404(request, pk)
+    form = LineReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            target_line_services.target_line_review(line_id=line.pk, actor=request.user,
+                                                    accept=form.cleaned_data["decision"] == "accept",
+                                                    note=form.cleaned_data["note"])
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Review recorded."))
+            return redirect("campaign:line", pk=line.pk)
+    return _line_page(request, line, review_form=form, status=400)
+
+
+@require_safe
+@login_required
+def line_evidence_file(request, pk: int):
+    """A target line's evidence through the access path, never a public media URL."""
+    evidence = get_or_404(TargetEvidence.objects.all(), request.user, pk=pk)
+    try:
+        return file_response(evidence.file, name=evidence.name, inline_types=frozenset())
+    except FileNotFoundError:
+        raise Http404 from None
+
+
 @require_safe
 @login_required
 def battle_map(request):
     campaign = _campaign_or_404(request)
     return render(request, "campaign/battle_map.html", {
         "campaign": campaign, "actions": campaign.actions.order_by("sort"),
+        "target_tasks": restrict(Task.objects.filter(campaign=campaign).exclude(target_rule=""), request.user).order_by("code"),
+        "selected_task": request.GET.get("task", "")[:12],
         "areas": restrict(Area.objects.filter(level__in=["county"]), request.user).order_by("code"),
     })
 
@@ -110,8 +226,10 @@ def battle_map(request):
 @login_required
 def battle_map_data(request):
     campaign = _campaign_or_404(request)
+    task = request.GET.get("task", "")[:12]
     return JsonResponse(selectors.map_data(request.user, campaign, action_code=request.GET.get("action", "")[:16],
-                                           area_path=request.GET.get("area", "")[:255]))
+                                           area_path=request.GET.get("area", "")[:255],
+                                           task_id=int(task) if task.isdigit() else None))
 
 
 @require_safe

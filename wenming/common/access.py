@@ -147,6 +147,11 @@ RULES: dict[str, Rule] = {
     "campaign.progressreport": Rule(reference=True, change_roles=COMMAND_OR_ADMIN),
     "campaign.progressevidence": Rule(reference=True, change_roles=COMMAND_OR_ADMIN),
     "campaign.taskevent": Rule(reference=True, change_roles=frozenset()),
+    # A task's target list: the owner unit sees its own lines, the task's lead unit (its task force) all of them,
+    # area roles the lines in their area; the workflow's roles are checked in campaign.services.target_lines.
+    "campaign.targetline": Rule(area_lookups=("area_path",), unit_lookups=("owner_unit__path", "task__lead_unit__path")),
+    "campaign.targetevidence": Rule(area_lookups=("line__area_path",),
+                                    unit_lookups=("line__owner_unit__path", "line__task__lead_unit__path")),
     "campaign.meeting": Rule(reference=True, view_roles=NOT_FIELD, change_roles=COMMAND_OR_ADMIN),
     "common.calendarday": Rule(reference=True),
     # API keys for other systems (REST and Open311): administrators only. What an Open311 post carried beyond the

@@ -31,6 +31,7 @@ EVENTED_MODELS = frozenset({
     "public.publicreport", "api.open311report",
     "campaign.campaign", "campaign.action", "campaign.taskforce", "campaign.task", "campaign.milestone",
     "campaign.progressreport", "campaign.progressevidence", "campaign.taskevent", "campaign.meeting",
+    "campaign.targetline", "campaign.targetevidence",
     "scoring.scoresnapshot", "scoring.scorecorrection", "scoring.redblacklist", "scoring.accountabilityrecord",
     "scoring.accountabilityfollowup",
     "evaluation.criterionevent",

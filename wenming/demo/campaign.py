@@ -14,13 +14,30 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
-from wenming.campaign.models import Campaign, Measure, Milestone, TargetKind, Task, TaskForce, TaskKind
-from wenming.campaign.services.tasks import measured_values_refresh, planned_value, progress_report
+from wenming.campaign.models import (
+    Campaign,
+    Measure,
+    Milestone,
+    TargetEvidence,
+    TargetKind,
+    TargetLine,
+    TargetLineStatus,
+    TargetRule,
+    Task,
+    TaskEvent,
+    TaskForce,
+    TaskKind,
+)
+from wenming.campaign.services.target_lines import target_line_review, target_line_submit
+from wenming.campaign.services.targets import targets_refresh
+from wenming.campaign.services.tasks import Upload, measured_values_refresh, planned_value, progress_report
 from wenming.common.errors import WorkflowError
 from wenming.common.roles import UNIT_ROLES, Role
 from wenming.common.services.audit import audit_event_record
@@ -45,7 +62,8 @@ def task_targets_refresh(*, campaign: Campaign) -> None:
     streets = Area.objects.filter(level="street")
     townships = streets.filter(name__regex=r"(镇|乡)$").count() or streets.count()
     places = Site.objects.filter(site_type__code__in=PLACE_SITE_TYPES, is_active=True).count()
-    for task in Task.objects.filter(campaign=campaign, target_kind="count"):
+    # Tasks with a target rule count their areas from their lines (campaign.services.targets).
+    for task in Task.objects.filter(campaign=campaign, target_kind="count", target_rule=""):
         task.target_areas = max(1, townships if task.target_per == "township" else places if task.target_per == "place" else 1)
         task.save(update_fields=["target_areas", "updated_at"])
 
@@ -98,6 +116,10 @@ def campaign_demo_build(*, campaign_code: str = "HS-2022", today: dt.date | None
             counts["task_forces"] += 1
         if today is not None:
             counts.update(campaign_demo_progress(campaign=campaign, today=today))
+        # The target lists from the city's registers, then (for the demo proper) a few lines worked on.
+        counts["targets"] = targets_refresh(campaign_id=campaign.pk)["lines"]
+        if today is not None:
+            counts["lines_worked"] = campaign_demo_lines(campaign=campaign, today=today)
         audit_event_record(action="campaign.demo", summary=f"{counts['task_forces']} task forces", data=counts)
     return counts
 
@@ -203,3 +225,48 @@ def campaign_demo_progress(*, campaign: Campaign, today: dt.date) -> dict:
     # Tasks counted from cases and sites show their figures now, not only after the worker's next scan.
     counts["measured"] = measured_values_refresh(campaign_id=campaign.pk)
     return counts
+
+
+# How the demo works the first lines of each evidence list: accepted, accepted, submitted, returned, accepted…
+DEMO_LINE_STEPS = ["accept", "accept", "submit", "return", "accept", "submit"]
+
+
+def _demo_photo(n: int) -> Upload:
+    out = io.BytesIO()
+    Image.new("RGB", (96, 64), (70 + 20 * (n % 5), 140, 90)).save(out, format="PNG")
+    return Upload(f"整治后{n}.png", out.getvalue())
+
+
+def campaign_demo_lines(*, campaign: Campaign, today: dt.date) -> int:
+    """A few lines of each evidence list (compounds near markets, markets, back streets) submitted with a photo,
+    and accepted or returned, by the command centre's shift leader, so the maps show every colour. A list with
+    lines worked on already is left as it is."""
+    actor = Person.objects.filter(is_active=True, roles__role=Role.SHIFT_LEADER).order_by("username").first()
+    if actor is None:
+        return 0
+    at = timezone.make_aware(dt.datetime.combine(today, dt.time(9, 0)))
+    worked = 0
+    for task in Task.objects.filter(campaign=campaign, target_rule__in=[TargetRule.NEAR, TargetRule.EACH]).order_by("code"):
+        lines = TargetLine.objects.filter(task=task, in_scope=True)
+        if lines.exclude(status=TargetLineStatus.PENDING).exists():
+            continue
+        for n, (line_id, step) in enumerate(zip(lines.order_by("area_path", "id").values_list("id", flat=True),
+                                                DEMO_LINE_STEPS, strict=False)):
+            try:
+                target_line_submit(line_id=line_id, actor=actor, note="已按标准整治，附整治后照片。", files=[_demo_photo(n)], now=at)
+                if step != "submit":
+                    target_line_review(line_id=line_id, actor=actor, accept=step == "accept",
+                                       note="" if step == "accept" else "照片未反映楼道堆物清理情况，请补充。", now=at)
+            except (WorkflowError, TargetLine.DoesNotExist):
+                continue
+            worked += 1
+    return worked
+
+
+def campaign_targets_clear() -> int:
+    """The target lists computed from the demo city, removed with it (``demo_city_clear``): the lines, their
+    evidence and the events of their steps. The tasks stay; the next ``targets_refresh`` lists the new city."""
+    TaskEvent.objects.filter(line__isnull=False).delete()
+    TargetEvidence.objects.all().delete()
+    removed, _by_model = TargetLine.objects.all().delete()
+    return removed

@@ -27,6 +27,7 @@ from wenming.cases.models import Facility, RoutingRule
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import caches_bump_all
 from wenming.demo.accounts import demo_password_hash
+from wenming.demo.campaign import campaign_targets_clear
 from wenming.demo.districts import COUNTIES, city_and_counties_save, city_create, counties_plan
 from wenming.demo.grids import grids_create, responsibility_grids_create
 from wenming.demo.hengshui import ORIGIN as HENGSHUI_ORIGIN
@@ -122,6 +123,7 @@ def _build(build: CityBuild, layout: str) -> None:
 def demo_city_clear() -> None:
     """Remove the whole city (geography, units, people other than superusers, rules) in one transaction."""
     with transaction.atomic():
+        campaign_targets_clear()  # the target lists point at the city's sites and areas
         for model in (Facility, RoutingRule, Site, StorefrontDuty, RoadChief, RoadSegment, RoleAssignment):
             model.objects.all().delete()
         Person.objects.filter(is_superuser=False).delete()

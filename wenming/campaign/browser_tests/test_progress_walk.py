@@ -104,7 +104,7 @@ def test_unit_reports_progress_task_lags_and_meeting_doc_lists_it(browser_thread
     settings.MEDIA_ROOT = tmp_path / "media"
     campaign_demo_build()
     today = timezone.localdate()
-    task = Task.objects.get(code="R06-2")
+    task = Task.objects.get(code="R05-1")  # reported by units (R06-2 is measured from its list)
     # A forty-day plan starting today: nothing is expected yet.
     Task.objects.filter(pk=task.pk).update(starts_on=today, due_on=today + dt.timedelta(days=40))
     photo = tmp_path / "board.png"
@@ -125,8 +125,8 @@ def test_unit_reports_progress_task_lags_and_meeting_doc_lists_it(browser_thread
 
     assert "st-behind" in second["status_later"]
     assert second["map_markers"] > 0
-    assert "R06-2" in second["problem_rows"]
+    assert "R05-1" in second["problem_rows"]
     doc = Document(io.BytesIO(second["docx"]))
-    row = next(r for t in doc.tables for r in t.rows if r.cells[0].text == "R06-2")
+    row = next(r for t in doc.tables for r in t.rows if r.cells[0].text == "R05-1")
     assert row.cells[4].text in {"5", "5.0"}  # the value the unit reported
     assert first["problems"] == [] and second["problems"] == []

@@ -1,4 +1,13 @@
 from .action import Action, ActionKind, Campaign
+from .targets import (
+    AREA_RULES,
+    EVIDENCE_RULES,
+    OK_STATUSES,
+    TargetEvidence,
+    TargetLine,
+    TargetLineStatus,
+    TargetRule,
+)
 from .task import (
     Measure,
     Meeting,
@@ -16,5 +25,6 @@ from .task import (
 
 __all__ = [
     "Action", "ActionKind", "Campaign", "Measure", "Meeting", "Milestone", "ProgressEvidence", "ProgressReport",
+    "AREA_RULES", "EVIDENCE_RULES", "OK_STATUSES", "TargetEvidence", "TargetLine", "TargetLineStatus", "TargetRule",
     "TargetKind", "Task", "TaskEvent", "TaskEventAction", "TaskForce", "TaskKind", "TaskStatus",
 ]

@@ -11,6 +11,8 @@ from django.utils.translation import pgettext_lazy
 
 from wenming.common.models import TimeStampedModel
 
+from .targets import TargetRule
+
 
 class TaskForce(TimeStampedModel):
     """A 创建专班: a leader, members, and the actions and tasks it owns."""
@@ -45,7 +47,10 @@ class TargetKind(models.TextChoices):
 class Measure(models.TextChoices):
     REPORTED = "reported", _("Reported by units")
     CASES = "cases", _("Share of the action's cases closed")
-    SITES = "sites", _("Counted from sites")
+    # Counted from the task's target list (``Task.target_rule``): the share or number of lines met or accepted.
+    TARGETS = "targets", _("Measured from its target list")
+    # The share of the third-party inspections' findings (cases on the inspection channel) that are closed.
+    FINDINGS = "findings", _("Share of inspection findings closed")
 
 
 class TaskKind(models.TextChoices):
@@ -91,6 +96,10 @@ class Task(TimeStampedModel):
     target_per = models.CharField(_("target per"), max_length=16, blank=True,
                                   help_text=_("For a number per area: the area level or kind of place (township, place…)."))
     target_areas = models.PositiveIntegerField(_("number of areas"), default=1)
+    # The rule the target list is computed with (campaign.services.targets), and the kinds of site it lists or
+    # counts; ``scope_site_types`` are the anchors (markets, schools, squares…) and ``scope_radius_m`` the radius.
+    target_rule = models.CharField(_("target rule"), max_length=16, choices=TargetRule.choices, blank=True)
+    target_site_types = models.JSONField(_("target site types"), default=list, blank=True)
     unit_label = models.CharField(_("unit of the target"), max_length=16, blank=True)
     measure = models.CharField(_("measured by"), max_length=16, choices=Measure.choices, default=Measure.REPORTED)
     report_every_days = models.PositiveSmallIntegerField(_("report every (days)"), default=7)
@@ -113,6 +122,8 @@ class Task(TimeStampedModel):
     def target_total(self):
         """The figure the task must reach: a number per area times the areas, a percentage, or 1 for done."""
         if self.target_kind == TargetKind.COUNT:
+            if self.target_rule == TargetRule.PER_AREA_MAX:  # "at most N in each": every area must be met
+                return self.target_areas
             return self.target_value * self.target_areas
         if self.target_kind == TargetKind.DONE:
             return 1
@@ -173,6 +184,10 @@ class TaskEventAction(models.TextChoices):
     REMINDED = "reminded", pgettext_lazy("task event", "Reminder sent")
     SUPERVISION_CREATED = "supervision_created", pgettext_lazy("task event", "Supervision item created")
     CREATED = "created", pgettext_lazy("task event", "Task created")
+    LINE_SUBMITTED = "line_submitted", pgettext_lazy("task event", "Target line submitted")
+    LINE_ACCEPTED = "line_accepted", pgettext_lazy("task event", "Target line accepted")
+    LINE_RETURNED = "line_returned", pgettext_lazy("task event", "Target line returned")
+    TARGETS_REFRESHED = "targets_refreshed", pgettext_lazy("task event", "Target list recomputed")
 
 
 class TaskEvent(models.Model):
@@ -180,6 +195,8 @@ class TaskEvent(models.Model):
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="events", verbose_name=_("task"))
     action = models.CharField(_("action"), max_length=32, choices=TaskEventAction.choices)
+    line = models.ForeignKey("campaign.TargetLine", null=True, blank=True, on_delete=models.PROTECT, related_name="events",
+                             verbose_name=_("target line"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("actor"))
     note = models.TextField(_("note"), blank=True)

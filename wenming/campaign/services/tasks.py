@@ -38,7 +38,7 @@ from wenming.campaign.models import (
     TaskKind,
     TaskStatus,
 )
-from wenming.cases.models import Case, Category
+from wenming.cases.models import Case, Category, Channel
 from wenming.cases.services.errors import NotAllowed, WorkflowError
 from wenming.common.access import locked_in_scope, scope_for
 from wenming.common.files import display_name, field_file_save, sniff
@@ -46,9 +46,11 @@ from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import DATE_MAX, DATE_MIN
 from wenming.common.roles import COMMAND_OR_ADMIN, TASK_CREATORS, UNIT_ROLES
 from wenming.common.services.notifications import notifications_enqueue
-from wenming.org.models import Person, Site
+from wenming.org.models import Person
 
 REMIND_DAYS_BEFORE = 1
+# Cases that count in no share: voided, and rejected as not a case.
+UNCOUNTED_STATES = ("voided", "rejected")
 
 
 @dataclass
@@ -146,22 +148,7 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
         raise WorkflowError(_("Value: enter a number of zero or more."))
     if not narrative:
         raise WorkflowError(_("What was done: describe the progress."))
-    uploads = list(files)
-    checked = []
-    for upload in uploads:
-        shown = display_name(upload.name)
-        if not upload.content:
-            raise WorkflowError(_("Evidence: %(name)s is empty.") % {"name": shown})
-        if len(upload.content) > settings.WENMING_MAX_UPLOAD_BYTES:
-            raise WorkflowError(_("Evidence: %(name)s is larger than the upload limit.") % {"name": shown})
-        sniffed = sniff(upload.content[:32])
-        if sniffed is None:
-            raise WorkflowError(_("Evidence: %(name)s is not a JPEG, PNG, WebP, HEIC photo or a PDF.") % {"name": shown})
-        if sniffed[0].startswith("image/"):
-            # Photos are stored as a copy without metadata (no EXIF position), like the cases' shared copies.
-            content = _photo_without_metadata(upload)
-            upload, sniffed = Upload(upload.name, content), ("image/jpeg", "jpg")
-        checked.append((upload, sniffed))
+    checked = evidence_checked(files)
     with transaction.atomic():
         # Locked through the scope like every workflow step; which unit reports is checked on the locked row.
         task = locked_in_scope(Task.objects.all(), actor, task_id)
@@ -187,11 +174,8 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
         report = ProgressReport.objects.create(task=task, unit_id=unit_id, reported_by=actor, value=number,
                                                narrative=narrative, reported_at=now)
         for upload, (content_type, extension) in checked:
-            digest = hashlib.sha256(upload.content).hexdigest()
-            evidence = ProgressEvidence(report=report, name=display_name(upload.name, limit=200), content_type=content_type)
-            # A random part in the name, and deleted again if this transaction rolls back (no orphan files).
-            field_file_save(evidence.file, stem=digest, extension=extension, content=upload.content)
-            evidence.save()
+            evidence_store(ProgressEvidence(report=report, name=display_name(upload.name, limit=200),
+                                            content_type=content_type), upload, extension)
         before = task_status(task, now=now)
         task.current_value = number
         task.last_reported_at = now
@@ -203,6 +187,34 @@ def progress_report(*, task_id: int, actor, value: Decimal | float | int | str, 
                data={"report": report.pk, "value": str(number), "unit": unit_id, "files": len(checked),
                      "status_before": str(before), "status_after": str(after)})
     return report
+
+
+def evidence_checked(files: Iterable[Upload]) -> list[tuple[Upload, tuple[str, str]]]:
+    """Evidence files checked (not empty, within the limit, a photo or a PDF), photos re-encoded without their
+    metadata (no EXIF position), like the cases' shared copies. Returns each upload with (content type, extension).
+    Shared by progress reports and target lines."""
+    checked = []
+    for upload in files:
+        shown = display_name(upload.name)
+        if not upload.content:
+            raise WorkflowError(_("Evidence: %(name)s is empty.") % {"name": shown})
+        if len(upload.content) > settings.WENMING_MAX_UPLOAD_BYTES:
+            raise WorkflowError(_("Evidence: %(name)s is larger than the upload limit.") % {"name": shown})
+        sniffed = sniff(upload.content[:32])
+        if sniffed is None:
+            raise WorkflowError(_("Evidence: %(name)s is not a JPEG, PNG, WebP, HEIC photo or a PDF.") % {"name": shown})
+        if sniffed[0].startswith("image/"):
+            content = _photo_without_metadata(upload)
+            upload, sniffed = Upload(upload.name, content), ("image/jpeg", "jpg")
+        checked.append((upload, sniffed))
+    return checked
+
+
+def evidence_store(evidence, upload: Upload, extension: str) -> None:
+    """Save an evidence row's file under a random part of its name (deleted again if the transaction rolls back)."""
+    digest = hashlib.sha256(upload.content).hexdigest()
+    field_file_save(evidence.file, stem=digest, extension=extension, content=upload.content)
+    evidence.save()
 
 
 def _photo_without_metadata(upload: Upload) -> bytes:
@@ -334,21 +346,23 @@ def task_create(*, campaign_id: int, actor, code: str, title: str, due_on: dt.da
 
 def measured_values_refresh(*, campaign_id: int | None = None) -> int:
     """Values not reported but counted: for tasks measured from cases, the share (%) of their action's cases
-    since the task's start that are closed; for tasks counted from sites, the number of such sites.
+    since the task's start that are closed; for tasks measured from findings, the share (%) of the third-party
+    inspections' findings (cases on the inspection channel) since the task's start that are closed. Voided and
+    rejected cases count in neither. Tasks measured from their target list are computed by
+    ``campaign.services.targets.targets_refresh``.
 
     Counted per category in one pass per start day (no join to the category→action table over all cases),
     then summed onto each action. An action without cases yet counts 0, not done.
     """
-    tasks = list(Task.objects.filter(measure=Measure.CASES, action__isnull=False))
-    if campaign_id:
-        tasks = [t for t in tasks if t.campaign_id == campaign_id]
+    scoped = {"campaign_id": campaign_id} if campaign_id else {}
+    tasks = list(Task.objects.filter(measure=Measure.CASES, action__isnull=False, **scoped))
     actions_of = defaultdict(list)
     for category_id, action_id in Category.actions.through.objects.values_list("category_id", "action_id"):
         actions_of[category_id].append(action_id)
     per_start: dict[dt.date, dict[int, list[int]]] = {}
     for start in {t.starts_on for t in tasks}:
         sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        rows = (Case.objects.filter(reported_at__date__gte=start, category__isnull=False).exclude(state__in=["voided", "rejected"])
+        rows = (Case.objects.filter(reported_at__date__gte=start, category__isnull=False).exclude(state__in=UNCOUNTED_STATES)
                 .order_by().values_list("category_id").annotate(total=Count("*"), closed=Count("id", filter=Q(state="closed")))
                 .values_list("category_id", "total", "closed"))
         for category_id, total, closed in rows:
@@ -356,19 +370,26 @@ def measured_values_refresh(*, campaign_id: int | None = None) -> int:
                 sums[action_id][0] += total
                 sums[action_id][1] += closed
         per_start[start] = sums
-    changed = 0
-    for task in Task.objects.filter(measure=Measure.SITES, **({"campaign_id": campaign_id} if campaign_id else {})):
-        # Counted from sites: the active sites of the kinds the task names (notice boards, youth palaces…).
-        value = Decimal(Site.objects.filter(site_type__code__in=task.scope_site_types or [], is_active=True).count())
-        if value != task.current_value:
-            task.current_value = value
-            task.save(update_fields=["current_value", "updated_at"])
-            changed += 1
+    values: list[tuple[Task, Decimal]] = []
     for task in tasks:
         total, closed = per_start[task.starts_on].get(task.action_id, [0, 0])
-        value = (Decimal(100) * closed / total).quantize(Decimal("0.01")) if total else Decimal(0)
+        values.append((task, _share(closed, total)))
+    findings: dict[dt.date, tuple[int, int]] = {}
+    for task in Task.objects.filter(measure=Measure.FINDINGS, **scoped):
+        if task.starts_on not in findings:
+            counted = (Case.objects.filter(channel=Channel.INSPECTION, reported_at__date__gte=task.starts_on)
+                       .exclude(state__in=UNCOUNTED_STATES).aggregate(total=Count("id"), closed=Count("id", filter=Q(state="closed"))))
+            findings[task.starts_on] = (counted["total"], counted["closed"])
+        total, closed = findings[task.starts_on]
+        values.append((task, _share(closed, total)))
+    changed = 0
+    for task, value in values:
         if value != task.current_value:
             task.current_value = value
             task.save(update_fields=["current_value", "updated_at"])
             changed += 1
     return changed
+
+
+def _share(closed: int, total: int) -> Decimal:
+    return (Decimal(100) * closed / total).quantize(Decimal("0.01")) if total else Decimal(0)

@@ -17,7 +17,7 @@ def url(model, view, *args):
 @pytest.fixture
 def report(db, people, media_and_english):
     campaign_demo_build()
-    task = Task.objects.get(code="R06-2")
+    task = Task.objects.get(code="R05-1")
     return svc.progress_report(task_id=task.pk, actor=people["chengguan"], value=3, narrative="新建3处")
 
 
@@ -39,7 +39,7 @@ def test_progress_reports_are_append_only_in_the_admin(client, people, report):
 
 def test_units_see_tasks_but_do_not_change_them(client, people, report):
     client.force_login(people["chengguan"])
-    task = Task.objects.get(code="R06-2")
+    task = Task.objects.get(code="R05-1")
     page = client.get(url(Task, "change", task.pk))
     assert page.status_code == 200
     client.post(url(Task, "change", task.pk), {"title": "改掉"})

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from wenming.campaign.models import Action, Campaign, Task, TaskForce
+from wenming.campaign.models import Action, Campaign, TargetLine, Task, TaskForce
 from wenming.demo.campaign import campaign_demo_build
+from wenming.org.models import Site
 
 pytestmark = pytest.mark.django_db
 AUG_31 = dt.date(2022, 8, 31)
@@ -58,6 +59,27 @@ def test_other_stated_targets(campaign):
     assert school.scope_radius_m == 200
 
 
+def test_targets_measured_by_rules(campaign):
+    """The article's spatial and per-area targets carry their rules (campaign.services.targets)."""
+    rules = {t.code: (t.target_rule, t.target_site_types, t.target_per, t.target_value, t.measure)
+             for t in Task.objects.filter(campaign=campaign).exclude(target_rule="")}
+    assert rules["R01-2"][:2] == ("near", ["compound"])
+    assert rules["R06-2"][:3] == ("per_place", ["notice_board"], "place")
+    assert rules["R07-2"][:4] == ("per_area_max", ["dry_toilet"], "village", 0)
+    assert rules["R07-3"][:4] == ("per_area_min", ["practice_institute"], "township", 1)
+    assert rules["R07-5"][:4] == ("per_area_min", ["practice_station"], "village", 1)
+    assert rules["R08-2"][:2] == ("clear", ["entertainment", "internet_cafe"])
+    assert rules["R09-2"][:2] == ("each", ["market"])
+    assert rules["I01-3"][:4] == ("per_area_min", ["youth_palace"], "township", 3)
+    assert rules["I03-3"][:2] == ("each", ["alley"])
+    assert all(r[4] == "targets" for r in rules.values())
+    assert Task.objects.get(campaign=campaign, code="C01-3").measure == "findings"
+    # The lists were computed with the campaign: R01-2 lists the compounds near the demo's markets and schools.
+    assert TargetLine.objects.filter(task__code="R01-2").exists()
+    assert Task.objects.get(campaign=campaign, code="R09-2").lines.count() == Site.objects.filter(
+        site_type__code="market", is_active=True).count()
+
+
 def test_nineteen_task_forces_with_leaders_units_and_tasks(campaign):
     forces = TaskForce.objects.filter(campaign=campaign)
     assert forces.count() == 19
@@ -83,8 +105,8 @@ def test_campaign_load_command_is_idempotent(db):
     out = StringIO()
     call_command("campaign-load", "--demo", stdout=out)
     call_command("campaign-load", "--demo", stdout=out)
-    assert "19 actions, 47 tasks, 19 task forces" in out.getvalue()
-    assert TaskForce.objects.count() == 19 and Task.objects.filter(kind="task").count() == 47
+    assert "19 actions, 48 tasks, 19 task forces" in out.getvalue()
+    assert TaskForce.objects.count() == 19 and Task.objects.filter(kind="task").count() == 48
 
 
 def test_demo_data_adds_the_campaign_to_an_existing_city(db):

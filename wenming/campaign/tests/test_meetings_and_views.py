@@ -81,7 +81,7 @@ def test_pages_render_and_access(client, campaign, people, media_and_english):
     # A unit may not prepare meetings or record decisions.
     response = client.post("/campaign/meetings/prepare/", {"week_start": "2026-03-02"})
     assert response.status_code == 302 and not Meeting.objects.exists()
-    task = Task.objects.get(campaign=campaign, code="R06-2")
+    task = Task.objects.get(campaign=campaign, code="R05-1")
     page = client.get(f"/campaign/tasks/{task.pk}/")
     assert b"progress-form" in page.content
     response = client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "x", "narrative": ""})
@@ -90,7 +90,7 @@ def test_pages_render_and_access(client, campaign, people, media_and_english):
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.current_value == 12
-    other = Task.objects.get(campaign=campaign, code="R07-2")
+    other = Task.objects.get(campaign=campaign, code="R07-4")
     assert b"progress-form" not in client.get(f"/campaign/tasks/{other.pk}/").content
     client.post(f"/campaign/tasks/{other.pk}/report/", {"value": "12", "narrative": "x"})
     other.refresh_from_db()
@@ -121,7 +121,7 @@ def test_evidence_uploaded_on_the_page_is_served_through_the_access_path(client,
     from wenming.campaign.models import ProgressEvidence
     from wenming.conftest import photo_bytes
 
-    task = Task.objects.get(campaign=campaign, code="R06-2")
+    task = Task.objects.get(campaign=campaign, code="R05-1")
     client.force_login(people["chengguan"])
     files = [SimpleUploadedFile("a.png", photo_bytes(), "image/png"), SimpleUploadedFile("b.png", photo_bytes(pattern=3), "image/png")]
     assert client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "2", "narrative": "两处", "files": files}).status_code == 302
@@ -151,7 +151,7 @@ def test_a_decision_deadline_past_the_platforms_last_day_is_refused_naming_the_f
 
 def test_a_refused_progress_value_is_said_once_on_the_page(client, campaign, people, media_and_english):
     client.force_login(people["chengguan"])
-    task = Task.objects.get(campaign=campaign, code="R06-2")
+    task = Task.objects.get(campaign=campaign, code="R05-1")
     Task.objects.filter(pk=task.pk).update(target_kind="done", target_value=1)
     response = client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "3", "narrative": "已完成"})
     assert response.status_code == 400

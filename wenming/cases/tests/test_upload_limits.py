@@ -76,7 +76,7 @@ def test_a_bomb_as_open311_media_is_a_400(client, people, grid, tmp_path):
 
 def test_a_bomb_in_a_progress_report_is_a_form_error(english, people, tmp_path):
     campaign_demo_build()
-    task = Task.objects.get(campaign=Campaign.objects.get(code="HS-2022"), code="R06-2")
+    task = Task.objects.get(campaign=Campaign.objects.get(code="HS-2022"), code="R05-1")
     english.force_login(people["chengguan"])
     response = english.post(f"/campaign/tasks/{task.pk}/report/", {"value": "2", "narrative": "两处", "files": [bomb()]})
     assert response.status_code == 400 and BOMB_SAYS in response.content.decode()
@@ -200,7 +200,7 @@ def test_progress_evidence_is_a_download_with_the_type_of_its_bytes(client, peop
     from django.core.files.base import ContentFile
 
     campaign_demo_build()
-    task = Task.objects.get(campaign=Campaign.objects.get(code="HS-2022"), code="R06-2")
+    task = Task.objects.get(campaign=Campaign.objects.get(code="HS-2022"), code="R05-1")
     client.force_login(people["chengguan"])
     pdf = SimpleUploadedFile("整改 方案.pdf", b"%PDF-1.7\n1 0 obj\n", "application/pdf")
     assert client.post(f"/campaign/tasks/{task.pk}/report/", {"value": "2", "narrative": "两处", "files": [pdf]}).status_code == 302

@@ -238,6 +238,7 @@ def world_build() -> World:
     site = Site.objects.filter(area__path__startswith=grid.path[: len(grid.path)]).first() or Site.objects.filter(
         guarantor_unit=cgj).first() or Site.objects.order_by("code").first()
     k = world.keys
+    k.update(_target_line(campaign, site, cgj, w.p["zhiban"]))
     k.update({
         "county_code": "131102", "unit_code": cgj.code, "power_code": power.code, "site_code": site.code,
         "category_code": "SJ0401",
@@ -355,6 +356,21 @@ def _registry_world(owner) -> None:
     community = Area.objects.filter(level=AreaLevel.COMMUNITY, path__contains="/131102/").order_by("code").first()
     RegistryRecord.objects.create(registry=registry, number="MX00001", status=RecordStatus.PLATED, area=community)
     figures_compute(registry=registry, as_of=dt.date(2026, 3, 1))
+
+
+def _target_line(campaign, site, cgj, actor) -> dict[str, str]:
+    """A line of the campaign's market list (R09-2) on the world's site, owned by its 包保 unit (else 城管 桃城分局),
+    submitted with a PDF by the command centre: seen by those who see the site."""
+    from wenming.campaign.models import TargetLine, TargetLineStatus, Task
+    from wenming.campaign.services.target_lines import target_line_submit
+    from wenming.campaign.services.tasks import Upload
+
+    task = Task.objects.get(campaign=campaign, code="R09-2")
+    line, _created = TargetLine.objects.update_or_create(task=task, site=site, defaults={
+        "area_id": site.area_id, "area_path": site.area.path if site.area_id else "", "in_scope": True,
+        "owner_unit_id": site.guarantor_unit_id or cgj.pk, "status": TargetLineStatus.PENDING})
+    target_line_submit(line_id=line.pk, actor=actor, note="已整治", files=[Upload("整治后.pdf", b"%PDF-1.4\n%%EOF\n")])
+    return {"target_line": str(line.pk), "target_evidence": str(line.evidence.get().pk)}
 
 
 def _ledger(criterion, campaign) -> dict[str, str]:

@@ -84,6 +84,8 @@ FORECAST_WATCHERS = frozenset({"ceping", "zhiban", "admin"})
 # The police registers: the world's e-bike register is kept by 城管 桃城分局 (matrix._registry_world); its records and
 # imports are that unit's and the administrators'.
 REGISTER_KEEPERS = CG | ADMIN
+# Who sees the world's target line (on the world's site, owned by its 包保 unit): as the site.
+SEES_LINE = HQ | CG | {"taocheng", "anfang", "wangge"}
 # Who opens the world's patrol (jiedao's, on a road of 桃城区): its chief, the city-wide office roles, the district.
 SEES_PATROL = HQ | {"jiedao", "taocheng"}
 
@@ -390,6 +392,16 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "campaign:tasks_export": (get(STAFF_ONLY, download=True), get(STAFF_ONLY, query="status=behind&action=R06",
                                                                   download=True)),
     "campaign:task_export": (get(STAFF_ONLY, kwargs={"pk": "task"}, download=True),),
+    # Target lists: the recompute button answers every staff role with a redirect (refused with a message for all
+    # but the command centre and the task force's leader; the world's task has no list); a line is seen as its site.
+    "campaign:targets_recompute": (post(expect(302, (ANON, LOGIN)), kwargs={"pk": "task"}),),
+    "campaign:line": (get(expect(404, (ANON, LOGIN), (SEES_LINE, 200)), kwargs={"pk": "target_line"}),),
+    "campaign:line_submit": (post(expect(404, (ANON, LOGIN), (SEES_LINE, 400)), kwargs={"pk": "target_line"},
+                                  counts=("campaign.targetevidence",)),),
+    "campaign:line_review": (post(expect(404, (ANON, LOGIN), (SEES_LINE, 400)), kwargs={"pk": "target_line"},
+                                  counts=("campaign.taskevent",)),),
+    "campaign:line_evidence": (get(expect(404, (ANON, LOGIN), (SEES_LINE, 200)), kwargs={"pk": "target_evidence"},
+                                   download=True),),
     "campaign:supervision": (get(STAFF_ONLY),),
     "campaign:map": (get(STAFF_ONLY),),
     "campaign:map_data": (get(STAFF_ONLY),),

@@ -55,7 +55,7 @@ def test_ranking_weights_are_named_by_indicator(client, people):
 
 
 def test_task_history_shows_labels_not_codes(client, campaign, people):
-    task = Task.objects.get(campaign=campaign, code="R06-2")
+    task = Task.objects.get(campaign=campaign, code="R05-1")
     task_svc.progress_report(task_id=task.pk, actor=people["chengguan"], value=5, narrative="新建5处")
     client.force_login(people["zhiban"])
     page = client.get(reverse("campaign:task", args=[task.pk])).content.decode()
@@ -163,7 +163,7 @@ def test_main_staff_pages_in_chinese_show_none_of_the_apps_english(client, campa
     """The shift leader's main pages, rendered in Chinese: no English phrase of the app's own catalogue shows."""
     case = wf.case_intake(channel="hotline", description="占道经营", lng=115.67, lat=37.74, category="SJ0401",
                           actor=people["shouli"])
-    task = Task.objects.get(campaign=campaign, code="R06-2")
+    task = Task.objects.get(campaign=campaign, code="R05-1")
     urls = [reverse("home"), reverse("cases:workbench"), reverse("cases:workbench") + "?view=map",
             reverse("cases:detail", args=[case.pk]), reverse("cases:notices"), reverse("notifications"),
             reverse("scoring:dashboard"), reverse("scoring:snapshots"), reverse("scoring:boards"),

@@ -87,7 +87,7 @@ def acted(people):
 @pytest.fixture
 def campaign_task(people, media_and_english):
     campaign_demo_build()
-    task = Task.objects.get(code="R06-2")
+    task = Task.objects.get(code="R05-1")
     task_services.progress_report(task_id=task.pk, actor=people["chengguan"], value=3, narrative="新建3处")
     return task
 
@@ -276,7 +276,7 @@ def _objects(people):
         (Unit, Unit.objects.get(code="POWER"), "contact_name", "值班电话"),
         (Campaign, Campaign.objects.first(), "name", "改过的活动"),
         (Action, Action.objects.order_by("pk").first(), "name", "改过的行动"),
-        (Task, Task.objects.get(code="R06-2"), "title", "改过的任务"),
+        (Task, Task.objects.get(code="R05-1"), "title", "改过的任务"),
         (EscalationPolicy, EscalationPolicy.objects.get_or_create(pk=1)[0], "red_after_hours", "20.00"),
         (Webhook, webhook, "name", "改过的联动"),
         (ApiKey, key, "name", "改过的密钥"),

@@ -69,7 +69,7 @@ def stored(people, tmp_path):
     before = case.evidence.get(kind="before")
     ex.exposure_photos_set(exposure_id=exposure.pk, actor=people["zhiban"], photos=[(before.pk, [[0, 0, .5, .5]])])
     campaign_demo_build()
-    campaign_svc.progress_report(task_id=Task.objects.get(code="R06-2").pk, actor=people["chengguan"], value=3,
+    campaign_svc.progress_report(task_id=Task.objects.get(code="R05-1").pk, actor=people["chengguan"], value=3,
                                  narrative="新建3处", files=[campaign_svc.Upload("p.png", photo_bytes(pattern=2)),
                                                             campaign_svc.Upload("r.pdf", PDF)])
     names = _referenced()
@@ -95,7 +95,7 @@ def test_an_old_orphan_goes_a_young_one_stays_and_every_referenced_file_stays(st
     assert all((tmp_path / n).is_file() for n in stored), "a referenced file was removed"
     # materials/: the online materials' files (evaluation.MaterialFile), swept like the others.
     assert result.folders == ["evidence/", "exposure/", "ledger/", "materials/", "progress/", "risk/evidence/",
-                              "risk/plans/", "storefront/"]
+                              "risk/plans/", "storefront/", "targets/"]
     assert (result.files, result.referenced, result.young, result.orphans, result.removed, result.failed) == (12, 6, 1, 5, 5, 0)
     assert result.bytes_removed == 50
     entry = AuditEvent.objects.get(action="files.sweep")
@@ -182,7 +182,7 @@ def test_the_command_prints_its_counts(stored, tmp_path):
     call_command("files-sweep", "--dry-run", stdout=out)
     text = out.getvalue()
     assert "exposure/77/1-1-3.jpg" in text and "Dry run, nothing removed" in text
-    assert ("8 files in evidence/, exposure/, ledger/, materials/, progress/, risk/evidence/, risk/plans/, storefront/: "
+    assert ("8 files in evidence/, exposure/, ledger/, materials/, progress/, risk/evidence/, risk/plans/, storefront/, targets/: "
             "6 referenced, "
             "1 without a row but newer than 60 minutes") in text
     assert orphan.exists()

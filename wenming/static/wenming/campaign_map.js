@@ -12,7 +12,8 @@
   var COLORS = { not_started: "#9e9e9e", on_track: "#1976d2", behind: "#f57c00", done: "#388e3c", overdue: "#d32f2f" };
   var map = W.create(mapEl).setView([37.74, 115.67], 11);
   var outlines = W.outlines(map, {});
-  var sites = W.markers(map, []), cases = W.markers(map, []);
+  var sites = W.markers(map, []), cases = W.markers(map, []), targets = W.markers(map, [], { noClusterZoom: 15 });
+  var T = window.WenmingTargets;
   L.control.layers(null, (function () {
     var o = {}; o[form.getAttribute("data-label-sites")] = sites.layer; o[form.getAttribute("data-label-cases")] = cases.layer; return o;
   })(), { position: "topright" }).addTo(map);
@@ -41,12 +42,18 @@
                title: "#" + c.id + (c.action ? " · " + c.action + " " + (names[c.action] || "") : ""),
                url: caseUrl.replace("/0/", "/" + c.id + "/") };
     }));
+    var picked = data.targets;
+    targets.set(picked && T ? T.markers(picked.lines, form.getAttribute("data-line-url")) : []);
+    mapEl.setAttribute("data-target-lines", picked ? String(picked.lines.length) : "0");
+    drawTargetPanel(picked);
     if (legend) { legend.remove(); }
-    legend = W.legend(map, [
+    legend = W.legend(map, (picked && T ? ["ok", "submitted", "todo", "out"].map(function (k) {
+      return { color: T.COLOURS[k], label: form.getAttribute("data-label-line-" + k) };
+    }) : []).concat([
       { color: CASE_OPEN, label: form.getAttribute("data-label-cases") },
       { color: CASE_LATE, label: form.getAttribute("data-label-overdue") }
-    ].concat(codes.map(function (code) { return { color: colour(code), label: types[code], shape: "square" }; })));
-    var bounds = sites.bounds().extend(cases.bounds());
+    ].concat(codes.map(function (code) { return { color: colour(code), label: types[code], shape: "square" }; }))));
+    var bounds = picked && picked.lines.length ? targets.bounds() : sites.bounds().extend(cases.bounds());
     if (bounds.isValid()) {
       map.fitBounds(bounds, { maxZoom: 15, padding: [24, 24] });
     } else {
@@ -54,6 +61,42 @@
     }
     document.getElementById("map-counts").textContent =
       form.getAttribute("data-label-sites") + " " + data.sites.length + " · " + form.getAttribute("data-label-cases") + " " + data.cases.length;
+  }
+
+  // Beside the map, for a selected task: its lines by status and its gap list (the largest gaps first).
+  function drawTargetPanel(picked) {
+    var panel = document.getElementById("target-panel");
+    if (!panel) { return; }
+    panel.hidden = !picked;
+    if (!picked) { return; }
+    var lineUrl = form.getAttribute("data-line-url");
+    var head = document.getElementById("target-panel-title");
+    head.textContent = picked.task.code + " " + picked.task.title;
+    head.href = form.getAttribute("data-task-url").replace("/0/", "/" + picked.task.id + "/");
+    var counts = document.getElementById("target-panel-counts");
+    counts.textContent = "";
+    ["ok", "submitted", "todo", "out"].forEach(function (k) {
+      var n = k === "ok" ? (picked.counts.accepted || 0) + (picked.counts.met || 0)
+        : k === "submitted" ? (picked.counts.submitted || 0)
+        : k === "todo" ? (picked.counts.pending || 0) + (picked.counts.returned || 0) + (picked.counts.gap || 0)
+        : (picked.counts.out_of_scope || 0);
+      var li = document.createElement("li");
+      var dot = text(form.getAttribute("data-label-line-" + k) + " " + n);
+      dot.className = "line-st line-" + k;
+      li.appendChild(dot);
+      counts.appendChild(li);
+    });
+    var list = document.getElementById("target-panel-gaps");
+    list.textContent = "";
+    picked.gaps.forEach(function (g) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      a.href = lineUrl.replace("/0/", "/" + g.id + "/");
+      a.textContent = g.name;
+      li.appendChild(a);
+      li.appendChild(text(" " + g.count + " / " + g.required + " (" + form.getAttribute("data-label-gap") + " " + g.gap + ")"));
+      list.appendChild(li);
+    });
+    if (!picked.gaps.length) { list.appendChild(text(form.getAttribute("data-label-no-gaps"))); }
   }
 
   // The timeline (Gantt): one row per task, the first task on top, labelled with its code and short title;
