@@ -24,7 +24,16 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from wenming.campaign.models import Campaign, Measure, Milestone, ProgressReport, TargetKind, Task, TaskStatus
+from wenming.campaign.models import (
+    Campaign,
+    Measure,
+    Milestone,
+    ProgressReport,
+    TargetKind,
+    TargetRule,
+    Task,
+    TaskStatus,
+)
 from wenming.campaign.services.tasks import planned_value, report_due_on, task_status
 from wenming.common.access import restrict
 from wenming.common.tabular import xlsx_row
@@ -33,8 +42,10 @@ from wenming.org.models import Unit
 # More tasks than any campaign has (the article's ~100 and years of supervision items); past it the list is cut.
 MAX_ROWS = 20_000
 
-# ``Task.target_total`` in SQL (a number per area × the areas, 1 for done, else the value), for the done filter.
+# ``Task.target_total`` in SQL (a number per area × the areas — the areas for "at most N in each" —, 1 for done,
+# else the value), for the done filter.
 _TOTAL = Case(
+    When(target_kind=TargetKind.COUNT, target_rule=TargetRule.PER_AREA_MAX, then=F("target_areas") * Value(Decimal(1))),
     When(target_kind=TargetKind.COUNT, then=F("target_value") * F("target_areas")),
     When(target_kind=TargetKind.DONE, then=Value(Decimal(1))),
     default=F("target_value"), output_field=DecimalField(max_digits=24, decimal_places=2),

@@ -220,7 +220,7 @@ def test_a_unit_key_reports_on_its_task(client, token, made):
 
 
 def test_a_unit_key_may_not_report_on_another_units_task(client, token, campaign):
-    task = Task.objects.get(campaign=campaign, code="R07-2")  # led by agriculture
+    task = Task.objects.get(campaign=campaign, code="R07-4")  # led by agriculture, reported
     response = client.post(f"{API}/tasks/{task.pk}/reports/", {"value": "10", "narrative": "x"},
                            content_type="application/json", **token("chengguan"))
     assert response.status_code == 403 and response.json()["code"] == "not_allowed"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import enum
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -365,72 +364,23 @@ def _lines_store(task: Task, lines: dict[tuple, dict], *, now: dt.datetime) -> d
     return {"created": len(created), "updated": len(updated), "out_of_scope": out, "statuses": statuses}
 
 
-# New lines' columns beyond the computed ones (the workflow's start: nothing submitted or reviewed yet).
-INSERT_DEFAULTS = {"note": "", "review_note": "", "version": 0, "submitted_at": None, "reviewed_at": None,
-                   "reviewed_by_id": None}
-WRITE_CHUNK = 2000
+WRITE_CHUNK = 1000
 ANALYZE_AFTER = 10_000  # new lines after which PostgreSQL's statistics of the table are refreshed
 
 
-def _params(row: dict, columns: list[str], prepared: dict) -> list:
-    """A row's values as the database takes them: JSON through its field (a driver's JSON wrapper), the values
-    ``prepared`` once for all rows (the time), statuses as plain strings (a driver may adapt an enum member by its
-    name); the rest are numbers, strings and None as they are."""
-    near = TargetLine._meta.get_field("near")
-    out = []
-    for c in columns:
-        value = row[c]
-        if c in prepared:
-            value = prepared[c]
-        elif c == "near":
-            value = near.get_db_prep_save(value, connection)
-        elif isinstance(value, enum.Enum):
-            value = value.value
-        out.append(value)
-    return out
-
-
-def _prepared(now: dt.datetime) -> dict:
-    return {"computed_at": TargetLine._meta.get_field("computed_at").get_db_prep_save(now, connection)}
-
-
 def _insert_many(rows: list[dict], *, now: dt.datetime) -> None:
-    """New lines in chunks of one executemany each: tens of thousands of rows on a first run, so no model
-    instances and no per-batch parameter limit (SQLite's) as ``bulk_create`` would have."""
-    if not rows:
-        return
-    columns = ["task_id", "site_id", *LINE_FIELDS, "computed_at", *INSERT_DEFAULTS]
-    prepared = _prepared(now)
-    quote = connection.ops.quote_name
-    table, names = quote(TargetLine._meta.db_table), ", ".join(quote(c) for c in columns)
-    if connection.vendor == "postgresql":
-        # COPY: the first computation of a large city writes tens of thousands of lines at once.
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                values = {**INSERT_DEFAULTS, **row, "near": json.dumps(row["near"]), "computed_at": now}
-                copy.write_row([v.value if isinstance(v, enum.Enum) else v for v in (values[c] for c in columns)])
-        return
-    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), WRITE_CHUNK):
-            cursor.executemany(sql, [_params({**INSERT_DEFAULTS, **row}, columns, prepared)
-                                     for row in rows[start:start + WRITE_CHUNK]])
+    """New lines through the ORM, in chunks (tens of thousands on a city's first computation)."""
+    TargetLine.objects.bulk_create([TargetLine(**row) for row in rows], batch_size=WRITE_CHUNK)
 
 
 def _update_many(rows: list[dict], *, now: dt.datetime, keep_status: bool = False) -> None:
-    """Changed lines, one UPDATE per row by primary key in an executemany (no CASE over the whole batch). With
-    ``keep_status`` the status is not written: a line's workflow owns it (a step taken while the list was being
-    computed is not undone)."""
+    """Changed lines through the ORM. With ``keep_status`` the status is not written: a line's workflow owns it
+    (a step taken while the list was being computed is not undone)."""
     if not rows:
         return
-    columns = [f for f in LINE_FIELDS if not (keep_status and f == "status")] + ["computed_at"]
-    prepared = _prepared(now)
-    quote = connection.ops.quote_name
-    sql = (f"UPDATE {quote(TargetLine._meta.db_table)} SET {', '.join(f'{quote(c)} = %s' for c in columns)} "
-           f"WHERE {quote('id')} = %s")
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), WRITE_CHUNK):
-            cursor.executemany(sql, [[*_params(row, columns, prepared), row["id"]] for row in rows[start:start + WRITE_CHUNK]])
+    fields = [f for f in LINE_FIELDS if not (keep_status and f == "status")] + ["computed_at"]
+    TargetLine.objects.bulk_update([TargetLine(pk=row["id"], **{f: row[f] for f in fields}) for row in rows], fields,
+                                   batch_size=WRITE_CHUNK // 2)
 
 
 def task_figures_refresh(*, task: Task, now: dt.datetime, actor=None) -> bool:
