@@ -14,3 +14,10 @@ class RegistriesConfig(AppConfig):
         from wenming.registries.panels import registry_check_panel  # noqa: PLC0415
 
         case_panel_register(registry_check_panel)
+        # The campaign's tasks measured from a register (R03-4 应挂尽挂, R04-2 持证率) read the city's latest rate.
+        from wenming.campaign.services.tasks import measure_source_register  # noqa: PLC0415
+        from wenming.registries.models import RegistryKind  # noqa: PLC0415
+        from wenming.registries.selectors import registry_city_rate  # noqa: PLC0415
+
+        for kind in RegistryKind.values:
+            measure_source_register(kind, lambda kind=kind: registry_city_rate(kind=kind))

@@ -51,6 +51,9 @@ class Measure(models.TextChoices):
     TARGETS = "targets", _("Measured from its target list")
     # The share of the third-party inspections' findings (cases on the inspection channel) that are closed.
     FINDINGS = "findings", _("Share of inspection findings closed")
+    # A rate kept by a register of another department (the police's e-bike plates, dog licences), named by
+    # ``Task.measure_source`` and provided by the app that keeps it (campaign.services.tasks.measure_source_register).
+    REGISTER = "register", _("Rate from a department's register")
 
 
 class TaskKind(models.TextChoices):
@@ -102,6 +105,8 @@ class Task(TimeStampedModel):
     target_site_types = models.JSONField(_("target site types"), default=list, blank=True)
     unit_label = models.CharField(_("unit of the target"), max_length=16, blank=True)
     measure = models.CharField(_("measured by"), max_length=16, choices=Measure.choices, default=Measure.REPORTED)
+    measure_source = models.CharField(_("register measured"), max_length=16, blank=True,
+                                      help_text=_("For a rate from a register: which register (ebike, dog)."))
     report_every_days = models.PositiveSmallIntegerField(_("report every (days)"), default=7)
     current_value = models.DecimalField(_("current value"), max_digits=12, decimal_places=2, default=0)
     last_reported_at = models.DateTimeField(_("last reported at"), null=True, blank=True)

@@ -54,7 +54,7 @@ def _task_load(campaign: Campaign, action: Action, task: dict, sort: int) -> Tas
             "starts_on": _date(task.get("starts_on")) or campaign.starts_on or dt.date(2022, 1, 1),
             "due_on": _date(task.get("due")), "target_kind": kind, "target_value": value,
             "target_per": task.get("per", ""), "unit_label": task.get("unit_label", ""),
-            "measure": task.get("measure", "reported"), "sort": sort,
+            "measure": task.get("measure", "reported"), "measure_source": task.get("source", ""), "sort": sort,
             # The target list's rule and the kinds of site it lists or counts (campaign.services.targets).
             "target_rule": task.get("rule", ""), "target_site_types": task.get("targets", []),
         },

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -344,11 +344,21 @@ def task_create(*, campaign_id: int, actor, code: str, title: str, due_on: dt.da
     return task
 
 
+# Rates kept by apps above campaign's layer (the police registers), registered from their AppConfig.ready():
+# the source's key (Task.measure_source) → a function giving the city's rate in percent, or None without figures.
+MEASURE_SOURCES: dict[str, Callable[[], Decimal | None]] = {}
+
+
+def measure_source_register(key: str, rate: Callable[[], Decimal | None]) -> None:
+    MEASURE_SOURCES[key] = rate
+
+
 def measured_values_refresh(*, campaign_id: int | None = None) -> int:
     """Values not reported but counted: for tasks measured from cases, the share (%) of their action's cases
     since the task's start that are closed; for tasks measured from findings, the share (%) of the third-party
-    inspections' findings (cases on the inspection channel) since the task's start that are closed. Voided and
-    rejected cases count in neither. Tasks measured from their target list are computed by
+    inspections' findings (cases on the inspection channel) since the task's start that are closed; for tasks
+    measured from a register, the city's latest rate from the register's figures. Voided and rejected cases count
+    in neither. Tasks measured from their target list are computed by
     ``campaign.services.targets.targets_refresh``.
 
     Counted per category in one pass per start day (no join to the category→action table over all cases),
@@ -382,6 +392,11 @@ def measured_values_refresh(*, campaign_id: int | None = None) -> int:
             findings[task.starts_on] = (counted["total"], counted["closed"])
         total, closed = findings[task.starts_on]
         values.append((task, _share(closed, total)))
+    for task in Task.objects.filter(measure=Measure.REGISTER, **scoped):
+        source = MEASURE_SOURCES.get(task.measure_source)
+        rate = source() if source else None
+        if rate is not None:  # no register or no figure yet: the value stays as it was, not 0
+            values.append((task, Decimal(rate).quantize(Decimal("0.01"))))
     changed = 0
     for task, value in values:
         if value != task.current_value:

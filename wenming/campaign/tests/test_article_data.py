@@ -105,8 +105,8 @@ def test_campaign_load_command_is_idempotent(db):
     out = StringIO()
     call_command("campaign-load", "--demo", stdout=out)
     call_command("campaign-load", "--demo", stdout=out)
-    assert "19 actions, 48 tasks, 19 task forces" in out.getvalue()
-    assert TaskForce.objects.count() == 19 and Task.objects.filter(kind="task").count() == 48
+    assert "19 actions, 49 tasks, 19 task forces" in out.getvalue()
+    assert TaskForce.objects.count() == 19 and Task.objects.filter(kind="task").count() == 49
 
 
 def test_demo_data_adds_the_campaign_to_an_existing_city(db):

@@ -152,3 +152,21 @@ def test_the_command(ebikes, street, tmp_path):
 
     call_command("registry-import", "ebike", str(_hand_made(tmp_path)), "--as-of", "2026-06-30")
     assert registry_rates(kind="ebike", level="street") == {"T90": (6, 4)}
+
+
+def test_the_campaign_task_follows_the_register(ebikes, street, tmp_path):
+    """R03-4 (牌照应挂尽挂) is measured from the e-bike register: the city's latest plated rate, 4 of 6."""
+    from wenming.campaign.models import Measure, Task
+    from wenming.campaign.services.tasks import measured_values_refresh
+
+    task = Task.objects.get(code="R03-4")
+    assert (task.measure, task.measure_source) == (Measure.REGISTER, "ebike")
+    before = task.current_value
+    measured_values_refresh()
+    task.refresh_from_db()
+    assert task.current_value == before  # no figures yet: the value is left as it was, not set to 0
+    _import(ebikes, _hand_made(tmp_path))
+    measured_values_refresh()
+    task.refresh_from_db()
+    assert str(task.current_value) == "66.70"
+    assert Task.objects.get(code="R04-2").measure_source == "dog"
