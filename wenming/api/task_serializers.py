@@ -19,7 +19,17 @@ from rest_framework import serializers
 
 from wenming.api.serializers import BoundedDateField
 from wenming.campaign.forms import MultipleFileField
-from wenming.campaign.models import Action, ActionKind, Milestone, ProgressReport, Task, TaskKind, TaskStatus
+from wenming.campaign.models import (
+    Action,
+    ActionKind,
+    Milestone,
+    ProgressReport,
+    TargetLine,
+    TargetLineStatus,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 from wenming.common.uploads import photos_check
 
 STATUS_KEYS = [str(s) for s in TaskStatus]
@@ -59,7 +69,16 @@ class TargetSerializer(serializers.Serializer):
     total = serializers.DecimalField(source="target_total", max_digits=24, decimal_places=2,
                                      help_text="The figure to reach: value × areas, the percentage, or 1 for done.")
     unit_label = serializers.CharField()
-    measure = serializers.CharField(help_text="reported, cases or sites (and more as measures are added).")
+    measure = serializers.CharField(help_text="reported, cases, targets (from its target list), findings (暗访 "
+                                              "findings closed) or register (a department's register's rate).")
+    measure_source = serializers.CharField(help_text="For measure register: which register (ebike, dog).")
+    rule = serializers.CharField(source="target_rule", help_text=(
+        "The target list's rule, blank for none: near (each site of the listed kinds within the radius of the scope's "
+        "sites), each (every such site), clear (none of them within the radius of each scope site), per_area_min / "
+        "per_area_max (at least / at most the value in each area of the level `per`), per_place (at least the value "
+        "within the radius of each scope site)."))
+    site_types = serializers.ListField(source="target_site_types", child=serializers.CharField(),
+                                       help_text="The kinds of site the list counts or lists (site type codes).")
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -152,9 +171,18 @@ class TaskDetailSerializer(TaskSerializer):
     last_report = serializers.SerializerMethodField()
     can_report = serializers.SerializerMethodField(help_text="Whether you may file a progress report on it.")
 
+    target_lines = serializers.SerializerMethodField(help_text=(
+        "For a task with a target list: the lines you see counted by status (pending, submitted, accepted, "
+        "returned, met, gap, out_of_scope, in_scope); null for a task without one. The lines: `lines/`."))
+
     class Meta(TaskSerializer.Meta):
         fields = [*TaskSerializer.Meta.fields[:4], "description", "scope", "scope_radius_m", "scope_site_types",
-                  *TaskSerializer.Meta.fields[4:], "report_every_days", "milestones", "last_report", "can_report"]
+                  *TaskSerializer.Meta.fields[4:], "report_every_days", "milestones", "last_report", "can_report",
+                  "target_lines"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_target_lines(self, task):
+        return self.context.get("line_counts")
 
     @extend_schema_field(LastReportSerializer(allow_null=True))
     def get_last_report(self, task):
@@ -219,3 +247,49 @@ class ReportCreateSerializer(serializers.Serializer):
     unit = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text=(
         "The unit reporting (code), when you belong to more than one of the task's units."))
     files = EvidenceFilesField(required=False, default=list, label=_("Evidence (photos or PDF)"))
+
+
+class LineFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[*TargetLineStatus.choices, ("out_of_scope", "out_of_scope")],
+                                     required=False, help_text="A line status, or out_of_scope.")
+    area = serializers.CharField(max_length=20, required=False, allow_blank=True,
+                                 help_text="Area code: the lines in that area and below.")
+    owner_unit = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text="Owner unit code.")
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Text in the site's name.")
+    gaps = serializers.BooleanField(required=False, default=False,
+                                    help_text="The gap list: lines short of their target only, the largest gap first.")
+
+
+class _Named(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LineSerializer(serializers.ModelSerializer):
+    """One line of a task's target list: a site (a compound, a school, a place) or an area (a township)."""
+
+    site = serializers.SerializerMethodField()
+    area = serializers.SerializerMethodField()
+    owner_unit = serializers.CharField(source="owner_unit.code", default=None)
+    owner_unit_name = serializers.CharField(source="owner_unit.name", default=None)
+    status = serializers.CharField(help_text=_values(TargetLineStatus.choices))
+    near = serializers.JSONField(help_text="The sites that put the line on the list or count for it (code, name, "
+                                           "type, distance_m), nearest first.")
+    page = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TargetLine
+        fields = ["id", "site", "area", "owner_unit", "owner_unit_name", "status", "in_scope", "count", "required",
+                  "gap", "distance_m", "near", "submitted_at", "reviewed_at", "computed_at", "page"]
+
+    @extend_schema_field(_Named(allow_null=True))
+    def get_site(self, line):
+        return {"code": line.site.code, "name": line.site.name, "type": line.site.site_type.code} if line.site_id \
+            else None
+
+    @extend_schema_field(_Named(allow_null=True))
+    def get_area(self, line):
+        return {"code": line.area.code, "name": line.area.name} if line.area_id else None
+
+    def get_page(self, line) -> str:
+        return self.context["request"].build_absolute_uri(reverse("campaign:line", args=[line.pk]))

@@ -25,12 +25,22 @@ from rest_framework.response import Response
 from wenming.api import task_serializers as ser
 from wenming.api.views import ERRORS
 from wenming.campaign import exports
-from wenming.campaign.models import Action, Campaign, Measure, ProgressEvidence, ProgressReport, Task
+from wenming.campaign.models import (
+    Action,
+    Campaign,
+    Measure,
+    ProgressEvidence,
+    ProgressReport,
+    TargetLine,
+    Task,
+)
+from wenming.campaign.selectors import target_lines
+from wenming.campaign.services.targets import line_counts
 from wenming.campaign.services.tasks import Upload, can_report, progress_report
 from wenming.common.access import get_or_404, restrict
 from wenming.common.files import display_name, upload_read
 from wenming.common.input import CleanFormParser, CleanJSONParser, CleanMultiPartParser, db_id
-from wenming.org.models import Unit
+from wenming.org.models import Area, Unit
 
 
 def _campaign(code: str = "") -> Campaign:
@@ -113,7 +123,9 @@ class TaskViewSet(viewsets.GenericViewSet):
         last = task.reports.select_related("unit").order_by("-reported_at", "-id").first()
         # As the task page offers the form: a task measured from cases or sites takes no reports.
         reports = task.measure == Measure.REPORTED and can_report(request.user, task)
-        context = {"request": request, "last_report": last, "can_report": reports}
+        context = {"request": request, "last_report": last, "can_report": reports,
+                   "line_counts": line_counts(task, restrict(TargetLine.objects.filter(task=task), request.user))
+                   if task.target_rule else None}
         return Response(ser.TaskDetailSerializer(task, context=context).data)
 
     @extend_schema(methods=["GET"], responses={200: ser.ReportSerializer(many=True), **ERRORS},
@@ -134,6 +146,32 @@ class TaskViewSet(viewsets.GenericViewSet):
                 .order_by("-reported_at", "-id"))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ser.ReportSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(parameters=[ser.LineFilterSerializer], responses={200: ser.LineSerializer(many=True), **ERRORS},
+                   description="The task's target list as you see it (a unit: its own lines), filtered; with "
+                               "`gaps=true` the gap list (lines short of their target, the largest gap first).")
+    @action(detail=True, methods=["get"], url_path="lines", url_name="lines")
+    def lines(self, request, pk=None):
+        task = self._task(pk)
+        filters = ser.LineFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        f = filters.validated_data
+        area_path, unit_id = "", None
+        if f.get("area"):
+            area_path = Area.objects.filter(code=f["area"]).values_list("path", flat=True).first()
+            if area_path is None:
+                raise ValidationError({"area": [_("No area has the code %(code)s.") % {"code": f["area"]}]})
+        if f.get("owner_unit"):
+            unit_id = Unit.objects.filter(code=f["owner_unit"]).values_list("pk", flat=True).first()
+            if unit_id is None:
+                raise ValidationError({"owner_unit": [_("No unit has the code %(code)s.") % {"code": f["owner_unit"]}]})
+        rows = target_lines(request.user, task, status=f.get("status", ""), area_path=area_path, owner_unit=unit_id,
+                            q=f.get("q", ""))
+        rows = rows.select_related("site__site_type", "area", "owner_unit").defer("site__geometry", "area__geometry")
+        rows = rows.filter(in_scope=True, gap__gt=0).order_by("-gap", "area_path", "id") if f["gaps"] \
+            else rows.order_by("area_path", "id")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ser.LineSerializer(page, many=True, context={"request": request}).data)
 
     def _report(self, request, task: Task) -> Response:
         form = ser.ReportCreateSerializer(data=request.data)

@@ -305,3 +305,49 @@ def test_session_post_needs_csrf(made, people):
                            content_type="application/json")
     assert response.status_code == 403
     assert not ProgressReport.objects.exists()
+
+
+# -- target lists (issue 18) -------------------------------------------------------------------------------------
+
+def _all(client, url, headers) -> list[dict]:
+    rows = []
+    while url:
+        body = client.get(url, **headers).json()
+        rows += body["results"]
+        url = body["next"]
+    return rows
+
+
+def test_target_lines_counts_and_gap_list(client, token, people, campaign):
+    from wenming.campaign.models import TargetLine
+    from wenming.campaign.services.targets import targets_refresh
+    from wenming.common.access import restrict
+
+    targets_refresh(campaign_id=campaign.pk)
+    task = Task.objects.get(campaign=campaign, code="I01-3")  # at least 3 youth palaces per township
+    body = client.get(f"{API}/tasks/{task.pk}/", **token("zhiban")).json()
+    assert (body["target"]["rule"], body["target"]["site_types"], body["target"]["measure"]) == (
+        "per_area_min", ["youth_palace"], "targets")
+    stored = TargetLine.objects.filter(task=task, in_scope=True)
+    assert body["target_lines"]["in_scope"] == stored.count() > 0
+    lines = _all(client, f"{API}/tasks/{task.pk}/lines/", token("zhiban"))
+    assert len(lines) == TargetLine.objects.filter(task=task).count()
+    assert all(line["site"] is None and line["area"]["code"] for line in lines)
+    gaps = _all(client, f"{API}/tasks/{task.pk}/lines/?gaps=true", token("zhiban"))
+    assert len(gaps) == stored.filter(gap__gt=0).count()
+    assert all(line["gap"] > 0 and line["status"] == "gap" for line in gaps)
+    assert [line["gap"] for line in gaps] == sorted((line["gap"] for line in gaps), reverse=True)
+    # A unit sees the lines its scope holds, through the same rule as the pages.
+    unit_lines = _all(client, f"{API}/tasks/{task.pk}/lines/", token("chengguan"))
+    assert len(unit_lines) == restrict(TargetLine.objects.filter(task=task), people["chengguan"]).count()
+
+
+def test_target_line_filters_are_checked(client, token, campaign):
+    task = Task.objects.get(campaign=campaign, code="I01-3")
+    response = client.get(f"{API}/tasks/{task.pk}/lines/?area=NOPE", **token("zhiban"))
+    assert response.status_code == 400 and "area" in response.json()["fields"]
+    response = client.get(f"{API}/tasks/{task.pk}/lines/?status=bogus", **token("zhiban"))
+    assert response.status_code == 400 and "status" in response.json()["fields"]
+    plain = Task.objects.get(campaign=campaign, code="R01-1")  # no target list: no counts, an empty list
+    assert client.get(f"{API}/tasks/{plain.pk}/", **token("zhiban")).json()["target_lines"] is None
+    assert client.get(f"{API}/tasks/{plain.pk}/lines/", **token("zhiban")).json()["count"] == 0

@@ -666,6 +666,8 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:task-reports": (get(expect(200, (ANON, 401)), kwargs={"pk": "task"}),
                          post(expect(400, (ANON, 401)), kwargs={"pk": "task"}, counts=("campaign.progressreport",),
                               csrf="api")),
+    "api:task-lines": (get(expect(200, (ANON, 401)), kwargs={"pk": "task"}),
+                       get(expect(400, (ANON, 401)), kwargs={"pk": "task"}, query="area=NOPE")),
     "api:category-list": (get(expect(200, (ANON, 401))),),
     "api:category-detail": (get(expect(200, (ANON, 401)), kwargs={"code": "category_code"}),),
     "api:unit-list": (get(expect(200, (ANON, 401))),),
