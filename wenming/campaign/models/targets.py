@@ -77,8 +77,9 @@ class TargetLine(models.Model):
                                     name="targetline_one_per_area"),
         ]
         indexes = [
-            # Lines of a status in list order (the filtered, paginated list).
-            models.Index(fields=["task", "status", "area_path"], name="targetline_task_status_idx"),
+            # Lines of a status in list order (the filtered, paginated list, the map's points), and the counts by
+            # status read from the index alone.
+            models.Index(fields=["task", "status", "in_scope", "area_path"], name="targetline_task_status_idx"),
             models.Index(fields=["task", "area_path"], name="targetline_task_area_idx"),
             models.Index(fields=["task", "-gap", "area_path"], name="targetline_task_gap_idx"),
         ]

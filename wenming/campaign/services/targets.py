@@ -364,7 +364,7 @@ def _lines_store(task: Task, lines: dict[tuple, dict], *, now: dt.datetime) -> d
     return {"created": len(created), "updated": len(updated), "out_of_scope": out, "statuses": statuses}
 
 
-WRITE_CHUNK = 1000
+WRITE_CHUNK = 1000  # new lines per bulk_create call (the backend splits further by its parameter limit)
 ANALYZE_AFTER = 10_000  # new lines after which PostgreSQL's statistics of the table are refreshed
 
 
@@ -374,13 +374,13 @@ def _insert_many(rows: list[dict], *, now: dt.datetime) -> None:
 
 
 def _update_many(rows: list[dict], *, now: dt.datetime, keep_status: bool = False) -> None:
-    """Changed lines through the ORM. With ``keep_status`` the status is not written: a line's workflow owns it
+    """Changed lines through the ORM, one UPDATE by primary key each: a refresh changes a few thousand lines at
+    most, and this is six times faster than ``bulk_update``'s CASE over a batch (bench/targets.py: 7,000 lines in
+    1.2 s instead of 8.6–10 s on SQLite). With ``keep_status`` the status is not written: a line's workflow owns it
     (a step taken while the list was being computed is not undone)."""
-    if not rows:
-        return
     fields = [f for f in LINE_FIELDS if not (keep_status and f == "status")] + ["computed_at"]
-    TargetLine.objects.bulk_update([TargetLine(pk=row["id"], **{f: row[f] for f in fields}) for row in rows], fields,
-                                   batch_size=WRITE_CHUNK // 2)
+    for row in rows:
+        TargetLine.objects.filter(pk=row["id"]).update(**{f: row[f] for f in fields})
 
 
 def task_figures_refresh(*, task: Task, now: dt.datetime, actor=None) -> bool:
