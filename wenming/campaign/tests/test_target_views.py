@@ -10,6 +10,11 @@ from wenming.conftest import photo_bytes
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_english")]
 
 
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the pages answer in the browser's language; tests match English
+
+
 def test_task_page_lists_lines_with_filters_and_counts(client, worked):
     task = worked["task"]
     client.force_login(worked["leader"])
