@@ -1,6 +1,7 @@
 """The org pages in a real browser: the routing check on the map, scope in the pages, nothing from outside."""
 
 import pytest
+from django.db.models import Q
 
 from wenming.browser_tests.conftest import SHOTS, login
 from wenming.org.models import Area, Site, Unit
@@ -70,8 +71,11 @@ def test_routing_check_on_a_phone(phone_page, live_server):
 
 def test_unit_handler_sees_only_its_own_sites(page, live_server):
     cgj = Unit.objects.get(code="CGJ-131102")
-    own = set(Site.objects.filter(guarantor_unit=cgj).values_list("code", flat=True))
-    outside = Site.objects.exclude(guarantor_unit=cgj).order_by("code").first()
+    # What it guarantees (包保) or runs (运营).
+    mine = Q(guarantor_unit=cgj) | Q(operator_unit=cgj)
+    own = set(Site.objects.filter(mine).values_list("code", flat=True))
+    assert len(own) <= 100  # one page
+    outside = Site.objects.exclude(mine).order_by("code").first()
     login(page, live_server, "chengguan")
 
     page.goto(f"{live_server.url}/org/sites/?per_page=100")

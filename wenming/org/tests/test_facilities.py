@@ -263,7 +263,7 @@ def test_facility_types_come_first():
 
 def test_parking_lots_show_their_spaces(client):
     client.force_login(person("admin"))
-    response = client.get(reverse("org:facilities"), {"type": "parking_lot"})
+    response = client.get(reverse("org:facilities"), {"type": "parking_lot"}, HTTP_ACCEPT_LANGUAGE="en")
     register = response.context["register"]
     lots = Site.objects.filter(site_type__code="parking_lot", is_active=True)
     assert register.is_parking and register.total == lots.count() > 0
