@@ -218,10 +218,14 @@ def target_section(user, task: Task) -> dict:
 
 def coverage_points(user, task: Task, *, limit: int = MAP_CASES) -> list[dict]:
     """The lines as map points (the site, or the area's representative point) with their colour key."""
-    # In the status index's order: the first points are read from the index, not sorted out of all the lines.
-    rows = (restrict(TargetLine.objects.filter(task=task), user).order_by("status", "in_scope", "area_path")
-            .values_list("id", "status", "in_scope", "count", "required", "site__name", "site__lat", "site__lng",
-                         "area__name", "area__lat", "area__lng", "site_id", "area__code")[:limit])
+    # Two steps: the ids in the status index's order through the scope (no join to the sites of every line before
+    # the sort: a unit's view of a 47,000-line list 240 → 60 ms on PostgreSQL), then what the points need.
+    ids = list(restrict(TargetLine.objects.filter(task=task), user).order_by("status", "in_scope", "area_path")
+               .values_list("id", flat=True)[:limit])
+    found = {row[0]: row for row in TargetLine.objects.filter(pk__in=ids).values_list(
+        "id", "status", "in_scope", "count", "required", "site__name", "site__lat", "site__lng",
+        "area__name", "area__lat", "area__lng", "site_id", "area__code")}
+    rows = [found[pk] for pk in ids]
     out = []
     for pk, status, in_scope, count, required, s_name, s_lat, s_lng, a_name, a_lat, a_lng, site_id, a_code in rows:
         colour = "out" if not in_scope else "ok" if status in OK_STATUSES else "submitted" \
