@@ -114,12 +114,9 @@ def _targets_context(request, task) -> dict:
     unit = int(filters["unit"]) if filters["unit"].isdigit() else None
     lines = selectors.target_lines(request.user, task, status=filters["status"], area_path=filters["area"],
                                    owner_unit=unit, q=filters["q"])
-    # The page's ids through the scope first, then their rows with sites and areas: joining every line's site
-    # before the sort is what made a unit's view of a large list slow.
+    # The page's ids through the scope first, then their rows (selectors.line_rows).
     page = paginate(request, lines.order_by("area_path", "id").values_list("id", flat=True))
-    found = TargetLine.objects.filter(pk__in=list(page.object_list)).select_related(
-        "site", "site__site_type", "area", "owner_unit").defer("site__geometry", "area__geometry").in_bulk()
-    page.object_list = [found[pk] for pk in page.object_list]
+    page.object_list = selectors.line_rows(list(page.object_list))
     section = selectors.target_section(request.user, task)
     return {
         "targets": section, "lines": page, "filters": filters,
