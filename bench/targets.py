@@ -112,9 +112,9 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from wenming.campaign.services.targets import targets_refresh
 
     from wenming.campaign.models import Campaign, TargetLine, Task
+    from wenming.campaign.services.targets import targets_refresh
     from wenming.common.roles import UNIT_ROLES
     from wenming.org.models import Person, Site
 
