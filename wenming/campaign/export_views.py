@@ -75,8 +75,8 @@ def tasks_export(request):
 @require_safe
 @login_required
 def task_export(request, pk: int):
-    """One task's workbook: its fields, figures and milestones, and its progress reports."""
+    """One task's workbook: its fields, figures and milestones, its progress reports and its target list."""
     _viewer(request)
     task = get_or_404(exports.task_rows(user=request.user), request.user, pk=pk)
     today = timezone.localdate()
-    return _xlsx(exports.task_workbook(task, today=today), f"{_('task')} {task.code}.xlsx", f"task-{task.code}.xlsx")
+    return _xlsx(exports.task_workbook(task, today=today, user=request.user), f"{_('task')} {task.code}.xlsx", f"task-{task.code}.xlsx")

@@ -34,6 +34,7 @@ from wenming.campaign.models import (
     Task,
     TaskStatus,
 )
+from wenming.campaign.selectors import target_lines
 from wenming.campaign.services.tasks import planned_value, report_due_on, task_status
 from wenming.common.access import restrict
 from wenming.common.tabular import xlsx_row
@@ -233,8 +234,9 @@ def _target_text(t: Task) -> str:
     return text
 
 
-def task_workbook(task: Task, *, today: dt.date) -> bytes:
-    """One task: sheet 任务 with its fields, figures and milestones; sheet 进度报送 with its reports, newest first."""
+def task_workbook(task: Task, *, today: dt.date, user=None) -> bytes:
+    """One task: sheet 任务 with its fields, figures and milestones; sheet 进度报送 with its reports, newest first;
+    for a task with a target list, sheet 目标清单 with the lines ``user`` sees, the largest gaps first."""
     [t] = task_figures([task], today=today)
     book = Workbook(write_only=True)
     sheet = _sheet(book, pgettext("workbook sheet", "Task"), (18, 60, 14))
@@ -269,4 +271,24 @@ def task_workbook(task: Task, *, today: dt.date) -> bytes:
     for r in rows.iterator(chunk_size=500):
         reports.append(_row(reports, [_local(r.reported_at), r.unit.name, str(r.reported_by or ""), r.value,
                                       r.narrative, "、".join(e.name for e in r.evidence.all())]))
+    if t.target_rule and user is not None:
+        _lines_sheet(book, t, user)
     return _save(book)
+
+
+def _lines_sheet(book: Workbook, task: Task, user) -> None:
+    """The target list as this person sees it: one row per line (an area or a site), gaps first."""
+    sheet = _sheet(book, pgettext("workbook sheet", "Target list"), (24, 28, 14, 28, 10, 8, 8, 8, 10, 50, 10))
+    sheet.append(_row(sheet, [_("Area"), _("Site"), _("Type"), _("Owner unit"), _("Status"), _("Counted"),
+                              _("Required"), _("Gap"), _("Nearest (m)"), _("Nearby sites"), _("In scope")],
+                      header=True))
+    lines = (target_lines(user, task).select_related("site__site_type", "area", "owner_unit")
+             .defer("site__geometry", "area__geometry").order_by("-in_scope", "-gap", "area_path", "id"))
+    for line in lines[:MAX_ROWS].iterator(chunk_size=2000):
+        near = "、".join(f"{n.get('name', '')} {n['distance_m']} m" if n.get("distance_m") is not None
+                        else str(n.get("name", "")) for n in (line.near or []))
+        sheet.append(_row(sheet, [
+            line.area.name if line.area_id else "", line.site.name if line.site_id else "",
+            line.site.site_type.name if line.site_id else "", line.owner_unit.name if line.owner_unit_id else "",
+            str(line.get_status_display()), line.count, line.required, line.gap, line.distance_m, near,
+            _("yes") if line.in_scope else _("no")]))

@@ -120,3 +120,29 @@ def test_the_pages_link_their_workbooks(client, people, task, campaign):
     force = campaign.task_forces.first()
     board = client.get(reverse("campaign:force", args=[force.pk])).content.decode()
     assert f'{reverse("campaign:tasks_export")}?task_force={force.code}"' in board
+
+
+def test_a_task_workbook_holds_its_target_list_as_the_reader_sees_it(english, client, people, campaign,
+                                                                     media_and_english):
+    from wenming.campaign.models import TargetLine
+    from wenming.campaign.services.targets import targets_refresh
+    from wenming.common.access import restrict
+
+    targets_refresh(campaign_id=campaign.pk)
+    task = Task.objects.get(campaign=campaign, code="I01-3")  # at least 3 youth palaces per township
+    client.force_login(people["zhiban"])
+    wb = book(client.get(reverse("campaign:task_export", args=[task.pk])))
+    lines = wb.worksheets[2]
+    assert lines.title == "Target list" and lines.freeze_panes == "A2"
+    header, *rows = list(lines.iter_rows(values_only=True))
+    assert header[:5] == ("Area", "Site", "Type", "Owner unit", "Status")
+    assert len(rows) == TargetLine.objects.filter(task=task).count()
+    gaps = [r[7] for r in rows]
+    assert gaps[0] == max(gaps) and all(r[6] == 3 for r in rows)  # largest gap first; three required in each
+    client.force_login(people["chengguan"])  # a unit: the lines its scope holds
+    wb = book(client.get(reverse("campaign:task_export", args=[task.pk])))
+    assert len(list(wb.worksheets[2].iter_rows())) - 1 == restrict(TargetLine.objects.filter(task=task),
+                                                                    people["chengguan"]).count()
+    plain = Task.objects.get(campaign=campaign, code="R01-1")
+    client.force_login(people["zhiban"])
+    assert len(book(client.get(reverse("campaign:task_export", args=[plain.pk]))).worksheets) == 2
