@@ -392,13 +392,31 @@ def measured_values_refresh(*, campaign_id: int | None = None) -> int:
             findings[task.starts_on] = (counted["total"], counted["closed"])
         total, closed = findings[task.starts_on]
         values.append((task, _share(closed, total)))
-    for task in Task.objects.filter(measure=Measure.REGISTER, **scoped):
+    values += _register_values(Task.objects.filter(measure=Measure.REGISTER, **scoped))
+    changed = 0
+    for task, value in values:
+        if value != task.current_value:
+            task.current_value = value
+            task.save(update_fields=["current_value", "updated_at"])
+            changed += 1
+    return changed
+
+
+def _register_values(tasks) -> list[tuple[Task, Decimal]]:
+    out = []
+    for task in tasks:
         source = MEASURE_SOURCES.get(task.measure_source)
         rate = source() if source else None
         if rate is not None:  # no register or no figure yet: the value stays as it was, not 0
-            values.append((task, Decimal(rate).quantize(Decimal("0.01"))))
+            out.append((task, Decimal(rate).quantize(Decimal("0.01"))))
+    return out
+
+
+def register_measured_refresh(*, source: str) -> int:
+    """The tasks measured from one register, right after its figures changed (a completed import), so they do
+    not wait for the worker's next scan."""
     changed = 0
-    for task, value in values:
+    for task, value in _register_values(Task.objects.filter(measure=Measure.REGISTER, measure_source=source)):
         if value != task.current_value:
             task.current_value = value
             task.save(update_fields=["current_value", "updated_at"])

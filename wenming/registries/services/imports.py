@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from wenming.campaign.services.tasks import register_measured_refresh
 from wenming.common.tabular_import import cell_text
 from wenming.org.models import Area, AreaLevel
 from wenming.registries.errors import NotRegistryKeeper, RegistryError
@@ -222,6 +223,8 @@ def registry_import(*, registry_id: int, path: Path, kind: str, as_of: dt.date, 
         job.status = RegistryImport.Status.FAILED
     job.finished_at = timezone.now()
     log.save("ignored_columns", "status", "finished_at")
+    if job.status == RegistryImport.Status.DONE:
+        register_measured_refresh(source=registry.kind)  # the campaign's tasks measured from this register
     return job
 
 
