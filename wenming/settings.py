@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "wenming.evaluation",
     "wenming.inspections",
     "wenming.registries",
+    "wenming.selections",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
