@@ -116,6 +116,17 @@ def check_length(report: ImportReport, where: str, field_name: str, value: str, 
         report.error(where, field_name, _("longer than %(limit)d characters") % {"limit": limit})
 
 
+def check_row_code(report: ImportReport, where: str, field_name: str, code: str, *, first_seen: dict[str, int],
+                   limit: int) -> None:
+    """A row's code, the key a re-import matches on: present, not on an earlier row of the file, not too long."""
+    if not code:
+        report.error(where, field_name, _("missing"))
+    elif code in first_seen:
+        report.error(where, field_name, _("appears twice in the file (first on row %(number)d)") % {
+            "number": first_seen[code]})
+    check_length(report, where, field_name, code, limit)
+
+
 def choice_lookup(choices) -> dict[str, str]:
     """Value by every accepted spelling: the value, the English and Chinese labels, the label's bracketed
     Chinese part ("受理员" for "Intake operator (受理员)"); case-insensitive."""

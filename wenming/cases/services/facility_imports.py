@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy
 from wenming.cases.models import Category, CategoryKind, Facility
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import geography_version_bump, routing_config_bump
-from wenming.common.tabular_import import ImportReport, check_length, choice_lookup, stop_if_errors
+from wenming.common.tabular_import import (
+    ImportReport,
+    check_row_code,
+    choice_lookup,
+    stop_if_errors,
+)
 from wenming.org.models import Unit
 from wenming.org.services.imports.registers import (
     RegisterImport,
@@ -57,12 +62,7 @@ def facilities_import(*, path: Path, dry_run: bool = False, actor=None, crs: str
         code = row["code"]
         where = where_of(number, code)
         new = code not in stored
-        if not code:
-            report.error(where, col("code"), _("missing"))
-        elif code in first_seen:
-            report.error(where, col("code"), _("appears twice in the file (first on row %(number)d)") % {
-                "number": first_seen[code]})
-        check_length(report, where, col("code"), code, 16)
+        check_row_code(report, where, col("code"), code, first_seen=first_seen, limit=16)
         category_id = components.get(row["category"].lower()) if row["category"] else None
         if not row["category"]:
             if new:

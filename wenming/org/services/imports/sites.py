@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from wenming.common.geo import geometry_summary
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import geography_version_bump
-from wenming.common.tabular_import import ImportReport, check_length, stop_if_errors
+from wenming.common.tabular_import import ImportReport, check_length, check_row_code, stop_if_errors
 from wenming.org.models import Site, SiteType, Unit
 from wenming.org.services.imports.features import crs_parse, feature_where, geometry_checked, read_features
 from wenming.org.services.imports.registers import (
@@ -216,12 +216,7 @@ def site_register_import(*, path: Path, dry_run: bool = False, actor=None, crs: 
         code = row["code"]
         where = where_of(number, code)
         new = code not in stored
-        if not code:
-            report.error(where, col("code"), _("missing"))
-        elif code in first_seen:
-            report.error(where, col("code"), _("appears twice in the file (first on row %(number)d)") % {
-                "number": first_seen[code]})
-        check_length(report, where, col("code"), code, 32)
+        check_row_code(report, where, col("code"), code, first_seen=first_seen, limit=32)
         if new and not row["name"]:
             report.error(where, col("name"), _("missing (the site is new)"))
         check_length(report, where, col("name"), row["name"], 100)

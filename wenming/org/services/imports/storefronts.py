@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from wenming.common.geo import geometry_summary
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import geography_version_bump
-from wenming.common.tabular_import import PHONE, ImportReport, check_length, stop_if_errors
+from wenming.common.tabular_import import PHONE, ImportReport, check_length, check_row_code, stop_if_errors
 from wenming.org.models import RoadSegment, StorefrontDuty, Unit
 from wenming.org.models.site import STOREFRONT_DUTIES
 from wenming.org.services.imports.registers import register_file_read
@@ -88,12 +88,7 @@ def storefronts_import(*, path: Path, dry_run: bool = False, actor=None, crs: st
         code = row["code"]
         where = where_of(number, code)
         new = code not in stored
-        if not code:
-            report.error(where, col("code"), _("missing"))
-        elif code in first_seen:
-            report.error(where, col("code"), _("appears twice in the file (first on row %(number)d)") % {
-                "number": first_seen[code]})
-        check_length(report, where, col("code"), code, 32)
+        check_row_code(report, where, col("code"), code, first_seen=first_seen, limit=32)
         if new and not row["shop_name"]:
             report.error(where, col("shop_name"), _("missing (the shop is new)"))
         for name, limit in (("shop_name", 100), ("address", 200), ("keeper_name", 50)):
