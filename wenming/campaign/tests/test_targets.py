@@ -246,3 +246,17 @@ def test_targets_refresh_command_dry_runs(target_campaign, types):
     assert "dry run" in out.getvalue() and "lines=1" in out.getvalue() and not TargetLine.objects.filter(task=task).exists()
     call_command("targets-refresh", "--task", str(task.pk), stdout=out)
     assert TargetLine.objects.filter(task=task).count() == 1
+
+
+def test_the_worker_recomputes_the_lists_as_soon_as_the_sites_change(target_campaign, types):
+    from django.core.cache import cache
+
+    from wenming.campaign.tasks import scan_campaign
+
+    cache.clear()
+    task = task_with(target_campaign, "R09-2W", TargetRule.EACH, target=["market"])
+    assert "targets" in scan_campaign.call()  # the first scan of the ten minutes computes
+    assert "targets" not in scan_campaign.call()  # nothing changed within the ten minutes: no recomputation
+    SiteFactory(site_type=types["market"], geometry=at())  # saving a site moves the geography version
+    assert "targets" in scan_campaign.call()
+    assert TargetLine.objects.filter(task=task).count() == 1
