@@ -203,3 +203,33 @@ class NominationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nomination_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+# The labels of the events' actions (NominationEvent.action, CallEvent.action), shown on the staff pages.
+EVENT_LABELS = {
+    "nominated": _("Nominated"), "qualification": _("Qualification check"),
+    "hold_overridden": _("Hold overridden"), "conflict_declared": _("Conflict of interest declared"),
+    "scored": _("Scored"), "score_corrected": _("Score corrected"), "shortlisted": _("Put on the ballot"),
+    "in_notice": _("In public notice"), "not_selected": _("Not selected"), "named": _("Title published"),
+    "objection": _("Objection received"), "objection_decided": _("Objection decided"),
+    "revoked": _("Title withdrawn"), "created": _("Created"), "edited": _("Edited"),
+    "expert_added": _("Expert added"), "opened": _("Nominations opened"), "closed": _("Nominations closed"),
+    "vote_opened": _("Public vote opened"), "notice_started": _("Public notice started"),
+    "published": _("Published"), "cancelled": _("Cancelled"),
+}
+
+
+def _event_labels(event, statuses) -> None:
+    event.action_label = EVENT_LABELS.get(event.action, event.action)
+    event.from_label = statuses(event.from_status).label if event.from_status in statuses.values else ""
+    event.to_label = statuses(event.to_status).label if event.to_status in statuses.values else ""
+
+
+def nomination_event_labels(event) -> NominationEvent:
+    _event_labels(event, NominationStatus)
+    return event
+
+
+def call_event_labels(event):
+    _event_labels(event, CallStatus)
+    return event
