@@ -35,9 +35,15 @@ def is_expert(user, call_id: int) -> bool:
 
 
 def _nomination_for_expert(actor, nomination_id: int) -> Nomination:
-    nomination = locked_in_scope(Nomination.objects.select_related("call"), actor, nomination_id)
-    if not is_expert(actor, nomination.call_id):
-        raise NotAllowed(_("Only the call's experts may do this."))
+    """The nomination, locked, for an expert of its call. An expert's scope for review is the call's panel (their
+    seat on it), not their role's area or unit: the lock takes the row through that seat, one query."""
+    nomination = (Nomination.objects.select_for_update(of=("self",)).select_related("call")
+                  .filter(pk=nomination_id, call__panel__user=actor).first()
+                  if actor is not None and actor.is_authenticated else None)
+    if nomination is None:
+        if Nomination.objects.filter(pk=nomination_id).exists():
+            raise NotAllowed(_("Only the call's experts may do this."))
+        raise Nomination.DoesNotExist
     if nomination.call.status not in SCORABLE_CALL or nomination.status not in SCORABLE:
         raise IllegalTransition(_("This nomination is not open to expert review."))
     return nomination
