@@ -267,7 +267,8 @@ def nomination_qualify(request, pk: int):
     nomination = _nomination(request, pk)
     form = VersionNoteForm(request.POST)
     if not form.is_valid():
-        raise Http404
+        messages.error(request, _("The page was out of date; reload it and try again."))
+        return redirect("selections:nomination", pk=nomination.pk)
     return _done(request, nomination.pk, qualification.qualification_run, ok=_("Qualification check run."),
                  nomination_id=nomination.pk, actor=request.user, expected_version=form.cleaned_data["version"])
 
@@ -278,7 +279,8 @@ def nomination_override(request, pk: int):
     nomination = _nomination(request, pk)
     form = VersionNoteForm(request.POST)
     if not form.is_valid():
-        raise Http404
+        messages.error(request, _("The page was out of date; reload it and try again."))
+        return redirect("selections:nomination", pk=nomination.pk)
     return _done(request, nomination.pk, qualification.qualification_override, ok=_("The nominee goes on."),
                  nomination_id=nomination.pk, actor=request.user, expected_version=form.cleaned_data["version"],
                  note=form.cleaned_data["note"])
