@@ -371,7 +371,12 @@ def _selection_world(p) -> dict[str, str]:
     from wenming.org.models import Area, AreaLevel, Person, RoleAssignment, Site, Unit
     from wenming.selections.models import SelectionKind
     from wenming.selections.services import calls as svc
-    from wenming.selections.services.nominations import Nominee, Upload, nomination_create, nomination_public_submit
+    from wenming.selections.services.nominations import (
+        Nominee,
+        Upload,
+        nomination_create,
+        nomination_public_submit,
+    )
     from wenming.selections.services.qualification import qualification_override, qualification_run
     from wenming.selections.services.results import objection_public_submit
     from wenming.selections.services.review import conflict_declare, score_submit

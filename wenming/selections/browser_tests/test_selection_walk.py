@@ -158,8 +158,8 @@ def test_a_community_nominates_a_stairwell_and_it_is_published(browser_thread, l
     for username in EXPERTS:
         expert = Person.objects.create_user(username=username, password=PASSWORD, is_staff=True)
         RoleAssignment.objects.create(person=expert, role=Role.UNIT_HANDLER, unit=Unit.objects.get(code="WMB"))
-    from wenming.selections.tests.conftest import call_values  # noqa: PLC0415 (the tests' call, shared)
     from wenming.org.models import Area, AreaLevel  # noqa: PLC0415
+    from wenming.selections.tests.conftest import call_values  # noqa: PLC0415 (the tests' call, shared)
 
     call = call_services.call_create(actor=zhiban, values=call_values(
         SelectionKind.objects.get(code="zmld"), list(Area.objects.filter(level=AreaLevel.COUNTY))))
