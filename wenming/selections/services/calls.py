@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wenming.campaign.services.tasks import register_measured_refresh
 from wenming.common.access import locked_in_scope, scope_for
 from wenming.common.calendar import is_workday
 from wenming.common.roles import SELECTION_ORGANISERS
@@ -285,7 +286,15 @@ def call_step(*, call_id: int, actor, action_key: str, expected_version: int, no
         call.save()
         _call_event(call, actor=actor, action=action.event, from_status=before, to_status=call.status, note=note,
                     data=data)
+        if action.key == "publish":
+            titles_counted_refresh(call.kind.code)
     return call
+
+
+def titles_counted_refresh(kind_code: str) -> None:
+    """After the titles of a kind changed (published, withdrawn): the campaign tasks counting them (measure source
+    ``selections:<code>``) are brought up to date once the change is committed, not at the worker's next scan."""
+    transaction.on_commit(lambda: register_measured_refresh(source=f"selections:{kind_code}"))
 
 
 def _step_open(call: Call, *, actor, now, note) -> dict:

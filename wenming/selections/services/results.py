@@ -18,7 +18,7 @@ from wenming.selections.models import (
     ObjectionStatus,
 )
 
-from .calls import is_organiser
+from .calls import is_organiser, titles_counted_refresh
 from .errors import IllegalTransition, NotAllowed, SelectionError, StaleSelection
 
 N = NominationStatus
@@ -106,7 +106,7 @@ def title_revoke(*, nomination_id: int, actor, expected_version: int, public_not
         raise NotAllowed(_("Only the selection's organisers withdraw a title."))
     public_note = _text(public_note, what=_("Public note"))
     with transaction.atomic():
-        nomination = locked_in_scope(Nomination.objects.all(), actor, nomination_id)
+        nomination = locked_in_scope(Nomination.objects.select_related("call__kind"), actor, nomination_id)
         if nomination.version != expected_version:
             raise StaleSelection(_("Someone changed this nomination meanwhile; reload the page and try again."))
         if nomination.status != N.WINNER:
@@ -117,4 +117,5 @@ def title_revoke(*, nomination_id: int, actor, expected_version: int, public_not
         nomination.save(update_fields=["status", "public_note", "version", "updated_at"])
         NominationEvent.objects.create(nomination=nomination, action="revoked", actor=actor, from_status=N.WINNER,
                                        to_status=N.REVOKED, note=public_note)
+        titles_counted_refresh(nomination.call.kind.code)
     return nomination

@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from wenming.campaign.models import Campaign, Measure, Task
 from wenming.cases.models import Case
 from wenming.cases.services import workflow as wf
 from wenming.common.calendar import is_workday
 from wenming.conftest import photo_bytes
 from wenming.selections.models import (
+    Call,
     CallEvent,
     CallStatus,
     ExpertScore,
@@ -357,16 +359,27 @@ def test_vote_step_puts_the_qualified_on_the_ballot(reviewed, organiser, experts
     _score(reviewed[0], experts[0], 10, 10)  # experts may still score during the vote
 
 
-def test_measure_source_counts_this_years_winners(reviewed, experts, organiser):
+def test_measure_source_counts_this_years_winners(reviewed, experts, organiser, django_capture_on_commit_callbacks):
     from wenming.campaign.services.tasks import MEASURE_SOURCES
 
     assert MEASURE_SOURCES["selections:zmld"]() == 0
+    campaign = Campaign.objects.create(code="T", name="T", starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 12, 31))
+    task = Task.objects.create(campaign=campaign, code="X1", title="最美楼道 20 个", starts_on=dt.date(2026, 1, 1),
+                               measure=Measure.REGISTER, measure_source="selections:zmld", target_value=20)
     a = reviewed[0]
     _score(a, experts[0], 54, 36)
     step(a.call, "notice", organiser)
-    step(a.call, "publish", organiser, now=timezone.now() + dt.timedelta(days=20))
-    Nomination.objects.filter(pk=a.pk).update(published_at=timezone.now())
+    Call.objects.filter(pk=a.call_id).update(notice_ends_on=timezone.localdate() - dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        step(a.call, "publish", organiser)
     assert MEASURE_SOURCES["selections:zmld"]() == 1
+    task.refresh_from_db()
+    assert task.current_value == 1  # counted at once, not at the worker's next scan
+    a.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        title_revoke(nomination_id=a.pk, actor=organiser, expected_version=a.version, public_note="撤销")
+    task.refresh_from_db()
+    assert task.current_value == 0  # a withdrawn title no longer counts
     kind = kind_services.selection_kind_create(actor=organiser, code="zmjt", name="最美家庭", subject="person",
                                                integrity=False)
     assert MEASURE_SOURCES["selections:zmjt"]() == 0 and kind.pk
