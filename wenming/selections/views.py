@@ -402,9 +402,9 @@ def nomination_photo(request, pk: int, photo: int):
 @login_required
 @require_safe
 def my_review(request):
+    if not scope_for(request.user).is_staff:
+        raise Http404
     calls = [{"call": c, "rows": selectors.expert_sheet(c, request.user)}
              for c in selectors.expert_calls(request.user)
              if c.status in (CallStatus.REVIEWING, CallStatus.VOTING)]
-    if not scope_for(request.user).is_staff:
-        raise Http404
     return render(request, "selections/my_review.html", {"calls": calls})
