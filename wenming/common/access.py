@@ -25,6 +25,7 @@ from wenming.common.roles import (
     NOT_FIELD,
     REGISTER_KEEPERS,
     RISK_READERS,
+    SELECTION_ORGANISERS,
     STOREFRONT_READERS,
     Role,
     roles,
@@ -318,6 +319,32 @@ RULES: dict[str, Rule] = {
                                       delete_roles=frozenset(), unit_lookups=("registry__owner_unit__path",)),
     "registries.registrycheck": Rule(change_roles=frozenset(), delete_roles=frozenset(),
                                      area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
+    # Selections (评选): kinds, calls, quotas and scoring sheets are every staff role's to read, the organisers' to
+    # change. A nomination (its photos, log, qualification results and objections) is seen by the organisers, the
+    # area it lies in, the nominating unit and the nominee unit, the person who nominated it and the call's experts
+    # (``reporter_lookups``: seeing only). Experts' declarations and scores: the organisers only
+    # Written only through wenming.selections.services.
+    "selections.selectionkind": Rule(reference=True, change_roles=SELECTION_ORGANISERS, delete_roles=frozenset()),
+    "selections.call": Rule(reference=True, change_roles=SELECTION_ORGANISERS, delete_roles=frozenset()),
+    "selections.callquota": Rule(reference=True, change_roles=SELECTION_ORGANISERS),
+    "selections.scoreitem": Rule(reference=True, change_roles=SELECTION_ORGANISERS),
+    "selections.callevent": Rule(reference=True, view_roles=SELECTION_ORGANISERS, change_roles=frozenset(),
+                                 delete_roles=frozenset()),
+    "selections.panelmember": Rule(view_roles=ALL_ROLES, change_roles=SELECTION_ORGANISERS,
+                                   sees_all=SELECTION_ORGANISERS, reporter_lookups=("user",)),
+    **{label: Rule(
+        view_roles=ALL_ROLES, change_roles=frozenset(), delete_roles=frozenset(), sees_all=SELECTION_ORGANISERS,
+        distinct=True, area_lookups=(f"{prefix}area__path",),
+        unit_lookups=(f"{prefix}nominator_unit__path", f"{prefix}unit__path"),
+        reporter_lookups=(f"{prefix}nominated_by", f"{prefix}call__panel__user"),
+    ) for label, prefix in (("selections.nomination", ""), ("selections.nominationphoto", "nomination__"),
+                            ("selections.nominationevent", "nomination__"),
+                            ("selections.qualificationresult", "nomination__"),
+                            ("selections.objection", "nomination__"))},
+    # (an expert reads their own through the panel's selectors, filtered on themselves: never another's).
+    **{label: Rule(reference=True, view_roles=SELECTION_ORGANISERS, change_roles=frozenset(),
+                   delete_roles=frozenset())
+       for label in ("selections.conflictdeclaration", "selections.expertscore")},
 }
 
 

@@ -6,3 +6,14 @@ class SelectionsConfig(AppConfig):
     name = "wenming.selections"
     label = "selections"
     verbose_name = _("Selections (评选)")
+
+    def ready(self) -> None:
+        # ready(): the services import models, which load after apps.py is imported.
+        from wenming.common.files import stored_files_register  # noqa: PLC0415
+        from wenming.selections.services.kinds import STANDARD_KINDS, measure_sources_register  # noqa: PLC0415
+        from wenming.selections.services.qualification import builtin_checks_register  # noqa: PLC0415
+
+        builtin_checks_register()
+        # Campaign tasks count each kind's titles (selections:<code>); kinds added later register when created.
+        measure_sources_register([code for code, *_rest in STANDARD_KINDS])
+        stored_files_register(folders=["selections/"])

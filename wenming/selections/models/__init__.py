@@ -10,6 +10,18 @@ from .calls import (
            SelectionKind,
            SubjectKind,
 )
+from .review import (
+    CallEvent,
+    ConflictDeclaration,
+    ExpertScore,
+    Objection,
+    ObjectionStatus,
+    PanelMember,
+    QualificationResult,
+    ScoreItem,
+)
 
-__all__ = ["Call", "CallQuota", "CallStatus", "Nomination", "NominationEvent", "NominationPhoto", "NominationStatus",
+__all__ = ["CallEvent", "ConflictDeclaration", "ExpertScore", "Objection", "ObjectionStatus", "PanelMember",
+           "QualificationResult", "ScoreItem",
+           "Call", "CallQuota", "CallStatus", "Nomination", "NominationEvent", "NominationPhoto", "NominationStatus",
            "NominatorKind", "SelectionKind", "SubjectKind"]
