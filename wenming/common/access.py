@@ -26,6 +26,7 @@ from wenming.common.roles import (
     REGISTER_KEEPERS,
     RISK_READERS,
     STOREFRONT_READERS,
+    VOTE_REVIEWERS,
     Role,
     roles,
 )
@@ -318,6 +319,15 @@ RULES: dict[str, Rule] = {
                                       delete_roles=frozenset(), unit_lookups=("registry__owner_unit__path",)),
     "registries.registrycheck": Rule(change_roles=frozenset(), delete_roles=frozenset(),
                                      area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
+    # The public vote of selections (评选公众投票): votes hold only keyed hashes, yet their patterns are the
+    # reviewers' (the city-wide command centre and administrators) alone; written only through
+    # wenming.selections.services.votes (never on the admin screens). The public reads the tally, not the rows.
+    "selections.vote": Rule(reference=True, view_roles=VOTE_REVIEWERS, change_roles=frozenset(),
+                            delete_roles=frozenset()),
+    "selections.voteflag": Rule(reference=True, view_roles=VOTE_REVIEWERS, change_roles=frozenset(),
+                                delete_roles=frozenset()),
+    "selections.voteevent": Rule(reference=True, view_roles=VOTE_REVIEWERS, change_roles=frozenset(),
+                                 delete_roles=frozenset()),
 }
 
 

@@ -100,3 +100,7 @@ STOREFRONT_READERS = NOT_FIELD | roles(Role.GRID_WORKER)
 # Who may read a register's records and import its exports: the owning department's people (unit roles, scoped to
 # the owning unit in access.RULES) and the administrator. Everyone else reads the per-area figures only.
 REGISTER_KEEPERS = UNIT_ROLES | ADMIN_ONLY
+# -- the public vote of selections (wenming.selections: 评选公众投票) ------------------------------------------------
+# Who reviews the votes set apart as possibly bought (bursts, rings) and clears or voids them: the command centre and
+# the administrator, who organise the city's selections.
+VOTE_REVIEWERS = COMMAND_OR_ADMIN

@@ -10,6 +10,8 @@ from .calls import (
            SelectionKind,
            SubjectKind,
 )
+from .votes import FlagReason, FlagState, Vote, VoteEvent, VoteFlag, VoteState  # the public vote
 
 __all__ = ["Call", "CallQuota", "CallStatus", "Nomination", "NominationEvent", "NominationPhoto", "NominationStatus",
-           "NominatorKind", "SelectionKind", "SubjectKind"]
+           "NominatorKind", "SelectionKind", "SubjectKind",
+           "FlagReason", "FlagState", "Vote", "VoteEvent", "VoteFlag", "VoteState"]
