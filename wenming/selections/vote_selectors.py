@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
@@ -53,11 +54,14 @@ def vote_counts(*, call: Call) -> dict[int, int]:
 
 def ballot_tally(*, call: Call) -> dict[int, VoteTally]:
     """The tally the public ballot shows, cached a few seconds."""
+    seconds = int(getattr(settings, "WENMING_VOTE_TALLY_SECONDS", BALLOT_TALLY_SECONDS))
+    if seconds <= 0:
+        return vote_tally(call=call)
     key = f"wenming:vote-tally:{call.pk}"
     tally = cache.get(key)
     if tally is None:
         tally = vote_tally(call=call)
-        cache.set(key, tally, BALLOT_TALLY_SECONDS)
+        cache.set(key, tally, seconds)
     return tally
 
 
