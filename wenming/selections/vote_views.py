@@ -117,7 +117,7 @@ def _answer(request, call: Call, *, ok: bool, message: str, status: int, created
         response = redirect("selections:vote_ballot", call_pk=call.pk)
     else:
         messages.error(request, message)
-        response = _ballot_page(request, call, status=status)
+        response = _ballot_page(request, _ballot_call(call.pk), status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
@@ -125,8 +125,9 @@ def _answer(request, call: Call, *, ok: bool, message: str, status: int, created
 
 @require_POST
 def vote_cast_view(request, call_pk: int):
-    """One vote for one nominee by the verified phone of this session (at most one a day)."""
-    call = _ballot_call(call_pk)
+    """One vote for one nominee by the verified phone of this session (at most one a day). The call is read once,
+    by the service, with the nominee (a call not taking votes is refused there)."""
+    call = Call(pk=call_pk)
     voter = _voter(request)
     if voter is None:
         return _answer(request, call, ok=False, status=403,

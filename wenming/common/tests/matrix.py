@@ -365,8 +365,15 @@ def _vote_world(organiser) -> dict[str, str]:
 
     from django.utils import timezone
 
-    from wenming.selections.models import (Call, CallStatus, Nomination, NominationStatus, SelectionKind, Vote,
-                                           VoteFlag)
+    from wenming.selections.models import (
+        Call,
+        CallStatus,
+        Nomination,
+        NominationStatus,
+        SelectionKind,
+        Vote,
+        VoteFlag,
+    )
 
     now = timezone.now()
     kind = SelectionKind.objects.create(code="matrix-vote", name="最美楼道", subject="site")

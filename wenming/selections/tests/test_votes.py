@@ -14,7 +14,7 @@ from wenming.selections.models import CallStatus, FlagReason, FlagState, Vote, V
 from wenming.selections.services import votes as svc
 from wenming.selections.vote_selectors import VoteTally, flag_groups, vote_counts, vote_tally
 
-from .vote_fixtures import call, nominees, voter, voting_call  # noqa: F401
+from .conftest import voter, voting_call
 
 pytestmark = pytest.mark.usefixtures("public_setup")
 

@@ -10,8 +10,6 @@ from wenming.public.tests import sms
 from wenming.selections.models import FlagState, Vote, VoteEvent, VoteFlag
 from wenming.selections.vote_views import DEVICE_COOKIE
 
-from .vote_fixtures import call, nominees  # noqa: F401
-
 pytestmark = pytest.mark.usefixtures("public_setup")
 
 PHONE = "13800138000"
@@ -111,7 +109,7 @@ def test_the_vote_needs_the_csrf_token(call, nominees):
 
 def test_flagged_votes_show_apart_and_a_reviewer_decides(client, call, nominees, settings, people):
     settings.WENMING_VOTE_BURST_NETWORK_COUNT = 1
-    for i, phone in enumerate(["13800138000", "13911112222"]):
+    for phone in ["13800138000", "13911112222"]:
         c = verified(client.__class__(HTTP_ACCEPT_LANGUAGE="en"), call, phone)
         c.post(reverse("selections:vote_cast", args=[call.pk]), {"nomination": nominees[0].pk}, **JSON)
     page = client.get(reverse("selections:vote_ballot", args=[call.pk])).content.decode()

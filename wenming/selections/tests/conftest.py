@@ -1,4 +1,4 @@
-"""Fixtures of the public vote's tests: a call in its vote with three nominees on the ballot."""
+"""Fixtures of the selections tests. The public vote's: a call in its vote with three nominees on the ballot."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ import pytest
 from django.utils import timezone
 
 from wenming.org.models import Area, AreaLevel, Unit
-from wenming.selections.models import Call, CallStatus, Nomination, NominationStatus, NominatorKind, SelectionKind
+from wenming.selections.models import (
+    Call,
+    CallStatus,
+    Nomination,
+    NominationStatus,
+    NominatorKind,
+    SelectionKind,
+)
 from wenming.selections.services.votes import voter_token_issue, voter_token_read
 
 
