@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from wenming.org.models import Area
@@ -100,7 +101,7 @@ def ballot_rows(*, call: Call) -> list[BallotRow]:
         photos = list(n.photos.all())
         rows.append(BallotRow(nomination=n, district=districts.get(parts[1], n.area.name) if len(parts) > 1 else
                               n.area.name, excerpt=statement[:EXCERPT] + ("…" if len(statement) > EXCERPT else ""),
-                              photo_url=photos[0].file.url if photos else "", tally=tally.get(n.pk, VoteTally())))
+                              photo_url=reverse("selections:vote_photo", args=[call.pk, photos[0].pk]) if photos else "", tally=tally.get(n.pk, VoteTally())))
     return rows
 
 

@@ -22,11 +22,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from wenming.common.access import can
 from wenming.common.errors import WorkflowError
+from wenming.common.files import file_response
 from wenming.common.net import client_ip
 from wenming.common.services.limits import RateLimited
 from wenming.public.services.verification import CODE_TTL, VerificationError, phone_code_check
 from wenming.selections import vote_selectors as selectors
-from wenming.selections.models import Call, CallStatus, Vote, VoteFlag
+from wenming.selections.models import Call, CallStatus, NominationPhoto, NominationStatus, Vote, VoteFlag
 from wenming.selections.services.votes import (
     VoteError,
     vote_cast,
@@ -87,6 +88,20 @@ def _ballot_page(request, call: Call, *, voter_form=None, status: int = 200):
 @require_safe
 def vote_ballot(request, call_pk: int):
     return _ballot_page(request, _ballot_call(call_pk))
+
+
+@require_safe
+def vote_photo(request, call_pk: int, pk: int):
+    """A photo of a nominee on the ballot (only of a call whose ballot is public, only of a nominee on it)."""
+    call = _ballot_call(call_pk)
+    photo = NominationPhoto.objects.filter(pk=pk, nomination__call=call,
+                                           nomination__status=NominationStatus.SHORTLISTED).first()
+    if photo is None:
+        raise Http404
+    try:
+        return file_response(photo.file, name=f"{call.pk}-{pk}")
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 @require_POST

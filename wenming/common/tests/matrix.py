@@ -363,12 +363,15 @@ def _vote_world(organiser) -> dict[str, str]:
     """The public vote: a call in its vote with one nominee on the ballot and one vote flagged for review."""
     import datetime as dt
 
+    from django.core.files.base import ContentFile
     from django.utils import timezone
 
+    from wenming.conftest import photo_bytes
     from wenming.selections.models import (
         Call,
         CallStatus,
         Nomination,
+        NominationPhoto,
         NominationStatus,
         SelectionKind,
         Vote,
@@ -386,7 +389,8 @@ def _vote_world(organiser) -> dict[str, str]:
                                block_hash="b" * 16, network_hash="n" * 16, prefix_hash="x" * 16, device_hash="d" * 16,
                                state="flagged", at=now)
     VoteFlag.objects.create(vote=vote, call=call, reason="burst_network", subject="n" * 16, at=now)
-    return {"vote_call": str(call.pk)}
+    photo = NominationPhoto.objects.create(nomination=nominee, file=ContentFile(photo_bytes(), name="stairwell.png"))
+    return {"vote_call": str(call.pk), "vote_photo": str(photo.pk)}
 
 
 def _target_line(campaign, site, cgj, actor) -> dict[str, str]:

@@ -634,6 +634,7 @@ TABLE: dict[str, tuple[Row, ...]] = {
     # the session (none here: 403), the review of flagged votes is the command centre's and administrators'.
     "selections:vote_calls": (get(PUBLIC, absent=("=pppppppp",)),),
     "selections:vote_ballot": (get(PUBLIC, kwargs={"call_pk": "vote_call"}, absent=("=pppppppp",)),),
+    "selections:vote_photo": (get(PUBLIC, kwargs={"call_pk": "vote_call", "pk": "vote_photo"}),),
     "selections:vote_verify": (post(expect(400), kwargs={"call_pk": "vote_call"},
                                     counts=("public.phoneverification", "selections.vote")),),
     "selections:vote_cast": (post(expect(403), kwargs={"call_pk": "vote_call"}, counts=("selections.vote",)),),
