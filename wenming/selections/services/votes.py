@@ -168,30 +168,44 @@ def vote_cast(*, call_id: int, nomination_id: int, voter: Voter, network: str, d
         raise VoteError(_("Phone: your verification was for another day; verify your phone again."))
     if not DEVICE.match(device or ""):
         raise VoteError(_("Open the ballot page again before voting (this browser must accept cookies)."))
-    limit_hit(what="vote_network", who=network)
-    limit_hit(what="vote_device", who=device)
-    nomination = (Nomination.objects.select_related("call")
-                  .only("pk", "number", "name", "status", "call__status", "call__vote_opens", "call__vote_closes")
-                  .filter(pk=nomination_id, call_id=call_id).first())
-    if nomination is None or not vote_open(nomination.call, now):
-        raise VoteError(_("This call is not taking votes now."))
-    if nomination.status != NominationStatus.SHORTLISTED:
-        raise VoteError(_("Nominee: this entry is not on the ballot."))
-    vote = Vote(call_id=call_id, nomination_id=nomination.pk, day=day, phone_hash=voter.phone_hash,
-                block_hash=voter.block_hash, network_hash=keyed_hash(f"vote-net:{network}", size=16),
-                prefix_hash=keyed_hash(f"vote-net24:{network_prefix(network)}", size=16),
-                device_hash=keyed_hash(f"vote-device:{device}", size=16),
-                agent_hash=keyed_hash(f"vote-agent:{user_agent[:512]}", size=16) if user_agent else "", at=now)
-    try:
-        with transaction.atomic():
-            vote.save(force_insert=True)
-            _flags_raise(vote, now=now)
-    except IntegrityError:
+    # One transaction for the counters, the vote and its flags: a third of the round trips of a transaction each
+    # (the counters commit with the vote). Every request counts against the limits, a repeat or a refused one
+    # too: only the vote's insert is undone (its savepoint), and a refusal is raised after the commit. A request
+    # past a limit undoes its own count, which stays at the limit, so the next one is refused as well. Network
+    # before device: every vote locks its counters in the same order.
+    refusal, repeated = None, False
+    with transaction.atomic():
+        limit_hit(what="vote_network", who=network)
+        limit_hit(what="vote_device", who=device)
+        nomination = (Nomination.objects.select_related("call")
+                      .only("pk", "number", "name", "status", "call__status", "call__vote_opens", "call__vote_closes")
+                      .filter(pk=nomination_id, call_id=call_id).first())
+        if nomination is None or not vote_open(nomination.call, now):
+            refusal = _("This call is not taking votes now.")
+        elif nomination.status != NominationStatus.SHORTLISTED:
+            refusal = _("Nominee: this entry is not on the ballot.")
+        else:
+            vote = Vote(call_id=call_id, nomination_id=nomination.pk, day=day, phone_hash=voter.phone_hash,
+                        block_hash=voter.block_hash, network_hash=keyed_hash(f"vote-net:{network}", size=16),
+                        prefix_hash=keyed_hash(f"vote-net24:{network_prefix(network)}", size=16),
+                        device_hash=keyed_hash(f"vote-device:{device}", size=16),
+                        agent_hash=keyed_hash(f"vote-agent:{user_agent[:512]}", size=16) if user_agent else "",
+                        at=now)
+            try:
+                with transaction.atomic():
+                    vote.save(force_insert=True)
+            except IntegrityError:
+                repeated = True
+            else:
+                _flags_raise(vote, now=now)
+    if refusal:
+        raise VoteError(refusal)
+    if repeated:
         # The phone voted today (this request repeated, or another one won the race): answer with that vote.
         earlier = (Vote.objects.select_related("nomination").only("pk", "state", "nomination__number", "nomination__name")
                    .filter(call_id=call_id, phone_hash=voter.phone_hash, day=day).first())
         if earlier is None:
-            raise
+            raise VoteError(_("This call is not taking votes now."))
         return VoteAnswer(vote=earlier, created=False, number=earlier.nomination.number, name=earlier.nomination.name)
     return VoteAnswer(vote=vote, created=True, number=nomination.number, name=nomination.name)
 

@@ -216,3 +216,15 @@ def test_network_prefix():
     assert svc.network_prefix("198.51.100.7") == "198.51.100.0/24"
     assert svc.network_prefix("2001:db8::/64") == "2001:db8::/64"
     assert svc.network_prefix("") == ""
+
+
+def test_repeats_and_refused_requests_count_against_the_limits(nominees, settings):
+    settings.WENMING_PUBLIC_LIMITS = {"vote_network": (3, 3600), "vote_device": (100, 3600)}
+    cast(nominees[0])
+    cast(nominees[0])  # a repeat: no row, but a request
+    with pytest.raises(svc.VoteError):
+        svc.vote_cast(call_id=nominees[0].call_id, nomination_id=10**12, voter=voter(), network="198.51.100.7",
+                      device=DEVICE)
+    with pytest.raises(RateLimited):
+        cast(nominees[1], phone=phone(5))
+    assert Vote.objects.count() == 1
