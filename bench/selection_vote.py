@@ -17,7 +17,8 @@ token (bulk-created through the ORM), so the SMS code is not what is measured. E
   between the two exactly one 201.
 
 At the end the rows in the vote table must equal the 201 answers exactly, and no phone has two rows. Reports
-accepted votes/s, requests/s, p50/p95/p99 of every request, the server's and PostgreSQL's CPU per vote.
+accepted votes/s, requests/s, p50/p95/p99 of every request, the server's and PostgreSQL's CPU per vote; and first,
+as the framework's floor, the same clients for ``--floor-seconds`` on ``/healthz`` (every middleware, no database).
 Target (issue 19): 500 votes/s with every vote counted once and p99 ≤ 200 ms at 16 clients.
 """
 
@@ -128,6 +129,16 @@ def vote_client(i: int, spec: dict, stats, keep, should_stop) -> None:
     keep("answers", {"accepted": accepted, "repeats": repeats, "race_wins": races, "refused": refused})
 
 
+def floor_client(i: int, spec: dict, stats, keep, should_stop) -> None:
+    """The framework's floor: the same clients on ``/healthz`` (the whole middleware stack, no database)."""
+    client = Client(spec["base"], stats, timeout=30)
+    while not should_stop():
+        try:
+            client.request("healthz", "GET", "/healthz")
+        except (HTTPError, *NETWORK_ERRORS):
+            continue
+
+
 def serve(env: dict, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "wenming.cli", "serve", "--port", str(port), "--workers",
@@ -157,6 +168,7 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=40000)
     parser.add_argument("--repeat", type=float, default=0.1)
     parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--floor-seconds", type=float, default=10, help="the /healthz baseline's length")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("the vote's benchmark runs on PostgreSQL: --database-url postgres://…")
@@ -196,6 +208,9 @@ def main() -> None:
         def pg(cmd: str) -> bool:
             return cmd.startswith("postgres")
 
+        cpu0, wall = cpu_of(pids), time.time()
+        floor = run_clients(floor_client, spec, clients=args.clients, seconds=args.floor_seconds, processes=2)
+        floor_s, floor_cpu = time.time() - wall, cpu_of(pids) - cpu0
         cpu0, pg0, wall = cpu_of(pids), cpu_matching(pg), time.time()
         outcome = run_clients(vote_client, spec, clients=args.clients, seconds=args.seconds, processes=2)
         seconds = time.time() - wall
@@ -225,6 +240,12 @@ def main() -> None:
                          "p99_ms": round(percentile(s.latencies, 99) * 1000, 1), "errors": s.errors}
                   for name, s in steps.items()},
         "app_cpu_ms_per_request": round(app_cpu / max(1, len(every)) * 1000, 2),
+        "floor_healthz": {"requests_per_s": round(len(floor.stats.steps["healthz"].latencies) / floor_s, 1),
+                          "p50_ms": round(percentile(floor.stats.steps["healthz"].latencies, 50) * 1000, 1),
+                          "p99_ms": round(percentile(floor.stats.steps["healthz"].latencies, 99) * 1000, 1),
+                          "app_cpu_ms_per_request": round(floor_cpu / max(1, len(floor.stats.steps["healthz"]
+                                                                                   .latencies)) * 1000, 2)},
+        "load_average": Path("/proc/loadavg").read_text().split()[:3],
         "pg_cpu_ms_per_request": round(pg_cpu / max(1, len(every)) * 1000, 2),
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
