@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from wenming.api import open311, task_views, views
+from wenming.api import open311, selection_views, task_views, views
 from wenming.evaluation import api as evaluation_api
 from wenming.evaluation import forecast_views as evaluation_forecast
 from wenming.inspections import api as inspections_api
@@ -21,6 +21,8 @@ router.register("evaluation/risks", evaluation_api.RiskRecordViewSet, basename="
 router.register("evaluation/ledger", evaluation_api.LedgerEntryViewSet, basename="evaluation-ledger")
 router.register("evaluation/ledger-rounds", evaluation_api.ReviewRoundViewSet, basename="evaluation-round")
 router.register("evaluation/materials", evaluation_api.MaterialRequirementViewSet, basename="evaluation-material")
+router.register("selections/calls", selection_views.CallViewSet, basename="selection-call")
+router.register("selections/results", selection_views.ResultViewSet, basename="selection-result")
 
 app_name = "api"
 urlpatterns = [

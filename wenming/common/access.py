@@ -25,6 +25,7 @@ from wenming.common.roles import (
     NOT_FIELD,
     REGISTER_KEEPERS,
     RISK_READERS,
+    SELECTION_ORGANISERS,
     STOREFRONT_READERS,
     VOTE_REVIEWERS,
     Role,
@@ -319,6 +320,31 @@ RULES: dict[str, Rule] = {
                                       delete_roles=frozenset(), unit_lookups=("registry__owner_unit__path",)),
     "registries.registrycheck": Rule(change_roles=frozenset(), delete_roles=frozenset(),
                                      area_lookups=("case__area_path",), unit_lookups=("case__unit__path",)),
+    # Selections (评选): kinds, calls, quotas and scoring sheets are every staff role's to read, the organisers' to
+    # change. A nomination (its photos, log, qualification results and objections) is seen by the organisers, the
+    # area it lies in, the nominating unit and the nominee unit, the person who nominated it and the call's experts
+    # (``reporter_lookups``: seeing only). An expert's declarations and scores: the organisers and the expert.
+    # Written only through wenming.selections.services.
+    "selections.selectionkind": Rule(reference=True, change_roles=SELECTION_ORGANISERS, delete_roles=frozenset()),
+    "selections.call": Rule(reference=True, change_roles=SELECTION_ORGANISERS, delete_roles=frozenset()),
+    "selections.callquota": Rule(reference=True, change_roles=SELECTION_ORGANISERS),
+    "selections.scoreitem": Rule(reference=True, change_roles=SELECTION_ORGANISERS),
+    "selections.callevent": Rule(reference=True, view_roles=SELECTION_ORGANISERS, change_roles=frozenset(),
+                                 delete_roles=frozenset()),
+    "selections.panelmember": Rule(view_roles=ALL_ROLES, change_roles=SELECTION_ORGANISERS,
+                                   sees_all=SELECTION_ORGANISERS, reporter_lookups=("user",)),
+    **{label: Rule(
+        view_roles=ALL_ROLES, change_roles=frozenset(), delete_roles=frozenset(), sees_all=SELECTION_ORGANISERS,
+        distinct=True, area_lookups=(f"{prefix}area__path",),
+        unit_lookups=(f"{prefix}nominator_unit__path", f"{prefix}unit__path"),
+        reporter_lookups=(f"{prefix}nominated_by", f"{prefix}call__panel__user"),
+    ) for label, prefix in (("selections.nomination", ""), ("selections.nominationphoto", "nomination__"),
+                            ("selections.nominationevent", "nomination__"),
+                            ("selections.qualificationresult", "nomination__"),
+                            ("selections.objection", "nomination__"))},
+    **{label: Rule(view_roles=ALL_ROLES, change_roles=frozenset(), delete_roles=frozenset(),
+                   sees_all=SELECTION_ORGANISERS, reporter_lookups=("expert",))
+       for label in ("selections.conflictdeclaration", "selections.expertscore")},
     # The public vote of selections (评选公众投票): votes hold only keyed hashes, yet their patterns are the
     # reviewers' (the city-wide command centre and administrators) alone; written only through
     # wenming.selections.services.votes (never on the admin screens). The public reads the tally, not the rows.

@@ -100,7 +100,15 @@ STOREFRONT_READERS = NOT_FIELD | roles(Role.GRID_WORKER)
 # Who may read a register's records and import its exports: the owning department's people (unit roles, scoped to
 # the owning unit in access.RULES) and the administrator. Everyone else reads the per-area figures only.
 REGISTER_KEEPERS = UNIT_ROLES | ADMIN_ONLY
+# -- selections (wenming.selections: 评选) ---------------------------------------------------------------------------
+# Who runs the selection calls (评选活动): creates and edits them, assigns the expert panel, runs the qualification
+# check, overrides a hold, confirms the winners, decides objections, publishes and withdraws titles: the command
+# centre (创城指挥部) and the administrator. They see every nomination whatever their scope.
+SELECTION_ORGANISERS = COMMAND_OR_ADMIN
+# Who nominates from the staff side: a unit's staff (for the unit) and the area roles of a community (for the
+# community; the service checks that their area is a community).
+SELECTION_NOMINATORS = UNIT_ROLES | roles(Role.AREA_LEADER, Role.GRID_WORKER)
 # -- the public vote of selections (wenming.selections: 评选公众投票) ------------------------------------------------
 # Who reviews the votes set apart as possibly bought (bursts, rings) and clears or voids them: the command centre and
 # the administrator, who organise the city's selections.
-VOTE_REVIEWERS = COMMAND_OR_ADMIN
+VOTE_REVIEWERS = SELECTION_ORGANISERS

@@ -228,6 +228,7 @@ def world_build() -> World:
                        "sf_photo": str(sf_check.items.get(duty="order").pk)})
     world.keys.update(_patrol_world(w.p["jiedao"]))
     _registry_world(cgj)
+    world.keys.update(_selection_world(w.p))
     world.keys.update(_vote_world(cgj))
 
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
@@ -357,6 +358,87 @@ def _registry_world(owner) -> None:
     community = Area.objects.filter(level=AreaLevel.COMMUNITY, path__contains="/131102/").order_by("code").first()
     RegistryRecord.objects.create(registry=registry, number="MX00001", status=RecordStatus.PLATED, area=community)
     figures_compute(registry=registry, as_of=dt.date(2026, 3, 1))
+
+
+def _selection_world(p) -> dict[str, str]:
+    """Selections (评选): four calls run through the services by the shift leader (zhiban, an organiser) — one taking
+    nominations, one in expert review with wangge's community nomination (a public phone on it) scored by an expert
+    outside the matrix's roles, one in public notice with an open objection, one published with a winner."""
+    from django.utils import timezone
+
+    from wenming.common.access import restrict
+    from wenming.common.roles import Role
+    from wenming.conftest import photo_bytes
+    from wenming.org.models import Area, AreaLevel, Person, RoleAssignment, Site, Unit
+    from wenming.selections.models import SelectionKind
+    from wenming.selections.services import calls as svc
+    from wenming.selections.services.nominations import (
+        Nominee,
+        Upload,
+        nomination_create,
+        nomination_public_submit,
+    )
+    from wenming.selections.services.qualification import qualification_override, qualification_run
+    from wenming.selections.services.results import objection_public_submit
+    from wenming.selections.services.review import conflict_declare, score_submit
+
+    zhiban, wangge = p["zhiban"], p["wangge"]
+    expert = Person.objects.create_user(username="sel_expert", password="x", is_staff=True)
+    RoleAssignment.objects.create(person=expert, role=Role.UNIT_HANDLER, unit=Unit.objects.get(code="WMB"))
+    kind = SelectionKind.objects.create(code="zmld", name="最美楼道", subject="site")
+    now = timezone.now()
+    site = restrict(Site.objects.filter(area__isnull=False), wangge).order_by("code").first()
+    community = Area.objects.filter(level=AreaLevel.COMMUNITY, pk__in=wangge.roles.values("area")).first()
+    counties = Area.objects.filter(level=AreaLevel.COUNTY)
+
+    def call(title, opens):
+        made = svc.call_create(actor=zhiban, values=svc.CallValues(
+            kind_id=kind.pk, title=title, criteria="", organiser_id=Unit.objects.get(code="CMD").pk,
+            nominations_open=opens, nominations_close=opens + dt.timedelta(days=10), notice_days=5,
+            expert_weight=70, quotas={c.pk: 1 for c in counties}, sheet=[svc.SheetItem("环境", 100)]))
+        svc.panel_member_add(call_id=made.pk, actor=zhiban, username=expert.username)
+        return step(made, "open", opens)
+
+    def step(made, key, when):
+        made.refresh_from_db()
+        return svc.call_step(call_id=made.pk, actor=zhiban, action_key=key, expected_version=made.version, now=when)
+
+    def reviewed(made, nomination, when):
+        step(made, "close", when)
+        nomination.refresh_from_db()
+        qualification_run(nomination_id=nomination.pk, actor=zhiban, expected_version=nomination.version)
+        nomination.refresh_from_db()
+        if nomination.status == "held_back":
+            qualification_override(nomination_id=nomination.pk, actor=zhiban, expected_version=nomination.version,
+                                   note="已整改")
+        conflict_declare(nomination_id=nomination.pk, actor=expert, conflicted=False)
+        item = made.score_items.get()
+        return score_submit(nomination_id=nomination.pk, actor=expert, points={item.pk: 88})
+
+    png = [Upload("p.png", photo_bytes())]
+    nominating = call("征集中的评选", now - dt.timedelta(days=1))
+    review = call("评审中的评选", now - dt.timedelta(days=1))
+    nomination = nomination_create(call_id=review.pk, actor=wangge, nominee=Nominee(site_id=site.pk),
+                                   statement="楼道整洁", photos=png, now=now)
+    nomination_public_submit(call_id=review.pk, phone="13912345678", statement="群众推荐", now=now,
+                             nominee=Nominee(name="群众推荐的楼道", area_id=community.pk))
+    score = reviewed(review, nomination, now)
+    notice = call("公示中的评选", now - dt.timedelta(days=1))
+    in_notice = nomination_create(call_id=notice.pk, actor=wangge, nominee=Nominee(site_id=site.pk),
+                                  statement="楼道整洁", photos=png, now=now)
+    reviewed(notice, in_notice, now)
+    step(notice, "notice", now)
+    objection = objection_public_submit(nomination_id=in_notice.pk, phone="13912345678", text="有堆物")
+    published = call("已发布的评选", now - dt.timedelta(days=60))
+    winner = nomination_create(call_id=published.pk, actor=wangge, nominee=Nominee(site_id=site.pk),
+                               statement="楼道整洁", photos=png, now=now - dt.timedelta(days=59))
+    reviewed(published, winner, now - dt.timedelta(days=50))
+    step(published, "notice", now - dt.timedelta(days=40))
+    step(published, "publish", now - dt.timedelta(days=20))
+    return {"sel_call_open": str(nominating.pk), "sel_call": str(review.pk), "sel_nomination": str(nomination.pk),
+            "sel_photo": str(nomination.photos.get().pk), "sel_score": str(score.pk),
+            "sel_in_notice": str(in_notice.pk), "sel_notice_photo": str(in_notice.photos.get().pk),
+            "sel_objection": str(objection.pk), "sel_winner": str(winner.pk)}
 
 
 def _vote_world(organiser) -> dict[str, str]:

@@ -86,6 +86,13 @@ FORECAST_WATCHERS = frozenset({"ceping", "zhiban", "admin"})
 REGISTER_KEEPERS = CG | ADMIN
 # Who sees the world's target line (on the world's site, owned by its 包保 unit): as the site.
 SEES_LINE = HQ | CG | {"taocheng", "anfang", "wangge"}
+# Selections (评选): the organisers are the command centre and administrators; the world's nominations lie in wangge's
+# community in 桃城区 (matrix._selection_world): seen by the organisers, the district, wangge (the nominator) and the
+# city-wide inspector. Who may nominate (SELECTION_NOMINATORS: unit staff and area roles) sees the form.
+SEL_ORGANISERS = HQ
+SEES_NOMINATION = HQ | {"taocheng", "wangge", "anfang"}
+SEL_NOMINATORS = HQ | CG | {"gongdian", "jiedao", "taocheng", "wangge", "other_district", "other_street"}
+SEL_PHONE = "=13912345678"  # a public nominator's and objector's phone: the organisers' only
 # Who opens the world's patrol (jiedao's, on a road of 桃城区): its chief, the city-wide office roles, the district.
 SEES_PATROL = HQ | {"jiedao", "taocheng"}
 
@@ -630,6 +637,55 @@ TABLE: dict[str, tuple[Row, ...]] = {
                                counts=("registries.registryimport", "registries.registryrecord"))),
     "registries:check": (post(expect(404, (ANON, LOGIN), (SEES_CASE, 302)), kwargs={"case_pk": "case"},
                               counts=("registries.registrycheck", "cases.caseevent")),),
+    # -- selections (评选): staff pages; the organisers act, the nomination follows its area --------------------------
+    "selections:calls": (get(STAFF_ONLY),),
+    "selections:call_new": (get(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 200))),
+                            post(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 400)), counts=("selections.call",))),
+    "selections:my_review": (get(STAFF_ONLY),),
+    "selections:call": (get(STAFF_ONLY, kwargs={"pk": "sel_call"}, absent=(SEL_PHONE,)),),
+    "selections:call_edit": (get(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 200)), kwargs={"pk": "sel_call"}),
+                             post(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 400)), kwargs={"pk": "sel_call"},
+                                  counts=("selections.callevent",))),
+    "selections:call_step": (post(expect(302, (ANON, LOGIN)), kwargs={"pk": "sel_call"},
+                                  counts=("selections.callevent",)),),
+    "selections:panel_add": (post(expect(302, (ANON, LOGIN)), kwargs={"pk": "sel_call"},
+                                  counts=("selections.panelmember",)),),
+    "selections:nominate": (get(expect(404, (ANON, LOGIN), (SEL_NOMINATORS, 200)), kwargs={"pk": "sel_call_open"}),
+                            post(expect(404, (ANON, LOGIN), (SEL_NOMINATORS, 400)), kwargs={"pk": "sel_call_open"},
+                                 counts=("selections.nomination",))),
+    "selections:nomination": (get(expect(404, (ANON, LOGIN), (SEES_NOMINATION, 200)), kwargs={"pk": "sel_in_notice"},
+                                  absent=(SEL_PHONE,), absent_for=ALL - SEL_ORGANISERS),
+                              get(expect(404, (ANON, LOGIN), (SEES_NOMINATION, 200)), kwargs={"pk": "sel_nomination"})),
+    **{name: (post(expect(404, (ANON, LOGIN), (SEES_NOMINATION, 302)), kwargs={"pk": "sel_nomination"},
+                   counts=("selections.nominationevent", "selections.qualificationresult",
+                           "selections.conflictdeclaration", "selections.expertscore", "selections.objection")),)
+       for name in ("selections:qualify", "selections:override", "selections:declare", "selections:score",
+                    "selections:objection", "selections:revoke")},
+    "selections:photo": (get(expect(404, (ANON, LOGIN), (SEES_NOMINATION, 200)),
+                             kwargs={"pk": "sel_nomination", "photo": "sel_photo"}),),
+    "selections:score_correct": (post(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 302)), kwargs={"pk": "sel_score"},
+                                      counts=("selections.expertscore", "selections.nominationevent")),),
+    "selections:objection_decide": (post(expect(404, (ANON, LOGIN), (SEES_NOMINATION, 302)),
+                                         kwargs={"pk": "sel_objection"},
+                                         counts=("selections.objection", "selections.nominationevent")),),
+    # -- selections: the public 晾晒 page, winners, feed, public nomination and objection (no login, no phone) ---------
+    "selection_results:board": (get(PUBLIC, absent=(SEL_PHONE,)),),
+    "selection_results:feed": (get(PUBLIC, absent=(SEL_PHONE,)),),
+    "selection_results:winner": (get(PUBLIC, kwargs={"pk": "sel_winner"}, absent=(SEL_PHONE,)),
+                                 get(PUBLIC, kwargs={"pk": "sel_in_notice"}, absent=(SEL_PHONE,)),
+                                 get(expect(404), kwargs={"pk": "sel_nomination"})),
+    "selection_results:objection": (post(expect(400), kwargs={"pk": "sel_in_notice"},
+                                         counts=("selections.objection",)),),
+    "selection_results:photo": (get(PUBLIC, kwargs={"pk": "sel_notice_photo"}),
+                                get(expect(404), kwargs={"pk": "sel_photo"})),
+    "selection_results:nominate": (get(PUBLIC, kwargs={"pk": "sel_call_open"}),
+                                   post(expect(400), kwargs={"pk": "sel_call_open"}, counts=("selections.nomination",)),
+                                   get(expect(404), kwargs={"pk": "sel_call"})),
+    "api:selection-call-list": (get(expect(200, (ANON, 401)), absent=(SEL_PHONE,)),),
+    "api:selection-call-detail": (get(expect(200, (ANON, 401)), kwargs={"pk": "sel_call"}),),
+    "api:selection-result-list": (get(PUBLIC, absent=(SEL_PHONE,)),),
+    "api:selection-result-detail": (get(PUBLIC, kwargs={"pk": "sel_winner"}),
+                                    get(expect(404), kwargs={"pk": "sel_nomination"})),
     # -- the public vote of selections (评选公众投票): the ballot is public; a vote needs a phone verified by SMS in
     # the session (none here: 403), the review of flagged votes is the command centre's and administrators'.
     "selections:vote_calls": (get(PUBLIC, absent=("=pppppppp",)),),

@@ -72,6 +72,9 @@ class Call(TimeStampedModel):
     # The final score: expert average × expert_weight + vote share × (100 − expert_weight), in percent.
     expert_weight = models.PositiveSmallIntegerField(_("expert weight (%)"), default=70)
     version = models.PositiveIntegerField(_("version"), default=0)
+    # Set when the organiser confirms the winners: the last working day of the notice (公示).
+    notice_ends_on = models.DateField(_("notice ends on"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("created by"))
 
@@ -145,6 +148,14 @@ class Nomination(TimeStampedModel):
     # Shown on the winners' page when a title is withdrawn (撤销), and on held-back entries to the nominator.
     public_note = models.TextField(_("public note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=0)
+    # Frozen when the organiser confirms the winners (the ranking then shown on the notice and the results).
+    expert_average = models.DecimalField(_("expert average"), max_digits=5, decimal_places=2, null=True, blank=True)
+    votes = models.PositiveIntegerField(_("votes"), null=True, blank=True)
+    final_score = models.DecimalField(_("final score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # The district whose quota the nominee counts against (the county above its area).
+    district = models.ForeignKey("org.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("district"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     class Meta:
         ordering = ["call", "number"]
@@ -192,3 +203,33 @@ class NominationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nomination_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+# The labels of the events' actions (NominationEvent.action, CallEvent.action), shown on the staff pages.
+EVENT_LABELS = {
+    "nominated": _("Nominated"), "qualification": _("Qualification check"),
+    "hold_overridden": _("Hold overridden"), "conflict_declared": _("Conflict of interest declared"),
+    "scored": _("Scored"), "score_corrected": _("Score corrected"), "shortlisted": _("Put on the ballot"),
+    "in_notice": _("In public notice"), "not_selected": _("Not selected"), "named": _("Title published"),
+    "objection": _("Objection received"), "objection_decided": _("Objection decided"),
+    "revoked": _("Title withdrawn"), "created": _("Created"), "edited": _("Edited"),
+    "expert_added": _("Expert added"), "opened": _("Nominations opened"), "closed": _("Nominations closed"),
+    "vote_opened": _("Public vote opened"), "notice_started": _("Public notice started"),
+    "published": _("Published"), "cancelled": _("Cancelled"),
+}
+
+
+def _event_labels(event, statuses) -> None:
+    event.action_label = EVENT_LABELS.get(event.action, event.action)
+    event.from_label = statuses(event.from_status).label if event.from_status in statuses.values else ""
+    event.to_label = statuses(event.to_status).label if event.to_status in statuses.values else ""
+
+
+def nomination_event_labels(event) -> NominationEvent:
+    _event_labels(event, NominationStatus)
+    return event
+
+
+def call_event_labels(event):
+    _event_labels(event, CallStatus)
+    return event

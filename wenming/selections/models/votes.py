@@ -41,8 +41,8 @@ class FlagState(models.TextChoices):
 class Vote(models.Model):
     """One accepted vote. Never edited but for its ``state``, which the flags and their review decide."""
 
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="votes", verbose_name=_("call"))
-    nomination = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="votes",
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="public_votes", verbose_name=_("call"))
+    nomination = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="public_votes",
                                    verbose_name=_("nomination"))
     day = models.DateField(_("day"))  # Asia/Shanghai: the day the one vote per phone belongs to
     phone_hash = models.CharField(_("phone (keyed hash)"), max_length=32)

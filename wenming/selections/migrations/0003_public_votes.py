@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selections', '0001_calls_nominations_quotas_events'),
+        ('selections', '0002_review_panel_scores_objections_results'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -26,8 +26,8 @@ class Migration(migrations.Migration):
                 ('agent_hash', models.CharField(blank=True, max_length=16, verbose_name='browser (keyed hash)')),
                 ('state', models.CharField(choices=[('counted', 'Counted'), ('flagged', 'Awaiting review'), ('void', 'Void')], default='counted', max_length=8, verbose_name='state')),
                 ('at', models.DateTimeField(verbose_name='at')),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='selections.call', verbose_name='call')),
-                ('nomination', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='selections.nomination', verbose_name='nomination')),
+                ('call', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='public_votes', to='selections.call', verbose_name='call')),
+                ('nomination', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='public_votes', to='selections.nomination', verbose_name='nomination')),
             ],
             options={
                 'verbose_name': 'vote',
