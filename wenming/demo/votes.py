@@ -2,8 +2,9 @@
 (``vote_cast``), with one burst from a single network that waits for review on the reviewers' page.
 
 ``votes_demo_build(call=…)`` votes on the call it is given; without one it takes the first call in its vote, and
-when the demo has none (the selection workflow's demo makes calls in other stages) it opens its own small call of
-最美楼道 with five stairwells on the ballot, so ``make demo`` always shows a ballot at /selections/vote/.
+when the demo has none (the selection workflow's demo, ``demo/selections.py``, makes calls in other stages) it runs
+its own call of 最美楼道 through the workflow's services up to its vote, five stairwells on the ballot, so
+``make demo`` always shows a ballot at /selections/vote/.
 """
 
 from __future__ import annotations
@@ -11,55 +12,65 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from wenming.common.services.limits import RateLimited
 from wenming.demo.evaluation_materials import demo_png
-from wenming.org.models import Area, AreaLevel, Unit
-from wenming.selections.models import (
-    Call,
-    CallStatus,
-    Nomination,
-    NominationPhoto,
-    NominationStatus,
-    NominatorKind,
-    SelectionKind,
-    Vote,
-)
+from wenming.demo.selections import _clean_sites, _values
+from wenming.org.models import Area, AreaLevel, Person, Unit
+from wenming.selections.models import Call, CallStatus, NominationStatus, SelectionKind, Vote
+from wenming.selections.services import calls as call_services
+from wenming.selections.services.nominations import Nominee, Upload, nomination_create
+from wenming.selections.services.qualification import qualification_override, qualification_run
 from wenming.selections.services.votes import vote_cast, voter_token_issue, voter_token_read
 
 DEMO_CALL_TITLE = "2026年度“最美楼道”评选（公众投票）"
-STAIRWELLS = [
-    ("阳光小区3号楼2单元", "楼道无杂物、无小广告，居民自发种植绿植，定期开展邻里议事。"),
-    ("和平里社区7号楼1单元", "老旧楼道粉刷一新，安装感应灯和扶手，方便老人上下楼。"),
-    ("滏阳花园12号楼3单元", "楼长带头每周清扫，电动车一律进集中充电棚，消防通道畅通。"),
-    ("人民路小区5号楼4单元", "设置爱心角和图书角，楼道文化墙展示家风家训。"),
-    ("桃城新苑2号楼1单元", "垃圾分类到户，楼道整洁明亮，获得居民一致好评。"),
+STATEMENTS = [
+    "楼道无杂物、无小广告，居民自发种植绿植，定期开展邻里议事。",
+    "老旧楼道粉刷一新，安装感应灯和扶手，方便老人上下楼。",
+    "楼长带头每周清扫，电动车一律进集中充电棚，消防通道畅通。",
+    "设置爱心角和图书角，楼道文化墙展示家风家训。",
+    "垃圾分类到户，楼道整洁明亮，获得居民一致好评。",
 ]
 
 
 def _demo_call() -> Call:
-    """The demo's own call in its vote (made once)."""
+    """The demo's own call in its vote (made once), run through the selection workflow's services: created with
+    quotas and a scoring sheet, nominations taken and closed, qualified, then the vote opened three days ago."""
     call = Call.objects.filter(title=DEMO_CALL_TITLE).first()
     if call is not None:
         return call
     now = timezone.now()
     kind, _created = SelectionKind.objects.get_or_create(code="zmld", defaults={"name": "最美楼道", "subject": "site"})
-    organiser = Unit.objects.filter(code="WMB").first() or Unit.objects.order_by("pk").first()
-    call = Call.objects.create(
-        kind=kind, title=DEMO_CALL_TITLE, organiser=organiser, status=CallStatus.VOTING,
-        criteria="楼道整洁、设施完好、邻里和睦、文明公约上墙。",
-        nominations_open=now - dt.timedelta(days=40), nominations_close=now - dt.timedelta(days=20),
-        vote_opens=now - dt.timedelta(days=3), vote_closes=now + dt.timedelta(days=7))
-    communities = list(Area.objects.filter(level=AreaLevel.COMMUNITY).order_by("code")[:len(STAIRWELLS) * 7:7])
-    for i, (name, statement) in enumerate(STAIRWELLS):
-        nomination = Nomination.objects.create(
-            call=call, number=i + 1, name=name, area=communities[i % len(communities)], statement=statement,
-            nominator_kind=NominatorKind.COMMUNITY, status=NominationStatus.SHORTLISTED)
-        NominationPhoto.objects.create(nomination=nomination,
-                                       file=ContentFile(demo_png(i + 3, size=(640, 420)), name=f"stairwell-{i + 1}.png"))
+    organiser = Person.objects.get(username="zhiban")
+    districts = list(Area.objects.filter(level=AreaLevel.COUNTY).order_by("code"))
+    call = call_services.call_create(actor=organiser, values=_values(
+        kind, DEMO_CALL_TITLE, Unit.objects.get(code="CMD"), now - dt.timedelta(days=40), now - dt.timedelta(days=10),
+        {d.pk: 2 for d in districts}))
+
+    def step(key: str, when: dt.datetime) -> None:
+        call.refresh_from_db()
+        call_services.call_step(call_id=call.pk, actor=organiser, action_key=key, expected_version=call.version,
+                                now=when)
+
+    step("open", now - dt.timedelta(days=40))
+    entries = []
+    for i, site in enumerate(_clean_sites(60)[-len(STATEMENTS):]):
+        entries.append(nomination_create(
+            call_id=call.pk, actor=organiser, nominee=Nominee(site_id=site.pk, name=f"{site.name}楼道"),
+            statement=STATEMENTS[i], photos=[Upload("楼道.png", demo_png(i + 3, size=(640, 420)))],
+            now=now - dt.timedelta(days=30)))
+    step("close", now - dt.timedelta(days=10))
+    for nomination in entries:
+        nomination.refresh_from_db()
+        qualification_run(nomination_id=nomination.pk, actor=organiser, expected_version=nomination.version)
+        nomination.refresh_from_db()
+        if nomination.status == NominationStatus.HELD_BACK:
+            qualification_override(nomination_id=nomination.pk, actor=organiser, expected_version=nomination.version,
+                                   note="问题已整改到位，经核实同意参评。")
+    step("open_vote", now - dt.timedelta(days=3))
+    call.refresh_from_db()
     return call
 
 
