@@ -323,7 +323,7 @@ RULES: dict[str, Rule] = {
     # Selections (评选): kinds, calls, quotas and scoring sheets are every staff role's to read, the organisers' to
     # change. A nomination (its photos, log, qualification results and objections) is seen by the organisers, the
     # area it lies in, the nominating unit and the nominee unit, the person who nominated it and the call's experts
-    # (``reporter_lookups``: seeing only). An expert's declarations and scores: the organisers and the expert.
+    # (``reporter_lookups``: seeing only). Experts' declarations and scores: the organisers only
     # Written only through wenming.selections.services.
     "selections.selectionkind": Rule(reference=True, change_roles=SELECTION_ORGANISERS, delete_roles=frozenset()),
     "selections.call": Rule(reference=True, change_roles=SELECTION_ORGANISERS, delete_roles=frozenset()),
@@ -342,8 +342,9 @@ RULES: dict[str, Rule] = {
                             ("selections.nominationevent", "nomination__"),
                             ("selections.qualificationresult", "nomination__"),
                             ("selections.objection", "nomination__"))},
-    **{label: Rule(view_roles=ALL_ROLES, change_roles=frozenset(), delete_roles=frozenset(),
-                   sees_all=SELECTION_ORGANISERS, reporter_lookups=("expert",))
+    # (an expert reads their own through the panel's selectors, filtered on themselves: never another's).
+    **{label: Rule(reference=True, view_roles=SELECTION_ORGANISERS, change_roles=frozenset(),
+                   delete_roles=frozenset())
        for label in ("selections.conflictdeclaration", "selections.expertscore")},
     # The public vote of selections (评选公众投票): votes hold only keyed hashes, yet their patterns are the
     # reviewers' (the city-wide command centre and administrators) alone; written only through

@@ -82,7 +82,9 @@ def nominate(request, pk: int):
     if call is None or not selectors.calls_taking_nominations().filter(pk=pk).exists():
         raise Http404
     verified = _verified_phone(request)
-    form = PublicNominationForm(request.POST or None, request.FILES or None, kind=call.kind, verified_phone=verified)
+    posted = request.method == "POST"
+    form = PublicNominationForm(request.POST if posted else None, request.FILES if posted else None, kind=call.kind,
+                                verified_phone=verified)
     status = 200
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

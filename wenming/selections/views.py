@@ -85,7 +85,7 @@ def _values(form: CallForm) -> CallValues:
 def call_new(request):
     if not is_organiser(request.user):
         raise Http404
-    form = CallForm(request.POST or None)
+    form = CallForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             call = call_services.call_create(actor=request.user, values=_values(form))
@@ -109,7 +109,7 @@ def call_edit(request, pk: int):
                "expert_weight": call.expert_weight,
                "sheet": "\n".join(f"{i.label}|{i.max_points}" for i in call.score_items.all()),
                **{f"quota_{q.area_id}": q.quota for q in call.quotas.all()}}
-    form = CallForm(request.POST or None, initial=initial)
+    form = CallForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             version = int(request.POST.get("version", "-1"))
@@ -195,7 +195,9 @@ def nominate(request, pk: int):
     if not _may_nominate(request.user, call):
         raise Http404
     sites = _sites_for(request.user) if call.kind.subject == SubjectKind.SITE else None
-    form = NominationForm(request.POST or None, request.FILES or None, kind=call.kind, sites=sites)
+    posted = request.method == "POST"
+    form = NominationForm(request.POST if posted else None, request.FILES if posted else None, kind=call.kind,
+                          sites=sites)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         nominee = Nominee(name=d.get("name") or "", site_id=d.get("site"),
