@@ -34,7 +34,7 @@ def build(nominations: int, experts: int):
     from django.utils import timezone
 
     from wenming.common.roles import Role
-    from wenming.org.models import Area, AreaLevel, Person, RoleAssignment, Site, Unit
+    from wenming.org.models import Area, AreaLevel, Person, RoleAssignment, Site, SiteType, Unit
     from wenming.selections.models import SelectionKind
     from wenming.selections.services import calls as svc
 
@@ -54,8 +54,9 @@ def build(nominations: int, experts: int):
         person = Person.objects.create_user(username=f"expert{i}", password="x", is_staff=True, unit=cmd)
         RoleAssignment.objects.create(person=person, role=Role.UNIT_HANDLER, unit=cmd)
         panel.append(person)
+    compound = SiteType.objects.get_or_create(code="compound", defaults={"name": "小区"})[0]
     sites = Site.objects.bulk_create([Site(code=f"S{i:06d}", name=f"小区{i}", area=communities[i % len(communities)],
-                                           lng=115.6, lat=37.7) for i in range(nominations)])
+                                           site_type=compound, lng=115.6, lat=37.7) for i in range(nominations)])
     kind = SelectionKind.objects.create(code="zmxq", name="最美小区", subject="site")
     now = timezone.now()
     call = svc.call_create(actor=organiser, values=svc.CallValues(

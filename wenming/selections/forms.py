@@ -185,3 +185,10 @@ class DecideForm(forms.Form):
 class RevokeForm(forms.Form):
     version = forms.IntegerField(min_value=0)
     public_note = forms.CharField(label=_("Public note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class KindForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=5)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    subject = forms.ChoiceField(label=_("Nominee"), choices=SubjectKind.choices)
+    integrity = forms.BooleanField(label=_("integrity title (诚信)"), required=False)

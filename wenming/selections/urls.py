@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.call_list, name="calls"),
     path("new/", views.call_new, name="call_new"),
     path("review/", views.my_review, name="my_review"),
+    path("kinds/", views.kind_new, name="kind_new"),
     path("<int:pk>/", views.call_detail, name="call"),
     path("<int:pk>/edit/", views.call_edit, name="call_edit"),
     path("<int:pk>/step/", views.call_step_view, name="call_step"),

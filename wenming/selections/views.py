@@ -21,6 +21,7 @@ from wenming.selections.forms import (
     DecideForm,
     DeclareForm,
     ExpertForm,
+    KindForm,
     NominationForm,
     ObjectionForm,
     RevokeForm,
@@ -37,6 +38,7 @@ from wenming.selections.models import (
     NominationStatus,
     Objection,
     ObjectionStatus,
+    SelectionKind,
     SubjectKind,
 )
 from wenming.selections.models.calls import call_event_labels, nomination_event_labels
@@ -44,6 +46,7 @@ from wenming.selections.services import calls as call_services
 from wenming.selections.services import qualification, results, review
 from wenming.selections.services.calls import CallValues, SheetItem, call_actions_for, is_organiser
 from wenming.selections.services.errors import WorkflowError
+from wenming.selections.services.kinds import selection_kind_create
 from wenming.selections.services.nominations import Nominee, Upload, nomination_create
 from wenming.selections.services.ranking import call_ranking, call_votes
 
@@ -69,7 +72,29 @@ def call_list(request):
         raise Http404
     return render(request, "selections/calls.html", {
         "calls": selectors.calls_visible(request.user), "organiser": is_organiser(request.user),
-        "expert_calls": selectors.expert_calls(request.user)})
+        "expert_calls": selectors.expert_calls(request.user), "kind_form": KindForm(),
+        "kinds": SelectionKind.objects.filter(active=True)})
+
+
+@login_required
+@require_POST
+def kind_new(request):
+    """A kind the city adds (最美家庭…): the organisers' form on the calls page."""
+    if not is_organiser(request.user):
+        raise Http404
+    form = KindForm(request.POST)
+    if not form.is_valid():
+        _errors_to_messages(request, form)
+        return redirect("selections:calls")
+    d = form.cleaned_data
+    try:
+        kind = selection_kind_create(actor=request.user, code=d["code"], name=d["name"], subject=d["subject"],
+                                     integrity=d["integrity"])
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Selection kind %(name)s added.") % {"name": kind.name})
+    return redirect("selections:calls")
 
 
 def _values(form: CallForm) -> CallValues:
@@ -377,9 +402,9 @@ def nomination_photo(request, pk: int, photo: int):
 @login_required
 @require_safe
 def my_review(request):
+    if not scope_for(request.user).is_staff:
+        raise Http404
     calls = [{"call": c, "rows": selectors.expert_sheet(c, request.user)}
              for c in selectors.expert_calls(request.user)
              if c.status in (CallStatus.REVIEWING, CallStatus.VOTING)]
-    if not scope_for(request.user).is_staff:
-        raise Http404
     return render(request, "selections/my_review.html", {"calls": calls})

@@ -642,6 +642,7 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "selections:call_new": (get(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 200))),
                             post(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 400)), counts=("selections.call",))),
     "selections:my_review": (get(STAFF_ONLY),),
+    "selections:kind_new": (post(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 302)), counts=("selections.selectionkind",)),),
     "selections:call": (get(STAFF_ONLY, kwargs={"pk": "sel_call"}, absent=(SEL_PHONE,)),),
     "selections:call_edit": (get(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 200)), kwargs={"pk": "sel_call"}),
                              post(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 400)), kwargs={"pk": "sel_call"},

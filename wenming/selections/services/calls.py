@@ -50,7 +50,7 @@ def is_organiser(user) -> bool:
     return bool(scope_for(user).roles & SELECTION_ORGANISERS) or bool(getattr(user, "is_superuser", False))
 
 
-def _require_organiser(user) -> None:
+def organiser_require(user) -> None:
     if not is_organiser(user):
         raise NotAllowed(_("Only the selection's organisers (the command centre) may do this."))
 
@@ -122,7 +122,7 @@ def _quotas_and_sheet_save(call: Call, values: CallValues) -> None:
 
 
 def call_create(*, actor, values: CallValues) -> Call:
-    _require_organiser(actor)
+    organiser_require(actor)
     _values_check(values)
     with transaction.atomic():
         call = Call.objects.create(
@@ -136,7 +136,7 @@ def call_create(*, actor, values: CallValues) -> Call:
 
 
 def call_update(*, call_id: int, actor, expected_version: int, values: CallValues) -> Call:
-    _require_organiser(actor)
+    organiser_require(actor)
     _values_check(values)
     with transaction.atomic():
         call = locked_in_scope(Call.objects.all(), actor, call_id)
@@ -164,7 +164,7 @@ def call_update(*, call_id: int, actor, expected_version: int, values: CallValue
 # -- the panel ----------------------------------------------------------------------------------------------------
 
 def panel_member_add(*, call_id: int, actor, username: str) -> PanelMember:
-    _require_organiser(actor)
+    organiser_require(actor)
     person = Person.objects.filter(username=(username or "").strip(), is_active=True).first()
     if person is None:
         raise SelectionError(_("Expert: no active user with the login %(name)s.") % {"name": (username or "")[:40]})

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from wenming.campaign.services.tasks import measure_source_register
 from wenming.selections.models import Nomination, NominationStatus, SelectionKind, SubjectKind
 
-from .calls import _require_organiser
+from .calls import organiser_require
 from .errors import SelectionError
 
 # code, name, nominee, integrity: the city's standing kinds (the demo creates them; codes are stable).
@@ -47,7 +47,7 @@ def measure_sources_register(codes) -> None:
 
 
 def selection_kind_create(*, actor, code: str, name: str, subject: str, integrity: bool) -> SelectionKind:
-    _require_organiser(actor)
+    organiser_require(actor)
     code, name = (code or "").strip().lower(), (name or "").strip()
     if not code or len(code) > 5 or not code.isascii() or not code.isalnum():
         raise SelectionError(_("Code: up to 5 letters or digits."))

@@ -162,7 +162,7 @@ def _create(call_id: int, *, actor, nominee: Nominee, statement: str, photos: Se
             raise SelectionError(_("Nominee: this call takes no nominations from that district."))
         number = (call.nominations.aggregate(m=Max("number"))["m"] or 0) + 1
         nomination = Nomination(call=call, number=number, statement=statement, district=district,
-                                nominated_by=actor if actor is not None else None,
+                                nominated_by=actor,
                                 **resolved, **nominator,
                                 nominator_phone=extra.get("nominator_phone", ""))
         if call.kind.integrity:

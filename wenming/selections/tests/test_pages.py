@@ -173,3 +173,19 @@ def test_public_pages_hide_what_is_not_public(client, open_call, community_worke
     # A call not taking nominations has no public form.
     Call.objects.filter(pk=open_call.pk).update(status=CallStatus.REVIEWING)
     assert client.get(reverse("selection_results:nominate", args=[open_call.pk])).status_code == 404
+
+
+def test_organisers_add_a_kind(client, organiser, people, kinds):
+    from wenming.selections.models import SelectionKind
+
+    _login(client, people["chengguan"])
+    assert client.post(reverse("selections:kind_new"), {"code": "zmjt", "name": "最美家庭",
+                                                        "subject": "person"}).status_code == 404
+    _login(client, organiser)
+    page = client.get(reverse("selections:calls"))
+    assert b'id="kind-form"' in page.content
+    client.post(reverse("selections:kind_new"), {"code": "zmjt", "name": "最美家庭", "subject": "person"})
+    assert SelectionKind.objects.get(code="zmjt").name == "最美家庭"
+    again = client.post(reverse("selections:kind_new"), {"code": "zmjt", "name": "x", "subject": "person"},
+                        follow=True)
+    assert b"is taken" in again.content

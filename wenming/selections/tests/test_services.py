@@ -110,9 +110,8 @@ def test_call_step_refuses_stale_and_wrong_state(kinds, districts, organiser, pe
     assert call_services.call_actions_for(call, people["chengguan"]) == []
 
 
-def test_call_update_keeps_sheet_once_scored(open_call, organiser):
-    values = call_values(open_call.kind, list(open_call.quotas.values_list("area", flat=True)
-                                              .model.objects.none()) or [q.area for q in open_call.quotas.all()])
+def test_call_update_refuses_a_stale_page(open_call, organiser, districts):
+    values = call_values(open_call.kind, districts)
     updated = call_services.call_update(call_id=open_call.pk, actor=organiser, expected_version=open_call.version,
                                         values=call_services.CallValues(**{**values.__dict__, "title": "新标题"}))
     assert updated.title == "新标题"
