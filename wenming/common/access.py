@@ -27,6 +27,7 @@ from wenming.common.roles import (
     RISK_READERS,
     SELECTION_ORGANISERS,
     STOREFRONT_READERS,
+    VOTE_REVIEWERS,
     Role,
     roles,
 )
@@ -345,6 +346,15 @@ RULES: dict[str, Rule] = {
     **{label: Rule(reference=True, view_roles=SELECTION_ORGANISERS, change_roles=frozenset(),
                    delete_roles=frozenset())
        for label in ("selections.conflictdeclaration", "selections.expertscore")},
+    # The public vote of selections (评选公众投票): votes hold only keyed hashes, yet their patterns are the
+    # reviewers' (the city-wide command centre and administrators) alone; written only through
+    # wenming.selections.services.votes (never on the admin screens). The public reads the tally, not the rows.
+    "selections.vote": Rule(reference=True, view_roles=VOTE_REVIEWERS, change_roles=frozenset(),
+                            delete_roles=frozenset()),
+    "selections.voteflag": Rule(reference=True, view_roles=VOTE_REVIEWERS, change_roles=frozenset(),
+                                delete_roles=frozenset()),
+    "selections.voteevent": Rule(reference=True, view_roles=VOTE_REVIEWERS, change_roles=frozenset(),
+                                 delete_roles=frozenset()),
 }
 
 

@@ -108,3 +108,7 @@ SELECTION_ORGANISERS = COMMAND_OR_ADMIN
 # Who nominates from the staff side: a unit's staff (for the unit) and the area roles of a community (for the
 # community; the service checks that their area is a community).
 SELECTION_NOMINATORS = UNIT_ROLES | roles(Role.AREA_LEADER, Role.GRID_WORKER)
+# -- the public vote of selections (wenming.selections: 评选公众投票) ------------------------------------------------
+# Who reviews the votes set apart as possibly bought (bursts, rings) and clears or voids them: the command centre and
+# the administrator, who organise the city's selections.
+VOTE_REVIEWERS = SELECTION_ORGANISERS

@@ -229,6 +229,7 @@ def world_build() -> World:
     world.keys.update(_patrol_world(w.p["jiedao"]))
     _registry_world(cgj)
     world.keys.update(_selection_world(w.p))
+    world.keys.update(_vote_world(cgj))
 
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
@@ -438,6 +439,40 @@ def _selection_world(p) -> dict[str, str]:
             "sel_photo": str(nomination.photos.get().pk), "sel_score": str(score.pk),
             "sel_in_notice": str(in_notice.pk), "sel_notice_photo": str(in_notice.photos.get().pk),
             "sel_objection": str(objection.pk), "sel_winner": str(winner.pk)}
+
+
+def _vote_world(organiser) -> dict[str, str]:
+    """The public vote: a call in its vote with one nominee on the ballot and one vote flagged for review."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from wenming.conftest import photo_bytes
+    from wenming.selections.models import (
+        Call,
+        CallStatus,
+        Nomination,
+        NominationPhoto,
+        NominationStatus,
+        SelectionKind,
+        Vote,
+        VoteFlag,
+    )
+
+    now = timezone.now()
+    kind = SelectionKind.objects.create(code="matrix-vote", name="最美楼道", subject="site")
+    call = Call.objects.create(kind=kind, title="矩阵投票评选", organiser=organiser, status=CallStatus.VOTING,
+                               nominations_open=now - dt.timedelta(days=20), nominations_close=now - dt.timedelta(days=9),
+                               vote_opens=now - dt.timedelta(days=1), vote_closes=now + dt.timedelta(days=6))
+    nominee = Nomination.objects.create(call=call, number=1, name="矩阵楼道", area=organiser.area, statement="整洁",
+                                        nominator_kind="community", status=NominationStatus.SHORTLISTED)
+    vote = Vote.objects.create(call=call, nomination=nominee, day=timezone.localdate(), phone_hash="p" * 32,
+                               block_hash="b" * 16, network_hash="n" * 16, prefix_hash="x" * 16, device_hash="d" * 16,
+                               state="flagged", at=now)
+    VoteFlag.objects.create(vote=vote, call=call, reason="burst_network", subject="n" * 16, at=now)
+    photo = NominationPhoto.objects.create(nomination=nominee, file=ContentFile(photo_bytes(), name="stairwell.png"))
+    return {"vote_call": str(call.pk), "vote_photo": str(photo.pk)}
 
 
 def _target_line(campaign, site, cgj, actor) -> dict[str, str]:

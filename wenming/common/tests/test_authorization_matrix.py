@@ -687,6 +687,18 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "api:selection-result-list": (get(PUBLIC, absent=(SEL_PHONE,)),),
     "api:selection-result-detail": (get(PUBLIC, kwargs={"pk": "sel_winner"}),
                                     get(expect(404), kwargs={"pk": "sel_nomination"})),
+    # -- the public vote of selections (评选公众投票): the ballot is public; a vote needs a phone verified by SMS in
+    # the session (none here: 403), the review of flagged votes is the command centre's and administrators'.
+    "selections:vote_calls": (get(PUBLIC, absent=("=pppppppp",)),),
+    "selections:vote_ballot": (get(PUBLIC, kwargs={"call_pk": "vote_call"}, absent=("=pppppppp",)),),
+    "selections:vote_photo": (get(PUBLIC, kwargs={"call_pk": "vote_call", "pk": "vote_photo"}),),
+    "selections:vote_verify": (post(expect(400), kwargs={"call_pk": "vote_call"},
+                                    counts=("public.phoneverification", "selections.vote")),),
+    "selections:vote_cast": (post(expect(403), kwargs={"call_pk": "vote_call"}, counts=("selections.vote",)),),
+    "selections:vote_review_calls": (get(expect(404, (ANON, LOGIN), (HQ, 200))),),
+    "selections:vote_review": (get(expect(404, (ANON, LOGIN), (HQ, 200)), kwargs={"call_pk": "vote_call"}),),
+    "selections:vote_decide": (post(expect(404, (ANON, LOGIN), (HQ, 302)), kwargs={"call_pk": "vote_call"},
+                                    counts=("selections.voteevent", "selections.voteflag")),),
     # -- the citizen's pages: the tracking code is the key ------------------------------------------------------
     "public:report": (get(PUBLIC), post(expect(400), counts=("cases.case",))),
     "public:code": (post(expect(400), counts=("public.phoneverification",)),),

@@ -20,8 +20,10 @@ from .review import (
     QualificationResult,
     ScoreItem,
 )
+from .votes import FlagReason, FlagState, Vote, VoteEvent, VoteFlag, VoteState  # the public vote
 
 __all__ = ["CallEvent", "ConflictDeclaration", "ExpertScore", "Objection", "ObjectionStatus", "PanelMember",
            "QualificationResult", "ScoreItem",
            "Call", "CallQuota", "CallStatus", "Nomination", "NominationEvent", "NominationPhoto", "NominationStatus",
-           "NominatorKind", "SelectionKind", "SubjectKind"]
+           "NominatorKind", "SelectionKind", "SubjectKind",
+           "FlagReason", "FlagState", "Vote", "VoteEvent", "VoteFlag", "VoteState"]
