@@ -100,3 +100,10 @@ STOREFRONT_READERS = NOT_FIELD | roles(Role.GRID_WORKER)
 # Who may read a register's records and import its exports: the owning department's people (unit roles, scoped to
 # the owning unit in access.RULES) and the administrator. Everyone else reads the per-area figures only.
 REGISTER_KEEPERS = UNIT_ROLES | ADMIN_ONLY
+# -- the window service (wenming.windows: 窗口文明服务) -------------------------------------------------------------
+# Who keeps a window's records (matters, staff and certificates, commitments) and answers its bad ratings: the
+# window's unit (unit roles, scoped to the windows of their unit in access.RULES), the command centre and the
+# administrator. Area leaders read their area's windows.
+WINDOW_KEEPERS = UNIT_ROLES | COMMAND_OR_ADMIN
+# Who computes a competition period's ranking (drafts it); PUBLISHERS approve it (never its drafter) and publish it.
+WINDOW_RANKERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN)
