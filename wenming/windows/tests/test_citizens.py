@@ -12,7 +12,14 @@ from wenming.common.services.limits import RateLimited
 from wenming.org.models import Unit
 from wenming.public.tests import sms
 from wenming.windows.errors import WindowError
-from wenming.windows.models import FollowUpState, RatingLevel, WindowComplaint, WindowEvent, WindowEventKind, WindowRating
+from wenming.windows.models import (
+    FollowUpState,
+    RatingLevel,
+    WindowComplaint,
+    WindowEvent,
+    WindowEventKind,
+    WindowRating,
+)
 from wenming.windows.services.citizens import COMPLAINT_CATEGORY, rating_answer, window_complain, window_rate
 
 from .conftest import at
