@@ -106,7 +106,7 @@ def test_the_inspection_component_by_hand():
 
 
 def test_the_ranking_is_approved_by_another_person_then_published(client, november, three_windows, people):
-    paiqian, zhiban, admin = people["paiqian"], people["zhiban"], people["admin"]
+    zhiban, admin = people["zhiban"], people["admin"]
     with pytest.raises(WindowError, match="Compute the ranking"):
         ranking_step(period_id=november.pk, actor=zhiban, action_key="approve")
     with pytest.raises(NotAllowed):
