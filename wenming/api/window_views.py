@@ -17,7 +17,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wenming.common.access import restrict
+from wenming.common.access import restrict, scope_for
+from wenming.common.roles import WINDOW_KEEPERS
 from wenming.windows.models import MatterSource, ServiceWindow
 from wenming.windows.services.matters import MAX_BATCH, MatterRow, matters_sync
 
@@ -40,7 +41,8 @@ class WindowMattersView(APIView):
     @extend_schema(request=MatterBatchSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, code: str):
         window = restrict(ServiceWindow.objects.all(), request.user).filter(code=code[:16]).first()
-        if window is None:
+        # Only a keeper of the window pushes its matters; anyone else (an area leader who reads it) gets 404 too.
+        if window is None or not scope_for(request.user).roles & WINDOW_KEEPERS:
             raise Http404
         batch = MatterBatchSerializer(data=request.data)
         batch.is_valid(raise_exception=True)

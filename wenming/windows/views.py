@@ -251,7 +251,7 @@ def periods(request):
     if not can(request.user, CompetitionPeriod):
         raise Http404
     ranker = bool(scope_for(request.user).roles & WINDOW_RANKERS)
-    form = PeriodForm(request.POST or None)
+    form = PeriodForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not ranker:
             raise Http404
@@ -348,7 +348,7 @@ def window_public(request, code: str):
     """The counter's QR page: the window's commitments, a 好差评 rating (phone verified by SMS) and a complaint."""
     window = _public_window(code)
     verified = _verified_phone(request)
-    form = RatingForm(request.POST or None, initial={"phone": verified})
+    form = RatingForm(request.POST if request.method == "POST" else None, initial={"phone": verified})
     status = 200
     if request.method == "POST":
         status = 400
