@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wenming.org.models import Site, Unit
 from wenming.windows.models import BusinessItem, RatingLevel
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # a year of one window's matters is a few MB
@@ -87,3 +88,22 @@ class ComplaintForm(forms.Form):
     phone = forms.CharField(label=_("Mobile number (optional, to be told the outcome)"), max_length=20,
                             required=False)
     code = forms.CharField(label=_("Code from the SMS"), max_length=6, required=False)
+
+
+class WindowForm(forms.Form):
+    site = forms.CharField(label=_("Site code"), max_length=32)
+    unit = forms.CharField(label=_("Unit code"), max_length=64)
+    name = forms.CharField(label=_("Counter name"), max_length=100)
+    number = forms.CharField(label=_("Counter number"), max_length=20, required=False)
+
+    def clean_site(self):
+        site = Site.objects.filter(code=self.cleaned_data["site"].strip(), is_active=True).first()
+        if site is None:
+            raise forms.ValidationError(_("No active site has this code."))
+        return site
+
+    def clean_unit(self):
+        unit = Unit.objects.filter(code=self.cleaned_data["unit"].strip(), is_active=True).first()
+        if unit is None:
+            raise forms.ValidationError(_("No active unit has this code."))
+        return unit

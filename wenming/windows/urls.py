@@ -6,6 +6,7 @@ app_name = "windows"
 
 urlpatterns = [
     path("", views.window_list, name="list"),
+    path("new/", views.window_new, name="new"),
     path("<int:pk>/", views.window_detail, name="detail"),
     path("<int:pk>/matters/", views.matter_accept_view, name="matter_accept"),
     path("<int:pk>/import/", views.matter_import_view, name="import"),

@@ -21,7 +21,7 @@ from wenming.common.access import can, get_or_404, scope_for
 from wenming.common.errors import WorkflowError
 from wenming.common.net import client_ip
 from wenming.common.pagination import paginate
-from wenming.common.roles import WINDOW_KEEPERS, WINDOW_RANKERS
+from wenming.common.roles import COMMAND_OR_ADMIN, WINDOW_KEEPERS, WINDOW_RANKERS
 from wenming.common.services.limits import RateLimited as CommonRateLimited
 from wenming.public.services.errors import RateLimited as PublicRateLimited
 from wenming.public.services.verification import VerificationError, phone_code_check, phone_normalize
@@ -37,6 +37,7 @@ from wenming.windows.forms import (
     PeriodForm,
     RatingForm,
     StaffForm,
+    WindowForm,
 )
 from wenming.windows.models import CompetitionPeriod, Matter, RankingState, ServiceWindow, WindowRating
 from wenming.windows.services import citizens, competition, matters, records
@@ -80,7 +81,27 @@ def window_list(request):
         "page": page, "rows": rows, "days": days, "day_choices": selectors.PERIOD_DAYS, "q": query,
         "keeper": _keeper(request), "ranker": bool(scope_for(request.user).roles & WINDOW_RANKERS),
         "open_followups": selectors.followups_open(request.user).count(),
+        "creator": bool(scope_for(request.user).roles & COMMAND_OR_ADMIN), "window_form": WindowForm(),
     })
+
+
+@login_required
+@require_POST
+def window_new(request):
+    """Set up a counter (the command centre and administrators): its site, its unit, its name and number."""
+    if not scope_for(request.user).roles & COMMAND_OR_ADMIN:
+        raise Http404
+    form = WindowForm(request.POST)
+    if not form.is_valid():
+        _errors_to_messages(request, form)
+        return redirect("windows:list")
+    try:
+        window = records.window_create(actor=request.user, **form.cleaned_data)
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect("windows:list")
+    messages.success(request, _("Window set up; its public code is %(code)s.") % {"code": window.code})
+    return redirect("windows:detail", pk=window.pk)
 
 
 @login_required

@@ -199,6 +199,8 @@ ADMIN_MODELS = {
     **admin_rows("campaign.meeting", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=HQ, delete=NOBODY),
     # The police registers: configured by administrators, read by office roles, never deleted (records hang off them).
     **admin_rows("registries.registry", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, delete=NOBODY),
+    # The window service's business items: configured by administrators, read by office roles.
+    **admin_rows("windows.businessitem", view=NOT_INSPECTORS, sees=NOT_INSPECTORS),
     **admin_rows("cases.category", view=STAFF, sees=STAFF),
     **admin_rows("cases.timelimit", view=STAFF, sees=STAFF),
     **admin_rows("cases.routingrule", view=NO_INSPECTOR, sees=NO_INSPECTOR),
@@ -637,6 +639,7 @@ TABLE: dict[str, tuple[Row, ...]] = {
                               counts=("registries.registrycheck", "cases.caseevent")),),
     # -- the window service (窗口文明服务): staff pages in scope; the QR page and the published rankings are public ---
     "windows:list": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "windows:new": (post(expect(404, (ANON, LOGIN), (HQ, 302)), counts=("windows.servicewindow",)),),
     "windows:detail": (get(expect(404, (ANON, LOGIN), (SEES_WINDOW, 200)), kwargs={"pk": "window"}),),
     "windows:matter_accept": (post(expect(404, (ANON, LOGIN), (SEES_WINDOW, 302)), kwargs={"pk": "window"},
                                    counts=("windows.matter",)),),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from wenming.common.access import locked_in_scope, scope_for
 from wenming.common.input import strip_controls
-from wenming.common.roles import UNIT_LEADERS, UNIT_ROLES, WINDOW_KEEPERS
+from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_LEADERS, UNIT_ROLES, WINDOW_KEEPERS
 from wenming.common.services.notifications import notifications_enqueue
 from wenming.org.models import Person
 from wenming.windows.errors import NotAllowed, WindowError
@@ -48,7 +48,12 @@ def _text(value: str, *, field: str, limit: int, required: bool = True) -> str:
 
 
 def window_create(*, site, unit, name: str, number: str = "", actor=None) -> ServiceWindow:
-    """A new counter at ``site`` answered for by ``unit``, with a fresh public code for its QR."""
+    """A new counter at ``site`` answered for by ``unit``, with a fresh public code for its QR. Set up by the
+    command centre or an administrator (``actor`` None: the demo builder and imports run as the system)."""
+    if actor is not None and not scope_for(actor).roles & COMMAND_OR_ADMIN:
+        raise NotAllowed(_("Your role may not set up windows."))
+    if not unit.is_active:
+        raise WindowError(_("Unit: %(unit)s is not active.") % {"unit": unit.name})
     name = _text(name, field=_("Counter name"), limit=100)
     number = _text(number, field=_("Counter number"), limit=20, required=False)
     with transaction.atomic():
