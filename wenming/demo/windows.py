@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from wenming.common.roles import Role
 from wenming.org.models import Person, Site, SiteType, Unit, UnitKind
 from wenming.org.services.site_types import site_types_load
 from wenming.windows.models import BusinessItem, LimitUnit, RatingLevel, ServiceWindow
@@ -35,6 +36,11 @@ PUBLICITY = "办理事项：{items}。办公时间：工作日 8:30–12:00，14
 PROMISE = "一次告知、限时办结、首问负责、微笑服务；超时未办结的，由窗口负责人说明原因并限期办结。"
 CERTIFICATES = ["窗口服务上岗证", "政务服务资格证", "银行从业资格证"]
 NAMES = ["张敏", "李静", "王芳", "刘洋", "陈晨", "杨帆", "赵磊", "黄丽", "周婷", "吴昊", "徐娜", "孙悦"]
+
+
+def _holder(role: Role) -> Person | None:
+    """The first active person holding ``role`` (the demo's dispatcher, administrator, shift leader)."""
+    return Person.objects.filter(is_active=True, roles__role=role).order_by("pk").first()
 
 
 def _site_near(base: Site, *, code: str, name: str, type_code: str, unit: Unit, shift: float) -> Site:
@@ -80,7 +86,7 @@ def windows_demo_build(*, seed: int = 7, days: int = 90, per_window: int = 30) -
     windows were made."""
     if ServiceWindow.objects.exists():
         return 0
-    admin = Person.objects.filter(username="admin").first() or Person.objects.filter(is_superuser=True).first()
+    admin = _holder(Role.ADMIN)
     if admin is None:
         return 0
     rng = random.Random(seed)
@@ -154,13 +160,13 @@ def _ratings_and_complaints(windows: list[ServiceWindow], *, rng: random.Random,
 def _competition(now) -> None:
     """Last month's period: computed by the dispatcher, approved by the administrator, published by the shift
     leader (the four-eyes order the ranking's action table demands)."""
-    people = {p.username: p for p in Person.objects.filter(username__in=["paiqian", "admin", "zhiban"])}
-    if len(people) < 3:
+    computer, approver, publisher = _holder(Role.DISPATCHER), _holder(Role.ADMIN), _holder(Role.SHIFT_LEADER)
+    if None in (computer, approver, publisher):
         return
     first = (timezone.localdate(now).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     last = timezone.localdate(now).replace(day=1) - dt.timedelta(days=1)
-    period = period_create(actor=people["paiqian"], name=f"{first:%Y年%m月}窗口文明服务竞赛", start=first, end=last,
+    period = period_create(actor=computer, name=f"{first:%Y年%m月}窗口文明服务竞赛", start=first, end=last,
                            min_matters=5)
-    ranking_step(period_id=period.pk, actor=people["paiqian"], action_key="compute")
-    ranking_step(period_id=period.pk, actor=people["admin"], action_key="approve")
-    ranking_step(period_id=period.pk, actor=people["zhiban"], action_key="publish")
+    ranking_step(period_id=period.pk, actor=computer, action_key="compute")
+    ranking_step(period_id=period.pk, actor=approver, action_key="approve")
+    ranking_step(period_id=period.pk, actor=publisher, action_key="publish")
