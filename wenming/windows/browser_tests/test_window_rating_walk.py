@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from wenming.cases.browser_tests.conftest import EXTRA_SHOTS
+from wenming.cases.browser_tests.test_case_walk import login
 from wenming.inspections.browser_tests.test_inspection_walk import _watch
 from wenming.org.models import Person, Site, Unit
 from wenming.public.tests import sms
@@ -45,6 +46,26 @@ def rating_walk(browser, base: str, code: str) -> dict:
     return seen
 
 
+def staff_walk(browser, base: str, window_id: int) -> dict:
+    """The unit's handler on a phone: the window list with its figures, the window's page, the bad ratings."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    _watch(page)
+    login(page, base, "gongdian")
+    page.click("#nav-windows")
+    page.wait_for_selector("#window-table")
+    seen = {"rows": page.locator("#window-table tbody tr[data-window]").count()}
+    page.screenshot(path=str(SHOTS / "window-list.png"), full_page=True)
+    page.goto(f"{base}/windows/{window_id}/")
+    seen["ratings"] = page.locator("#rating-list li[data-level]").count()
+    page.screenshot(path=str(SHOTS / "window-detail.png"), full_page=True)
+    seen["problems"] = page.problems
+    context.close()
+    return seen
+
+
 def test_a_citizen_rates_a_window_by_its_code(browser_thread, live_server, committed_city, public_setup):
     hall = Site.objects.filter(site_type__code="hall").order_by("code").first()
     window = window_create(site=hall, unit=Unit.objects.get(code="POWER"), name="供电业务窗口", number="A01")
@@ -55,3 +76,5 @@ def test_a_citizen_rates_a_window_by_its_code(browser_thread, live_server, commi
     assert WindowRating.objects.filter(window=window, level=5).count() == 1
     assert WindowRating.objects.count() == 1  # the second rating the same day was refused
     assert walked["thanks"] and walked["again"]
+    staff = browser_thread.run(staff_walk, live_server.url, window.pk)
+    assert staff == {"rows": 1, "ratings": 1, "problems": []}
