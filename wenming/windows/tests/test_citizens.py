@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 
 from wenming.cases.models import Case
+from wenming.cases.routing_cache import reset_routing_config
 from wenming.cases.services import workflow as wf
+from wenming.cases.services.routing import case_route
 from wenming.common.models import Notification
 from wenming.common.services.limits import RateLimited
 from wenming.org.models import Unit
@@ -108,3 +110,17 @@ def test_a_comment_too_long_or_a_level_off_the_scale_is_refused(power_window):
     with pytest.raises(WindowError, match="Rating"):
         window_rate(code=power_window.code, phone=PHONE, level=7)
     assert not WindowRating.objects.exists()
+
+
+def test_routing_rule_zero_names_the_subject_unit_only_when_active(hall):
+    """Rule 0 of cases/services/routing.py: the unit a report is about wins over the place's rules; an inactive one
+    is passed over and the place decides as before."""
+    power = Unit.objects.get(code="POWER")
+    by_place = case_route(lng=hall.lng, lat=hall.lat, category=COMPLAINT_CATEGORY)
+    about = case_route(lng=hall.lng, lat=hall.lat, category=COMPLAINT_CATEGORY, subject_unit_id=power.pk)
+    assert about.unit_id == power.pk and about.rule == "subject_unit" and by_place.rule != "subject_unit"
+    power.is_active = False
+    power.save()
+    reset_routing_config()
+    fallen = case_route(lng=hall.lng, lat=hall.lat, category=COMPLAINT_CATEGORY, subject_unit_id=power.pk)
+    assert (fallen.unit_id, fallen.rule) == (by_place.unit_id, by_place.rule)
