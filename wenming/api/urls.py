@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from wenming.api import open311, selection_views, task_views, views
+from wenming.api import open311, selection_views, task_views, views, window_views
 from wenming.evaluation import api as evaluation_api
 from wenming.evaluation import forecast_views as evaluation_forecast
 from wenming.inspections import api as inspections_api
@@ -35,6 +35,7 @@ urlpatterns = [
     path("inspections/patrols/<int:pk>/finish/", patrol_api.FinishView.as_view(), name="inspections-patrols-finish"),
     path("inspections/patrols/<int:pk>/findings/", patrol_api.FindingView.as_view(),
          name="inspections-patrols-findings"),
+    path("windows/<str:code>/matters/", window_views.WindowMattersView.as_view(), name="windows-matters"),
     path("evaluation/readiness/", evaluation_api.ReadinessView.as_view(), name="evaluation-readiness"),
     path("evaluation/forecast/", evaluation_forecast.ForecastView.as_view(), name="evaluation-forecast"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -355,6 +355,23 @@ RULES: dict[str, Rule] = {
                                 delete_roles=frozenset()),
     "selections.voteevent": Rule(reference=True, view_roles=VOTE_REVIEWERS, change_roles=frozenset(),
                                  delete_roles=frozenset()),
+    # The window service (窗口文明服务): a window and everything of it (commitments, staff, matters, ratings,
+    # complaints, its log) is seen by its unit, the area its site lies in and the city-wide roles; business items and
+    # the competition (periods, scores, their log) are the office's reference data, like the other rankings. Written
+    # only through wenming.windows.services.
+    "windows.servicewindow": Rule(view_roles=NOT_FIELD, area_lookups=("site__area__path",),
+                                  unit_lookups=("unit__path",)),
+    **{label: Rule(view_roles=NOT_FIELD, change_roles=frozenset(), delete_roles=frozenset(),
+                   area_lookups=("window__site__area__path",), unit_lookups=("window__unit__path",))
+       for label in ("windows.windowcommitment", "windows.windowstaff", "windows.matter", "windows.windowrating",
+                     "windows.windowcomplaint", "windows.windowevent")},
+    "windows.businessitem": Rule(reference=True, view_roles=NOT_FIELD),
+    "windows.competitionperiod": Rule(reference=True, view_roles=NOT_FIELD, change_roles=frozenset(),
+                                      delete_roles=frozenset()),
+    "windows.competitionscore": Rule(reference=True, view_roles=NOT_FIELD, change_roles=frozenset(),
+                                     delete_roles=frozenset()),
+    "windows.competitionevent": Rule(reference=True, view_roles=NOT_FIELD, change_roles=frozenset(),
+                                     delete_roles=frozenset()),
 }
 
 

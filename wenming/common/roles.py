@@ -112,3 +112,10 @@ SELECTION_NOMINATORS = UNIT_ROLES | roles(Role.AREA_LEADER, Role.GRID_WORKER)
 # Who reviews the votes set apart as possibly bought (bursts, rings) and clears or voids them: the command centre and
 # the administrator, who organise the city's selections.
 VOTE_REVIEWERS = SELECTION_ORGANISERS
+# -- the window service (wenming.windows: 窗口文明服务) -------------------------------------------------------------
+# Who keeps a window's records (matters, staff and certificates, commitments) and answers its bad ratings: the
+# window's unit (unit roles, scoped to the windows of their unit in access.RULES), the command centre and the
+# administrator. Area leaders read their area's windows.
+WINDOW_KEEPERS = UNIT_ROLES | COMMAND_OR_ADMIN
+# Who computes a competition period's ranking (drafts it); PUBLISHERS approve it (never its drafter) and publish it.
+WINDOW_RANKERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN)

@@ -2,6 +2,8 @@
 
 Precedence, first match wins (``PRECEDENCE`` below: one function per rule, each returning a decision or None):
 
+0. the unit the report names as its subject's (``subject_unit_id``: a complaint made at a service window's QR code
+   names the window's unit — several windows of different units share one hall, so the place cannot tell);
 1. the facility's owner — the category names facility classes and one lies within its radius
    ("谁的设施谁负责"); the maintainer if one is set;
 2. the storefront duty (门前五包) — the category is a shop-front problem (``Category.storefront_duty``, set by
@@ -36,6 +38,7 @@ from wenming.org.spatial import AT_SITE_RADIUS_M, AreaInfo, NearbySite, get_inde
 NEARBY_RADIUS_M = 300.0
 
 RULE_LABELS = {
+    "subject_unit": gettext_lazy("The unit the report is about (窗口单位)"),
     "facility_owner": gettext_lazy("Facility owner (谁的设施谁负责)"),
     "storefront_duty": gettext_lazy("Storefront duty (门前五包)"),
     "site_type_rule": gettext_lazy("Rule for this type of site"),
@@ -117,10 +120,12 @@ class _Place:
     # Slots, and rules_here() cached by hand rather than by functools.cached_property (which takes a lock on
     # Python 3.11): a place is built for every decision, and routing runs on every intake.
     __slots__ = ("lng", "lat", "cat", "config", "index", "chain", "area_path", "at_sites", "decision", "_rules_here",
-                 "road_looked_up", "chief_road")
+                 "road_looked_up", "chief_road", "subject_unit_id")
 
-    def __init__(self, *, lng: float, lat: float, cat, config, index, nearby_radius_m: float):
+    def __init__(self, *, lng: float, lat: float, cat, config, index, nearby_radius_m: float,
+                 subject_unit_id: int | None = None):
         self.lng, self.lat, self.cat, self.config, self.index = lng, lat, cat, config, index
+        self.subject_unit_id = subject_unit_id
         self._rules_here: list[RuleInfo] | None = None
         self.road_looked_up, self.chief_road = False, None
         area_id = index.locate(lng, lat)
@@ -160,6 +165,17 @@ class _Place:
         decision.unit_name = self.config.unit_name(unit_id, active_only=False)
         decision.rule, decision.reason, decision.rule_id = rule, reason, rule_id
         return decision
+
+
+def _subject_unit(place: _Place) -> RoutingDecision | None:
+    """0. The unit the report names as answering for its subject (a service window's unit), if it is active."""
+    if place.subject_unit_id is None:
+        return None
+    name = place.config.unit_name(place.subject_unit_id)
+    if name is None:
+        return None
+    return place.decide(place.subject_unit_id, "subject_unit",
+                        _("The report is about a service of %(unit)s, which answers for it.") % {"unit": name})
 
 
 def _facility_owner(place: _Place) -> RoutingDecision | None:
@@ -310,14 +326,17 @@ def _triage(place: _Place) -> RoutingDecision:
 
 # The precedence of the module's docstring, declared once: the first rule that decides wins; triage always does.
 PRECEDENCE = (
-    _facility_owner, _storefront_duty, _site_type_rule, _area_rule, _site_guarantor, _road_chief, _area_default, _triage,
+    _subject_unit, _facility_owner, _storefront_duty, _site_type_rule, _area_rule, _site_guarantor, _road_chief,
+    _area_default, _triage,
 )
 
 
 def case_route(
-    *, lng: float, lat: float, category: Category | str, crs: CRS | str = CRS.WGS84, nearby_radius_m: float = NEARBY_RADIUS_M
+    *, lng: float, lat: float, category: Category | str, crs: CRS | str = CRS.WGS84, nearby_radius_m: float = NEARBY_RADIUS_M,
+    subject_unit_id: int | None = None,
 ) -> RoutingDecision:
-    """Decide the responsible unit for a problem of ``category`` at (lng, lat) given in ``crs``."""
+    """Decide the responsible unit for a problem of ``category`` at (lng, lat) given in ``crs``; ``subject_unit_id``
+    is the unit the report names as its subject's (rule 0), if any."""
     try:
         crs = CRS(crs)
     except ValueError:
@@ -330,7 +349,8 @@ def case_route(
     if cat is None or not cat.is_active:
         raise RoutingError(_("Unknown category code %(code)s.") % {"code": code})
     lng, lat = to_wgs84(lng, lat, crs)
-    place = _Place(lng=lng, lat=lat, cat=cat, config=config, index=get_index(), nearby_radius_m=nearby_radius_m)
+    place = _Place(lng=lng, lat=lat, cat=cat, config=config, index=get_index(), nearby_radius_m=nearby_radius_m,
+                   subject_unit_id=subject_unit_id)
     for rule in PRECEDENCE:
         decision = rule(place)
         if decision is not None:

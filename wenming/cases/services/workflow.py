@@ -110,8 +110,11 @@ def case_intake(
     reported_at: dt.datetime | None = None,
     source: dict | None = None,
     channel_configured: bool = False,
+    subject_unit: Unit | None = None,
 ) -> Case:
     """Take a problem in from any channel: route it, set the registration deadline, log the report.
+
+    ``subject_unit``: the unit the report is about (a complaint about a service window): routing proposes it first.
 
     ``source`` is kept on the report event beside the channel (for example the API key a system used).
     ``channel_configured``: the channel comes from a source an administrator set up (a bulk-import mapping for the
@@ -140,7 +143,8 @@ def case_intake(
         reported_at=now,
     )
     if lng is not None:
-        decision = case_route(lng=lng, lat=lat, category=category, crs=crs) if category else None
+        decision = (case_route(lng=lng, lat=lat, category=category, crs=crs,
+                               subject_unit_id=subject_unit.pk if subject_unit else None) if category else None)
         if decision is not None:
             case.lng, case.lat = decision.lng, decision.lat
             case.routing = decision.as_dict(nearby_limit=5)  # the case keeps the five nearest sites, not all

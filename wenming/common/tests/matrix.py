@@ -230,6 +230,7 @@ def world_build() -> World:
     _registry_world(cgj)
     world.keys.update(_selection_world(w.p))
     world.keys.update(_vote_world(cgj))
+    world.keys.update(_window_world(cgj, w.p))
 
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
@@ -473,6 +474,28 @@ def _vote_world(organiser) -> dict[str, str]:
     VoteFlag.objects.create(vote=vote, call=call, reason="burst_network", subject="n" * 16, at=now)
     photo = NominationPhoto.objects.create(nomination=nominee, file=ContentFile(photo_bytes(), name="stairwell.png"))
     return {"vote_call": str(call.pk), "vote_photo": str(photo.pk)}
+def _window_world(cgj, p) -> dict[str, str]:
+    """A service window of 城管 桃城分局 at 桃城区's hall (so its unit, the district and the city-wide roles see it),
+    with a matter, a bad rating waiting for an answer, a draft period and a published one."""
+    import datetime as dt
+
+    from wenming.org.models import Site
+    from wenming.windows.models import BusinessItem
+    from wenming.windows.services import citizens, competition, matters, records
+
+    hall = Site.objects.filter(site_type__code="hall", area__path__contains="/131102/").order_by("code").first()
+    window = records.window_create(site=hall, unit=cgj, name="城管审批窗口", number="M1")
+    item = BusinessItem.objects.create(code="M-ITEM", name="占道审批", legal_limit=5, commitment_limit=3)
+    matter = matters.matter_accept(window_id=window.pk, actor=p["chengguan"], item_id=item.pk, external_id="M-1")
+    rating = citizens.window_rate(code=window.code, phone="13800000001", level=1, comment="差")
+    draft = competition.period_create(actor=p["paiqian"], name="草稿期", start=dt.date(2026, 1, 1),
+                                      end=dt.date(2026, 1, 31))
+    published = competition.period_create(actor=p["paiqian"], name="公布期", start=dt.date(2026, 2, 1),
+                                          end=dt.date(2026, 2, 28))
+    for actor, key in ((p["paiqian"], "compute"), (p["admin"], "approve"), (p["zhiban"], "publish")):
+        competition.ranking_step(period_id=published.pk, actor=actor, action_key=key)
+    return {"window": str(window.pk), "window_code": window.code, "matter": str(matter.pk), "rating": str(rating.pk),
+            "period_draft": str(draft.pk), "period_published": str(published.pk)}
 
 
 def _target_line(campaign, site, cgj, actor) -> dict[str, str]:

@@ -93,6 +93,11 @@ SEL_ORGANISERS = HQ
 SEES_NOMINATION = HQ | {"taocheng", "wangge", "anfang"}
 SEL_NOMINATORS = HQ | CG | {"gongdian", "jiedao", "taocheng", "wangge", "other_district", "other_street"}
 SEL_PHONE = "=13912345678"  # a public nominator's and objector's phone: the organisers' only
+# The window service: the world's window is 城管 桃城分局's at 桃城区's hall: seen by the city-wide office roles, the
+# unit and the district; kept (matters, staff, commitments, answers) by the unit and the command centre.
+SEES_WINDOW = HQ | CG | {"taocheng"}
+KEEPS_WINDOW = HQ | CG
+WINDOW_RANKERS = frozenset({"zhiban", "paiqian", "admin"})
 # Who opens the world's patrol (jiedao's, on a road of 桃城区): its chief, the city-wide office roles, the district.
 SEES_PATROL = HQ | {"jiedao", "taocheng"}
 
@@ -201,6 +206,8 @@ ADMIN_MODELS = {
     **admin_rows("campaign.meeting", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, change=HQ, delete=NOBODY),
     # The police registers: configured by administrators, read by office roles, never deleted (records hang off them).
     **admin_rows("registries.registry", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, delete=NOBODY),
+    # The window service's business items: configured by administrators, read by office roles.
+    **admin_rows("windows.businessitem", view=NOT_INSPECTORS, sees=NOT_INSPECTORS),
     **admin_rows("cases.category", view=STAFF, sees=STAFF),
     **admin_rows("cases.timelimit", view=STAFF, sees=STAFF),
     **admin_rows("cases.routingrule", view=NO_INSPECTOR, sees=NO_INSPECTOR),
@@ -699,6 +706,39 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "selections:vote_review": (get(expect(404, (ANON, LOGIN), (HQ, 200)), kwargs={"call_pk": "vote_call"}),),
     "selections:vote_decide": (post(expect(404, (ANON, LOGIN), (HQ, 302)), kwargs={"call_pk": "vote_call"},
                                     counts=("selections.voteevent", "selections.voteflag")),),
+    # -- the window service (窗口文明服务): staff pages in scope; the QR page and the published rankings are public ---
+    "windows:list": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "windows:new": (post(expect(404, (ANON, LOGIN), (HQ, 302)), counts=("windows.servicewindow",)),),
+    "windows:detail": (get(expect(404, (ANON, LOGIN), (SEES_WINDOW, 200)), kwargs={"pk": "window"}),),
+    "windows:matter_accept": (post(expect(404, (ANON, LOGIN), (SEES_WINDOW, 302)), kwargs={"pk": "window"},
+                                   counts=("windows.matter",)),),
+    "windows:import": (get(expect(404, (ANON, LOGIN), (KEEPS_WINDOW, 200)), kwargs={"pk": "window"}),
+                       post(expect(404, (ANON, LOGIN), (KEEPS_WINDOW, 400)), kwargs={"pk": "window"},
+                            counts=("windows.matter",))),
+    "windows:commitment": (post(expect(404, (ANON, LOGIN), (SEES_WINDOW, 302)), kwargs={"pk": "window"},
+                                counts=("windows.windowcommitment",)),),
+    "windows:staff": (post(expect(404, (ANON, LOGIN), (SEES_WINDOW, 302)), kwargs={"pk": "window"},
+                           counts=("windows.windowstaff",)),),
+    "windows:matter_complete": (post(expect(404, (ANON, LOGIN), (SEES_WINDOW, 302)), kwargs={"pk": "matter"},
+                                     counts=("windows.windowevent",)),),
+    "windows:followups": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),),
+    "windows:followup_answer": (post(expect(404, (ANON, LOGIN), (SEES_WINDOW, 302)), kwargs={"pk": "rating"},
+                                     counts=("windows.windowevent",)),),
+    "windows:periods": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200))),
+                        post(expect(404, (ANON, LOGIN), (WINDOW_RANKERS, 400)),
+                             counts=("windows.competitionperiod",))),
+    "windows:period": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"pk": "period_draft"}),),
+    "windows:period_action": (post(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 302)),
+                                   kwargs={"pk": "period_draft", "action": "=compute"},
+                                   counts=("windows.competitionevent",)),),
+    "windows:rankings": (get(PUBLIC),),
+    "windows:ranking": (get(PUBLIC, kwargs={"pk": "period_published"}),
+                        get(expect(404), kwargs={"pk": "period_draft"}, note="a draft is nobody's to read here")),
+    "windows:public": (get(PUBLIC, kwargs={"code": "window_code"}),
+                       post(expect(400), kwargs={"code": "window_code"}, counts=("windows.windowrating",))),
+    "windows:complain": (post(expect(400), kwargs={"code": "window_code"}, counts=("windows.windowcomplaint",)),),
+    "api:windows-matters": (post(expect(404, (ANON, 401), (KEEPS_WINDOW, 400)), kwargs={"code": "window_code"},
+                                 counts=("windows.matter",), csrf="api"),),
     # -- the citizen's pages: the tracking code is the key ------------------------------------------------------
     "public:report": (get(PUBLIC), post(expect(400), counts=("cases.case",))),
     "public:code": (post(expect(400), counts=("public.phoneverification",)),),

@@ -24,15 +24,18 @@ def public_report_submit(
     photos: Iterable[Upload] = (),
     phone: str = "",
     ip: str = "",
+    site=None,
+    subject_unit=None,
 ) -> Case:
     """Take a citizen's report in. ``phone`` is given only once it has been verified by SMS code; without it
-    the report is anonymous. All or nothing: a refused photo leaves no case behind."""
+    the report is anonymous. All or nothing: a refused photo leaves no case behind. ``site`` and ``subject_unit``
+    come from a page about one service (a window's QR page): the case is at that site, proposed to that unit."""
     limit_hit(what="report_ip", who=ip)
     limit_hit(what="report_phone", who=phone)
     with transaction.atomic():
         case = case_intake(
             channel=Channel.CITIZEN, description=description, lng=lng, lat=lat, crs="wgs84", category=category_code,
-            address=address, reporter_phone=phone, photos=list(photos),
+            address=address, reporter_phone=phone, photos=list(photos), site=site, subject_unit=subject_unit,
         )
         PublicReport.objects.create(case=case, phone_verified=bool(phone), network=keyed_hash(f"ip:{ip}", size=16))
     return case

@@ -6,6 +6,7 @@ from wenming.demo.cases import demo_cases_build
 from wenming.demo.registries import registries_demo_build
 from wenming.demo.selections import selections_demo_build
 from wenming.demo.votes import votes_demo_build
+from wenming.demo.windows import windows_demo_build
 
 
 class Command(BaseCommand):
@@ -28,5 +29,6 @@ class Command(BaseCommand):
         registries_demo_build(seed=seed)  # the police registers (电动车·养犬) and their monthly exports
         selections_demo_build()  # the selections (评选): kinds, a published call, one taking nominations, one in review
         votes_demo_build(seed=seed)  # the public vote of a selection call (评选投票), one burst flagged for review
+        windows_demo_build(seed=seed)  # the service windows (窗口文明服务), their matters, ratings and competition
         summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
         self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} demo cases: {summary}"))

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from wenming.org.models import Site, Unit
+from wenming.windows.models import BusinessItem, RatingLevel
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # a year of one window's matters is a few MB
+
+
+class MatterAcceptForm(forms.Form):
+    item = forms.ModelChoiceField(queryset=BusinessItem.objects.filter(is_active=True), label=_("Business item"))
+    external_id = forms.CharField(label=_("Number (optional)"), max_length=64, required=False)
+
+
+class MatterCompleteForm(forms.Form):
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+class MatterImportForm(forms.Form):
+    file = forms.FileField(label=_("Export of the window's system (CSV or XLSX)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is too large."))
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Use a .csv (UTF-8) or .xlsx file."))
+        return upload
+
+
+class CommitmentForm(forms.Form):
+    publicity = forms.CharField(label=_("Service publicity (服务公示)"), max_length=4000, widget=forms.Textarea(
+        attrs={"rows": 4}))
+    promise = forms.CharField(label=_("Service commitment (服务承诺)"), max_length=4000, widget=forms.Textarea(
+        attrs={"rows": 4}))
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+class StaffForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    position = forms.CharField(label=_("Position"), max_length=50, required=False)
+    certificate_kind = forms.CharField(label=_("Certificate kind"), max_length=50, required=False)
+    certificate_number = forms.CharField(label=_("Certificate number"), max_length=50, required=False)
+    certificate_expires = forms.DateField(label=_("Certificate expires"), required=False,
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer after the follow-up"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+class PeriodForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
+    weight_ontime = forms.DecimalField(label=_("Weight: on-time completion"), min_value=0, max_value=100,
+                                       decimal_places=2, initial=40)
+    weight_complaints = forms.DecimalField(label=_("Weight: complaints"), min_value=0, max_value=100,
+                                           decimal_places=2, initial=20)
+    weight_rating = forms.DecimalField(label=_("Weight: ratings"), min_value=0, max_value=100, decimal_places=2,
+                                       initial=25)
+    weight_inspection = forms.DecimalField(label=_("Weight: inspections"), min_value=0, max_value=100,
+                                           decimal_places=2, initial=15)
+    min_matters = forms.IntegerField(label=_("Minimum matters due to be ranked"), min_value=0, max_value=100000,
+                                     initial=10)
+
+
+class PeriodActionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+class RatingForm(forms.Form):
+    level = forms.TypedChoiceField(label=_("Your rating"), choices=RatingLevel.choices, coerce=int,
+                                   widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment (optional)"), max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    phone = forms.CharField(label=_("Mobile number"), max_length=20)
+    code = forms.CharField(label=_("Code from the SMS"), max_length=6, required=False)
+
+
+class ComplaintForm(forms.Form):
+    description = forms.CharField(label=_("What happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    phone = forms.CharField(label=_("Mobile number (optional, to be told the outcome)"), max_length=20,
+                            required=False)
+    code = forms.CharField(label=_("Code from the SMS"), max_length=6, required=False)
+
+
+class WindowForm(forms.Form):
+    site = forms.CharField(label=_("Site code"), max_length=32)
+    unit = forms.CharField(label=_("Unit code"), max_length=64)
+    name = forms.CharField(label=_("Counter name"), max_length=100)
+    number = forms.CharField(label=_("Counter number"), max_length=20, required=False)
+
+    def clean_site(self):
+        site = Site.objects.filter(code=self.cleaned_data["site"].strip(), is_active=True).first()
+        if site is None:
+            raise forms.ValidationError(_("No active site has this code."))
+        return site
+
+    def clean_unit(self):
+        unit = Unit.objects.filter(code=self.cleaned_data["unit"].strip(), is_active=True).first()
+        if unit is None:
+            raise forms.ValidationError(_("No active unit has this code."))
+        return unit
