@@ -121,3 +121,38 @@ def test_a_citizen_votes_on_a_phone(browser_thread, live_server, ballot_setup):
     if shutil.which("msgfmt"):  # the page speaks Chinese: no English msgid of the ballot left
         assert "1 票" in result["count_text"] and "今天已投票" in result["voted"]
         assert not re.search(r"\b(vote|votes|Vote|verified|today)\b", result["text"])
+
+
+def review_page(browser, base: str, call_id: int) -> dict:
+    from wenming.cases.browser_tests.test_case_walk import login  # noqa: PLC0415 (the walks' login, shared)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    login(page, base, "zhiban")
+    page.goto(f"{base}/selections/votes/{call_id}/")
+    page.fill("#group-1 textarea[name=note]", "同一单位集体投票，已电话核实")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "vote-review.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("#group-1 button[value=cleared]")
+    result = {"messages": page.inner_text("ul.messages"), "groups": page.locator(".flag-group").count(),
+              "text": page.inner_text("main")}
+    context.close()
+    return result
+
+
+def test_a_reviewer_clears_a_burst(browser_thread, live_server, ballot_setup, settings):
+    from wenming.selections.services.votes import vote_cast  # noqa: PLC0415
+    from wenming.selections.tests.conftest import voter  # noqa: PLC0415
+
+    settings.WENMING_VOTE_BURST_NETWORK_COUNT = 2
+    call = voting_call()
+    nominee = call.nominations.get(number=1)
+    for i in range(4):
+        vote_cast(call_id=call.pk, nomination_id=nominee.pk, voter=voter(f"13{i:03d}456789"), network="172.16.8.20",
+                  device=f"device-{i:02d}-abcdefghijkl")
+    result = browser_thread.run(review_page, live_server.url, call.pk)
+    assert result["groups"] == 0 and "4" in result["messages"]
+    assert Vote.objects.filter(state="counted").count() == 4
+    if shutil.which("msgfmt"):
+        assert "核查通过" in result["messages"] and not re.search(r"\b(votes|Counted|Decision)\b", result["text"])
