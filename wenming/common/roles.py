@@ -100,3 +100,7 @@ STOREFRONT_READERS = NOT_FIELD | roles(Role.GRID_WORKER)
 # Who may read a register's records and import its exports: the owning department's people (unit roles, scoped to
 # the owning unit in access.RULES) and the administrator. Everyone else reads the per-area figures only.
 REGISTER_KEEPERS = UNIT_ROLES | ADMIN_ONLY
+# -- volunteer service (wenming.volunteers: 志愿服务) ---------------------------------------------------------------
+# Who runs volunteer organisations and activities and confirms or corrects service hours: the organising unit's
+# staff (scoped to it), the area leaders of the activity's area, the command centre and the administrator.
+VOLUNTEER_ORGANISERS = COMMAND_OR_ADMIN | UNIT_ROLES | roles(Role.AREA_LEADER)

@@ -8,6 +8,7 @@ from wenming.evaluation.models import Criterion
 from wenming.inspections.models import Assignment, Patrol, Round, StorefrontCheck
 from wenming.inspections.services.patrols import ROAD_CHIEF_SESSION_KEY
 from wenming.scoring.models import ScoreSnapshot
+from wenming.volunteers.models import Activity as VolunteerActivity
 
 
 def wenming(request):
@@ -43,6 +44,8 @@ def wenming(request):
         "NAV_CAN_PATROL": can_patrol,
         "NAV_CAN_PATROLS": can_patrols,
         "NAV_CAN_CONFIGURE": can_configure,
+        # Volunteer service (志愿服务): the organisers' pages (VOLUNTEER_ORGANISERS).
+        "NAV_CAN_VOLUNTEERS": bool(user is not None and user.is_authenticated and can(user, VolunteerActivity)),
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,
