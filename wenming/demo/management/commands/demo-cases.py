@@ -4,6 +4,7 @@ from wenming.cases.models import Case
 from wenming.cases.services.errors import WorkflowError
 from wenming.demo.cases import demo_cases_build
 from wenming.demo.registries import registries_demo_build
+from wenming.demo.volunteers import volunteers_demo_build
 
 
 class Command(BaseCommand):
@@ -24,5 +25,6 @@ class Command(BaseCommand):
         except WorkflowError as exc:
             raise CommandError(str(exc)) from exc
         registries_demo_build(seed=seed)  # the police registers (电动车·养犬) and their monthly exports
+        volunteers_demo_build(seed=seed)  # volunteer organisations, activities around now, service records
         summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
         self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} demo cases: {summary}"))
