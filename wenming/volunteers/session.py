@@ -27,11 +27,17 @@ def volunteer_session_end(request) -> None:
     request.session.pop(SESSION_VERIFIED, None)
 
 
-def session_volunteer(request) -> Volunteer | None:
+def session_volunteer_id(request) -> int | None:
+    """The signed-in volunteer's id, without reading the row (the check-in post needs no more)."""
     stored = request.session.get(SESSION_VOLUNTEER)
-    if not isinstance(stored, dict) or stored.get("until", 0) < time.time():
+    if not isinstance(stored, dict) or stored.get("until", 0) < time.time() or not isinstance(stored.get("id"), int):
         return None
-    return Volunteer.objects.filter(pk=stored.get("id")).first()
+    return stored["id"]
+
+
+def session_volunteer(request) -> Volunteer | None:
+    volunteer_id = session_volunteer_id(request)
+    return Volunteer.objects.filter(pk=volunteer_id).first() if volunteer_id else None
 
 
 def verified_phone_hold(request, phone: str) -> None:
