@@ -158,6 +158,8 @@ def test_activity_called_for_by_a_case_cluster(client, organiser, project, peopl
                                              category=code, actor=people["shouli"])
                               for code in ("SJ0401", "SJ0401", "SJ0402"))
     client.force_login(organiser)
+    case_page = client.get(reverse("cases:detail", args=[grid_case.pk]))
+    assert f'href="{reverse("volunteers:activity_new")}?case={grid_case.pk}"'.encode() in case_page.content
     page = client.get(reverse("volunteers:activity_new"), {"case": grid_case.pk})
     assert page.status_code == 200 and b'id="activity-source"' in page.content
     starts = timezone.localtime() + dt.timedelta(days=1)
@@ -170,3 +172,4 @@ def test_activity_called_for_by_a_case_cluster(client, organiser, project, peopl
     assert activity.source_case_id == grid_case.pk
     linked = set(ActivityCase.objects.filter(activity=activity).values_list("case_id", flat=True))
     assert {grid_case.pk, same.pk} <= linked and other.pk not in linked
+    assert b'id="volunteer-activities"' in client.get(reverse("cases:detail", args=[same.pk])).content
