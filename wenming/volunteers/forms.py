@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.common.input import BoundedDateField
 from wenming.common.uploads import PhotosField
+from wenming.org.models import Area
 from wenming.public.services.verification import VerificationError, phone_normalize
-from wenming.volunteers.models import Organisation, Project, Theme
+from wenming.volunteers.models import HostKind, Organisation, Project, Theme
 
 
 class PhoneField(forms.CharField):
@@ -45,6 +46,28 @@ class RegisterForm(forms.Form):
     guardian_code = forms.CharField(label=_("SMS code sent to the guardian"), max_length=6, required=False)
     guardian_consent = forms.BooleanField(label=_("The guardian consents to this minor's volunteering"),
                                           required=False)
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    host_kind = forms.ChoiceField(label=_("Host"), choices=HostKind.choices)
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    requires_real_name = forms.BooleanField(label=_("Requires real-name registration (ID number)"), required=False,
+                                            initial=True)
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas if areas is not None else Area.objects.none()
+
+
+class ProjectForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=100)
+    theme = forms.ChoiceField(label=_("Theme"), choices=Theme.choices)
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations if organisations is not None else Organisation.objects.none()
 
 
 class ActivityForm(forms.Form):

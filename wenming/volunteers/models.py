@@ -286,6 +286,8 @@ class DailyHours(models.Model):
 
 
 class EventAction(models.TextChoices):
+    ORGANISATION_CREATED = "organisation_created", _("Organisation created")
+    PROJECT_CREATED = "project_created", _("Project created")
     REGISTERED = "registered", _("Registered")
     JOINED = "joined", _("Joined an organisation")
     ACTIVITY_CREATED = "activity_created", _("Activity created")

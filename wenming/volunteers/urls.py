@@ -19,6 +19,8 @@ urlpatterns = [
     path("me/certificate.pdf", views.certificate, name="certificate"),
     # staff
     path("manage/", views.manage, name="manage"),
+    path("manage/organisations/new/", views.organisation_new, name="organisation_new"),
+    path("manage/projects/new/", views.project_new, name="project_new"),
     path("manage/activities/new/", views.activity_new, name="activity_new"),
     path("manage/activities/<int:pk>/", views.activity_manage, name="activity_manage"),
     path("manage/activities/<int:pk>/cancel/", views.activity_cancel_view, name="activity_cancel"),

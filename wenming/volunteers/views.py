@@ -29,6 +29,7 @@ from wenming.common.net import client_ip
 from wenming.common.roles import VOLUNTEER_ORGANISERS
 from wenming.common.services.limits import limits_declare
 from wenming.common.tabular import XLSX
+from wenming.org.models import Area
 from wenming.public.services.errors import PublicError, RateLimited
 from wenming.public.services.limits import limit_hit
 from wenming.public.services.verification import CODE_TTL, VerificationError, phone_code_check
@@ -39,6 +40,8 @@ from wenming.volunteers.forms import (
     CalendarForm,
     CancelForm,
     GeoForm,
+    OrganisationForm,
+    ProjectForm,
     RecordStepForm,
     RegisterForm,
     SignInForm,
@@ -58,6 +61,8 @@ from wenming.volunteers.services.activities import (
     activity_cancel,
     activity_case_report,
     activity_create,
+    organisation_create,
+    project_create,
     signup_cancel,
     signup_create,
 )
@@ -344,6 +349,53 @@ def manage(request):
         "activities": selectors.managed_activities(request.user).order_by("-starts_at")[:100],
         "organisations": restrict(Organisation.objects.all(), request.user, VIEW).select_related("area")[:100],
     })
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def organisation_new(request):
+    _organiser_or_404(request)
+    areas = restrict(Area.objects.defer("geometry"), request.user, VIEW).filter(
+        level__in=("city", "county", "street", "community")).order_by("path")
+    form = OrganisationForm(request.POST or None, areas=areas)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                organisation_create(actor=request.user, name=d["name"], host_kind=d["host_kind"], area_id=d["area"].pk,
+                                    requires_real_name=d["requires_real_name"])
+            except WorkflowError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Organisation created; add its projects next."))
+                return redirect("volunteers:project_new")
+    return render(request, "volunteers/simple_form.html", {"form": form, "title": _("New volunteer organisation"),
+                                                          "form_id": "organisation-form"}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def project_new(request):
+    _organiser_or_404(request)
+    form = ProjectForm(request.POST or None,
+                       organisations=restrict(Organisation.objects.all(), request.user, CHANGE))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                project_create(actor=request.user, organisation_id=d["organisation"].pk, name=d["name"],
+                               theme=d["theme"])
+            except WorkflowError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Project created; its activities can be added now."))
+                return redirect("volunteers:activity_new")
+    return render(request, "volunteers/simple_form.html", {"form": form, "title": _("New volunteer project"),
+                                                          "form_id": "project-form"}, status=status)
 
 
 def _projects(user):

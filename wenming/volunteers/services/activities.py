@@ -16,7 +16,7 @@ from wenming.cases.models import OPEN_STATES, Case
 from wenming.common.access import CHANGE, VIEW, restrict, scope_for
 from wenming.common.errors import NotAllowed
 from wenming.common.roles import VOLUNTEER_ORGANISERS
-from wenming.org.models import Area
+from wenming.org.models import Area, Site, Unit
 from wenming.public.services.reports import public_report_submit
 from wenming.volunteers.errors import VolunteerError
 from wenming.volunteers.models import (
@@ -24,10 +24,12 @@ from wenming.volunteers.models import (
     ActivityCase,
     ActivityStatus,
     EventAction,
+    HostKind,
     Organisation,
     Project,
     SignUp,
     SignUpStatus,
+    Theme,
     Volunteer,
 )
 
@@ -57,6 +59,52 @@ class ActivityValues:
 def _organiser(user) -> None:
     if not (scope_for(user).roles & VOLUNTEER_ORGANISERS or getattr(user, "is_superuser", False)):
         raise NotAllowed(_("Only the organising unit, the area or the command centre may do this."))
+
+
+def organisation_create(*, actor, name: str, host_kind: str, area_id: int, requires_real_name: bool,
+                        unit_id: int | None = None, site_id: int | None = None,
+                        now: dt.datetime | None = None) -> Organisation:
+    """A volunteer organisation in an area of the actor's scope (its host unit and site, if given, in scope too)."""
+    _organiser(actor)
+    now = now or timezone.now()
+    name = (name or "").strip()
+    if not name:
+        raise VolunteerError(_("Name: enter the organisation's name."))
+    if host_kind not in HostKind.values:
+        raise VolunteerError(_("Host: choose one from the list."))
+    area = restrict(Area.objects.defer("geometry"), actor, VIEW).filter(pk=area_id).first()
+    if area is None:
+        raise VolunteerError(_("Area: choose an area of your scope."))
+    if unit_id and not restrict(Unit.objects.all(), actor, VIEW).filter(pk=unit_id).exists():
+        raise VolunteerError(_("Host unit: choose a unit of your scope."))
+    if site_id and not restrict(Site.objects.all(), actor, VIEW).filter(pk=site_id).exists():
+        raise VolunteerError(_("Host site: choose a site of your scope."))
+    if Organisation.objects.filter(name=name).exists():
+        raise VolunteerError(_("Name: an organisation of this name exists already."))
+    with transaction.atomic():
+        organisation = Organisation.objects.create(name=name, host_kind=host_kind, area=area, area_path=area.path,
+                                                   unit_id=unit_id, site_id=site_id,
+                                                   requires_real_name=requires_real_name)
+        event_append(action=EventAction.ORGANISATION_CREATED, at=now, actor=actor,
+                     data={"organisation": organisation.pk, "name": name})
+    return organisation
+
+
+def project_create(*, actor, organisation_id: int, name: str, theme: str, now: dt.datetime | None = None) -> Project:
+    _organiser(actor)
+    now = now or timezone.now()
+    organisation = restrict(Organisation.objects.all(), actor, CHANGE).filter(pk=organisation_id).first()
+    if organisation is None:
+        raise VolunteerError(_("Organisation: choose an organisation you run."))
+    if not (name or "").strip():
+        raise VolunteerError(_("Name: enter the project's name."))
+    if theme not in Theme.values:
+        raise VolunteerError(_("Theme: choose one from the list."))
+    with transaction.atomic():
+        project = Project.objects.create(organisation=organisation, name=name.strip(), theme=theme)
+        event_append(action=EventAction.PROJECT_CREATED, at=now, actor=actor,
+                     data={"organisation": organisation.pk, "project": project.pk})
+    return project
 
 
 def case_cluster(*, case: Case) -> list[Case]:

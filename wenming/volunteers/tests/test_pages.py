@@ -173,3 +173,25 @@ def test_activity_called_for_by_a_case_cluster(client, organiser, project, peopl
     linked = set(ActivityCase.objects.filter(activity=activity).values_list("case_id", flat=True))
     assert {grid_case.pk, same.pk} <= linked and other.pk not in linked
     assert b'id="volunteer-activities"' in client.get(reverse("cases:detail", args=[same.pk])).content
+
+
+def test_organiser_creates_an_organisation_and_a_project_in_scope(client, organiser, county, outsider):
+    from wenming.volunteers.models import Organisation, Project, VolunteerEvent
+
+    other_county = outsider.roles.get().area
+    client.force_login(organiser)
+    refused = client.post(reverse("volunteers:organisation_new"), {"name": "外区队", "host_kind": "community",
+                                                                    "area": other_county.pk})
+    assert refused.status_code == 400 and not Organisation.objects.filter(name="外区队").exists()
+    answer = client.post(reverse("volunteers:organisation_new"), {"name": "桃城区红马甲志愿服务队", "host_kind": "community",
+                                                                   "area": county.pk, "requires_real_name": "on"})
+    assert answer.status_code == 302
+    org = Organisation.objects.get(name="桃城区红马甲志愿服务队")
+    assert org.requires_real_name and org.area_path == county.path
+    assert client.post(reverse("volunteers:project_new"), {"organisation": org.pk, "name": "清洁家园",
+                                                           "theme": "clean"}).status_code == 302
+    assert Project.objects.filter(organisation=org, theme="clean").exists()
+    assert VolunteerEvent.objects.filter(action__in=["organisation_created", "project_created"]).count() == 2
+    client.force_login(outsider)
+    assert client.post(reverse("volunteers:project_new"), {"organisation": org.pk, "name": "x",
+                                                           "theme": "clean"}).status_code == 400
