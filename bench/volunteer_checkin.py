@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.cluster_faults import SingleNode  # noqa: E402
-from bench.loadgen import NETWORK_ERRORS, Client, HTTPError, percentile, run_clients  # noqa: E402
+from bench.loadgen import NETWORK_ERRORS, Client, HTTPError, cpu_matching, cpu_of, percentile, run_clients  # noqa: E402
 from bench.materials_board import fresh_database  # noqa: E402
 
 CSRF_SECRET = "benchcsrfsecret0123456789abcdefg"  # 32 characters: Django takes an unmasked secret as the cookie
@@ -151,9 +151,16 @@ def main() -> None:
     try:
         target.up()
         spec.update(url=target.url, clients=args.clients)
+        db = args.database_url.rsplit("/", 1)[1]
+
+        def pg(cmd: str) -> bool:
+            return cmd.startswith("postgres:") and f" {db} " in cmd
+
+        cpu0, pg0, load0 = cpu_of(target.server_pids()), cpu_matching(pg), os.getloadavg()[0]
         started = time.time()
         outcome = run_clients(checkin_client, spec, clients=args.clients, seconds=3600, processes=4)
         seconds = time.time() - started
+        app_cpu, pg_cpu, load1 = cpu_of(target.server_pids()) - cpu0, cpu_matching(pg) - pg0, os.getloadavg()[0]
     finally:
         target.down()
     rows = CheckIn.objects.count()
@@ -169,7 +176,10 @@ def main() -> None:
         "gunicorn": f"{args.workers} workers x 4 threads", "setup_s": round(setup_s, 1), "seconds": round(seconds, 1),
         "rate_per_s": round(len(lat) / seconds, 1), "p50_ms": round(percentile(lat, 50) * 1000, 1),
         "p95_ms": round(percentile(lat, 95) * 1000, 1), "p99_ms": round(percentile(lat, 99) * 1000, 1),
-        "errors": steps["checkin"].errors, "rescans": len(rescans.latencies) if rescans else 0,
+        "errors": steps["checkin"].errors,
+        "app_cpu_ms_per_post": round(app_cpu / (len(lat) + (len(rescans.latencies) if rescans else 0)) * 1000, 1),
+        "pg_cpu_ms_per_post": round(pg_cpu / (len(lat) + (len(rescans.latencies) if rescans else 0)) * 1000, 1),
+        "load_average_before_after": [round(load0, 1), round(load1, 1)], "rescans": len(rescans.latencies) if rescans else 0,
         "rescan_p99_ms": round(percentile(rescans.latencies, 99) * 1000, 1) if rescans else None,
         "checkin_rows": rows, "distinct_signups": distinct, "checked_in_events": events,
         "activities_with_checkins": per_activity, "stored_once": rows == distinct == events == args.checkins,

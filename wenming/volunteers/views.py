@@ -91,6 +91,7 @@ limits_declare({
     "vol_checkin_phone": (30, 3600),  # check-in and check-out posts by one volunteer
 })
 STATS_DAYS = 30
+EXPORT_DAYS = 366
 
 
 def _organiser_or_404(request) -> None:
@@ -532,6 +533,8 @@ def export(request, fmt: str):
     _organiser_or_404(request)
     form = StatsForm(request.GET or None)
     start, end = _period(form)
+    # One year per file at most: a city-wide export of every year would be built in memory in one request.
+    start = max(start, end - dt.timedelta(days=EXPORT_DAYS - 1))
     records = selectors.export_records(request.user, start=start, end=end)
     name = f"volunteer-records-{start:%Y%m%d}-{end:%Y%m%d}"
     if fmt == "csv":

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from wenming.cases.browser_tests.conftest import EXTRA_SHOTS
+from wenming.cases.browser_tests.test_case_walk import login
 from wenming.org.models import Area
 from wenming.public.tests import sms
 from wenming.volunteers.models import (
@@ -91,6 +92,33 @@ def volunteer_walk(browser, base: str, activity_id: int, token: str, place, far,
     return seen
 
 
+def organiser_walk(browser, base: str, activity_id: int) -> dict:
+    """The area leader of 桃城区 opens the activity (its QR code), confirms the hours, reads the statistics."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None)
+    login(page, base, "taocheng")
+    with page.expect_navigation():
+        page.click("#nav-volunteers")
+    with page.expect_navigation():
+        page.click(f"#activity-table tr[data-activity='{activity_id}'] a")
+    seen = {"qr": page.locator("#checkin-qr svg").count()}
+    page.screenshot(path=str(SHOTS / "organiser-activity.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("button[data-action='confirm']")
+    seen["state"] = page.inner_text("#signup-table tbody tr >> nth=0")
+    page.goto(f"{base}/volunteers/manage/stats/")
+    page.wait_for_function("() => window.echarts && echarts.getInstanceByDom(document.getElementById('vol-theme-chart'))")
+    seen["total"] = page.inner_text("#stats-total")
+    page.screenshot(path=str(SHOTS / "organiser-stats.png"), full_page=True)
+    seen["problems"] = problems
+    context.close()
+    return seen
+
+
 def test_a_volunteer_signs_up_checks_in_by_qr_and_sees_the_hours(browser_thread, live_server, committed_city,
                                                                  settings):
     settings.WENMING_SMS_BACKEND = "wenming.public.tests.sms.RecordingSMSBackend"
@@ -129,3 +157,7 @@ def test_a_volunteer_signs_up_checks_in_by_qr_and_sees_the_hours(browser_thread,
     assert seen["hours"] == "1.50"
     assert "1.50" in seen["pending"]
     assert ServiceRecord.objects.get().hours.to_eng_string() == "1.50"
+    staff = browser_thread.run(organiser_walk, live_server.url, activity.pk)
+    assert staff["problems"] == [] and staff["qr"] == 1
+    assert ServiceRecord.objects.get().state == "confirmed"
+    assert "1.5" in staff["total"]
