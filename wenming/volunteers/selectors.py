@@ -86,31 +86,43 @@ def _level_path(path: str, depth: int) -> str:
 
 def volunteer_stats(user, *, start: dt.date, end: dt.date, theme: str = "", organisation_id: int | None = None) -> dict:
     """Hours and service times (人次) by organisation, by district and by theme over ``start``–``end``, from the
-    per-day summary in the person's scope: one grouped query each, over rows per day × organisation × theme."""
+    per-day summary in the person's scope: one grouped scan (organisation × theme, a few hundred groups for a city)
+    added up three ways here, instead of a scan per table."""
     rows = restrict(DailyHours.objects.all(), user, VIEW).filter(day__gte=start, day__lte=end)
     if theme:
         rows = rows.filter(theme=theme)
     if organisation_id:
         rows = rows.filter(organisation_id=organisation_id)
-    sums = {"records": Sum("records"), "hours": Sum("hours"), "confirmed": Sum("confirmed_hours")}
-    by_org = list(rows.values("organisation_id", "organisation__name").annotate(**sums).order_by("-hours"))
-    by_theme = list(rows.values("theme").annotate(**sums).order_by("-hours"))
+    groups = rows.values("organisation_id", "organisation__name", "theme", "area_path").annotate(
+        records=Sum("records"), hours=Sum("hours"), confirmed=Sum("confirmed_hours")).order_by()
+
+    def blank() -> dict:
+        return {"records": 0, "hours": Decimal(0), "confirmed": Decimal(0)}
+
+    by_org: dict[int, dict] = {}
+    by_theme: dict[str, dict] = {}
+    counties: dict[str, dict] = defaultdict(blank)
+    for g in groups:
+        targets = (by_org.setdefault(g["organisation_id"], {"organisation_id": g["organisation_id"],
+                                                            "organisation__name": g["organisation__name"], **blank()}),
+                   by_theme.setdefault(g["theme"], {"theme": g["theme"], **blank()}),
+                   counties[_level_path(g["area_path"], 2)])
+        for total in targets:
+            total["records"] += g["records"] or 0
+            total["hours"] += g["hours"] or 0
+            total["confirmed"] += g["confirmed"] or 0
     labels = dict(Theme.choices)
-    for row in by_theme:
+    for row in by_theme.values():
         row["label"] = labels.get(row["theme"], row["theme"])
-    # Districts: the organisations' area paths summed up to their county (three levels: city, county).
-    by_path = rows.values("area_path").annotate(**sums)
-    counties: dict[str, dict] = defaultdict(lambda: {"records": 0, "hours": Decimal(0), "confirmed": Decimal(0)})
-    for row in by_path:
-        total = counties[_level_path(row["area_path"], 2)]
-        for key in ("records", "hours", "confirmed"):
-            total[key] += row[key] or 0
     names = dict(Area.objects.filter(path__in=list(counties)).values_list("path", "name"))
-    by_area = sorted(({"name": names.get(path, path), **v} for path, v in counties.items()),
-                     key=lambda r: -r["hours"])
-    total = {"records": sum(r["records"] or 0 for r in by_org), "hours": sum((r["hours"] or 0 for r in by_org), Decimal(0)),
-             "confirmed": sum((r["confirmed"] or 0 for r in by_org), Decimal(0))}
-    return {"by_org": by_org, "by_theme": by_theme, "by_area": by_area, "total": total}
+    by_area = [{"name": names.get(path, path), **v} for path, v in counties.items()]
+    total = blank()
+    for row in by_org.values():
+        for key in total:
+            total[key] += row[key]
+    return {"by_org": sorted(by_org.values(), key=lambda r: -r["hours"]),
+            "by_theme": sorted(by_theme.values(), key=lambda r: -r["hours"]),
+            "by_area": sorted(by_area, key=lambda r: -r["hours"]), "total": total}
 
 
 def export_records(user, *, start: dt.date, end: dt.date):
