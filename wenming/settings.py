@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "wenming.registries",
     "wenming.selections",
     "wenming.windows",
+    "wenming.volunteers",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -379,3 +380,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("WENMING_LOG_LEVEL", "WARNING")},
 }
+
+# Volunteer check-in (wenming.volunteers): minutes before the start and after the end a check-in or check-out is
+# still taken on site, and how long a volunteer's phone-verified session lasts.
+WENMING_VOLUNTEER_CHECKIN_GRACE_MINUTES = env_int("WENMING_VOLUNTEER_CHECKIN_GRACE_MINUTES", 30, min=0, max=240)
+WENMING_VOLUNTEER_SESSION_HOURS = env_int("WENMING_VOLUNTEER_SESSION_HOURS", 72, min=1, max=24 * 30)

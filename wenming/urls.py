@@ -34,6 +34,7 @@ urlpatterns = [
     path("selections/", include("wenming.selections.urls")),
     path("results/", include("wenming.selections.public_urls")),  # the public 晾晒 page of the selections
     path("windows/", include("wenming.windows.urls")),  # staff pages, the QR page /windows/w/<code>/, rankings
+    path("volunteers/", include("wenming.volunteers.urls")),
     path("reports/", include("wenming.reports.urls")),
     path("", include("wenming.public.urls")),  # /citizen/… and the hotline at /cases/hotline/
     path("api/v1/", include("wenming.api.urls")),

@@ -27,6 +27,7 @@ from wenming.common.roles import (
     RISK_READERS,
     SELECTION_ORGANISERS,
     STOREFRONT_READERS,
+    VOLUNTEER_ORGANISERS,
     VOTE_REVIEWERS,
     Role,
     roles,
@@ -372,6 +373,27 @@ RULES: dict[str, Rule] = {
                                      delete_roles=frozenset()),
     "windows.competitionevent": Rule(reference=True, view_roles=NOT_FIELD, change_roles=frozenset(),
                                      delete_roles=frozenset()),
+    # -- volunteer service (志愿服务, wenming.volunteers) ----------------------------------------------------------
+    # Organisations, activities and their records follow the organisation's (or the activity's) area and host unit;
+    # volunteers' personal data is the organisers' only. Written only through wenming.volunteers.services; the
+    # volunteers themselves reach their own rows through their phone-verified session, not this table.
+    "volunteers.organisation": Rule(view_roles=NOT_FIELD, change_roles=VOLUNTEER_ORGANISERS,
+                                    area_lookups=("area_path",), unit_lookups=("unit__path",)),
+    **{label: Rule(view_roles=VOLUNTEER_ORGANISERS, change_roles=frozenset(), delete_roles=frozenset(),
+                   area_lookups=(f"{prefix}area_path",), unit_lookups=(f"{prefix}unit__path",), distinct=distinct)
+       for label, prefix, distinct in (("volunteers.team", "organisation__", False),
+                                       ("volunteers.membership", "organisation__", False),
+                                       ("volunteers.project", "organisation__", False),
+                                       ("volunteers.volunteer", "memberships__organisation__", True),
+                                       ("volunteers.dailyhours", "organisation__", False))},
+    **{label: Rule(view_roles=VOLUNTEER_ORGANISERS, change_roles=frozenset(), delete_roles=frozenset(),
+                   area_lookups=(f"{prefix}area_path", f"{prefix}organisation__area_path"),
+                   unit_lookups=(f"{prefix}organisation__unit__path",))
+       for label, prefix in (("volunteers.activity", ""), ("volunteers.activitycase", "activity__"),
+                             ("volunteers.signup", "activity__"), ("volunteers.checkin", "signup__activity__"),
+                             ("volunteers.servicerecord", "activity__"),
+                             ("volunteers.hourscorrection", "record__activity__"),
+                             ("volunteers.volunteerevent", "activity__"))},
 }
 
 

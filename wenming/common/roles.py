@@ -119,3 +119,7 @@ VOTE_REVIEWERS = SELECTION_ORGANISERS
 WINDOW_KEEPERS = UNIT_ROLES | COMMAND_OR_ADMIN
 # Who computes a competition period's ranking (drafts it); PUBLISHERS approve it (never its drafter) and publish it.
 WINDOW_RANKERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN)
+# -- volunteer service (wenming.volunteers: 志愿服务) ---------------------------------------------------------------
+# Who runs volunteer organisations and activities and confirms or corrects service hours: the organising unit's
+# staff (scoped to it), the area leaders of the activity's area, the command centre and the administrator.
+VOLUNTEER_ORGANISERS = COMMAND_OR_ADMIN | UNIT_ROLES | roles(Role.AREA_LEADER)

@@ -9,6 +9,7 @@ from wenming.inspections.models import Assignment, Patrol, Round, StorefrontChec
 from wenming.inspections.services.patrols import ROAD_CHIEF_SESSION_KEY
 from wenming.scoring.models import ScoreSnapshot
 from wenming.selections.models import VoteFlag
+from wenming.volunteers.models import Activity as VolunteerActivity
 
 
 def wenming(request):
@@ -47,6 +48,8 @@ def wenming(request):
         "NAV_CAN_PATROLS": can_patrols,
         "NAV_CAN_CONFIGURE": can_configure,
         "NAV_CAN_REVIEW_VOTES": can_review_votes,
+        # Volunteer service (志愿服务): the organisers' pages (VOLUNTEER_ORGANISERS).
+        "NAV_CAN_VOLUNTEERS": bool(user is not None and user.is_authenticated and can(user, VolunteerActivity)),
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

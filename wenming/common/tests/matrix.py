@@ -35,6 +35,7 @@ STATS = {"routes": 0, "rows": 0, "roles": 0, "cells": 0, "requests": 0, "csrf_re
 INSPECTOR_NAME = "第三方暗访员 A01"
 REPORTER_NAME, REPORTER_PHONE = "市民 黄小明", "13900001111"
 PASSWORD = "wenming2026"
+VOLUNTEER_NAME, VOLUNTEER_PHONE = "志愿者 钱多多", "13700001111"
 
 
 def summary() -> str:
@@ -231,6 +232,7 @@ def world_build() -> World:
     world.keys.update(_selection_world(w.p))
     world.keys.update(_vote_world(cgj))
     world.keys.update(_window_world(cgj, w.p))
+    world.keys.update(_volunteer_world(cgj))
 
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
@@ -496,6 +498,34 @@ def _window_world(cgj, p) -> dict[str, str]:
         competition.ranking_step(period_id=published.pk, actor=actor, action_key=key)
     return {"window": str(window.pk), "window_code": window.code, "matter": str(matter.pk), "rating": str(rating.pk),
             "period_draft": str(draft.pk), "period_published": str(published.pk)}
+def _volunteer_world(cgj) -> dict[str, str]:
+    """Volunteer service: an organisation of 桃城区 hosted by 城管 桃城分局, an activity running now, a volunteer
+    (VOLUNTEER_NAME, never shown on a public page) checked in and out, their hours recorded; the QR link's token."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from wenming.org.models import Area
+    from wenming.volunteers.models import Activity, HostKind, Organisation, Project, Theme
+    from wenming.volunteers.services.activities import signup_create
+    from wenming.volunteers.services.checkins import checkin_record, checkin_token, checkout_record
+    from wenming.volunteers.services.registration import volunteer_register
+
+    county = Area.objects.get(code="131102")
+    org = Organisation.objects.create(name="桃城区志愿服务队", host_kind=HostKind.UNIT, unit=cgj, area=county,
+                                      area_path=county.path, requires_real_name=False)
+    project = Project.objects.create(organisation=org, name="清洁家园", theme=Theme.CLEAN)
+    now = timezone.now()
+    activity = Activity.objects.create(project=project, organisation=org, theme=project.theme, title="清洁家园",
+                                       place="人民公园", lng=county.lng, lat=county.lat, area=county,
+                                       area_path=county.path, starts_at=now - dt.timedelta(hours=1),
+                                       ends_at=now + dt.timedelta(hours=2), slots=5)
+    volunteer = volunteer_register(phone=VOLUNTEER_PHONE, name=VOLUNTEER_NAME, birth_date=dt.date(1990, 1, 1),
+                                   organisation_id=org.pk)
+    signup_create(volunteer_id=volunteer.pk, activity_id=activity.pk)
+    checkin_record(volunteer_id=volunteer.pk, activity_id=activity.pk, lng=county.lng, lat=county.lat)
+    record = checkout_record(volunteer_id=volunteer.pk, activity_id=activity.pk, lng=county.lng, lat=county.lat)
+    return {"vol_activity": str(activity.pk), "vol_record": str(record.pk), "vol_token": checkin_token(activity=activity)}
 
 
 def _target_line(campaign, site, cgj, actor) -> dict[str, str]:

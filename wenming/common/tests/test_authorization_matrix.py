@@ -98,6 +98,10 @@ SEL_PHONE = "=13912345678"  # a public nominator's and objector's phone: the org
 SEES_WINDOW = HQ | CG | {"taocheng"}
 KEEPS_WINDOW = HQ | CG
 WINDOW_RANKERS = frozenset({"zhiban", "paiqian", "admin"})
+# Volunteer service: who runs volunteer pages (VOLUNTEER_ORGANISERS: the command centre, administrators, unit roles,
+# area leaders), and who sees the world's activity of 城管 桃城分局 in 桃城区 (matrix._volunteer_world).
+VOL_ORGANISERS = HQ | CG | {"gongdian", "jiedao", "taocheng", "other_district", "other_street"}
+SEES_VOL = HQ | CG | {"taocheng"}
 # Who opens the world's patrol (jiedao's, on a road of 桃城区): its chief, the city-wide office roles, the district.
 SEES_PATROL = HQ | {"jiedao", "taocheng"}
 
@@ -739,6 +743,43 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "windows:complain": (post(expect(400), kwargs={"code": "window_code"}, counts=("windows.windowcomplaint",)),),
     "api:windows-matters": (post(expect(404, (ANON, 401), (KEEPS_WINDOW, 400)), kwargs={"code": "window_code"},
                                  counts=("windows.matter",), csrf="api"),),
+    # -- volunteer service (志愿服务): the calendar and activity pages are public and name nobody; the volunteer's own
+    # pages need the phone-verified session (no role has one: 302 to the volunteer sign-in); the organisers' pages
+    # are VOL_ORGANISERS' (404 for the rest), each activity and record in its scope.
+    "volunteers:calendar": (get(PUBLIC, absent=("=" + matrix.VOLUNTEER_NAME, "=" + matrix.VOLUNTEER_PHONE)),),
+    "volunteers:activity": (get(PUBLIC, kwargs={"pk": "vol_activity"},
+                                absent=("=" + matrix.VOLUNTEER_NAME, "=" + matrix.VOLUNTEER_PHONE)),),
+    "volunteers:signup": (post(expect(302), kwargs={"pk": "vol_activity"}, counts=("volunteers.signup",)),),
+    "volunteers:signup_cancel": (post(expect(302), kwargs={"pk": "vol_activity"}, counts=("volunteers.signup",)),),
+    "volunteers:report": (post(expect(302), kwargs={"pk": "vol_activity"}, counts=("cases.case",)),),
+    "volunteers:checkin": (get(expect(302), kwargs={"token": "vol_token"}),
+                           post(expect(302), kwargs={"token": "vol_token"}, counts=("volunteers.checkin",)),
+                           get(expect(400), kwargs={"token": "=forged"})),
+    "volunteers:signin": (get(PUBLIC), post(expect(400), counts=("volunteers.volunteer",))),
+    "volunteers:signout": (post(expect(302)),),
+    "volunteers:register": (get(expect(302)), post(expect(302), counts=("volunteers.volunteer",))),
+    "volunteers:me": (get(expect(302)),),
+    "volunteers:certificate": (get(expect(302)),),
+    "volunteers:manage": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200)),
+                              absent=("=" + matrix.VOLUNTEER_PHONE,)),),
+    "volunteers:organisation_new": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200))),
+                                     post(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 400)),
+                                          counts=("volunteers.organisation",))),
+    "volunteers:project_new": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200))),
+                               post(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 400)), counts=("volunteers.project",))),
+    "volunteers:activity_new": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200))),
+                                post(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 400)),
+                                     counts=("volunteers.activity",))),
+    "volunteers:activity_manage": (get(expect(404, (ANON, LOGIN), (SEES_VOL, 200)), kwargs={"pk": "vol_activity"},
+                                       absent=("=" + matrix.VOLUNTEER_PHONE,)),),
+    "volunteers:activity_cancel": (post(expect(404, (ANON, LOGIN), (SEES_VOL, 302)), kwargs={"pk": "vol_activity"},
+                                        counts=("volunteers.volunteerevent",)),),
+    "volunteers:record_step": (post(expect(404, (ANON, LOGIN), (SEES_VOL, 302)),
+                                    kwargs={"pk": "vol_record", "key": "=confirm"},
+                                    counts=("volunteers.volunteerevent", "volunteers.hourscorrection")),),
+    "volunteers:stats": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200))),),
+    "volunteers:export": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200)), kwargs={"fmt": "=csv"},
+                              download=True, absent=("=" + matrix.VOLUNTEER_PHONE,)),),
     # -- the citizen's pages: the tracking code is the key ------------------------------------------------------
     "public:report": (get(PUBLIC), post(expect(400), counts=("cases.case",))),
     "public:code": (post(expect(400), counts=("public.phoneverification",)),),

@@ -5,6 +5,7 @@ from wenming.cases.services.errors import WorkflowError
 from wenming.demo.cases import demo_cases_build
 from wenming.demo.registries import registries_demo_build
 from wenming.demo.selections import selections_demo_build
+from wenming.demo.volunteers import volunteers_demo_build
 from wenming.demo.votes import votes_demo_build
 from wenming.demo.windows import windows_demo_build
 
@@ -30,5 +31,6 @@ class Command(BaseCommand):
         selections_demo_build()  # the selections (评选): kinds, a published call, one taking nominations, one in review
         votes_demo_build(seed=seed)  # the public vote of a selection call (评选投票), one burst flagged for review
         windows_demo_build(seed=seed)  # the service windows (窗口文明服务), their matters, ratings and competition
+        volunteers_demo_build(seed=seed)  # volunteer organisations, activities around now, service records
         summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
         self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} demo cases: {summary}"))

@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand
 
 from wenming.demo.accounts import DEMO_PASSWORD, demo_logins
+from wenming.demo.volunteers import DEMO_VOLUNTEER_PHONE
 
 
 class Command(BaseCommand):
@@ -15,4 +16,4 @@ class Command(BaseCommand):
         for person in demo_logins():
             roles = ", ".join(str(r.get_role_display()) for r in person.roles.all())
             self.stdout.write(f"  {person.username:<16} {person.display_name:<24} {roles}")
-        self.stdout.write("")
+        self.stdout.write(f"  Volunteer (志愿者) phone {DEMO_VOLUNTEER_PHONE} at /volunteers/signin/: the SMS code is printed in the server log\n")

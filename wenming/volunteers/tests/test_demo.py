@@ -1,0 +1,15 @@
+"""The demo builder makes organisations, activities and records through the services; the summary adds up."""
+
+import pytest
+from django.db.models import Sum
+
+from wenming.demo.volunteers import volunteers_demo_build
+from wenming.volunteers.models import DailyHours, ServiceRecord
+
+
+@pytest.mark.django_db
+def test_demo(people):
+    counts = volunteers_demo_build(seed=7)
+    print(counts)
+    assert counts["records"] > 0
+    assert ServiceRecord.objects.aggregate(s=Sum("hours"))["s"] == DailyHours.objects.aggregate(s=Sum("hours"))["s"]
