@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wenming.inspections",
     "wenming.registries",
     "wenming.selections",
+    "wenming.credit",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

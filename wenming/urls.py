@@ -32,6 +32,7 @@ urlpatterns = [
     path("inspections/", include("wenming.inspections.urls")),
     path("registries/", include("wenming.registries.urls")),
     path("selections/", include("wenming.selections.urls")),
+    path("credit/", include("wenming.credit.urls")),
     path("reports/", include("wenming.reports.urls")),
     path("", include("wenming.public.urls")),  # /citizen/… and the hotline at /cases/hotline/
     path("api/v1/", include("wenming.api.urls")),

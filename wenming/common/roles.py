@@ -100,3 +100,12 @@ STOREFRONT_READERS = NOT_FIELD | roles(Role.GRID_WORKER)
 # Who may read a register's records and import its exports: the owning department's people (unit roles, scoped to
 # the owning unit in access.RULES) and the administrator. Everyone else reads the per-area figures only.
 REGISTER_KEEPERS = UNIT_ROLES | ADMIN_ONLY
+# -- the credit network (wenming.credit: 信用信息"一张网") ---------------------------------------------------------------
+# Who manages a credit source's records (imports, pushes, repairs, decides on 信用提示 candidates): the owning
+# department's people (unit roles, scoped to the owning unit in access.RULES) and the administrator.
+CREDIT_KEEPERS = UNIT_ROLES | ADMIN_ONLY
+# Who reads the network's published records and subject pages inside the platform: every office role.
+CREDIT_READERS = NOT_FIELD
+# Who sees every record (published or not) and every department's joint-discipline list: the command centre and
+# the administrator. Each look at non-public data is logged (credit.CreditQueryLog).
+CREDIT_OFFICE = COMMAND_OR_ADMIN
