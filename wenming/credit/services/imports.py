@@ -141,7 +141,9 @@ def credit_import(*, source_id: int, path: Path, actor=None, file_name: str = ""
     return job
 
 
-def _import(source: CreditSource, job: CreditImport, log: _Log, path: Path) -> None:
+def _check(source: CreditSource, job: CreditImport, log: _Log, path: Path) -> dict[str, int] | None:
+    """Pass 1: check every line, write nothing. The columns' positions when the file may be written, else None
+    (the problems are in the job's errors)."""
     header = next(_table(path), None)
     if header is None:
         raise _FileUnreadable(_("is empty"))
@@ -151,10 +153,9 @@ def _import(source: CreditSource, job: CreditImport, log: _Log, path: Path) -> N
         missing.append(f"{COLUMNS['credit_code'][0]} / {COLUMNS['id_number'][0]}")
     if missing:
         log.fatal(_("line 1: the column %(columns)s is missing; nothing was written") % {"columns": "、".join(missing)})
-        return
+        return None
     kinds = list(source.kinds)
     today = timezone.localdate()
-    # Pass 1: check every line, write nothing.
     for line, cells in _lines(path, positions):
         job.rows_read += 1
         item, problems = record_read(cells, kinds=kinds, today=today)
@@ -165,10 +166,32 @@ def _import(source: CreditSource, job: CreditImport, log: _Log, path: Path) -> N
     if job.rows_refused:
         log.fatal(_("%(count)d lines have errors: nothing was written. Correct them and import the file again.") % {
             "count": job.rows_refused})
-        return
+        return None
     if not job.rows_read:
         log.fatal(_("The file holds no records: nothing was written."))
+        return None
+    return positions
+
+
+def credit_import_check(*, source_id: int, path: Path) -> CreditImport:
+    """A dry run: the file checked as the import checks it, nothing written (the returned log row is not saved)."""
+    source = CreditSource.objects.get(pk=source_id)
+    job = CreditImport(source=source, file_name=path.name, started_at=timezone.now())
+    try:
+        if _check(source, job, _Log(job), path) is not None:
+            job.status = CreditImport.Status.DONE
+    except _FileUnreadable as exc:
+        _Log(job).fatal(_("file: %(problem)s") % {"problem": exc})
+        job.status = CreditImport.Status.FAILED
+    return job
+
+
+def _import(source: CreditSource, job: CreditImport, log: _Log, path: Path) -> None:
+    positions = _check(source, job, log, path)
+    if positions is None:
         return
+    kinds = list(source.kinds)
+    today = timezone.localdate()
     # Pass 2: upsert in batches.
     batch: dict[str, RecordInput] = {}
     codes: set[str] = set()
