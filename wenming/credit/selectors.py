@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from wenming.common.access import restrict, scope_for
+from wenming.common.access import can, restrict, scope_for
 from wenming.common.credit_code import credit_code_normalise
-from wenming.common.roles import CREDIT_KEEPERS, CREDIT_OFFICE, CREDIT_READERS
+from wenming.common.roles import CREDIT_KEEPERS, CREDIT_OFFICE
 from wenming.credit.models import (
     CreditQueryLog,
     CreditRecord,
@@ -70,9 +70,8 @@ def source_kept_by(user, source: CreditSource) -> bool:
 def record_rows(user) -> QuerySet[CreditRecord]:
     """The records this person may read: all for the office, their own sources' for a department, the published
     ones of legal persons for every other office role; nothing for others."""
-    scope = scope_for(user)
     base = CreditRecord.objects.all()
-    if not (scope.roles & CREDIT_READERS or scope.everything):
+    if not can(user, CreditRecord):
         return base.none()
     if is_office(user):
         return base
