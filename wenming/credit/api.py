@@ -117,6 +117,8 @@ class RecordsView(APIView):
 
     @extend_schema(request=RecordInSerializer, responses={200: dict, 201: dict})
     def post(self, request):
+        if not sources_kept(request.user).exists():
+            raise Http404
         serializer = RecordInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -179,6 +179,14 @@ def measures_for(user) -> QuerySet[JointMeasure]:
     return measures.filter(unit__path__in=_unit_prefixes(scope.unit_paths))
 
 
+def measures_acted_by(user) -> QuerySet[JointMeasure]:
+    """The measures this person's own department takes (acknowledging is the department's, not the office's)."""
+    scope = scope_for(user)
+    if not scope.unit_paths:
+        return JointMeasure.objects.none()
+    return JointMeasure.objects.filter(unit__path__in=_unit_prefixes(scope.unit_paths))
+
+
 def joint_rows(user, *, pending_only: bool = False, limit: int = 300) -> list[JointRow]:
     """For each measure this person's department must take, the records in effect it applies to, with whether the
     department has acknowledged acting on each."""

@@ -166,6 +166,7 @@ def credit_joint(request):
     selectors.nonpublic_seen(request.user, [row.record for row in rows], purpose="joint")
     return render(request, "credit/joint.html", {
         "rows": rows, "pending": pending,
+        "mine": set(selectors.measures_acted_by(request.user).values_list("pk", flat=True)),
         "form": JointAckForm(), "is_office": selectors.is_office(request.user),
     })
 
@@ -174,7 +175,7 @@ def credit_joint(request):
 @require_POST
 def credit_joint_ack(request, record: int, measure: int):
     _reader(request)
-    measure_row = get_object_or_404(selectors.measures_for(request.user), pk=measure)
+    measure_row = get_object_or_404(selectors.measures_acted_by(request.user), pk=measure)
     # The department must act on every record in effect of the measure's kind, published or not (its list shows them).
     record_row = get_object_or_404(CreditRecord.objects.filter(kind=measure_row.kind), pk=record)
     form = JointAckForm(request.POST)

@@ -4,6 +4,7 @@ from wenming.cases.models import RoutingRule
 from wenming.cases.selectors import field_channels, notices_follows
 from wenming.common.access import can, scope_for
 from wenming.common.models import Notification
+from wenming.credit.models import CreditRecord
 from wenming.evaluation.models import Criterion
 from wenming.inspections.models import Assignment, Patrol, Round, StorefrontCheck
 from wenming.inspections.services.patrols import ROAD_CHIEF_SESSION_KEY
@@ -15,6 +16,7 @@ def wenming(request):
     can_route = can_score = can_notices = can_field = can_evaluate = can_rounds = can_inspect = False
     can_storefronts = False
     can_patrol = can_patrols = can_configure = False
+    can_credit = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
@@ -29,6 +31,7 @@ def wenming(request):
         can_storefronts = can(user, StorefrontCheck)  # 门前五包: office roles in scope and grid workers
         can_patrol = bool(request.session.get(ROAD_CHIEF_SESSION_KEY)) if hasattr(request, "session") else False
         can_patrols = can(user, Patrol)  # the road chiefs' log and indicators: the office roles in their scope
+        can_credit = can(user, CreditRecord)  # 信用信息: every office role (published records at least)
         can_configure = scope_for(user).is_staff  # the admin site's own test: any role in Wenming
     return {
         "UNREAD_NOTIFICATIONS": unread,
@@ -43,6 +46,7 @@ def wenming(request):
         "NAV_CAN_PATROL": can_patrol,
         "NAV_CAN_PATROLS": can_patrols,
         "NAV_CAN_CONFIGURE": can_configure,
+        "NAV_CAN_CREDIT": can_credit,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

@@ -228,6 +228,7 @@ def world_build() -> World:
                        "sf_photo": str(sf_check.items.get(duty="order").pk)})
     world.keys.update(_patrol_world(w.p["jiedao"]))
     _registry_world(cgj)
+    world.keys.update(_credit_world(cgj, power))
 
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
@@ -356,6 +357,36 @@ def _registry_world(owner) -> None:
     community = Area.objects.filter(level=AreaLevel.COMMUNITY, path__contains="/131102/").order_by("code").first()
     RegistryRecord.objects.create(registry=registry, number="MX00001", status=RecordStatus.PLATED, area=community)
     figures_compute(registry=registry, as_of=dt.date(2026, 3, 1))
+
+
+def _credit_world(owner, acting) -> dict[str, str]:
+    """The credit network: a source kept by ``owner`` (城管 桃城分局, so the matrix's unit is the department), an
+    enterprise with a published 失信 record and an unpublished penalty, a natural person with a 失信 record, and a
+    joint-discipline measure the power company (``acting``) must take."""
+    from wenming.common.credit_code import credit_code_complete
+    from wenming.credit.models import (
+        CreditRecord,
+        CreditSource,
+        CreditSubject,
+        JointMeasure,
+        RecordKind,
+        SubjectKind,
+    )
+
+    source = CreditSource.objects.create(code="mxcredit", name="矩阵信用来源", owner_unit=owner,
+                                         kinds=list(RecordKind.values))
+    code = credit_code_complete("91131102MX0000001")
+    firm = CreditSubject.objects.create(key=code, credit_code=code, name="矩阵测试贸易有限公司", kind=SubjectKind.ENTERPRISE)
+    person = CreditSubject.objects.create(key="Pmatrix", name="矩阵张某", kind=SubjectKind.PERSON)
+    public = CreditRecord.objects.create(source=source, source_record_id="MXC-1", subject=firm, kind=RecordKind.DISHONEST,
+                                         decided_by="矩阵机关", reason="公开失信原因")
+    CreditRecord.objects.create(source=source, source_record_id="MXC-2", subject=firm, kind=RecordKind.PENALTY,
+                                public=False, reason="内部记录甲")
+    CreditRecord.objects.create(source=source, source_record_id="MXC-3", subject=person, kind=RecordKind.DISHONEST,
+                                public=False, reason="自然人记录乙")
+    measure = JointMeasure.objects.create(kind=RecordKind.DISHONEST, unit=acting, measure="矩阵惩戒措施")
+    return {"credit_firm": str(firm.pk), "credit_person": str(person.pk), "credit_record": str(public.pk),
+            "credit_measure": str(measure.pk)}
 
 
 def _target_line(campaign, site, cgj, actor) -> dict[str, str]:

@@ -26,7 +26,7 @@ from wenming.credit.models import (
     RecordKind,
     effective_q,
 )
-from wenming.credit.selectors import measures_for, sources_kept
+from wenming.credit.selectors import measures_acted_by, sources_kept
 from wenming.credit.services.rows import RecordInput, field_label, record_read
 from wenming.org.models import StorefrontDuty, Unit
 
@@ -153,7 +153,7 @@ def joint_acknowledge(*, record: CreditRecord, measure: JointMeasure, by, note: 
     note = (note or "").strip()[:500]
     with transaction.atomic():
         try:
-            measure = measures_for(by).select_for_update(of=("self",)).get(pk=measure.pk)
+            measure = measures_acted_by(by).select_for_update(of=("self",)).get(pk=measure.pk)
         except JointMeasure.DoesNotExist:
             raise NotCreditKeeper(_("Only the department this measure names acknowledges it.")) from None
         today = timezone.localdate()
