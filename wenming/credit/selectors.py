@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from wenming.common.access import can, restrict, scope_for
 from wenming.common.credit_code import credit_code_normalise
-from wenming.common.roles import CREDIT_KEEPERS, CREDIT_OFFICE
+from wenming.common.roles import ADMIN_ONLY, CREDIT_KEEPERS, CREDIT_OFFICE
 from wenming.credit.models import (
     CreditQueryLog,
     CreditRecord,
@@ -56,7 +56,7 @@ def sources_kept(user) -> QuerySet[CreditSource]:
     """The sources this person manages: administrators every one; a unit role those owned by its unit or a unit
     above it (a market supervision branch manages the bureau's source)."""
     scope = scope_for(user)
-    if user is not None and user.is_authenticated and user.is_superuser:
+    if scope.roles & ADMIN_ONLY:  # administrators (superusers hold it too: access.scope_for)
         return CreditSource.objects.all()
     if not scope.roles & CREDIT_KEEPERS or not scope.unit_paths:
         return CreditSource.objects.none()

@@ -17,7 +17,8 @@ from wenming.common.input import DATE_MAX, DATE_MIN
 from wenming.common.services.limits import keyed_hash
 from wenming.credit.models import RecordKind, SubjectKind
 
-RECORD_ID = re.compile(r"^[0-9A-Za-z\-_/.:#]{1,64}$")
+# Record ids as the departments write them: document numbers and court case numbers ("(2026)冀11执1000号") too.
+RECORD_ID = re.compile(r"^[0-9A-Za-z\u3400-\u9fff\-_/.:#()（）〔〕\[\]]{1,64}$")
 NAME_MAX, BODY_MAX, REASON_MAX, ID_NUMBER_MAX = 120, 100, 2000, 30
 
 # Canonical column → the titles it is read from (the departments' own, then English).
@@ -118,7 +119,7 @@ def record_read(cells: dict[str, str], *, kinds: list[str], today: dt.date | Non
     if not record_id:
         problems.append(("record_id", _("is empty")))
     elif not RECORD_ID.match(record_id):
-        problems.append(("record_id", _("at most 64 letters, digits and - _ / . : #")))
+        problems.append(("record_id", _("at most 64 letters, digits, Chinese characters, brackets and - _ / . : #")))
     kind_text = (get("kind") or "").strip()
     kind = KIND_WORDS.get(kind_text.lower())
     if kind is None:

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from wenming.cases.models import Case
 from wenming.cases.services.errors import WorkflowError
 from wenming.demo.cases import demo_cases_build
+from wenming.demo.credit import credit_demo_build
 from wenming.demo.registries import registries_demo_build
 
 
@@ -24,5 +25,6 @@ class Command(BaseCommand):
         except WorkflowError as exc:
             raise CommandError(str(exc)) from exc
         registries_demo_build(seed=seed)  # the police registers (电动车·养犬) and their monthly exports
+        credit_demo_build(seed=seed)  # the credit network (信用信息): five departments' exports, repairs, measures
         summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
         self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} demo cases: {summary}"))
