@@ -41,7 +41,7 @@ class RepairForm(forms.Form):
 
 
 class JointAckForm(forms.Form):
-    note = forms.CharField(label=_("What your department did"), max_length=500, required=False)
+    note = forms.CharField(label=_("What your department did"), max_length=500)
 
 
 class DecideForm(forms.Form):

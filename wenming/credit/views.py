@@ -187,7 +187,7 @@ def credit_joint_ack(request, record: int, measure: int):
         else:
             messages.success(request, _("Acknowledged: your department acted on this record."))
     else:
-        messages.error(request, _("Check the note."))
+        messages.error(request, _("Say what your department did (at most 500 characters)."))
     return redirect("credit:joint")
 
 

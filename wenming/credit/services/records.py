@@ -147,10 +147,12 @@ def credit_record_repair(*, record: CreditRecord, by, repaired_on: dt.date, reas
     return locked
 
 
-def joint_acknowledge(*, record: CreditRecord, measure: JointMeasure, by, note: str = "") -> JointAck:
+def joint_acknowledge(*, record: CreditRecord, measure: JointMeasure, by, note: str) -> JointAck:
     """The department acting under ``measure`` says it has acted on the effective ``record``: once per record and
     measure (a second acknowledgement is refused, the first stands)."""
-    note = (note or "").strip()[:500]
+    note = (note or "").strip()
+    if not note or len(note) > 500:
+        raise CreditError(_("Note: say what your department did (at most 500 characters)."))
     with transaction.atomic():
         try:
             measure = measures_acted_by(by).select_for_update(of=("self",)).get(pk=measure.pk)
