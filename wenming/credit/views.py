@@ -104,7 +104,7 @@ def credit_repair(request, pk: int):
                                .filter(source__in=selectors.sources_kept(request.user).values("pk")), pk=pk)
     posted = request.method == "POST"
     form = RepairForm(request.POST if posted else None,
-                      initial={"version": record.version, "repaired_on": timezone.localdate()})
+                      initial={"version": record.version, "repaired_on": timezone.localdate().isoformat()})
     if posted and form.is_valid():
         d = form.cleaned_data
         try:
@@ -200,7 +200,7 @@ def credit_candidates(request):
         raise Http404
     return render(request, "credit/candidates.html", {
         "rows": selectors.candidates(request.user),
-        "form": DecideForm(sources=sources, initial={"decided_on": timezone.localdate()}),
+        "form": DecideForm(sources=sources, initial={"decided_on": timezone.localdate().isoformat()}),
     })
 
 
