@@ -37,7 +37,6 @@ from wenming.credit.models import (
     CreditRecord,
     CreditSource,
     CreditSubject,
-    RecordStatus,
     SubjectKind,
 )
 from wenming.credit.services.imports import credit_import
@@ -92,7 +91,7 @@ def credit_subject(request, pk: int):
         record.state = record.status_on(today)
         record.actions = record_actions_for(record, request.user)
     return render(request, "credit/subject.html", {
-        "subject": subject, "records": records, "effective": RecordStatus.EFFECTIVE,
+        "subject": subject, "records": records, "sources": selectors.sources_kept(request.user),
     })
 
 
@@ -130,6 +129,7 @@ def credit_source(request, code: str):
     imports = CreditImport.objects.filter(source=source).select_related("imported_by")[:10]
     return render(request, "credit/source.html", {
         "source": source, "page": paginate(request, records), "imports": imports, "form": CreditImportForm(),
+        "sources": selectors.sources_kept(request.user),
         "kind": kind,
     })
 
@@ -162,10 +162,10 @@ def credit_import_view(request, code: str):
 def credit_joint(request):
     _reader(request)
     pending = request.GET.get("pending") == "1"
-    rows = selectors.joint_rows(request.user, pending_only=pending)
-    selectors.nonpublic_seen(request.user, [row.record for row in rows], purpose="joint")
+    page = paginate(request, selectors.joint_rows(request.user, pending_only=pending))
+    selectors.nonpublic_seen(request.user, [row.record for row in page], purpose="joint")
     return render(request, "credit/joint.html", {
-        "rows": rows, "pending": pending,
+        "rows": page, "page": page, "pending": pending, "sources": selectors.sources_kept(request.user),
         "mine": set(selectors.measures_acted_by(request.user).values_list("pk", flat=True)),
         "form": JointAckForm(), "is_office": selectors.is_office(request.user),
     })
@@ -199,7 +199,7 @@ def credit_candidates(request):
     if not sources:
         raise Http404
     return render(request, "credit/candidates.html", {
-        "rows": selectors.candidates(request.user),
+        "rows": selectors.candidates(request.user), "sources": sources,
         "form": DecideForm(sources=sources, initial={"decided_on": timezone.localdate().isoformat()}),
     })
 

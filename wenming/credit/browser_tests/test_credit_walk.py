@@ -77,8 +77,6 @@ def public_walk(browser, base: str, name: str) -> dict:
         page.click("#query-results a >> nth=0")
     seen["records"] = page.inner_text("#public-records")
     page.screenshot(path=str(SHOTS / "credit-query-subject.png"), full_page=True)
-    page.goto(f"{base}/credit/query/?q=%E6%9F%90")  # one character: too short
-    seen["short"] = page.inner_text("#query-form")
     seen["problems"] = page.problems
     context.close()
     return seen
