@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "wenming.selections",
     "wenming.windows",
     "wenming.volunteers",
+    "wenming.credit",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -35,6 +35,7 @@ urlpatterns = [
     path("results/", include("wenming.selections.public_urls")),  # the public 晾晒 page of the selections
     path("windows/", include("wenming.windows.urls")),  # staff pages, the QR page /windows/w/<code>/, rankings
     path("volunteers/", include("wenming.volunteers.urls")),
+    path("credit/", include("wenming.credit.urls")),
     path("reports/", include("wenming.reports.urls")),
     path("", include("wenming.public.urls")),  # /citizen/… and the hotline at /cases/hotline/
     path("api/v1/", include("wenming.api.urls")),

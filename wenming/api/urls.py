@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from wenming.api import open311, selection_views, task_views, views, window_views
+from wenming.credit import api as credit_api
 from wenming.evaluation import api as evaluation_api
 from wenming.evaluation import forecast_views as evaluation_forecast
 from wenming.inspections import api as inspections_api
@@ -36,6 +37,8 @@ urlpatterns = [
     path("inspections/patrols/<int:pk>/findings/", patrol_api.FindingView.as_view(),
          name="inspections-patrols-findings"),
     path("windows/<str:code>/matters/", window_views.WindowMattersView.as_view(), name="windows-matters"),
+    path("credit/records/", credit_api.RecordsView.as_view(), name="credit-records"),
+    path("credit/records/<int:pk>/repair/", credit_api.RepairView.as_view(), name="credit-repair"),
     path("evaluation/readiness/", evaluation_api.ReadinessView.as_view(), name="evaluation-readiness"),
     path("evaluation/forecast/", evaluation_forecast.ForecastView.as_view(), name="evaluation-forecast"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -19,6 +19,9 @@ from wenming.common.roles import (
     ADMIN_ONLY,
     ALL_ROLES,
     COMMAND_OR_ADMIN,
+    CREDIT_KEEPERS,
+    CREDIT_OFFICE,
+    CREDIT_READERS,
     FRAMEWORK_KEEPERS,
     INSPECTION_PLANNERS,
     MATERIAL_REVIEWERS,
@@ -394,6 +397,28 @@ RULES: dict[str, Rule] = {
                              ("volunteers.servicerecord", "activity__"),
                              ("volunteers.hourscorrection", "record__activity__"),
                              ("volunteers.volunteerevent", "activity__"))},
+    # The credit network (信用信息"一张网"): sources, measures and subjects are read by every office role (a natural
+    # person's subject only by the office and keepers: the person's records name them); a record is its
+    # department's (the source's owner unit and the units below it) and the command centre's; other office roles
+    # read the published ones through credit.selectors (``record_rows``). Logs are append-only; written only
+    # through wenming.credit.services.
+    "credit.creditsource": Rule(reference=True, view_roles=CREDIT_READERS, delete_roles=frozenset()),
+    "credit.creditsubject": Rule(reference=True, view_roles=CREDIT_READERS, change_roles=frozenset(),
+                                 delete_roles=frozenset(),
+                                 limits=(RowLimit(Q(kind="person"), CREDIT_KEEPERS | CREDIT_OFFICE),)),
+    "credit.creditrecord": Rule(view_roles=CREDIT_READERS, change_roles=frozenset(), delete_roles=frozenset(),
+                                unit_lookups=("source__owner_unit__path",), sees_all=CREDIT_OFFICE),
+    "credit.creditimport": Rule(view_roles=CREDIT_KEEPERS | CREDIT_OFFICE, change_roles=frozenset(),
+                                delete_roles=frozenset(), unit_lookups=("source__owner_unit__path",),
+                                sees_all=CREDIT_OFFICE),
+    "credit.creditevent": Rule(view_roles=CREDIT_KEEPERS | CREDIT_OFFICE, change_roles=frozenset(),
+                               delete_roles=frozenset(), unit_lookups=("source__owner_unit__path",),
+                               sees_all=CREDIT_OFFICE),
+    "credit.jointmeasure": Rule(reference=True, view_roles=CREDIT_READERS, delete_roles=frozenset()),
+    "credit.jointack": Rule(view_roles=CREDIT_READERS, change_roles=frozenset(), delete_roles=frozenset(),
+                            unit_lookups=("measure__unit__path",), sees_all=CREDIT_OFFICE),
+    "credit.creditquerylog": Rule(reference=True, view_roles=ADMIN_ONLY, change_roles=frozenset(),
+                                  delete_roles=frozenset()),
 }
 
 

@@ -123,3 +123,12 @@ WINDOW_RANKERS = roles(Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN)
 # Who runs volunteer organisations and activities and confirms or corrects service hours: the organising unit's
 # staff (scoped to it), the area leaders of the activity's area, the command centre and the administrator.
 VOLUNTEER_ORGANISERS = COMMAND_OR_ADMIN | UNIT_ROLES | roles(Role.AREA_LEADER)
+# -- the credit network (wenming.credit: 信用信息"一张网") ---------------------------------------------------------------
+# Who manages a credit source's records (imports, pushes, repairs, decides on 信用提示 candidates): the owning
+# department's people (unit roles, scoped to the owning unit in access.RULES) and the administrator.
+CREDIT_KEEPERS = UNIT_ROLES | ADMIN_ONLY
+# Who reads the network's published records and subject pages inside the platform: every office role.
+CREDIT_READERS = NOT_FIELD
+# Who sees every record (published or not) and every department's joint-discipline list: the command centre and
+# the administrator. Each look at non-public data is logged (credit.CreditQueryLog).
+CREDIT_OFFICE = COMMAND_OR_ADMIN

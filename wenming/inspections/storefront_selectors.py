@@ -26,6 +26,7 @@ from wenming.inspections.models import (
     StorefrontNotice,
 )
 from wenming.inspections.models.storefront import OPEN_NOTICE_STATES
+from wenming.inspections.storefront_flags import storefront_flags
 from wenming.org.models import StorefrontDuty
 
 OPEN_NOTICE_STATES_VALUES = [str(s) for s in OPEN_NOTICE_STATES]
@@ -120,6 +121,9 @@ def shop_rows(user, filters: ShopFilters, *, today: dt.date | None = None, limit
         shop.open_notices, shop.overdue_notices = notice_counts.get(shop.pk, (0, 0))
         shop.repeats = counts.get(shop.pk, {})
         shop.flagged = any(n >= threshold for n in shop.repeats.values())
+    flags = storefront_flags(ids)
+    for shop in rows:
+        shop.other_flags = flags.get(shop.pk, [])
     return rows
 
 

@@ -23,6 +23,7 @@ from wenming.inspections import storefront_selectors as sel
 from wenming.inspections.models import StorefrontCheck, StorefrontCheckItem, StorefrontNotice
 from wenming.inspections.services import storefront as sf
 from wenming.inspections.storefront_docx import notice_docx
+from wenming.inspections.storefront_flags import storefront_flags
 from wenming.inspections.storefront_forms import (
     BAD,
     CheckForm,
@@ -87,6 +88,7 @@ def storefront_shop(request, pk: int):
     cases = [n.case for n in history["notices"] if n.case_id]
     return render(request, "inspections/storefront_shop.html", {
         "shop": shop, **history, "cases": cases, "can_check": sf.can_check(request.user),
+        "other_flags": storefront_flags([shop.pk]).get(shop.pk, []),
         "duty_rows": [(d, sf.DUTY_LABELS[d], history["repeats"].get(d, 0)) for d in sf.DUTY_KEYS]})
 
 

@@ -15,6 +15,7 @@ from wenming.common.roles import ADMIN_ONLY
 from . import selectors
 from .forms import AreaFilterForm, OutlineQueryForm, SiteFilterForm, UnitFilterForm
 from .models import Area
+from .panels import unit_panels
 
 
 def _list_page(request, form_class, selector, template: str):
@@ -59,7 +60,8 @@ def unit_list(request):
 @login_required
 def unit_detail(request, code):
     unit = selectors.unit_get(user=request.user, code=code)
-    return render(request, "org/unit_detail.html", {"unit": unit, **selectors.unit_related(user=request.user, unit=unit)})
+    return render(request, "org/unit_detail.html", {"unit": unit, **selectors.unit_related(user=request.user, unit=unit),
+                                                    "panels": unit_panels(unit=unit, user=request.user)})
 
 
 @login_required

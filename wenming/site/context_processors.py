@@ -4,6 +4,7 @@ from wenming.cases.models import RoutingRule
 from wenming.cases.selectors import field_channels, notices_follows
 from wenming.common.access import can, scope_for
 from wenming.common.models import Notification
+from wenming.credit.models import CreditRecord
 from wenming.evaluation.models import Criterion
 from wenming.inspections.models import Assignment, Patrol, Round, StorefrontCheck
 from wenming.inspections.services.patrols import ROAD_CHIEF_SESSION_KEY
@@ -18,6 +19,7 @@ def wenming(request):
     can_storefronts = False
     can_patrol = can_patrols = can_configure = False
     can_review_votes = False
+    can_credit = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count()
@@ -33,6 +35,7 @@ def wenming(request):
         can_patrol = bool(request.session.get(ROAD_CHIEF_SESSION_KEY)) if hasattr(request, "session") else False
         can_patrols = can(user, Patrol)  # the road chiefs' log and indicators: the office roles in their scope
         can_review_votes = can(user, VoteFlag)  # the public vote's flagged groups: the command centre, admins
+        can_credit = can(user, CreditRecord)  # 信用信息: every office role (published records at least)
         can_configure = scope_for(user).is_staff  # the admin site's own test: any role in Wenming
     return {
         "UNREAD_NOTIFICATIONS": unread,
@@ -50,6 +53,7 @@ def wenming(request):
         "NAV_CAN_REVIEW_VOTES": can_review_votes,
         # Volunteer service (志愿服务): the organisers' pages (VOLUNTEER_ORGANISERS).
         "NAV_CAN_VOLUNTEERS": bool(user is not None and user.is_authenticated and can(user, VolunteerActivity)),
+        "NAV_CAN_CREDIT": can_credit,
         "WENMING_CITY_NAME": settings.WENMING_CITY_NAME,
         "WENMING_DEMO": settings.DEMO,
         "WENMING_MAP_TILES": settings.WENMING_MAP_TILES,

@@ -233,6 +233,7 @@ def world_build() -> World:
     world.keys.update(_vote_world(cgj))
     world.keys.update(_window_world(cgj, w.p))
     world.keys.update(_volunteer_world(cgj))
+    world.keys.update(_credit_world(cgj, power))
 
     # Integrations: an API key with an Open311 report on the hotline case, a webhook.
     key, _secret = api_key_issue(name="12345 平台", person=w.p["shouli"])
@@ -526,6 +527,34 @@ def _volunteer_world(cgj) -> dict[str, str]:
     checkin_record(volunteer_id=volunteer.pk, activity_id=activity.pk, lng=county.lng, lat=county.lat)
     record = checkout_record(volunteer_id=volunteer.pk, activity_id=activity.pk, lng=county.lng, lat=county.lat)
     return {"vol_activity": str(activity.pk), "vol_record": str(record.pk), "vol_token": checkin_token(activity=activity)}
+def _credit_world(owner, acting) -> dict[str, str]:
+    """The credit network: a source kept by ``owner`` (城管 桃城分局, so the matrix's unit is the department), an
+    enterprise with a published 失信 record and an unpublished penalty, a natural person with a 失信 record, and a
+    joint-discipline measure the power company (``acting``) must take."""
+    from wenming.common.credit_code import credit_code_complete
+    from wenming.credit.models import (
+        CreditRecord,
+        CreditSource,
+        CreditSubject,
+        JointMeasure,
+        RecordKind,
+        SubjectKind,
+    )
+
+    source = CreditSource.objects.create(code="mxcredit", name="矩阵信用来源", owner_unit=owner,
+                                         kinds=list(RecordKind.values))
+    code = credit_code_complete("91131102MX0000001")
+    firm = CreditSubject.objects.create(key=code, credit_code=code, name="矩阵测试贸易有限公司", kind=SubjectKind.ENTERPRISE)
+    person = CreditSubject.objects.create(key="Pmatrix", name="矩阵张某", kind=SubjectKind.PERSON)
+    public = CreditRecord.objects.create(source=source, source_record_id="MXC-1", subject=firm, kind=RecordKind.DISHONEST,
+                                         decided_by="矩阵机关", reason="公开失信原因")
+    CreditRecord.objects.create(source=source, source_record_id="MXC-2", subject=firm, kind=RecordKind.PENALTY,
+                                public=False, reason="内部记录甲")
+    CreditRecord.objects.create(source=source, source_record_id="MXC-3", subject=person, kind=RecordKind.DISHONEST,
+                                public=False, reason="自然人记录乙")
+    measure = JointMeasure.objects.create(kind=RecordKind.DISHONEST, unit=acting, measure="矩阵惩戒措施")
+    return {"credit_firm": str(firm.pk), "credit_person": str(person.pk), "credit_record": str(public.pk),
+            "credit_measure": str(measure.pk)}
 
 
 def _target_line(campaign, site, cgj, actor) -> dict[str, str]:

@@ -84,6 +84,10 @@ FORECAST_WATCHERS = frozenset({"ceping", "zhiban", "admin"})
 # The police registers: the world's e-bike register is kept by 城管 桃城分局 (matrix._registry_world); its records and
 # imports are that unit's and the administrators'.
 REGISTER_KEEPERS = CG | ADMIN
+# The credit network: the world's source is kept by 城管 桃城分局 (matrix._credit_world); office roles read published
+# records, the department and the command centre every one; the power company must act on the 失信 records.
+CREDIT_KEEPERS = CG | ADMIN
+SEES_CREDIT_ALL = HQ | CG
 # Who sees the world's target line (on the world's site, owned by its 包保 unit): as the site.
 SEES_LINE = HQ | CG | {"taocheng", "anfang", "wangge"}
 # Selections (评选): the organisers are the command centre and administrators; the world's nominations lie in wangge's
@@ -212,6 +216,9 @@ ADMIN_MODELS = {
     **admin_rows("registries.registry", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, delete=NOBODY),
     # The window service's business items: configured by administrators, read by office roles.
     **admin_rows("windows.businessitem", view=NOT_INSPECTORS, sees=NOT_INSPECTORS),
+    # The credit network: sources and joint-discipline measures configured by administrators, read by office roles.
+    **admin_rows("credit.creditsource", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, delete=NOBODY),
+    **admin_rows("credit.jointmeasure", view=NOT_INSPECTORS, sees=NOT_INSPECTORS, delete=NOBODY),
     **admin_rows("cases.category", view=STAFF, sees=STAFF),
     **admin_rows("cases.timelimit", view=STAFF, sees=STAFF),
     **admin_rows("cases.routingrule", view=NO_INSPECTOR, sees=NO_INSPECTOR),
@@ -780,6 +787,34 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "volunteers:stats": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200))),),
     "volunteers:export": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200)), kwargs={"fmt": "=csv"},
                               download=True, absent=("=" + matrix.VOLUNTEER_PHONE,)),),
+    # -- the credit network (信用信息): office roles read published records; the department (CG) and the command
+    # centre every one; the public query shows published records of legal persons only, never a natural person.
+    "credit:index": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), absent=("=矩阵张某",),
+                         absent_for=ALL - SEES_CREDIT_ALL),),
+    "credit:subject": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), kwargs={"pk": "credit_firm"},
+                           absent=("=内部记录甲",), absent_for=ALL - SEES_CREDIT_ALL),
+                       get(expect(404, (ANON, LOGIN), (SEES_CREDIT_ALL, 200)), kwargs={"pk": "credit_person"})),
+    "credit:repair": (get(expect(404, (ANON, LOGIN), (CREDIT_KEEPERS, 200)), kwargs={"pk": "credit_record"}),
+                      post(expect(404, (ANON, LOGIN), (CREDIT_KEEPERS, 400)), kwargs={"pk": "credit_record"},
+                           counts=("credit.creditevent",))),
+    "credit:source": (get(expect(404, (ANON, LOGIN), (CREDIT_KEEPERS, 200)), kwargs={"code": "=mxcredit"}),),
+    "credit:import": (post(expect(404, (ANON, LOGIN), (CREDIT_KEEPERS, 400)), kwargs={"code": "=mxcredit"},
+                           counts=("credit.creditimport", "credit.creditrecord")),),
+    "credit:joint": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), absent=("=自然人记录乙",),
+                         absent_for=ALL - SEES_CREDIT_ALL - {"gongdian"}),),
+    "credit:joint_ack": (post(expect(404, (ANON, LOGIN), ({"gongdian"}, 302)),
+                              kwargs={"record": "credit_record", "measure": "credit_measure"},
+                              counts=("credit.jointack",)),),
+    "credit:candidates": (get(expect(404, (ANON, LOGIN), (CREDIT_KEEPERS, 200))),),
+    "credit:decide": (post(expect(404, (ANON, LOGIN)), kwargs={"shop": "sf_shop"}, counts=("credit.creditrecord",)),),
+    "credit:query": (get(PUBLIC), get(PUBLIC, query="q=%E7%9F%A9%E9%98%B5", absent=("=矩阵张某",))),
+    "credit:query_subject": (get(PUBLIC, kwargs={"pk": "credit_firm"}, absent=("=内部记录甲",)),
+                             get(expect(404), kwargs={"pk": "credit_person"})),
+    "api:credit-records": (get(expect(404, (ANON, 401), (CREDIT_KEEPERS, 200))),
+                           post(expect(404, (ANON, 401), (CREDIT_KEEPERS, 400)), counts=("credit.creditrecord",),
+                                csrf="api")),
+    "api:credit-repair": (post(expect(404, (ANON, 401), (CREDIT_KEEPERS, 400)), kwargs={"pk": "credit_record"},
+                               counts=("credit.creditevent",), csrf="api"),),
     # -- the citizen's pages: the tracking code is the key ------------------------------------------------------
     "public:report": (get(PUBLIC), post(expect(400), counts=("cases.case",))),
     "public:code": (post(expect(400), counts=("public.phoneverification",)),),

@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
+from wenming.common.credit_code import credit_code_valid
 from wenming.common.models import AuditEvent
 from wenming.common.tabular_import import ImportFailed
 from wenming.common.tests.test_access import person
 from wenming.org.models import Area, RoadChief, RoadSegment, StorefrontDuty
 from wenming.org.services.imports.registers import city_bounds
 from wenming.org.services.imports.roads import roads_import
-from wenming.org.services.imports.storefronts import credit_code_valid, duties_parse, storefronts_import
+from wenming.org.services.imports.storefronts import duties_parse, storefronts_import
 from wenming.org.spatial import get_index
 
 pytestmark = pytest.mark.django_db

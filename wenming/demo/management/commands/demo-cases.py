@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from wenming.cases.models import Case
 from wenming.cases.services.errors import WorkflowError
 from wenming.demo.cases import demo_cases_build
+from wenming.demo.credit import credit_demo_build
 from wenming.demo.registries import registries_demo_build
 from wenming.demo.selections import selections_demo_build
 from wenming.demo.volunteers import volunteers_demo_build
@@ -32,5 +33,6 @@ class Command(BaseCommand):
         votes_demo_build(seed=seed)  # the public vote of a selection call (评选投票), one burst flagged for review
         windows_demo_build(seed=seed)  # the service windows (窗口文明服务), their matters, ratings and competition
         volunteers_demo_build(seed=seed)  # volunteer organisations, activities around now, service records
+        credit_demo_build(seed=seed)  # the credit network (信用信息): five departments' exports, repairs, measures
         summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
         self.stdout.write(self.style.SUCCESS(f"{sum(counts.values())} demo cases: {summary}"))

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wenming.common.credit_code import credit_code_valid
 from wenming.common.geo import geometry_summary
 from wenming.common.services.audit import audit_event_record
 from wenming.common.services.geography import geography_version_bump
@@ -44,17 +45,6 @@ DUTY_WORDS = {
     "civility": "civility", "包文明": "civility", "文明": "civility",
 }
 ALL_DUTIES = {"全部", "五包", "all"}
-# GB 32100-2015: 18 characters of this alphabet, the last a check character.
-CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-
-
-def credit_code_valid(code: str) -> bool:
-    """Whether ``code`` is a unified social credit code (统一社会信用代码) with a correct check character."""
-    if len(code) != 18 or any(c not in CREDIT_ALPHABET for c in code):
-        return False
-    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(code[:17], CREDIT_WEIGHTS, strict=True))
-    return CREDIT_ALPHABET[(31 - total % 31) % 31] == code[17]
 
 
 def duties_parse(text: str) -> list[str] | None:
