@@ -10,14 +10,9 @@ call runs without a vote and the ranking is the expert score alone."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
@@ -200,20 +195,6 @@ def _citizen_votes(browser, base: str, call_id: int) -> dict:
     return seen
 
 
-def _pending_locales() -> list[str]:
-    """The branches' translations not merged into wenming/locale yet (var/po-pending/*.po), each compiled into a
-    folder of its own, so the phone's screenshot is Chinese before the owner merges them (none without msgfmt)."""
-    folders = []
-    for po in sorted((Path(__file__).resolve().parents[3] / "var" / "po-pending").glob("*.po")):
-        if not shutil.which("msgfmt"):
-            break
-        target = Path(tempfile.mkdtemp(prefix="wenming-po-")) / "zh_Hans" / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        if subprocess.run(["msgfmt", "-o", str(target / "django.mo"), str(po)], check=False).returncode == 0:
-            folders.append(str(target.parents[1]))
-    return folders
-
-
 def public_vote_step(browser_thread, base: str, call_id: int) -> dict:
     """The public vote (wt-vote): the organiser opens it, a citizen votes on a phone (390×844) with an SMS-verified
     number and sees the count; the counted vote reaches the ranking."""
@@ -221,7 +202,7 @@ def public_vote_step(browser_thread, base: str, call_id: int) -> dict:
     assert opened["status"] == CallStatus.VOTING, opened
     sms.OUTBOX.clear()
     with override_settings(WENMING_SMS_BACKEND="wenming.public.tests.sms.RecordingSMSBackend",
-                           WENMING_VOTE_TALLY_SECONDS=0, LOCALE_PATHS=[*settings.LOCALE_PATHS, *_pending_locales()]):
+                           WENMING_VOTE_TALLY_SECONDS=0):
         voted = browser_thread.run(_citizen_votes, base, call_id)
     assert voted["voted"] == 1 and voted["count"] == "1" and voted["width"] <= PHONE["width"], voted
     assert Vote.objects.filter(call_id=call_id, state=VoteState.COUNTED).count() == 1

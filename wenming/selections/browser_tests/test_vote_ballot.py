@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -31,23 +28,14 @@ from wenming.selections.models import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = "13912345678"
 PHONE_SIZE = {"width": 390, "height": 844}
-PENDING_PO = Path(__file__).resolve().parents[3] / "var" / "po-pending" / "wt-vote.po"
-
-
 @pytest.fixture
 def ballot_setup(settings, tmp_path, committed_city):
-    """Uploads in a temporary folder, SMS kept in memory, the counts uncached; and, until the owner merges the
-    pending translations into wenming/locale, this branch's Chinese compiled beside them so the page is Chinese."""
+    """Uploads in a temporary folder, SMS kept in memory, the counts uncached."""
     from django.core.cache import cache
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.WENMING_SMS_BACKEND = "wenming.public.tests.sms.RecordingSMSBackend"
     settings.WENMING_VOTE_TALLY_SECONDS = 0
-    if PENDING_PO.exists() and shutil.which("msgfmt"):
-        target = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        subprocess.run(["msgfmt", "-o", str(target / "django.mo"), str(PENDING_PO)], check=True)
-        settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, str(tmp_path / "locale")]
     sms.OUTBOX.clear()
     cache.clear()
     yield
@@ -118,9 +106,9 @@ def test_a_citizen_votes_on_a_phone(browser_thread, live_server, ballot_setup):
     assert vote.call_id == call.pk and vote.nomination.number == 2 and vote.state == "counted"
     assert result["count"] == "1" and "002" in result["voted"] and "002" in result["messages"]
     assert PHONE not in result["text"] and "139****5678" not in result["text"]
-    if shutil.which("msgfmt"):  # the page speaks Chinese: no English msgid of the ballot left
-        assert "1 票" in result["count_text"] and "今天已投票" in result["voted"]
-        assert not re.search(r"\b(vote|votes|Vote|verified|today)\b", result["text"])
+    # the page speaks Chinese: no English msgid of the ballot left
+    assert "1 票" in result["count_text"] and "今天已投票" in result["voted"]
+    assert not re.search(r"\b(vote|votes|Vote|verified|today)\b", result["text"])
 
 
 def review_page(browser, base: str, call_id: int) -> dict:
@@ -154,5 +142,4 @@ def test_a_reviewer_clears_a_burst(browser_thread, live_server, ballot_setup, se
     result = browser_thread.run(review_page, live_server.url, call.pk)
     assert result["groups"] == 0 and "4" in result["messages"]
     assert Vote.objects.filter(state="counted").count() == 4
-    if shutil.which("msgfmt"):
-        assert "核查通过" in result["messages"] and not re.search(r"\b(votes|Counted|Decision)\b", result["text"])
+    assert "核查通过" in result["messages"] and not re.search(r"\b(votes|Counted|Decision)\b", result["text"])
