@@ -286,6 +286,8 @@ WENMING_EVIDENCE_MAX_DISTANCE_M = env_float("WENMING_EVIDENCE_MAX_DISTANCE_M", 1
 WENMING_GEO_CHECK_SECONDS = env_float("WENMING_GEO_CHECK_SECONDS", 0 if TESTING else 2, min=0)
 # Centre of the city, for the local metric projection used in distance queries.
 WENMING_CITY_NAME = os.environ.get("WENMING_CITY_NAME", "衡水市")
+# The Chinese font of PDF documents (the volunteers' certificate of hours): Debian's fonts-noto-cjk by default.
+WENMING_CJK_FONT = os.environ.get("WENMING_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 # The site's public address, for links sent outside a request (the closing SMS's rating link): by default the
 # first host the site answers to over https; the demo and tests on this machine.
 _PUBLIC_HOST = next((h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "127.0.0.1")

@@ -34,6 +34,7 @@ from wenming.public.services.errors import PublicError, RateLimited
 from wenming.public.services.limits import limit_hit
 from wenming.public.services.verification import CODE_TTL, VerificationError, phone_code_check
 from wenming.volunteers import selectors
+from wenming.volunteers.errors import VolunteerError
 from wenming.volunteers.forms import (
     ActivityForm,
     ActivityReportForm,
@@ -334,7 +335,11 @@ def certificate(request):
     if away:
         return away
     record = selectors.volunteer_record(volunteer)
-    pdf = certificate_pdf(volunteer=volunteer, records=record["records"], city=settings.WENMING_CITY_NAME)
+    try:
+        pdf = certificate_pdf(volunteer=volunteer, records=record["records"], city=settings.WENMING_CITY_NAME)
+    except VolunteerError as error:
+        messages.error(request, str(error))
+        return redirect("volunteers:me")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="volunteer-hours.pdf"'
     return response

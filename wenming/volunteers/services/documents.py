@@ -11,10 +11,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 from openpyxl import Workbook
 
 from wenming.common.tabular import csv_row, xlsx_row
+from wenming.volunteers.errors import VolunteerError
 from wenming.volunteers.models import RecordState, ServiceRecord, Theme, Volunteer
 
 # The national system's import columns, in its order (the headers are its own, in Chinese, whatever the UI
@@ -24,7 +26,6 @@ EXPORT_COLUMNS = ("志愿者姓名", "证件类型", "证件号码", "手机号�
 STATE_NAMES = {RecordState.RECORDED: "待确认", RecordState.CONFIRMED: "已确认"}
 THEME_NAMES = {Theme.TRAFFIC: "文明交通劝导", Theme.HAND_IN_HAND: "小手拉大手", Theme.CLEAN: "清洁家园",
                Theme.CARE: "关爱帮扶", Theme.PUBLICITY: "文明宣传", Theme.OTHER: "其他"}
-CJK_FONT = getattr(settings, "WENMING_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CJK_FONT_INDEX = 2  # Noto Sans CJK's collection: JP, KR, SC, TC, HK — SC (simplified Chinese) is the third
 
 
@@ -61,12 +62,16 @@ def certificate_pdf(*, volunteer: Volunteer, records: list[ServiceRecord], city:
     now = now or timezone.now()
     confirmed = [r for r in records if r.state == RecordState.CONFIRMED]
     total = sum((r.hours for r in confirmed), Decimal(0))
+    font = Path(settings.WENMING_CJK_FONT)
+    if not font.is_file():  # a machine without the font answers with what to install, not a server error
+        raise VolunteerError(_("The certificate needs a Chinese font: install fonts-noto-cjk or set WENMING_CJK_FONT "
+                               "to a CJK font file."))
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    if Path(CJK_FONT).suffix == ".ttc":
-        pdf.add_font("cjk", "", CJK_FONT, collection_font_number=CJK_FONT_INDEX)
+    if font.suffix == ".ttc":
+        pdf.add_font("cjk", "", str(font), collection_font_number=CJK_FONT_INDEX)
     else:
-        pdf.add_font("cjk", "", CJK_FONT)
+        pdf.add_font("cjk", "", str(font))
     pdf.add_page()
     pdf.set_font("cjk", size=22)
     pdf.cell(0, 16, "志愿服务时长证明", align="C", new_x="LMARGIN", new_y="NEXT")

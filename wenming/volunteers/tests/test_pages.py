@@ -143,14 +143,34 @@ def test_export_follows_the_national_mapping_and_is_formula_safe(client, done, o
     assert client.get(reverse("volunteers:export", args=["pdf"])).status_code == 404
 
 
-def test_certificate_is_a_pdf_of_confirmed_hours(client, done, organiser):
-    session = client.session
+def _as_volunteer(client, volunteer_id: int) -> None:
     from wenming.volunteers.session import SESSION_VOLUNTEER
 
-    session[SESSION_VOLUNTEER] = {"id": done.volunteer_id, "until": 4102444800}
+    session = client.session
+    session[SESSION_VOLUNTEER] = {"id": volunteer_id, "until": 4102444800}
     session.save()
+
+
+def test_certificate_is_a_pdf_of_confirmed_hours(client, done, organiser, settings):
+    import os
+    from pathlib import Path
+
+    if not Path(settings.WENMING_CJK_FONT).is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the certificate needs a CJK font at {settings.WENMING_CJK_FONT} (.ci/run installs it)")
+        pytest.skip("needs a Chinese font: apt-get install fonts-noto-cjk")
+    _as_volunteer(client, done.volunteer_id)
     answer = client.get(reverse("volunteers:certificate"))
     assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+
+
+def test_certificate_without_a_chinese_font_says_what_to_install(client, done, settings):
+    settings.WENMING_CJK_FONT = "/nonexistent/font.ttc"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    _as_volunteer(client, done.volunteer_id)
+    answer = client.get(reverse("volunteers:certificate"), follow=True)
+    assert answer.redirect_chain[-1][0] == reverse("volunteers:me")
+    assert "install fonts-noto-cjk" in answer.content.decode()
 
 
 def test_activity_called_for_by_a_case_cluster(client, organiser, project, people, place):
