@@ -105,7 +105,7 @@ def checkin_client(i: int, spec: dict, stats, keep, should_stop) -> None:
         for key, token, (lng, lat) in mine[n:n + burst]:
             client = Client(spec["url"], stats)
             client.cookies = {"sessionid": key, "csrftoken": CSRF_SECRET}
-            fields = {"step": "in", "lng": f"{lng + 0.0004:.6f}", "lat": f"{lat:.6f}"}
+            fields = {"step": "in", "lng": f"{lng + 0.0004:.6f}", "lat": f"{lat:.6f}", "accuracy": "15"}
             path = f"/volunteers/checkin/{token}/"
             for attempt in range(2 if rng.random() < 0.1 else 1):  # one in ten scans the code twice
                 try:
@@ -128,8 +128,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=15571)
     parser.add_argument("--root", type=Path, default=Path("/tmp/wenming-bench-volunteers"))
     args = parser.parse_args()
+    # The codes are made once up front (the organiser's screen renewing them each minute is not simulated), so
+    # they must stay good for the whole run.
     os.environ.update(DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="wenming.settings",
-                      SECRET_KEY="bench-only-secret-key")
+                      SECRET_KEY="bench-only-secret-key", WENMING_VOLUNTEER_CHECKIN_TOKEN_SECONDS="3600")
     os.environ.pop("WENMING_TESTING", None)
     os.environ.pop("WENMING_DEMO", None)
     fresh_database(args.database_url)

@@ -387,4 +387,7 @@ LOGGING = {
 # Volunteer check-in (wenming.volunteers): minutes before the start and after the end a check-in or check-out is
 # still taken on site, and how long a volunteer's phone-verified session lasts.
 WENMING_VOLUNTEER_CHECKIN_GRACE_MINUTES = env_int("WENMING_VOLUNTEER_CHECKIN_GRACE_MINUTES", 30, min=0, max=240)
+# How long a check-in QR code stays good: the organiser's page shows a new one every minute, so a photo of it
+# passed round a chat is soon useless.
+WENMING_VOLUNTEER_CHECKIN_TOKEN_SECONDS = env_int("WENMING_VOLUNTEER_CHECKIN_TOKEN_SECONDS", 120, min=30, max=3600)
 WENMING_VOLUNTEER_SESSION_HOURS = env_int("WENMING_VOLUNTEER_SESSION_HOURS", 72, min=1, max=24 * 30)

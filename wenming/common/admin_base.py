@@ -43,6 +43,8 @@ EVENTED_MODELS = frozenset({
     "inspections.storefrontevent",
     "inspections.patrol", "inspections.patrolcheckin", "inspections.patrolfinding", "inspections.patrolevent",
     "evaluation.materialevent", "evaluation.materialsubmission", "evaluation.materialfile",
+    "selections.callevent", "selections.nominationevent", "selections.voteevent", "credit.creditevent",
+    "volunteers.volunteerevent", "windows.windowevent", "windows.competitionevent",
     "common.auditevent",
 })
 # Most rows a deletion's audit entry lists of those that went with it.

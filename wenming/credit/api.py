@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from wenming.common.input import DATE_MAX, DATE_MIN, date_param
 from wenming.common.pagination import PAGE_SIZE
 from wenming.credit.models import CreditRecord, CreditSource
-from wenming.credit.selectors import sources_kept
+from wenming.credit.selectors import nonpublic_seen, sources_kept
 from wenming.credit.services.records import credit_record_push, credit_record_repair
 from wenming.credit.services.rows import record_read
 
@@ -112,7 +112,8 @@ class RecordsView(APIView):
         number = int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 7 else 1
         total = records.count()
         start = (max(number, 1) - 1) * PAGE_SIZE
-        rows = records.order_by("-updated_at", "-pk")[start:start + PAGE_SIZE]
+        rows = list(records.order_by("-updated_at", "-pk")[start:start + PAGE_SIZE])
+        nonpublic_seen(request.user, rows, purpose="api")
         return Response({"count": total, "page": number, "results": [record_data(r) for r in rows]})
 
     @extend_schema(request=RecordInSerializer, responses={200: dict, 201: dict})

@@ -10,9 +10,10 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wenming.credit.models import CreditRecord, RecordKind
+from wenming.credit.models import CreditRecord, RecordKind, SubjectKind
 from wenming.credit.selectors import (
     nominee_subjects,
+    nonpublic_seen,
     storefront_record_counts,
     subject_dishonest,
     unit_records,
@@ -34,6 +35,14 @@ def credit_check(nomination) -> list:
     today = timezone.localdate()
     findings = []
     for record in subject_dishonest(subjects, today=today).select_related("subject").order_by("decided_on", "pk"):
+        if not record.public or record.subject.is_person:
+            # The finding is stored and shown to the nominating unit and the experts: a record the law does not
+            # publish is named only as such, without whom, by whom or when.
+            findings.append(Finding(
+                source="credit", blocking=True, ref=str(record.pk),
+                label=_("Dishonest (失信): a record the law does not publish; ask the credit office"),
+                detail={"kind": record.kind, "public": False}))
+            continue
         findings.append(Finding(
             source="credit", blocking=True, ref=str(record.pk),
             label=_("Dishonest (失信): %(name)s, decided by %(body)s on %(day)s") % {
@@ -42,7 +51,8 @@ def credit_check(nomination) -> list:
             detail={"kind": record.kind, "subject": record.subject_id, "reason": record.reason[:200],
                     "until": record.effective_until.isoformat() if record.effective_until else ""}))
     penalties = (CreditRecord.objects.filter(subject_id__in=subjects, kind=RecordKind.PENALTY, repaired_on=None,
-                                             decided_on__gte=today - PENALTY_WINDOW)
+                                             public=True, decided_on__gte=today - PENALTY_WINDOW)
+                 .exclude(subject__kind=SubjectKind.PERSON)
                  .select_related("subject").order_by("decided_on", "pk"))
     for record in penalties:
         findings.append(Finding(
@@ -62,6 +72,7 @@ def unit_credit_panel(unit, user) -> UnitPanel | None:
     records = unit_records(user, unit)
     if not records:
         return None
+    nonpublic_seen(user, records, purpose="unit")
     return UnitPanel(key="credit", template="credit/_unit_panel.html", context={"records": records})
 
 

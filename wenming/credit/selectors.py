@@ -34,6 +34,7 @@ from wenming.inspections.storefront_selectors import (
     storefront_repeat_offenders,
 )
 from wenming.org.models import StorefrontDuty, Unit
+from wenming.org.models.site import STOREFRONT_DUTIES
 
 PUBLIC_PAGE = 50
 
@@ -101,7 +102,8 @@ def subject_search(user, *, q: str = "", kind: str = "", dishonest: bool = False
         subjects = subjects.filter(kind=kind)
     if dishonest:
         today = timezone.localdate()
-        subjects = subjects.filter(pk__in=CreditRecord.objects.filter(effective_q(today), kind=RecordKind.DISHONEST)
+        # Only the 失信 records this person may read: another department's unpublished record must not show through.
+        subjects = subjects.filter(pk__in=record_rows(user).filter(effective_q(today), kind=RecordKind.DISHONEST)
                                    .values("subject_id"))
     return subjects.order_by("name", "pk")
 
@@ -116,10 +118,11 @@ def subject_records(user, subject: CreditSubject, *, log: bool = True, purpose: 
 
 
 def nonpublic_seen(user, records: list[CreditRecord], *, purpose: str) -> None:
-    """Log the look at the non-public records among ``records`` (one row per subject)."""
+    """Log the look at the non-public records among ``records`` (one row per subject): those the law does not
+    publish and every record of a natural person (the page names them)."""
     by_subject: dict[int, list[int]] = {}
     for record in records:
-        if not record.public:
+        if not record.public or record.subject.is_person:
             by_subject.setdefault(record.subject_id, []).append(record.pk)
     if by_subject and user is not None and user.is_authenticated:
         CreditQueryLog.objects.bulk_create([CreditQueryLog(user=user, subject_id=s, records=ids[:500], purpose=purpose)
@@ -187,20 +190,81 @@ def measures_acted_by(user) -> QuerySet[JointMeasure]:
     return JointMeasure.objects.filter(unit__path__in=_unit_prefixes(scope.unit_paths))
 
 
-def joint_rows(user, *, pending_only: bool = False, limit: int = 300) -> list[JointRow]:
+class JointRows:
+    """The rows of the joint-discipline list, read a page at a time: a sequence the paginator counts and slices,
+    with one count query, then per page one query per measure on it and one for their acknowledgements."""
+
+    def __init__(self, user, *, pending_only: bool = False):
+        self.today = timezone.localdate()
+        self.pending_only = pending_only
+        self.measures = list(measures_for(user).order_by("unit__path", "pk"))
+        self._counts: list[int] | None = None
+
+    def _records(self, measure: JointMeasure) -> QuerySet[CreditRecord]:
+        records = CreditRecord.objects.filter(effective_q(self.today), kind=measure.kind)
+        if self.pending_only:
+            records = records.exclude(acks__measure=measure)
+        return records
+
+    def counts(self) -> list[int]:
+        if self._counts is None:
+            by_kind = dict(CreditRecord.objects.filter(effective_q(self.today)).values_list("kind")
+                           .annotate(n=Count("pk")).order_by())
+            acked: dict[int, int] = {}
+            if self.pending_only and self.measures:
+                acked = dict(JointAck.objects.filter(effective_q(self.today, "record__"),
+                                                     measure__in=[m.pk for m in self.measures])
+                             .values_list("measure_id").annotate(n=Count("pk")).order_by())
+            self._counts = [by_kind.get(m.kind, 0) - acked.get(m.pk, 0) for m in self.measures]
+        return self._counts
+
+    def __len__(self) -> int:
+        return sum(self.counts())
+
+    def count(self) -> int:
+        return len(self)
+
+    def __iter__(self):
+        return iter(self[0:len(self)])
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            rows = self[index:index + 1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        start, stop, _step = index.indices(len(self))
+        picked: list[tuple[JointMeasure, list[CreditRecord]]] = []
+        offset = 0
+        for measure, n in zip(self.measures, self.counts(), strict=True):
+            lo, hi = max(start - offset, 0), min(stop - offset, n)
+            if lo < hi:
+                records = list(self._records(measure).select_related("subject", "source")
+                               .order_by("-decided_on", "-pk")[lo:hi])
+                picked.append((measure, records))
+            offset += n
+            if offset >= stop:
+                break
+        pairs = Q()
+        for measure, records in picked:
+            pairs |= Q(measure=measure, record_id__in=[r.pk for r in records])
+        acks = {}
+        if picked:
+            acks = {(a.measure_id, a.record_id): a
+                    for a in JointAck.objects.filter(pairs).select_related("acknowledged_by")}
+        return [JointRow(record=r, measure=m, ack=acks.get((m.pk, r.pk))) for m, records in picked for r in records]
+
+
+def joint_rows(user, *, pending_only: bool = False) -> JointRows:
     """For each measure this person's department must take, the records in effect it applies to, with whether the
-    department has acknowledged acting on each."""
-    today = timezone.localdate()
-    rows: list[JointRow] = []
-    for measure in measures_for(user).order_by("unit__path", "pk"):
-        records = (CreditRecord.objects.filter(effective_q(today), kind=measure.kind)
-                   .select_related("subject", "source").order_by("-decided_on", "-pk"))
-        acks = {a.record_id: a for a in JointAck.objects.filter(measure=measure).select_related("acknowledged_by")}
-        if pending_only:
-            records = records.exclude(pk__in=list(acks))
-        for record in records[:limit]:
-            rows.append(JointRow(record=record, measure=measure, ack=acks.get(record.pk)))
-    return rows
+    department has acknowledged acting on each (a lazy sequence: paginate it)."""
+    return JointRows(user, pending_only=pending_only)
+
+
+def joint_record(measure: JointMeasure, pk: int) -> CreditRecord | None:
+    """The record ``pk`` as it is on the joint-discipline list of ``measure``: in effect and of the measure's kind."""
+    return (CreditRecord.objects.filter(effective_q(timezone.localdate()), kind=measure.kind)
+            .select_related("subject", "source").filter(pk=pk).first())
 
 
 # -- other apps' reads -----------------------------------------------------------------------------------------------
@@ -246,29 +310,60 @@ def unit_records(user, unit: Unit) -> list[CreditRecord]:
                 .order_by("-decided_on", "-pk")[:50])
 
 
+def deciding_sources(user) -> list[CreditSource]:
+    """The sources this person keeps that may send penalties or 失信 records (what a 信用提示 becomes)."""
+    return [s for s in sources_kept(user).select_related("owner_unit")
+            if RecordKind.PENALTY in s.kinds or RecordKind.DISHONEST in s.kinds]
+
+
+def shops_in_scope(user) -> QuerySet[StorefrontDuty]:
+    """The storefront duties this person's department oversees: those ``access.restrict`` gives them, and those
+    in the jurisdiction (the area) of their units; a department without an area (a city bureau) oversees the city."""
+    shops = StorefrontDuty.objects.all()
+    scope = scope_for(user)
+    if scope.everything:
+        return shops
+    if Unit.objects.filter(path__in=scope.unit_paths, area=None).exists():
+        return shops
+    visible = Q(pk__in=restrict(StorefrontDuty.objects.all(), user).values("pk"))
+    for path in scope.jurisdiction_paths:
+        visible |= Q(area__path__startswith=path) | Q(supervising_unit__area__path__startswith=path)
+    return shops.filter(visible)
+
+
 @dataclass
 class Candidate:
     shop: StorefrontDuty
     duty: str
+    duty_label: str
     count: int
     subject: CreditSubject | None
 
 
+CANDIDATES_MAX = 200
+
+
 def candidates(user) -> list[Candidate]:
-    """信用提示 candidates for a department managing a source that may send penalties: shops the storefront checks
-    found failing one duty repeatedly (``storefront_repeat_offenders``), with the credit subject they match."""
-    if not sources_kept(user).exists():
+    """信用提示 candidates for a department managing a source that may send penalties: the shops in the person's
+    scope the storefront checks found failing one duty repeatedly (``storefront_repeat_offenders``), with the credit
+    subject they match; at most CANDIDATES_MAX, most failures first."""
+    if not deciding_sources(user):
         return []
     offences = storefront_repeat_offenders(since=repeat_since(), threshold=repeat_threshold())
-    shops = StorefrontDuty.objects.in_bulk([o.shop_id for o in offences])
+    shops = shops_in_scope(user).defer("geometry").in_bulk([o.shop_id for o in offences])
+    offences = [o for o in offences if o.shop_id in shops][:CANDIDATES_MAX]
     codes = [s.licence_no for s in shops.values() if s.licence_no]
     by_code = {s.credit_code: s for s in CreditSubject.objects.filter(credit_code__in=codes)}
     by_shop = {s.storefront_id: s for s in CreditSubject.objects.filter(storefront_id__in=list(shops))}
+    labels = dict(STOREFRONT_DUTIES)
     rows = []
     for o in offences:
-        shop = shops.get(o.shop_id)
-        if shop is None:
-            continue
-        rows.append(Candidate(shop=shop, duty=o.duty, count=o.count,
+        shop = shops[o.shop_id]
+        rows.append(Candidate(shop=shop, duty=o.duty, duty_label=str(labels.get(o.duty, o.duty)), count=o.count,
                               subject=by_shop.get(shop.pk) or by_code.get(shop.licence_no)))
     return rows
+
+
+def candidate_shop(user, pk: int) -> StorefrontDuty | None:
+    """The shop ``pk`` when it is one of this person's 信用提示 candidates (what they may decide on)."""
+    return next((c.shop for c in candidates(user) if c.shop.pk == pk), None)

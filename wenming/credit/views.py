@@ -22,7 +22,7 @@ from wenming.common.access import can, get_or_404
 from wenming.common.errors import WorkflowError
 from wenming.common.net import client_ip
 from wenming.common.pagination import paginate
-from wenming.common.services.limits import RateLimited, limit_check, limit_hit, limits_declare
+from wenming.common.services.limits import RateLimited, limit_hit, limits_declare
 from wenming.credit import selectors
 from wenming.credit.forms import (
     CreditImportForm,
@@ -46,7 +46,6 @@ from wenming.credit.services.records import (
     joint_acknowledge,
     record_actions_for,
 )
-from wenming.org.models import StorefrontDuty
 
 limits_declare({"credit_query_ip": (60, 3600)})  # public credit queries from one network
 
@@ -99,9 +98,14 @@ def credit_subject(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def credit_repair(request, pk: int):
     _reader(request)
-    record = get_object_or_404(CreditRecord.objects.select_related("subject", "source")
-                               .filter(source__in=selectors.sources_kept(request.user).values("pk")), pk=pk)
+    # Through the person's readable records (``record_rows``, built on access.restrict), and of a source they keep.
+    record = (selectors.record_rows(request.user).select_related("subject", "source")
+              .filter(source__in=selectors.sources_kept(request.user).values("pk"), pk=pk).first())
+    if record is None:
+        raise Http404
     posted = request.method == "POST"
+    if not posted:
+        selectors.nonpublic_seen(request.user, [record], purpose="repair")
     form = RepairForm(request.POST if posted else None,
                       initial={"version": record.version, "repaired_on": timezone.localdate().isoformat()})
     if posted and form.is_valid():
@@ -127,8 +131,10 @@ def credit_source(request, code: str):
     if kind in dict(CreditRecord._meta.get_field("kind").choices):
         records = records.filter(kind=kind)
     imports = CreditImport.objects.filter(source=source).select_related("imported_by")[:10]
+    page = paginate(request, records)
+    selectors.nonpublic_seen(request.user, list(page), purpose="source")
     return render(request, "credit/source.html", {
-        "source": source, "page": paginate(request, records), "imports": imports, "form": CreditImportForm(),
+        "source": source, "page": page, "imports": imports, "form": CreditImportForm(),
         "sources": selectors.sources_kept(request.user),
         "kind": kind,
     })
@@ -163,7 +169,7 @@ def credit_joint(request):
     _reader(request)
     pending = request.GET.get("pending") == "1"
     page = paginate(request, selectors.joint_rows(request.user, pending_only=pending))
-    selectors.nonpublic_seen(request.user, [row.record for row in page], purpose="joint")
+    selectors.nonpublic_seen(request.user, [row.record for row in page.object_list], purpose="joint")
     return render(request, "credit/joint.html", {
         "rows": page, "page": page, "pending": pending, "sources": selectors.sources_kept(request.user),
         "mine": set(selectors.measures_acted_by(request.user).values_list("pk", flat=True)),
@@ -176,8 +182,11 @@ def credit_joint(request):
 def credit_joint_ack(request, record: int, measure: int):
     _reader(request)
     measure_row = get_object_or_404(selectors.measures_acted_by(request.user), pk=measure)
-    # The department must act on every record in effect of the measure's kind, published or not (its list shows them).
-    record_row = get_object_or_404(CreditRecord.objects.filter(kind=measure_row.kind), pk=record)
+    # The department must act on every record in effect of the measure's kind, published or not: the record as it is
+    # on the department's list (in effect, of the measure's kind), else 404.
+    record_row = selectors.joint_record(measure_row, record)
+    if record_row is None:
+        raise Http404
     form = JointAckForm(request.POST)
     if form.is_valid():
         try:
@@ -195,11 +204,11 @@ def credit_joint_ack(request, record: int, measure: int):
 @require_safe
 def credit_candidates(request):
     _reader(request)
-    sources = [s for s in selectors.sources_kept(request.user) if "penalty" in s.kinds or "dishonest" in s.kinds]
+    sources = selectors.deciding_sources(request.user)
     if not sources:
         raise Http404
     return render(request, "credit/candidates.html", {
-        "rows": selectors.candidates(request.user), "sources": sources,
+        "rows": selectors.candidates(request.user), "sources": sources, "limit": selectors.CANDIDATES_MAX,
         "form": DecideForm(sources=sources, initial={"decided_on": timezone.localdate().isoformat()}),
     })
 
@@ -208,12 +217,13 @@ def credit_candidates(request):
 @require_POST
 def credit_decide(request, shop: int):
     _reader(request)
-    sources = [s for s in selectors.sources_kept(request.user).select_related("owner_unit")
-               if "penalty" in s.kinds or "dishonest" in s.kinds]
+    # Only a source this person keeps, only a shop among their candidates (the shops in their scope).
+    sources = selectors.deciding_sources(request.user)
     if not sources:
         raise Http404
-    shop_row = get_object_or_404(StorefrontDuty.objects.filter(
-        pk__in=[c.shop.pk for c in selectors.candidates(request.user)]), pk=shop)
+    shop_row = selectors.candidate_shop(request.user, shop)
+    if shop_row is None:
+        raise Http404
     form = DecideForm(request.POST, sources=sources)
     if form.is_valid():
         d = form.cleaned_data
@@ -259,7 +269,7 @@ def credit_query(request):
 @require_safe
 def credit_query_subject(request, pk: int):
     try:
-        limit_check(what="credit_query_ip", who=client_ip(request))
+        limit_hit(what="credit_query_ip", who=client_ip(request))
     except RateLimited as exc:
         return render(request, "credit/query.html", {"form": PublicQueryForm(), "limited": str(exc)}, status=429)
     subject = get_object_or_404(CreditSubject.objects.exclude(kind=SubjectKind.PERSON), pk=pk)

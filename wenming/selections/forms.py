@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wenming.common.access import restrict
+from wenming.common.input import date_in_bounds
 from wenming.common.uploads import PhotosField
 from wenming.org.models import Area, AreaLevel, Unit
 from wenming.public.services.verification import VerificationError, phone_normalize
@@ -45,13 +47,27 @@ class CallForm(forms.Form):
             if not line.strip():
                 continue
             label, bar, points = line.rpartition("|")
-            if not bar or not label.strip() or not points.strip().isdigit():
+            digits = points.strip()
+            if not bar or not label.strip() or not (digits.isascii() and digits.isdecimal()):
                 raise forms.ValidationError(_("Scoring sheet, line %(n)d: write the criterion, |, its maximum points.")
                                             % {"n": n})
-            items.append((label.strip()[:120], int(points.strip()) if len(points.strip()) < 4 else 1000))
+            items.append((label.strip()[:120], int(digits) if len(digits) < 4 else 1000))
         if not items:
             raise forms.ValidationError(_("Scoring sheet: add at least one item."))
         return items
+
+    def clean(self):
+        data = super().clean()
+        # A date the platform cannot mean (year 1 turns BC in UTC and breaks every page showing it).
+        for name in ("nominations_open", "nominations_close", "vote_opens", "vote_closes"):
+            value = data.get(name)
+            if value is None:
+                continue
+            try:
+                date_in_bounds(value.date(), label=str(self.fields[name].label))
+            except forms.ValidationError as exc:
+                self.add_error(name, exc)
+        return data
 
     def quotas(self) -> dict[int, int]:
         return {a.pk: self.cleaned_data.get(f"quota_{a.pk}") or 0 for a in self.districts
@@ -83,7 +99,7 @@ class NominationForm(forms.Form):
                                 widget=forms.Textarea(attrs={"rows": 5}))
     photos = PhotosField(label=_("Photos"), required=False, max_files=MAX_PHOTOS)
 
-    def __init__(self, *args, kind: SelectionKind, sites=None, public: bool = False, **kwargs):
+    def __init__(self, *args, kind: SelectionKind, sites=None, public: bool = False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photos"].widget.attrs.update({"accept": "image/*"})
         if kind.subject == SubjectKind.SITE and sites is not None and not public:
@@ -92,6 +108,9 @@ class NominationForm(forms.Form):
             del self.fields["site"]
         if kind.subject != SubjectKind.UNIT or public:
             del self.fields["unit"]
+        else:
+            # Only the units in the person's scope, as the service checks.
+            self.fields["unit"].queryset = restrict(self.fields["unit"].queryset, user)
         if kind.subject != SubjectKind.ENTERPRISE:
             del self.fields["credit_code"]
 

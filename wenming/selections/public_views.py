@@ -20,6 +20,7 @@ from wenming.common.errors import WorkflowError
 from wenming.common.files import file_response
 from wenming.common.input import CleanAtom1Feed
 from wenming.common.net import client_ip
+from wenming.common.pagination import paginate
 from wenming.public.services.errors import PublicError
 from wenming.public.services.verification import CODE_TTL, VerificationError, phone_code_check
 from wenming.public.views import SESSION_PHONE, VERIFIED_FOR
@@ -51,8 +52,9 @@ def _phone_verify(request, form) -> str:
 @replica_reads
 @require_safe
 def board(request):
+    page = paginate(request, selectors.results_calls_query(), per_page=selectors.RESULTS_PAGE_SIZE)
     return render(request, "selections/public/board.html", {
-        "calls": selectors.results_calls(), "open_calls": selectors.calls_taking_nominations(),
+        "calls": selectors.results_calls(page), "page": page, "open_calls": selectors.calls_taking_nominations(),
         "notice_calls": selectors.calls_in_notice(), "column": "selections"})
 
 

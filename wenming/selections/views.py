@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from wenming.common.access import get_or_404, restrict, scope_for
 from wenming.common.files import file_response
+from wenming.common.pagination import paginate
 from wenming.common.roles import SELECTION_NOMINATORS
 from wenming.org.models import Site
 from wenming.selections import selectors
@@ -157,14 +158,17 @@ def call_edit(request, pk: int):
 def call_detail(request, pk: int):
     call = get_or_404(Call.objects.select_related("kind", "organiser"), request.user, pk=pk)
     organiser = is_organiser(request.user)
-    nominations = list(selectors.nominations_visible(request.user, call))
+    # A page of the nominations (a call may take thousands), and the counts of all of them.
+    page = paginate(request, selectors.nominations_visible(request.user, call).order_by("district__code", "number"),
+                    per_page=selectors.CALL_PAGE_SIZE)
+    counts = selectors.nomination_counts(request.user, call)
     ranking = []
     if organiser and call.status in (CallStatus.REVIEWING, CallStatus.VOTING, CallStatus.NOTICE,
                                      CallStatus.PUBLISHED):
         ranking = call_ranking(call=call, votes=call_votes(call))
     return render(request, "selections/call.html", {
-        "call": call, "organiser": organiser, "districts": selectors.call_districts(call, nominations),
-        "counts": selectors.status_counts(nominations), "actions": call_actions_for(call, request.user),
+        "call": call, "organiser": organiser, "districts": selectors.call_districts(call, page, counts),
+        "counts": selectors.status_counts(counts=counts), "page": page, "actions": call_actions_for(call, request.user),
         "ranking": ranking, "panel": selectors.panel(call) if organiser else [],
         "expert_form": ExpertForm(), "may_nominate": _may_nominate(request.user, call),
         "is_expert": review.is_expert(request.user, call.pk), "events": [call_event_labels(e) for e in call.events.select_related("actor").order_by("-at")[:20]]
@@ -222,7 +226,7 @@ def nominate(request, pk: int):
     sites = _sites_for(request.user) if call.kind.subject == SubjectKind.SITE else None
     posted = request.method == "POST"
     form = NominationForm(request.POST if posted else None, request.FILES if posted else None, kind=call.kind,
-                          sites=sites)
+                          sites=sites, user=request.user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         nominee = Nominee(name=d.get("name") or "", site_id=d.get("site"),

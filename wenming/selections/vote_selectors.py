@@ -42,7 +42,11 @@ class VoteTally:
 def vote_tally(*, call: Call) -> dict[int, VoteTally]:
     """Nomination id → its counted and flagged votes, for every nomination with a vote. The ranking reads
     ``{pk: t.counted for pk, t in vote_tally(call=call).items()}``."""
-    rows = (Vote.objects.filter(call=call).values("nomination_id")
+    votes = Vote.objects.filter(call=call)
+    if call.vote_closes is not None:
+        # Only the votes cast before the vote closed: the ranking frozen at the notice counts these alone.
+        votes = votes.filter(at__lt=call.vote_closes)
+    rows = (votes.values("nomination_id")
             .annotate(counted=Count("pk", filter=Q(state=VoteState.COUNTED)),
                       flagged=Count("pk", filter=Q(state=VoteState.FLAGGED))))
     return {r["nomination_id"]: VoteTally(counted=r["counted"], flagged=r["flagged"]) for r in rows}
@@ -118,31 +122,48 @@ class FlagGroup:
 
 
 def flag_groups(*, call: Call) -> list[FlagGroup]:
-    """The open flags of a call, one entry per group (reason and subject), largest first."""
+    """The open flags of a call, one entry per group (reason and subject), largest first: two queries, the groups
+    and their votes per nominee."""
     rows = list(VoteFlag.objects.filter(call=call, state=FlagState.OPEN).values("reason", "subject")
                 .annotate(votes=Count("pk"), first=Min("vote__at"), last=Max("vote__at"), last_flag=Max("pk"))
                 .order_by("-votes", "reason", "subject")[:200])
     labels = dict(FlagReason.choices)
-    groups = []
-    for r in rows:
-        per_nominee = (VoteFlag.objects.filter(call=call, state=FlagState.OPEN, reason=r["reason"], subject=r["subject"])
-                       .values("vote__nomination__number", "vote__nomination__name").annotate(n=Count("pk"))
-                       .order_by("-n", "vote__nomination__number"))
-        groups.append(FlagGroup(
-            reason=r["reason"], reason_label=str(labels.get(r["reason"], r["reason"])), subject=r["subject"],
-            votes=r["votes"], first=r["first"], last=r["last"], last_flag=r["last_flag"],
-            nominations=[(p["vote__nomination__number"], p["vote__nomination__name"], p["n"]) for p in per_nominee],
-        ))
-    return groups
+    per_group: dict[tuple[str, str], list[tuple[int, str, int]]] = {}
+    if rows:
+        keys = Q(*[Q(reason=r["reason"], subject=r["subject"]) for r in rows], _connector=Q.OR)
+        per_nominee = (VoteFlag.objects.filter(keys, call=call, state=FlagState.OPEN)
+                       .values("reason", "subject", "vote__nomination__number", "vote__nomination__name")
+                       .annotate(n=Count("pk")).order_by("reason", "subject", "-n", "vote__nomination__number"))
+        for p in per_nominee:
+            per_group.setdefault((p["reason"], p["subject"]), []).append(
+                (p["vote__nomination__number"], p["vote__nomination__name"], p["n"]))
+    return [FlagGroup(
+        reason=r["reason"], reason_label=str(labels.get(r["reason"], r["reason"])), subject=r["subject"],
+        votes=r["votes"], first=r["first"], last=r["last"], last_flag=r["last_flag"],
+        nominations=per_group.get((r["reason"], r["subject"]), []),
+    ) for r in rows]
 
 
 def vote_events(*, call: Call, limit: int = 50) -> list[VoteEvent]:
     return list(VoteEvent.objects.filter(call=call).select_related("actor").order_by("-at", "-pk")[:limit])
 
 
+def _summary_figures() -> dict:
+    return {"counted": Count("pk", filter=Q(state=VoteState.COUNTED)),
+            "flagged": Count("pk", filter=Q(state=VoteState.FLAGGED)),
+            "void": Count("pk", filter=Q(state=VoteState.VOID)),
+            "today": Count("pk", filter=Q(day=timezone.localdate()))}
+
+
 def vote_summary(*, call: Call) -> dict[str, int]:
     """Counted, flagged and void votes of a call, and its open groups (the review page's head)."""
-    figures = Vote.objects.filter(call=call).aggregate(
-        counted=Count("pk", filter=Q(state=VoteState.COUNTED)), flagged=Count("pk", filter=Q(state=VoteState.FLAGGED)),
-        void=Count("pk", filter=Q(state=VoteState.VOID)), today=Count("pk", filter=Q(day=timezone.localdate())))
-    return figures
+    return Vote.objects.filter(call=call).aggregate(**_summary_figures())
+
+
+def vote_summaries(*, calls: list[Call]) -> dict[int, dict[str, int]]:
+    """``vote_summary`` of several calls in one grouped query (a call without votes gets zeros)."""
+    empty = {"counted": 0, "flagged": 0, "void": 0, "today": 0}
+    rows = (Vote.objects.filter(call__in=[c.pk for c in calls]).values("call")
+            .annotate(**_summary_figures()).order_by("call"))
+    found = {r.pop("call"): r for r in rows}
+    return {c.pk: found.get(c.pk, dict(empty)) for c in calls}

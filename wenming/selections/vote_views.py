@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from wenming.common.access import can
+from wenming.common.access import can, get_or_404, restrict
 from wenming.common.errors import WorkflowError
 from wenming.common.files import file_response
 from wenming.common.net import client_ip
@@ -175,9 +175,10 @@ def _reviewable(request) -> None:
 def vote_review_calls(request):
     """The calls with a public vote, with their counted, flagged and void votes."""
     _reviewable(request)
-    calls = list(Call.objects.filter(vote_opens__isnull=False).exclude(status=CallStatus.DRAFT)
+    calls = list(restrict(Call.objects.filter(vote_opens__isnull=False).exclude(status=CallStatus.DRAFT), request.user)
                  .select_related("kind").order_by("-vote_opens", "pk")[:100])
-    rows = [(c, selectors.vote_summary(call=c)) for c in calls]
+    summaries = selectors.vote_summaries(calls=calls)
+    rows = [(c, summaries[c.pk]) for c in calls]
     return render(request, "selections/vote_review_calls.html", {"rows": rows})
 
 
@@ -193,9 +194,7 @@ def _review_page(request, call: Call, *, form=None, status: int = 200):
 def vote_review(request, call_pk: int):
     """A call's flagged votes grouped by reason and group, to clear or void, and the decisions taken."""
     _reviewable(request)
-    call = Call.objects.filter(pk=call_pk, vote_opens__isnull=False).select_related("kind").first()
-    if call is None:
-        raise Http404
+    call = get_or_404(Call.objects.filter(vote_opens__isnull=False).select_related("kind"), request.user, pk=call_pk)
     return _review_page(request, call)
 
 
@@ -203,9 +202,7 @@ def vote_review(request, call_pk: int):
 @require_POST
 def vote_decide(request, call_pk: int):
     _reviewable(request)
-    call = Call.objects.filter(pk=call_pk, vote_opens__isnull=False).first()
-    if call is None:
-        raise Http404
+    call = get_or_404(Call.objects.filter(vote_opens__isnull=False), request.user, pk=call_pk)
     form = DecideForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data

@@ -110,12 +110,20 @@ class RecordStepForm(forms.Form):
     note = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 
+class SignupHoursForm(forms.Form):
+    hours = forms.CharField(label=_("Hours"), max_length=8)
+    note = forms.CharField(label=_("Reason"), max_length=300)
+
+
 class GeoForm(forms.Form):
     step = forms.ChoiceField(choices=(("in", "in"), ("out", "out")))
     lng = forms.FloatField(min_value=-180, max_value=180,
                            error_messages={"required": _("Location: allow the page to read your position.")})
     lat = forms.FloatField(min_value=-90, max_value=90,
                            error_messages={"required": _("Location: allow the page to read your position.")})
+    # navigator.geolocation's coords.accuracy (metres): a vague fix proves nothing about being on site.
+    accuracy = forms.FloatField(min_value=0, max_value=100000,
+                                error_messages={"required": _("Location: allow the page to read your position.")})
 
 
 class ActivityReportForm(forms.Form):

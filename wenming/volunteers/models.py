@@ -266,7 +266,8 @@ class HoursCorrection(models.Model):
 
 
 class DailyHours(models.Model):
-    """Hours per day, organisation and theme: what the statistics page adds up (a year of a city is some 10⁵ rows
+    """Hours per day, organisation, area (the activity's, so one organisation's activities in two districts count
+    in each) and theme: what the statistics page adds up (a year of a city is some 10⁵ rows
     where the records are 10⁶ and more). Changed only beside the record it counts, in the same transaction."""
 
     day = models.DateField()
@@ -278,7 +279,8 @@ class DailyHours(models.Model):
     confirmed_hours = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "organisation", "theme"], name="vol_daily_once")]
+        constraints = [models.UniqueConstraint(fields=["day", "organisation", "area_path", "theme"],
+                                               name="vol_daily_once_per_area")]
         indexes = [models.Index(fields=["day", "area_path"], name="vol_daily_day_area_idx")]
 
     def __str__(self) -> str:
@@ -300,6 +302,7 @@ class EventAction(models.TextChoices):
     CHECKED_OUT = "checked_out", _("Checked out, hours recorded")
     HOURS_CONFIRMED = "hours_confirmed", _("Hours confirmed")
     HOURS_CORRECTED = "hours_corrected", _("Hours corrected")
+    HOURS_RECORDED = "hours_recorded", _("Hours recorded by the organiser (no check-out)")
     CASE_REPORTED = "case_reported", _("Problem reported (随手拍)")
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("manage/activities/<int:pk>/", views.activity_manage, name="activity_manage"),
     path("manage/activities/<int:pk>/cancel/", views.activity_cancel_view, name="activity_cancel"),
     path("manage/records/<int:pk>/<slug:key>/", views.record_step, name="record_step"),
+    path("manage/signups/<int:pk>/hours/", views.signup_hours, name="signup_hours"),
     path("manage/stats/", views.stats, name="stats"),
     path("manage/export.<slug:fmt>", views.export, name="export"),
 ]

@@ -12,6 +12,8 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Case as Case_
+from django.db.models import When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +28,7 @@ from wenming.cases.services.workflow import Upload
 from wenming.common.access import CHANGE, VIEW, get_or_404, restrict, scope_for
 from wenming.common.errors import WorkflowError
 from wenming.common.net import client_ip
+from wenming.common.pagination import paginate
 from wenming.common.roles import VOLUNTEER_ORGANISERS
 from wenming.common.services.limits import limits_declare
 from wenming.common.tabular import XLSX
@@ -46,6 +49,7 @@ from wenming.volunteers.forms import (
     RecordStepForm,
     RegisterForm,
     SignInForm,
+    SignupHoursForm,
     StatsForm,
 )
 from wenming.volunteers.models import (
@@ -53,6 +57,7 @@ from wenming.volunteers.models import (
     Organisation,
     Project,
     ServiceRecord,
+    SignUp,
     SignUpStatus,
     Theme,
     Volunteer,
@@ -72,9 +77,15 @@ from wenming.volunteers.services.checkins import (
     checkin_token,
     checkin_token_read,
     checkout_record,
+    token_max_age,
 )
 from wenming.volunteers.services.documents import certificate_pdf, records_csv, records_xlsx
-from wenming.volunteers.services.hours import hours_actions_for, service_record_step
+from wenming.volunteers.services.hours import (
+    hours_actions_for,
+    service_record_step,
+    signup_actions_for,
+    signup_hours_record,
+)
 from wenming.volunteers.services.registration import volunteer_register
 from wenming.volunteers.session import (
     session_volunteer,
@@ -269,11 +280,13 @@ def checkin(request, token: str):
             try:
                 limit_hit(what="vol_checkin_phone", who=str(volunteer_id))
                 if d["step"] == "in":
-                    checkin_record(volunteer_id=volunteer_id, activity_id=activity_id, lng=d["lng"], lat=d["lat"])
+                    checkin_token_read(token=token, fresh=True)  # a code from the organiser's screen, not a photo
+                    checkin_record(volunteer_id=volunteer_id, activity_id=activity_id, lng=d["lng"], lat=d["lat"],
+                                   accuracy=d["accuracy"])
                     messages.success(request, _("Checked in. Check out here when you leave."))
                 else:
                     record = checkout_record(volunteer_id=volunteer_id, activity_id=activity_id, lng=d["lng"],
-                                             lat=d["lat"])
+                                             lat=d["lat"], accuracy=d["accuracy"])
                     messages.success(request, _("Checked out: %(hours)s hours recorded; the organiser confirms them.")
                                      % {"hours": record.hours})
             except (WorkflowError, PublicError) as exc:
@@ -426,7 +439,7 @@ def activity_new(request):
                                                                          else case.number},
                            place=case.address or case.number, lng=case.lng, lat=case.lat, source_case=case.pk)
         elif task_id.isdigit() and len(task_id) < 12:
-            task = Task.objects.filter(pk=task_id).first()
+            task = restrict(Task.objects.all(), request.user, VIEW).filter(pk=task_id).first()
             if task is None:
                 raise Http404
             source = task
@@ -458,16 +471,22 @@ def activity_manage(request, pk: int):
     item = get_or_404(Activity.objects.select_related("organisation", "project", "source_case", "source_task"),
                       request.user, pk=pk)
     url = request.build_absolute_uri(reverse("volunteers:checkin", kwargs={"token": checkin_token(activity=item)}))
-    records = {r.signup_id: r for r in ServiceRecord.objects.filter(activity=item)}
+    # A page of sign-ups at a time (a city-wide activity day has thousands), the confirmed first, then the line.
+    rank = Case_(When(status=SignUpStatus.CONFIRMED, then=0), When(status=SignUpStatus.WAITLISTED, then=1), default=2)
+    page = paginate(request, item.signups.select_related("volunteer", "checkin")
+                    .order_by(rank, "created_at", "pk"))
+    records = {r.signup_id: r for r in ServiceRecord.objects.filter(signup__in=[s.pk for s in page])}
     signups = []
-    for s in item.signups.select_related("volunteer", "checkin").order_by("status", "created_at"):
+    for s in page:
         record = records.get(s.pk)
         signups.append({"signup": s, "checkin": getattr(s, "checkin", None), "record": record,
-                        "actions": hours_actions_for(record, request.user) if record else []})
+                        "actions": hours_actions_for(record, request.user) if record else [],
+                        "signup_actions": [] if record else signup_actions_for(s, request.user)})
     return render(request, "volunteers/activity_manage.html", {
         "activity": item, "qr_svg": segno.make(url, error="m").svg_inline(scale=5), "checkin_url": url,
-        "signups": signups, "cases": item.case_links.select_related("case").order_by("link", "pk"),
+        "signups": signups, "page": page, "cases": item.case_links.select_related("case").order_by("link", "pk"),
         "cancel_form": CancelForm(initial={"version": item.version}), "now": timezone.now(),
+        "token_seconds": token_max_age(),
     })
 
 
@@ -508,6 +527,26 @@ def record_step(request, pk: int, key: str):
         else:
             messages.success(request, _("Hours confirmed.") if key == "confirm" else _("Hours corrected."))
     return redirect("volunteers:activity_manage", pk=record.activity_id)
+
+
+@login_required
+@require_POST
+def signup_hours(request, pk: int):
+    """The organiser records the hours of a volunteer who checked in and never checked out (with a reason)."""
+    _organiser_or_404(request)
+    signup = get_or_404(SignUp.objects.all(), request.user, pk=pk)
+    form = SignupHoursForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reason: say why the hours are recorded without a check-out."))
+    else:
+        try:
+            signup_hours_record(signup_id=signup.pk, actor=request.user, hours=form.cleaned_data["hours"],
+                                note=form.cleaned_data["note"])
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Hours recorded."))
+    return redirect("volunteers:activity_manage", pk=signup.activity_id)
 
 
 def _period(form) -> tuple[dt.date, dt.date]:

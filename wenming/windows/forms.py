@@ -45,6 +45,17 @@ class StaffForm(forms.Form):
     certificate_number = forms.CharField(label=_("Certificate number"), max_length=50, required=False)
     certificate_expires = forms.DateField(label=_("Certificate expires"), required=False,
                                           widget=forms.DateInput(attrs={"type": "date"}))
+    # Changing a person already recorded (certificate renewed, or no longer at the counter): their row and the
+    # version the page showed. A new person is always active.
+    is_active = forms.BooleanField(label=_("Still at this counter"), required=False, initial=True)
+    staff_id = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("staff_id") is None:
+            cleaned["is_active"] = True
+        return cleaned
 
 
 class AnswerForm(forms.Form):
@@ -79,7 +90,8 @@ class RatingForm(forms.Form):
                                    widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment (optional)"), max_length=500, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
-    phone = forms.CharField(label=_("Mobile number"), max_length=20)
+    # Blank when this browser verified a phone within the day: the server uses that one (never shown in full).
+    phone = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
     code = forms.CharField(label=_("Code from the SMS"), max_length=6, required=False)
 
 
@@ -100,6 +112,10 @@ class WindowForm(forms.Form):
         site = Site.objects.filter(code=self.cleaned_data["site"].strip(), is_active=True).first()
         if site is None:
             raise forms.ValidationError(_("No active site has this code."))
+        if site.lng is None or site.lat is None:
+            # Complaints about the window are placed at its site: without coordinates the case is not routed,
+            # and routing's rule 0 (to the window's unit) would be lost.
+            raise forms.ValidationError(_("This site has no coordinates; place it on the map first."))
         return site
 
     def clean_unit(self):

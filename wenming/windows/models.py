@@ -76,6 +76,7 @@ class WindowStaff(models.Model):
     certificate_number = models.CharField(_("certificate number"), max_length=50, blank=True)
     certificate_expires = models.DateField(_("certificate expires"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("window staff")
@@ -231,11 +232,23 @@ class WindowComplaint(models.Model):
         return f"{self.window_id} {self.case_id}"
 
 
+# The states of a complaint's case that mean it was found invalid (不予受理), void or a duplicate (merged).
+DISCOUNTED_CASE_STATES = ("rejected", "voided", "merged")
+
+
+def complaints_counted() -> Q:
+    """The complaints the competition and the complaint rate count: one rule, used by both. A complaint counts
+    only when it carried a phone verified by SMS code and its case was not rejected as invalid, voided or merged
+    as a duplicate: anonymous complaints are still handled as cases but cannot move a window's ranking."""
+    return Q(case__public_report__phone_verified=True) & ~Q(case__state__in=DISCOUNTED_CASE_STATES)
+
+
 class WindowEventKind(models.TextChoices):
     CREATED = "created", _("Window created")
     MATTER_ACCEPTED = "matter_accepted", _("Matter accepted")
     MATTER_COMPLETED = "matter_completed", _("Matter completed")
     MATTERS_IMPORTED = "matters_imported", _("Matters imported")
+    MATTER_CHANGED = "matter_changed", _("Matter changed by the window's system")
     COMMITMENT_PUBLISHED = "commitment_published", _("Commitment published")
     STAFF_SAVED = "staff_saved", _("Staff saved")
     RATED = "rated", _("Rated")
@@ -344,7 +357,7 @@ class CompetitionScore(models.Model):
 class CompetitionEvent(models.Model):
     """The append-only log of a period's ranking: computed, approved, published, withdrawn."""
 
-    period = models.ForeignKey(CompetitionPeriod, on_delete=models.CASCADE, related_name="events",
+    period = models.ForeignKey(CompetitionPeriod, on_delete=models.PROTECT, related_name="events",
                                verbose_name=_("period"))
     action = models.CharField(_("action"), max_length=16)
     from_state = models.CharField(_("from"), max_length=16)

@@ -23,6 +23,7 @@ from wenming.windows.models import (
     WindowComplaint,
     WindowRating,
     WindowStaff,
+    complaints_counted,
 )
 from wenming.windows.services.records import REMIND_DAYS
 
@@ -85,7 +86,8 @@ def window_figures(windows: list[ServiceWindow], *, start: dt.datetime, now: dt.
     for r in (Matter.objects.filter(window_id__in=ids, accepted_at__gte=start).order_by()
               .values("window_id").annotate(n=Count("pk"))):
         rows[r["window_id"]].accepted = r["n"]
-    for r in (WindowComplaint.objects.filter(window_id__in=ids, created_at__gte=start).order_by()
+    for r in (WindowComplaint.objects.filter(complaints_counted(), window_id__in=ids, created_at__gte=start)
+              .order_by()
               .values("window_id").annotate(n=Count("pk"))):
         rows[r["window_id"]].complaints = r["n"]
     for r in (WindowRating.objects.filter(window_id__in=ids, created_at__gte=start).order_by()

@@ -113,8 +113,14 @@ def window_detail(request, pk: int):
     now = timezone.now()
     figures = selectors.window_figures([window], start=selectors.since(90, now), now=now)[0]
     commitments = list(window.commitments.order_by("-version")[:5])
+    staff_rows = selectors.staff_rows(window)
+    for row in staff_rows:  # each person's change form: renew the certificate, or mark them gone
+        row.form = StaffForm(auto_id=f"id_s{row.staff.pk}_%s", initial={
+            "name": row.staff.name, "position": row.staff.position, "certificate_kind": row.staff.certificate_kind,
+            "certificate_number": row.staff.certificate_number, "certificate_expires": row.staff.certificate_expires,
+            "is_active": row.staff.is_active, "staff_id": row.staff.pk, "version": row.staff.version})
     return render(request, "windows/detail.html", {
-        "window": window, "figures": figures, "staff": selectors.staff_rows(window),
+        "window": window, "figures": figures, "staff": staff_rows,
         "commitment": commitments[0] if commitments else None, "older_commitments": commitments[1:],
         "page": paginate(request, selectors.matters_of(window, state=state, now=now)), "state": state, "now": now,
         "ratings": window.ratings.order_by("-created_at", "-pk")[:20],
@@ -227,7 +233,12 @@ def staff_view(request, pk: int):
         _errors_to_messages(request, form)
         return redirect("windows:detail", pk=window.pk)
     try:
-        staff = records.staff_save(window_id=window.pk, actor=request.user, **form.cleaned_data)
+        d = form.cleaned_data
+        staff = records.staff_save(
+            window_id=window.pk, actor=request.user, name=d["name"], position=d["position"],
+            certificate_kind=d["certificate_kind"], certificate_number=d["certificate_number"],
+            certificate_expires=d["certificate_expires"], staff_id=d["staff_id"], is_active=d["is_active"],
+            expected_version=d["version"])
     except ServiceWindow.DoesNotExist:
         raise Http404 from None
     except WorkflowError as exc:
@@ -348,8 +359,16 @@ def _verified_phone(request) -> str:
     return ""
 
 
+def _masked(phone: str) -> str:
+    """A verified phone as the page may show it: 138****5678 (the full number never goes back to the browser)."""
+    return f"{phone[:3]}****{phone[7:]}" if phone else ""
+
+
 def _phone_checked(request, phone: str, code: str) -> str:
-    """The phone, verified now by its SMS code unless this browser verified it within the day."""
+    """The phone, verified now by its SMS code unless this browser verified it within the day. Left blank, the
+    phone this browser verified (kept in the session, never sent back to the page)."""
+    if not (phone or "").strip():
+        return _verified_phone(request)
     phone = phone_normalize(phone)
     if phone != _verified_phone(request):
         phone = phone_code_check(phone=phone, code=code)
@@ -368,8 +387,8 @@ def _public_window(code: str) -> ServiceWindow:
 def window_public(request, code: str):
     """The counter's QR page: the window's commitments, a 好差评 rating (phone verified by SMS) and a complaint."""
     window = _public_window(code)
-    verified = _verified_phone(request)
-    form = RatingForm(request.POST if request.method == "POST" else None, initial={"phone": verified})
+    verified = _masked(_verified_phone(request))
+    form = RatingForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
@@ -390,7 +409,7 @@ def window_public(request, code: str):
                 messages.success(request, _("Thank you for rating this window."))
                 return redirect("windows:public", code=window.code)
     return render(request, "windows/public.html", {
-        "window": window, "form": form, "complaint_form": ComplaintForm(initial={"phone": verified}),
+        "window": window, "form": form, "complaint_form": ComplaintForm(),
         "commitment": window.commitments.order_by("-version").first(), "verified_phone": verified,
     }, status=status)
 
@@ -403,7 +422,7 @@ def window_complain_view(request, code: str):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            phone = _phone_checked(request, d["phone"], d["code"]) if d["phone"] else ""
+            phone = _phone_checked(request, d["phone"], d["code"])
             case = citizens.window_complain(code=window.code, description=d["description"], phone=phone,
                                             ip=client_ip(request))
         except VerificationError as exc:
@@ -419,5 +438,6 @@ def window_complain_view(request, code: str):
             return redirect("public:status", code=case.tracking_code)
     return render(request, "windows/public.html", {
         "window": window, "form": RatingForm(), "complaint_form": form, "complaint_open": True,
-        "commitment": window.commitments.order_by("-version").first(), "verified_phone": _verified_phone(request),
+        "commitment": window.commitments.order_by("-version").first(),
+        "verified_phone": _masked(_verified_phone(request)),
     }, status=status)

@@ -526,7 +526,8 @@ def _volunteer_world(cgj) -> dict[str, str]:
     signup_create(volunteer_id=volunteer.pk, activity_id=activity.pk)
     checkin_record(volunteer_id=volunteer.pk, activity_id=activity.pk, lng=county.lng, lat=county.lat)
     record = checkout_record(volunteer_id=volunteer.pk, activity_id=activity.pk, lng=county.lng, lat=county.lat)
-    return {"vol_activity": str(activity.pk), "vol_record": str(record.pk), "vol_token": checkin_token(activity=activity)}
+    return {"vol_activity": str(activity.pk), "vol_record": str(record.pk), "vol_signup": str(record.signup_id),
+            "vol_token": checkin_token(activity=activity)}
 def _credit_world(owner, acting) -> dict[str, str]:
     """The credit network: a source kept by ``owner`` (城管 桃城分局, so the matrix's unit is the department), an
     enterprise with a published 失信 record and an unpublished penalty, a natural person with a 失信 record, and a

@@ -784,6 +784,8 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "volunteers:record_step": (post(expect(404, (ANON, LOGIN), (SEES_VOL, 302)),
                                     kwargs={"pk": "vol_record", "key": "=confirm"},
                                     counts=("volunteers.volunteerevent", "volunteers.hourscorrection")),),
+    "volunteers:signup_hours": (post(expect(404, (ANON, LOGIN), (SEES_VOL, 302)), kwargs={"pk": "vol_signup"},
+                                     counts=("volunteers.volunteerevent", "volunteers.servicerecord")),),
     "volunteers:stats": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200))),),
     "volunteers:export": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200)), kwargs={"fmt": "=csv"},
                               download=True, absent=("=" + matrix.VOLUNTEER_PHONE,)),),

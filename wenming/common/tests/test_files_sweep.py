@@ -95,7 +95,7 @@ def test_an_old_orphan_goes_a_young_one_stays_and_every_referenced_file_stays(st
     assert all((tmp_path / n).is_file() for n in stored), "a referenced file was removed"
     # materials/: the online materials' files (evaluation.MaterialFile), swept like the others.
     assert result.folders == ["evidence/", "exposure/", "ledger/", "materials/", "progress/", "risk/evidence/",
-                              "risk/plans/", "storefront/", "targets/"]
+                              "risk/plans/", "selections/", "storefront/", "targets/"]
     assert (result.files, result.referenced, result.young, result.orphans, result.removed, result.failed) == (12, 6, 1, 5, 5, 0)
     assert result.bytes_removed == 50
     entry = AuditEvent.objects.get(action="files.sweep")
@@ -182,7 +182,8 @@ def test_the_command_prints_its_counts(stored, tmp_path):
     call_command("files-sweep", "--dry-run", stdout=out)
     text = out.getvalue()
     assert "exposure/77/1-1-3.jpg" in text and "Dry run, nothing removed" in text
-    assert ("8 files in evidence/, exposure/, ledger/, materials/, progress/, risk/evidence/, risk/plans/, storefront/, targets/: "
+    assert ("8 files in evidence/, exposure/, ledger/, materials/, progress/, risk/evidence/, risk/plans/, selections/, "
+            "storefront/, targets/: "
             "6 referenced, "
             "1 without a row but newer than 60 minutes") in text
     assert orphan.exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -84,8 +84,15 @@ def credit_record_push(*, source: CreditSource, data: dict[str, str], actor) -> 
                   .filter(source=source, source_record_id=item.record_id).first())
         created = record is None
         if created:
-            record = CreditRecord.objects.create(source=source, source_record_id=item.record_id, subject=subject,
-                                                 **values)
+            try:
+                with transaction.atomic():  # a savepoint: a concurrent push of the same record may win the insert
+                    record = CreditRecord.objects.create(source=source, source_record_id=item.record_id,
+                                                         subject=subject, **values)
+            except IntegrityError:
+                record = (CreditRecord.objects.select_for_update()
+                          .get(source=source, source_record_id=item.record_id))
+                created = False
+        if created:
             changed = ["created"]
         else:
             changed = [n for n, v in values.items() if getattr(record, n) != v]
@@ -179,11 +186,14 @@ def credit_record_decide(*, source: CreditSource, by, shop: StorefrontDuty, kind
     if not shop.licence_no:
         raise CreditError(_("The shop has no unified social credit code on its storefront duty: add it there first."))
     number = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    record, _created = credit_record_push(source=source, actor=by, data={
-        "record_id": f"TS-{shop.code}-{number}"[:64], "kind": kind, "credit_code": shop.licence_no, "name": shop.shop_name,
-        "decided_by": source.owner_unit.name, "decided_on": decided_on.isoformat(), "reason": reason,
-        "effective_until": effective_until.isoformat() if effective_until else ""})
-    CreditSubject.objects.filter(pk=record.subject_id, storefront=None).update(storefront=shop)
+    with transaction.atomic():  # the record, its event and the shop's link together, or nothing
+        record, _created = credit_record_push(source=source, actor=by, data={
+            "record_id": f"TS-{shop.code}-{number}"[:64], "kind": kind, "credit_code": shop.licence_no,
+            "name": shop.shop_name, "decided_by": source.owner_unit.name, "decided_on": decided_on.isoformat(),
+            "reason": reason, "effective_until": effective_until.isoformat() if effective_until else ""})
+        if CreditSubject.objects.filter(pk=record.subject_id, storefront=None).update(storefront=shop):
+            CreditEvent.objects.create(source=source, record=record, actor=by, action=CreditEvent.Action.CREATE,
+                                       data={"storefront": shop.pk, "subject": record.subject_id})
     return record
 
 

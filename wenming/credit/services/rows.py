@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wenming.common.credit_code import credit_code_normalise, credit_code_valid
-from wenming.common.input import DATE_MAX, DATE_MIN
+from wenming.common.input import DATE_MAX, DATE_MIN, strip_controls
 from wenming.common.services.limits import keyed_hash
 from wenming.credit.models import RecordKind, SubjectKind
 
@@ -119,6 +119,9 @@ def record_read(cells: dict[str, str], *, kinds: list[str], today: dt.date | Non
                 ) -> tuple[RecordInput | None, list[tuple[str, str]]]:
     """The record the cells describe, or None and the problems (field, message) found."""
     problems: list[tuple[str, str]] = []
+    # Control characters (NUL, bidirectional overrides such as U+202E) never reach the database, whichever way the
+    # record came (an import's cell, a pushed JSON value).
+    cells = {k: strip_controls(v) if isinstance(v, str) else v for k, v in cells.items()}
     get = cells.get
     record_id = (get("record_id") or "").strip()
     if not record_id:

@@ -93,6 +93,7 @@ def test_candidates_from_repeat_storefront_offenders(market, client, market_staf
     client.force_login(market_staff)
     text = client.get("/credit/candidates/").content.decode()
     assert f'data-shop="{shop.code}"' in text
+    assert "<td>Order (包秩序)</td>" in text  # the duty's label, not its code
     answer = client.post(f"/credit/candidates/{shop.pk}/decide/", {
         "source": market.pk, "kind": "penalty", "decided_on": "2026-12-01", "reason": "门前秩序屡查屡犯"})
     assert answer.status_code == 302, answer.content

@@ -131,13 +131,13 @@ def test_joint_discipline_lists_and_acknowledgements(market, market_staff, measu
     _push(market, market_staff, record_id="R-4", kind="行政处罚")
     rows = joint_rows(wmb_staff)
     assert [(r.record, r.ack) for r in rows] == [(record, None)]
-    assert joint_rows(transport_staff) == []
+    assert list(joint_rows(transport_staff)) == []
     with pytest.raises(NotCreditKeeper):
         joint_acknowledge(record=record, measure=measure, by=transport_staff, note="x")
     with pytest.raises(CreditError, match="Note"):
         joint_acknowledge(record=record, measure=measure, by=wmb_staff, note=" ")
     ack = joint_acknowledge(record=record, measure=measure, by=wmb_staff, note="已从诚信评选候选名单中剔除")
-    assert joint_rows(wmb_staff)[0].ack == ack and joint_rows(wmb_staff, pending_only=True) == []
+    assert joint_rows(wmb_staff)[0].ack == ack and list(joint_rows(wmb_staff, pending_only=True)) == []
     with pytest.raises(CreditError):
         joint_acknowledge(record=record, measure=measure, by=wmb_staff, note="再次确认")
     assert JointAck.objects.count() == 1

@@ -29,12 +29,14 @@ from wenming.selections.models import (
     CallEvent,
     CallQuota,
     CallStatus,
+    FlagState,
     Nomination,
     NominationEvent,
     NominationStatus,
     PanelMember,
     ScoreItem,
     SelectionKind,
+    VoteFlag,
 )
 
 from .errors import IllegalTransition, NotAllowed, SelectionError, StaleSelection
@@ -326,11 +328,17 @@ def _step_notice(call: Call, *, actor, now, note) -> dict:
     pending = call.nominations.filter(status=N.SUBMITTED).count()
     if pending:
         raise SelectionError(_("Qualification: %(n)d nominations have not been checked yet.") % {"n": pending})
+    if VoteFlag.objects.filter(call=call, state=FlagState.OPEN).exists():
+        raise SelectionError(_("Public vote: some votes are flagged and awaiting review; review the flagged votes "
+                               "first."))
+    # The vote closes now, before the count: the tally takes only the votes cast before ``vote_closes``, so a vote
+    # committing while this step runs (the vote does not lock the call) is left out of the ranking and the tally
+    # alike, never counted in one and not the other.
+    if call.status == S.VOTING and (call.vote_closes is None or call.vote_closes > now):
+        call.vote_closes = now
     ranking = call_ranking(call=call, votes=call_votes(call))
     if not any(r.proposed for r in ranking):
         raise SelectionError(_("No nominee has an expert score yet: the experts must score first."))
-    if call.status == S.VOTING and (call.vote_closes is None or call.vote_closes > now):
-        call.vote_closes = now
     rows = {r.nomination.pk: r for r in ranking}
     entries = list(call.nominations.select_for_update().filter(pk__in=list(rows)))
     extra = {n.pk: {"expert_average": rows[n.pk].expert_average, "votes": rows[n.pk].votes,

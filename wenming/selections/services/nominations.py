@@ -91,7 +91,9 @@ def _nominee_resolve(call: Call, nominee: Nominee, *, actor) -> dict:
             raise SelectionError(_("Nominee: choose a place in your area."))
         return {"site": site, "area": site.area, "name": (nominee.name or site.name).strip()}
     if subject == SubjectKind.UNIT and nominee.unit_id:
-        unit = Unit.objects.select_related("area").filter(pk=nominee.unit_id, area__isnull=False).first()
+        # Only a unit in the person's scope: a unit's staff nominate their own units, not any in the city.
+        units = restrict(Unit.objects.all(), actor) if actor is not None else Unit.objects.none()
+        unit = units.select_related("area").filter(pk=nominee.unit_id, area__isnull=False).first()
         if unit is None:
             raise SelectionError(_("Nominee: choose a unit with an area."))
         return {"unit": unit, "area": unit.area, "name": unit.name}

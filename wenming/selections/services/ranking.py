@@ -63,7 +63,8 @@ def call_ranking(*, call: Call, votes: Mapping[int, int]) -> list[RankedNominee]
     """Every ranked nominee of the call, best first, with the proposed winners marked within each district's quota.
     A nominee no expert scored is listed last and never proposed."""
     nominations = list(Nomination.objects.filter(call=call, status__in=RANKED)
-                       .select_related("district", "area").order_by("number"))
+                       .select_related("district", "area").defer("district__geometry", "area__geometry")
+                       .order_by("number"))
     averages = expert_averages(call)
     counted = {pk: max(int(v), 0) for pk, v in votes.items()}
     most = max((counted.get(n.pk, 0) for n in nominations), default=0)

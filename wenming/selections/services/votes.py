@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wenming.common.access import restrict, scope_for
+from wenming.common.access import locked_in_scope, restrict, scope_for
 from wenming.common.errors import IllegalTransition, NotAllowed, WorkflowError
 from wenming.common.input import strip_controls
 from wenming.common.roles import VOTE_REVIEWERS
@@ -237,8 +237,10 @@ def _flags_raise(vote: Vote, *, now: dt.datetime) -> None:
     over = [reason for reason, (_q, _subject, limit) in groups.items() if counts[reason] > limit]
     for reason in over:
         q, subject, _limit = groups[reason]
+        # Locked in pk order (as a review decision locks them): a group cleared meanwhile cannot count a vote
+        # this flags, nor this flag a vote the decision is counting.
         members = list(Vote.objects.filter(q, call_id=vote.call_id).exclude(flags__reason=reason)
-                       .values_list("pk", flat=True))
+                       .order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
         if not members:
             continue
         VoteFlag.objects.bulk_create([VoteFlag(vote_id=pk, call_id=vote.call_id, reason=reason, subject=subject, at=now)
@@ -271,6 +273,14 @@ def vote_group_decide(*, call_id: int, reason: str, subject: str, decision: str,
         raise WorkflowError(_("Note: at most %(n)d characters.") % {"n": NOTE_MAX})
     now = now or timezone.now()
     with transaction.atomic():
+        # The call first, locked as its lifecycle step locks it: no decision once the notice froze the ranking.
+        try:
+            call = locked_in_scope(Call.objects.all(), actor, call_id)
+        except Call.DoesNotExist:
+            raise IllegalTransition(_("This call has no public vote to review.")) from None
+        if call.status != CallStatus.VOTING:
+            raise IllegalTransition(_("The public vote of this call is over: its flagged votes can no longer be "
+                                      "decided."))
         flags = list(restrict(VoteFlag.objects.filter(call_id=call_id, reason=reason, subject=subject,
                                                       state=FlagState.OPEN), actor)
                      .select_for_update().order_by("pk").values_list("pk", "vote_id"))
@@ -279,6 +289,8 @@ def vote_group_decide(*, call_id: int, reason: str, subject: str, decision: str,
         if flags[-1][0] != expected_last:
             raise StaleVotes(_("More votes joined this group since you opened the page: look at it again."))
         flag_ids, vote_ids = [f for f, _v in flags], [v for _f, v in flags]
+        # The member votes locked in pk order (as a vote flagging them locks them) before their state changes.
+        list(Vote.objects.filter(pk__in=vote_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
         VoteFlag.objects.filter(pk__in=flag_ids).update(state=decision, decided_at=now)
         if decision == FlagState.VOIDED:
             Vote.objects.filter(pk__in=vote_ids).update(state=VoteState.VOID)

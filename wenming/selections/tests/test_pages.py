@@ -189,3 +189,68 @@ def test_organisers_add_a_kind(client, organiser, people, kinds):
     again = client.post(reverse("selections:kind_new"), {"code": "zmjt", "name": "x", "subject": "person"},
                         follow=True)
     assert b"is taken" in again.content
+
+
+# -- review findings: the call page and the results board page through their rows; the API counts in one query --
+
+def _many_nominations(call, n):
+    from wenming.org.models import Area, AreaLevel
+    from wenming.selections.models import NominatorKind
+
+    community = Area.objects.filter(level=AreaLevel.COMMUNITY).order_by("code").first()
+    district = community.parent
+    while district.level != AreaLevel.COUNTY:
+        district = district.parent
+    Nomination.objects.bulk_create([
+        Nomination(call=call, number=i + 1, name=f"楼道{i + 1:03d}", area=community, district=district,
+                   statement="整洁", nominator_kind=NominatorKind.COMMUNITY, status=N.SUBMITTED) for i in range(n)])
+
+
+def test_the_call_page_shows_a_page_of_nominations_and_counts_them_all(client, organiser, open_call, monkeypatch):
+    from wenming.selections import selectors
+
+    monkeypatch.setattr(selectors, "CALL_PAGE_SIZE", 3)
+    _many_nominations(open_call, 7)
+    _login(client, organiser)
+    page = client.get(reverse("selections:call", args=[open_call.pk]))
+    assert page.status_code == 200 and "楼道003".encode() in page.content and "楼道004".encode() not in page.content
+    assert b"Submitted 7" in page.content and b'rel="next"' in page.content
+    last = client.get(reverse("selections:call", args=[open_call.pk]) + "?page=3")
+    assert "楼道007".encode() in last.content and "楼道001".encode() not in last.content
+
+
+def test_the_results_board_pages_through_published_calls(client, kinds, districts, organiser, monkeypatch):
+    from wenming.selections import selectors
+
+    from .conftest import call_values
+
+    monkeypatch.setattr(selectors, "RESULTS_PAGE_SIZE", 2)
+    now = timezone.now()
+    for i in range(3):
+        call = call_services.call_create(actor=organiser, values=call_values(kinds["zmld"], districts))
+        Call.objects.filter(pk=call.pk).update(status=CallStatus.PUBLISHED, title=f"评选第{i}届",
+                                               published_at=now - dt.timedelta(days=i))
+    first = client.get(reverse("selection_results:board"))
+    assert "评选第0届".encode() in first.content and "评选第2届".encode() not in first.content
+    assert b'rel="next"' in first.content
+    assert "评选第2届".encode() in client.get(reverse("selection_results:board") + "?page=2").content
+
+
+def test_the_calls_api_counts_nominations_without_a_query_per_call(client, organiser, kinds, districts,
+                                                                     django_assert_max_num_queries):
+    from .conftest import call_values
+
+    calls = [call_services.call_create(actor=organiser, values=call_values(kinds["zmld"], districts))
+             for _ in range(4)]
+    _many_nominations(calls[0], 3)
+    _login(client, organiser)
+    client.get("/api/v1/selections/calls/")  # warm the session and the scope
+    with django_assert_max_num_queries(12) as captured:
+        answer = client.get("/api/v1/selections/calls/").json()
+    counts = {row["id"]: row["status_counts"] for row in answer["results"]}
+    assert counts[calls[0].pk] == {"submitted": 3} and counts[calls[1].pk] == {}
+    few = len(captured.captured_queries)
+    more = [call_services.call_create(actor=organiser, values=call_values(kinds["zmld"], districts)) for _ in range(4)]
+    assert more
+    with django_assert_max_num_queries(few):
+        client.get("/api/v1/selections/calls/")

@@ -12,6 +12,7 @@ from wenming.cases.models import Case
 from wenming.cases.services import workflow as wf
 from wenming.common.calendar import is_workday
 from wenming.conftest import photo_bytes
+from wenming.org.models import Unit
 from wenming.selections.models import (
     Call,
     CallEvent,
@@ -382,3 +383,52 @@ def test_measure_source_counts_this_years_winners(reviewed, experts, organiser, 
     kind = kind_services.selection_kind_create(actor=organiser, code="zmjt", name="最美家庭", subject="person",
                                                integrity=False)
     assert MEASURE_SOURCES["selections:zmjt"]() == 0 and kind.pk
+
+
+# -- review findings: unit nominations in scope, bounded dates and sheet digits -----------------------------------
+
+def test_unit_staff_nominate_only_units_in_their_scope(kinds, districts, organiser, people):
+    from wenming.common.access import restrict
+    from wenming.selections.forms import NominationForm
+
+    call = call_services.call_create(actor=organiser, values=call_values(kinds["cxdw"], districts))
+    call = step(call, "open", organiser)
+    staff = people["chengguan"]
+    mine = restrict(Unit.objects.filter(area__isnull=False), staff)
+    foreign = Unit.objects.filter(area__isnull=False).exclude(pk__in=mine.values("pk")).order_by("pk").first()
+    assert foreign is not None
+    with pytest.raises(SelectionError):
+        nomination_create(call_id=call.pk, actor=staff, nominee=Nominee(unit_id=foreign.pk),
+                          statement="诚实守信，服务群众。")
+    assert not Nomination.objects.filter(call=call).exists()
+    choices = NominationForm(kind=call.kind, user=staff).fields["unit"].queryset
+    assert foreign not in choices and set(choices) == set(mine)
+    own = mine.order_by("pk").first()
+    if own is not None:
+        made = nomination_create(call_id=call.pk, actor=staff, nominee=Nominee(unit_id=own.pk),
+                                 statement="诚实守信，服务群众。")
+        assert made.unit_id == own.pk
+
+
+@pytest.mark.parametrize("field", ["nominations_open", "nominations_close", "vote_opens", "vote_closes"])
+def test_call_form_refuses_dates_out_of_bounds(kinds, districts, field):
+    from wenming.selections.forms import CallForm
+
+    data = {"kind": kinds["zmld"].pk, "title": "评选", "organiser": Unit.objects.order_by("pk").first().pk,
+            "nominations_open": "2026-01-01T08:00", "nominations_close": "2026-02-01T08:00",
+            "vote_opens": "2026-02-02T08:00", "vote_closes": "2026-02-09T08:00", "notice_days": 5,
+            "expert_weight": 70, "sheet": "环境|60", f"quota_{districts[0].pk}": 1}
+    assert CallForm(data).is_valid()
+    form = CallForm({**data, field: "0001-01-01T00:00"})
+    assert not form.is_valid() and field in form.errors
+
+
+@pytest.mark.parametrize("points", ["²", "٣", "六十", "-5", ""])
+def test_call_form_sheet_takes_ascii_digits_only(kinds, districts, points):
+    from wenming.selections.forms import CallForm
+
+    form = CallForm({"kind": kinds["zmld"].pk, "title": "评选", "organiser": Unit.objects.order_by("pk").first().pk,
+                     "nominations_open": "2026-01-01T08:00", "nominations_close": "2026-02-01T08:00",
+                     "notice_days": 5, "expert_weight": 70, "sheet": f"环境|{points}",
+                     f"quota_{districts[0].pk}": 1})
+    assert not form.is_valid() and "sheet" in form.errors

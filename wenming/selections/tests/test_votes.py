@@ -228,3 +228,55 @@ def test_repeats_and_refused_requests_count_against_the_limits(nominees, setting
     with pytest.raises(RateLimited):
         cast(nominees[1], phone=phone(5))
     assert Vote.objects.count() == 1
+
+
+# -- review findings: the notice waits for the review, decisions only during the vote, the frozen count ---------
+
+def test_the_notice_is_refused_while_flagged_votes_await_review(nominees, settings, people):
+    from wenming.selections.services.calls import call_step
+    from wenming.selections.services.errors import SelectionError
+
+    group = _burst(nominees, settings)
+    call = nominees[0].call
+    call.refresh_from_db()
+    with pytest.raises(SelectionError, match="review the flagged votes first"):
+        call_step(call_id=call.pk, actor=people["zhiban"], action_key="notice", expected_version=call.version)
+    call.refresh_from_db()
+    assert call.status == CallStatus.VOTING
+    svc.vote_group_decide(call_id=call.pk, reason=group.reason, subject=group.subject, decision=FlagState.CLEARED,
+                          note="已核实", actor=people["zhiban"], expected_last=group.last_flag)
+    with pytest.raises(WorkflowError) as refused:  # now past the flags (the experts have not scored here)
+        call_step(call_id=call.pk, actor=people["zhiban"], action_key="notice", expected_version=call.version)
+    assert "flagged" not in str(refused.value)
+
+
+def test_no_group_decision_once_the_vote_is_over(nominees, settings, people):
+    group = _burst(nominees, settings)
+    type(nominees[0].call).objects.filter(pk=nominees[0].call_id).update(status=CallStatus.NOTICE)
+    with pytest.raises(IllegalTransition):
+        svc.vote_group_decide(call_id=nominees[0].call_id, reason=group.reason, subject=group.subject,
+                              decision=FlagState.CLEARED, note="已核实", actor=people["zhiban"],
+                              expected_last=group.last_flag)
+    assert VoteFlag.objects.filter(state=FlagState.OPEN).count() == 4 and not VoteEvent.objects.exists()
+    assert set(Vote.objects.values_list("state", flat=True)) == {VoteState.FLAGGED}
+
+
+def test_the_tally_counts_only_votes_cast_before_the_vote_closed(nominees):
+    now = timezone.now()
+    cast(nominees[0], phone=phone(1), now=now - dt.timedelta(minutes=5))
+    cast(nominees[0], phone=phone(2), device="e" * 22, network="203.0.113.9", now=now)
+    call = nominees[0].call
+    call.vote_closes = now  # the notice froze the count at this moment
+    assert vote_counts(call=call) == {nominees[0].pk: 1}
+
+
+def test_flag_groups_list_each_groups_nominees(nominees, settings):
+    settings.WENMING_VOTE_BURST_NETWORK_COUNT = 1
+    settings.WENMING_VOTE_BURST_DEVICE_COUNT = 100
+    cast(nominees[0], phone=phone(1), device="a" * 22)
+    cast(nominees[1], phone=phone(2), device="b" * 22)
+    cast(nominees[1], phone=phone(3), device="c" * 22, network="203.0.113.9")
+    cast(nominees[1], phone=phone(4), device="f" * 22, network="203.0.113.9")
+    groups = flag_groups(call=nominees[0].call)
+    assert sorted(g.nominations for g in groups) == sorted([
+        [(1, nominees[0].name, 1), (2, nominees[1].name, 1)], [(2, nominees[1].name, 2)]])

@@ -131,7 +131,7 @@ def test_a_volunteer_signs_up_checks_in_by_qr_and_sees_the_hours(browser_thread,
     place = (county.lng, county.lat)
     activity = Activity.objects.create(project=project, organisation=org, theme=project.theme, title="人民路口文明劝导",
                                        place="人民路与育才街路口", lng=place[0], lat=place[1], radius_m=200, area=county,
-                                       area_path=county.path, starts_at=now - dt.timedelta(minutes=20),
+                                       area_path=county.path, starts_at=now - dt.timedelta(hours=2),
                                        ends_at=now + dt.timedelta(hours=3), slots=10)
     volunteer_register(phone=MOBILE, name="孙志愿", birth_date=dt.date(1992, 6, 1), organisation_id=org.pk)
     far = (place[0] + 0.01, place[1])  # some 880 m east

@@ -107,12 +107,14 @@ def project_create(*, actor, organisation_id: int, name: str, theme: str, now: d
     return project
 
 
-def case_cluster(*, case: Case) -> list[Case]:
-    """Open cases like this one: same category, in the same street (the first four levels of the grid's path)."""
-    street = "/".join(case.area_path.split("/")[:5]) + "/" if case.area_path else ""
-    cluster = Case.objects.filter(category_id=case.category_id, state__in=OPEN_STATES)
-    if street:
-        cluster = cluster.filter(area_path__startswith=street)
+def case_cluster(*, case: Case, actor=None) -> list[Case]:
+    """Open cases like this one: same category, in the same street (the first four levels of the grid's path), and
+    in the actor's scope. A case placed in no area has no street: it alone (never the whole city's)."""
+    if not case.area_path:
+        return [case]
+    street = "/".join(case.area_path.split("/")[:5]) + "/"
+    cluster = Case.objects.all() if actor is None else restrict(Case.objects.all(), actor, VIEW)
+    cluster = cluster.filter(category_id=case.category_id, state__in=OPEN_STATES, area_path__startswith=street)
     return [case, *cluster.exclude(pk=case.pk).order_by("reported_at")[: CLUSTER_LIMIT - 1]]
 
 
@@ -149,11 +151,11 @@ def activity_create(*, actor, values: ActivityValues, now: dt.datetime | None = 
         case = restrict(Case.objects.all(), actor, VIEW).filter(pk=values.source_case_id).first()
         if case is None:
             raise VolunteerError(_("Case: no such case in your scope."))
-        cases = case_cluster(case=case)
+        cases = case_cluster(case=case, actor=actor)
         street_code = case.area_path.split("/")[4] if case.area_path.count("/") > 5 else ""
         area = Area.objects.defer("geometry").filter(code=street_code).first() or area
     if values.source_task_id:
-        task = Task.objects.filter(pk=values.source_task_id).first()
+        task = restrict(Task.objects.all(), actor, VIEW).filter(pk=values.source_task_id).first()
         if task is None:
             raise VolunteerError(_("Task: no such campaign task."))
     with transaction.atomic():
@@ -195,7 +197,7 @@ def signup_create(*, volunteer_id: int, activity_id: int, now: dt.datetime | Non
     now = now or timezone.now()
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=activity_id)
-        volunteer = Volunteer.objects.get(pk=volunteer_id)
+        volunteer = Volunteer.objects.select_for_update().get(pk=volunteer_id)  # one sign-up of a person at a time
         if activity.status != ActivityStatus.OPEN:
             raise VolunteerError(_("This activity is cancelled."))
         if activity.ends_at <= now:
@@ -210,6 +212,13 @@ def signup_create(*, volunteer_id: int, activity_id: int, now: dt.datetime | Non
         signup = SignUp.objects.filter(activity=activity, volunteer=volunteer).first()
         if signup is not None and signup.status != SignUpStatus.CANCELLED:
             return signup  # already in: the same sign-up, nothing new
+        clash = (SignUp.objects.select_related("activity")
+                 .filter(volunteer=volunteer, status=SignUpStatus.CONFIRMED, activity__status=ActivityStatus.OPEN,
+                         activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
+                 .exclude(activity=activity).first())
+        if clash is not None:
+            raise VolunteerError(_("You are signed up for “%(title)s” at the same time: cancel that sign-up first.")
+                                 % {"title": clash.activity.title})
         try:
             with transaction.atomic():
                 if signup is None:

@@ -19,14 +19,15 @@ def event_append(*, action: EventAction, at: dt.datetime, actor=None, note: str 
 
 def daily_hours_add(*, record: ServiceRecord, records: int = 0, hours: Decimal = Decimal(0),
                     confirmed: Decimal = Decimal(0)) -> None:
-    """Add to the summary row of the record's day, organisation and theme (created on first use). Called inside the
+    """Add to the summary row of the record's day, organisation, area and theme (created on first use). Called inside the
     transaction that changes the record, so the statistics page always adds up to the records."""
-    key = {"day": record.service_date, "organisation_id": record.organisation_id, "theme": record.theme}
+    key = {"day": record.service_date, "organisation_id": record.organisation_id, "area_path": record.area_path,
+           "theme": record.theme}
     changed = DailyHours.objects.filter(**key).update(records=F("records") + records, hours=F("hours") + hours,
                                                       confirmed_hours=F("confirmed_hours") + confirmed)
     if not changed:
         # get_or_create in a savepoint: two first records of the same day meet on the unique constraint, not twice.
-        row, _created = DailyHours.objects.get_or_create(**key, defaults={"area_path": record.area_path})
+        row, _created = DailyHours.objects.get_or_create(**key)
         DailyHours.objects.filter(pk=row.pk).update(records=F("records") + records, hours=F("hours") + hours,
                                                     confirmed_hours=F("confirmed_hours") + confirmed)
 

@@ -52,7 +52,10 @@ def volunteer_register(*, phone: str, name: str, birth_date: dt.date, organisati
     masked = hashed = ""
     if organisation.requires_real_name or id_number:
         number = id_number_check(id_number)
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        try:
+            born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:  # a right check character on an impossible date (month 13, 29 February 2023)
+            raise VolunteerError(_("ID number: the birth date in it is not a real date.")) from None
         if born != birth_date:
             raise VolunteerError(_("ID number: the birth date in it differs from the birth date entered."))
         masked, hashed = id_number_mask(number), keyed_hash(f"volunteer-id:{number}", size=64)

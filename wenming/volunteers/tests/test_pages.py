@@ -51,12 +51,12 @@ def test_register_sign_up_check_in_and_out_see_hours(client, organisation, activ
     url = reverse("volunteers:checkin", args=[checkin_token(activity=activity)])
     page = client.get(url)
     assert page.status_code == 200 and b'id="checkin-button"' in page.content
-    refused = client.post(url, {"step": "in", "lng": place[0] + 0.05, "lat": place[1]})
+    refused = client.post(url, {"step": "in", "lng": place[0] + 0.05, "lat": place[1], "accuracy": 10})
     assert refused.status_code == 400 and b"check in within 200 m" in refused.content
-    assert client.post(url, {"step": "in", "lng": place[0], "lat": place[1]}).status_code == 302
-    assert client.post(url, {"step": "in", "lng": place[0], "lat": place[1]}).status_code == 302  # once
+    assert client.post(url, {"step": "in", "lng": place[0], "lat": place[1], "accuracy": 10}).status_code == 302
+    assert client.post(url, {"step": "in", "lng": place[0], "lat": place[1], "accuracy": 10}).status_code == 302  # once
     assert CheckIn.objects.filter(signup__volunteer=volunteer).count() == 1
-    assert client.post(url, {"step": "out", "lng": place[0], "lat": place[1]}).status_code == 302
+    assert client.post(url, {"step": "out", "lng": place[0], "lat": place[1], "accuracy": 10}).status_code == 302
     page = client.get(url)
     assert b'id="hours"' in page.content
     me = client.get(reverse("volunteers:me"))

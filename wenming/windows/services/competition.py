@@ -38,6 +38,7 @@ from wenming.windows.models import (
     ServiceWindow,
     WindowComplaint,
     WindowRating,
+    complaints_counted,
 )
 
 HUNDRED = Decimal(100)
@@ -150,7 +151,8 @@ def competition_figures(period: CompetitionPeriod, windows: list[int] | None = N
                 .values("window_id").annotate(n=Count("pk")))
     for row in accepted:
         figures[row["window_id"]].accepted = row["n"]
-    complaints = (WindowComplaint.objects.filter(window_id__in=site_of, created_at__gte=start, created_at__lt=end)
+    complaints = (WindowComplaint.objects.filter(complaints_counted(), window_id__in=site_of, created_at__gte=start,
+                                                 created_at__lt=end)
                   .order_by().values("window_id").annotate(n=Count("pk")))
     for row in complaints:
         figures[row["window_id"]].complaints = row["n"]

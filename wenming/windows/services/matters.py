@@ -16,9 +16,17 @@ from django.utils.translation import gettext as _
 from wenming.common.access import locked_in_scope, restrict
 from wenming.common.calendar import deadline_add
 from wenming.common.input import strip_controls
-from wenming.common.tabular_import import ImportReport, read_rows, row_where
+from wenming.common.tabular_import import ImportReport, read_rows
 from wenming.windows.errors import WindowError
-from wenming.windows.models import BusinessItem, Matter, MatterSource, ServiceWindow, WindowEventKind
+from wenming.windows.models import (
+    BusinessItem,
+    CompetitionPeriod,
+    Matter,
+    MatterSource,
+    RankingState,
+    ServiceWindow,
+    WindowEventKind,
+)
 from wenming.windows.services.records import event_append, keeper_require
 
 # Accepted or completed further than this from now is a typing slip (or a clock gone wrong), not a matter.
@@ -39,7 +47,10 @@ def matter_due(*, item: BusinessItem, accepted_at: dt.datetime) -> dt.datetime:
 def _instant(value, *, field_name: str, now: dt.datetime) -> dt.datetime:
     if isinstance(value, str):
         text = strip_controls(value).strip()
-        parsed = parse_datetime(text.replace("/", "-")) if text else None
+        try:
+            parsed = parse_datetime(text.replace("/", "-")) if text else None
+        except ValueError:  # well formed but impossible, like month 13 or 25 o'clock
+            parsed = None
         if parsed is None:
             raise WindowError(_("%(field)s: give a date and time like 2026-10-09 10:30.") % {"field": field_name})
         value = parsed
@@ -71,14 +82,37 @@ class MatterRow:
 
 @dataclass
 class MatterBatch:
+    """The outcome of one batch. ``problems`` are (row, message) pairs, the row ``None`` for a whole-file problem;
+    ``errors`` formats them in the language active when it is read (the page's, the API caller's)."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[str] = field(default_factory=list)
+    problems: list[tuple[int | None, str]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return [message if row is None else _("row %(number)d: %(error)s") % {"number": row, "error": message}
+                for row, message in self.problems]
+
+
+def _iso(instant: dt.datetime) -> str:
+    return timezone.localtime(instant).isoformat()
+
+
+def _ranked_spans() -> list[tuple[dt.date, dt.date]]:
+    """The periods whose ranking has been computed (and not withdrawn): their matters' times are evidence."""
+    return list(CompetitionPeriod.objects.filter(computed_at__isnull=False).exclude(state=RankingState.WITHDRAWN)
+                .values_list("start", "end"))
+
+
+def _in_spans(instant: dt.datetime, spans: list[tuple[dt.date, dt.date]]) -> bool:
+    day = timezone.localtime(instant).date()
+    return any(start <= day <= end for start, end in spans)
 
 
 def _upsert(window: ServiceWindow, row: MatterRow, *, items: dict[str, BusinessItem], source: str, now,
-            existing: dict[str, Matter]) -> str:
+            existing: dict[str, Matter], ranked: list[tuple[dt.date, dt.date]] = ()) -> str:
     """Create or bring one matter up to date; 'created', 'updated' or 'unchanged'. Raises ``WindowError``."""
     external_id = _external_id(row.external_id)
     item = items.get(strip_controls(row.item or "").strip())
@@ -98,11 +132,26 @@ def _upsert(window: ServiceWindow, row: MatterRow, *, items: dict[str, BusinessI
         return "created"
     if (matter.item_id, matter.accepted_at, matter.completed_at) == (item.pk, accepted, completed):
         return "unchanged"
+    if matter.completed_at is not None:
+        # A completed matter's record is final: its times decide 限时办结 and the competition's rankings.
+        raise WindowError(_("Number %(number)s: already completed; its record can no longer be changed.")
+                          % {"number": external_id})
+    if (matter.item_id != item.pk or matter.accepted_at != accepted) and any(
+            _in_spans(instant, ranked) for instant in (matter.accepted_at, matter.due_at, accepted)):
+        raise WindowError(_("Number %(number)s: it counts in a competition period already ranked; its acceptance "
+                            "can no longer be changed.") % {"number": external_id})
+    old = {"item": matter.item.code, "accepted_at": _iso(matter.accepted_at), "completed_at": None,
+           "due_at": _iso(matter.due_at)}
     if matter.item_id != item.pk or matter.accepted_at != accepted:
         matter.due_at = matter_due(item=item, accepted_at=accepted)
     matter.item, matter.accepted_at, matter.completed_at = item, accepted, completed
     matter.version += 1
     matter.save()
+    new = {"item": item.code, "accepted_at": _iso(accepted), "completed_at": _iso(completed) if completed else None,
+           "due_at": _iso(matter.due_at)}
+    event_append(window, kind=WindowEventKind.MATTER_CHANGED, at=now, source=source, matter=matter.pk,
+                 number=external_id, old={k: v for k, v in old.items() if v != new[k]},
+                 new={k: v for k, v in new.items() if v != old[k]})
     return "updated"
 
 
@@ -122,20 +171,22 @@ def matters_sync(*, window_id: int, actor, rows: list[MatterRow], source: str = 
         numbers = {strip_controls(r.external_id or "").strip() for r in rows}
         existing = {m.external_id: m for m in window.matters.filter(external_id__in=numbers)}
         seen: set[str] = set()
+        ranked = _ranked_spans()
         for position, row in enumerate(rows, 1):
             try:
                 number = _external_id(row.external_id)
                 if number in seen:
                     raise WindowError(_("Number: %(number)s appears twice.") % {"number": number})
                 seen.add(number)
-                outcome = _upsert(window, row, items=items, source=source, now=now, existing=existing)
+                outcome = _upsert(window, row, items=items, source=source, now=now, existing=existing,
+                                  ranked=ranked)
             except WindowError as exc:
-                batch.errors.append(_("row %(number)d: %(error)s") % {"number": position, "error": exc})
+                batch.problems.append((position, str(exc)))
                 continue
             setattr(batch, outcome, getattr(batch, outcome) + 1)
-        if batch.errors:
+        if batch.problems:
             transaction.set_rollback(True)
-            return MatterBatch(errors=batch.errors)
+            return MatterBatch(problems=batch.problems)
         event_append(window, kind=WindowEventKind.MATTERS_IMPORTED, actor=actor, at=now, source=source,
                      created=batch.created, updated=batch.updated, unchanged=batch.unchanged)
     return batch
@@ -147,25 +198,18 @@ def matters_import(*, window_id: int, actor, path: Path, file_name: str = "") ->
     report = ImportReport()
     rows = read_rows(path, report, IMPORT_COLUMNS, ["external_id", "item", "accepted_at"], IMPORT_ALIASES)
     if report.errors:
-        return MatterBatch(errors=report.error_lines()), report
+        return MatterBatch(problems=[(None, line) for line in report.error_lines()]), report
     if len(rows) > MAX_BATCH:
-        return MatterBatch(errors=[_("At most %(max)d matters at a time.") % {"max": MAX_BATCH}]), report
+        return MatterBatch(problems=[(None, _("At most %(max)d matters at a time.") % {"max": MAX_BATCH})]), report
     batch = matters_sync(window_id=window_id, actor=actor, source=MatterSource.IMPORT, rows=[
         MatterRow(external_id=r["external_id"], item=r["item"], accepted_at=r["accepted_at"],
                   completed_at=r["completed_at"] or None) for _n, r in rows])
-    if batch.errors:
+    if batch.problems:
         # The batch numbers rows from 1; the file's rows start at 2 under the header.
         numbers = [n for n, _r in rows]
-        batch.errors = [_renumber(e, numbers) for e in batch.errors]
+        batch.problems = [(numbers[row - 1] if row is not None and 1 <= row <= len(numbers) else row, message)
+                          for row, message in batch.problems]
     return batch, report
-
-
-def _renumber(error: str, numbers: list[int]) -> str:
-    head, _sep, rest = error.partition(": ")
-    digits = "".join(ch for ch in head if ch.isdigit())
-    if digits and 1 <= int(digits) <= len(numbers):
-        return f"{row_where(numbers[int(digits) - 1])}: {rest}"
-    return error
 
 
 def matter_accept(*, window_id: int, actor, item_id: int, external_id: str = "",

@@ -85,7 +85,8 @@ def commitment_publish(*, window_id: int, actor, publicity: str, promise: str,
 
 def staff_save(*, window_id: int, actor, name: str, position: str = "", certificate_kind: str = "",
                certificate_number: str = "", certificate_expires: dt.date | None = None,
-               staff_id: int | None = None, is_active: bool = True) -> WindowStaff:
+               staff_id: int | None = None, is_active: bool = True,
+               expected_version: int | None = None) -> WindowStaff:
     """Add a person to the counter or change one (their certificate renewed, or no longer there)."""
     keeper_require(actor)
     name = _text(name, field=_("Name"), limit=50)
@@ -98,17 +99,25 @@ def staff_save(*, window_id: int, actor, name: str, position: str = "", certific
         raise WindowError(_("Certificate expires: give a date between 2000 and 2100."))
     with transaction.atomic():
         window = locked_in_scope(ServiceWindow.objects.all(), actor, window_id)
+        old: dict = {}
         if staff_id is None:
             staff = WindowStaff.objects.create(window=window, **fields)
         else:
-            staff = window.staff.filter(pk=staff_id).first()
+            staff = window.staff.select_for_update().filter(pk=staff_id).first()
             if staff is None:
                 raise WindowError(_("No such person at this window."))
+            if expected_version is not None and expected_version != staff.version:
+                raise WindowError(_("This person's record changed since you opened it; reload the page."))
             for key, value in fields.items():
+                if getattr(staff, key) != value:
+                    previous = getattr(staff, key)
+                    old[key] = previous.isoformat() if isinstance(previous, dt.date) else previous
                 setattr(staff, key, value)
+            staff.version += 1
             staff.save()
         event_append(window, kind=WindowEventKind.STAFF_SAVED, actor=actor, staff=staff.pk, name=staff.name,
-                     expires=certificate_expires.isoformat() if certificate_expires else None)
+                     expires=certificate_expires.isoformat() if certificate_expires else None,
+                     active=staff.is_active, old=old)
     return staff
 
 

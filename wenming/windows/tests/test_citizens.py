@@ -93,6 +93,11 @@ def test_the_qr_page_rates_with_a_verified_phone_and_complains(client, power_win
     assert wrong.status_code == 400 and not WindowRating.objects.exists()
     rated = client.post(url, {"level": 2, "comment": "等了很久", "phone": PHONE, "code": code})
     assert rated.status_code == 302
+    shown = client.get(url).content.decode()
+    assert PHONE not in shown and f"{PHONE[:3]}****{PHONE[7:]}" in shown  # only the masked number goes out
+    again = client.post(url, {"level": 5})  # verified in this browser: blank uses the session's phone
+    assert again.status_code == 400 and b"already rated this window today" in again.content
+    assert PHONE.encode() not in again.content
     again = client.post(url, {"level": 5, "phone": PHONE})  # verified in this browser: no new code needed
     assert again.status_code == 400 and b"already rated this window today" in again.content
     complained = client.post(reverse("windows:complain", args=[power_window.code]),
@@ -124,3 +129,24 @@ def test_routing_rule_zero_names_the_subject_unit_only_when_active(hall):
     reset_routing_config()
     fallen = case_route(lng=hall.lng, lat=hall.lat, category=COMPLAINT_CATEGORY, subject_unit_id=power.pk)
     assert (fallen.unit_id, fallen.rule) == (by_place.unit_id, by_place.rule)
+
+
+def test_a_window_is_set_up_only_at_a_site_with_coordinates(client, hall, people):
+    """Complaints are placed at the window's site: a site without coordinates would lose routing's rule 0 (to the
+    window's unit), so the form refuses it."""
+    from wenming.org.models import Unit
+    from wenming.windows.models import ServiceWindow
+
+    client.force_login(people["admin"])
+    unit = Unit.objects.get(code="POWER")
+    blank = type(hall).objects.filter(lng__isnull=True, is_active=True).first()
+    if blank is None:
+        blank = type(hall).objects.filter(is_active=True).exclude(pk=hall.pk).first()
+        blank.lng = blank.lat = None
+        blank.save(update_fields=["lng", "lat"])
+    refused = client.post(reverse("windows:new"), {"site": blank.code, "unit": unit.code, "name": "无坐标窗口"},
+                          follow=True)
+    assert b"has no coordinates" in refused.content and not ServiceWindow.objects.filter(name="无坐标窗口").exists()
+    assert hall.lng is not None
+    made = client.post(reverse("windows:new"), {"site": hall.code, "unit": unit.code, "name": "有坐标窗口"})
+    assert made.status_code == 302 and ServiceWindow.objects.filter(name="有坐标窗口").exists()

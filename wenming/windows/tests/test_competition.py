@@ -10,6 +10,7 @@ from django.urls import reverse
 from wenming.cases.models import Case
 from wenming.common.models import Notification
 from wenming.org.models import Unit
+from wenming.public.models import PublicReport
 from wenming.windows.errors import IllegalTransition, NotAllowed, WindowError
 from wenming.windows.models import (
     CompetitionEvent,
@@ -76,7 +77,15 @@ def three_windows(hall, power_window, items, people):
                                     created_at=when)
     case = Case.objects.create(tracking_code="WTEST0001", channel="citizen", description="投诉",
                                reported_at=at(2026, 11, 11, 9))
+    PublicReport.objects.create(case=case, phone_verified=True, network="n1")
     WindowComplaint.objects.create(window=water, case=case, created_at=at(2026, 11, 11, 9))
+    # A rival's complaints against A that do not count: anonymous (no verified phone), or verified but rejected
+    # as invalid, or merged as a duplicate. A's complaint score stays 100.00.
+    for n, (verified, state) in enumerate(((False, "reported"), (True, "rejected"), (True, "merged"))):
+        rival = Case.objects.create(tracking_code=f"WRIVAL{n}", channel="citizen", description="投诉",
+                                    reported_at=at(2026, 11, 6, 9), state=state)
+        PublicReport.objects.create(case=rival, phone_verified=verified, network="n2")
+        WindowComplaint.objects.create(window=power_window, case=rival, created_at=at(2026, 11, 6, 9))
     return power_window, water, bank
 
 
@@ -92,6 +101,7 @@ def test_scores_match_the_worked_example(november, three_windows, people):
     assert scores[b.pk].total == Decimal("47.06")
     assert (scores[a.pk].rank, scores[b.pk].rank, scores[c.pk].rank) == (1, 2, None)
     assert scores[a.pk].matters_due == 4 and scores[a.pk].ratings == 2 and scores[b.pk].complaints == 1
+    assert scores[a.pk].complaints == 0  # anonymous, rejected and duplicate complaints do not count
     assert any("weight left out" in e["text"] for e in scores[a.pk].explanation)
 
 
@@ -165,3 +175,35 @@ def test_certificates_are_reminded_thirty_days_before_expiry(power_window, peopl
     with pytest.raises(WindowError, match="Certificate expires"):
         staff_save(window_id=power_window.pk, actor=people["gongdian"], name="王五",
                    certificate_expires=dt.date(9999, 1, 1))
+
+
+def test_staff_are_renewed_and_removed_with_the_page_version(client, power_window, people):
+    keeper = people["gongdian"]
+    staff = staff_save(window_id=power_window.pk, actor=keeper, name="赵六", certificate_kind="上岗证",
+                       certificate_number="SG-9", certificate_expires=dt.date(2026, 12, 10))
+    client.force_login(keeper)
+    url = reverse("windows:staff", args=[power_window.pk])
+    detail = client.get(reverse("windows:detail", args=[power_window.pk]))
+    assert f'data-staff="{staff.pk}"'.encode() in detail.content
+    renewed = {"name": "赵六", "certificate_kind": "上岗证", "certificate_number": "SG-10",
+               "certificate_expires": "2029-12-10", "is_active": "on", "staff_id": staff.pk, "version": 1}
+    assert client.post(url, renewed).status_code == 302
+    staff.refresh_from_db()
+    assert (staff.certificate_number, staff.certificate_expires, staff.version) == ("SG-10", dt.date(2029, 12, 10), 2)
+    event = WindowEvent.objects.filter(window=power_window, kind=WindowEventKind.STAFF_SAVED).order_by("-pk").first()
+    assert event.data["old"] == {"certificate_number": "SG-9", "certificate_expires": "2026-12-10"}
+    # A stale page (version 1 again) is refused.
+    stale = client.post(url, dict(renewed, certificate_number="SG-OLD"), follow=True)
+    assert b"changed since you opened it" in stale.content
+    staff.refresh_from_db()
+    assert staff.certificate_number == "SG-10"
+    # Removed (no longer at the counter): no reminders for them any more.
+    removed = dict(renewed, certificate_expires="2026-12-10", version=2)
+    del removed["is_active"]
+    assert client.post(url, removed).status_code == 302
+    staff.refresh_from_db()
+    assert not staff.is_active and staff.version == 3
+    assert certificates_remind(today=dt.date(2026, 12, 6)) == 0
+    # A new person is always active.
+    client.post(url, {"name": "钱七"})
+    assert power_window.staff.get(name="钱七").is_active

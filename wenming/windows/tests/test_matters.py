@@ -6,13 +6,22 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from wenming.api.services.keys import api_key_issue
 from wenming.common.calendar import is_workday
 from wenming.windows.errors import WindowError
 from wenming.windows.models import Matter, MatterSource, WindowEvent, WindowEventKind
 from wenming.windows.selectors import window_figures
-from wenming.windows.services.matters import matter_accept, matter_complete, matter_due, matters_import
+from wenming.windows.services.competition import period_create, ranking_step
+from wenming.windows.services.matters import (
+    MatterRow,
+    matter_accept,
+    matter_complete,
+    matter_due,
+    matters_import,
+    matters_sync,
+)
 
 from .conftest import at
 
@@ -134,3 +143,66 @@ def test_the_window_system_pushes_matters_idempotently(client, power_window, ite
     _other, other_secret = api_key_issue(name="城管系统", person=people["chengguan"])
     assert client.post(url, body, content_type="application/json",
                        HTTP_AUTHORIZATION=f"Token {other_secret}").status_code == 404
+
+
+def test_import_errors_keep_their_row_and_text_in_chinese(client, power_window, items, people, tmp_path):
+    """The batch keeps (row, message) pairs and formats them when read, so the translated "第 N 行：…" keeps both
+    the file's row number and the message; an impossible date (month 13) is a row error, not a 500."""
+    bad = _csv(tmp_path / "zh.csv", [["Z1", "T-FAST", "2026-13-01 10:00", ""],
+                                     ["Z2", "NOPE", "2026-11-02 09:00", ""]])
+    with translation.override("zh-hans"):
+        refused, _report = matters_import(window_id=power_window.pk, actor=people["gongdian"], path=bad)
+        errors = refused.errors
+    assert len(errors) == 2
+    assert errors[0].startswith("第 2 行") and "2026-10-09 10:30" in errors[0] and "受理" in errors[0]
+    assert errors[1].startswith("第 3 行") and "NOPE" in errors[1]
+    client.force_login(people["gongdian"])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    with bad.open("rb") as handle:
+        page = client.post(reverse("windows:import", args=[power_window.pk]), {"file": handle})
+    text = page.content.decode()
+    assert page.status_code == 400 and "第 2 行" in text and "第 3 行" in text and "NOPE" in text
+    assert not Matter.objects.filter(external_id__in=["Z1", "Z2"]).exists()
+
+
+def test_an_impossible_date_is_a_row_error(power_window, items, people):
+    refused = matters_sync(window_id=power_window.pk, actor=people["gongdian"],
+                           rows=[MatterRow(external_id="X1", item="T-FAST", accepted_at="2026-13-01 10:00"),
+                                 MatterRow(external_id="X2", item="T-FAST", accepted_at="2026-11-02 25:00")])
+    assert [e[:5] for e in refused.errors] == ["row 1", "row 2"]
+    assert "give a date and time" in refused.errors[0]
+
+
+def test_the_window_system_cannot_rewrite_a_completed_or_ranked_matter(power_window, items, people):
+    keeper = people["gongdian"]
+    open_row = MatterRow(external_id="R1", item="T-FAST", accepted_at=at(2026, 11, 2, 9))
+    assert matters_sync(window_id=power_window.pk, actor=keeper, rows=[open_row]).created == 1
+    # An open matter may be corrected; the change is logged with its old and new values.
+    moved = MatterRow(external_id="R1", item="T-FAST", accepted_at=at(2026, 11, 3, 9))
+    assert matters_sync(window_id=power_window.pk, actor=keeper, rows=[moved]).updated == 1
+    change = WindowEvent.objects.get(window=power_window, kind=WindowEventKind.MATTER_CHANGED)
+    assert change.data["number"] == "R1"
+    assert change.data["old"]["accepted_at"] == at(2026, 11, 2, 9).isoformat()
+    assert change.data["new"]["accepted_at"] == at(2026, 11, 3, 9).isoformat()
+    # Completing it over the push is the normal flow...
+    done = MatterRow(external_id="R1", item="T-FAST", accepted_at=at(2026, 11, 3, 9), completed_at=at(2026, 11, 4, 9))
+    assert matters_sync(window_id=power_window.pk, actor=keeper, rows=[done]).updated == 1
+    # ...but a completed matter's times are final.
+    for rewrite in (MatterRow(external_id="R1", item="T-FAST", accepted_at=at(2026, 11, 3, 9),
+                              completed_at=at(2026, 11, 3, 10)),
+                    MatterRow(external_id="R1", item="T-FAST", accepted_at=at(2026, 11, 1, 9),
+                              completed_at=at(2026, 11, 4, 9))):
+        refused = matters_sync(window_id=power_window.pk, actor=keeper, rows=[rewrite])
+        assert refused.errors and "already completed" in refused.errors[0]
+    matter = Matter.objects.get(window=power_window, external_id="R1")
+    assert (matter.accepted_at, matter.completed_at) == (at(2026, 11, 3, 9), at(2026, 11, 4, 9))
+    # An open matter in a period whose ranking was computed keeps its acceptance.
+    matters_sync(window_id=power_window.pk, actor=keeper,
+                 rows=[MatterRow(external_id="R2", item="T-FAST", accepted_at=at(2026, 11, 5, 9))])
+    period = period_create(actor=people["paiqian"], name="2026年11月", start=dt.date(2026, 11, 1),
+                           end=dt.date(2026, 11, 30))
+    ranking_step(period_id=period.pk, actor=people["paiqian"], action_key="compute")
+    refused = matters_sync(window_id=power_window.pk, actor=keeper,
+                           rows=[MatterRow(external_id="R2", item="T-FAST", accepted_at=at(2026, 11, 6, 9))])
+    assert refused.errors and "already ranked" in refused.errors[0]
+    assert Matter.objects.get(window=power_window, external_id="R2").accepted_at == at(2026, 11, 5, 9)

@@ -16,4 +16,6 @@ class Command(BaseCommand):
         for person in demo_logins():
             roles = ", ".join(str(r.get_role_display()) for r in person.roles.all())
             self.stdout.write(f"  {person.username:<16} {person.display_name:<24} {roles}")
-        self.stdout.write(f"  Volunteer (志愿者) phone {DEMO_VOLUNTEER_PHONE} at /volunteers/signin/: the SMS code is printed in the server log\n")
+        # Not an account line (those are indented): volunteers sign in with a phone, not a password.
+        self.stdout.write(f"Volunteer (志愿者): phone {DEMO_VOLUNTEER_PHONE} at http://{host}:{port}/volunteers/signin/; "
+                          "the SMS code is printed in the server log\n")

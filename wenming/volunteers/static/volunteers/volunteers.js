@@ -30,11 +30,28 @@
       navigator.geolocation.getCurrentPosition(function (pos) {
         form.querySelector("input[name=lng]").value = pos.coords.longitude.toFixed(6);
         form.querySelector("input[name=lat]").value = pos.coords.latitude.toFixed(6);
+        form.querySelector("input[name=accuracy]").value = Math.round(pos.coords.accuracy || 0);
         form.submit();
       }, function () { status.textContent = status.getAttribute("data-failed"); },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
     });
   });
+
+  // The organiser's check-in code lives a couple of minutes: fetch this page again every minute and put its new
+  // code in place (the rest of the page, and any form being filled in, stays as it is).
+  var qr = document.getElementById("checkin-qr");
+  if (qr && qr.getAttribute("data-refresh") && window.fetch && window.DOMParser) {
+    setInterval(function () {
+      fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("checkin-qr");
+          var current = document.getElementById("checkin-qr");
+          if (fresh && current) { current.replaceWith(document.importNode(fresh, true)); }
+        }).catch(function () { /* offline for a moment: the next round tries again */ });
+    }, 1000 * parseInt(qr.getAttribute("data-refresh"), 10));
+  }
 
   // The minor's guardian fields show when the birth date says under 18.
   var birth = document.querySelector("input[name=birth_date]"), guardian = document.getElementById("guardian-fields");
