@@ -1,9 +1,11 @@
-// The public ballot: the SMS code button of the phone check (the same endpoint as the 随手拍 report page's).
+// The SMS code button of every citizen form that verifies a phone (随手拍, the selections' nomination, objection
+// and ballot): the button #send-code posts the form's phone to the endpoint its form names in data-code-url, then
+// counts down before another code may be asked for.
 (function () {
   "use strict";
-  var form = document.getElementById("voter-form");
   var send = document.getElementById("send-code"), codeStatus = document.getElementById("code-status");
-  if (!form || !send) { return; }
+  if (!send) { return; }
+  var form = send.closest("form");
   send.addEventListener("click", function () {
     var body = new FormData();
     body.append("phone", form.querySelector("input[name=phone]").value);
