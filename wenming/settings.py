@@ -375,6 +375,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models name their state "status" with different choices: each set gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "LedgerStatusEnum": "wenming.evaluation.models.ledger.LedgerStatus",
+        "CallStatusEnum": "wenming.selections.models.calls.CallStatus",
+    },
 }
 
 LOGGING = {
