@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -267,3 +268,33 @@ def read_workbook(path: Path, report: ImportReport) -> dict[str, list[list]] | N
         report.error(where, _("file"), _("is not a readable .xlsx workbook: %(error)s") % {
             "error": str(exc) or type(exc).__name__})
         return None
+
+
+class FileUnreadable(Exception):
+    """The file as a whole cannot be read (encoding, format); the message says why, after the file's name."""
+
+
+def table_stream(path: Path, *, max_col: int | None = None) -> Iterator[list]:
+    """The file's rows as lists of cells, header first, one at a time (streamed: a million-line export is never
+    held in memory); ``max_col`` caps an XLSX row's width."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                yield from csv.reader(handle)
+        except UnicodeDecodeError as exc:
+            raise FileUnreadable(_("is not UTF-8 text; save it as \"CSV UTF-8\"")) from exc
+        except csv.Error as exc:
+            raise FileUnreadable(_("is not valid CSV: %(error)s") % {"error": exc}) from exc
+    elif suffix == ".xlsx":
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises BadZipFile, KeyError, InvalidFileException… on a broken file
+            raise FileUnreadable(_("is not a readable .xlsx workbook")) from exc
+        try:
+            for values in workbook.worksheets[0].iter_rows(values_only=True, max_col=max_col):
+                yield list(values)
+        finally:
+            workbook.close()
+    else:
+        raise FileUnreadable(_("use a .csv (UTF-8) or .xlsx file"))

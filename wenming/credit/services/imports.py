@@ -14,7 +14,6 @@ dropped unread, and an identity number is kept only as a keyed hash.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +21,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
-from wenming.common.tabular_import import cell_text
+from wenming.common.tabular_import import FileUnreadable, cell_text, table_stream
 from wenming.credit.errors import CreditError, NotCreditKeeper
 from wenming.credit.models import CreditEvent, CreditImport, CreditRecord, CreditSource, CreditSubject
 from wenming.credit.selectors import sources_kept
@@ -41,33 +39,6 @@ _RECORD_FIELDS = ("subject", "kind", "decided_by", "decided_on", "reason", "effe
 _REPAIR_FIELDS = (*_RECORD_FIELDS, "repaired_on", "repair_reason")
 
 
-class _FileUnreadable(Exception):
-    pass
-
-
-def _table(path: Path) -> Iterator[list]:
-    """The file's rows as lists of cells, header first, one at a time."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                yield from csv.reader(handle)
-        except UnicodeDecodeError as exc:
-            raise _FileUnreadable(_("is not UTF-8 text; save it as \"CSV UTF-8\"")) from exc
-        except csv.Error as exc:
-            raise _FileUnreadable(_("is not valid CSV: %(error)s") % {"error": exc}) from exc
-    elif suffix == ".xlsx":
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises BadZipFile, KeyError, InvalidFileException… on a broken file
-            raise _FileUnreadable(_("is not a readable .xlsx workbook")) from exc
-        try:
-            for values in workbook.worksheets[0].iter_rows(values_only=True, max_col=60):
-                yield list(values)
-        finally:
-            workbook.close()
-    else:
-        raise _FileUnreadable(_("use a .csv (UTF-8) or .xlsx file"))
 
 
 def _header(row: list) -> tuple[dict[str, int], dict[str, str]]:
@@ -82,7 +53,7 @@ def _header(row: list) -> tuple[dict[str, int], dict[str, str]]:
 
 
 def _lines(path: Path, positions: dict[str, int]) -> Iterator[tuple[int, dict[str, str]]]:
-    rows = _table(path)
+    rows = table_stream(path, max_col=60)
     next(rows, None)
     for line, values in enumerate(rows, 2):
         cells = {}
@@ -132,7 +103,7 @@ def credit_import(*, source_id: int, path: Path, actor=None, file_name: str = ""
     log = _Log(job)
     try:
         _import(source, job, log, path)
-    except _FileUnreadable as exc:
+    except FileUnreadable as exc:
         log.fatal(_("file: %(problem)s") % {"problem": exc})
     if job.status == CreditImport.Status.RUNNING:
         job.status = CreditImport.Status.FAILED
@@ -144,9 +115,9 @@ def credit_import(*, source_id: int, path: Path, actor=None, file_name: str = ""
 def _check(source: CreditSource, job: CreditImport, log: _Log, path: Path) -> dict[str, int] | None:
     """Pass 1: check every line, write nothing. The columns' positions when the file may be written, else None
     (the problems are in the job's errors)."""
-    header = next(_table(path), None)
+    header = next(table_stream(path, max_col=60), None)
     if header is None:
-        raise _FileUnreadable(_("is empty"))
+        raise FileUnreadable(_("is empty"))
     positions, titles = _header(header)
     missing = [COLUMNS[name][0] for name in ("record_id", "kind", "name") if name not in positions]
     if "credit_code" not in positions and "id_number" not in positions:
@@ -180,7 +151,7 @@ def credit_import_check(*, source_id: int, path: Path) -> CreditImport:
     try:
         if _check(source, job, _Log(job), path) is not None:
             job.status = CreditImport.Status.DONE
-    except _FileUnreadable as exc:
+    except FileUnreadable as exc:
         _Log(job).fatal(_("file: %(problem)s") % {"problem": exc})
         job.status = CreditImport.Status.FAILED
     return job
@@ -207,7 +178,7 @@ def _import(source: CreditSource, job: CreditImport, log: _Log, path: Path) -> N
     for _line, cells in _lines(path, positions):
         item, _problems = record_read(cells, kinds=kinds, today=today)
         if item is None:  # the file changed between the passes
-            raise _FileUnreadable(_("changed while it was being imported"))
+            raise FileUnreadable(_("changed while it was being imported"))
         batch[item.record_id] = item
         if len(batch) >= BATCH:
             flush()

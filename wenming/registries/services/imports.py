@@ -17,21 +17,18 @@ numbers, addresses…) is dropped unread; the import log lists the dropped colum
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from wenming.campaign.services.tasks import register_measured_refresh
-from wenming.common.tabular_import import cell_text
+from wenming.common.tabular_import import FileUnreadable, cell_text, table_stream
 from wenming.org.models import Area, AreaLevel
 from wenming.registries.errors import NotRegistryKeeper, RegistryError
 from wenming.registries.models import (
@@ -119,33 +116,6 @@ def date_parse(text: str) -> dt.date | None:
     return dt.date(*(int(part) for part in match.groups()))
 
 
-class _FileUnreadable(Exception):
-    pass
-
-
-def _table(path: Path) -> Iterator[list]:
-    """The file's rows as lists of cells, header first, one at a time."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                yield from csv.reader(handle)
-        except UnicodeDecodeError as exc:
-            raise _FileUnreadable(_("is not UTF-8 text; save it as \"CSV UTF-8\"")) from exc
-        except csv.Error as exc:
-            raise _FileUnreadable(_("is not valid CSV: %(error)s") % {"error": exc}) from exc
-    elif suffix == ".xlsx":
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises BadZipFile, KeyError, InvalidFileException… on a broken file
-            raise _FileUnreadable(_("is not a readable .xlsx workbook")) from exc
-        try:
-            for values in workbook.worksheets[0].iter_rows(values_only=True):
-                yield list(values)
-        finally:
-            workbook.close()
-    else:
-        raise _FileUnreadable(_("use a .csv (UTF-8) or .xlsx file"))
 
 
 class _Log:
@@ -217,7 +187,7 @@ def registry_import(*, registry_id: int, path: Path, kind: str, as_of: dt.date, 
             _records_import(registry, job, log, path)
         else:
             _counts_import(registry, job, log, path)
-    except _FileUnreadable as exc:
+    except FileUnreadable as exc:
         log.fatal(_("file: %(problem)s") % {"problem": exc})
     if job.status == RegistryImport.Status.RUNNING:  # ended without writing its figures
         job.status = RegistryImport.Status.FAILED
@@ -260,10 +230,10 @@ def _numbers_touch(registry: Registry, job: RegistryImport, numbers: list[str]) 
 
 
 def _records_import(registry: Registry, job: RegistryImport, log: _Log, path: Path) -> None:
-    rows = _table(path)
+    rows = table_stream(path)
     header = next(rows, None)
     if header is None:
-        raise _FileUnreadable(_("is empty"))
+        raise FileUnreadable(_("is empty"))
     positions, titles, job.ignored_columns = _header(header, RECORD_COLUMNS)
     missing = [RECORD_COLUMNS[name][0] for name in ("number", "status") if name not in positions]
     if "community_code" not in positions and "community_name" not in positions:
@@ -365,10 +335,10 @@ def _count(text: str) -> int:
 
 
 def _counts_import(registry: Registry, job: RegistryImport, log: _Log, path: Path) -> None:
-    rows = _table(path)
+    rows = table_stream(path)
     header = next(rows, None)
     if header is None:
-        raise _FileUnreadable(_("is empty"))
+        raise FileUnreadable(_("is empty"))
     positions, titles, job.ignored_columns = _header(header, COUNT_COLUMNS)
     missing = [COUNT_COLUMNS[name][0] for name in ("area_code", "total", "compliant") if name not in positions]
     if missing:
