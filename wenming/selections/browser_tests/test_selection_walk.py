@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 from django.test import override_settings
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from wenming.cases.browser_tests.conftest import EXTRA_SHOTS
 from wenming.cases.browser_tests.test_case_walk import PASSWORD, login, logout
@@ -148,8 +149,18 @@ def publish_step(browser, base: str, call_id: int) -> dict:
     page.goto(f"{base}/")
     page.goto(f"{base}/results/")
     seen["winners"] = page.locator(f".result-call[data-call='{call_id}'] article.entry").count()
-    seen["photo_loaded"] = page.evaluate("() => [...document.querySelectorAll('.result-call img')]"
-                                         ".every(i => i.complete && i.naturalWidth > 0)")
+    # The board's photos load lazily: bring this call's into view, then wait for them to decode.
+    photos = page.locator(f".result-call[data-call='{call_id}'] img")
+    for index in range(photos.count()):
+        photos.nth(index).scroll_into_view_if_needed()
+    try:
+        page.wait_for_function("(id) => { const imgs = [...document.querySelectorAll("
+                               "`.result-call[data-call='${id}'] img`)];"
+                               " return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); }",
+                               arg=call_id, timeout=10000)
+        seen["photo_loaded"] = True
+    except PlaywrightTimeout:
+        seen["photo_loaded"] = False
     page.screenshot(path=str(SHOTS / "results-phone.png"), full_page=True)
     _submit(page, f".result-call[data-call='{call_id}'] article.entry h3 a")
     seen["winner_page"] = page.inner_text("h1")
