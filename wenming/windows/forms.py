@@ -51,6 +51,12 @@ class StaffForm(forms.Form):
     staff_id = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, adding: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if adding:
+            # A person being added is at the counter by definition: the box would only invite a meaningless click.
+            del self.fields["is_active"]
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("staff_id") is None:
@@ -123,3 +129,37 @@ class WindowForm(forms.Form):
         if unit is None:
             raise forms.ValidationError(_("No active unit has this code."))
         return unit
+
+
+class WindowImportForm(forms.Form):
+    file = forms.FileField(label=_("Windows file (CSV or XLSX)"))
+    dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is too large."))
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Use a .csv (UTF-8) or .xlsx file."))
+        return upload
+
+
+class ComplaintLinkForm(forms.Form):
+    window = forms.TypedChoiceField(label=_("Window complained about"), coerce=int, choices=())
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, windows=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The posting view passes none: the service checks the window against the person's scope.
+        if windows is not None:
+            self.fields["window"].choices = [
+                (w.pk, f"{w.site.name} · {w.name}{f' ({w.number})' if w.number else ''} · {w.unit.name}")
+                for w in windows]
+        else:
+            self.fields["window"] = forms.IntegerField(label=_("Window complained about"), min_value=1,
+                                                       max_value=2**31 - 1)
+
+
+class ComplaintUnlinkForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), max_length=2000)
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)

@@ -214,13 +214,17 @@ class WindowRating(models.Model):
 
 
 class WindowComplaint(models.Model):
-    """A complaint about a window: a case in the case workflow, proposed to the window's unit by routing."""
+    """A complaint about a window: a case in the case workflow, proposed to the window's unit by routing. Filed from
+    the counter's QR page, or a case from any channel (a hotline call) linked to the window on the case page by the
+    command centre (``linked_by``)."""
 
     window = models.ForeignKey(ServiceWindow, on_delete=models.PROTECT, related_name="complaints",
                                verbose_name=_("window"))
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="window_complaint",
                                 verbose_name=_("case"))
     created_at = models.DateTimeField(_("created at"))
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("linked by"))
 
     class Meta:
         verbose_name = _("window complaint")
@@ -238,9 +242,11 @@ DISCOUNTED_CASE_STATES = ("rejected", "voided", "merged")
 
 def complaints_counted() -> Q:
     """The complaints the competition and the complaint rate count: one rule, used by both. A complaint counts
-    only when it carried a phone verified by SMS code and its case was not rejected as invalid, voided or merged
-    as a duplicate: anonymous complaints are still handled as cases but cannot move a window's ranking."""
-    return Q(case__public_report__phone_verified=True) & ~Q(case__state__in=DISCOUNTED_CASE_STATES)
+    only when it carried a phone verified by SMS code, or the command centre linked its case (a hotline call, whose
+    caller the operator spoke to) to the window, and its case was not rejected as invalid, voided or merged as a
+    duplicate: anonymous complaints are still handled as cases but cannot move a window's ranking."""
+    return ((Q(case__public_report__phone_verified=True) | Q(linked_by__isnull=False))
+            & ~Q(case__state__in=DISCOUNTED_CASE_STATES))
 
 
 class WindowEventKind(models.TextChoices):
@@ -255,6 +261,9 @@ class WindowEventKind(models.TextChoices):
     FOLLOWUP_ANSWERED = "followup_answered", _("Bad rating answered")
     COMPLAINED = "complained", _("Complaint filed")
     CERTIFICATE_REMINDED = "certificate_reminded", _("Certificate expiry reminded")
+    IMPORTED = "imported", _("Window changed by an import")
+    COMPLAINT_LINKED = "complaint_linked", _("Complaint case linked")
+    COMPLAINT_UNLINKED = "complaint_unlinked", _("Complaint case unlinked")
 
 
 class WindowEvent(models.Model):

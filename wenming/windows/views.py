@@ -17,12 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from wenming.cases.models import Case
 from wenming.common.access import can, get_or_404, scope_for
 from wenming.common.errors import WorkflowError
 from wenming.common.net import client_ip
 from wenming.common.pagination import paginate
-from wenming.common.roles import COMMAND_OR_ADMIN, WINDOW_KEEPERS, WINDOW_RANKERS
+from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, WINDOW_KEEPERS, WINDOW_RANKERS
 from wenming.common.services.limits import RateLimited as CommonRateLimited
+from wenming.common.tabular_import import ImportFailed
 from wenming.public.services.errors import RateLimited as PublicRateLimited
 from wenming.public.services.verification import VerificationError, phone_code_check, phone_normalize
 from wenming.windows import selectors
@@ -30,6 +32,8 @@ from wenming.windows.forms import (
     AnswerForm,
     CommitmentForm,
     ComplaintForm,
+    ComplaintLinkForm,
+    ComplaintUnlinkForm,
     MatterAcceptForm,
     MatterCompleteForm,
     MatterImportForm,
@@ -38,9 +42,10 @@ from wenming.windows.forms import (
     RatingForm,
     StaffForm,
     WindowForm,
+    WindowImportForm,
 )
 from wenming.windows.models import CompetitionPeriod, Matter, RankingState, ServiceWindow, WindowRating
-from wenming.windows.services import citizens, competition, matters, records
+from wenming.windows.services import citizens, competition, imports, links, matters, records
 
 # The 随手拍 page's session key: a phone verified there (or here) stays verified for a day in this browser.
 SESSION_PHONE = "public_verified_phone"
@@ -82,7 +87,40 @@ def window_list(request):
         "keeper": _keeper(request), "ranker": bool(scope_for(request.user).roles & WINDOW_RANKERS),
         "open_followups": selectors.followups_open(request.user).count(),
         "creator": bool(scope_for(request.user).roles & COMMAND_OR_ADMIN), "window_form": WindowForm(),
+        "importer": _importer(request), "import_form": WindowImportForm(),
     })
+
+
+def _importer(request) -> bool:
+    """The command centre and administrators import any window; a unit's staff their unit's (the service checks)."""
+    return bool(scope_for(request.user).roles & (COMMAND_OR_ADMIN | UNIT_ROLES))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def windows_import_view(request):
+    """Import windows from a CSV or XLSX file (窗口编码, 点位编码, 单位编码, 窗口名称, 窗口号, 是否启用), or check it."""
+    if not _importer(request):
+        raise Http404
+    posted = request.method == "POST"
+    form = WindowImportForm(request.POST if posted else None, request.FILES if posted else None)
+    report = None
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            try:
+                report = imports.windows_import(path=Path(tmp.name), actor=request.user,
+                                                dry_run=form.cleaned_data["dry_run"], file_name=Path(upload.name).name)
+            except ImportFailed as exc:
+                report = exc.report
+            except WorkflowError as exc:
+                form.add_error(None, str(exc))
+    failed = bool(form.errors) or bool(report and report.errors)
+    return render(request, "windows/import_windows.html", {"form": form, "report": report},
+                  status=400 if failed else 200)
 
 
 @login_required
@@ -126,7 +164,7 @@ def window_detail(request, pk: int):
         "ratings": window.ratings.order_by("-created_at", "-pk")[:20],
         "complaints": window.complaints.select_related("case").order_by("-created_at", "-pk")[:20],
         "events": window.events.select_related("actor").order_by("-created_at", "-pk")[:30],
-        "keeper": _keeper(request), "accept_form": MatterAcceptForm(), "staff_form": StaffForm(),
+        "keeper": _keeper(request), "accept_form": MatterAcceptForm(), "staff_form": StaffForm(adding=True),
         "commitment_form": CommitmentForm(initial={
             "publicity": commitments[0].publicity if commitments else "",
             "promise": commitments[0].promise if commitments else "",
@@ -334,6 +372,48 @@ def period_action(request, pk: int, action: str):
         messages.success(request, _("%(action)s: the ranking is now %(state)s.") % {
             "action": competition.ACTIONS_BY_KEY[action].label, "state": done.get_state_display()})
     return redirect("windows:period", pk=period.pk)
+
+
+@login_required
+@require_POST
+def complaint_link_view(request, case_id: int):
+    """Link a complaint case (a hotline call about a window) to the window, from the case page's panel."""
+    if not scope_for(request.user).roles & COMMAND_OR_ADMIN:
+        raise Http404
+    get_or_404(Case.objects.all(), request.user, pk=case_id)  # out of scope answers 404, as missing
+    form = ComplaintLinkForm(request.POST)
+    if not form.is_valid():
+        _errors_to_messages(request, form)
+        return redirect("cases:detail", pk=case_id)
+    try:
+        link = links.complaint_link(case_id=case_id, window_id=form.cleaned_data["window"], actor=request.user,
+                                    expected_version=form.cleaned_data["version"])
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Linked to %(window)s: it counts in the window's complaint rate.")
+                         % {"window": str(link.window)})
+    return redirect("cases:detail", pk=case_id)
+
+
+@login_required
+@require_POST
+def complaint_unlink_view(request, case_id: int):
+    if not scope_for(request.user).roles & COMMAND_OR_ADMIN:
+        raise Http404
+    get_or_404(Case.objects.all(), request.user, pk=case_id)  # out of scope answers 404, as missing
+    form = ComplaintUnlinkForm(request.POST)
+    if not form.is_valid():
+        _errors_to_messages(request, form)
+        return redirect("cases:detail", pk=case_id)
+    try:
+        links.complaint_unlink(case_id=case_id, actor=request.user, note=form.cleaned_data["note"],
+                               expected_version=form.cleaned_data["version"])
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The link to the window is removed."))
+    return redirect("cases:detail", pk=case_id)
 
 
 # -- the citizen's pages ---------------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ class EventAction(models.TextChoices):
     # A plate or licence number looked up in a police register from the case (wenming.registries): logged, not a
     # step of the workflow (the state stays; KPIs and the public status page ignore it).
     REGISTRY_CHECK = "registry_check", _("Register check (登记核查)")
+    # The case linked to (or unlinked from) what it is about, e.g. a hotline complaint to a service window, by an app
+    # above cases: logged, not a step of the workflow (the state stays), as the register check.
+    SUBJECT_LINK = "subject_link", _("Linked to what it is about")
 
 
 

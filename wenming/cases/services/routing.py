@@ -324,6 +324,29 @@ def _triage(place: _Place) -> RoutingDecision:
     return place.decision
 
 
+# Where a case's subject unit (rule 0) comes from besides its own routing: apps above cases that know what a case is
+# about register ``source(case) -> unit id | None`` in their ``AppConfig.ready()`` (the windows app: the unit of the
+# window a complaint is linked to). Cases may not import them.
+_SUBJECT_UNIT_SOURCES: list = []
+
+
+def subject_unit_source_register(source) -> None:
+    """Add a source once (``ready()`` may run more than once in tests)."""
+    if source not in _SUBJECT_UNIT_SOURCES:
+        _SUBJECT_UNIT_SOURCES.append(source)
+
+
+def case_subject_unit_id(case) -> int | None:
+    """The unit the case is about, for re-routing it (a corrected category): a registered source's answer, else the
+    unit rule 0 proposed when the case came in. Without this a re-route would forget it and let the place decide."""
+    for source in _SUBJECT_UNIT_SOURCES:
+        unit_id = source(case)
+        if unit_id is not None:
+            return unit_id
+    routing = case.routing or {}
+    return routing.get("unit_id") if routing.get("rule") == "subject_unit" else None
+
+
 # The precedence of the module's docstring, declared once: the first rule that decides wins; triage always does.
 PRECEDENCE = (
     _subject_unit, _facility_owner, _storefront_duty, _site_type_rule, _area_rule, _site_guarantor, _road_chief,

@@ -58,7 +58,7 @@ from wenming.cases.services.errors import (
 )
 from wenming.cases.services.evidence import evidence_read, evidence_store
 from wenming.cases.services.insert import case_insert_reported
-from wenming.cases.services.routing import case_route
+from wenming.cases.services.routing import case_route, case_subject_unit_id
 from wenming.cases.services.webhooks import webhooks_enqueue, webhooks_for
 from wenming.common.access import locked_in_scope, restrict, scope_for
 from wenming.common.calendar import deadline_add, seconds_per_working_day, working_time_between
@@ -370,7 +370,10 @@ def case_register(*, case_id: int, actor, category: Category | None = None, urge
         if case.category is None:
             raise WorkflowError(_("Choose a category before registering the case."))
         if changed and case.lng is not None:
-            decision = case_route(lng=case.lng, lat=case.lat, category=case.category)
+            # The unit the report is about (rule 0) holds whatever the category: a window complaint filed under
+            # another category is still the window's unit's.
+            decision = case_route(lng=case.lng, lat=case.lat, category=case.category,
+                                  subject_unit_id=case_subject_unit_id(case))
             case.routing = decision.as_dict(nearby_limit=5)
             changed["routing_rule"] = decision.rule
         case.registered_at = now

@@ -102,6 +102,8 @@ SEL_PHONE = "=13912345678"  # a public nominator's and objector's phone: the org
 SEES_WINDOW = HQ | CG | {"taocheng"}
 KEEPS_WINDOW = HQ | CG
 WINDOW_RANKERS = frozenset({"zhiban", "paiqian", "admin"})
+# Who imports windows: the command centre and administrators any, a unit's staff their unit's (the service checks).
+WINDOW_IMPORTERS = HQ | CG | {"gongdian", "jiedao"}
 # Volunteer service: who runs volunteer pages (VOLUNTEER_ORGANISERS: the command centre, administrators, unit roles,
 # area leaders), and who sees the world's activity of 城管 桃城分局 in 桃城区 (matrix._volunteer_world).
 VOL_ORGANISERS = HQ | CG | {"gongdian", "jiedao", "taocheng", "other_district", "other_street"}
@@ -742,6 +744,14 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "windows:period_action": (post(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 302)),
                                    kwargs={"pk": "period_draft", "action": "=compute"},
                                    counts=("windows.competitionevent",)),),
+    "windows:windows_import": (get(expect(404, (ANON, LOGIN), (WINDOW_IMPORTERS, 200))),
+                               post(expect(404, (ANON, LOGIN), (WINDOW_IMPORTERS, 400)),
+                                    counts=("windows.servicewindow",))),
+    # Linking a complaint case to a window (the case page's panel): the command centre's, on a case it sees.
+    "windows:complaint_link": (post(expect(404, (ANON, LOGIN), (HQ, 302)), kwargs={"case_id": "case"},
+                                    counts=("windows.windowcomplaint", "cases.caseevent")),),
+    "windows:complaint_unlink": (post(expect(404, (ANON, LOGIN), (HQ, 302)), kwargs={"case_id": "case"},
+                                      counts=("windows.windowcomplaint", "cases.caseevent")),),
     "windows:rankings": (get(PUBLIC),),
     "windows:ranking": (get(PUBLIC, kwargs={"pk": "period_published"}),
                         get(expect(404), kwargs={"pk": "period_draft"}, note="a draft is nobody's to read here")),

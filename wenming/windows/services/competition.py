@@ -62,7 +62,10 @@ class RankingAction:
 
 
 RANKING_ACTIONS = (
-    RankingAction("compute", gettext_lazy("Compute the ranking"), (S.DRAFT,), WINDOW_RANKERS, S.DRAFT),
+    # Computing again is offered until publication: figures change after a ranking was computed (a complaint
+    # found invalid, a hotline complaint linked to a window), and an approved ranking recomputed needs approving
+    # again, by someone other than whoever recomputed it.
+    RankingAction("compute", gettext_lazy("Compute the ranking"), (S.DRAFT, S.APPROVED), WINDOW_RANKERS, S.DRAFT),
     RankingAction("approve", gettext_lazy("Approve"), (S.DRAFT,), PUBLISHERS, S.APPROVED, not_by_drafter=True),
     RankingAction("publish", gettext_lazy("Publish"), (S.APPROVED,), PUBLISHERS, S.PUBLISHED),
     RankingAction("return", gettext_lazy("Return to draft"), (S.APPROVED,), PUBLISHERS, S.DRAFT, note="required"),
@@ -232,7 +235,7 @@ def ranking_step(*, period_id: int, actor, action_key: str, note: str = "",
         now = timezone.now()
         if action.key == "compute":
             _compute(period)
-            period.computed_at, period.computed_by = now, actor
+            period.computed_at, period.computed_by, period.approved_by = now, actor, None
         elif action.key == "approve":
             period.approved_by = actor
         elif action.key == "publish":

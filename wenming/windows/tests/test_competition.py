@@ -207,3 +207,30 @@ def test_staff_are_renewed_and_removed_with_the_page_version(client, power_windo
     # A new person is always active.
     client.post(url, {"name": "钱七"})
     assert power_window.staff.get(name="钱七").is_active
+
+
+def test_an_approved_ranking_can_be_recomputed_and_needs_approving_again(november, three_windows, people):
+    """Figures change after a ranking was computed (a complaint found invalid, a hotline call linked to a window):
+    computing again is offered until publication, and sends an approved ranking back to draft."""
+    zhiban, admin = people["zhiban"], people["admin"]
+    ranking_step(period_id=november.pk, actor=zhiban, action_key="compute")
+    approved = ranking_step(period_id=november.pk, actor=admin, action_key="approve")
+    assert "compute" in [a.key for a in ranking_actions_for(approved, zhiban)]
+    again = ranking_step(period_id=november.pk, actor=zhiban, action_key="compute", expected_version=approved.version)
+    assert again.state == RankingState.DRAFT and again.approved_by is None
+    assert "approve" not in [a.key for a in ranking_actions_for(again, zhiban)]  # who recomputed may not approve
+    ranking_step(period_id=november.pk, actor=admin, action_key="approve")
+    published = ranking_step(period_id=november.pk, actor=admin, action_key="publish")
+    assert "compute" not in [a.key for a in ranking_actions_for(published, zhiban)]
+    with pytest.raises(IllegalTransition):
+        ranking_step(period_id=november.pk, actor=zhiban, action_key="compute")
+
+
+def test_the_staff_add_form_has_no_still_at_this_counter_box(client, power_window, people):
+    staff = staff_save(window_id=power_window.pk, actor=people["gongdian"], name="孙八")
+    client.force_login(people["gongdian"])
+    page = client.get(reverse("windows:detail", args=[power_window.pk])).content.decode()
+    add_form = page[page.index('id="staff-form"'):]
+    add_form = add_form[:add_form.index("</form>")]
+    assert 'name="is_active"' not in add_form and 'name="name"' in add_form
+    assert f'id="id_s{staff.pk}_is_active"' in page  # the change form of a person recorded keeps it
