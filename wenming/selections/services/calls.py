@@ -331,9 +331,9 @@ def _step_notice(call: Call, *, actor, now, note) -> dict:
     if VoteFlag.objects.filter(call=call, state=FlagState.OPEN).exists():
         raise SelectionError(_("Public vote: some votes are flagged and awaiting review; review the flagged votes "
                                "first."))
-    # The vote closes now, before the count: the tally takes only the votes cast before ``vote_closes``, so a vote
-    # committing while this step runs (the vote does not lock the call) is left out of the ranking and the tally
-    # alike, never counted in one and not the other.
+    # The vote closes now, before the count: the tally takes only the votes cast before ``vote_closes``. The call
+    # row is locked (FOR UPDATE, ``call_step``) before this count: a vote still committing either holds the call
+    # first (this step waited for it, and counts it) or waits for this step and is refused (``votes._still_voting``).
     if call.status == S.VOTING and (call.vote_closes is None or call.vote_closes > now):
         call.vote_closes = now
     ranking = call_ranking(call=call, votes=call_votes(call))

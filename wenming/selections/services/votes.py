@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,10 +194,12 @@ def vote_cast(*, call_id: int, nomination_id: int, voter: Voter, network: str, d
             try:
                 with transaction.atomic():
                     vote.save(force_insert=True)
+                    _still_voting(call_id, now)
+                    _flags_raise(vote, now=now)
             except IntegrityError:
                 repeated = True
-            else:
-                _flags_raise(vote, now=now)
+            except _VoteClosed:
+                refusal = _("This call is not taking votes now.")
     if refusal:
         raise VoteError(refusal)
     if repeated:
@@ -208,6 +210,33 @@ def vote_cast(*, call_id: int, nomination_id: int, voter: Voter, network: str, d
             raise VoteError(_("This call is not taking votes now."))
         return VoteAnswer(vote=earlier, created=False, number=earlier.nomination.number, name=earlier.nomination.name)
     return VoteAnswer(vote=vote, created=True, number=nomination.number, name=nomination.name)
+
+
+class _VoteClosed(Exception):
+    """The call left its vote between the first read and the vote's insert: undo the insert (its savepoint)."""
+
+
+def _still_voting(call_id: int, now: dt.datetime) -> None:
+    """After the vote's row is inserted: wait for a notice step holding the call, then read the call again.
+
+    The race: the notice step (``call_step``) locks the call row FOR UPDATE (``locked_in_scope``) before it
+    tallies and freezes the ranking. A vote that read the call as voting, then committed after that tally, would
+    be counted in no ranking. The vote's row has a foreign key to the call, and checking a foreign key takes a
+    KEY SHARE lock on the referenced row, which waits for a FOR UPDATE holder and makes a FOR UPDATE wait for it
+    (KEY SHARE locks do not wait for each other: votes stay concurrent). But Django creates its PostgreSQL foreign
+    keys DEFERRABLE INITIALLY DEFERRED, so that check (and its lock) would only come at COMMIT, after any re-read.
+    ``connection.check_constraints()`` (SET CONSTRAINTS ALL IMMEDIATE, then back to DEFERRED) runs the pending
+    checks now, taking the lock here. Then either this vote holds the call first (the notice waits for its commit
+    and tallies it), or the notice holds it first (the check waits for the notice's commit, and this statement,
+    a new snapshot under READ COMMITTED, sees the call no longer voting: the vote is undone and refused).
+    SQLite writes one transaction at a time (the vote's limit counters took the write lock), so it has no such race;
+    its ``check_constraints`` would scan whole tables, so it is left out there.
+    """
+    if connection.vendor == "postgresql":
+        connection.check_constraints()
+    call = Call.objects.only("status", "vote_opens", "vote_closes").get(pk=call_id)
+    if not vote_open(call, now):
+        raise _VoteClosed
 
 
 def _groups(vote: Vote, now: dt.datetime, t: Thresholds) -> dict[str, tuple[Q, str, int]]:
