@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
 import re
 from dataclasses import dataclass
 
@@ -57,6 +58,7 @@ limits_declare({
     "vote_device": (20, 3600),
 })
 
+log = logging.getLogger(__name__)
 TOKEN_SALT = "wenming.selections.voter"
 DEVICE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 NOTE_MAX = 500
@@ -266,17 +268,102 @@ def _flags_raise(vote: Vote, *, now: dt.datetime) -> None:
     over = [reason for reason, (_q, _subject, limit) in groups.items() if counts[reason] > limit]
     for reason in over:
         q, subject, _limit = groups[reason]
-        # Locked in pk order (as a review decision locks them): a group cleared meanwhile cannot count a vote
-        # this flags, nor this flag a vote the decision is counting.
-        members = list(Vote.objects.filter(q, call_id=vote.call_id).exclude(flags__reason=reason)
-                       .order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
-        if not members:
-            continue
-        VoteFlag.objects.bulk_create([VoteFlag(vote_id=pk, call_id=vote.call_id, reason=reason, subject=subject, at=now)
-                                      for pk in members], ignore_conflicts=True)
-        Vote.objects.filter(pk__in=members, state=VoteState.COUNTED).update(state=VoteState.FLAGGED)
+        _group_flag(vote.call_id, reason, subject, q, now)
     if over:
         vote.refresh_from_db(fields=["state"])
+
+
+def _group_flag(call_id: int, reason: str, subject: str, q: Q, now: dt.datetime) -> int:
+    """Flag the votes of one group (``q``) not yet flagged for ``reason``; how many were flagged."""
+    # Locked in pk order (as a review decision locks them): a group cleared meanwhile cannot count a vote this
+    # flags, nor this flag a vote the decision is counting.
+    members = list(Vote.objects.filter(q, call_id=call_id).exclude(flags__reason=reason)
+                   .order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
+    if not members:
+        return 0
+    VoteFlag.objects.bulk_create([VoteFlag(vote_id=pk, call_id=call_id, reason=reason, subject=subject, at=now)
+                                  for pk in members], ignore_conflicts=True)
+    Vote.objects.filter(pk__in=members, state=VoteState.COUNTED).update(state=VoteState.FLAGGED)
+    return len(members)
+
+
+# -- the periodic re-scan -----------------------------------------------------------------------------------------
+
+# Each pattern as the re-scan groups it: the fields naming a group, its window (None: the day) and its limit.
+_RESCAN = {
+    FlagReason.BURST_NETWORK: (("network_hash",), "burst_minutes", "burst_network_count"),
+    FlagReason.BURST_DEVICE: (("device_hash",), "burst_minutes", "burst_device_count"),
+    FlagReason.RING_NETWORK: (("prefix_hash", "nomination_id"), "ring_minutes", "ring_network_count"),
+    FlagReason.RING_BLOCK: (("block_hash", "nomination_id", "day"), None, "ring_block_count"),
+}
+
+
+def _subject(reason: str, key: tuple) -> str:
+    """The group's name as ``_groups`` writes it (so a re-scan's flags join the same review group)."""
+    if reason in (FlagReason.BURST_NETWORK, FlagReason.BURST_DEVICE):
+        return key[0]
+    return f"{key[0]}:{key[1]}"
+
+
+def _windows_over(times: list[dt.datetime], window: dt.timedelta, limit: int) -> list[tuple]:
+    """The spans of a group's vote times (sorted) in which some window ending at a vote held more than ``limit``
+    votes, overlapping windows merged (one flagging query per span)."""
+    spans: list[list] = []
+    start = 0
+    for end, at in enumerate(times):
+        while times[start] < at - window:
+            start += 1
+        if end - start + 1 > limit:
+            if spans and at - window <= spans[-1][1]:
+                spans[-1][1] = at
+            else:
+                spans.append([at - window, at])
+    return [tuple(span) for span in spans]
+
+
+def _call_rescan(call_id: int, t: Thresholds, now: dt.datetime) -> int:
+    """One call's votes looked at again, pattern by pattern, as each vote's own check would have seen them at its
+    time (the window ending at that vote). Returns how many votes were newly flagged."""
+    flagged = 0
+    with transaction.atomic():
+        # FOR NO KEY UPDATE: votes (their foreign key check's KEY SHARE) go on meanwhile; a review decision and the
+        # notice step (FOR UPDATE) wait, and once the notice froze the ranking nothing is flagged any more.
+        call = Call.objects.select_for_update(of=("self",), no_key=True).filter(pk=call_id).first()
+        if call is None or call.status != CallStatus.VOTING:
+            return 0
+        votes = Vote.objects.filter(call_id=call_id)
+        for reason, (fields, minutes, limit_name) in _RESCAN.items():
+            limit = getattr(t, limit_name)
+            # Only a group with more votes than its limit in all can be over it in some window: one grouped count.
+            candidates = (votes.order_by().values(*fields).annotate(n=Count("pk")).filter(n__gt=limit)
+                          .values_list(*fields))
+            for key in candidates:
+                group = Q(**dict(zip(fields, key, strict=True)))
+                if minutes is None:  # the whole day is the window
+                    flagged += _group_flag(call_id, reason, _subject(reason, key), group, now)
+                    continue
+                window = dt.timedelta(minutes=getattr(t, minutes))
+                times = list(votes.filter(group).order_by("at", "pk").values_list("at", flat=True))
+                for begin, end in _windows_over(times, window, limit):
+                    flagged += _group_flag(call_id, reason, _subject(reason, key),
+                                           group & Q(at__gte=begin, at__lte=end), now)
+    return flagged
+
+
+def vote_flags_rescan(*, now: dt.datetime | None = None) -> int:
+    """The worker's periodic re-scan of the calls in their public vote: a pattern that went over its limit without
+    being flagged (votes racing past each other's count, a threshold lowered, a burst seen late) is flagged now,
+    even without a new vote. Idempotent: a vote already flagged for a reason (decided or not) is not flagged again
+    for it. Returns how many votes were newly flagged."""
+    now = now or timezone.now()
+    t = thresholds()
+    flagged = 0
+    for call_id in Call.objects.filter(status=CallStatus.VOTING).order_by("pk").values_list("pk", flat=True):
+        n = _call_rescan(call_id, t, now)
+        if n:
+            log.info("vote flags re-scan: call %s, %d votes newly flagged", call_id, n)
+        flagged += n
+    return flagged
 
 
 # -- review -----------------------------------------------------------------------------------------------------
