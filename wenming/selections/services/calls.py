@@ -340,7 +340,10 @@ def _step_notice(call: Call, *, actor, now, note) -> dict:
     if not any(r.proposed for r in ranking):
         raise SelectionError(_("No nominee has an expert score yet: the experts must score first."))
     rows = {r.nomination.pk: r for r in ranking}
-    entries = list(call.nominations.select_for_update().filter(pk__in=list(rows)))
+    # FOR NO KEY UPDATE (only their status and frozen scores change): a vote waiting on the call may already hold
+    # a KEY SHARE lock on its nominee (its foreign key check); FOR UPDATE here would wait for it while it waits for
+    # the call, a deadlock.
+    entries = list(call.nominations.select_for_update(of=("self",), no_key=True).filter(pk__in=list(rows)))
     extra = {n.pk: {"expert_average": rows[n.pk].expert_average, "votes": rows[n.pk].votes,
                     "final_score": rows[n.pk].final} for n in entries}
     winners = [n for n in entries if rows[n.pk].proposed]

@@ -321,32 +321,38 @@ def _windows_over(times: list[dt.datetime], window: dt.timedelta, limit: int) ->
     return [tuple(span) for span in spans]
 
 
+def _rescan_flag(call_id: int, reason: str, subject: str, q: Q, now: dt.datetime) -> int:
+    """Flag one group's span found over its limit, in a transaction of its own (only its votes locked at a time,
+    in pk order, as a vote's own check and a review decision lock them: no lock held across groups)."""
+    with transaction.atomic():
+        # FOR NO KEY UPDATE: votes (their foreign key check's KEY SHARE) go on meanwhile; a review decision and the
+        # notice step (FOR UPDATE) wait, and once the notice froze the ranking nothing is flagged any more.
+        call = Call.objects.select_for_update(of=("self",), no_key=True).filter(pk=call_id).only("status").first()
+        if call is None or call.status != CallStatus.VOTING:
+            return 0
+        return _group_flag(call_id, reason, subject, q, now)
+
+
 def _call_rescan(call_id: int, t: Thresholds, now: dt.datetime) -> int:
     """One call's votes looked at again, pattern by pattern, as each vote's own check would have seen them at its
     time (the window ending at that vote). Returns how many votes were newly flagged."""
     flagged = 0
-    with transaction.atomic():
-        # FOR NO KEY UPDATE: votes (their foreign key check's KEY SHARE) go on meanwhile; a review decision and the
-        # notice step (FOR UPDATE) wait, and once the notice froze the ranking nothing is flagged any more.
-        call = Call.objects.select_for_update(of=("self",), no_key=True).filter(pk=call_id).first()
-        if call is None or call.status != CallStatus.VOTING:
-            return 0
-        votes = Vote.objects.filter(call_id=call_id)
-        for reason, (fields, minutes, limit_name) in _RESCAN.items():
-            limit = getattr(t, limit_name)
-            # Only a group with more votes than its limit in all can be over it in some window: one grouped count.
-            candidates = (votes.order_by().values(*fields).annotate(n=Count("pk")).filter(n__gt=limit)
-                          .values_list(*fields))
-            for key in candidates:
-                group = Q(**dict(zip(fields, key, strict=True)))
-                if minutes is None:  # the whole day is the window
-                    flagged += _group_flag(call_id, reason, _subject(reason, key), group, now)
-                    continue
-                window = dt.timedelta(minutes=getattr(t, minutes))
-                times = list(votes.filter(group).order_by("at", "pk").values_list("at", flat=True))
-                for begin, end in _windows_over(times, window, limit):
-                    flagged += _group_flag(call_id, reason, _subject(reason, key),
-                                           group & Q(at__gte=begin, at__lte=end), now)
+    votes = Vote.objects.filter(call_id=call_id)
+    for reason, (fields, minutes, limit_name) in _RESCAN.items():
+        limit = getattr(t, limit_name)
+        # Only a group with more votes than its limit in all can be over it in some window: one grouped count.
+        candidates = (votes.order_by().values(*fields).annotate(n=Count("pk")).filter(n__gt=limit)
+                      .values_list(*fields))
+        for key in candidates:
+            group = Q(**dict(zip(fields, key, strict=True)))
+            if minutes is None:  # the whole day is the window
+                flagged += _rescan_flag(call_id, reason, _subject(reason, key), group, now)
+                continue
+            window = dt.timedelta(minutes=getattr(t, minutes))
+            times = list(votes.filter(group).order_by("at", "pk").values_list("at", flat=True))
+            for begin, end in _windows_over(times, window, limit):
+                flagged += _rescan_flag(call_id, reason, _subject(reason, key),
+                                        group & Q(at__gte=begin, at__lte=end), now)
     return flagged
 
 
@@ -354,7 +360,7 @@ def vote_flags_rescan(*, now: dt.datetime | None = None) -> int:
     """The worker's periodic re-scan of the calls in their public vote: a pattern that went over its limit without
     being flagged (votes racing past each other's count, a threshold lowered, a burst seen late) is flagged now,
     even without a new vote. Idempotent: a vote already flagged for a reason (decided or not) is not flagged again
-    for it. Returns how many votes were newly flagged."""
+    for it; a call that left its vote meanwhile is left alone. Returns how many votes were newly flagged."""
     now = now or timezone.now()
     t = thresholds()
     flagged = 0
