@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wenming.common.access import locked_in_scope, restrict, scope_for
+from wenming.common.access import restrict, scope_for
 from wenming.common.files import field_file_save
 from wenming.common.images import ImageRefused, image_decode, image_jpeg
 from wenming.common.input import strip_controls
@@ -240,12 +240,15 @@ def nomination_withdraw(*, nomination_id: int, actor, expected_version: int, not
     if len(note) > MAX_WITHDRAW_NOTE:
         raise SelectionError(_("Note: at most %(n)d characters.") % {"n": MAX_WITHDRAW_NOTE})
     now = now or timezone.now()
+    # Seen through the person's scope (404 beyond it), the rows they reported included: a nominator may see their
+    # nomination only as its nominator (``nominated_by``), and only the nominator may withdraw it (checked below),
+    # so the lock is not ``locked_in_scope``'s, which leaves reported rows out.
     call_id = restrict(Nomination.objects.all(), actor).values_list("call_id", flat=True).get(pk=nomination_id)
     with transaction.atomic():
         # The call first, as its lifecycle steps lock it (then its nominations): a withdrawal cannot slip between
         # the vote's opening or the notice's ranking and their moves.
         call = Call.objects.select_for_update(of=("self",)).get(pk=call_id)
-        nomination = locked_in_scope(Nomination.objects.all(), actor, nomination_id)
+        nomination = Nomination.objects.select_for_update(of=("self",)).get(pk=nomination_id)
         if nomination.version != expected_version:
             raise StaleSelection(_("Someone changed this nomination meanwhile; reload the page and try again."))
         refusal = withdraw_refusal(nomination, call, actor, now)

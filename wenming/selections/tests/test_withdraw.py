@@ -137,3 +137,12 @@ def test_the_ranking_marks_a_nominee_with_an_objection_pending(client, organiser
     assert page.count("objection-pending") == 1 and f'href="{link}"' in page
     detail = client.get(reverse("selections:nomination", args=[first.pk])).content.decode()
     assert f'id="objection-{objection.pk}"' in detail
+
+
+def test_a_nominator_who_sees_it_only_as_its_nominator_withdraws_it(entry, people):
+    # 城管's staff see this community's nomination only because they made it (the scope's reported rows).
+    outsider = people["chengguan"]
+    type(entry).objects.filter(pk=entry.pk).update(nominated_by=outsider)
+    _withdraw(entry, outsider)
+    entry.refresh_from_db()
+    assert entry.status == N.WITHDRAWN
