@@ -206,6 +206,13 @@ class RevokeForm(forms.Form):
     public_note = forms.CharField(label=_("Public note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class WithdrawForm(forms.Form):
+    version = forms.IntegerField(min_value=0)
+    note = forms.CharField(label=_("Why you withdraw it"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    # The confirmation, without script: a withdrawal cannot be undone.
+    confirm = forms.BooleanField(label=_("I understand that a withdrawn nomination cannot be restored"))
+
+
 class KindForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=5)
     name = forms.CharField(label=_("Name"), max_length=60)

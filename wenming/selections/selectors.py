@@ -17,6 +17,8 @@ from wenming.selections.models import (
     Nomination,
     NominationPhoto,
     NominationStatus,
+    Objection,
+    ObjectionStatus,
     PanelMember,
 )
 
@@ -152,3 +154,10 @@ def public_nomination(pk: int) -> Nomination | None:
 def feed_entries(limit: int = 30):
     return list(Nomination.objects.filter(status__in=PUBLIC_STATUSES, call__status=CallStatus.PUBLISHED)
                 .select_related("call", "call__kind", "district").order_by("-updated_at", "-pk")[:limit])
+
+
+def pending_objections(call: Call) -> dict[int, int]:
+    """Nomination id → its oldest objection still open (for the organisers' ranking: the badge links to it)."""
+    rows = (Objection.objects.filter(nomination__call=call, status=ObjectionStatus.OPEN)
+            .order_by("-created_at", "-pk").values_list("nomination_id", "pk"))
+    return dict(rows)  # newest first: the oldest of each nomination is written last and stays

@@ -21,6 +21,7 @@ urlpatterns = [
     path("nominations/<int:pk>/score/", views.nomination_score, name="score"),
     path("nominations/<int:pk>/objection/", views.objection_new, name="objection"),
     path("nominations/<int:pk>/revoke/", views.nomination_revoke, name="revoke"),
+    path("nominations/<int:pk>/withdraw/", views.nomination_withdraw_view, name="withdraw"),
     path("nominations/<int:pk>/photos/<int:photo>/", views.nomination_photo, name="photo"),
     path("scores/<int:pk>/correct/", views.score_correct, name="score_correct"),
     path("objections/<int:pk>/decide/", views.objection_decide, name="objection_decide"),

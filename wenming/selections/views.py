@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -29,6 +30,7 @@ from wenming.selections.forms import (
     ScoreForm,
     StepForm,
     VersionNoteForm,
+    WithdrawForm,
 )
 from wenming.selections.models import (
     Call,
@@ -48,7 +50,13 @@ from wenming.selections.services import qualification, results, review
 from wenming.selections.services.calls import CallValues, SheetItem, call_actions_for, is_organiser
 from wenming.selections.services.errors import WorkflowError
 from wenming.selections.services.kinds import selection_kind_create
-from wenming.selections.services.nominations import Nominee, Upload, nomination_create
+from wenming.selections.services.nominations import (
+    Nominee,
+    Upload,
+    nomination_create,
+    nomination_withdraw,
+    withdraw_refusal,
+)
 from wenming.selections.services.ranking import call_ranking, call_votes
 
 MAX_SITES = 500  # places offered in the nomination form (a community's or a unit's own)
@@ -166,6 +174,9 @@ def call_detail(request, pk: int):
     if organiser and call.status in (CallStatus.REVIEWING, CallStatus.VOTING, CallStatus.NOTICE,
                                      CallStatus.PUBLISHED):
         ranking = call_ranking(call=call, votes=call_votes(call))
+        pending = selectors.pending_objections(call)
+        for row in ranking:
+            row.objection = pending.get(row.nomination.pk)
     return render(request, "selections/call.html", {
         "call": call, "organiser": organiser, "districts": selectors.call_districts(call, page, counts),
         "counts": selectors.status_counts(counts=counts), "page": page, "actions": call_actions_for(call, request.user),
@@ -278,7 +289,8 @@ def nomination_detail(request, pk: int):
         "may_object": organiser and nomination.status == NominationStatus.IN_NOTICE,
         "may_revoke": organiser and nomination.status == NominationStatus.WINNER,
         "objection_form": ObjectionForm(), "decide_form": DecideForm(), "revoke_form": RevokeForm(),
-        "show_phone": organiser,
+        "may_withdraw": withdraw_refusal(nomination, call, request.user, timezone.now()) is None,
+        "withdraw_form": WithdrawForm(), "show_phone": organiser,
     })
 
 
@@ -391,6 +403,19 @@ def nomination_revoke(request, pk: int):
     return _done(request, nomination.pk, results.title_revoke, ok=_("Title withdrawn."),
                  nomination_id=nomination.pk, actor=request.user, expected_version=form.cleaned_data["version"],
                  public_note=form.cleaned_data["public_note"])
+
+
+@login_required
+@require_POST
+def nomination_withdraw_view(request, pk: int):
+    nomination = _nomination(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        _errors_to_messages(request, form)
+        return redirect("selections:nomination", pk=nomination.pk)
+    return _done(request, nomination.pk, nomination_withdraw, ok=_("Nomination withdrawn."),
+                 nomination_id=nomination.pk, actor=request.user, expected_version=form.cleaned_data["version"],
+                 note=form.cleaned_data["note"])
 
 
 @login_required

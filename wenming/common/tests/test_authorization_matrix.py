@@ -681,7 +681,7 @@ TABLE: dict[str, tuple[Row, ...]] = {
                    counts=("selections.nominationevent", "selections.qualificationresult",
                            "selections.conflictdeclaration", "selections.expertscore", "selections.objection")),)
        for name in ("selections:qualify", "selections:override", "selections:declare", "selections:score",
-                    "selections:objection", "selections:revoke")},
+                    "selections:objection", "selections:revoke", "selections:withdraw")},
     "selections:photo": (get(expect(404, (ANON, LOGIN), (SEES_NOMINATION, 200)),
                              kwargs={"pk": "sel_nomination", "photo": "sel_photo"}),),
     "selections:score_correct": (post(expect(404, (ANON, LOGIN), (SEL_ORGANISERS, 302)), kwargs={"pk": "sel_score"},

@@ -331,16 +331,19 @@ def _step_notice(call: Call, *, actor, now, note) -> dict:
     if VoteFlag.objects.filter(call=call, state=FlagState.OPEN).exists():
         raise SelectionError(_("Public vote: some votes are flagged and awaiting review; review the flagged votes "
                                "first."))
-    # The vote closes now, before the count: the tally takes only the votes cast before ``vote_closes``, so a vote
-    # committing while this step runs (the vote does not lock the call) is left out of the ranking and the tally
-    # alike, never counted in one and not the other.
+    # The vote closes now, before the count: the tally takes only the votes cast before ``vote_closes``. The call
+    # row is locked (FOR UPDATE, ``call_step``) before this count: a vote still committing either holds the call
+    # first (this step waited for it, and counts it) or waits for this step and is refused (``votes._still_voting``).
     if call.status == S.VOTING and (call.vote_closes is None or call.vote_closes > now):
         call.vote_closes = now
     ranking = call_ranking(call=call, votes=call_votes(call))
     if not any(r.proposed for r in ranking):
         raise SelectionError(_("No nominee has an expert score yet: the experts must score first."))
     rows = {r.nomination.pk: r for r in ranking}
-    entries = list(call.nominations.select_for_update().filter(pk__in=list(rows)))
+    # FOR NO KEY UPDATE (only their status and frozen scores change): a vote waiting on the call may already hold
+    # a KEY SHARE lock on its nominee (its foreign key check); FOR UPDATE here would wait for it while it waits for
+    # the call, a deadlock.
+    entries = list(call.nominations.select_for_update(of=("self",), no_key=True).filter(pk__in=list(rows)))
     extra = {n.pk: {"expert_average": rows[n.pk].expert_average, "votes": rows[n.pk].votes,
                     "final_score": rows[n.pk].final} for n in entries}
     winners = [n for n in entries if rows[n.pk].proposed]

@@ -29,12 +29,13 @@ from wenming.selections.models import (
     Nomination,
     NominationEvent,
     NominationPhoto,
+    NominationStatus,
     NominatorKind,
     SubjectKind,
 )
 
 from .calls import is_organiser
-from .errors import IllegalTransition, NotAllowed, SelectionError
+from .errors import IllegalTransition, NotAllowed, SelectionError, StaleSelection
 from .qualification_checks import qualification_checks
 
 MAX_PHOTOS = 6
@@ -203,3 +204,61 @@ def nomination_public_submit(*, call_id: int, phone: str, nominee: Nominee, stat
     return _create(call_id, actor=None, nominee=nominee, statement=statement, photos=photos,
                    extra={"nominator_kind": NominatorKind.PUBLIC, "nominator_phone": phone},
                    now=now or timezone.now())
+
+
+# -- withdrawal by the nominator ----------------------------------------------------------------------------------
+
+N = NominationStatus
+# Where a nominator may still withdraw (撤回) their nomination: before the ranking is frozen. On the ballot only
+# until the vote opens: once citizens vote for a nominee, taking it off would void their votes.
+WITHDRAWABLE = frozenset({N.SUBMITTED, N.QUALIFIED, N.HELD_BACK, N.SHORTLISTED})
+WITHDRAW_CALL_STATES = frozenset({CallStatus.NOMINATING, CallStatus.REVIEWING, CallStatus.VOTING})
+MAX_WITHDRAW_NOTE = 500
+
+
+def withdraw_refusal(nomination: Nomination, call: Call, actor, now: dt.datetime) -> str | None:
+    """Why this person may not withdraw this nomination now, or None when they may: the one rule the page (its
+    button) and ``nomination_withdraw`` both read. Only the staff member who nominated; a public nominator has no
+    account to do it with (the organisers hold the nomination back instead)."""
+    if actor is None or nomination.nominated_by_id is None or nomination.nominated_by_id != actor.pk:
+        return _("Only the person who made the nomination may withdraw it.")
+    if call.status not in WITHDRAW_CALL_STATES or nomination.status not in WITHDRAWABLE:
+        return _("This nomination can no longer be withdrawn.")
+    if nomination.status == N.SHORTLISTED and (call.status != CallStatus.VOTING or call.vote_opens is None
+                                              or call.vote_opens <= now):
+        return _("This nominee is on the ballot of a public vote that has opened: it can no longer be withdrawn.")
+    return None
+
+
+def nomination_withdraw(*, nomination_id: int, actor, expected_version: int, note: str,
+                        now: dt.datetime | None = None) -> Nomination:
+    """The nominator withdraws their own nomination, with a note: it leaves the review, the ballot and the ranking,
+    and stays on the call's page as withdrawn. Raises ``Nomination.DoesNotExist`` out of the person's scope."""
+    note = strip_controls(note or "").strip()
+    if not note:
+        raise SelectionError(_("Note: say why the nomination is withdrawn."))
+    if len(note) > MAX_WITHDRAW_NOTE:
+        raise SelectionError(_("Note: at most %(n)d characters.") % {"n": MAX_WITHDRAW_NOTE})
+    now = now or timezone.now()
+    # Seen through the person's scope (404 beyond it), the rows they reported included: a nominator may see their
+    # nomination only as its nominator (``nominated_by``), and only the nominator may withdraw it (checked below),
+    # so the lock is not ``locked_in_scope``'s, which leaves reported rows out.
+    call_id = restrict(Nomination.objects.all(), actor).values_list("call_id", flat=True).get(pk=nomination_id)
+    with transaction.atomic():
+        # The call first, as its lifecycle steps lock it (then its nominations): a withdrawal cannot slip between
+        # the vote's opening or the notice's ranking and their moves.
+        call = Call.objects.select_for_update(of=("self",)).get(pk=call_id)
+        nomination = Nomination.objects.select_for_update(of=("self",)).get(pk=nomination_id)
+        if nomination.version != expected_version:
+            raise StaleSelection(_("Someone changed this nomination meanwhile; reload the page and try again."))
+        refusal = withdraw_refusal(nomination, call, actor, now)
+        if refusal:
+            nominator = nomination.nominated_by_id is not None and nomination.nominated_by_id == actor.pk
+            raise (IllegalTransition if nominator else NotAllowed)(refusal)
+        before = nomination.status
+        nomination.status = N.WITHDRAWN
+        nomination.version += 1
+        nomination.save(update_fields=["status", "version", "updated_at"])
+        NominationEvent.objects.create(nomination=nomination, action="withdrawn", actor=actor, from_status=before,
+                                       to_status=N.WITHDRAWN, note=note)
+    return nomination

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +58,7 @@ limits_declare({
     "vote_device": (20, 3600),
 })
 
+log = logging.getLogger(__name__)
 TOKEN_SALT = "wenming.selections.voter"
 DEVICE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 NOTE_MAX = 500
@@ -194,10 +196,12 @@ def vote_cast(*, call_id: int, nomination_id: int, voter: Voter, network: str, d
             try:
                 with transaction.atomic():
                     vote.save(force_insert=True)
+                    _still_voting(call_id, now)
+                    _flags_raise(vote, now=now)
             except IntegrityError:
                 repeated = True
-            else:
-                _flags_raise(vote, now=now)
+            except _VoteClosed:
+                refusal = _("This call is not taking votes now.")
     if refusal:
         raise VoteError(refusal)
     if repeated:
@@ -208,6 +212,33 @@ def vote_cast(*, call_id: int, nomination_id: int, voter: Voter, network: str, d
             raise VoteError(_("This call is not taking votes now."))
         return VoteAnswer(vote=earlier, created=False, number=earlier.nomination.number, name=earlier.nomination.name)
     return VoteAnswer(vote=vote, created=True, number=nomination.number, name=nomination.name)
+
+
+class _VoteClosed(Exception):
+    """The call left its vote between the first read and the vote's insert: undo the insert (its savepoint)."""
+
+
+def _still_voting(call_id: int, now: dt.datetime) -> None:
+    """After the vote's row is inserted: wait for a notice step holding the call, then read the call again.
+
+    The race: the notice step (``call_step``) locks the call row FOR UPDATE (``locked_in_scope``) before it
+    tallies and freezes the ranking. A vote that read the call as voting, then committed after that tally, would
+    be counted in no ranking. The vote's row has a foreign key to the call, and checking a foreign key takes a
+    KEY SHARE lock on the referenced row, which waits for a FOR UPDATE holder and makes a FOR UPDATE wait for it
+    (KEY SHARE locks do not wait for each other: votes stay concurrent). But Django creates its PostgreSQL foreign
+    keys DEFERRABLE INITIALLY DEFERRED, so that check (and its lock) would only come at COMMIT, after any re-read.
+    ``connection.check_constraints()`` (SET CONSTRAINTS ALL IMMEDIATE, then back to DEFERRED) runs the pending
+    checks now, taking the lock here. Then either this vote holds the call first (the notice waits for its commit
+    and tallies it), or the notice holds it first (the check waits for the notice's commit, and this statement,
+    a new snapshot under READ COMMITTED, sees the call no longer voting: the vote is undone and refused).
+    SQLite writes one transaction at a time (the vote's limit counters took the write lock), so it has no such race;
+    its ``check_constraints`` would scan whole tables, so it is left out there.
+    """
+    if connection.vendor == "postgresql":
+        connection.check_constraints()
+    call = Call.objects.only("status", "vote_opens", "vote_closes").get(pk=call_id)
+    if not vote_open(call, now):
+        raise _VoteClosed
 
 
 def _groups(vote: Vote, now: dt.datetime, t: Thresholds) -> dict[str, tuple[Q, str, int]]:
@@ -237,17 +268,108 @@ def _flags_raise(vote: Vote, *, now: dt.datetime) -> None:
     over = [reason for reason, (_q, _subject, limit) in groups.items() if counts[reason] > limit]
     for reason in over:
         q, subject, _limit = groups[reason]
-        # Locked in pk order (as a review decision locks them): a group cleared meanwhile cannot count a vote
-        # this flags, nor this flag a vote the decision is counting.
-        members = list(Vote.objects.filter(q, call_id=vote.call_id).exclude(flags__reason=reason)
-                       .order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
-        if not members:
-            continue
-        VoteFlag.objects.bulk_create([VoteFlag(vote_id=pk, call_id=vote.call_id, reason=reason, subject=subject, at=now)
-                                      for pk in members], ignore_conflicts=True)
-        Vote.objects.filter(pk__in=members, state=VoteState.COUNTED).update(state=VoteState.FLAGGED)
+        _group_flag(vote.call_id, reason, subject, q, now)
     if over:
         vote.refresh_from_db(fields=["state"])
+
+
+def _group_flag(call_id: int, reason: str, subject: str, q: Q, now: dt.datetime) -> int:
+    """Flag the votes of one group (``q``) not yet flagged for ``reason``; how many were flagged."""
+    # Locked in pk order (as a review decision locks them): a group cleared meanwhile cannot count a vote this
+    # flags, nor this flag a vote the decision is counting.
+    members = list(Vote.objects.filter(q, call_id=call_id).exclude(flags__reason=reason)
+                   .order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
+    if not members:
+        return 0
+    VoteFlag.objects.bulk_create([VoteFlag(vote_id=pk, call_id=call_id, reason=reason, subject=subject, at=now)
+                                  for pk in members], ignore_conflicts=True)
+    Vote.objects.filter(pk__in=members, state=VoteState.COUNTED).update(state=VoteState.FLAGGED)
+    return len(members)
+
+
+# -- the periodic re-scan -----------------------------------------------------------------------------------------
+
+# Each pattern as the re-scan groups it: the fields naming a group, its window (None: the day) and its limit.
+_RESCAN = {
+    FlagReason.BURST_NETWORK: (("network_hash",), "burst_minutes", "burst_network_count"),
+    FlagReason.BURST_DEVICE: (("device_hash",), "burst_minutes", "burst_device_count"),
+    FlagReason.RING_NETWORK: (("prefix_hash", "nomination_id"), "ring_minutes", "ring_network_count"),
+    FlagReason.RING_BLOCK: (("block_hash", "nomination_id", "day"), None, "ring_block_count"),
+}
+
+
+def _subject(reason: str, key: tuple) -> str:
+    """The group's name as ``_groups`` writes it (so a re-scan's flags join the same review group)."""
+    if reason in (FlagReason.BURST_NETWORK, FlagReason.BURST_DEVICE):
+        return key[0]
+    return f"{key[0]}:{key[1]}"
+
+
+def _windows_over(times: list[dt.datetime], window: dt.timedelta, limit: int) -> list[tuple]:
+    """The spans of a group's vote times (sorted) in which some window ending at a vote held more than ``limit``
+    votes, overlapping windows merged (one flagging query per span)."""
+    spans: list[list] = []
+    start = 0
+    for end, at in enumerate(times):
+        while times[start] < at - window:
+            start += 1
+        if end - start + 1 > limit:
+            if spans and at - window <= spans[-1][1]:
+                spans[-1][1] = at
+            else:
+                spans.append([at - window, at])
+    return [tuple(span) for span in spans]
+
+
+def _rescan_flag(call_id: int, reason: str, subject: str, q: Q, now: dt.datetime) -> int:
+    """Flag one group's span found over its limit, in a transaction of its own (only its votes locked at a time,
+    in pk order, as a vote's own check and a review decision lock them: no lock held across groups)."""
+    with transaction.atomic():
+        # FOR NO KEY UPDATE: votes (their foreign key check's KEY SHARE) go on meanwhile; a review decision and the
+        # notice step (FOR UPDATE) wait, and once the notice froze the ranking nothing is flagged any more.
+        call = Call.objects.select_for_update(of=("self",), no_key=True).filter(pk=call_id).only("status").first()
+        if call is None or call.status != CallStatus.VOTING:
+            return 0
+        return _group_flag(call_id, reason, subject, q, now)
+
+
+def _call_rescan(call_id: int, t: Thresholds, now: dt.datetime) -> int:
+    """One call's votes looked at again, pattern by pattern, as each vote's own check would have seen them at its
+    time (the window ending at that vote). Returns how many votes were newly flagged."""
+    flagged = 0
+    votes = Vote.objects.filter(call_id=call_id)
+    for reason, (fields, minutes, limit_name) in _RESCAN.items():
+        limit = getattr(t, limit_name)
+        # Only a group with more votes than its limit in all can be over it in some window: one grouped count.
+        candidates = (votes.order_by().values(*fields).annotate(n=Count("pk")).filter(n__gt=limit)
+                      .values_list(*fields))
+        for key in candidates:
+            group = Q(**dict(zip(fields, key, strict=True)))
+            if minutes is None:  # the whole day is the window
+                flagged += _rescan_flag(call_id, reason, _subject(reason, key), group, now)
+                continue
+            window = dt.timedelta(minutes=getattr(t, minutes))
+            times = list(votes.filter(group).order_by("at", "pk").values_list("at", flat=True))
+            for begin, end in _windows_over(times, window, limit):
+                flagged += _rescan_flag(call_id, reason, _subject(reason, key),
+                                        group & Q(at__gte=begin, at__lte=end), now)
+    return flagged
+
+
+def vote_flags_rescan(*, now: dt.datetime | None = None) -> int:
+    """The worker's periodic re-scan of the calls in their public vote: a pattern that went over its limit without
+    being flagged (votes racing past each other's count, a threshold lowered, a burst seen late) is flagged now,
+    even without a new vote. Idempotent: a vote already flagged for a reason (decided or not) is not flagged again
+    for it; a call that left its vote meanwhile is left alone. Returns how many votes were newly flagged."""
+    now = now or timezone.now()
+    t = thresholds()
+    flagged = 0
+    for call_id in Call.objects.filter(status=CallStatus.VOTING).order_by("pk").values_list("pk", flat=True):
+        n = _call_rescan(call_id, t, now)
+        if n:
+            log.info("vote flags re-scan: call %s, %d votes newly flagged", call_id, n)
+        flagged += n
+    return flagged
 
 
 # -- review -----------------------------------------------------------------------------------------------------

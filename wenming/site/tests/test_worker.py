@@ -11,8 +11,8 @@ def test_worker_once_runs_every_periodic_job(settings, tmp_path):
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)
     lines = [line.split(":")[0] for line in out.getvalue().splitlines()]
-    assert lines == ["escalations", "campaign", "risks", "materials", "window certificates", "notifications", "webhooks",
-                     "daily counts", "snapshots", "files"]
+    assert lines == ["escalations", "campaign", "risks", "materials", "window certificates", "vote flags",
+                     "notifications", "webhooks", "daily counts", "snapshots", "files"]
 
 
 def _alive(pid: int) -> bool:

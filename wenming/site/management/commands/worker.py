@@ -25,6 +25,7 @@ from wenming.common.tasks import deliver_notifications, sweep_files
 from wenming.evaluation.material_tasks import scan_material_reminders
 from wenming.evaluation.tasks import scan_risks
 from wenming.scoring.tasks import compute_snapshots, refresh_daily_counts
+from wenming.selections.tasks import scan_vote_flags
 from wenming.windows.tasks import scan_certificate_reminders
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class Command(BaseCommand):
             self.stdout.write(f"risks: {scan_risks.call()}")
             self.stdout.write(f"materials: {scan_material_reminders.call()}")
             self.stdout.write(f"window certificates: {scan_certificate_reminders.call()}")
+            self.stdout.write(f"vote flags: {scan_vote_flags.call()}")
             notifications_recover()
             self.stdout.write(f"notifications: {notifications_deliver()}")
             webhooks_recover()
@@ -154,10 +156,11 @@ class Command(BaseCommand):
         parent = parent_pid
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        # Slower jobs: the dashboards' daily counts, the materials' due-date reminders and the orphan-file sweep
-        # hourly, the score snapshots daily (all at start too, and again when another worker's lease is taken over).
+        # Slower jobs: the public vote's flag re-scan every five minutes; the dashboards' daily counts, the
+        # materials' due-date reminders and the orphan-file sweep hourly, the score snapshots daily (all at start
+        # too, and again when another worker's lease is taken over).
         every = {refresh_daily_counts: 3600.0, scan_material_reminders: 3600.0, compute_snapshots: 86400.0, sweep_files: 3600.0,
-                 scan_certificate_reminders: 3600.0}
+                 scan_certificate_reminders: 3600.0, scan_vote_flags: 300.0}
         last_run = dict.fromkeys(every, float("-inf"))
         # The lease is renewed (and the round's time checked) three times per TTL, so a short stall of its holder
         # does not hand it over; a killed holder's is taken over within TTL + one tick.
