@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -366,7 +366,9 @@ class RecordStepView(APIView):
     """An hours action of the pages' table on a service record: ``confirm``, or ``correct`` with the new hours and a
     reason; with the record's version (a changed record is refused with 409)."""
 
-    @extend_schema(request=HoursStepSerializer, responses={200: RecordSerializer, **ERRORS})
+    @extend_schema(request=HoursStepSerializer, responses={200: RecordSerializer, **ERRORS}, parameters=[
+        OpenApiParameter("key", str, OpenApiParameter.PATH, enum=list(HOURS_ACTIONS),
+                         description="The action of the hours table (HOURS_ACTIONS).")])
     def post(self, request, pk, key: str):
         _organiser_or_404(request)
         action = HOURS_ACTIONS.get(key)

@@ -206,7 +206,7 @@ def test_cancel_with_the_version_and_a_stale_version_is_409(client, token, activ
     url = f"{API}/activities/{activity.pk}/cancel/"
     assert client.post(url, {"version": 0}, content_type="application/json", **auth).status_code == 400
     stale = client.post(url, {"reason": "暴雨预警", "version": 7}, content_type="application/json", **auth)
-    assert stale.status_code == 409 and "刷新" in stale.json()["message"] or stale.status_code == 409
+    assert stale.status_code == 409 and stale.json()["message"] == "该活动已被他人修改：请刷新页面后重试。"
     answer = client.post(url, {"reason": "暴雨预警", "version": 0}, content_type="application/json", **auth)
     assert answer.status_code == 200 and answer.json()["status"] == "cancelled" and answer.json()["actions"] == []
     event = VolunteerEvent.objects.get(activity=activity, action=EventAction.ACTIVITY_CANCELLED)
@@ -234,7 +234,7 @@ def test_confirm_and_correct_write_the_same_events_as_the_page(client, token, re
     stale = client.post(f"{API}/records/{record.pk}/correct/", {"version": record.version, "hours": "1.5",
                                                                   "note": "提前离开"},
                         content_type="application/json", **auth)
-    assert stale.status_code == 409
+    assert stale.status_code == 409 and stale.json()["message"] == "该时长记录已被他人修改：请刷新页面后重试。"
     no_reason = client.post(f"{API}/records/{record.pk}/correct/", {"version": record.version + 1, "hours": "1.5"},
                             content_type="application/json", **auth)
     assert no_reason.status_code == 400 and "note" in no_reason.json()["fields"]
