@@ -136,7 +136,7 @@ def test_list_filters_and_paginates(client, token, project, organisation):
     assert body["count"] >= 3 and len(body["results"]) == 2 and body["next"]
     mine = client.get(f"{API}/activities/?organisation={organisation.pk}&activity_status=open", **auth).json()
     assert {r["title"] for r in mine["results"]} == {"一", "二"}
-    today = timezone.localdate()
+    today = timezone.localtime(first.starts_at).date()  # its day in the city's time zone, as the filter reads it
     dated = client.get(f"{API}/activities/?organisation={organisation.pk}&starts_from={today}&starts_to={today}",
                        **auth).json()
     assert [r["id"] for r in dated["results"]] == [first.pk]
