@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from wenming.api import open311, selection_views, task_views, views, window_views
+from wenming.api import open311, selection_views, task_views, views, volunteer_views, window_views
 from wenming.credit import api as credit_api
 from wenming.evaluation import api as evaluation_api
 from wenming.evaluation import forecast_views as evaluation_forecast
@@ -37,6 +37,19 @@ urlpatterns = [
     path("inspections/patrols/<int:pk>/findings/", patrol_api.FindingView.as_view(),
          name="inspections-patrols-findings"),
     path("windows/<str:code>/matters/", window_views.WindowMattersView.as_view(), name="windows-matters"),
+    path("volunteers/activities/", volunteer_views.ActivitiesView.as_view(), name="volunteers-activities"),
+    path("volunteers/activities/<int:pk>/", volunteer_views.ActivityView.as_view(), name="volunteers-activity"),
+    path("volunteers/activities/<int:pk>/cancel/", volunteer_views.ActivityCancelView.as_view(),
+         name="volunteers-activity-cancel"),
+    path("volunteers/activities/<int:pk>/signups/", volunteer_views.SignUpsView.as_view(),
+         name="volunteers-signups"),
+    path("volunteers/records/<int:pk>/<slug:key>/", volunteer_views.RecordStepView.as_view(),
+         name="volunteers-record-step"),
+    path("volunteers/signups/<int:pk>/hours/", volunteer_views.SignupHoursView.as_view(),
+         name="volunteers-signup-hours"),
+    path("volunteers/stats/", volunteer_views.StatsView.as_view(), name="volunteers-stats"),
+    path("volunteers/public/activities/", volunteer_views.PublicActivitiesView.as_view(),
+         name="volunteers-public-activities"),
     path("credit/records/", credit_api.RecordsView.as_view(), name="credit-records"),
     path("credit/records/<int:pk>/repair/", credit_api.RepairView.as_view(), name="credit-repair"),
     path("evaluation/readiness/", evaluation_api.ReadinessView.as_view(), name="evaluation-readiness"),

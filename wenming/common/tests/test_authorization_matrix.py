@@ -799,6 +799,27 @@ TABLE: dict[str, tuple[Row, ...]] = {
     "volunteers:stats": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200))),),
     "volunteers:export": (get(expect(404, (ANON, LOGIN), (VOL_ORGANISERS, 200)), kwargs={"fmt": "=csv"},
                               download=True, absent=("=" + matrix.VOLUNTEER_PHONE,)),),
+    # The volunteers' REST API: the same rule and scope as the organisers' pages (anyone else signed in: 404); an empty
+    # post is refused by its serializer; the public calendar names nobody.
+    "api:volunteers-activities": (get(expect(404, (ANON, 401), (VOL_ORGANISERS, 200)),
+                                      absent=("=" + matrix.VOLUNTEER_PHONE,)),
+                                  post(expect(404, (ANON, 401), (VOL_ORGANISERS, 400)),
+                                       counts=("volunteers.activity",), csrf="api")),
+    "api:volunteers-activity": (get(expect(404, (ANON, 401), (SEES_VOL, 200)), kwargs={"pk": "vol_activity"},
+                                    absent=("=" + matrix.VOLUNTEER_PHONE,)),),
+    "api:volunteers-activity-cancel": (post(expect(404, (ANON, 401), (SEES_VOL, 400)), kwargs={"pk": "vol_activity"},
+                                            counts=("volunteers.volunteerevent",), csrf="api"),),
+    "api:volunteers-signups": (get(expect(404, (ANON, 401), (SEES_VOL, 200)), kwargs={"pk": "vol_activity"},
+                                   absent=("=" + matrix.VOLUNTEER_PHONE,)),),
+    "api:volunteers-record-step": (post(expect(404, (ANON, 401), (SEES_VOL, 400)),
+                                        kwargs={"pk": "vol_record", "key": "=confirm"},
+                                        counts=("volunteers.volunteerevent",), csrf="api"),),
+    "api:volunteers-signup-hours": (post(expect(404, (ANON, 401), (SEES_VOL, 400)), kwargs={"pk": "vol_signup"},
+                                         counts=("volunteers.volunteerevent", "volunteers.servicerecord"),
+                                         csrf="api"),),
+    "api:volunteers-stats": (get(expect(404, (ANON, 401), (VOL_ORGANISERS, 200))),),
+    "api:volunteers-public-activities": (get(PUBLIC, absent=("=" + matrix.VOLUNTEER_NAME,
+                                                             "=" + matrix.VOLUNTEER_PHONE)),),
     # -- the credit network (信用信息): office roles read published records; the department (CG) and the command
     # centre every one; the public query shows published records of legal persons only, never a natural person.
     "credit:index": (get(expect(404, (ANON, LOGIN), (NOT_INSPECTORS, 200)), absent=("=矩阵张某",),
