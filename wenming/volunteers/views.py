@@ -167,7 +167,7 @@ def activity(request, pk: int):
 @require_safe
 def organisation_public(request, pk: int):
     """An organisation as the public sees it: host, area, team names, upcoming activities; nobody named."""
-    item = get_object_or_404(Organisation.objects.select_related("area"), pk=pk)
+    item = get_object_or_404(Organisation.objects.select_related("area").defer("area__geometry"), pk=pk)
     return render(request, "volunteers/organisation_public.html", {
         "organisation": item, **selectors.organisation_public(item), "volunteer": session_volunteer(request)})
 
@@ -617,7 +617,8 @@ def export(request, fmt: str):
 def _managed_organisation(request, pk: int) -> Organisation:
     """An organisation the person may manage (the rule of creating projects and activities in it), else 404."""
     _organiser_or_404(request)
-    return get_or_404(Organisation.objects.select_related("area", "unit", "site"), request.user, CHANGE, pk=pk)
+    return get_or_404(Organisation.objects.select_related("area", "unit", "site").defer("area__geometry"),
+                      request.user, CHANGE, pk=pk)
 
 
 def _member_rows(organisation: Organisation, page) -> list[dict]:
