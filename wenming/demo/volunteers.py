@@ -1,7 +1,8 @@
 """The demo's volunteer service: organisations hosted by the city's practice centres, institutes and stations
 (新时代文明实践中心/所/站, the demo's sites) and a school; volunteers (a few minors with their guardian's consent);
 projects of each theme; activities last week (served, hours recorded, most confirmed), one running now near the
-first practice centre (the demo volunteer is signed up and can check in there) and some next week. Everything goes
+first practice centre (the demo volunteer is signed up and can check in there) and some next week; three teams on
+the organisation with most members, its members in them. Everything goes
 through the services, with the clock set to when it happened."""
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db.models import Count
 from django.utils import timezone
 
 from wenming.org.models import Area, Person, Site
-from wenming.volunteers.models import HostKind, Organisation, Project, Theme, Volunteer
+from wenming.volunteers.models import HostKind, Membership, Organisation, Project, Theme, Volunteer
 from wenming.volunteers.services.activities import ActivityValues, activity_create, signup_create
 from wenming.volunteers.services.checkins import checkin_record, checkout_record
 from wenming.volunteers.services.hours import service_record_step
+from wenming.volunteers.services.organisations import membership_team_set, team_create
 from wenming.volunteers.services.registration import ID_CHECK, ID_WEIGHTS, volunteer_register
 
 DEMO_VOLUNTEER_PHONE = "13800138001"
@@ -23,6 +26,7 @@ HOSTS = (("practice_centre", HostKind.PRACTICE_CENTRE, 2), ("practice_institute"
          ("practice_station", HostKind.PRACTICE_STATION, 3))
 TITLES = {Theme.TRAFFIC: "路口文明交通劝导", Theme.HAND_IN_HAND: "小手拉大手文明实践课堂", Theme.CLEAN: "清洁家园集中清扫",
           Theme.CARE: "关爱空巢老人走访", Theme.PUBLICITY: "文明城市创建宣传"}
+TEAM_NAMES = ("文明交通劝导分队", "清洁家园分队", "关爱帮扶分队")
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 
@@ -108,4 +112,17 @@ def volunteers_demo_build(*, seed: int = 7) -> dict[str, int]:
         starts_at=now - dt.timedelta(minutes=30), ends_at=now + dt.timedelta(hours=4), slots=20, radius_m=500))
     signup_create(volunteer_id=volunteers[0].pk, activity_id=running.pk)
     counts["activities"] += 1
+    counts["teams"] = _teams_build(actor=admin, now=now)
     return counts
+
+
+def _teams_build(*, actor, now: dt.datetime) -> int:
+    """Teams on the organisation with most members, its members dealt round them (one left without a team)."""
+    biggest = Organisation.objects.annotate(members=Count("memberships")).order_by("-members", "pk").first()
+    teams = [team_create(actor=actor, organisation_id=biggest.pk, name=name, now=now - dt.timedelta(days=20))
+             for name in TEAM_NAMES]
+    members = list(Membership.objects.filter(organisation=biggest).order_by("pk"))
+    for i, membership in enumerate(members[:-1]):
+        membership_team_set(actor=actor, membership_id=membership.pk, team_id=teams[i % len(teams)].pk,
+                            now=now - dt.timedelta(days=19))
+    return len(teams)

@@ -9,7 +9,7 @@ from wenming.common.input import BoundedDateField
 from wenming.common.uploads import PhotosField
 from wenming.org.models import Area
 from wenming.public.services.verification import VerificationError, phone_normalize
-from wenming.volunteers.models import HostKind, Organisation, Project, Theme
+from wenming.volunteers.models import HostKind, Organisation, Project, Team, Theme
 
 
 class PhoneField(forms.CharField):
@@ -68,6 +68,45 @@ class ProjectForm(forms.Form):
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations if organisations is not None else Organisation.objects.none()
+
+
+class OrganisationEditForm(OrganisationForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+
+class ProjectEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           error_messages={"required": _("Name: enter the project's name.")})
+    theme = forms.ChoiceField(label=_("Theme"), choices=Theme.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=100,
+                           error_messages={"required": _("Team name: enter the team's name."),
+                                           "max_length": _("Team name: at most 100 characters.")})
+
+
+class MembershipTeamForm(forms.Form):
+    """``team``: a team of the member's organisation, or 0 to take the member out of their team (a value every post
+    must carry: an empty post changes nothing)."""
+
+    NO_TEAM = "0"
+    team = forms.CharField(label=_("Team"), max_length=12,
+                           error_messages={"required": _("Team: choose a team of this organisation.")})
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teams = teams if teams is not None else Team.objects.none()
+
+    def clean_team(self) -> Team | None:
+        raw = self.cleaned_data["team"].strip()
+        if raw == self.NO_TEAM:
+            return None
+        team = self.teams.filter(pk=raw).first() if raw.isdigit() and len(raw) < 11 else None
+        if team is None:
+            raise forms.ValidationError(_("Team: choose a team of this organisation."))
+        return team
 
 
 class ActivityForm(forms.Form):

@@ -48,6 +48,8 @@ class Organisation(models.Model):
     # 实名: the organisation asks for the ID number at registration.
     requires_real_name = models.BooleanField(_("requires real name"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Raised by every edit: a form read before someone else's edit is refused instead of undoing it.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -119,6 +121,7 @@ class Project(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="projects")
     name = models.CharField(_("name"), max_length=100)
     theme = models.CharField(_("theme"), max_length=16, choices=Theme.choices)
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -304,6 +307,11 @@ class EventAction(models.TextChoices):
     HOURS_CORRECTED = "hours_corrected", _("Hours corrected")
     HOURS_RECORDED = "hours_recorded", _("Hours recorded by the organiser (no check-out)")
     CASE_REPORTED = "case_reported", _("Problem reported (随手拍)")
+    ORGANISATION_UPDATED = "organisation_updated", _("Organisation edited")
+    PROJECT_UPDATED = "project_updated", _("Project edited")
+    TEAM_CREATED = "team_created", _("Team created")
+    TEAM_RENAMED = "team_renamed", _("Team renamed")
+    MEMBERSHIP_TEAM_SET = "membership_team_set", _("Member's team changed")
 
 
 class VolunteerEvent(models.Model):

@@ -130,3 +130,49 @@ def export_records(user, *, start: dt.date, end: dt.date):
             .filter(service_date__gte=start, service_date__lte=end)
             .select_related("volunteer", "activity", "organisation", "organisation__unit")
             .order_by("service_date", "pk"))
+
+
+RECENT_ACTIVITIES = 20
+
+
+def confirmed_hours_by_volunteer(*, organisation_id: int, volunteer_ids) -> dict[int, Decimal]:
+    """Confirmed hours each of these volunteers served in this organisation: one grouped query for a page of them."""
+    rows = (ServiceRecord.objects.filter(organisation_id=organisation_id, volunteer_id__in=list(volunteer_ids),
+                                         state=RecordState.CONFIRMED)
+            .values("volunteer_id").annotate(hours=Sum("hours")).order_by())
+    return {r["volunteer_id"]: r["hours"] or Decimal(0) for r in rows}
+
+
+def organisation_summary(organisation: Organisation) -> dict:
+    """The organiser's page of an organisation already read through the scope: its teams with member counts, its
+    projects, recent activities, members without a team, and the hours from the per-day summary (not the records)."""
+    teams = list(organisation.teams.annotate(members=Count("memberships")).order_by("name"))
+    totals = DailyHours.objects.filter(organisation=organisation).aggregate(
+        records=Sum("records"), hours=Sum("hours"), confirmed=Sum("confirmed_hours"))
+    return {
+        "teams": teams,
+        "projects": list(organisation.projects.annotate(activity_count=Count("activities")).order_by("name")),
+        "recent_activities": list(
+            organisation.activities.select_related("project")
+            .annotate(taken=Count("signups", filter=Q(signups__status=SignUpStatus.CONFIRMED)))
+            .order_by("-starts_at", "-pk")[:RECENT_ACTIVITIES]),
+        "member_count": organisation.memberships.count(),
+        "unteamed_count": organisation.memberships.filter(team__isnull=True).count(),
+        "totals": {"records": totals["records"] or 0, "hours": totals["hours"] or Decimal(0),
+                   "confirmed": totals["confirmed"] or Decimal(0)},
+    }
+
+
+def organisation_members(organisation: Organisation, *, team_id: int | None = None):
+    """The organisation's memberships (a team's only, when given), oldest first, with the volunteer and team."""
+    members = organisation.memberships.select_related("volunteer", "team")
+    if team_id is not None:
+        members = members.filter(team_id=team_id)
+    return members.order_by("joined_at", "pk")
+
+
+def organisation_public(organisation: Organisation, *, now: dt.datetime | None = None) -> dict:
+    """The public page of an organisation: its team names and its upcoming open activities (those the calendar
+    shows). No person is named or counted by name."""
+    return {"teams": list(organisation.teams.order_by("name").values_list("name", flat=True)),
+            "activities": list(calendar_activities(now=now).filter(organisation=organisation)[:100])}

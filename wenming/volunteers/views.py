@@ -44,21 +44,27 @@ from wenming.volunteers.forms import (
     CalendarForm,
     CancelForm,
     GeoForm,
+    MembershipTeamForm,
+    OrganisationEditForm,
     OrganisationForm,
+    ProjectEditForm,
     ProjectForm,
     RecordStepForm,
     RegisterForm,
     SignInForm,
     SignupHoursForm,
     StatsForm,
+    TeamForm,
 )
 from wenming.volunteers.models import (
     Activity,
+    Membership,
     Organisation,
     Project,
     ServiceRecord,
     SignUp,
     SignUpStatus,
+    Team,
     Theme,
     Volunteer,
 )
@@ -85,6 +91,13 @@ from wenming.volunteers.services.hours import (
     service_record_step,
     signup_actions_for,
     signup_hours_record,
+)
+from wenming.volunteers.services.organisations import (
+    membership_team_set,
+    organisation_update,
+    project_update,
+    team_create,
+    team_rename,
 )
 from wenming.volunteers.services.registration import volunteer_register
 from wenming.volunteers.session import (
@@ -149,6 +162,14 @@ def activity(request, pk: int):
         "checked_in": bool(signup and hasattr(signup, "checkin")), "report_form": ActivityReportForm(),
         "SignUpStatus": SignUpStatus,
     })
+
+
+@require_safe
+def organisation_public(request, pk: int):
+    """An organisation as the public sees it: host, area, team names, upcoming activities; nobody named."""
+    item = get_object_or_404(Organisation.objects.select_related("area").defer("area__geometry"), pk=pk)
+    return render(request, "volunteers/organisation_public.html", {
+        "organisation": item, **selectors.organisation_public(item), "volunteer": session_volunteer(request)})
 
 
 # -- the volunteer's session ----------------------------------------------------------------------------------
@@ -366,7 +387,7 @@ def manage(request):
     _organiser_or_404(request)
     return render(request, "volunteers/manage.html", {
         "activities": selectors.managed_activities(request.user).order_by("-starts_at")[:100],
-        "organisations": restrict(Organisation.objects.all(), request.user, VIEW).select_related("area")[:100],
+        "organisations": restrict(Organisation.objects.all(), request.user, CHANGE).select_related("area")[:100],
     })
 
 
@@ -589,3 +610,153 @@ def export(request, fmt: str):
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+# -- organisations, projects and teams --------------------------------------------------------------------------
+
+def _managed_organisation(request, pk: int) -> Organisation:
+    """An organisation the person may manage (the rule of creating projects and activities in it), else 404."""
+    _organiser_or_404(request)
+    return get_or_404(Organisation.objects.select_related("area", "unit", "site").defer("area__geometry"),
+                      request.user, CHANGE, pk=pk)
+
+
+def _member_rows(organisation: Organisation, page) -> list[dict]:
+    hours = selectors.confirmed_hours_by_volunteer(organisation_id=organisation.pk,
+                                                   volunteer_ids=[m.volunteer_id for m in page])
+    return [{"membership": m, "hours": hours.get(m.volunteer_id, 0)} for m in page]
+
+
+@login_required
+@require_safe
+def organisation_manage(request, pk: int):
+    item = _managed_organisation(request, pk)
+    page = paginate(request, selectors.organisation_members(item))
+    return render(request, "volunteers/organisation.html", {
+        "organisation": item, **selectors.organisation_summary(item), "page": page,
+        "members": _member_rows(item, page), "team_form": TeamForm(), "teams_choice": list(item.teams.all()),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def organisation_edit(request, pk: int):
+    item = _managed_organisation(request, pk)
+    areas = restrict(Area.objects.defer("geometry"), request.user, VIEW).filter(
+        level__in=("city", "county", "street", "community")).order_by("path")
+    form = OrganisationEditForm(request.POST or None, areas=areas, initial={
+        "name": item.name, "host_kind": item.host_kind, "area": item.area_id,
+        "requires_real_name": item.requires_real_name, "version": item.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                organisation_update(actor=request.user, organisation_id=item.pk, expected_version=d["version"],
+                                    name=d["name"], host_kind=d["host_kind"], area_id=d["area"].pk,
+                                    requires_real_name=d["requires_real_name"])
+            except WorkflowError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Organisation saved."))
+                return redirect("volunteers:organisation_manage", pk=item.pk)
+    return render(request, "volunteers/simple_form.html", {
+        "form": form, "title": _("Edit %(name)s") % {"name": item.name}, "form_id": "organisation-edit-form",
+        "submit": _("Save"), "back": reverse("volunteers:organisation_manage", kwargs={"pk": item.pk})},
+        status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def project_edit(request, pk: int):
+    _organiser_or_404(request)
+    item = get_or_404(_projects(request.user), request.user, pk=pk)
+    form = ProjectEditForm(request.POST or None,
+                           initial={"name": item.name, "theme": item.theme, "version": item.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                project_update(actor=request.user, project_id=item.pk, expected_version=d["version"],
+                               name=d["name"], theme=d["theme"])
+            except WorkflowError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Project saved. Activities already created keep their theme."))
+                return redirect("volunteers:organisation_manage", pk=item.organisation_id)
+    return render(request, "volunteers/simple_form.html", {
+        "form": form, "title": _("Edit project %(name)s") % {"name": item.name}, "form_id": "project-edit-form",
+        "submit": _("Save"), "back": reverse("volunteers:organisation_manage", kwargs={"pk": item.organisation_id})},
+        status=status)
+
+
+@login_required
+@require_POST
+def team_new(request, pk: int):
+    item = _managed_organisation(request, pk)
+    form = TeamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors.values()))[0])
+    else:
+        try:
+            team = team_create(actor=request.user, organisation_id=item.pk, name=form.cleaned_data["name"])
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Team “%(name)s” created.") % {"name": team.name})
+    return redirect("volunteers:organisation_manage", pk=item.pk)
+
+
+@login_required
+@require_safe
+def team_manage(request, pk: int):
+    _organiser_or_404(request)
+    team = get_or_404(Team.objects.select_related("organisation"), request.user, pk=pk)
+    organisation = team.organisation
+    page = paginate(request, selectors.organisation_members(organisation, team_id=team.pk))
+    return render(request, "volunteers/team.html", {
+        "team": team, "organisation": organisation, "page": page, "members": _member_rows(organisation, page),
+        "rename_form": TeamForm(initial={"name": team.name}), "teams_choice": list(organisation.teams.all()),
+    })
+
+
+@login_required
+@require_POST
+def team_rename_view(request, pk: int):
+    _organiser_or_404(request)
+    team = get_or_404(Team.objects.all(), request.user, pk=pk)
+    form = TeamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors.values()))[0])
+    else:
+        try:
+            team_rename(actor=request.user, team_id=team.pk, name=form.cleaned_data["name"])
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Team renamed."))
+    return redirect("volunteers:team_manage", pk=team.pk)
+
+
+@login_required
+@require_POST
+def membership_team(request, pk: int):
+    _organiser_or_404(request)
+    membership = get_or_404(Membership.objects.all(), request.user, pk=pk)
+    form = MembershipTeamForm(request.POST, teams=Team.objects.filter(organisation_id=membership.organisation_id))
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors.values()))[0])
+    else:
+        team = form.cleaned_data["team"]
+        try:
+            membership_team_set(actor=request.user, membership_id=membership.pk, team_id=team.pk if team else None)
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Member moved to team “%(name)s”.") % {"name": team.name} if team
+                             else _("Member taken out of their team."))
+    default = reverse("volunteers:organisation_manage", kwargs={"pk": membership.organisation_id})
+    return redirect(_next(request, default))

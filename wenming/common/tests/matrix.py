@@ -507,7 +507,7 @@ def _volunteer_world(cgj) -> dict[str, str]:
     from django.utils import timezone
 
     from wenming.org.models import Area
-    from wenming.volunteers.models import Activity, HostKind, Organisation, Project, Theme
+    from wenming.volunteers.models import Activity, HostKind, Membership, Organisation, Project, Team, Theme
     from wenming.volunteers.services.activities import signup_create
     from wenming.volunteers.services.checkins import checkin_record, checkin_token, checkout_record
     from wenming.volunteers.services.registration import volunteer_register
@@ -526,8 +526,12 @@ def _volunteer_world(cgj) -> dict[str, str]:
     signup_create(volunteer_id=volunteer.pk, activity_id=activity.pk)
     checkin_record(volunteer_id=volunteer.pk, activity_id=activity.pk, lng=county.lng, lat=county.lat)
     record = checkout_record(volunteer_id=volunteer.pk, activity_id=activity.pk, lng=county.lng, lat=county.lat)
+    team = Team.objects.create(organisation=org, name="人民公园小队")
+    membership = Membership.objects.get(volunteer=volunteer, organisation=org)
+    Membership.objects.filter(pk=membership.pk).update(team=team)
     return {"vol_activity": str(activity.pk), "vol_record": str(record.pk), "vol_signup": str(record.signup_id),
-            "vol_token": checkin_token(activity=activity)}
+            "vol_token": checkin_token(activity=activity), "vol_org": str(org.pk), "vol_project": str(project.pk),
+            "vol_team": str(team.pk), "vol_membership": str(membership.pk)}
 def _credit_world(owner, acting) -> dict[str, str]:
     """The credit network: a source kept by ``owner`` (城管 桃城分局, so the matrix's unit is the department), an
     enterprise with a published 失信 record and an unpublished penalty, a natural person with a 失信 record, and a

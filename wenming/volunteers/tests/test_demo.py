@@ -4,7 +4,7 @@ import pytest
 from django.db.models import Sum
 
 from wenming.demo.volunteers import volunteers_demo_build
-from wenming.volunteers.models import DailyHours, ServiceRecord
+from wenming.volunteers.models import DailyHours, Membership, ServiceRecord, Team
 
 
 @pytest.mark.django_db
@@ -13,3 +13,7 @@ def test_demo(people):
     print(counts)
     assert counts["records"] > 0
     assert ServiceRecord.objects.aggregate(s=Sum("hours"))["s"] == DailyHours.objects.aggregate(s=Sum("hours"))["s"]
+    assert counts["teams"] == 3
+    organisation = Team.objects.first().organisation
+    assert Team.objects.filter(organisation=organisation).count() == 3
+    assert Membership.objects.filter(organisation=organisation, team__isnull=False).count() >= 3
