@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -58,6 +56,7 @@ from wenming.common.files import file_response
 from wenming.common.input import db_id
 from wenming.common.pagination import PAGE_SIZES, paginate
 from wenming.common.roles import COMMAND_OR_ADMIN, Role, roles
+from wenming.common.uploads import upload_spooled
 from wenming.org import selectors as org_selectors
 from wenming.org.models import RoleAssignment
 
@@ -463,13 +462,10 @@ def case_import(request):
     form = f.CaseImportForm(request.POST or None, request.FILES or None, mappings=mappings)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
+        with upload_spooled(upload) as spooled:
             try:
                 result = cases_import(
-                    path=Path(tmp.name), mapping=form.cleaned_data["mapping"], actor=request.user,
+                    path=spooled, mapping=form.cleaned_data["mapping"], actor=request.user,
                     dry_run=form.cleaned_data["dry_run"], strict=form.cleaned_data["strict"], file_name=upload.name,
                 )
             except CaseImportRefused as exc:

@@ -3,6 +3,11 @@ each file's header declares) that the web forms and the REST API share."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -11,6 +16,17 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.common.files import display_name
 from wenming.common.images import ImageRefused, image_check
+
+
+@contextmanager
+def upload_spooled(upload, *, suffix: str | None = None) -> Iterator[Path]:
+    """An uploaded file as a path on disk, for the streamed importers that reopen it by name (CSV, XLSX), with its
+    own suffix unless told; the file is removed when the block ends."""
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower() if suffix is None else suffix) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        yield Path(tmp.name)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

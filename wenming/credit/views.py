@@ -7,9 +7,6 @@ Thin: read the request, validate through a form, call one selector or service, r
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -23,6 +20,7 @@ from wenming.common.errors import WorkflowError
 from wenming.common.net import client_ip
 from wenming.common.pagination import paginate
 from wenming.common.services.limits import RateLimited, limit_hit, limits_declare
+from wenming.common.uploads import upload_spooled
 from wenming.credit import selectors
 from wenming.credit.forms import (
     CreditImportForm,
@@ -148,12 +146,9 @@ def credit_import_view(request, code: str):
     job = None
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
+        with upload_spooled(upload) as spooled:
             try:
-                job = credit_import(source_id=source.pk, path=Path(tmp.name), actor=request.user,
+                job = credit_import(source_id=source.pk, path=spooled, actor=request.user,
                                     file_name=upload.name)
             except WorkflowError as exc:
                 form.add_error(None, str(exc))

@@ -5,8 +5,6 @@ pages, and the streamed submission package. Thin: rows through restrict()/get_or
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +21,7 @@ from wenming.common.access import can, get_or_404, restrict
 from wenming.common.errors import IllegalTransition, NotAllowed, WorkflowError
 from wenming.common.files import content_disposition, file_response
 from wenming.common.tabular_import import ImportFailed
+from wenming.common.uploads import upload_spooled
 from wenming.evaluation import material_selectors as ms
 from wenming.evaluation import selectors
 from wenming.evaluation.material_forms import (
@@ -271,12 +270,9 @@ def requirements_import(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             suffix = ".csv" if upload.name.lower().endswith(".csv") else ".xlsx"
-            with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-                for chunk in upload.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
+            with upload_spooled(upload, suffix=suffix) as spooled:
                 try:
-                    report = svc.material_requirements_import(path=Path(tmp.name), edition=edition,
+                    report = svc.material_requirements_import(path=spooled, edition=edition,
                                                               actor=request.user,
                                                               dry_run=form.cleaned_data["dry_run"])
                 except ImportFailed as exc:

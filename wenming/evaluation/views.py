@@ -4,9 +4,6 @@ Thin: rows through restrict()/get_or_404, one service per POST; only the evaluat
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -21,6 +18,7 @@ from wenming.common.errors import WorkflowError
 from wenming.common.files import content_disposition
 from wenming.common.tabular import XLSX
 from wenming.common.tabular_import import ImportFailed
+from wenming.common.uploads import upload_spooled
 from wenming.evaluation import ledger_selectors, selectors
 from wenming.evaluation.data.demo_edition import demo_edition_sheets
 from wenming.evaluation.forms import CompareForm, ImportForm, ResponsibilityForm, TreeFilterForm
@@ -200,16 +198,13 @@ def import_page(request):
         if form.is_valid():
             d = form.cleaned_data
             upload = d["file"]
-            with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-                for chunk in upload.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
+            with upload_spooled(upload, suffix=".xlsx") as spooled:
                 try:
                     if d["what"] == ImportForm.EDITION:
-                        report = edition_import(path=Path(tmp.name), actor=request.user, dry_run=d["dry_run"],
+                        report = edition_import(path=spooled, actor=request.user, dry_run=d["dry_run"],
                                                 file_name=upload.name)
                     else:
-                        report = responsibility_import(path=Path(tmp.name), edition=d["edition"], actor=request.user,
+                        report = responsibility_import(path=spooled, edition=d["edition"], actor=request.user,
                                                        dry_run=d["dry_run"], file_name=upload.name)
                 except ImportFailed as exc:
                     report, errors = exc.report, exc.report.error_lines()

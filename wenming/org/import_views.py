@@ -1,8 +1,6 @@
 """The administrators' import page for the street registers: roads with their road chiefs, storefront duties
 (门前五包) and facilities. Thin: the form → the register's ``<entity>_import`` service → its report."""
 
-import tempfile
-from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -11,6 +9,7 @@ from django.shortcuts import render
 from wenming.common.access import scope_for
 from wenming.common.roles import ADMIN_ONLY
 from wenming.common.tabular_import import ImportFailed
+from wenming.common.uploads import upload_spooled
 
 from . import selectors
 from .forms import RegisterImportForm
@@ -26,12 +25,9 @@ def registers_import(request):
     if request.method == "POST" and form.is_valid():
         kind = REGISTER_IMPORTS[form.cleaned_data["kind"]]
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
+        with upload_spooled(upload) as spooled:
             try:
-                report = kind.service(path=Path(tmp.name), dry_run=form.cleaned_data["dry_run"], actor=request.user,
+                report = kind.service(path=spooled, dry_run=form.cleaned_data["dry_run"], actor=request.user,
                                       crs=form.cleaned_data["crs"], file_name=upload.name)
             except ImportFailed as exc:
                 errors = exc.report.error_lines()

@@ -4,9 +4,6 @@ request, validate, call one selector or service, render."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -18,6 +15,7 @@ from wenming.cases.models import Case
 from wenming.common.access import can, get_or_404
 from wenming.common.errors import WorkflowError
 from wenming.common.pagination import paginate
+from wenming.common.uploads import upload_spooled
 from wenming.org.models import Area
 from wenming.registries import selectors
 from wenming.registries.forms import RecordSearchForm, RegistryCheckForm, RegistryImportForm
@@ -98,12 +96,9 @@ def registry_import_page(request, kind: str):
     job = None
     if posted and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
+        with upload_spooled(upload) as spooled:
             try:
-                job = registry_import(registry_id=registry.pk, path=Path(tmp.name), kind=form.cleaned_data["kind"],
+                job = registry_import(registry_id=registry.pk, path=spooled, kind=form.cleaned_data["kind"],
                                       as_of=form.cleaned_data["as_of"], actor=request.user, file_name=upload.name)
             except WorkflowError as exc:
                 form.add_error(None, str(exc))

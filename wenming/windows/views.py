@@ -5,7 +5,6 @@ Thin: read the request, validate through a form, call one service, message, redi
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from wenming.common.pagination import paginate
 from wenming.common.roles import COMMAND_OR_ADMIN, UNIT_ROLES, WINDOW_KEEPERS, WINDOW_RANKERS
 from wenming.common.services.limits import RateLimited as CommonRateLimited
 from wenming.common.tabular_import import ImportFailed
+from wenming.common.uploads import upload_spooled
 from wenming.public.services.errors import RateLimited as PublicRateLimited
 from wenming.public.services.verification import VerificationError, phone_code_check, phone_normalize
 from wenming.windows import selectors
@@ -107,12 +107,9 @@ def windows_import_view(request):
     report = None
     if posted and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
+        with upload_spooled(upload) as spooled:
             try:
-                report = imports.windows_import(path=Path(tmp.name), actor=request.user,
+                report = imports.windows_import(path=spooled, actor=request.user,
                                                 dry_run=form.cleaned_data["dry_run"], file_name=Path(upload.name).name)
             except ImportFailed as exc:
                 report = exc.report
@@ -225,12 +222,9 @@ def matter_import_view(request, pk: int):
     batch = None
     if posted and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
+        with upload_spooled(upload) as spooled:
             try:
-                batch, _report = matters.matters_import(window_id=window.pk, actor=request.user, path=Path(tmp.name),
+                batch, _report = matters.matters_import(window_id=window.pk, actor=request.user, path=spooled,
                                                         file_name=upload.name)
             except ServiceWindow.DoesNotExist:
                 raise Http404 from None
