@@ -20,7 +20,7 @@ from wenming.cases.services.errors import WorkflowError
 from wenming.cases.services.workflow import extension_check
 from wenming.common.access import restrict
 from wenming.common.input import BoundedDateField, IdField, db_id
-from wenming.common.uploads import PhotosField, photos_check  # noqa: F401 (photos_check: the REST API imports it here)
+from wenming.common.uploads import PhotosField, TabularFileField, photos_check  # noqa: F401 (photos_check: the REST API imports it here)
 from wenming.org.forms import CRS_CHOICES
 from wenming.org.models import Area, AreaLevel, Unit
 
@@ -335,7 +335,7 @@ class CaseImportForm(forms.Form):
     """A provincial-platform or 12345 export to import; the service checks every row."""
 
     mapping = forms.ModelChoiceField(queryset=None, label=_("Source and column mapping"), empty_label=None)
-    file = forms.FileField(label=_("File (.xlsx or .csv)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    file = TabularFileField(label=_("File (.xlsx or .csv)"), max_bytes=IMPORT_MAX_BYTES)
     dry_run = forms.BooleanField(label=_("Check only (import nothing)"), required=False, initial=True)
     strict = forms.BooleanField(label=_("All or nothing: refuse the file if any row is refused"), required=False)
 
@@ -343,10 +343,3 @@ class CaseImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["mapping"].queryset = mappings
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(_("Use a .xlsx or a .csv (UTF-8) file."))
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB; split it.") % {"mb": IMPORT_MAX_BYTES // 2**20})
-        return upload

@@ -29,6 +29,28 @@ def upload_spooled(upload, *, suffix: str | None = None) -> Iterator[Path]:
         yield Path(tmp.name)
 
 
+class TabularFileField(forms.FileField):
+    """The file of an import page: a workbook or a CSV, known by its name's suffix (the importer then reads what it
+    really is), and no larger than ``max_bytes`` when the import has a limit. The file picker offers the suffixes."""
+
+    def __init__(self, *, suffixes: tuple[str, ...] = (".xlsx", ".csv"), max_bytes: int | None = None, **kwargs):
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ",".join(suffixes)}))
+        super().__init__(**kwargs)
+        self.suffixes, self.max_bytes = suffixes, max_bytes
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload is None:
+            return upload
+        if not upload.name.lower().endswith(self.suffixes):
+            raise forms.ValidationError(_("Use an .xlsx workbook.") if self.suffixes == (".xlsx",)
+                                        else _("Use a .xlsx or a .csv (UTF-8) file."))
+        if self.max_bytes is not None and upload.size > self.max_bytes:
+            raise forms.ValidationError(_("The file is larger than %(mb)d MB; split it.") % {
+                "mb": self.max_bytes // 2**20})
+        return upload
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wenming.common.input import BoundedDateField
+from wenming.common.uploads import TabularFileField
 from wenming.credit.models import RecordKind, SubjectKind
 
 
@@ -19,13 +20,7 @@ class PublicQueryForm(forms.Form):
 
 
 class CreditImportForm(forms.Form):
-    file = forms.FileField(label=_("File (.csv UTF-8 or .xlsx)"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(_("Use a .csv (UTF-8) or .xlsx file."))
-        return upload
+    file = TabularFileField(label=_("File (.csv UTF-8 or .xlsx)"))
 
 
 class RepairForm(forms.Form):

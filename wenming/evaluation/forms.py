@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.campaign.models import Task, TaskForce
 from wenming.cases.models import Category
+from wenming.common.uploads import TabularFileField
 from wenming.evaluation.models import CriterionKind, Edition, Method
 from wenming.evaluation.services.responsibility import MAX_RADIUS_M
 from wenming.org.models import SiteType, Unit
@@ -20,20 +21,12 @@ class ImportForm(forms.Form):
     ])
     edition = forms.ModelChoiceField(label=_("Edition (for the 责任分工 sheet)"), queryset=Edition.objects.none(),
                                      required=False, to_field_name="code")
-    file = forms.FileField(label=_("Workbook (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = TabularFileField(label=_("Workbook (.xlsx)"), suffixes=(".xlsx",), max_bytes=IMPORT_MAX_BYTES)
     dry_run = forms.BooleanField(label=_("Check only (write nothing)"), required=False, initial=True)
 
     def __init__(self, *args, editions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["edition"].queryset = editions if editions is not None else Edition.objects.none()
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Use an .xlsx workbook."))
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": IMPORT_MAX_BYTES // 2**20})
-        return upload
 
     def clean(self):
         data = super().clean()

@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from wenming.common.files import upload_read
 from wenming.common.input import BoundedDateField
-from wenming.common.uploads import MultipleFileInput
+from wenming.common.uploads import MultipleFileInput, TabularFileField
 from wenming.evaluation.models import MaterialFormat, MaterialGrade, MaterialKind, MaterialState
 from wenming.evaluation.services.material_checks import HARD_MAX_BYTES
 from wenming.evaluation.services.materials import MAX_FILES, MaterialUpload
@@ -84,17 +84,8 @@ class RequirementForm(forms.Form):
 
 
 class RequirementImportForm(forms.Form):
-    file = forms.FileField(label=_("Requirement list (.xlsx or .csv)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    file = TabularFileField(label=_("Requirement list (.xlsx or .csv)"), max_bytes=IMPORT_MAX_BYTES)
     dry_run = forms.BooleanField(label=_("Check only (write nothing)"), required=False, initial=True)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(_("Use an .xlsx workbook or a .csv file."))
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": IMPORT_MAX_BYTES // 2**20})
-        return upload
 
 
 BOARD_STATES = [("", _("All states")), ("missing", MaterialState.MISSING.label),

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wenming.common.geo import CRS
 from wenming.common.pagination import PAGE_SIZE
+from wenming.common.uploads import TabularFileField
 
 from .models import AreaLevel, SiteType, UnitKind
 
@@ -47,7 +48,6 @@ class UnitFilterForm(ListFilterForm):
     q = forms.CharField(label=_("Code or name"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds"))] + list(UnitKind.choices), required=False)
     field_order = ["q", "kind", "per_page"]
-
 
 
 OUTLINE_LEVEL_NAMES = ("county", "street", "community", "grid")
@@ -108,22 +108,13 @@ class RegisterImportForm(forms.Form):
     """A register of roads, storefronts or facilities to check and import (see ``services/imports/registers.py``)."""
 
     kind = forms.ChoiceField(label=_("Which register"))
-    file = forms.FileField(label=_("File (.xlsx or .csv)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    file = TabularFileField(label=_("File (.xlsx or .csv)"), max_bytes=REGISTER_IMPORT_MAX_BYTES)
     crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES, initial=CRS.WGS84.value)
     dry_run = forms.BooleanField(label=_("Check only (import nothing)"), required=False, initial=True)
 
     def __init__(self, *args, registers: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(kind, register.label) for kind, register in registers.items()]
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(_("Use a .xlsx or a .csv (UTF-8) file."))
-        if upload.size > REGISTER_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB; split it.") % {
-                "mb": REGISTER_IMPORT_MAX_BYTES // 2**20})
-        return upload
 
 
 class FacilityQueryForm(forms.Form):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wenming.common.uploads import TabularFileField
 from wenming.registries.models import RegistryImport
 
 
@@ -19,13 +20,7 @@ class RegistryImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=RegistryImport.Kind.choices,
                              initial=RegistryImport.Kind.RECORDS)
     as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
-    file = forms.FileField(label=_("File (.csv UTF-8 or .xlsx)"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(_("Use a .csv (UTF-8) or .xlsx file."))
-        return upload
+    file = TabularFileField(label=_("File (.csv UTF-8 or .xlsx)"))
 
 
 class RecordSearchForm(forms.Form):

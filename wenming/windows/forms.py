@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wenming.common.uploads import TabularFileField
 from wenming.org.models import Site, Unit
 from wenming.windows.models import BusinessItem, RatingLevel
 
@@ -19,15 +20,7 @@ class MatterCompleteForm(forms.Form):
 
 
 class MatterImportForm(forms.Form):
-    file = forms.FileField(label=_("Export of the window's system (CSV or XLSX)"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("The file is too large."))
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(_("Use a .csv (UTF-8) or .xlsx file."))
-        return upload
+    file = TabularFileField(label=_("Export of the window's system (CSV or XLSX)"), max_bytes=MAX_IMPORT_BYTES)
 
 
 class CommitmentForm(forms.Form):
@@ -132,16 +125,8 @@ class WindowForm(forms.Form):
 
 
 class WindowImportForm(forms.Form):
-    file = forms.FileField(label=_("Windows file (CSV or XLSX)"))
+    file = TabularFileField(label=_("Windows file (CSV or XLSX)"), max_bytes=MAX_IMPORT_BYTES)
     dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("The file is too large."))
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(_("Use a .csv (UTF-8) or .xlsx file."))
-        return upload
 
 
 class ComplaintLinkForm(forms.Form):
