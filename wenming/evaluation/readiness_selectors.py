@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wenming.campaign.models import Task, TaskStatus
@@ -150,7 +151,7 @@ def readiness(user, edition: Edition, *, now: dt.datetime, domain: Domain | None
     ledger = ledger_status_by_criterion(criterion_ids=ids, period_id=period.pk if period else None)
     risks = risk_open_by_criterion(criterion_ids=ids)
     materials = materials_completeness_by_criterion(criterion_ids=ids)
-    tasks = _task_statuses(ids, now.date())
+    tasks = _task_statuses(ids, timezone.localdate(now))  # the city's day, not UTC's
     cases = _case_counts(rows, now)
     domains = {d.pk: DomainRow(domain=d) for d in Domain.objects.filter(edition=edition).order_by("-kind", "sort",
                                                                                                   "code")}

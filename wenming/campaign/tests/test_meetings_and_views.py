@@ -39,9 +39,10 @@ def test_agenda_counts_cases_by_action_lagging_tasks_places(campaign, people, me
     made = wf.case_intake(channel="citizen", description="配电箱上小广告", lng=grid.lng, lat=grid.lat, category=category,
                           actor=people["shouli"])
     task = Task.objects.get(campaign=campaign, code="R05-1")
-    Task.objects.filter(pk=task.pk).update(starts_on=now.date() - dt.timedelta(days=10),
-                                           due_on=now.date() + dt.timedelta(days=10), current_value=Decimal(10))
-    agenda = agenda_build(campaign=campaign, week_start=now.date() - dt.timedelta(days=now.weekday()), now=now)
+    Task.objects.filter(pk=task.pk).update(starts_on=timezone.localdate(now) - dt.timedelta(days=10),
+                                           due_on=timezone.localdate(now) + dt.timedelta(days=10), current_value=Decimal(10))
+    today = timezone.localdate(now)  # the city's day: near midnight UTC's is another
+    agenda = agenda_build(campaign=campaign, week_start=today - dt.timedelta(days=today.weekday()), now=now)
     row = next(r for r in agenda["by_action"] if r["code"] == "R06")
     assert row["new"] >= 1
     assert agenda["totals"]["new_cases"] >= 3
@@ -54,12 +55,12 @@ def test_agenda_counts_cases_by_action_lagging_tasks_places(campaign, people, me
 def test_meeting_pack_docx_and_xlsx_hold_the_figures_and_decisions(campaign, people, media_and_english):
     now = timezone.now()
     task = Task.objects.get(campaign=campaign, code="R05-1")
-    Task.objects.filter(pk=task.pk).update(starts_on=now.date() - dt.timedelta(days=10), due_on=now.date() + dt.timedelta(days=10))
-    meeting = meeting_prepare(campaign=campaign, week_start=now.date(), actor=people["zhiban"], now=now)
+    Task.objects.filter(pk=task.pk).update(starts_on=timezone.localdate(now) - dt.timedelta(days=10), due_on=timezone.localdate(now) + dt.timedelta(days=10))
+    meeting = meeting_prepare(campaign=campaign, week_start=timezone.localdate(now), actor=people["zhiban"], now=now)
     unit = task.lead_unit
     svc.supervision_item_create(meeting_id=meeting.pk, actor=people["zhiban"], title="一周内完成主干道飞线整治", owner_unit=unit,
-                                due_on=now.date() + dt.timedelta(days=7))
-    meeting = meeting_prepare(campaign=campaign, week_start=now.date(), actor=people["zhiban"], now=now)  # refreshed
+                                due_on=timezone.localdate(now) + dt.timedelta(days=7))
+    meeting = meeting_prepare(campaign=campaign, week_start=timezone.localdate(now), actor=people["zhiban"], now=now)  # refreshed
     assert [t["title"] for t in meeting.agenda["supervision"]] == ["一周内完成主干道飞线整治"]
     doc = Document(io.BytesIO(meeting_docx(meeting)))
     text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
@@ -135,7 +136,7 @@ def test_evidence_uploaded_on_the_page_is_served_through_the_access_path(client,
 
 def test_a_decision_deadline_past_the_platforms_last_day_is_refused_naming_the_field(client, campaign, people,
                                                                                       media_and_english):
-    meeting = meeting_prepare(campaign=campaign, week_start=timezone.now().date(), actor=people["zhiban"])
+    meeting = meeting_prepare(campaign=campaign, week_start=timezone.localdate(), actor=people["zhiban"])
     unit = Task.objects.get(campaign=campaign, code="R05-1").lead_unit
     client.force_login(people["zhiban"])
     response = client.post(f"/campaign/meetings/{meeting.pk}/decide/",

@@ -97,10 +97,10 @@ def test_the_meeting_pack_keeps_typed_text_as_text(people, media_and_english):
     campaign_demo_build()
     campaign = Campaign.objects.get(code="HS-2022")
     now = timezone.now()
-    meeting = meeting_prepare(campaign=campaign, week_start=now.date(), actor=people["zhiban"], now=now)
+    meeting = meeting_prepare(campaign=campaign, week_start=timezone.localdate(now), actor=people["zhiban"], now=now)
     unit = Task.objects.get(campaign=campaign, code="R05-1").lead_unit
     svc.supervision_item_create(meeting_id=meeting.pk, actor=people["zhiban"], title=EVIL, owner_unit=unit,
-                                due_on=now.date() + dt.timedelta(days=7))
+                                due_on=timezone.localdate(now) + dt.timedelta(days=7))
     Meeting.objects.filter(pk=meeting.pk).update(minutes="会议\x01纪要", chair="张\x0b主任")
     meeting = Meeting.objects.get(pk=meeting.pk)
     sheet = load_workbook(io.BytesIO(meeting_xlsx(meeting)))["Decisions (supervision items)"]
