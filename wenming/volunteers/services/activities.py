@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -191,6 +192,13 @@ def activity_cancel(*, actor, activity_id: int, reason: str, expected_version: i
     return activity
 
 
+def _clashing(activity: Activity):
+    """Confirmed sign-ups for other open activities overlapping this one's time: a person is in one place at once."""
+    return (SignUp.objects.filter(status=SignUpStatus.CONFIRMED, activity__status=ActivityStatus.OPEN,
+                                  activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
+            .exclude(activity=activity))
+
+
 def signup_create(*, volunteer_id: int, activity_id: int, now: dt.datetime | None = None) -> SignUp:
     """Sign up: confirmed while slots are left, else on the waiting list. The activity row is locked, so two
     sign-ups never take the same last slot. Signing up again after cancelling takes a new place in line."""
@@ -212,10 +220,7 @@ def signup_create(*, volunteer_id: int, activity_id: int, now: dt.datetime | Non
         signup = SignUp.objects.filter(activity=activity, volunteer=volunteer).first()
         if signup is not None and signup.status != SignUpStatus.CANCELLED:
             return signup  # already in: the same sign-up, nothing new
-        clash = (SignUp.objects.select_related("activity")
-                 .filter(volunteer=volunteer, status=SignUpStatus.CONFIRMED, activity__status=ActivityStatus.OPEN,
-                         activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
-                 .exclude(activity=activity).first())
+        clash = _clashing(activity).select_related("activity").filter(volunteer=volunteer).first()
         if clash is not None:
             raise VolunteerError(_("You are signed up for “%(title)s” at the same time: cancel that sign-up first.")
                                  % {"title": clash.activity.title})
@@ -250,7 +255,10 @@ def signup_cancel(*, volunteer_id: int, activity_id: int, now: dt.datetime | Non
         event_append(action=EventAction.SIGNUP_CANCELLED, at=now, volunteer_id=volunteer_id, activity=activity)
         promoted = None
         if freed:
-            promoted = activity.signups.filter(status=SignUpStatus.WAITLISTED).order_by("created_at", "pk").first()
+            # The first in line who is not, meanwhile, confirmed elsewhere at the same time (they stay in line).
+            promoted = (activity.signups.filter(status=SignUpStatus.WAITLISTED)
+                        .exclude(Exists(_clashing(activity).filter(volunteer=OuterRef("volunteer"))))
+                        .order_by("created_at", "pk").first())
             if promoted is not None:
                 promoted.status = SignUpStatus.CONFIRMED
                 promoted.save(update_fields=["status"])

@@ -19,6 +19,7 @@ from wenming.volunteers.models import (
     HoursCorrection,
     RecordState,
     ServiceRecord,
+    SignUp,
     SignUpStatus,
     Volunteer,
     VolunteerEvent,
@@ -122,6 +123,24 @@ def test_waiting_list_moves_up_when_someone_cancels(organisation, project, place
     assert VolunteerEvent.objects.filter(action=EventAction.PROMOTED, volunteer=b).count() == 1
     # Signing up again puts a at the end of the line.
     assert signup_create(volunteer_id=a.pk, activity_id=activity.pk).status == SignUpStatus.WAITLISTED
+
+
+def test_the_waiting_list_skips_someone_confirmed_elsewhere_at_the_same_time(organisation, project, place):
+    organisation.requires_real_name = False
+    organisation.save()
+    starts = timezone.now() + dt.timedelta(days=1)
+    full = make_activity(project, place, slots=1, starts=starts)
+    same_time = make_activity(project, place, slots=5, starts=starts + dt.timedelta(minutes=30))
+    a, b, c = (volunteer_register(phone=f"1390000002{i}", name=n, birth_date=dt.date(1990, 1, 1),
+                                  organisation_id=organisation.pk) for i, n in ((0, "甲"), (1, "乙"), (2, "丙")))
+    signup_create(volunteer_id=a.pk, activity_id=full.pk)
+    assert signup_create(volunteer_id=b.pk, activity_id=full.pk).status == SignUpStatus.WAITLISTED
+    assert signup_create(volunteer_id=c.pk, activity_id=full.pk).status == SignUpStatus.WAITLISTED
+    # b, tired of waiting, takes the other activity at the same time; a's slot then goes to c, b stays in line.
+    assert signup_create(volunteer_id=b.pk, activity_id=same_time.pk).status == SignUpStatus.CONFIRMED
+    promoted = signup_cancel(volunteer_id=a.pk, activity_id=full.pk)
+    assert promoted.volunteer_id == c.pk
+    assert SignUp.objects.get(activity=full, volunteer=b).status == SignUpStatus.WAITLISTED
 
 
 # -- check-in and check-out ------------------------------------------------------------------------------------------
