@@ -266,6 +266,11 @@ def _flags_raise(vote: Vote, *, now: dt.datetime) -> None:
         Q(*[q for q, _subject, _limit in groups.values()], _connector=Q.OR),
     ).aggregate(**{reason: Count("pk", filter=q) for reason, (q, _subject, _limit) in groups.items()})
     over = [reason for reason, (_q, _subject, limit) in groups.items() if counts[reason] > limit]
+    if len(over) > 1:
+        # Several groups at once: lock all their votes in one pk-ordered statement first, so two votes flagging
+        # overlapping groups take their row locks in one order (each group's own lock below then holds already).
+        list(Vote.objects.filter(Q(*[groups[reason][0] for reason in over], _connector=Q.OR), call_id=vote.call_id)
+             .order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True))
     for reason in over:
         q, subject, _limit = groups[reason]
         _group_flag(vote.call_id, reason, subject, q, now)
